@@ -1,0 +1,85 @@
+// The 56 paper statistics of one zoo weight vector: the runtime's kernels against a
+// straightforward std::nth_element-over-a-copy implementation, measured in the same run.
+// scripts/bench-stats.sh turns the JSON into ratios.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "dpa/dpa.hpp"
+#include "zoo_like_weights.hpp"
+
+namespace {
+
+const std::vector<std::vector<float>>& pool() {
+  static const auto p = dpa_bench::zoo_like_weights(64);
+  return p;
+}
+
+// What one would write without thinking about speed: copy each segment, nth_element per rank.
+void baseline_paper_stats(const float* w, float* out, std::vector<float>& copy) {
+  const dpa_layout* zoo = dpa_zoo_layout();
+  static const double kPercents[5] = {0, 25, 50, 75, 100};
+  for (std::uint32_t s = 0; s < zoo->num_segments; ++s) {
+    const dpa_segment& seg = zoo->segments[s];
+    const std::size_t n = seg.length;
+    copy.assign(w + seg.offset, w + seg.offset + n);
+    for (int q = 0; q < 5; ++q) {
+      const double h = (n - 1) * (kPercents[q] / 100.0);
+      const std::size_t lo = static_cast<std::size_t>(h);
+      const double g = h - lo;
+      std::nth_element(copy.begin(), copy.begin() + lo, copy.end());
+      const double a = copy[lo];
+      const double b = lo + 1 < n ? *std::min_element(copy.begin() + lo + 1, copy.end()) : a;
+      out[s * 7 + q] = static_cast<float>(a + (b - a) * g);
+    }
+    double sum = 0, sq = 0;
+    for (std::size_t i = 0; i < n; ++i) sum += w[seg.offset + i];
+    const double mean = sum / n;
+    for (std::size_t i = 0; i < n; ++i) sq += (w[seg.offset + i] - mean) * (w[seg.offset + i] - mean);
+    out[s * 7 + 5] = static_cast<float>(std::sqrt(sq / n));
+    out[s * 7 + 6] = static_cast<float>(mean);
+  }
+}
+
+void BM_StatsBaselineNthElement(benchmark::State& state) {
+  std::vector<float> out(56), copy;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    baseline_paper_stats(pool()[i++ % pool().size()].data(), out.data(), copy);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_StatsBaselineNthElement);
+
+void stats_with(benchmark::State& state, dpa_kernel kernel, dpa_stats_set set) {
+  if (!dpa_kernel_available(kernel)) {
+    state.SkipWithError("kernel not available on this CPU");
+    return;
+  }
+  dpa::FeatureExtractor fx(dpa::zoo_layout(), set, kernel);
+  std::vector<float> out(fx.feature_count());
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto& w = pool()[i++ % pool().size()];
+    benchmark::DoNotOptimize(fx.compute(w.data(), w.size(), out.data(), out.size()));
+  }
+}
+
+void BM_StatsPaper_Scalar(benchmark::State& s) { stats_with(s, DPA_KERNEL_SCALAR, DPA_STATS_PAPER); }
+void BM_StatsPaper_SSE2(benchmark::State& s) { stats_with(s, DPA_KERNEL_SSE2, DPA_STATS_PAPER); }
+void BM_StatsPaper_AVX2(benchmark::State& s) { stats_with(s, DPA_KERNEL_AVX2, DPA_STATS_PAPER); }
+void BM_StatsPaper_NEON(benchmark::State& s) { stats_with(s, DPA_KERNEL_NEON, DPA_STATS_PAPER); }
+void BM_StatsPaper_Auto(benchmark::State& s) { stats_with(s, DPA_KERNEL_AUTO, DPA_STATS_PAPER); }
+void BM_StatsExtended_Auto(benchmark::State& s) { stats_with(s, DPA_KERNEL_AUTO, DPA_STATS_EXTENDED); }
+BENCHMARK(BM_StatsPaper_Scalar);
+BENCHMARK(BM_StatsPaper_SSE2);
+BENCHMARK(BM_StatsPaper_AVX2);
+BENCHMARK(BM_StatsPaper_NEON);
+BENCHMARK(BM_StatsPaper_Auto);
+BENCHMARK(BM_StatsExtended_Auto);
+
+}  // namespace
+
+BENCHMARK_MAIN();

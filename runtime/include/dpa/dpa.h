@@ -1,0 +1,124 @@
+/* dnn-predict-accuracy runtime: C API.
+ *
+ * Dependency-free and allocation-free: every function works on memory the
+ * caller passes in, never allocates, never throws, never does I/O. Usable from
+ * C, C++ and any FFI (Python ctypes, Rust, ...). */
+#ifndef DPA_DPA_H
+#define DPA_DPA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum dpa_status {
+  DPA_OK = 0,
+  DPA_ERR_NULL_ARGUMENT = 1,
+  DPA_ERR_BAD_LAYOUT = 2,          /* empty, too many segments, overlapping or out-of-range segments */
+  DPA_ERR_SIZE_MISMATCH = 3,       /* weight vector length differs from the layout's total length */
+  DPA_ERR_OUTPUT_TOO_SMALL = 4,
+  DPA_ERR_SCRATCH_TOO_SMALL = 5,
+  DPA_ERR_NON_FINITE = 6,          /* NaN or Inf in a segment: that segment's features are NaN */
+  DPA_ERR_UNKNOWN_STATS_SET = 7,
+  DPA_ERR_KERNEL_UNAVAILABLE = 8   /* the requested instruction set is not compiled in or not supported by this CPU */
+} dpa_status;
+
+/* A short, static, human-readable description of a status. Never NULL. */
+const char* dpa_status_string(dpa_status status);
+
+/* ---- Layout: the weight vector as named segments ------------------------------------------ */
+
+typedef enum dpa_segment_kind {
+  DPA_SEGMENT_BIAS = 0,
+  DPA_SEGMENT_KERNEL = 1,
+  DPA_SEGMENT_OTHER = 2
+} dpa_segment_kind;
+
+/* 16 bytes, little-endian on disk: the model format stores segments in exactly this shape. */
+typedef struct dpa_segment {
+  uint32_t offset; /* first float of the segment in the weight vector */
+  uint32_t length; /* number of floats, >= 1 */
+  uint32_t kind;   /* dpa_segment_kind */
+  uint32_t reserved; /* 0 */
+} dpa_segment;
+
+typedef struct dpa_layout {
+  const dpa_segment* segments;
+  uint32_t num_segments;
+  uint32_t total_length; /* length of the whole weight vector */
+} dpa_layout;
+
+#define DPA_MAX_SEGMENTS 1024u
+#define DPA_MAX_TOTAL_LENGTH (1u << 30)
+
+/* The Small CNN Zoo layout: 8 segments, bias before kernel per layer, 4970 floats. */
+#define DPA_ZOO_TOTAL_LENGTH 4970u
+#define DPA_ZOO_NUM_SEGMENTS 8u
+const dpa_layout* dpa_zoo_layout(void);
+/* Name of zoo segment i ("sequential/conv2d/bias:0", ...), or NULL when out of range. */
+const char* dpa_zoo_segment_name(uint32_t index);
+
+/* DPA_OK when 1 <= num_segments <= DPA_MAX_SEGMENTS, total_length <= DPA_MAX_TOTAL_LENGTH,
+ * every segment has length >= 1, lies inside total_length, has a known kind, and no two overlap. */
+dpa_status dpa_layout_check(const dpa_layout* layout);
+
+/* ---- Statistics ---------------------------------------------------------------------------- */
+
+/* Stable ids: a model file names the set of features it consumes by this number. */
+typedef enum dpa_stats_set {
+  /* Per segment: q0, q25, q50, q75, q100, std, mean (the paper's 7; 56 for the zoo). */
+  DPA_STATS_PAPER = 1,
+  /* Per segment: q0, q5, q25, q50, q75, q95, q100, std, mean, mean_abs, l2_norm, skewness,
+   * excess_kurtosis, near_zero_share (share of |w| < 0.01 * max|w|). 14 per segment. */
+  DPA_STATS_EXTENDED = 2
+} dpa_stats_set;
+
+/* Instruction-set kernels behind one interface. AUTO picks the best this CPU supports. */
+typedef enum dpa_kernel {
+  DPA_KERNEL_AUTO = 0,
+  DPA_KERNEL_SCALAR = 1,
+  DPA_KERNEL_SSE2 = 2,
+  DPA_KERNEL_AVX2 = 3,
+  DPA_KERNEL_NEON = 4
+} dpa_kernel;
+
+/* Number of statistics per segment for a set, or 0 for an unknown set. */
+uint32_t dpa_stats_per_segment(dpa_stats_set set);
+/* Name of statistic i of a set ("q25", "std", ...), or NULL when out of range. */
+const char* dpa_stats_name(dpa_stats_set set, uint32_t index);
+/* Bytes of scratch memory dpa_stats_compute needs; independent of the layout. 0 for unknown sets.
+ * No set needs more than DPA_STATS_SCRATCH_MAX_BYTES (for static buffers in firmware). */
+#define DPA_STATS_SCRATCH_MAX_BYTES 3200u
+size_t dpa_stats_scratch_size(dpa_stats_set set);
+/* Is this kernel compiled in and supported by the running CPU? */
+int dpa_kernel_available(dpa_kernel kernel);
+/* The kernel DPA_KERNEL_AUTO resolves to on this CPU. */
+dpa_kernel dpa_kernel_best(void);
+const char* dpa_kernel_name(dpa_kernel kernel);
+
+/* Computes the statistics of every segment in layout order into out
+ * (num_segments * dpa_stats_per_segment(set) floats).
+ *
+ * Quantiles equal numpy.percentile(x.astype(float64), q) (method "linear") rounded to float32;
+ * mean and std (ddof = 0) are computed in double. A segment holding NaN or Inf gets NaN for all
+ * its statistics, the other segments are still computed, and the call returns DPA_ERR_NON_FINITE.
+ * scratch: any alignment, at least dpa_stats_scratch_size(set) bytes. */
+dpa_status dpa_stats_compute(const dpa_layout* layout, dpa_stats_set set,
+                             const float* weights, size_t num_weights,
+                             float* out, size_t out_len,
+                             void* scratch, size_t scratch_bytes);
+
+/* Same, with an explicit kernel (tests and benchmarks compare kernels with it). */
+dpa_status dpa_stats_compute_with_kernel(const dpa_layout* layout, dpa_stats_set set,
+                                         const float* weights, size_t num_weights,
+                                         float* out, size_t out_len,
+                                         void* scratch, size_t scratch_bytes,
+                                         dpa_kernel kernel);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* DPA_DPA_H */

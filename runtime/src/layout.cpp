@@ -1,0 +1,59 @@
+// Weight-vector layouts: the built-in Small CNN Zoo layout and the check any other layout passes.
+#include "dpa/dpa.h"
+
+namespace {
+
+constexpr dpa_segment kZooSegments[DPA_ZOO_NUM_SEGMENTS] = {
+    {0, 16, DPA_SEGMENT_BIAS, 0},       {16, 144, DPA_SEGMENT_KERNEL, 0},
+    {160, 16, DPA_SEGMENT_BIAS, 0},     {176, 2304, DPA_SEGMENT_KERNEL, 0},
+    {2480, 16, DPA_SEGMENT_BIAS, 0},    {2496, 2304, DPA_SEGMENT_KERNEL, 0},
+    {4800, 10, DPA_SEGMENT_BIAS, 0},    {4810, 160, DPA_SEGMENT_KERNEL, 0},
+};
+
+constexpr const char* kZooNames[DPA_ZOO_NUM_SEGMENTS] = {
+    "sequential/conv2d/bias:0",   "sequential/conv2d/kernel:0",
+    "sequential/conv2d_1/bias:0", "sequential/conv2d_1/kernel:0",
+    "sequential/conv2d_2/bias:0", "sequential/conv2d_2/kernel:0",
+    "sequential/dense/bias:0",    "sequential/dense/kernel:0",
+};
+
+constexpr dpa_layout kZooLayout{kZooSegments, DPA_ZOO_NUM_SEGMENTS, DPA_ZOO_TOTAL_LENGTH};
+
+}  // namespace
+
+extern "C" {
+
+const dpa_layout* dpa_zoo_layout(void) { return &kZooLayout; }
+
+const char* dpa_zoo_segment_name(uint32_t index) {
+  return index < DPA_ZOO_NUM_SEGMENTS ? kZooNames[index] : nullptr;
+}
+
+dpa_status dpa_layout_check(const dpa_layout* layout) {
+  if (layout == nullptr || layout->segments == nullptr) return DPA_ERR_NULL_ARGUMENT;
+  const uint32_t count = layout->num_segments;
+  if (count == 0 || count > DPA_MAX_SEGMENTS || layout->total_length > DPA_MAX_TOTAL_LENGTH) {
+    return DPA_ERR_BAD_LAYOUT;
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    const dpa_segment& s = layout->segments[i];
+    if (s.length == 0 || s.kind > DPA_SEGMENT_OTHER || s.reserved != 0) return DPA_ERR_BAD_LAYOUT;
+    // Compare without overflow: both terms are at most 2^32 - 1.
+    if (s.offset > layout->total_length || s.length > layout->total_length - s.offset) {
+      return DPA_ERR_BAD_LAYOUT;
+    }
+  }
+  // Quadratic, but bounded by DPA_MAX_SEGMENTS and needs no memory; layouts are checked once.
+  for (uint32_t i = 0; i < count; ++i) {
+    const dpa_segment& s = layout->segments[i];
+    for (uint32_t j = i + 1; j < count; ++j) {
+      const dpa_segment& t = layout->segments[j];
+      if (s.offset < t.offset + t.length && t.offset < s.offset + s.length) {
+        return DPA_ERR_BAD_LAYOUT;
+      }
+    }
+  }
+  return DPA_OK;
+}
+
+}  // extern "C"

@@ -1,0 +1,176 @@
+// One algorithm for every SIMD instruction set (SSE2, AVX2, NEON). Each kernel_<isa>.cpp defines a
+// small traits struct T (vector types, load, compare, widen-to-double, compress-store) and
+// instantiates these templates, so the passes are written once and only the instruction set varies.
+#pragma once
+
+#include <cmath>
+#include <cstring>
+
+#include "kernels.hpp"
+
+namespace dpa::detail::generic {
+
+inline bool scalar_is_finite(float v) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return (bits & 0x7f800000u) != 0x7f800000u;
+}
+
+template <class T>
+void moments(const float* x, std::size_t n, Moments* out) {
+  constexpr std::size_t W = T::kLanes;
+  std::size_t i = 0;
+  Moments m{x[0], x[0], x[0], 0.0, 0.0, false};
+  if (n >= 2 * W) {
+    typename T::F lo = T::load(x), hi = lo;
+    const typename T::D shift = T::splat_d(m.shift);
+    typename T::I bad = T::zero_i();
+    // Four double accumulators per sum hide the add latency.
+    typename T::D s0 = T::zero_d(), s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+      const typename T::F a = T::load(x + i), b = T::load(x + i + W);
+      bad = T::or_non_finite(T::or_non_finite(bad, a), b);
+      lo = T::min(lo, T::min(a, b));
+      hi = T::max(hi, T::max(a, b));
+      typename T::D a0, a1, b0, b1;
+      T::widen(a, a0, a1);
+      T::widen(b, b0, b1);
+      a0 = T::sub(a0, shift);
+      a1 = T::sub(a1, shift);
+      b0 = T::sub(b0, shift);
+      b1 = T::sub(b1, shift);
+      s0 = T::add(s0, a0);
+      s1 = T::add(s1, a1);
+      s2 = T::add(s2, b0);
+      s3 = T::add(s3, b1);
+      q0 = T::add(q0, T::mul(a0, a0));
+      q1 = T::add(q1, T::mul(a1, a1));
+      q2 = T::add(q2, T::mul(b0, b0));
+      q3 = T::add(q3, T::mul(b1, b1));
+    }
+    m.non_finite = T::any_lane(bad);
+    m.min = T::hmin(lo);
+    m.max = T::hmax(hi);
+    m.sum = T::hsum_d(T::add(T::add(s0, s1), T::add(s2, s3)));
+    m.sum_squares = T::hsum_d(T::add(T::add(q0, q1), T::add(q2, q3)));
+  }
+  for (; i < n; ++i) {
+    const float v = x[i];
+    m.non_finite |= !scalar_is_finite(v);
+    m.min = v < m.min ? v : m.min;
+    m.max = v > m.max ? v : m.max;
+    const double d = v - m.shift;
+    m.sum += d;
+    m.sum_squares += d * d;
+  }
+  *out = m;
+}
+
+template <class T, int K>
+void bracket_fixed(const float* x, std::size_t n, BracketPass* pass) {
+  constexpr std::size_t W = T::kLanes;
+  typename T::F lo[K], hi[K];
+  typename T::I below_lo[K], below_hi[K];
+  for (int j = 0; j < K; ++j) {
+    lo[j] = T::splat(pass->lo[j]);
+    hi[j] = T::splat(pass->hi[j]);
+    below_lo[j] = below_hi[j] = T::zero_i();
+  }
+  float* const out = pass->collected;
+  const std::uint32_t capacity = pass->capacity;
+  std::uint32_t collected = 0;
+  std::size_t i = 0;
+  for (; i + W <= n; i += W) {
+    const typename T::F v = T::load(x + i);
+    typename T::M inside = T::no_lanes();
+    for (int j = 0; j < K; ++j) {
+      const typename T::M lt_lo = T::less(v, lo[j]);
+      const typename T::M lt_hi = T::less(v, hi[j]);
+      below_lo[j] = T::count(below_lo[j], lt_lo);
+      below_hi[j] = T::count(below_hi[j], lt_hi);
+      inside = T::mask_or(inside, T::mask_xor(lt_lo, lt_hi));  // lt_lo implies lt_hi
+    }
+    // Always store, never branch: whether a vector holds bracket values is unpredictable.
+    // Past capacity the stores land in the slack and only the count goes on.
+    const std::uint32_t bits = T::mask_bits(inside);
+    const std::uint32_t at = collected < capacity ? collected : capacity;
+    collected += T::compress_store(out + at, v, bits);
+  }
+  for (int j = 0; j < K; ++j) {
+    pass->below_lo[j] = T::hsum_i(below_lo[j]);
+    pass->below_hi[j] = T::hsum_i(below_hi[j]);
+  }
+  for (; i < n; ++i) {
+    const float v = x[i];
+    bool inside_any = false;
+    for (int j = 0; j < K; ++j) {
+      const bool lt_lo = v < pass->lo[j], lt_hi = v < pass->hi[j];
+      pass->below_lo[j] += lt_lo;
+      pass->below_hi[j] += lt_hi;
+      inside_any |= lt_hi && !lt_lo;
+    }
+    if (inside_any) {
+      if (collected < capacity) out[collected] = v;
+      ++collected;
+    }
+  }
+  pass->collected_count = collected;
+}
+
+template <class T>
+void bracket(const float* x, std::size_t n, BracketPass* pass) {
+  switch (pass->count) {
+    case 1: bracket_fixed<T, 1>(x, n, pass); break;
+    case 2: bracket_fixed<T, 2>(x, n, pass); break;
+    case 3: bracket_fixed<T, 3>(x, n, pass); break;
+    case 4: bracket_fixed<T, 4>(x, n, pass); break;
+    case 5: bracket_fixed<T, 5>(x, n, pass); break;
+    default: break;
+  }
+}
+
+template <class T>
+void central(const float* x, std::size_t n, double mean, float near_zero_bound,
+             CentralMoments* out) {
+  constexpr std::size_t W = T::kLanes;
+  std::size_t i = 0;
+  CentralMoments c{0.0, 0.0, 0.0, 0.0, 0};
+  if (n >= W) {
+    const typename T::D mu = T::splat_d(mean);
+    const typename T::F bound = T::splat(near_zero_bound);
+    typename T::D sa = T::zero_d(), s2 = sa, s3 = sa, s4 = sa;
+    typename T::I above = T::zero_i();
+    for (; i + W <= n; i += W) {
+      const typename T::F v = T::load(x + i);
+      const typename T::F a = T::abs(v);
+      above = T::count(above, T::less(bound, a));
+      typename T::D v0, v1, a0, a1;
+      T::widen(v, v0, v1);
+      T::widen(a, a0, a1);
+      sa = T::add(sa, T::add(a0, a1));
+      const typename T::D d0 = T::sub(v0, mu), d1 = T::sub(v1, mu);
+      const typename T::D e0 = T::mul(d0, d0), e1 = T::mul(d1, d1);
+      s2 = T::add(s2, T::add(e0, e1));
+      s3 = T::add(s3, T::add(T::mul(e0, d0), T::mul(e1, d1)));
+      s4 = T::add(s4, T::add(T::mul(e0, e0), T::mul(e1, e1)));
+    }
+    c.sum_abs = T::hsum_d(sa);
+    c.sum_squared = T::hsum_d(s2);
+    c.sum_cubed = T::hsum_d(s3);
+    c.sum_fourth = T::hsum_d(s4);
+    c.above = T::hsum_i(above);
+  }
+  for (; i < n; ++i) {
+    const double v = x[i];
+    const double d = v - mean;
+    const double d2 = d * d;
+    c.sum_abs += std::fabs(v);
+    c.sum_squared += d2;
+    c.sum_cubed += d2 * d;
+    c.sum_fourth += d2 * d2;
+    c.above += std::fabs(x[i]) > near_zero_bound;
+  }
+  *out = c;
+}
+
+}  // namespace dpa::detail::generic

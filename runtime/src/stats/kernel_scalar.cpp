@@ -1,0 +1,72 @@
+// Portable scalar kernels: the reference the SIMD kernels are tested against. Plain loops.
+#include <cmath>
+#include <cstring>
+
+#include "kernels.hpp"
+
+namespace dpa::detail {
+namespace {
+
+bool is_finite_bits(float v) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return (bits & 0x7f800000u) != 0x7f800000u;
+}
+
+void scalar_moments(const float* x, std::size_t n, Moments* out) {
+  Moments m{x[0], x[0], x[0], 0.0, 0.0, false};
+  for (std::size_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    m.non_finite |= !is_finite_bits(v);
+    m.min = v < m.min ? v : m.min;
+    m.max = v > m.max ? v : m.max;
+    const double d = v - m.shift;
+    m.sum += d;
+    m.sum_squares += d * d;
+  }
+  *out = m;
+}
+
+void scalar_bracket(const float* x, std::size_t n, BracketPass* pass) {
+  std::uint32_t collected = 0;
+  for (int j = 0; j < pass->count; ++j) pass->below_lo[j] = pass->below_hi[j] = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    bool inside_any = false;
+    for (int j = 0; j < pass->count; ++j) {
+      const bool lt_lo = v < pass->lo[j], lt_hi = v < pass->hi[j];
+      pass->below_lo[j] += lt_lo;
+      pass->below_hi[j] += lt_hi;
+      inside_any |= lt_hi && !lt_lo;
+    }
+    if (inside_any) {
+      if (collected < pass->capacity) pass->collected[collected] = v;
+      ++collected;
+    }
+  }
+  pass->collected_count = collected;
+}
+
+void scalar_central(const float* x, std::size_t n, double mean, float near_zero_bound,
+                    CentralMoments* out) {
+  CentralMoments c{0.0, 0.0, 0.0, 0.0, 0};
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = x[i];
+    const double d = v - mean;
+    const double d2 = d * d;
+    c.sum_abs += std::fabs(v);
+    c.sum_squared += d2;
+    c.sum_cubed += d2 * d;
+    c.sum_fourth += d2 * d2;
+    c.above += std::fabs(x[i]) > near_zero_bound;
+  }
+  *out = c;
+}
+
+constexpr KernelTable kScalar{DPA_KERNEL_SCALAR, scalar_moments, scalar_bracket, scalar_central};
+
+}  // namespace
+
+const KernelTable* scalar_kernels() { return &kScalar; }
+
+}  // namespace dpa::detail

@@ -1,0 +1,272 @@
+// Order statistics by bracketing: each pass over the segment counts, for a few candidate brackets
+// [lo, hi), how many values lie below each end, and collects the values inside. Once a bracket
+// holds the wanted ranks and few enough values, the ranks are selected from the collected values.
+// The first pass places brackets from a normal approximation (mean, std); later passes
+// interpolate the measured counts; if that stalls, brackets split the remaining range of float
+// bit patterns in thirds, which always terminates. Passes stream the segment with SIMD compares,
+// so a 2304-float kernel costs a few microseconds at most, usually one or two passes.
+#include "percentiles.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#ifdef DPA_COUNT_PASSES
+void dpa_count_pass(unsigned n, int round, int count);
+#endif
+namespace dpa::detail {
+namespace {
+
+constexpr int kInterpolatingPasses = 6;   // then split by bit patterns
+constexpr int kMaxPasses = 80;            // thirds of 2^32 patterns need fewer than 25
+constexpr std::uint32_t kMinMarginRanks = 8;
+
+struct Ranks {
+  std::uint32_t lo;
+  std::uint32_t hi;  // lo or lo + 1
+  double gamma;
+};
+
+// numpy's virtual index for method "linear": h = (n - 1) * q. At or past the last index numpy
+// takes the last value for both neighbours and its gamma becomes h - (-1).
+Ranks numpy_ranks(std::uint32_t n, double percent) {
+  const double fraction = percent / 100.0;
+  const double h = static_cast<double>(n - 1) * fraction;
+  if (h >= static_cast<double>(n - 1)) return {n - 1, n - 1, h + 1.0};
+  const double below = std::floor(h);
+  const auto lo = static_cast<std::uint32_t>(below);
+  const double gamma = h - below;
+  // With gamma == 0 numpy's a + (b - a) * 0 does not depend on b: no need to select it.
+  return {lo, gamma == 0.0 ? lo : lo + 1, gamma};
+}
+
+// Monotone map of floats to unsigned keys (-0 just below +0); NaN never reaches here.
+std::uint32_t key_of(float v) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
+}
+
+float float_of(std::uint32_t key) {
+  const std::uint32_t bits = (key & 0x80000000u) ? key & 0x7fffffffu : ~key;
+  float v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
+void insertion_sort(float* v, std::uint32_t n) {
+  for (std::uint32_t i = 1; i < n; ++i) {
+    const float x = v[i];
+    std::uint32_t j = i;
+    for (; j > 0 && x < v[j - 1]; --j) v[j] = v[j - 1];
+    v[j] = x;
+  }
+}
+
+// Values at ranks lo and hi (hi == lo or lo + 1) of the m values in v (v is reordered).
+void select_pair(float* v, std::uint32_t m, std::uint32_t lo, std::uint32_t hi, float* at_lo,
+                 float* at_hi) {
+  if (m <= kSortWholeBelow) {
+    insertion_sort(v, m);
+    *at_lo = v[lo];
+    *at_hi = v[hi];
+    return;
+  }
+  std::nth_element(v, v + lo, v + m);
+  *at_lo = v[lo];
+  *at_hi = hi == lo ? v[lo] : *std::min_element(v + lo + 1, v + m);
+}
+
+// A wanted rank (and possibly its successor) and the tightest bracket [a, b) known to hold it:
+// count(x < a) = below_a <= rank < below_b = count(x < b).
+struct Target {
+  std::uint32_t rank;
+  bool want_next;       // numpy interpolates towards the value at rank + 1 as well
+  bool searching_next;  // value is known; this search is for the successor
+  int out_index;
+  float a, b;
+  std::uint32_t below_a, below_b;
+  double normal_z, normal_density;
+  float value, next_value;
+  bool done;
+};
+
+void propose(const Target& t, int pass, const Moments& m, std::uint32_t n, float* lo, float* hi) {
+  const std::uint32_t width = t.below_b - t.below_a;
+  if (width <= kBracketCapacity) {  // the known bracket is small enough: collect it
+    *lo = t.a;
+    *hi = t.b;
+    return;
+  }
+  const std::uint32_t key_a = key_of(t.a), key_b = key_of(t.b);
+  if (pass < kInterpolatingPasses) {
+    double center, half;
+    if (pass == 0) {
+      const double shifted_mean = m.sum / n;
+      const double mean = m.shift + shifted_mean;
+      const double std = std::sqrt(std::max(0.0, m.sum_squares / n - shifted_mean * shifted_mean));
+      const std::uint32_t margin = std::min(kBracketCapacity / 2 - kMaxLanes,
+                                            std::max(kMinMarginRanks, n / 64));
+      center = mean + t.normal_z * std;
+      half = margin * std / (n * t.normal_density);
+    } else {
+      // b may be +inf (above the maximum): interpolate up to the maximum instead.
+      const double a = t.a, b = std::min<double>(t.b, m.max);
+      const std::uint32_t margin = std::min(kBracketCapacity / 2 - kMaxLanes,
+                                            std::max(kMinMarginRanks, width / 16));
+      const double wanted = t.rank + (t.want_next ? 1.0 : 0.5);
+      center = a + (b - a) * ((wanted - t.below_a) / width);
+      half = (b - a) * margin / width;
+    }
+    const double low = std::max<double>(center - half, t.a);
+    const double high = std::min<double>(center + half, t.b);
+    *lo = static_cast<float>(low);
+    *hi = static_cast<float>(high);
+    if (*lo > *hi) *lo = *hi;
+    // Only useful when at least one end falls strictly inside the bracket.
+    const std::uint32_t key_lo = key_of(*lo), key_hi = key_of(*hi);
+    if ((key_lo > key_a && key_lo < key_b) || (key_hi > key_a && key_hi < key_b)) return;
+  }
+  const std::uint32_t span = key_b - key_a;  // >= 2 here: a span of 1 is finished
+  const std::uint32_t first = key_a + std::max<std::uint32_t>(1, span / 3);
+  const std::uint32_t second = std::max(first, key_a + span / 3 * 2);
+  *lo = float_of(first);
+  *hi = float_of(std::min(second, key_b - 1));
+}
+
+void tighten(Target& t, float threshold, std::uint32_t below) {
+  const std::uint32_t key = key_of(threshold);
+  if (below <= t.rank && key > key_of(t.a)) {
+    t.a = threshold;
+    t.below_a = below;
+  }
+  if (below > t.rank && key < key_of(t.b)) {
+    t.b = threshold;
+    t.below_b = below;
+  }
+}
+
+// The value at t.rank is known (next_value is the successor when below_hi > rank + 1), and
+// `hi` is a threshold with count(x < hi) = below_hi > t.rank. If the successor is wanted but
+// lies at or above hi, the search goes on for it from there.
+void found(Target& t, float value, float next_value, float hi, std::uint32_t below_hi,
+           std::uint32_t n) {
+  if (t.searching_next) {
+    t.next_value = value;
+    t.done = true;
+  } else if (!t.want_next || below_hi > t.rank + 1) {
+    t.value = value;
+    t.next_value = next_value;
+    t.done = true;
+  } else {
+    // Exactly rank + 1 values lie below hi: the successor is the smallest value >= hi.
+    t.value = value;
+    t.searching_next = true;
+    t.rank += 1;
+    t.a = hi;
+    t.below_a = below_hi;
+    t.b = HUGE_VALF;
+    t.below_b = n;
+  }
+}
+
+}  // namespace
+
+double numpy_lerp(double a, double b, double t) {
+  const double diff = b - a;
+  return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
+}
+
+void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n,
+                 const Moments& moments, const PercentileSpec* specs, int count, float* out,
+                 float* scratch) {
+  float* sorted = nullptr;
+  if (n <= kSortWholeBelow) {
+    std::memcpy(scratch, x, n * sizeof(float));
+    insertion_sort(scratch, n);
+    sorted = scratch;
+  }
+  Target targets[kMaxInnerQuantiles];
+  double gammas[kMaxInnerQuantiles];
+  int num_targets = 0;
+  for (int i = 0; i < count; ++i) {
+    const Ranks r = numpy_ranks(n, specs[i].percent);
+    float value_lo, value_hi;
+    const bool extreme_lo = r.lo == 0 || r.lo == n - 1, extreme_hi = r.hi == 0 || r.hi == n - 1;
+    if (sorted) {
+      value_lo = sorted[r.lo];
+      value_hi = sorted[r.hi];
+    } else if (moments.min == moments.max || (extreme_lo && extreme_hi)) {
+      value_lo = r.lo == 0 ? moments.min : moments.max;
+      value_hi = r.hi == 0 ? moments.min : moments.max;
+    } else {
+      if (num_targets == kMaxInnerQuantiles) continue;  // specs never ask for more
+      gammas[num_targets] = r.gamma;
+      targets[num_targets++] = Target{r.lo, r.hi != r.lo, false, i, moments.min, HUGE_VALF, 0, n,
+                                      specs[i].normal_z, specs[i].normal_density, 0.0f, 0.0f,
+                                      false};
+      continue;
+    }
+    out[i] = static_cast<float>(numpy_lerp(value_lo, value_hi, r.gamma));
+  }
+
+  BracketPass pass{};
+  pass.collected = scratch;
+  pass.capacity = static_cast<std::uint32_t>(num_targets) * kBracketCapacity;
+  float* const selection = scratch + pass.capacity + kMaxLanes;
+  int active[kMaxInnerQuantiles];
+  for (int round = 0; round < kMaxPasses; ++round) {
+    pass.count = 0;
+    for (int j = 0; j < num_targets; ++j) {
+      Target& t = targets[j];
+      if (t.done) continue;
+      if (key_of(t.b) - key_of(t.a) <= 1) {  // one bit pattern: every value inside equals a
+        found(t, t.a, t.a, t.b, t.below_b, n);
+        if (t.done) continue;
+      }
+      const int slot = pass.count++;
+      active[slot] = j;
+      propose(t, round, moments, n, &pass.lo[slot], &pass.hi[slot]);
+    }
+    if (pass.count == 0) break;
+    kernels.bracket(x, n, &pass);
+#ifdef DPA_COUNT_PASSES
+    dpa_count_pass(n, round, pass.count);
+#endif
+    for (int slot = 0; slot < pass.count; ++slot) {
+      Target& t = targets[active[slot]];
+      const std::uint32_t below_lo = pass.below_lo[slot], below_hi = pass.below_hi[slot];
+      const std::uint32_t inside = below_hi - below_lo;
+      if (below_lo <= t.rank && below_hi > t.rank && inside <= kBracketCapacity &&
+          pass.collected_count <= pass.capacity) {
+        // This bracket's values, out of those collected for all brackets.
+        const float lo = pass.lo[slot], hi = pass.hi[slot];
+        std::uint32_t m = 0;
+        for (std::uint32_t i = 0; i < pass.collected_count; ++i) {
+          const float v = pass.collected[i];
+          selection[m] = v;
+          m += (v >= lo) & (v < hi);
+        }
+        const std::uint32_t next = below_hi > t.rank + 1 ? t.rank + 1 : t.rank;
+        float value, next_value;
+        select_pair(selection, inside, t.rank - below_lo, next - below_lo, &value,
+                    &next_value);
+        found(t, value, next_value, pass.hi[slot], below_hi, n);
+      }
+    }
+    // Every threshold of this pass is a measured point of the distribution: use all of them.
+    for (int j = 0; j < num_targets; ++j) {
+      if (targets[j].done) continue;
+      for (int slot = 0; slot < pass.count; ++slot) {
+        tighten(targets[j], pass.lo[slot], pass.below_lo[slot]);
+        tighten(targets[j], pass.hi[slot], pass.below_hi[slot]);
+      }
+    }
+  }
+  for (int j = 0; j < num_targets; ++j) {
+    const Target& t = targets[j];
+    out[t.out_index] = static_cast<float>(numpy_lerp(t.value, t.next_value, gammas[j]));
+  }
+}
+
+}  // namespace dpa::detail

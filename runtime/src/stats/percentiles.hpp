@@ -1,0 +1,39 @@
+// numpy-exact percentiles of one segment by selection (no sort, no copy of the segment).
+#pragma once
+
+#include "kernels.hpp"
+
+namespace dpa::detail {
+
+// A percentile the driver must produce, with the standard-normal quantile z of its fraction and
+// the normal density at z: the first pass guesses where the order statistic lies from mean and
+// std, and later passes interpolate the counts they measured.
+struct PercentileSpec {
+  double percent;  // 0..100, as passed to numpy.percentile
+  double normal_z;
+  double normal_density;
+};
+
+inline constexpr std::uint32_t kBracketCapacity = 128;  // values selected from per bracket
+inline constexpr std::uint32_t kSortWholeBelow = 32;    // smaller segments are sorted whole
+
+// Scratch floats the driver needs for `inner` quantiles strictly between q0 and q100: the values
+// collected from all brackets of a pass, plus room to select within one bracket (and one more
+// float: the branch-free gathering writes one past the values it keeps).
+constexpr std::uint32_t percentile_scratch_floats(int inner) {
+  return static_cast<std::uint32_t>(inner < 1 ? 1 : inner) * kBracketCapacity + kMaxLanes +
+         kBracketCapacity + 1;
+}
+
+// numpy.percentile(x.astype(float64), percent, method="linear") rounded to float32, for each
+// spec, in order. `moments` is the finite result of kernels.moments over the same x (n >= 1).
+// scratch holds percentile_scratch_floats(number of specs strictly inside (0, 100)) floats.
+void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n,
+                 const Moments& moments, const PercentileSpec* specs, int count, float* out,
+                 float* scratch);
+
+// numpy's linear interpolation between neighbouring order statistics, exactly as numpy
+// evaluates it (from the nearer end when t >= 0.5).
+double numpy_lerp(double a, double b, double t);
+
+}  // namespace dpa::detail

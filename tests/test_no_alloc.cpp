@@ -1,0 +1,70 @@
+// Proves the runtime never touches the heap: this executable is linked with
+// -Wl,--wrap=malloc,... so every allocation anywhere in the process passes through the counters
+// below, and operator new/delete are replaced to count as well.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <random>
+#include <vector>
+
+#include "dpa/dpa.hpp"
+
+namespace {
+std::atomic<long> g_allocations{0};
+}
+
+extern "C" {
+void* __real_malloc(std::size_t);
+void* __real_calloc(std::size_t, std::size_t);
+void* __real_realloc(void*, std::size_t);
+void* __real_aligned_alloc(std::size_t, std::size_t);
+void* __wrap_malloc(std::size_t n) { ++g_allocations; return __real_malloc(n); }
+void* __wrap_calloc(std::size_t a, std::size_t b) { ++g_allocations; return __real_calloc(a, b); }
+void* __wrap_realloc(void* p, std::size_t n) { ++g_allocations; return __real_realloc(p, n); }
+void* __wrap_aligned_alloc(std::size_t a, std::size_t n) { ++g_allocations; return __real_aligned_alloc(a, n); }
+void __real_free(void*);
+void __wrap_free(void* p) { __real_free(p); }
+}
+
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = __real_malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { __real_free(p); }
+void operator delete(void* p, std::size_t) noexcept { __real_free(p); }
+
+TEST_CASE("the counters see allocations (the wrap is really in place)") {
+  const long before = g_allocations.load();
+  // Through volatile pointers, so the compiler cannot elide the pairs.
+  void* (*volatile allocate)(std::size_t) = std::malloc;
+  void (*volatile release)(void*) = std::free;
+  release(allocate(16));
+  std::vector<int> grown(100, 1);
+  CHECK(grown[99] == 1);
+  CHECK(g_allocations.load() - before == 2);
+}
+
+TEST_CASE("statistics: zero allocations in a call, every set and kernel") {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal(0.0f, 0.05f);
+  std::vector<float> w(4970);
+  for (float& v : w) v = normal(rng);
+  w[10] = std::numeric_limits<float>::quiet_NaN();  // the non-finite path too
+  std::vector<float> out(112);
+  for (dpa_kernel k : {DPA_KERNEL_SCALAR, DPA_KERNEL_SSE2, DPA_KERNEL_AVX2, DPA_KERNEL_NEON}) {
+    if (!dpa_kernel_available(k)) continue;
+    for (dpa_stats_set set : {DPA_STATS_PAPER, DPA_STATS_EXTENDED}) {
+      dpa::FeatureExtractor fx(dpa::zoo_layout(), set, k);
+      const long before = g_allocations.load();
+      for (int i = 0; i < 20; ++i) {
+        w[10] = i % 2 ? 0.1f : std::numeric_limits<float>::quiet_NaN();
+        fx.compute(w.data(), w.size(), out.data(), out.size());
+      }
+      CHECK(g_allocations.load() == before);
+    }
+  }
+}

@@ -14,15 +14,16 @@ struct PercentileSpec {
   double normal_density;
 };
 
-inline constexpr std::uint32_t kBracketCapacity = 128;  // values selected from per bracket
-inline constexpr std::uint32_t kSortWholeBelow = 32;    // smaller segments are sorted whole
+inline constexpr std::uint32_t kBracketCapacity = 64;  // values selected from per bracket
+inline constexpr std::uint32_t kSortWholeBelow = 64;    // smaller segments are sorted whole
+static_assert(kSortWholeBelow <= kBracketCapacity, "small segments are sorted in the first buffer");
 
 // Scratch floats the driver needs for `inner` quantiles strictly between q0 and q100: the values
 // collected from all brackets of a pass, plus room to select within one bracket (and one more
-// float: the branch-free gathering writes one past the values it keeps).
+// float: the branch-free gathering writes one past the values it keeps), and its sorted copy.
 constexpr std::uint32_t percentile_scratch_floats(int inner) {
   return static_cast<std::uint32_t>(inner < 1 ? 1 : inner) * kBracketCapacity + kMaxLanes +
-         kBracketCapacity + 1;
+         kBracketCapacity + 1 + kBracketCapacity;
 }
 
 // numpy.percentile(x.astype(float64), percent, method="linear") rounded to float32, for each

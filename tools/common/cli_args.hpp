@@ -1,0 +1,56 @@
+// Command-line parsing shared by every dpa subcommand: declared options, clear errors.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dpa::tools {
+
+// A mistake in how the tool was called: reported with the subcommand's usage, exit code 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A failure of the work itself (bad input file, I/O error): exit code 1.
+struct ToolError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct OptionSpec {
+  std::string name;   // "--stats" or "-o"
+  bool takes_value;
+  std::string alias;  // optional second spelling, e.g. "--output" for "-o"
+};
+
+class Args {
+ public:
+  // Parses argv[first..] against the declared options; throws UsageError on unknown options or
+  // a missing value. "--name=value" and "--name value" are both accepted.
+  Args(int argc, char** argv, int first, const std::vector<OptionSpec>& specs);
+
+  bool flag(const std::string& name) const;
+  std::optional<std::string> value(const std::string& name) const;
+  std::string value_or(const std::string& name, const std::string& fallback) const;
+  const std::vector<std::string>& positionals() const { return positionals_; }
+
+  // Typed accessors: throw UsageError naming the option when the text is not a number in range.
+  long long integer(const std::string& name, long long fallback, long long min, long long max) const;
+  double real(const std::string& name, double fallback, double min, double max) const;
+
+  // Exactly `count` positionals or a UsageError naming what is missing / extra.
+  void expect_positionals(std::size_t count, const std::string& what) const;
+
+ private:
+  std::map<std::string, std::string> values_;
+  std::map<std::string, bool> flags_;
+  std::vector<std::string> positionals_;
+};
+
+// Parses an integer / real from text, or throws UsageError mentioning `what`.
+long long parse_integer(const std::string& text, const std::string& what);
+double parse_real(const std::string& text, const std::string& what);
+
+}  // namespace dpa::tools

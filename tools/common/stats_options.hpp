@@ -1,0 +1,14 @@
+// Names of statistics sets and kernels on the command line.
+#pragma once
+
+#include <string>
+
+#include "dpa/dpa.h"
+
+namespace dpa::tools {
+
+dpa_stats_set parse_stats_set(const std::string& name);  // "paper" | "extended"
+const char* stats_set_name(dpa_stats_set set);
+dpa_kernel parse_kernel(const std::string& name);  // "auto" | "scalar" | "sse2" | "avx2" | "neon"
+
+}  // namespace dpa::tools

@@ -1,0 +1,18 @@
+// The subcommands of dpa: one file each, registered in main.cpp.
+#pragma once
+
+namespace dpa::tools {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  const char* usage;  // full help text shown by `dpa NAME --help`
+  int (*run)(int argc, char** argv, int first);  // argv[first..] are the command's arguments
+};
+
+int run_stats(int argc, char** argv, int first);
+extern const char* const kStatsUsage;
+int run_demo(int argc, char** argv, int first);
+extern const char* const kDemoUsage;
+
+}  // namespace dpa::tools

@@ -1,0 +1,78 @@
+// dpa: the host tool. Dispatches to one subcommand per file; errors become exit codes
+// (2: wrong usage, 1: the work failed).
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "commands.hpp"
+#include "common/cli_args.hpp"
+
+namespace {
+
+using dpa::tools::Command;
+
+const Command kCommands[] = {
+    {"demo", "run the main job on the embedded default input", dpa::tools::kDemoUsage,
+     dpa::tools::run_demo},
+    {"stats", "per-segment weight statistics of a network", dpa::tools::kStatsUsage,
+     dpa::tools::run_stats},
+};
+
+void print_overview() {
+  std::printf(
+      "dpa - predict a neural network's test accuracy from its weights\n"
+      "\n"
+      "usage: dpa COMMAND [OPTIONS]   (dpa COMMAND --help for the command's options)\n"
+      "\n"
+      "commands:\n");
+  for (const Command& c : kCommands) std::printf("  %-10s %s\n", c.name, c.summary);
+}
+
+bool wants_help(int argc, char** argv, int first) {
+  for (int i = first; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    if (argc >= 3 && std::strcmp(argv[1], "help") == 0) {
+      for (const Command& c : kCommands) {
+        if (argv[2] == std::string(c.name)) {
+          std::printf("%s", c.usage);
+          return 0;
+        }
+      }
+    }
+    print_overview();
+    return argc < 2 ? 2 : 0;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    std::printf("dpa %s\n", DPA_VERSION);
+    return 0;
+  }
+  for (const Command& c : kCommands) {
+    if (argv[1] != std::string(c.name)) continue;
+    if (wants_help(argc, argv, 2)) {
+      std::printf("%s", c.usage);
+      return 0;
+    }
+    try {
+      return c.run(argc, argv, 2);
+    } catch (const dpa::tools::UsageError& e) {
+      std::fprintf(stderr, "dpa %s: error: %s\n\n%s", c.name, e.what(), c.usage);
+      return 2;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "dpa %s: error: %s\n", c.name, e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "dpa: unknown command '%s'\n\n", argv[1]);
+  print_overview();
+  return 2;
+}

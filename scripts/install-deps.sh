@@ -4,6 +4,9 @@
 set -euo pipefail
 
 packages=(cmake g++ make doctest-dev libbenchmark-dev zlib1g-dev)
+# Callers add packages for their own jobs (cross compilers, emulators) through this variable.
+read -r -a extra <<< "${DPA_EXTRA_PACKAGES:-}"
+packages+=("${extra[@]}")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

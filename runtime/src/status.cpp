@@ -12,6 +12,20 @@ extern "C" const char* dpa_status_string(dpa_status status) {
     case DPA_ERR_NON_FINITE: return "weights contain NaN or Inf (affected features are NaN)";
     case DPA_ERR_UNKNOWN_STATS_SET: return "unknown statistics set id";
     case DPA_ERR_KERNEL_UNAVAILABLE: return "instruction-set kernel not available on this CPU";
+    case DPA_ERR_MODEL_TRUNCATED: return "model truncated: fewer bytes than its header says";
+    case DPA_ERR_MODEL_MAGIC: return "not a dpa model (bad magic bytes)";
+    case DPA_ERR_MODEL_VERSION: return "unsupported model format major version";
+    case DPA_ERR_MODEL_CHECKSUM: return "model checksum mismatch: the bytes were changed or damaged";
+    case DPA_ERR_MODEL_ALIGNMENT: return "model bytes must be 4-byte aligned in memory";
+    case DPA_ERR_MODEL_SECTIONS: return "model section table invalid (bounds, alignment or overlap)";
+    case DPA_ERR_MODEL_MISSING: return "model lacks a required section or repeats one";
+    case DPA_ERR_MODEL_FEATURES: return "model feature specification invalid";
+    case DPA_ERR_MODEL_OUTPUT: return "model output transform or target unknown";
+    case DPA_ERR_MODEL_TREES: return "model tree ensemble invalid (counts, depth, feature index, size)";
+    case DPA_ERR_MODEL_LINEAR: return "model linear predictor invalid (feature count or size)";
+    case DPA_ERR_MODEL_MLP: return "model MLP invalid (layers, shapes, activation or size)";
+    case DPA_ERR_MODEL_NON_FINITE: return "model holds NaN or Inf parameters";
+    case DPA_ERR_MODEL_METADATA: return "model metadata section invalid";
   }
   return "unknown status";
 }

@@ -22,7 +22,22 @@ typedef enum dpa_status {
   DPA_ERR_SCRATCH_TOO_SMALL = 5,
   DPA_ERR_NON_FINITE = 6,          /* NaN or Inf in a segment: that segment's features are NaN */
   DPA_ERR_UNKNOWN_STATS_SET = 7,
-  DPA_ERR_KERNEL_UNAVAILABLE = 8   /* the requested instruction set is not compiled in or not supported by this CPU */
+  DPA_ERR_KERNEL_UNAVAILABLE = 8,  /* the requested instruction set is not compiled in or not supported by this CPU */
+  /* Model loading: the bytes are not a valid model. */
+  DPA_ERR_MODEL_TRUNCATED = 20,     /* fewer bytes than the header or total_bytes say */
+  DPA_ERR_MODEL_MAGIC = 21,         /* not a dpa model */
+  DPA_ERR_MODEL_VERSION = 22,       /* a format major version this runtime does not read */
+  DPA_ERR_MODEL_CHECKSUM = 23,      /* bytes changed after writing */
+  DPA_ERR_MODEL_ALIGNMENT = 24,     /* model bytes not 4-byte aligned in memory */
+  DPA_ERR_MODEL_SECTIONS = 25,      /* section table or a section's bounds, alignment or overlap */
+  DPA_ERR_MODEL_MISSING = 26,       /* a required section is missing or present twice */
+  DPA_ERR_MODEL_FEATURES = 27,      /* feature specification invalid (layout, stats set, count) */
+  DPA_ERR_MODEL_OUTPUT = 28,        /* unknown output transform or target */
+  DPA_ERR_MODEL_TREES = 29,         /* tree ensemble: counts, depth, feature index, size */
+  DPA_ERR_MODEL_LINEAR = 30,        /* linear model: feature count or size */
+  DPA_ERR_MODEL_MLP = 31,           /* MLP: layer count, shapes, activation or size */
+  DPA_ERR_MODEL_NON_FINITE = 32,    /* NaN or Inf among thresholds, leaves or parameters */
+  DPA_ERR_MODEL_METADATA = 33       /* metadata section too small for its text */
 } dpa_status;
 
 /* A short, static, human-readable description of a status. Never NULL. */
@@ -116,6 +131,53 @@ dpa_status dpa_stats_compute_with_kernel(const dpa_layout* layout, dpa_stats_set
                                          float* out, size_t out_len,
                                          void* scratch, size_t scratch_bytes,
                                          dpa_kernel kernel);
+
+/* ---- Models: verify once, then predict without checks ---------------------------------------- */
+
+/* A verified model: pointers into the caller's bytes (zero copy). The bytes must stay alive and
+ * unchanged while the model is used. Fill it with dpa_model_load; fields are read-only. */
+typedef struct dpa_model {
+  const unsigned char* bytes;
+  uint32_t total_bytes;
+  uint16_t version_major, version_minor;
+  dpa_layout layout;          /* segments point into the bytes */
+  uint32_t feature_kind;      /* dpa_feature_kind (model_format.h) */
+  dpa_stats_set stats_set;    /* when feature_kind is statistics */
+  uint32_t num_features;
+  uint32_t predictor;         /* dpa_section_type of the predictor: GBDT, LINEAR or MLP */
+  const void* predictor_section;
+  uint32_t output_transform;  /* dpa_output_transform */
+  uint32_t target;            /* dpa_target */
+  uint32_t max_width;         /* widest MLP layer, else 0 */
+  const void* metadata;       /* dpa_metadata_section or NULL */
+  const char* metadata_text;  /* not NUL-terminated; metadata_text_bytes long */
+  uint32_t metadata_text_bytes;
+} dpa_model;
+
+/* Checks every offset, size, count, alignment, index and value of the bytes and their checksum;
+ * on success fills *model with pointers into bytes. bytes must be 4-byte aligned (16 is best). */
+dpa_status dpa_model_load(const void* bytes, size_t size, dpa_model* model);
+
+/* Scratch bytes dpa_model_predict needs for this model. */
+size_t dpa_model_scratch_size(const dpa_model* model);
+
+/* Weights in, prediction out: features from the runtime's statistics, then the predictor, then
+ * the output transform. Returns DPA_ERR_NON_FINITE (and NaN) when the weights hold NaN/Inf. */
+dpa_status dpa_model_predict(const dpa_model* model, const float* weights, size_t num_weights,
+                             float* prediction, void* scratch, size_t scratch_bytes);
+
+/* The model's input features of a weight vector (num_features floats). */
+dpa_status dpa_model_features(const dpa_model* model, const float* weights, size_t num_weights,
+                              float* features, size_t features_len, void* scratch,
+                              size_t scratch_bytes);
+
+/* The predictor and output transform alone, on precomputed features. */
+dpa_status dpa_model_predict_features(const dpa_model* model, const float* features,
+                                      size_t num_features, float* prediction, void* scratch,
+                                      size_t scratch_bytes);
+
+/* CRC-32 (zlib polynomial) as the format uses it; exposed for writers. */
+uint32_t dpa_crc32(const void* bytes, size_t size);
 
 #ifdef __cplusplus
 } /* extern "C" */

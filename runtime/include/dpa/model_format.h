@@ -1,0 +1,156 @@
+/* The flat binary model format, version 1: on-disk structures shared by the writer (tools/) and
+ * the verifier (runtime/). Everything little-endian; see docs/model-format.md for the spec. */
+#ifndef DPA_MODEL_FORMAT_H
+#define DPA_MODEL_FORMAT_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DPA_MODEL_MAGIC "DPAMODEL" /* 8 bytes, no terminator stored */
+#define DPA_MODEL_VERSION_MAJOR 1u /* a reader rejects other majors */
+#define DPA_MODEL_VERSION_MINOR 0u /* a reader accepts any minor: minors only append */
+#define DPA_MODEL_ALIGNMENT 16u    /* every section starts at a multiple of this */
+#define DPA_MODEL_MAX_SECTIONS 64u
+#define DPA_MODEL_MAX_TREE_DEPTH 12u
+#define DPA_MODEL_MAX_TREES (1u << 20)
+#define DPA_MODEL_MAX_MLP_LAYERS 8u
+#define DPA_MODEL_MAX_MLP_WIDTH 1024u
+
+/* File header at offset 0 (32 bytes). checksum = CRC-32 (the zlib / IEEE 802.3 polynomial) of
+ * bytes [12, total_bytes): everything after the checksum field. */
+typedef struct dpa_model_header {
+  char magic[8];
+  uint32_t checksum;
+  uint16_t version_major;
+  uint16_t version_minor;
+  uint32_t total_bytes;
+  uint32_t section_count;
+  uint32_t section_table_offset; /* multiple of 16; section_count entries */
+  uint32_t reserved;             /* 0 */
+} dpa_model_header;
+
+typedef struct dpa_section_entry {
+  uint32_t type;   /* dpa_section_type; readers skip types they do not know */
+  uint32_t offset; /* multiple of 16 */
+  uint32_t size;   /* bytes */
+  uint32_t reserved;
+} dpa_section_entry;
+
+typedef enum dpa_section_type {
+  DPA_SECTION_FEATURES = 1, /* required, once */
+  DPA_SECTION_OUTPUT = 2,   /* required, once */
+  DPA_SECTION_METADATA = 3, /* optional, at most once */
+  DPA_SECTION_GBDT = 16,    /* exactly one predictor section */
+  DPA_SECTION_LINEAR = 17,
+  DPA_SECTION_MLP = 18
+} dpa_section_type;
+
+typedef enum dpa_feature_kind {
+  DPA_FEATURES_STATISTICS = 0, /* per-segment statistics of the layout (stats_set) */
+  DPA_FEATURES_RAW_WEIGHTS = 1 /* the weight vector itself */
+} dpa_feature_kind;
+
+/* FEATURES: 32 bytes, then num_segments dpa_segment (16 bytes each). */
+typedef struct dpa_features_section {
+  uint32_t kind;         /* dpa_feature_kind */
+  uint32_t stats_set;    /* dpa_stats_set id when kind is statistics, else 0 */
+  uint32_t total_length; /* length of the weight vector */
+  uint32_t num_segments;
+  uint32_t num_features; /* segments * stats per segment, or total_length for raw weights */
+  uint32_t reserved[3];
+} dpa_features_section;
+
+typedef enum dpa_output_transform {
+  DPA_OUTPUT_IDENTITY = 0,
+  DPA_OUTPUT_SIGMOID = 1,
+  DPA_OUTPUT_CLAMP01 = 2
+} dpa_output_transform;
+
+typedef enum dpa_target {
+  DPA_TARGET_TEST_ACCURACY = 0,       /* test accuracy of the checkpoint given */
+  DPA_TARGET_FINAL_TEST_ACCURACY = 1, /* test accuracy the run reaches at its last checkpoint */
+  DPA_TARGET_OTHER = 2
+} dpa_target;
+
+/* OUTPUT: 16 bytes. */
+typedef struct dpa_output_section {
+  uint32_t transform; /* dpa_output_transform, applied to the predictor's raw score */
+  uint32_t target;    /* dpa_target: what the score means */
+  uint32_t reserved[2];
+} dpa_output_section;
+
+/* GBDT: 32 bytes, then num_trees * (2^depth - 1) nodes, then num_trees * 2^depth leaf values.
+ * Every tree is complete to `depth`: node i has children 2i+1 (x < threshold) and 2i+2
+ * (otherwise); the leaf reached is node index - (2^depth - 1). Shallower trees are padded with
+ * nodes whose two subtrees carry identical leaves. raw score = base_score + sum of leaves
+ * (accumulated in double in tree order, rounded to float once). */
+typedef struct dpa_gbdt_section {
+  uint32_t num_trees;
+  uint32_t depth;        /* 1..DPA_MODEL_MAX_TREE_DEPTH */
+  uint32_t num_features; /* equals the FEATURES section's */
+  uint32_t reserved0;
+  float base_score;
+  uint32_t reserved[3];
+} dpa_gbdt_section;
+
+typedef struct dpa_tree_node {
+  float threshold; /* finite */
+  uint32_t feature; /* < num_features */
+} dpa_tree_node;
+
+/* LINEAR: 32 bytes, then mean[F], inv_scale[F], weight[F] (F = num_features floats each).
+ * raw score = intercept + sum_i weight[i] * (x[i] - mean[i]) * inv_scale[i] (double sum). */
+typedef struct dpa_linear_section {
+  uint32_t num_features;
+  uint32_t reserved0[3];
+  float intercept;
+  uint32_t reserved1[3];
+} dpa_linear_section;
+
+typedef enum dpa_activation {
+  DPA_ACTIVATION_NONE = 0,
+  DPA_ACTIVATION_RELU = 1,
+  DPA_ACTIVATION_TANH = 2
+} dpa_activation;
+
+/* MLP: 16 bytes, then input mean[F], input inv_scale[F], then num_layers layers, each a
+ * dpa_mlp_layer followed by weight[outputs][inputs] (row-major) and bias[outputs]. The first
+ * layer has F inputs, each next layer as many inputs as the previous has outputs, the last layer
+ * one output. raw score = the last layer's output. */
+typedef struct dpa_mlp_section {
+  uint32_t num_layers; /* 1..DPA_MODEL_MAX_MLP_LAYERS */
+  uint32_t num_inputs; /* equals the FEATURES section's num_features */
+  uint32_t reserved[2];
+} dpa_mlp_section;
+
+typedef struct dpa_mlp_layer {
+  uint32_t inputs;
+  uint32_t outputs; /* 1..DPA_MODEL_MAX_MLP_WIDTH */
+  uint32_t activation; /* dpa_activation, applied after weight * x + bias */
+  uint32_t reserved;
+} dpa_mlp_layer;
+
+/* METADATA: training provenance, 48 bytes then text_bytes of UTF-8 "key=value\n" lines. */
+typedef struct dpa_metadata_section {
+  uint32_t train_rows;
+  uint32_t validation_rows;
+  uint32_t test_rows;
+  uint32_t split_seed;
+  float validation_r2;
+  float validation_kendall_tau;
+  float test_r2;
+  float test_kendall_tau;
+  float test_mae;
+  float test_rmse;
+  uint32_t text_bytes;
+  uint32_t reserved;
+} dpa_metadata_section;
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* DPA_MODEL_FORMAT_H */

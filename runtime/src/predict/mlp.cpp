@@ -1,0 +1,41 @@
+// Dense layers on standardised inputs. Activations ping-pong between two halves of the caller's
+// work buffer; the first layer standardises the features as it reads them, so nothing is copied.
+#include <cmath>
+
+#include "predictors.hpp"
+
+namespace dpa::detail {
+
+float mlp_score(const dpa_mlp_section* h, const float* x, float* work, std::uint32_t max_width) {
+  const std::uint32_t n = h->num_inputs;
+  const float* mean = reinterpret_cast<const float*>(h + 1);
+  const float* inv_scale = mean + n;
+  const auto* layer = reinterpret_cast<const dpa_mlp_layer*>(inv_scale + n);
+  const float* in = nullptr;
+  for (std::uint32_t k = 0; k < h->num_layers; ++k) {
+    const float* w = reinterpret_cast<const float*>(layer + 1);
+    const float* b = w + static_cast<std::size_t>(layer->outputs) * layer->inputs;
+    float* out = work + (k % 2) * max_width;
+    for (std::uint32_t o = 0; o < layer->outputs; ++o) {
+      const float* row = w + static_cast<std::size_t>(o) * layer->inputs;
+      double acc = b[o];
+      if (k == 0) {
+        for (std::uint32_t i = 0; i < n; ++i) {
+          acc += static_cast<double>(row[i]) *
+                 ((static_cast<double>(x[i]) - mean[i]) * inv_scale[i]);
+        }
+      } else {
+        for (std::uint32_t i = 0; i < layer->inputs; ++i) acc += static_cast<double>(row[i]) * in[i];
+      }
+      float v = static_cast<float>(acc);
+      if (layer->activation == DPA_ACTIVATION_RELU) v = v > 0.0f ? v : 0.0f;
+      else if (layer->activation == DPA_ACTIVATION_TANH) v = std::tanh(v);
+      out[o] = v;
+    }
+    in = out;
+    layer = reinterpret_cast<const dpa_mlp_layer*>(b + layer->outputs);
+  }
+  return in[0];
+}
+
+}  // namespace dpa::detail

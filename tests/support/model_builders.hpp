@@ -1,0 +1,111 @@
+// Small random models of each kind, for round-trip, hostile-byte and allocation tests.
+#pragma once
+
+#include <random>
+
+#include "model/model_spec.hpp"
+
+namespace dpa_test {
+
+// A random tree with leaves at varying depths (up to max_depth), children after parents.
+inline dpa::tools::Tree random_tree(std::mt19937& rng, std::uint32_t max_depth,
+                                    std::uint32_t num_features) {
+  dpa::tools::Tree t;
+  std::uniform_real_distribution<float> threshold(-0.5f, 0.5f), leaf(-0.1f, 0.1f), coin(0, 1);
+  std::uniform_int_distribution<std::uint32_t> feature(0, num_features - 1);
+  struct Pending { std::int32_t index; std::uint32_t depth; };
+  std::vector<Pending> queue{{0, 0}};
+  t.nodes.emplace_back();
+  for (std::size_t q = 0; q < queue.size(); ++q) {
+    const Pending p = queue[q];
+    dpa::tools::TreeNode& n = t.nodes[static_cast<std::size_t>(p.index)];
+    if (p.depth == max_depth || (p.depth > 0 && coin(rng) < 0.2f)) {
+      n.is_leaf = true;
+      n.value = leaf(rng);
+      continue;
+    }
+    n.is_leaf = false;
+    n.feature = feature(rng);
+    n.threshold = threshold(rng);
+    n.left = static_cast<std::int32_t>(t.nodes.size());
+    n.right = n.left + 1;
+    queue.push_back({n.left, p.depth + 1});
+    queue.push_back({n.right, p.depth + 1});
+    t.nodes.emplace_back();
+    t.nodes.emplace_back();
+  }
+  return t;
+}
+
+inline dpa::tools::ModelSpec random_gbdt_spec(std::mt19937& rng, std::size_t trees,
+                                              std::uint32_t depth,
+                                              dpa_stats_set set = DPA_STATS_PAPER) {
+  dpa::tools::ModelSpec spec;
+  spec.features = dpa::tools::FeatureSpec::zoo(set);
+  dpa::tools::GbdtModel g;
+  g.base_score = 0.5f;
+  for (std::size_t i = 0; i < trees; ++i) g.trees.push_back(random_tree(rng, depth, spec.features.num_features()));
+  spec.predictor = g;
+  spec.transform = DPA_OUTPUT_CLAMP01;
+  return spec;
+}
+
+inline std::vector<float> random_vector(std::mt19937& rng, std::size_t n, float scale = 1.0f) {
+  std::normal_distribution<float> normal(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = normal(rng);
+  return v;
+}
+
+inline dpa::tools::ModelSpec random_linear_spec(std::mt19937& rng) {
+  dpa::tools::ModelSpec spec;
+  spec.features = dpa::tools::FeatureSpec::zoo(DPA_STATS_PAPER);
+  dpa::tools::LinearModel l;
+  l.intercept = 0.3f;
+  l.mean = random_vector(rng, 56, 0.1f);
+  l.inv_scale = random_vector(rng, 56, 1.0f);
+  for (float& s : l.inv_scale) s = 1.0f + std::fabs(s);
+  l.weight = random_vector(rng, 56, 0.2f);
+  spec.predictor = l;
+  spec.transform = DPA_OUTPUT_SIGMOID;
+  spec.target = DPA_TARGET_FINAL_TEST_ACCURACY;
+  return spec;
+}
+
+inline dpa::tools::ModelSpec random_mlp_spec(std::mt19937& rng, std::uint32_t hidden = 8) {
+  dpa::tools::ModelSpec spec;
+  spec.features = dpa::tools::FeatureSpec::zoo(DPA_STATS_PAPER);
+  dpa::tools::MlpModel m;
+  m.mean = random_vector(rng, 56, 0.1f);
+  m.inv_scale.assign(56, 2.0f);
+  const std::uint32_t widths[] = {56, hidden, hidden, 1};
+  const dpa_activation acts[] = {DPA_ACTIVATION_RELU, DPA_ACTIVATION_TANH, DPA_ACTIVATION_NONE};
+  for (int k = 0; k < 3; ++k) {
+    dpa::tools::MlpLayer layer;
+    layer.inputs = widths[k];
+    layer.outputs = widths[k + 1];
+    layer.activation = acts[k];
+    layer.weight = random_vector(rng, static_cast<std::size_t>(layer.inputs) * layer.outputs, 0.3f);
+    layer.bias = random_vector(rng, layer.outputs, 0.1f);
+    m.layers.push_back(layer);
+  }
+  spec.predictor = m;
+  spec.transform = DPA_OUTPUT_SIGMOID;
+  return spec;
+}
+
+// Model bytes in 16-byte aligned storage, as a file mapped in memory would be.
+struct AlignedBytes {
+  std::vector<std::uint64_t> storage;
+  std::size_t size = 0;
+  explicit AlignedBytes(const std::vector<unsigned char>& bytes)
+      : storage((bytes.size() + 15) / 8 + 2), size(bytes.size()) {
+    std::memcpy(data(), bytes.data(), bytes.size());
+  }
+  unsigned char* data() {
+    auto address = reinterpret_cast<std::uintptr_t>(storage.data());
+    return reinterpret_cast<unsigned char*>((address + 15) / 16 * 16);
+  }
+};
+
+}  // namespace dpa_test

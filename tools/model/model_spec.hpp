@@ -1,0 +1,89 @@
+// Host-side description of a model, before it becomes flat bytes: what trainers and importers
+// produce and the format's only writer consumes.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "dpa/dpa.h"
+#include "dpa/model_format.h"
+
+namespace dpa::tools {
+
+// A regression tree as trainers build it: nodes[0] is the root; an internal node sends x to
+// `left` when x[feature] < threshold, else to `right`.
+struct TreeNode {
+  bool is_leaf = true;
+  std::uint32_t feature = 0;
+  float threshold = 0.0f;
+  std::int32_t left = -1;
+  std::int32_t right = -1;
+  float value = 0.0f;  // leaves
+};
+
+struct Tree {
+  std::vector<TreeNode> nodes;
+};
+
+struct GbdtModel {
+  float base_score = 0.0f;
+  std::vector<Tree> trees;
+};
+
+struct LinearModel {
+  float intercept = 0.0f;
+  std::vector<float> mean, inv_scale, weight;
+};
+
+struct MlpLayer {
+  std::uint32_t inputs = 0, outputs = 0;
+  dpa_activation activation = DPA_ACTIVATION_NONE;
+  std::vector<float> weight;  // [outputs][inputs]
+  std::vector<float> bias;    // [outputs]
+};
+
+struct MlpModel {
+  std::vector<float> mean, inv_scale;
+  std::vector<MlpLayer> layers;
+};
+
+struct FeatureSpec {
+  dpa_feature_kind kind = DPA_FEATURES_STATISTICS;
+  dpa_stats_set stats_set = DPA_STATS_PAPER;
+  std::vector<dpa_segment> segments;
+  std::uint32_t total_length = 0;
+
+  static FeatureSpec zoo(dpa_stats_set set);
+  std::uint32_t num_features() const;
+  dpa_layout layout() const { return {segments.data(), static_cast<std::uint32_t>(segments.size()), total_length}; }
+};
+
+struct Provenance {
+  static constexpr float kUnknown = std::numeric_limits<float>::quiet_NaN();
+  std::uint32_t train_rows = 0, validation_rows = 0, test_rows = 0, split_seed = 0;
+  float validation_r2 = kUnknown, validation_kendall_tau = kUnknown;
+  float test_r2 = kUnknown, test_kendall_tau = kUnknown, test_mae = kUnknown, test_rmse = kUnknown;
+  std::string text;  // "key=value\n" lines: zoo, row selection, trainer options, ...
+};
+
+struct ModelSpec {
+  FeatureSpec features;
+  dpa_output_transform transform = DPA_OUTPUT_IDENTITY;
+  dpa_target target = DPA_TARGET_TEST_ACCURACY;
+  std::variant<GbdtModel, LinearModel, MlpModel> predictor;
+  std::optional<Provenance> provenance;
+};
+
+// Depth of a node-based tree (a lone leaf has depth 0).
+std::uint32_t tree_depth(const Tree& tree);
+
+// Plain node-by-node traversal: the reference the flat layout is tested and benchmarked against.
+float reference_tree_value(const Tree& tree, const float* features);
+// base + sum of trees in double, tree order, rounded once: the format's definition.
+float reference_gbdt_score(const GbdtModel& model, const float* features);
+
+}  // namespace dpa::tools

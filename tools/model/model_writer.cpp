@@ -1,0 +1,238 @@
+#include "model/model_writer.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "common/cli_args.hpp"
+
+namespace dpa::tools {
+namespace {
+
+constexpr std::uint32_t kAlign = DPA_MODEL_ALIGNMENT;
+
+class ByteBuilder {
+ public:
+  std::size_t size() const { return bytes_.size(); }
+  void pad_to(std::size_t alignment) {
+    while (bytes_.size() % alignment != 0) bytes_.push_back(0);
+  }
+  template <class T>
+  void put(const T& value) {
+    const auto* p = reinterpret_cast<const unsigned char*>(&value);
+    bytes_.insert(bytes_.end(), p, p + sizeof(T));
+  }
+  void put_floats(const std::vector<float>& v) {
+    for (float f : v) put(f);
+  }
+  void put_bytes(const void* data, std::size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    bytes_.insert(bytes_.end(), p, p + n);
+  }
+  std::vector<unsigned char>& bytes() { return bytes_; }
+
+ private:
+  std::vector<unsigned char> bytes_;
+};
+
+void require(bool ok, const std::string& what) {
+  if (!ok) throw ToolError("cannot write model: " + what);
+}
+
+void require_finite(const std::vector<float>& v, const std::string& what) {
+  for (float f : v) require(std::isfinite(f), what + " holds NaN or Inf");
+}
+
+void write_features(ByteBuilder& b, const FeatureSpec& f) {
+  const dpa_layout layout = f.layout();
+  require(dpa_layout_check(&layout) == DPA_OK, "invalid layout");
+  require(f.kind == DPA_FEATURES_RAW_WEIGHTS || dpa_stats_per_segment(f.stats_set) > 0,
+          "unknown statistics set");
+  dpa_features_section s{};
+  s.kind = f.kind;
+  s.stats_set = f.kind == DPA_FEATURES_STATISTICS ? static_cast<std::uint32_t>(f.stats_set) : 0;
+  s.total_length = f.total_length;
+  s.num_segments = static_cast<std::uint32_t>(f.segments.size());
+  s.num_features = f.num_features();
+  b.put(s);
+  for (const dpa_segment& seg : f.segments) b.put(seg);
+}
+
+// Copies a node-based subtree into the complete-tree arrays at position `at` (depth left `d`).
+void fill_complete(const Tree& tree, std::int32_t node, std::uint32_t at, std::uint32_t levels_left,
+                   std::vector<dpa_tree_node>& nodes, std::vector<float>& leaves,
+                   std::uint32_t internal) {
+  const TreeNode& n = tree.nodes[static_cast<std::size_t>(node)];
+  if (levels_left == 0) {
+    require(n.is_leaf, "tree deeper than the ensemble depth");
+    leaves[at - internal] = n.value;
+    return;
+  }
+  if (n.is_leaf) {
+    // Padding: a split whose two subtrees end in the same value, so its direction is moot.
+    nodes[at] = dpa_tree_node{0.0f, 0u};
+    fill_complete(tree, node, 2 * at + 1, levels_left - 1, nodes, leaves, internal);
+    fill_complete(tree, node, 2 * at + 2, levels_left - 1, nodes, leaves, internal);
+    return;
+  }
+  nodes[at] = dpa_tree_node{n.threshold, n.feature};
+  fill_complete(tree, n.left, 2 * at + 1, levels_left - 1, nodes, leaves, internal);
+  fill_complete(tree, n.right, 2 * at + 2, levels_left - 1, nodes, leaves, internal);
+}
+
+void check_tree(const Tree& t, std::uint32_t num_features) {
+  require(!t.nodes.empty(), "empty tree");
+  const auto count = static_cast<std::int32_t>(t.nodes.size());
+  for (std::int32_t i = 0; i < count; ++i) {
+    const TreeNode& n = t.nodes[static_cast<std::size_t>(i)];
+    if (n.is_leaf) {
+      require(std::isfinite(n.value), "leaf value is NaN or Inf");
+      continue;
+    }
+    // Children come after their parent: no cycles, every node reachable once.
+    require(n.left > i && n.left < count && n.right > i && n.right < count, "bad child index");
+    require(n.feature < num_features, "split feature index out of range");
+    require(std::isfinite(n.threshold), "split threshold is NaN or Inf");
+  }
+}
+
+void write_gbdt(ByteBuilder& b, const GbdtModel& g, std::uint32_t num_features) {
+  require(!g.trees.empty(), "a tree ensemble needs at least one tree");
+  require(g.trees.size() <= DPA_MODEL_MAX_TREES, "too many trees");
+  require(std::isfinite(g.base_score), "base score is NaN or Inf");
+  std::uint32_t depth = 1;
+  for (const Tree& t : g.trees) {
+    check_tree(t, num_features);
+    depth = std::max(depth, tree_depth(t));
+  }
+  require(depth <= DPA_MODEL_MAX_TREE_DEPTH, "trees deeper than " + std::to_string(DPA_MODEL_MAX_TREE_DEPTH));
+  const std::uint32_t internal = (1u << depth) - 1;
+  dpa_gbdt_section s{};
+  s.num_trees = static_cast<std::uint32_t>(g.trees.size());
+  s.depth = depth;
+  s.num_features = num_features;
+  s.base_score = g.base_score;
+  b.put(s);
+  std::vector<float> all_leaves;
+  all_leaves.reserve(g.trees.size() * (internal + 1));
+  for (const Tree& t : g.trees) {
+    std::vector<dpa_tree_node> nodes(internal);
+    std::vector<float> leaves(internal + 1);
+    fill_complete(t, 0, 0, depth, nodes, leaves, internal);
+    for (const dpa_tree_node& n : nodes) b.put(n);
+    all_leaves.insert(all_leaves.end(), leaves.begin(), leaves.end());
+  }
+  b.put_floats(all_leaves);
+}
+
+void write_linear(ByteBuilder& b, const LinearModel& l, std::uint32_t num_features) {
+  require(l.mean.size() == num_features && l.inv_scale.size() == num_features &&
+              l.weight.size() == num_features,
+          "linear model sizes differ from the feature count");
+  require(std::isfinite(l.intercept), "intercept is NaN or Inf");
+  require_finite(l.mean, "linear mean");
+  require_finite(l.inv_scale, "linear scale");
+  require_finite(l.weight, "linear weights");
+  dpa_linear_section s{};
+  s.num_features = num_features;
+  s.intercept = l.intercept;
+  b.put(s);
+  b.put_floats(l.mean);
+  b.put_floats(l.inv_scale);
+  b.put_floats(l.weight);
+}
+
+void write_mlp(ByteBuilder& b, const MlpModel& m, std::uint32_t num_features) {
+  require(!m.layers.empty() && m.layers.size() <= DPA_MODEL_MAX_MLP_LAYERS, "MLP layer count");
+  require(m.mean.size() == num_features && m.inv_scale.size() == num_features,
+          "MLP input standardisation sizes differ from the feature count");
+  require_finite(m.mean, "MLP mean");
+  require_finite(m.inv_scale, "MLP scale");
+  dpa_mlp_section s{};
+  s.num_layers = static_cast<std::uint32_t>(m.layers.size());
+  s.num_inputs = num_features;
+  b.put(s);
+  b.put_floats(m.mean);
+  b.put_floats(m.inv_scale);
+  std::uint32_t inputs = num_features;
+  for (std::size_t k = 0; k < m.layers.size(); ++k) {
+    const MlpLayer& l = m.layers[k];
+    require(l.inputs == inputs, "MLP layer " + std::to_string(k) + " input count");
+    require(l.outputs >= 1 && l.outputs <= DPA_MODEL_MAX_MLP_WIDTH, "MLP layer width");
+    require(k + 1 < m.layers.size() || l.outputs == 1, "the last MLP layer has one output");
+    require(l.weight.size() == static_cast<std::size_t>(l.inputs) * l.outputs &&
+                l.bias.size() == l.outputs,
+            "MLP layer " + std::to_string(k) + " parameter sizes");
+    require_finite(l.weight, "MLP weights");
+    require_finite(l.bias, "MLP biases");
+    b.put(dpa_mlp_layer{l.inputs, l.outputs, static_cast<std::uint32_t>(l.activation), 0u});
+    b.put_floats(l.weight);
+    b.put_floats(l.bias);
+    inputs = l.outputs;
+  }
+}
+
+void write_metadata(ByteBuilder& b, const Provenance& p) {
+  dpa_metadata_section s{};
+  s.train_rows = p.train_rows;
+  s.validation_rows = p.validation_rows;
+  s.test_rows = p.test_rows;
+  s.split_seed = p.split_seed;
+  s.validation_r2 = p.validation_r2;
+  s.validation_kendall_tau = p.validation_kendall_tau;
+  s.test_r2 = p.test_r2;
+  s.test_kendall_tau = p.test_kendall_tau;
+  s.test_mae = p.test_mae;
+  s.test_rmse = p.test_rmse;
+  s.text_bytes = static_cast<std::uint32_t>(p.text.size());
+  b.put(s);
+  b.put_bytes(p.text.data(), p.text.size());
+}
+
+}  // namespace
+
+std::vector<unsigned char> write_model(const ModelSpec& spec) {
+  static_assert(DPA_MODEL_ALIGNMENT == 16, "writer assumes 16-byte sections");
+  ByteBuilder b;
+  b.put(dpa_model_header{});  // filled in at the end
+  std::vector<dpa_section_entry> sections;
+  auto section = [&](dpa_section_type type, auto&& write) {
+    b.pad_to(kAlign);
+    const std::size_t start = b.size();
+    write();
+    sections.push_back({static_cast<std::uint32_t>(type), static_cast<std::uint32_t>(start),
+                        static_cast<std::uint32_t>(b.size() - start), 0u});
+  };
+  const std::uint32_t num_features = spec.features.num_features();
+  section(DPA_SECTION_FEATURES, [&] { write_features(b, spec.features); });
+  section(DPA_SECTION_OUTPUT, [&] {
+    b.put(dpa_output_section{static_cast<std::uint32_t>(spec.transform),
+                             static_cast<std::uint32_t>(spec.target), {0u, 0u}});
+  });
+  if (const auto* g = std::get_if<GbdtModel>(&spec.predictor)) {
+    section(DPA_SECTION_GBDT, [&] { write_gbdt(b, *g, num_features); });
+  } else if (const auto* l = std::get_if<LinearModel>(&spec.predictor)) {
+    section(DPA_SECTION_LINEAR, [&] { write_linear(b, *l, num_features); });
+  } else {
+    section(DPA_SECTION_MLP, [&] { write_mlp(b, std::get<MlpModel>(spec.predictor), num_features); });
+  }
+  if (spec.provenance) section(DPA_SECTION_METADATA, [&] { write_metadata(b, *spec.provenance); });
+  b.pad_to(kAlign);
+  const std::size_t table = b.size();
+  for (const dpa_section_entry& e : sections) b.put(e);
+  require(b.size() < (1ull << 32), "model larger than 4 GB");
+
+  dpa_model_header h{};
+  std::memcpy(h.magic, DPA_MODEL_MAGIC, 8);
+  h.version_major = DPA_MODEL_VERSION_MAJOR;
+  h.version_minor = DPA_MODEL_VERSION_MINOR;
+  h.total_bytes = static_cast<std::uint32_t>(b.size());
+  h.section_count = static_cast<std::uint32_t>(sections.size());
+  h.section_table_offset = static_cast<std::uint32_t>(table);
+  std::vector<unsigned char>& bytes = b.bytes();
+  std::memcpy(bytes.data(), &h, sizeof h);
+  const std::uint32_t crc = dpa_crc32(bytes.data() + 12, bytes.size() - 12);
+  std::memcpy(bytes.data() + 8, &crc, sizeof crc);
+  return bytes;
+}
+
+}  // namespace dpa::tools

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "dpa/dpa.hpp"
+#include "model/model_writer.hpp"
+#include "support/model_builders.hpp"
 
 namespace {
 std::atomic<long> g_allocations{0};
@@ -66,5 +68,26 @@ TEST_CASE("statistics: zero allocations in a call, every set and kernel") {
       }
       CHECK(g_allocations.load() == before);
     }
+  }
+}
+
+TEST_CASE("models: zero allocations in load and predict, every predictor kind") {
+  std::mt19937 rng(2);
+  const std::vector<dpa::tools::ModelSpec> specs = {dpa_test::random_gbdt_spec(rng, 20, 6),
+                                                    dpa_test::random_linear_spec(rng),
+                                                    dpa_test::random_mlp_spec(rng)};
+  const std::vector<float> w = dpa_test::random_vector(rng, 4970, 0.1f);
+  for (const auto& spec : specs) {
+    dpa_test::AlignedBytes bytes(dpa::tools::write_model(spec));  // the host side may allocate
+    static unsigned char scratch[1 << 16];
+    const long before = g_allocations.load();
+    dpa_model m;
+    REQUIRE(dpa_model_load(bytes.data(), bytes.size, &m) == DPA_OK);
+    REQUIRE(dpa_model_scratch_size(&m) <= sizeof scratch);
+    float p = 0;
+    for (int i = 0; i < 10; ++i) {
+      CHECK(dpa_model_predict(&m, w.data(), w.size(), &p, scratch, sizeof scratch) == DPA_OK);
+    }
+    CHECK(g_allocations.load() == before);
   }
 }

@@ -1,6 +1,8 @@
 // Small random models of each kind, for round-trip, hostile-byte and allocation tests.
 #pragma once
 
+#include <cmath>
+#include <cstring>
 #include <random>
 
 #include "model/model_spec.hpp"
@@ -100,7 +102,7 @@ struct AlignedBytes {
   std::size_t size = 0;
   explicit AlignedBytes(const std::vector<unsigned char>& bytes)
       : storage((bytes.size() + 15) / 8 + 2), size(bytes.size()) {
-    std::memcpy(data(), bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(data(), bytes.data(), bytes.size());
   }
   unsigned char* data() {
     auto address = reinterpret_cast<std::uintptr_t>(storage.data());

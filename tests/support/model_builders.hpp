@@ -10,8 +10,11 @@
 namespace dpa_test {
 
 // A random tree with leaves at varying depths (up to max_depth), children after parents.
+// With sample rows, thresholds are feature values of random rows, so splits divide real data
+// the way trained trees do; without, they are uniform in [-0.5, 0.5].
 inline dpa::tools::Tree random_tree(std::mt19937& rng, std::uint32_t max_depth,
-                                    std::uint32_t num_features) {
+                                    std::uint32_t num_features,
+                                    const std::vector<std::vector<float>>* rows = nullptr) {
   dpa::tools::Tree t;
   std::uniform_real_distribution<float> threshold(-0.5f, 0.5f), leaf(-0.1f, 0.1f), coin(0, 1);
   std::uniform_int_distribution<std::uint32_t> feature(0, num_features - 1);
@@ -21,7 +24,7 @@ inline dpa::tools::Tree random_tree(std::mt19937& rng, std::uint32_t max_depth,
   for (std::size_t q = 0; q < queue.size(); ++q) {
     const Pending p = queue[q];
     dpa::tools::TreeNode& n = t.nodes[static_cast<std::size_t>(p.index)];
-    if (p.depth == max_depth || (p.depth > 0 && coin(rng) < 0.2f)) {
+    if (p.depth == max_depth || (p.depth > 0 && coin(rng) < 0.1f)) {
       n.is_leaf = true;
       n.value = leaf(rng);
       continue;
@@ -29,6 +32,9 @@ inline dpa::tools::Tree random_tree(std::mt19937& rng, std::uint32_t max_depth,
     n.is_leaf = false;
     n.feature = feature(rng);
     n.threshold = threshold(rng);
+    if (rows != nullptr && !rows->empty()) {
+      n.threshold = (*rows)[std::uniform_int_distribution<std::size_t>(0, rows->size() - 1)(rng)][n.feature];
+    }
     n.left = static_cast<std::int32_t>(t.nodes.size());
     n.right = n.left + 1;
     queue.push_back({n.left, p.depth + 1});
@@ -41,12 +47,13 @@ inline dpa::tools::Tree random_tree(std::mt19937& rng, std::uint32_t max_depth,
 
 inline dpa::tools::ModelSpec random_gbdt_spec(std::mt19937& rng, std::size_t trees,
                                               std::uint32_t depth,
-                                              dpa_stats_set set = DPA_STATS_PAPER) {
+                                              dpa_stats_set set = DPA_STATS_PAPER,
+                                              const std::vector<std::vector<float>>* rows = nullptr) {
   dpa::tools::ModelSpec spec;
   spec.features = dpa::tools::FeatureSpec::zoo(set);
   dpa::tools::GbdtModel g;
   g.base_score = 0.5f;
-  for (std::size_t i = 0; i < trees; ++i) g.trees.push_back(random_tree(rng, depth, spec.features.num_features()));
+  for (std::size_t i = 0; i < trees; ++i) g.trees.push_back(random_tree(rng, depth, spec.features.num_features(), rows));
   spec.predictor = g;
   spec.transform = DPA_OUTPUT_CLAMP01;
   return spec;

@@ -1,6 +1,6 @@
 // Complete trees of one depth, walked branch-free: at each level the next node index is computed
 // from a comparison, never branched on, so a row costs depth * (load + compare) per tree with no
-// mispredictions. Four trees are walked together so their independent loads overlap.
+// mispredictions. Eight trees are walked together so their independent loads overlap.
 #include "predictors.hpp"
 
 namespace dpa::detail {
@@ -11,39 +11,39 @@ inline std::uint32_t step(const dpa_tree_node* tree, std::uint32_t i, const floa
   return 2 * i + 1 + static_cast<std::uint32_t>(!(x[n.feature] < n.threshold));
 }
 
+// Walks kLanes consecutive trees together; returns their leaf values summed in tree order.
+template <std::uint32_t kLanes>
+inline void walk_group(const dpa_tree_node* first_tree, const float* first_leaves,
+                       std::uint32_t depth, std::uint32_t internal, const float* x, double* sum) {
+  std::uint32_t index[kLanes] = {};
+  for (std::uint32_t d = 0; d < depth; ++d) {
+    for (std::uint32_t k = 0; k < kLanes; ++k) {
+      index[k] = step(first_tree + static_cast<std::size_t>(k) * internal, index[k], x);
+    }
+  }
+  for (std::uint32_t k = 0; k < kLanes; ++k) {
+    *sum += first_leaves[static_cast<std::size_t>(k) * (internal + 1) + (index[k] - internal)];
+  }
+}
+
 }  // namespace
 
 float gbdt_score(const dpa_gbdt_section* g, const float* x) {
+  constexpr std::uint32_t kGroup = 8;  // independent load chains in flight
   const std::uint32_t depth = g->depth;
   const std::uint32_t internal = (1u << depth) - 1;
-  const std::uint32_t leaves_per_tree = internal + 1;
   const auto* nodes = reinterpret_cast<const dpa_tree_node*>(g + 1);
-  const float* leaves = reinterpret_cast<const float*>(nodes + static_cast<std::size_t>(g->num_trees) * internal);
+  const float* leaves =
+      reinterpret_cast<const float*>(nodes + static_cast<std::size_t>(g->num_trees) * internal);
   double sum = g->base_score;
   std::uint32_t t = 0;
-  for (; t + 4 <= g->num_trees; t += 4) {
-    const dpa_tree_node* t0 = nodes + static_cast<std::size_t>(t) * internal;
-    const dpa_tree_node* t1 = t0 + internal;
-    const dpa_tree_node* t2 = t1 + internal;
-    const dpa_tree_node* t3 = t2 + internal;
-    std::uint32_t i0 = 0, i1 = 0, i2 = 0, i3 = 0;
-    for (std::uint32_t d = 0; d < depth; ++d) {
-      i0 = step(t0, i0, x);
-      i1 = step(t1, i1, x);
-      i2 = step(t2, i2, x);
-      i3 = step(t3, i3, x);
-    }
-    const float* l = leaves + static_cast<std::size_t>(t) * leaves_per_tree - internal;
-    sum += l[i0];
-    sum += l[leaves_per_tree + i1];
-    sum += l[2 * leaves_per_tree + i2];
-    sum += l[3 * leaves_per_tree + i3];
+  for (; t + kGroup <= g->num_trees; t += kGroup) {
+    walk_group<kGroup>(nodes + static_cast<std::size_t>(t) * internal,
+                       leaves + static_cast<std::size_t>(t) * (internal + 1), depth, internal, x, &sum);
   }
   for (; t < g->num_trees; ++t) {
-    const dpa_tree_node* tree = nodes + static_cast<std::size_t>(t) * internal;
-    std::uint32_t i = 0;
-    for (std::uint32_t d = 0; d < depth; ++d) i = step(tree, i, x);
-    sum += leaves[static_cast<std::size_t>(t) * leaves_per_tree + (i - internal)];
+    walk_group<1>(nodes + static_cast<std::size_t>(t) * internal,
+                  leaves + static_cast<std::size_t>(t) * (internal + 1), depth, internal, x, &sum);
   }
   return static_cast<float>(sum);
 }

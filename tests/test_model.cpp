@@ -260,3 +260,21 @@ TEST_CASE("hostile bytes: every truncation and single-byte change loads safely o
     CHECK(structural_loads > 0);  // many changes (values, padding) leave a valid model
   }
 }
+
+TEST_CASE("C++ Model wrapper predicts what the C API predicts") {
+  std::mt19937 rng(77);
+  AlignedBytes bytes(dpa::tools::write_model(dpa_test::random_gbdt_spec(rng, 10, 4)));
+  const dpa::Model model(bytes.data(), bytes.size);
+  REQUIRE(model.ok());
+  CHECK(model.num_features() == 56);
+  std::vector<unsigned char> scratch(model.scratch_size());
+  const std::vector<float> w = dpa_test::random_vector(rng, 4970, 0.2f);
+  float a = 0, b = 0;
+  REQUIRE(model.predict(w.data(), w.size(), &a, scratch.data(), scratch.size()) == DPA_OK);
+  std::vector<float> f(56);
+  REQUIRE(model.features(w.data(), w.size(), f.data(), f.size(), scratch.data(), scratch.size()) == DPA_OK);
+  REQUIRE(model.predict_features(f.data(), f.size(), &b, nullptr, 0) == DPA_OK);
+  CHECK(dpa_test::bits_of(a) == dpa_test::bits_of(b));
+  const dpa::Model broken(bytes.data(), 10);
+  CHECK(broken.status() == DPA_ERR_MODEL_TRUNCATED);
+}

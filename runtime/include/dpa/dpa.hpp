@@ -49,4 +49,35 @@ class FeatureExtractor {
   std::array<unsigned char, kMaxStatsScratchBytes> scratch_{};
 };
 
+// A verified model over bytes the caller keeps alive (memory-mapped file, flash array, buffer).
+// Scratch is the caller's too, so one Model can serve many threads, each with its own scratch.
+class Model {
+ public:
+  // Verifies the bytes; check status() before use.
+  Model(const void* bytes, std::size_t size) : status_(dpa_model_load(bytes, size, &model_)) {}
+
+  Status status() const { return status_; }
+  bool ok() const { return status_ == DPA_OK; }
+  const dpa_model& raw() const { return model_; }
+  std::size_t scratch_size() const { return dpa_model_scratch_size(&model_); }
+  std::size_t num_features() const { return model_.num_features; }
+
+  Status predict(const float* weights, std::size_t num_weights, float* prediction, void* scratch,
+                 std::size_t scratch_bytes) const {
+    return dpa_model_predict(&model_, weights, num_weights, prediction, scratch, scratch_bytes);
+  }
+  Status features(const float* weights, std::size_t num_weights, float* out, std::size_t out_len,
+                  void* scratch, std::size_t scratch_bytes) const {
+    return dpa_model_features(&model_, weights, num_weights, out, out_len, scratch, scratch_bytes);
+  }
+  Status predict_features(const float* features, std::size_t n, float* prediction, void* scratch,
+                          std::size_t scratch_bytes) const {
+    return dpa_model_predict_features(&model_, features, n, prediction, scratch, scratch_bytes);
+  }
+
+ private:
+  dpa_model model_{};
+  Status status_;
+};
+
 }  // namespace dpa

@@ -12,6 +12,10 @@ struct Command {
 
 int run_stats(int argc, char** argv, int first);
 extern const char* const kStatsUsage;
+int run_features(int argc, char** argv, int first);
+extern const char* const kFeaturesUsage;
+int run_zoo(int argc, char** argv, int first);
+extern const char* const kZooUsage;
 int run_demo(int argc, char** argv, int first);
 extern const char* const kDemoUsage;
 

@@ -17,6 +17,9 @@ const Command kCommands[] = {
      dpa::tools::run_demo},
     {"stats", "per-segment weight statistics of a network", dpa::tools::kStatsUsage,
      dpa::tools::run_stats},
+    {"features", "statistics of every row of a zoo, as an npy file", dpa::tools::kFeaturesUsage,
+     dpa::tools::run_features},
+    {"zoo", "zoo datasets: zoo info", dpa::tools::kZooUsage, dpa::tools::run_zoo},
 };
 
 void print_overview() {

@@ -1,0 +1,31 @@
+// Output files appear whole or not at all: written to a temporary file beside the target, then
+// renamed over it. A failure (or an exception) removes the temporary.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+namespace dpa::tools {
+
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path);  // throws ToolError when the temporary cannot be created
+  ~AtomicFile();                          // removes the temporary unless committed
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(const void* data, std::size_t size);  // throws ToolError (disk full, I/O error)
+  void commit();  // flush, fsync, rename over the target; throws ToolError
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_, temporary_;
+  std::FILE* file_ = nullptr;
+  bool committed_ = false;
+};
+
+// Writes a whole file atomically.
+void write_file_atomically(const std::string& path, const void* data, std::size_t size);
+
+}  // namespace dpa::tools

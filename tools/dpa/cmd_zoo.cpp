@@ -1,0 +1,136 @@
+// dpa zoo info: what a zoo directory holds, checked end to end.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "common/cli_args.hpp"
+#include "common/json_writer.hpp"
+#include "common/progress.hpp"
+#include "zoo/zoo_dataset.hpp"
+
+namespace dpa::tools {
+
+const char* const kZooUsage =
+    "usage: dpa zoo info ZOO_DIR [--json]\n"
+    "\n"
+    "Reads ZOO_DIR/weights.npy, metrics.csv.gz (or metrics.csv) and layout.csv, cross-checks them\n"
+    "and reports: rows, runs, checkpoints per run and their steps, incomplete runs, rows with\n"
+    "non-finite weights, the test-accuracy distribution, and runs per activation, optimizer and\n"
+    "initializer.\n";
+
+namespace {
+
+double linear_quantile(std::vector<float> v, double q) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  const double h = (static_cast<double>(v.size()) - 1) * q;
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+int zoo_info(const Args& args) {
+  args.expect_positionals(2, "ZOO_DIR");
+  const ZooDataset zoo(args.positionals()[1]);
+  const ZooMetrics& m = zoo.metrics();
+
+  std::map<std::string, std::vector<std::size_t>> runs;
+  for (std::size_t r = 0; r < m.rows(); ++r) runs[m.modeldir[r]].push_back(r);
+  std::map<std::size_t, std::size_t> checkpoints_per_run;
+  std::set<std::uint32_t> steps;
+  std::size_t incomplete = 0;
+  std::map<std::string, std::size_t> activation, optimizer, w_init;
+  for (const auto& [name, rows] : runs) {
+    ++checkpoints_per_run[rows.size()];
+    bool reached_end = false;
+    for (std::size_t r : rows) {
+      steps.insert(m.step[r]);
+      reached_end |= m.step[r] == m.epochs[r];
+    }
+    incomplete += !reached_end;
+    ++activation[m.activation[rows[0]]];
+    ++optimizer[m.optimizer[rows[0]]];
+    ++w_init[m.w_init[rows[0]]];
+  }
+
+  std::uint64_t non_finite_rows = 0;
+  const NpyMatrix& w = zoo.weights();
+  std::vector<float> converted(w.cols());
+  Progress progress("scanning weights", w.rows());
+  for (std::uint64_t r = 0; r < w.rows(); ++r) {
+    const float* row = w.row(r, converted.data());
+    bool finite = true;
+    for (std::uint64_t c = 0; c < w.cols(); ++c) finite &= std::isfinite(row[c]);
+    non_finite_rows += !finite;
+    if (r % 4096 == 4095 || r + 1 == w.rows()) {
+      w.advise(r + 1 > 4096 ? r + 1 - 4096 : 0, r + 1, false);
+      progress.update(r + 1);
+    }
+  }
+  const double quantiles[5] = {0, 0.25, 0.5, 0.75, 1};
+  double acc[5];
+  for (int i = 0; i < 5; ++i) acc[i] = linear_quantile(m.test_accuracy, quantiles[i]);
+
+  if (args.flag("--json")) {
+    JsonWriter j;
+    j.begin_object()
+        .field("dir", zoo.dir())
+        .field("rows", w.rows())
+        .field("weights_per_row", w.cols())
+        .field("dtype", w.dtype())
+        .field("segments", zoo.layout_segments().size())
+        .field("runs", runs.size())
+        .field("incomplete_runs", incomplete)
+        .field("non_finite_rows", non_finite_rows);
+    j.key("checkpoints_per_run").begin_object();
+    for (const auto& [k, v] : checkpoints_per_run) j.field(std::to_string(k), v);
+    j.end_object().key("steps").begin_array();
+    for (std::uint32_t s : steps) j.value(s);
+    j.end_array().key("test_accuracy").begin_object();
+    const char* names[5] = {"min", "q25", "median", "q75", "max"};
+    for (int i = 0; i < 5; ++i) j.field(names[i], acc[i]);
+    j.end_object();
+    for (const auto& [title, counts] : {std::pair{"activation", &activation}, {"optimizer", &optimizer}, {"w_init", &w_init}}) {
+      j.key(std::string("runs_per_") + title).begin_object();
+      for (const auto& [k, v] : *counts) j.field(k, v);
+      j.end_object();
+    }
+    j.end_object();
+    std::printf("%s\n", j.str().c_str());
+    return 0;
+  }
+  std::printf("zoo %s\n", zoo.dir().c_str());
+  std::printf("  rows              %llu x %llu weights (%s), %zu segments\n",
+              static_cast<unsigned long long>(w.rows()), static_cast<unsigned long long>(w.cols()),
+              w.dtype().c_str(), zoo.layout_segments().size());
+  std::printf("  runs              %zu (%zu did not reach config.epochs)\n", runs.size(), incomplete);
+  std::printf("  checkpoints/run  ");
+  for (const auto& [k, v] : checkpoints_per_run) std::printf(" %zu: %zu runs;", k, v);
+  std::printf("\n  steps            ");
+  for (std::uint32_t s : steps) std::printf(" %u", s);
+  std::printf("\n  non-finite rows   %llu\n", static_cast<unsigned long long>(non_finite_rows));
+  std::printf("  test accuracy     min %.4f  q25 %.4f  median %.4f  q75 %.4f  max %.4f\n", acc[0],
+              acc[1], acc[2], acc[3], acc[4]);
+  for (const auto& [title, counts] : {std::pair{"activation", &activation}, {"optimizer", &optimizer}, {"w_init", &w_init}}) {
+    std::printf("  %-17s", title);
+    for (const auto& [k, v] : *counts) std::printf(" %s %zu;", k.empty() ? "(none)" : k.c_str(), v);
+    std::printf("\n");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_zoo(int argc, char** argv, int first) {
+  const Args args(argc, argv, first, {{"--json", false, ""}});
+  if (args.positionals().empty()) throw UsageError("missing subcommand (info)");
+  if (args.positionals()[0] == "info") return zoo_info(args);
+  throw UsageError("unknown zoo subcommand '" + args.positionals()[0] + "'");
+}
+
+}  // namespace dpa::tools

@@ -1,0 +1,115 @@
+#include "zoo/csv_reader.hpp"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/cli_args.hpp"
+
+namespace dpa::tools {
+
+CsvReader::CsvReader(const std::string& path) : path_(path), buffer_(1 << 16) {
+  gz_ = gzopen(path.c_str(), "rb");
+  if (gz_ == nullptr) throw ToolError(path + ": cannot open: " + std::strerror(errno));
+  if (!read_record(header_)) throw ToolError(path + ": empty file (no header row)");
+}
+
+CsvReader::~CsvReader() {
+  if (gz_ != nullptr) gzclose(static_cast<gzFile>(gz_));
+}
+
+int CsvReader::get() {
+  if (pos_ == len_) {
+    const int n = gzread(static_cast<gzFile>(gz_), buffer_.data(), static_cast<unsigned>(buffer_.size()));
+    if (n < 0) {
+      int code = 0;
+      const char* message = gzerror(static_cast<gzFile>(gz_), &code);
+      throw ToolError(path_ + ": corrupt or unreadable near line " + std::to_string(line_) + ": " +
+                      (code == Z_ERRNO ? std::strerror(errno) : message));
+    }
+    if (n == 0) return -1;
+    pos_ = 0;
+    len_ = static_cast<std::size_t>(n);
+  }
+  return static_cast<unsigned char>(buffer_[pos_++]);
+}
+
+bool CsvReader::read_record(std::vector<std::string>& fields) {
+  fields.clear();
+  int c = get();
+  while (c == '\n' || c == '\r') {  // blank lines between records
+    if (c == '\n') ++line_;
+    c = get();
+  }
+  if (c == -1) return false;
+  record_line_ = line_;
+  std::string field;
+  bool quoted = false, was_quoted = false;
+  for (;; c = get()) {
+    if (quoted) {
+      if (c == -1) throw ToolError(path_ + ":" + std::to_string(record_line_) + ": unterminated quoted field");
+      if (c == '"') {
+        const int d = get();
+        if (d == '"') {
+          field += '"';
+          continue;
+        }
+        quoted = false;
+        c = d;  // fall through to handle the character after the closing quote
+      } else {
+        if (c == '\n') ++line_;
+        field += static_cast<char>(c);
+        continue;
+      }
+    }
+    if (c == '"' && field.empty() && !was_quoted) {
+      quoted = was_quoted = true;
+      continue;
+    }
+    if (c == ',' ) {
+      fields.push_back(std::move(field));
+      field.clear();
+      was_quoted = false;
+      continue;
+    }
+    if (c == '\n' || c == -1) {
+      if (c == '\n') ++line_;
+      if (!field.empty() && field.back() == '\r') field.pop_back();
+      fields.push_back(std::move(field));
+      return true;
+    }
+    field += static_cast<char>(c);
+  }
+}
+
+bool CsvReader::next(std::vector<std::string>& fields) {
+  if (!read_record(fields)) return false;
+  if (fields.size() < header_.size()) {
+    throw ToolError(path_ + ":" + std::to_string(record_line_) + ": " + std::to_string(fields.size()) +
+                    " fields, the header has " + std::to_string(header_.size()));
+  }
+  return true;
+}
+
+std::size_t CsvReader::column(const std::string& name) const {
+  for (std::size_t i = 0; i < header_.size(); ++i) {
+    if (header_[i] == name) return i;
+  }
+  throw ToolError(path_ + ": missing column '" + name + "'");
+}
+
+double parse_csv_number(const std::string& text, const CsvReader& reader, const std::string& column) {
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v)) {
+    throw ToolError(reader.path() + ":" + std::to_string(reader.line()) + ": column '" + column +
+                    "': '" + text + "' is not a finite number");
+  }
+  return v;
+}
+
+}  // namespace dpa::tools

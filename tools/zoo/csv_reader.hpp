@@ -1,0 +1,43 @@
+// Streaming CSV reader for metrics.csv(.gz) and layout.csv: gzip or plain text (zlib detects
+// which), quoted fields with "" escapes and embedded newlines, a header row naming the columns.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dpa::tools {
+
+class CsvReader {
+ public:
+  explicit CsvReader(const std::string& path);  // throws ToolError
+  ~CsvReader();
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  const std::vector<std::string>& header() const { return header_; }
+  // Index of a header column, or throws ToolError "missing column NAME".
+  std::size_t column(const std::string& name) const;
+  // Reads the next record; false at the end. Throws ToolError on corrupt input or a record with
+  // fewer fields than the header.
+  bool next(std::vector<std::string>& fields);
+  // 1-based line number of the last record read (header = line 1), for error messages.
+  std::uint64_t line() const { return record_line_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  bool read_record(std::vector<std::string>& fields);
+  int get();
+
+  std::string path_;
+  void* gz_ = nullptr;
+  std::vector<char> buffer_;
+  std::size_t pos_ = 0, len_ = 0;
+  std::uint64_t line_ = 1, record_line_ = 0;
+  std::vector<std::string> header_;
+};
+
+// Parses a finite decimal number or throws ToolError naming file, line and column.
+double parse_csv_number(const std::string& text, const CsvReader& reader, const std::string& column);
+
+}  // namespace dpa::tools

@@ -1,0 +1,240 @@
+#include "zoo/npy_file.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+
+#include "common/atomic_file.hpp"
+#include "common/cli_args.hpp"
+
+namespace dpa::tools {
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw ToolError(path + ": " + what);
+}
+
+// Position of the value that follows 'key': in the dict text.
+std::size_t value_of(const std::string& text, const std::string& key) {
+  const std::size_t k = text.find("'" + key + "'");
+  if (k == std::string::npos) throw ToolError("npy header lacks '" + key + "'");
+  std::size_t i = text.find(':', k);
+  if (i == std::string::npos) throw ToolError("npy header: no value for '" + key + "'");
+  ++i;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  return i;
+}
+
+}  // namespace
+
+NpyHeader parse_npy_header(const std::string& text) {
+  NpyHeader h;
+  std::size_t i = value_of(text, "descr");
+  if (i >= text.size() || (text[i] != '\'' && text[i] != '"')) {
+    throw ToolError("npy header: 'descr' is not a string");
+  }
+  const std::size_t end = text.find(text[i], i + 1);
+  if (end == std::string::npos) throw ToolError("npy header: unterminated 'descr'");
+  h.descr = text.substr(i + 1, end - i - 1);
+  i = value_of(text, "fortran_order");
+  if (text.compare(i, 4, "True") == 0) h.fortran_order = true;
+  else if (text.compare(i, 5, "False") == 0) h.fortran_order = false;
+  else throw ToolError("npy header: 'fortran_order' is neither True nor False");
+  i = value_of(text, "shape");
+  if (i >= text.size() || text[i] != '(') throw ToolError("npy header: 'shape' is not a tuple");
+  ++i;
+  for (;;) {
+    while (i < text.size() && (std::isspace(static_cast<unsigned char>(text[i])) || text[i] == ',')) ++i;
+    if (i >= text.size()) throw ToolError("npy header: unterminated 'shape'");
+    if (text[i] == ')') break;
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) throw ToolError("npy header: bad 'shape'");
+    std::uint64_t v = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      if (v > (UINT64_MAX - 9) / 10) throw ToolError("npy header: 'shape' overflows");
+      v = v * 10 + static_cast<std::uint64_t>(text[i++] - '0');
+    }
+    if (h.shape.size() == 32) throw ToolError("npy header: too many dimensions");
+    h.shape.push_back(v);
+  }
+  return h;
+}
+
+NpyMatrix::NpyMatrix(const std::string& path) : path_(path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    fail(path, std::string("cannot stat: ") + std::strerror(errno));
+  }
+  file_size_ = static_cast<std::uint64_t>(st.st_size);
+  unsigned char prefix[12] = {};
+  const ssize_t got = ::pread(fd, prefix, sizeof prefix, 0);
+  auto close_and_fail = [&](const std::string& what) {
+    ::close(fd);
+    fail(path, what);
+  };
+  if (got < 10 || std::memcmp(prefix, "\x93NUMPY", 6) != 0) close_and_fail("not an npy file (bad magic)");
+  const unsigned major = prefix[6];
+  if (major < 1 || major > 3) close_and_fail("unsupported npy format version " + std::to_string(major));
+  std::uint64_t header_len, header_start;
+  if (major == 1) {
+    header_len = prefix[8] | (prefix[9] << 8);
+    header_start = 10;
+  } else {
+    if (got < 12) close_and_fail("truncated npy header");
+    header_len = prefix[8] | (prefix[9] << 8) | (prefix[10] << 16) | (static_cast<std::uint64_t>(prefix[11]) << 24);
+    header_start = 12;
+  }
+  if (header_start + header_len > file_size_) close_and_fail("truncated npy header");
+  std::string text(header_len, '\0');
+  if (::pread(fd, text.data(), header_len, static_cast<off_t>(header_start)) != static_cast<ssize_t>(header_len)) {
+    close_and_fail("cannot read npy header");
+  }
+  NpyHeader h;
+  try {
+    h = parse_npy_header(text);
+  } catch (const ToolError& e) {
+    close_and_fail(e.what());
+  }
+  if (h.descr == "<f4") item_size_ = 4;
+  else if (h.descr == "<f8") item_size_ = 8;
+  else if (h.descr == "<f2") item_size_ = 2;
+  else close_and_fail("unsupported dtype '" + h.descr + "' (expected <f2, <f4 or <f8)");
+  if (h.fortran_order) close_and_fail("Fortran-order arrays are not supported (save with C order)");
+  if (h.shape.size() != 2) close_and_fail("expected a 2-D array (rows, weights), got " + std::to_string(h.shape.size()) + " dimensions");
+  dtype_ = h.descr;
+  rows_ = h.shape[0];
+  cols_ = h.shape[1];
+  data_offset_ = header_start + header_len;
+  std::uint64_t cells, bytes;
+  if (__builtin_mul_overflow(rows_, cols_, &cells) || __builtin_mul_overflow(cells, item_size_, &bytes)) {
+    close_and_fail("shape overflows 64 bits");
+  }
+  if (bytes > file_size_ - data_offset_) {
+    close_and_fail("truncated: header says " + std::to_string(rows_) + " x " + std::to_string(cols_) +
+                   " (" + std::to_string(bytes) + " bytes of data) but the file holds " +
+                   std::to_string(file_size_ - data_offset_));
+  }
+  if (file_size_ > 0) {
+    void* m = ::mmap(nullptr, file_size_, PROT_READ, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) close_and_fail(std::string("cannot map: ") + std::strerror(errno));
+    map_ = static_cast<const unsigned char*>(m);
+  }
+  ::close(fd);
+}
+
+NpyMatrix::~NpyMatrix() {
+  if (map_ != nullptr) ::munmap(const_cast<unsigned char*>(map_), file_size_);
+}
+
+float half_to_float(std::uint16_t h) {
+  const std::uint32_t sign = (h & 0x8000u) << 16;
+  std::uint32_t exponent = (h >> 10) & 0x1fu, mantissa = h & 0x3ffu, bits;
+  if (exponent == 0x1f) {
+    bits = sign | 0x7f800000u | (mantissa << 13);
+  } else if (exponent != 0) {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    bits = sign;
+  } else {  // subnormal half: normalise
+    exponent = 113;
+    while ((mantissa & 0x400u) == 0) {
+      mantissa <<= 1;
+      --exponent;
+    }
+    bits = sign | (exponent << 23) | ((mantissa & 0x3ffu) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+const float* NpyMatrix::row(std::uint64_t r, float* out) const {
+  const unsigned char* p = map_ + data_offset_ + r * cols_ * item_size_;
+  if (item_size_ == 4) {
+    if (reinterpret_cast<std::uintptr_t>(p) % alignof(float) == 0) return reinterpret_cast<const float*>(p);
+    std::memcpy(out, p, cols_ * 4);
+    return out;
+  }
+  for (std::uint64_t c = 0; c < cols_; ++c) {
+    if (item_size_ == 8) {
+      double d;
+      std::memcpy(&d, p + c * 8, 8);
+      out[c] = static_cast<float>(d);
+    } else {
+      std::uint16_t h;
+      std::memcpy(&h, p + c * 2, 2);
+      out[c] = half_to_float(h);
+    }
+  }
+  return out;
+}
+
+void NpyMatrix::advise(std::uint64_t first, std::uint64_t last, bool will_need) const {
+  if (map_ == nullptr || last <= first) return;
+  const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  std::uint64_t begin = data_offset_ + first * cols_ * item_size_;
+  const std::uint64_t end = data_offset_ + last * cols_ * item_size_;
+  begin -= begin % page;
+  ::madvise(const_cast<unsigned char*>(map_) + begin, end - begin,
+            will_need ? MADV_WILLNEED : MADV_DONTNEED);
+}
+
+namespace {
+
+std::string npy_f32_header(std::uint64_t rows, std::uint64_t cols) {
+  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(rows) +
+                     ", " + std::to_string(cols) + "), }";
+  // Version 1.0: magic(6) + version(2) + u16 length, the whole header padded to 64 bytes.
+  const std::size_t total = (10 + dict.size() + 1 + 63) / 64 * 64;
+  dict.append(total - 10 - dict.size() - 1, ' ');
+  dict += '\n';
+  std::string header = std::string("\x93NUMPY\x01\x00", 8);
+  header += static_cast<char>(dict.size() & 0xff);
+  header += static_cast<char>((dict.size() >> 8) & 0xff);
+  return header + dict;
+}
+
+}  // namespace
+
+void write_npy_f32(const std::string& path, const float* data, std::uint64_t rows,
+                   std::uint64_t cols) {
+  NpyWriter w(path, rows, cols);
+  w.append(data, rows);
+  w.commit();
+}
+
+struct NpyWriter::Impl {
+  AtomicFile file;
+  std::uint64_t rows, cols, written = 0;
+  Impl(const std::string& path, std::uint64_t r, std::uint64_t c) : file(path), rows(r), cols(c) {}
+};
+
+NpyWriter::NpyWriter(const std::string& path, std::uint64_t rows, std::uint64_t cols)
+    : impl_(new Impl(path, rows, cols)) {
+  const std::string header = npy_f32_header(rows, cols);
+  impl_->file.write(header.data(), header.size());
+}
+
+NpyWriter::~NpyWriter() { delete impl_; }
+
+void NpyWriter::append(const float* data, std::uint64_t num_rows) {
+  impl_->file.write(data, num_rows * impl_->cols * sizeof(float));
+  impl_->written += num_rows;
+}
+
+void NpyWriter::commit() {
+  if (impl_->written != impl_->rows) {
+    throw ToolError(impl_->file.path() + ": wrote " + std::to_string(impl_->written) + " of " +
+                    std::to_string(impl_->rows) + " rows");
+  }
+  impl_->file.commit();
+}
+
+}  // namespace dpa::tools

@@ -1,0 +1,67 @@
+// A 2-D npy array (N rows × D columns) read through a memory map: the file may be many
+// gigabytes; only the rows touched are paged in. Format versions 1-3; dtypes <f2, <f4, <f8;
+// C order. Also the writer of float32 npy files (features, predictions).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dpa::tools {
+
+class NpyMatrix {
+ public:
+  // Opens and validates; throws ToolError naming the file and the problem.
+  explicit NpyMatrix(const std::string& path);
+  ~NpyMatrix();
+  NpyMatrix(const NpyMatrix&) = delete;
+  NpyMatrix& operator=(const NpyMatrix&) = delete;
+
+  std::uint64_t rows() const { return rows_; }
+  std::uint64_t cols() const { return cols_; }
+  const std::string& dtype() const { return dtype_; }  // "<f2", "<f4" or "<f8"
+  const std::string& path() const { return path_; }
+
+  // Row r converted to float32 into out (cols() floats). Returns a pointer to the row: into the
+  // map itself when the file is float32 (no copy), else into out.
+  const float* row(std::uint64_t r, float* out) const;
+
+  // Tell the kernel rows [first, last) will be read soon / are no longer needed.
+  void advise(std::uint64_t first, std::uint64_t last, bool will_need) const;
+
+ private:
+  std::string path_, dtype_;
+  std::uint64_t rows_ = 0, cols_ = 0, data_offset_ = 0, file_size_ = 0;
+  unsigned item_size_ = 0;
+  const unsigned char* map_ = nullptr;
+};
+
+// Parses an npy header (the bytes after the magic and version). Exposed for tests and fuzzing.
+struct NpyHeader {
+  std::string descr;
+  bool fortran_order = false;
+  std::vector<std::uint64_t> shape;
+};
+NpyHeader parse_npy_header(const std::string& text);  // throws ToolError
+
+// Writes a float32 C-order (rows × cols) npy file atomically.
+void write_npy_f32(const std::string& path, const float* data, std::uint64_t rows,
+                   std::uint64_t cols);
+
+// Streams a float32 (rows × cols) npy file row block by row block, atomically.
+class NpyWriter {
+ public:
+  NpyWriter(const std::string& path, std::uint64_t rows, std::uint64_t cols);
+  ~NpyWriter();
+  void append(const float* data, std::uint64_t num_rows);
+  void commit();  // throws ToolError unless exactly `rows` rows were appended
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+// IEEE half to float (npy <f2).
+float half_to_float(std::uint16_t h);
+
+}  // namespace dpa::tools

@@ -1,0 +1,229 @@
+// Zoo files on the host: tiny zoos built here, good and malformed; every fault gives a clear
+// error naming the file, and no output file is left behind.
+#include <doctest/doctest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/cli_args.hpp"
+#include "dpa/dpa.hpp"
+#include "support/reference_stats.hpp"
+#include "zoo/csv_reader.hpp"
+#include "zoo/feature_extraction.hpp"
+#include "zoo/npy_file.hpp"
+#include "zoo/zoo_dataset.hpp"
+
+namespace fs = std::filesystem;
+using dpa::tools::ToolError;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("dpa-test-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(counter()++));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+  static int& counter() { static int c = 0; return c; }
+};
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+void write_gz(const std::string& path, const std::string& text) {
+  gzFile f = gzopen(path.c_str(), "wb");
+  gzwrite(f, text.data(), static_cast<unsigned>(text.size()));
+  gzclose(f);
+}
+
+std::string npy_bytes(const std::string& descr, const std::string& shape, const std::string& payload,
+                      bool fortran = false, int version = 1) {
+  std::string dict = "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") +
+                     ", 'shape': " + shape + ", }";
+  const std::size_t prefix = version == 1 ? 10 : 12;
+  const std::size_t total = (prefix + dict.size() + 1 + 63) / 64 * 64;
+  dict.append(total - prefix - dict.size() - 1, ' ');
+  dict += '\n';
+  std::string out = std::string("\x93NUMPY", 6) + static_cast<char>(version) + '\0';
+  const std::size_t n = dict.size();
+  out += static_cast<char>(n & 0xff);
+  out += static_cast<char>((n >> 8) & 0xff);
+  if (version != 1) out += std::string(2, '\0');
+  return out + dict + payload;
+}
+
+std::string floats(const std::vector<float>& v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4);
+}
+
+const char* kLayout =
+    "varname,start_idx,end_idx,shape\n"
+    "net/conv/bias:0,0,2,\"(2,)\"\n"
+    "net/conv/kernel:0,2,8,\"(3, 2)\"\n";
+
+// A good tiny zoo: 2 runs x 2 checkpoints, 8 weights per row.
+void make_zoo(const TempDir& d, const std::vector<float>& weights) {
+  write_text(d / "weights.npy", npy_bytes("<f4", "(4, 8)", floats(weights)));
+  write_gz(d / "metrics.csv.gz",
+           ",modeldir,step,test_accuracy,config.epochs,config.activation,extra\n"
+           "ck0,run0,0,0.1,2,relu,x\n"
+           "ck1,run0,2,\"0.5\",2,relu,x\n"
+           "ck2,\"run,1\",0,0.2,2,tanh,x\n"
+           "ck3,\"run,1\",2,0.7,2,tanh,x\n");
+  write_text(d / "layout.csv", kLayout);
+}
+
+std::vector<float> some_weights() {
+  std::vector<float> w(32);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::sin(static_cast<float>(i)) * 0.3f;
+  return w;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ToolError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a tiny zoo reads back: rows, columns by name, quoted fields, layout kinds") {
+  TempDir d;
+  make_zoo(d, some_weights());
+  const dpa::tools::ZooDataset zoo(d.path.string());
+  CHECK(zoo.rows() == 4);
+  CHECK(zoo.weights().cols() == 8);
+  CHECK(zoo.metrics().modeldir[2] == "run,1");
+  CHECK(zoo.metrics().test_accuracy[1] == 0.5f);
+  CHECK(zoo.metrics().step[3] == 2);
+  REQUIRE(zoo.layout_segments().size() == 2);
+  CHECK(zoo.layout_segments()[0].segment.kind == DPA_SEGMENT_BIAS);
+  CHECK(zoo.layout_segments()[1].segment.length == 6);
+  // Plain .csv works as well as .csv.gz.
+  TempDir plain;
+  make_zoo(plain, some_weights());
+  fs::remove(plain / "metrics.csv.gz");
+  write_text(plain / "metrics.csv", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1,1\nr,1,0.2,1\ns,0,0.3,1\ns,1,0.4,1\n");
+  CHECK(dpa::tools::ZooDataset(plain.path.string()).metrics().test_accuracy[3] == 0.4f);
+}
+
+TEST_CASE("npy: versions 1-3, float16/32/64 rows convert to float32") {
+  TempDir d;
+  const std::vector<double> values = {0.5, -1.25, 3.0, 1e-3};
+  std::string f8(reinterpret_cast<const char*>(values.data()), 32);
+  write_text(d / "a.npy", npy_bytes("<f8", "(2, 2)", f8, false, 2));
+  dpa::tools::NpyMatrix m(d / "a.npy");
+  float buf[2];
+  const float* row = m.row(1, buf);
+  CHECK(row[0] == 3.0f);
+  CHECK(row[1] == 1e-3f);
+  const std::uint16_t halves[2] = {0x3c00, 0xc000};  // 1.0, -2.0
+  write_text(d / "h.npy", npy_bytes("<f2", "(1, 2)", std::string(reinterpret_cast<const char*>(halves), 4), false, 3));
+  dpa::tools::NpyMatrix h(d / "h.npy");
+  row = h.row(0, buf);
+  CHECK(row[0] == 1.0f);
+  CHECK(row[1] == -2.0f);
+  CHECK(dpa::tools::half_to_float(0x0001) == std::ldexp(1.0f, -24));  // smallest subnormal
+  CHECK(std::isinf(dpa::tools::half_to_float(0x7c00)));
+}
+
+TEST_CASE("malformed zoo files: each gives the right error and names the file") {
+  const std::vector<float> w = some_weights();
+  struct Case {
+    const char* name;
+    std::function<void(const TempDir&)> damage;
+    const char* expected;
+  };
+  const std::vector<Case> cases = {
+      {"truncated npy", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 8)", floats(w)).substr(0, 100)); }, "truncated"},
+      {"header claims more rows", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(5, 8)", floats(w))); }, "truncated"},
+      {"wrong dtype", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<i4", "(4, 8)", floats(w))); }, "unsupported dtype"},
+      {"big-endian dtype", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes(">f4", "(4, 8)", floats(w))); }, "unsupported dtype"},
+      {"Fortran order", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 8)", floats(w), true)); }, "Fortran"},
+      {"3-D array", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 2, 4)", floats(w))); }, "2-D"},
+      {"not npy", [&](const TempDir& d) { write_text(d / "weights.npy", "hello"); }, "not an npy file"},
+      {"shape overflow", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4611686018427387904, 8)", floats(w))); }, "overflows"},
+      {"missing column", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", "modeldir,step,config.epochs\nr,0,1\n"); }, "missing column 'test_accuracy'"},
+      {"unparseable number", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1,1\nr,1,abc,1\ns,0,0.1,1\ns,1,0.1,1\n"); }, "metrics.csv.gz:3: column 'test_accuracy': 'abc'"},
+      {"row count differs", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1,1\n"); }, "1 rows but weights.npy has 4"},
+      {"corrupt gzip", [&](const TempDir& d) {
+         std::ifstream in(d / "metrics.csv.gz", std::ios::binary);
+         std::string bytes((std::istreambuf_iterator<char>(in)), {});
+         bytes.resize(bytes.size() / 2);
+         bytes[bytes.size() - 3] ^= 0x55;
+         write_text(d / "metrics.csv.gz", bytes);
+       }, "metrics.csv.gz"},
+      {"overlapping layout", [&](const TempDir& d) { write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/bias,0,4,\"(4,)\"\nb/kernel,3,8,\"(5,)\"\n"); }, "overlaps"},
+      {"layout past the row", [&](const TempDir& d) { write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/bias,0,9,\"(9,)\"\n"); }, "hold 8 weights"},
+      {"layout shape mismatch", [&](const TempDir& d) { write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/kernel,0,8,\"(3, 3)\"\n"); }, "does not hold"},
+      {"missing file", [&](const TempDir& d) { fs::remove(d / "layout.csv"); }, "layout.csv"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(std::string(c.name));
+    TempDir d;
+    make_zoo(d, w);
+    c.damage(d);
+    const std::string err = error_of([&] { dpa::tools::ZooDataset zoo(d.path.string()); });
+    CHECK(err.find(c.expected) != std::string::npos);
+    CHECK(!err.empty());
+  }
+}
+
+TEST_CASE("features of a zoo equal the runtime's per row; NaN rows give NaN features") {
+  TempDir d;
+  std::vector<float> w = some_weights();
+  w[12] = NAN;  // row 1 (weights 8..15), offset 4: inside the kernel segment
+  make_zoo(d, w);
+  const dpa::tools::ZooDataset zoo(d.path.string());
+  const dpa_layout layout = zoo.layout();
+  for (unsigned threads : {1u, 3u}) {
+    std::vector<float> all;
+    const auto run = dpa::tools::extract_features(zoo.weights(), layout, DPA_STATS_PAPER, threads,
+        [&](std::uint64_t, std::uint64_t n, const float* f) { all.insert(all.end(), f, f + n * 14); });
+    CHECK(run.rows == 4);
+    CHECK(run.non_finite_rows == 1);
+    REQUIRE(all.size() == 4 * 14);
+    dpa::FeatureExtractor fx(layout);
+    float expect[14];
+    fx.compute(w.data(), 8, expect, 14);
+    for (int i = 0; i < 14; ++i) CHECK(dpa_test::bits_of(all[i]) == dpa_test::bits_of(expect[i]));
+    CHECK(std::isnan(all[14 + 7]));  // row 1, kernel segment
+    CHECK(!std::isnan(all[14 + 0]));  // row 1, bias segment is fine
+  }
+}
+
+TEST_CASE("npy writer: atomic, valid, and nothing left behind on failure") {
+  TempDir d;
+  const std::vector<float> v = {1, 2, 3, 4, 5, 6};
+  dpa::tools::write_npy_f32(d / "out.npy", v.data(), 2, 3);
+  dpa::tools::NpyMatrix m(d / "out.npy");
+  CHECK(m.rows() == 2);
+  CHECK(m.cols() == 3);
+  float buf[3];
+  CHECK(m.row(1, buf)[2] == 6.0f);
+  {
+    dpa::tools::NpyWriter partial(d / "partial.npy", 10, 3);
+    partial.append(v.data(), 2);
+    CHECK_THROWS_AS(partial.commit(), ToolError);
+  }
+  CHECK(!fs::exists(d / "partial.npy"));
+  for (const auto& entry : fs::directory_iterator(d.path)) {
+    CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+  }
+  CHECK_THROWS_AS(dpa::tools::write_npy_f32("/nonexistent-dir/x.npy", v.data(), 2, 3), ToolError);
+}

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <fstream>
 #include <random>
 #include <string>
@@ -226,4 +228,58 @@ TEST_CASE("npy writer: atomic, valid, and nothing left behind on failure") {
     CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
   }
   CHECK_THROWS_AS(dpa::tools::write_npy_f32("/nonexistent-dir/x.npy", v.data(), 2, 3), ToolError);
+}
+
+#include "zoo/row_selection.hpp"
+
+TEST_CASE("row selection, targets and run-level splits") {
+  dpa::tools::ZooMetrics m;
+  // 300 runs with steps 0,1,2,10 (config.epochs 10); every 7th run stops at step 2.
+  for (int run = 0; run < 300; ++run) {
+    for (std::uint32_t step : {0u, 1u, 2u, 10u}) {
+      if (run % 7 == 0 && step == 10) continue;
+      m.modeldir.push_back("run" + std::to_string(run));
+      m.step.push_back(step);
+      m.test_accuracy.push_back(static_cast<float>(run) / 1000.0f + static_cast<float>(step) / 100.0f);
+      m.epochs.push_back(10);
+      m.activation.push_back("relu");
+      m.optimizer.push_back("adam");
+      m.w_init.push_back("he_normal");
+    }
+  }
+  using dpa::tools::parse_checkpoints;
+  std::vector<bool> finite(m.rows(), true);
+  finite[1] = false;  // run0 step 1
+  const auto final_rows = dpa::tools::select_rows(m, parse_checkpoints("final"), dpa::tools::Target::kTestAccuracy, finite);
+  CHECK(final_rows.rows.size() == 300 - 43);  // 43 runs (0, 7, ..., 294) never reached step 10
+  const auto early = dpa::tools::select_rows(m, parse_checkpoints("1,2"), dpa::tools::Target::kFinalTestAccuracy, finite);
+  CHECK(early.dropped_non_finite == 1);          // run0 step 1: non-finite is checked first
+  CHECK(early.dropped_unfinished == 43 * 2 - 1);  // steps 1, 2 of unfinished runs, less that row
+  // The first kept row is run1 step 1 (row 4); its target is run1's accuracy at step 10 (row 6).
+  CHECK(early.rows[0] == 4);
+  CHECK(early.targets[0] == m.test_accuracy[6]);
+  const auto all = dpa::tools::select_rows(m, parse_checkpoints("all"), dpa::tools::Target::kTestAccuracy, finite);
+  CHECK(all.rows.size() == m.rows() - 1);
+  CHECK(all.dropped_non_finite == 1);
+  CHECK_THROWS_AS(parse_checkpoints("1,x"), dpa::tools::UsageError);
+  CHECK_THROWS_AS(dpa::tools::parse_target("accuracy"), dpa::tools::UsageError);
+
+  const auto split = dpa::tools::split_by_run(all, m, 0.2, 0.3, 42);
+  CHECK(split.train.size() + split.validation.size() + split.test.size() == all.rows.size());
+  std::map<std::uint32_t, int> side;
+  auto mark = [&](const std::vector<std::size_t>& part, int s) {
+    for (std::size_t i : part) {
+      auto [it, inserted] = side.emplace(all.run[i], s);
+      CHECK(it->second == s);  // no run on two sides
+    }
+  };
+  mark(split.train, 0);
+  mark(split.validation, 1);
+  mark(split.test, 2);
+  CHECK(split.test.size() > all.rows.size() / 5);
+  CHECK(split.test.size() < all.rows.size() * 2 / 5);
+  const auto again = dpa::tools::split_by_run(all, m, 0.2, 0.3, 42);
+  CHECK(again.test == split.test);
+  const auto other = dpa::tools::split_by_run(all, m, 0.2, 0.3, 43);
+  CHECK(other.test != split.test);
 }

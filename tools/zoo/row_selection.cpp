@@ -1,0 +1,129 @@
+#include "zoo/row_selection.hpp"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "common/cli_args.hpp"
+
+namespace dpa::tools {
+
+std::string CheckpointSelection::text() const {
+  if (kind == kFinal) return "final";
+  if (kind == kAll) return "all";
+  std::string s;
+  for (std::size_t i = 0; i < steps.size(); ++i) s += (i ? "," : "") + std::to_string(steps[i]);
+  return s;
+}
+
+CheckpointSelection parse_checkpoints(const std::string& text) {
+  CheckpointSelection c;
+  if (text == "final") return c;
+  if (text == "all") {
+    c.kind = CheckpointSelection::kAll;
+    return c;
+  }
+  c.kind = CheckpointSelection::kSteps;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const long long step = parse_integer(text.substr(start, comma - start), "--checkpoints");
+    if (step < 0 || step > 1000000) throw UsageError("--checkpoints: step " + std::to_string(step) + " out of range");
+    c.steps.push_back(static_cast<std::uint32_t>(step));
+    start = comma + 1;
+  }
+  std::sort(c.steps.begin(), c.steps.end());
+  c.steps.erase(std::unique(c.steps.begin(), c.steps.end()), c.steps.end());
+  return c;
+}
+
+Target parse_target(const std::string& text) {
+  if (text == "test_accuracy") return Target::kTestAccuracy;
+  if (text == "final_test_accuracy") return Target::kFinalTestAccuracy;
+  throw UsageError("--target must be test_accuracy or final_test_accuracy, got '" + text + "'");
+}
+
+const char* target_name(Target t) {
+  return t == Target::kTestAccuracy ? "test_accuracy" : "final_test_accuracy";
+}
+
+SelectedRows select_rows(const ZooMetrics& m, const CheckpointSelection& checkpoints, Target target,
+                         const std::vector<bool>& row_is_finite) {
+  // Per run: its dense id and the accuracy at its last checkpoint (step == config.epochs).
+  std::unordered_map<std::string, std::uint32_t> run_id;
+  std::vector<float> final_accuracy;
+  std::vector<bool> finished;
+  for (std::size_t r = 0; r < m.rows(); ++r) {
+    const auto [it, inserted] = run_id.emplace(m.modeldir[r], static_cast<std::uint32_t>(final_accuracy.size()));
+    if (inserted) {
+      final_accuracy.push_back(0.0f);
+      finished.push_back(false);
+    }
+    if (m.step[r] == m.epochs[r]) {
+      final_accuracy[it->second] = m.test_accuracy[r];
+      finished[it->second] = true;
+    }
+  }
+  SelectedRows s;
+  for (std::size_t r = 0; r < m.rows(); ++r) {
+    const std::uint32_t run = run_id.at(m.modeldir[r]);
+    bool wanted = false;
+    switch (checkpoints.kind) {
+      case CheckpointSelection::kFinal: wanted = m.step[r] == m.epochs[r]; break;
+      case CheckpointSelection::kAll: wanted = true; break;
+      case CheckpointSelection::kSteps:
+        wanted = std::binary_search(checkpoints.steps.begin(), checkpoints.steps.end(), m.step[r]);
+        break;
+    }
+    if (!wanted) continue;
+    if (!row_is_finite.empty() && !row_is_finite[r]) {
+      ++s.dropped_non_finite;
+      continue;
+    }
+    if (target == Target::kFinalTestAccuracy && !finished[run]) {
+      ++s.dropped_unfinished;
+      continue;
+    }
+    s.rows.push_back(r);
+    s.targets.push_back(target == Target::kTestAccuracy ? m.test_accuracy[r] : final_accuracy[run]);
+    s.run.push_back(run);
+  }
+  return s;
+}
+
+namespace {
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64 finaliser
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+double run_position(const std::string& modeldir, std::uint64_t seed) {
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the run's name
+  for (const unsigned char c : modeldir) h = (h ^ c) * 1099511628211ull;
+  return static_cast<double>(mix(h ^ mix(seed)) >> 11) * 0x1.0p-53;
+}
+
+}  // namespace
+
+Split split_by_run(const SelectedRows& selected, const ZooMetrics& metrics,
+                   double validation_fraction, double test_fraction, std::uint64_t seed) {
+  if (validation_fraction < 0 || test_fraction < 0 || validation_fraction + test_fraction >= 1) {
+    throw UsageError("validation and test fractions must be >= 0 and sum to less than 1");
+  }
+  Split split;
+  std::unordered_map<std::uint32_t, int> side;  // 0 train, 1 validation, 2 test
+  for (std::size_t i = 0; i < selected.rows.size(); ++i) {
+    auto it = side.find(selected.run[i]);
+    if (it == side.end()) {
+      const double u = run_position(metrics.modeldir[selected.rows[i]], seed);
+      it = side.emplace(selected.run[i], u < test_fraction ? 2 : (u < test_fraction + validation_fraction ? 1 : 0)).first;
+    }
+    (it->second == 0 ? split.train : it->second == 1 ? split.validation : split.test).push_back(i);
+  }
+  return split;
+}
+
+}  // namespace dpa::tools

@@ -1,0 +1,45 @@
+// Which rows of a zoo a predictor is trained and evaluated on, what it predicts for them, and a
+// deterministic train / validation / test split by run, so no run's checkpoints leak across.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "zoo/zoo_dataset.hpp"
+
+namespace dpa::tools {
+
+struct CheckpointSelection {
+  enum Kind { kFinal, kAll, kSteps } kind = kFinal;
+  std::vector<std::uint32_t> steps;  // kSteps
+  std::string text() const;          // "final", "all", "1,2,3"
+};
+CheckpointSelection parse_checkpoints(const std::string& text);  // throws UsageError
+
+enum class Target { kTestAccuracy, kFinalTestAccuracy };
+Target parse_target(const std::string& text);  // "test_accuracy" | "final_test_accuracy"
+const char* target_name(Target t);
+
+struct SelectedRows {
+  std::vector<std::uint64_t> rows;   // row indices into the zoo, ascending
+  std::vector<float> targets;        // one per selected row
+  std::vector<std::uint32_t> run;    // dense run id per selected row
+  std::uint64_t dropped_non_finite = 0;  // rows with NaN/Inf weights
+  std::uint64_t dropped_unfinished = 0;  // rows of runs that never reached config.epochs
+};
+
+// row_is_finite: one flag per zoo row (empty: all finite).
+SelectedRows select_rows(const ZooMetrics& metrics, const CheckpointSelection& checkpoints,
+                         Target target, const std::vector<bool>& row_is_finite);
+
+struct Split {
+  std::vector<std::size_t> train, validation, test;  // indices into SelectedRows
+};
+
+// Each run goes to one side, chosen from a hash of its modeldir and the seed: deterministic,
+// independent of row order and of which other runs exist.
+Split split_by_run(const SelectedRows& selected, const ZooMetrics& metrics,
+                   double validation_fraction, double test_fraction, std::uint64_t seed);
+
+}  // namespace dpa::tools

@@ -16,6 +16,16 @@ int run_features(int argc, char** argv, int first);
 extern const char* const kFeaturesUsage;
 int run_zoo(int argc, char** argv, int first);
 extern const char* const kZooUsage;
+int run_train(int argc, char** argv, int first);
+extern const char* const kTrainUsage;
+int run_eval(int argc, char** argv, int first);
+extern const char* const kEvalUsage;
+int run_predict(int argc, char** argv, int first);
+extern const char* const kPredictUsage;
+int run_inspect(int argc, char** argv, int first);
+extern const char* const kInspectUsage;
+int run_export_c(int argc, char** argv, int first);
+extern const char* const kExportCUsage;
 int run_demo(int argc, char** argv, int first);
 extern const char* const kDemoUsage;
 

@@ -20,6 +20,16 @@ const Command kCommands[] = {
     {"features", "statistics of every row of a zoo, as an npy file", dpa::tools::kFeaturesUsage,
      dpa::tools::run_features},
     {"zoo", "zoo datasets: zoo info", dpa::tools::kZooUsage, dpa::tools::run_zoo},
+    {"train", "train a predictor on a zoo and write the model", dpa::tools::kTrainUsage,
+     dpa::tools::run_train},
+    {"eval", "evaluate a model on a zoo (R2, Kendall tau, MAE, RMSE, plot)", dpa::tools::kEvalUsage,
+     dpa::tools::run_eval},
+    {"predict", "predict every row of a weights npy file", dpa::tools::kPredictUsage,
+     dpa::tools::run_predict},
+    {"inspect", "verify and describe a model file", dpa::tools::kInspectUsage,
+     dpa::tools::run_inspect},
+    {"export-c", "write a model as a C header for firmware", dpa::tools::kExportCUsage,
+     dpa::tools::run_export_c},
 };
 
 void print_overview() {

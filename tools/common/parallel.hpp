@@ -1,0 +1,37 @@
+// A small persistent thread pool: parallel_for over an index range, the calling thread working
+// too. Work items must not throw (trainers catch nothing inside their inner loops).
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace dpa::tools {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(unsigned threads);  // threads >= 1, including the caller
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  unsigned size() const { return static_cast<unsigned>(workers_.size()) + 1; }
+  // Calls fn(i) for i in [0, n), items spread over the threads; returns when all are done.
+  void parallel_for(std::size_t n, const std::function<void(std::size_t)>& fn);
+
+ private:
+  void worker_loop();
+  void run_items();
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  const std::function<void(std::size_t)>* job_ = nullptr;
+  std::size_t next_ = 0, total_ = 0, busy_ = 0;
+  unsigned long generation_ = 0;
+  bool stop_ = false;
+};
+
+}  // namespace dpa::tools

@@ -1,0 +1,62 @@
+// dpa eval: a model's quality on every usable row of a zoo.
+#include <cstdio>
+#include <thread>
+
+#include "commands.hpp"
+#include "common/atomic_file.hpp"
+#include "common/cli_args.hpp"
+#include "common/json_writer.hpp"
+#include "common/svg_plot.hpp"
+#include "train/pipeline.hpp"
+
+namespace dpa::tools {
+
+const char* const kEvalUsage =
+    "usage: dpa eval MODEL.dpa ZOO_DIR [--checkpoints final|all|STEPS] [--target T] [--threads N]\n"
+    "                [--json] [--plot OUT.svg]\n"
+    "\n"
+    "Predicts every usable row of ZOO_DIR with the runtime and reports R2, Kendall's tau-b, MAE and\n"
+    "RMSE against the target. Row selection and target default to the ones the model was trained\n"
+    "with (its provenance). --plot writes a predicted-vs-actual scatter plot as SVG.\n";
+
+int run_eval(int argc, char** argv, int first) {
+  const Args args(argc, argv, first,
+                  {{"--checkpoints", true, ""}, {"--target", true, ""}, {"--threads", true, ""},
+                   {"--json", false, ""}, {"--plot", true, ""}});
+  args.expect_positionals(2, "MODEL.dpa and ZOO_DIR");
+  const LoadedModel loaded = load_model_file(args.positionals()[0]);
+  const dpa_model& m = loaded.model;
+  const std::string trained_checkpoints = metadata_value(m, "checkpoints");
+  const CheckpointSelection checkpoints = parse_checkpoints(
+      args.value_or("--checkpoints", trained_checkpoints.empty() ? "final" : trained_checkpoints));
+  const Target target = parse_target(args.value_or(
+      "--target", m.target == DPA_TARGET_FINAL_TEST_ACCURACY ? "final_test_accuracy" : "test_accuracy"));
+  const auto threads = static_cast<unsigned>(args.integer("--threads", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
+  const ZooDataset zoo(args.positionals()[1]);
+  const Evaluation e = evaluate_model(m, zoo, checkpoints, target, threads);
+  if (e.metrics.n == 0) throw ToolError(zoo.dir() + ": no usable rows for --checkpoints " + checkpoints.text());
+  if (const auto plot = args.value("--plot")) {
+    const std::string svg = scatter_svg(e.truth, e.predicted,
+        std::string(target_name(target)) + ": R2 " + std::to_string(e.metrics.r2).substr(0, 6) +
+        ", tau " + std::to_string(e.metrics.kendall_tau).substr(0, 6) + ", n " + std::to_string(e.metrics.n));
+    write_file_atomically(*plot, svg.data(), svg.size());
+  }
+  if (args.flag("--json")) {
+    JsonWriter j;
+    j.begin_object().field("model", args.positionals()[0]).field("zoo", zoo.dir())
+        .field("checkpoints", checkpoints.text()).field("target", target_name(target))
+        .field("n", e.metrics.n).field("r2", e.metrics.r2).field("kendall_tau", e.metrics.kendall_tau)
+        .field("mae", e.metrics.mae).field("rmse", e.metrics.rmse)
+        .field("dropped_non_finite", e.dropped_non_finite).field("dropped_unfinished", e.dropped_unfinished)
+        .end_object();
+    std::printf("%s\n", j.str().c_str());
+    return 0;
+  }
+  std::printf("%s on %s (%s, checkpoints %s): n %zu  R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n",
+              args.positionals()[0].c_str(), zoo.dir().c_str(), target_name(target),
+              checkpoints.text().c_str(), e.metrics.n, e.metrics.r2, e.metrics.kendall_tau,
+              e.metrics.mae, e.metrics.rmse);
+  return 0;
+}
+
+}  // namespace dpa::tools

@@ -1,0 +1,103 @@
+// dpa inspect: what a model file holds, after verification.
+#include <cstdio>
+#include <string>
+
+#include "commands.hpp"
+#include "common/cli_args.hpp"
+#include "common/json_writer.hpp"
+#include "common/stats_options.hpp"
+#include "dpa/model_format.h"
+#include "train/pipeline.hpp"
+
+namespace dpa::tools {
+
+const char* const kInspectUsage =
+    "usage: dpa inspect MODEL.dpa [--json]\n"
+    "\n"
+    "Verifies a model file (every offset, size, index, value and the checksum) and describes it:\n"
+    "format version, features, predictor, output transform, target and training provenance.\n";
+
+namespace {
+
+const char* transform_name(std::uint32_t t) {
+  return t == DPA_OUTPUT_SIGMOID ? "sigmoid" : t == DPA_OUTPUT_CLAMP01 ? "clamp01" : "identity";
+}
+const char* target_text(std::uint32_t t) {
+  return t == DPA_TARGET_TEST_ACCURACY ? "test_accuracy" : t == DPA_TARGET_FINAL_TEST_ACCURACY ? "final_test_accuracy" : "other";
+}
+
+}  // namespace
+
+int run_inspect(int argc, char** argv, int first) {
+  const Args args(argc, argv, first, {{"--json", false, ""}});
+  args.expect_positionals(1, "MODEL.dpa");
+  const LoadedModel loaded = load_model_file(args.positionals()[0]);
+  const dpa_model& m = loaded.model;
+  std::string predictor, detail;
+  std::uint32_t trees = 0, depth = 0, layers = 0;
+  if (m.predictor == DPA_SECTION_GBDT) {
+    const auto* g = static_cast<const dpa_gbdt_section*>(m.predictor_section);
+    trees = g->num_trees;
+    depth = g->depth;
+    predictor = "gbdt";
+    detail = std::to_string(trees) + " trees of depth " + std::to_string(depth) + ", base score " + std::to_string(g->base_score);
+  } else if (m.predictor == DPA_SECTION_LINEAR) {
+    predictor = "linear";
+    detail = std::to_string(m.num_features) + " weights";
+  } else {
+    layers = static_cast<const dpa_mlp_section*>(m.predictor_section)->num_layers;
+    predictor = "mlp";
+    detail = std::to_string(layers) + " layers, widest " + std::to_string(m.max_width);
+  }
+  const bool statistics = m.feature_kind == DPA_FEATURES_STATISTICS;
+  const auto* md = static_cast<const dpa_metadata_section*>(m.metadata);
+  const std::string text = m.metadata_text ? std::string(m.metadata_text, m.metadata_text_bytes) : "";
+  if (args.flag("--json")) {
+    JsonWriter j;
+    j.begin_object().field("file", args.positionals()[0]).field("bytes", m.total_bytes)
+        .field("format_version", std::to_string(m.version_major) + "." + std::to_string(m.version_minor))
+        .field("features", statistics ? "statistics" : "raw_weights")
+        .field("stats_set", statistics ? stats_set_name(m.stats_set) : "none")
+        .field("num_features", m.num_features).field("weights_length", m.layout.total_length)
+        .field("segments", m.layout.num_segments).field("predictor", predictor)
+        .field("output_transform", transform_name(m.output_transform)).field("target", target_text(m.target))
+        .field("scratch_bytes", dpa_model_scratch_size(&m));
+    if (trees) j.field("trees", trees).field("depth", depth);
+    if (layers) j.field("layers", layers);
+    if (md) {
+      j.key("provenance").begin_object().field("train_rows", md->train_rows)
+          .field("validation_rows", md->validation_rows).field("test_rows", md->test_rows)
+          .field("split_seed", md->split_seed).field("validation_r2", md->validation_r2)
+          .field("validation_kendall_tau", md->validation_kendall_tau).field("test_r2", md->test_r2)
+          .field("test_kendall_tau", md->test_kendall_tau).field("test_mae", md->test_mae)
+          .field("test_rmse", md->test_rmse).field("text", text).end_object();
+    }
+    j.end_object();
+    std::printf("%s\n", j.str().c_str());
+    return 0;
+  }
+  std::printf("%s: dpa model v%u.%u, %u bytes, verified\n", args.positionals()[0].c_str(), m.version_major,
+              m.version_minor, m.total_bytes);
+  std::printf("  features   %s%s: %u from %u weights in %u segments\n", statistics ? "statistics, set " : "raw weights",
+              statistics ? stats_set_name(m.stats_set) : "", m.num_features, m.layout.total_length, m.layout.num_segments);
+  std::printf("  predictor  %s: %s\n", predictor.c_str(), detail.c_str());
+  std::printf("  output     %s of the score; predicts %s\n", transform_name(m.output_transform), target_text(m.target));
+  std::printf("  scratch    %zu bytes per prediction\n", dpa_model_scratch_size(&m));
+  if (md) {
+    std::printf("  trained on %u rows (%u validation, %u test), split seed %u\n", md->train_rows,
+                md->validation_rows, md->test_rows, md->split_seed);
+    std::printf("  held out   R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n", md->test_r2,
+                md->test_kendall_tau, md->test_mae, md->test_rmse);
+    std::printf("  provenance\n");
+    std::size_t start = 0;
+    while (start < text.size()) {
+      const std::size_t end = text.find('\n', start);
+      std::printf("    %s\n", text.substr(start, end - start).c_str());
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace dpa::tools

@@ -1,0 +1,65 @@
+// dpa predict: predictions for every row of a weights npy file.
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "common/atomic_file.hpp"
+#include "common/cli_args.hpp"
+#include "train/pipeline.hpp"
+#include "zoo/npy_file.hpp"
+
+namespace dpa::tools {
+
+const char* const kPredictUsage =
+    "usage: dpa predict MODEL.dpa WEIGHTS.npy [-o OUT.npy|OUT.csv]\n"
+    "\n"
+    "Predicts one value per row of WEIGHTS.npy (N x D, D = the model's weight-vector length) with\n"
+    "the runtime. Writes OUT.npy (float32, N x 1) or OUT.csv (row,prediction); without -o, prints\n"
+    "the CSV. Rows holding NaN/Inf weights get NaN and are counted on stderr.\n";
+
+int run_predict(int argc, char** argv, int first) {
+  const Args args(argc, argv, first, {{"-o", true, "--output"}});
+  args.expect_positionals(2, "MODEL.dpa and WEIGHTS.npy");
+  const auto path = args.value("-o");
+  auto ends_with = [&](const char* suffix) {
+    return path && path->size() >= 4 && path->compare(path->size() - 4, 4, suffix) == 0;
+  };
+  if (path && !ends_with(".npy") && !ends_with(".csv")) throw UsageError("-o must end in .npy or .csv");
+  const LoadedModel loaded = load_model_file(args.positionals()[0]);
+  const NpyMatrix w(args.positionals()[1]);
+  if (w.cols() != loaded.model.layout.total_length) {
+    throw ToolError(w.path() + ": rows hold " + std::to_string(w.cols()) + " weights, the model takes " +
+                    std::to_string(loaded.model.layout.total_length));
+  }
+  std::vector<float> out(w.rows());
+  std::vector<float> converted(w.cols());
+  std::vector<unsigned char> scratch(dpa_model_scratch_size(&loaded.model) + 64);
+  std::uint64_t non_finite = 0;
+  for (std::uint64_t r = 0; r < w.rows(); ++r) {
+    const dpa_status s = dpa_model_predict(&loaded.model, w.row(r, converted.data()), w.cols(), &out[r],
+                                           scratch.data(), scratch.size());
+    if (s == DPA_ERR_NON_FINITE) ++non_finite;
+    else if (s != DPA_OK) throw ToolError(std::string("prediction failed: ") + dpa_status_string(s));
+  }
+  if (non_finite) std::fprintf(stderr, "%llu rows hold NaN/Inf weights: predicted NaN\n", static_cast<unsigned long long>(non_finite));
+  std::string csv = "row,prediction\n";
+  if (!ends_with(".npy")) {
+    char buf[64];
+    for (std::size_t r = 0; r < out.size(); ++r) {
+      std::snprintf(buf, sizeof buf, "%zu,%.9g\n", r, static_cast<double>(out[r]));
+      csv += buf;
+    }
+  }
+  if (!path) {
+    std::fputs(csv.c_str(), stdout);
+  } else if (ends_with(".npy")) {
+    write_npy_f32(*path, out.data(), out.size(), 1);
+  } else {
+    write_file_atomically(*path, csv.data(), csv.size());
+  }
+  return 0;
+}
+
+}  // namespace dpa::tools

@@ -1,0 +1,285 @@
+#include "train/gbdt_trainer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <random>
+
+#include "common/cli_args.hpp"
+#include "common/parallel.hpp"
+
+namespace dpa::tools {
+namespace {
+
+// Per-feature cut points: bin(x) = number of cuts <= x, so "bin <= b" is exactly x < cuts[b].
+struct Bins {
+  std::vector<std::vector<float>> cuts;  // per feature, ascending
+  std::vector<std::uint8_t> codes;       // feature-major: codes[f * rows + r]
+  std::size_t rows = 0;
+};
+
+Bins make_bins(const MatrixView& x, int max_bins, ThreadPool& pool) {
+  Bins b;
+  b.rows = x.rows;
+  b.cuts.resize(x.cols);
+  b.codes.resize(x.cols * x.rows);
+  pool.parallel_for(x.cols, [&](std::size_t f) {
+    std::vector<float> values(x.rows);
+    for (std::size_t r = 0; r < x.rows; ++r) values[r] = x.row(r)[f];
+    std::vector<float> sorted = values;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<float> distinct;
+    for (float v : sorted) if (distinct.empty() || v != distinct.back()) distinct.push_back(v);
+    std::vector<float>& cuts = b.cuts[f];
+    const std::size_t wanted = static_cast<std::size_t>(max_bins) - 1;
+    if (distinct.size() <= wanted + 1) {
+      // Few values: a cut between every pair of neighbours.
+      for (std::size_t i = 1; i < distinct.size(); ++i) cuts.push_back(distinct[i - 1] + (distinct[i] - distinct[i - 1]) / 2);
+    } else {
+      // Quantile cuts over the rows (not the distinct values), midway between neighbours.
+      for (std::size_t k = 1; k <= wanted; ++k) {
+        const std::size_t at = k * sorted.size() / (wanted + 1);
+        const float hi = sorted[at];
+        const auto below = std::lower_bound(sorted.begin(), sorted.end(), hi);
+        if (below == sorted.begin()) continue;
+        const float lo = *(below - 1);
+        const float cut = lo + (hi - lo) / 2;
+        if (cuts.empty() || cut > cuts.back()) cuts.push_back(cut);
+      }
+    }
+    std::uint8_t* codes = &b.codes[f * x.rows];
+    for (std::size_t r = 0; r < x.rows; ++r) {
+      codes[r] = static_cast<std::uint8_t>(std::upper_bound(cuts.begin(), cuts.end(), values[r]) - cuts.begin());
+    }
+  });
+  return b;
+}
+
+struct HistBin {  // deliberately uninitialised: histograms zero only the features they use
+  double gradient, hessian;
+};
+
+struct Split {
+  double gain = 0;
+  std::uint32_t feature = 0;
+  std::uint32_t bin = 0;  // rows with code <= bin go left
+  bool valid = false;
+};
+
+struct NodeState {
+  std::vector<std::uint32_t> rows;
+  std::unique_ptr<HistBin[]> hist;  // features * 256; only the tree's features are filled
+  double gradient = 0, hessian = 0;
+  std::int32_t tree_index = 0;  // position in Tree::nodes
+};
+
+constexpr std::size_t kBinsPerFeature = 256;
+
+// Histogram buffers are large (features x 256 bins) and needed per node: recycle them instead
+// of returning them to the allocator (which would hand fresh, page-faulting memory back).
+class HistogramPool {
+ public:
+  explicit HistogramPool(std::size_t features) : size_(features * kBinsPerFeature) {}
+  std::unique_ptr<HistBin[]> acquire() {
+    if (free_.empty()) return std::unique_ptr<HistBin[]>(new HistBin[size_]);
+    auto h = std::move(free_.back());
+    free_.pop_back();
+    return h;
+  }
+  void release(std::unique_ptr<HistBin[]> h) {
+    if (h) free_.push_back(std::move(h));
+  }
+
+ private:
+  std::size_t size_;
+  std::vector<std::unique_ptr<HistBin[]>> free_;
+};
+
+void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& features,
+                     const std::vector<std::uint32_t>& rows, const std::vector<double>& gradient,
+                     std::unique_ptr<HistBin[]>& hist, HistogramPool& histograms, ThreadPool& pool) {
+  hist = histograms.acquire();
+  // Small nodes are not worth waking the other threads for.
+  const bool parallel = rows.size() * features.size() >= 65536;
+  auto fill = [&](std::size_t i) {
+    const std::uint32_t f = features[i];
+    const std::uint8_t* codes = &bins.codes[f * bins.rows];
+    HistBin* h = &hist[f * kBinsPerFeature];
+    for (std::size_t b = 0; b < kBinsPerFeature; ++b) h[b] = HistBin{0.0, 0.0};
+    for (std::uint32_t r : rows) {
+      HistBin& cell = h[codes[r]];
+      cell.gradient += gradient[r];
+      cell.hessian += 1.0;  // L2 loss
+    }
+  };
+  if (parallel) {
+    pool.parallel_for(features.size(), fill);
+  } else {
+    for (std::size_t i = 0; i < features.size(); ++i) fill(i);
+  }
+}
+
+Split best_split(const Bins& bins, const std::vector<std::uint32_t>& features, const NodeState& node,
+                 const GbdtParams& p) {
+  Split best;
+  const double parent = node.gradient * node.gradient / (node.hessian + p.lambda);
+  for (std::uint32_t f : features) {
+    const HistBin* h = &node.hist[f * kBinsPerFeature];
+    const std::size_t used = bins.cuts[f].size() + 1;
+    double gl = 0, hl = 0;
+    for (std::size_t b = 0; b + 1 < used; ++b) {
+      gl += h[b].gradient;
+      hl += h[b].hessian;
+      const double gr = node.gradient - gl, hr = node.hessian - hl;
+      if (hl < p.min_child_weight || hr < p.min_child_weight) continue;
+      const double gain = gl * gl / (hl + p.lambda) + gr * gr / (hr + p.lambda) - parent;
+      if (gain > best.gain + 1e-12 && gain > p.min_split_gain) {
+        best = {gain, f, static_cast<std::uint32_t>(b), true};
+      }
+    }
+  }
+  return best;
+}
+
+float tree_value(const Tree& t, const float* x) { return reference_tree_value(t, x); }
+
+}  // namespace
+
+GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const MatrixView* x_valid,
+                        const std::vector<float>* y_valid, const GbdtParams& p,
+                        const std::function<void(int, double)>& progress) {
+  if (x.rows == 0 || x.rows != y.size()) throw ToolError("gbdt: no training rows or size mismatch");
+  if (x.rows > std::numeric_limits<std::uint32_t>::max()) throw ToolError("gbdt: too many rows");
+  if (p.max_depth < 1 || p.max_depth > static_cast<int>(DPA_MODEL_MAX_TREE_DEPTH)) {
+    throw ToolError("gbdt: depth must be 1.." + std::to_string(DPA_MODEL_MAX_TREE_DEPTH));
+  }
+  ThreadPool pool(std::max(1u, p.threads));
+  const Bins bins = make_bins(x, std::min(256, std::max(2, p.max_bins)), pool);
+  const std::size_t n = x.rows, cols = x.cols;
+  HistogramPool histograms(cols);
+
+  GbdtTraining out;
+  double mean = 0;
+  for (float v : y) mean += v;
+  mean /= static_cast<double>(n);
+  out.model.base_score = static_cast<float>(mean);
+  std::vector<double> prediction(n, out.model.base_score), gradient(n);
+  std::vector<double> valid_prediction;
+  const bool has_valid = x_valid != nullptr && y_valid != nullptr && x_valid->rows > 0;
+  if (has_valid) valid_prediction.assign(x_valid->rows, out.model.base_score);
+
+  std::mt19937_64 rng(p.seed);
+  double best_rmse = std::numeric_limits<double>::infinity();
+  int best_round = 0;
+  std::vector<std::uint32_t> all_features(cols);
+  std::iota(all_features.begin(), all_features.end(), 0u);
+
+  for (int round = 0; round < p.num_trees; ++round) {
+    for (std::size_t r = 0; r < n; ++r) gradient[r] = prediction[r] - y[r];
+    // Rows and features for this tree.
+    std::vector<std::uint32_t> rows;
+    rows.reserve(n);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    for (std::uint32_t r = 0; r < n; ++r) if (p.subsample >= 1.0 || unit(rng) < p.subsample) rows.push_back(r);
+    if (rows.empty()) rows.push_back(static_cast<std::uint32_t>(rng() % n));
+    std::vector<std::uint32_t> features = all_features;
+    if (p.colsample < 1.0) {
+      std::shuffle(features.begin(), features.end(), rng);
+      features.resize(std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(p.colsample * static_cast<double>(cols)))));
+      std::sort(features.begin(), features.end());
+    }
+
+    Tree tree;
+    tree.nodes.emplace_back();
+    std::vector<NodeState> level(1);
+    level[0].rows = std::move(rows);
+    build_histogram(bins, features, level[0].rows, gradient, level[0].hist, histograms, pool);
+    for (std::uint32_t r : level[0].rows) level[0].gradient += gradient[r];
+    level[0].hessian = static_cast<double>(level[0].rows.size());
+    std::vector<std::int32_t> leaf_of_row(n, -1);
+
+    for (int depth = 0; !level.empty(); ++depth) {
+      std::vector<NodeState> next;
+      for (NodeState& node : level) {
+        Split split;
+        if (depth < p.max_depth) split = best_split(bins, features, node, p);
+        TreeNode& t = tree.nodes[static_cast<std::size_t>(node.tree_index)];
+        if (!split.valid) {
+          t.is_leaf = true;
+          t.value = static_cast<float>(-node.gradient / (node.hessian + p.lambda) * p.learning_rate);
+          for (std::uint32_t r : node.rows) leaf_of_row[r] = node.tree_index;
+          histograms.release(std::move(node.hist));
+          continue;
+        }
+        NodeState left, right;
+        const std::uint8_t* codes = &bins.codes[split.feature * n];
+        for (std::uint32_t r : node.rows) {
+          if (codes[r] <= split.bin) {
+            left.rows.push_back(r);
+            left.gradient += gradient[r];
+          } else {
+            right.rows.push_back(r);
+            right.gradient += gradient[r];
+          }
+        }
+        left.hessian = static_cast<double>(left.rows.size());
+        right.hessian = static_cast<double>(right.rows.size());
+        // Histogram of the smaller child; the larger one's is the parent's minus it.
+        NodeState& small = left.rows.size() <= right.rows.size() ? left : right;
+        NodeState& large = &small == &left ? right : left;
+        build_histogram(bins, features, small.rows, gradient, small.hist, histograms, pool);
+        large.hist = std::move(node.hist);
+        for (std::uint32_t f : features) {
+          for (std::size_t b = f * kBinsPerFeature; b < (f + 1) * kBinsPerFeature; ++b) {
+            large.hist[b].gradient -= small.hist[b].gradient;
+            large.hist[b].hessian -= small.hist[b].hessian;
+          }
+        }
+        t.is_leaf = false;
+        t.feature = split.feature;
+        t.threshold = bins.cuts[split.feature][split.bin];
+        t.left = static_cast<std::int32_t>(tree.nodes.size());
+        t.right = t.left + 1;
+        left.tree_index = t.left;
+        right.tree_index = t.right;
+        tree.nodes.emplace_back();
+        tree.nodes.emplace_back();
+        next.push_back(std::move(left));
+        next.push_back(std::move(right));
+      }
+      level = std::move(next);
+    }
+    // Training predictions: rows of the sample through their leaf, the others by traversal.
+    for (std::size_t r = 0; r < n; ++r) {
+      prediction[r] += leaf_of_row[r] >= 0 ? tree.nodes[static_cast<std::size_t>(leaf_of_row[r])].value
+                                           : tree_value(tree, x.row(r));
+    }
+    out.model.trees.push_back(std::move(tree));
+    double rmse = std::numeric_limits<double>::quiet_NaN();
+    if (has_valid) {
+      double sq = 0;
+      for (std::size_t r = 0; r < x_valid->rows; ++r) {
+        valid_prediction[r] += tree_value(out.model.trees.back(), x_valid->row(r));
+        const double d = valid_prediction[r] - (*y_valid)[r];
+        sq += d * d;
+      }
+      rmse = std::sqrt(sq / static_cast<double>(x_valid->rows));
+      out.validation_rmse.push_back(rmse);
+      if (rmse < best_rmse) {
+        best_rmse = rmse;
+        best_round = round + 1;
+      } else if (p.early_stopping_rounds > 0 && round + 1 - best_round >= p.early_stopping_rounds) {
+        if (progress) progress(round + 1, rmse);
+        break;
+      }
+    }
+    if (progress) progress(round + 1, rmse);
+  }
+  out.best_iteration = has_valid && p.early_stopping_rounds > 0 ? best_round : static_cast<int>(out.model.trees.size());
+  out.model.trees.resize(static_cast<std::size_t>(std::max(1, out.best_iteration)));
+  return out;
+}
+
+}  // namespace dpa::tools

@@ -1,0 +1,240 @@
+#include "train/pipeline.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "common/cli_args.hpp"
+#include "common/parallel.hpp"
+#include "model/model_writer.hpp"
+#include "zoo/feature_extraction.hpp"
+
+namespace dpa::tools {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Rows of the selection, as a dense matrix and targets.
+void gather(const ZooFeatures& f, const SelectedRows& s, const std::vector<std::size_t>& part,
+            std::vector<float>& x, std::vector<float>& y) {
+  x.resize(part.size() * f.per_row);
+  y.resize(part.size());
+  for (std::size_t i = 0; i < part.size(); ++i) {
+    const std::size_t row = s.rows[part[i]];
+    std::memcpy(&x[i * f.per_row], &f.values[row * f.per_row], f.per_row * sizeof(float));
+    y[i] = s.targets[part[i]];
+  }
+}
+
+std::vector<float> predict_rows(const dpa_model& m, const std::vector<float>& x, std::size_t per_row) {
+  std::vector<float> out(x.size() / per_row);
+  std::vector<unsigned char> scratch(dpa_model_scratch_size(&m) + 64);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (dpa_model_predict_features(&m, &x[i * per_row], per_row, &out[i], scratch.data(), scratch.size()) != DPA_OK) {
+      throw ToolError("prediction failed on a finite feature row");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+ModelKind parse_model_kind(const std::string& text) {
+  if (text == "gbdt") return ModelKind::kGbdt;
+  if (text == "linear") return ModelKind::kLinear;
+  if (text == "mlp") return ModelKind::kMlp;
+  throw UsageError("--model must be gbdt, linear or mlp, got '" + text + "'");
+}
+
+const char* model_kind_name(ModelKind k) {
+  return k == ModelKind::kGbdt ? "gbdt" : k == ModelKind::kLinear ? "linear" : "mlp";
+}
+
+ZooFeatures compute_zoo_features(const ZooDataset& zoo, dpa_stats_set set, unsigned threads) {
+  ZooFeatures f;
+  const dpa_layout layout = zoo.layout();
+  f.per_row = static_cast<std::size_t>(layout.num_segments) * dpa_stats_per_segment(set);
+  f.values.resize(zoo.rows() * f.per_row);
+  f.finite.assign(zoo.rows(), true);
+  const FeatureRun run = extract_features(zoo.weights(), layout, set, threads,
+      [&](std::uint64_t first, std::uint64_t count, const float* block) {
+        std::memcpy(&f.values[first * f.per_row], block, count * f.per_row * sizeof(float));
+        for (std::uint64_t r = 0; r < count; ++r) {
+          for (std::size_t c = 0; c < f.per_row; ++c) {
+            if (std::isnan(block[r * f.per_row + c])) {
+              f.finite[first + r] = false;
+              break;
+            }
+          }
+        }
+      });
+  f.seconds = run.seconds;
+  return f;
+}
+
+TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
+                            const std::function<void(const std::string&)>& status) {
+  TrainReport report;
+  const ZooFeatures features = compute_zoo_features(zoo, o.stats, o.threads);
+  report.feature_seconds = features.seconds;
+  const SelectedRows selected = select_rows(zoo.metrics(), o.checkpoints, o.target, features.finite);
+  report.dropped_non_finite = selected.dropped_non_finite;
+  report.dropped_unfinished = selected.dropped_unfinished;
+  if (selected.rows.empty()) throw ToolError(zoo.dir() + ": no rows match --checkpoints " + o.checkpoints.text());
+  const Split split = split_by_run(selected, zoo.metrics(), o.validation_fraction, o.test_fraction, o.seed);
+  if (split.train.empty()) throw ToolError("the split left no training rows");
+  std::vector<float> xt, yt, xv, yv, xs, ys;
+  gather(features, selected, split.train, xt, yt);
+  gather(features, selected, split.validation, xv, yv);
+  gather(features, selected, split.test, xs, ys);
+  report.train_rows = yt.size();
+  report.validation_rows = yv.size();
+  report.test_rows = ys.size();
+  const std::size_t d = features.per_row;
+  const MatrixView train{xt.data(), yt.size(), d}, valid{xv.data(), yv.size(), d};
+  const MatrixView* valid_ptr = yv.empty() ? nullptr : &valid;
+  const std::vector<float>* yv_ptr = yv.empty() ? nullptr : &yv;
+
+  ModelSpec spec;
+  spec.features.kind = DPA_FEATURES_STATISTICS;
+  spec.features.stats_set = o.stats;
+  const dpa_layout layout = zoo.layout();
+  spec.features.segments.assign(layout.segments, layout.segments + layout.num_segments);
+  spec.features.total_length = layout.total_length;
+  spec.target = o.target == Target::kTestAccuracy ? DPA_TARGET_TEST_ACCURACY : DPA_TARGET_FINAL_TEST_ACCURACY;
+  const auto start = std::chrono::steady_clock::now();
+  std::ostringstream options;
+  switch (o.kind) {
+    case ModelKind::kGbdt: {
+      GbdtParams p = o.gbdt;
+      p.seed = o.seed;
+      p.threads = o.threads;
+      const GbdtTraining t = train_gbdt(train, yt, valid_ptr, yv_ptr, p, [&](int done, double rmse) {
+        if (status && (done % 25 == 0 || done == p.num_trees)) {
+          status("tree " + std::to_string(done) + "/" + std::to_string(p.num_trees) +
+                 (std::isnan(rmse) ? "" : ", validation rmse " + std::to_string(rmse)));
+        }
+      });
+      spec.predictor = t.model;
+      spec.transform = DPA_OUTPUT_CLAMP01;
+      report.trees = static_cast<int>(t.model.trees.size());
+      options << "trees=" << report.trees << "\nmax_trees=" << p.num_trees << "\ndepth=" << p.max_depth
+              << "\nlearning_rate=" << p.learning_rate << "\nsubsample=" << p.subsample
+              << "\ncolsample=" << p.colsample << "\nmin_child_weight=" << p.min_child_weight
+              << "\nlambda=" << p.lambda << "\n";
+      break;
+    }
+    case ModelKind::kLinear:
+      spec.predictor = train_linear(train, yt, o.linear);
+      spec.transform = o.linear.logit_link ? DPA_OUTPUT_SIGMOID : DPA_OUTPUT_CLAMP01;
+      options << "alpha=" << o.linear.alpha << "\nlogit_link=" << (o.linear.logit_link ? 1 : 0) << "\n";
+      break;
+    case ModelKind::kMlp: {
+      MlpParams p = o.mlp;
+      p.seed = o.seed;
+      spec.predictor = train_mlp(train, yt, valid_ptr, yv_ptr, p, [&](int epoch, double rmse) {
+        if (status && epoch % 10 == 0) status("epoch " + std::to_string(epoch) + (std::isnan(rmse) ? "" : ", validation rmse " + std::to_string(rmse)));
+      });
+      spec.transform = DPA_OUTPUT_SIGMOID;
+      options << "hidden=" << p.hidden[0] << "," << p.hidden[1] << "\nlearning_rate=" << p.learning_rate << "\n";
+      break;
+    }
+  }
+  report.train_seconds = seconds_since(start);
+
+  // Metrics through the runtime, on the bytes about to be written.
+  Provenance prov;
+  prov.text = "zoo=" + zoo.dir() + "\nmodel=" + model_kind_name(o.kind) + "\nstats=" +
+              (o.stats == DPA_STATS_PAPER ? "paper" : "extended") + "\ncheckpoints=" + o.checkpoints.text() +
+              "\ntarget=" + target_name(o.target) + "\nseed=" + std::to_string(o.seed) +
+              "\ntest_fraction=" + std::to_string(o.test_fraction) + "\nvalidation_fraction=" +
+              std::to_string(o.validation_fraction) + "\n" + options.str();
+  spec.provenance = prov;
+  std::vector<unsigned char> draft = write_model(spec);
+  std::vector<std::uint64_t> aligned((draft.size() + 7) / 8);
+  std::memcpy(aligned.data(), draft.data(), draft.size());
+  dpa_model m;
+  if (dpa_model_load(aligned.data(), draft.size(), &m) != DPA_OK) throw ToolError("the trained model does not verify");
+  if (!yv.empty()) report.validation = evaluate(yv, predict_rows(m, xv, d));
+  if (!ys.empty()) report.test = evaluate(ys, predict_rows(m, xs, d));
+  prov.train_rows = static_cast<std::uint32_t>(report.train_rows);
+  prov.validation_rows = static_cast<std::uint32_t>(report.validation_rows);
+  prov.test_rows = static_cast<std::uint32_t>(report.test_rows);
+  prov.split_seed = static_cast<std::uint32_t>(o.seed);
+  prov.validation_r2 = static_cast<float>(report.validation.r2);
+  prov.validation_kendall_tau = static_cast<float>(report.validation.kendall_tau);
+  prov.test_r2 = static_cast<float>(report.test.r2);
+  prov.test_kendall_tau = static_cast<float>(report.test.kendall_tau);
+  prov.test_mae = static_cast<float>(report.test.mae);
+  prov.test_rmse = static_cast<float>(report.test.rmse);
+  spec.provenance = prov;
+  report.model_bytes = write_model(spec);
+  return report;
+}
+
+Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
+                          const CheckpointSelection& checkpoints, Target target, unsigned threads) {
+  const dpa_layout layout = zoo.layout();
+  if (layout.total_length != model.layout.total_length) {
+    throw ToolError(zoo.dir() + ": rows hold " + std::to_string(layout.total_length) +
+                    " weights, the model takes " + std::to_string(model.layout.total_length));
+  }
+  // Rows with non-finite weights are found by the runtime itself while predicting.
+  std::vector<float> predicted_all(zoo.rows());  // NaN where the weights hold NaN/Inf
+  ThreadPool pool(std::max(1u, threads));
+  const std::size_t chunk = 256;
+  const std::size_t chunks = (zoo.rows() + chunk - 1) / chunk;
+  pool.parallel_for(chunks, [&](std::size_t c) {
+    std::vector<unsigned char> scratch(dpa_model_scratch_size(&model) + 64);
+    std::vector<float> converted(zoo.weights().cols());
+    for (std::size_t r = c * chunk; r < std::min<std::size_t>(zoo.rows(), (c + 1) * chunk); ++r) {
+      const float* w = zoo.weights().row(r, converted.data());
+      float p = NAN;
+      if (dpa_model_predict(&model, w, zoo.weights().cols(), &p, scratch.data(), scratch.size()) != DPA_OK) p = NAN;
+      predicted_all[r] = p;
+    }
+  });
+  Evaluation e;
+  std::vector<bool> usable(zoo.rows());
+  for (std::size_t r = 0; r < zoo.rows(); ++r) usable[r] = !std::isnan(predicted_all[r]);
+  const SelectedRows s = select_rows(zoo.metrics(), checkpoints, target, usable);
+  e.dropped_non_finite = s.dropped_non_finite;
+  e.dropped_unfinished = s.dropped_unfinished;
+  for (std::size_t i = 0; i < s.rows.size(); ++i) {
+    e.truth.push_back(s.targets[i]);
+    e.predicted.push_back(predicted_all[s.rows[i]]);
+  }
+  e.metrics = evaluate(e.truth, e.predicted);
+  return e;
+}
+
+std::string metadata_value(const dpa_model& model, const std::string& key) {
+  if (model.metadata_text == nullptr) return "";
+  std::istringstream lines(std::string(model.metadata_text, model.metadata_text_bytes));
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.compare(0, key.size() + 1, key + "=") == 0) return line.substr(key.size() + 1);
+  }
+  return "";
+}
+
+LoadedModel load_model_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw ToolError(path + ": cannot open: " + std::strerror(errno));
+  const std::streamoff size = in.tellg();
+  if (size < 0 || size > (1ll << 32)) throw ToolError(path + ": unreadable size");
+  LoadedModel m;
+  m.size = static_cast<std::size_t>(size);
+  m.storage.resize((m.size + 15) / 8 + 1);
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(m.storage.data()), size)) throw ToolError(path + ": read error");
+  const dpa_status s = dpa_model_load(m.storage.data(), m.size, &m.model);
+  if (s != DPA_OK) throw ToolError(path + ": " + dpa_status_string(s));
+  return m;
+}
+
+}  // namespace dpa::tools

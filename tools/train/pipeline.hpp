@@ -1,0 +1,80 @@
+// Zoo -> selected rows -> features -> trained predictor -> verified model bytes, and evaluation
+// of model bytes on a zoo. Predictions always go through the runtime (dpa_model_*): the host and
+// the device compute the same numbers with the same code.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "train/gbdt_trainer.hpp"
+#include "train/linear_trainer.hpp"
+#include "train/metrics.hpp"
+#include "train/mlp_trainer.hpp"
+#include "zoo/row_selection.hpp"
+#include "zoo/zoo_dataset.hpp"
+
+namespace dpa::tools {
+
+enum class ModelKind { kGbdt, kLinear, kMlp };
+ModelKind parse_model_kind(const std::string& text);
+const char* model_kind_name(ModelKind k);
+
+struct TrainOptions {
+  ModelKind kind = ModelKind::kGbdt;
+  dpa_stats_set stats = DPA_STATS_PAPER;
+  CheckpointSelection checkpoints;
+  Target target = Target::kTestAccuracy;
+  double test_fraction = 0.2;        // of runs, held out
+  double validation_fraction = 0.1;  // of runs, for early stopping
+  std::uint64_t seed = 0;
+  unsigned threads = 1;
+  GbdtParams gbdt;
+  LinearParams linear;
+  MlpParams mlp;
+};
+
+struct TrainReport {
+  std::vector<unsigned char> model_bytes;
+  RegressionMetrics validation, test;
+  std::size_t train_rows = 0, validation_rows = 0, test_rows = 0;
+  std::uint64_t dropped_non_finite = 0, dropped_unfinished = 0;
+  int trees = 0;
+  double feature_seconds = 0, train_seconds = 0;
+};
+
+// Per-row features of a whole zoo (NaN rows flagged), computed by the runtime.
+struct ZooFeatures {
+  std::vector<float> values;  // rows x per_row
+  std::size_t per_row = 0;
+  std::vector<bool> finite;
+  double seconds = 0;
+};
+ZooFeatures compute_zoo_features(const ZooDataset& zoo, dpa_stats_set set, unsigned threads);
+
+TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& options,
+                            const std::function<void(const std::string&)>& status = {});
+
+struct Evaluation {
+  RegressionMetrics metrics;
+  std::vector<float> truth, predicted;
+  std::uint64_t dropped_non_finite = 0, dropped_unfinished = 0;
+};
+
+// Evaluates a loaded model on every usable row of the zoo for that selection and target.
+Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
+                          const CheckpointSelection& checkpoints, Target target, unsigned threads);
+
+// key=value provenance lines of a model, or "" when absent.
+std::string metadata_value(const dpa_model& model, const std::string& key);
+
+// Reads a model file into 16-byte aligned memory and verifies it; throws ToolError.
+struct LoadedModel {
+  std::vector<std::uint64_t> storage;  // keeps the bytes alive and aligned
+  std::size_t size = 0;
+  dpa_model model{};
+};
+LoadedModel load_model_file(const std::string& path);
+
+}  // namespace dpa::tools

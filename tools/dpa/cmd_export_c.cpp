@@ -28,6 +28,7 @@ int run_export_c(int argc, char** argv, int first) {
   if (!identifier) throw UsageError("--name must be a C identifier, got '" + name + "'");
   const LoadedModel loaded = load_model_file(args.positionals()[0]);
   const auto* bytes = reinterpret_cast<const unsigned char*>(loaded.storage.data());
+  const std::string header_name = out->substr(out->find_last_of('/') == std::string::npos ? 0 : out->find_last_of('/') + 1);
   std::string guard = name;
   for (char& c : guard) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   std::string h;
@@ -35,7 +36,7 @@ int run_export_c(int argc, char** argv, int first) {
        " *\n"
        " * Usage (no heap, no I/O; scratch size: dpa_model_scratch_size):\n"
        " *   #include <dpa/dpa.h>\n"
-       " *   #include \"" + *out + "\"\n"
+       " *   #include \"" + header_name + "\"\n"
        " *   static dpa_model model;\n"
        " *   static unsigned char scratch[" + std::to_string(dpa_model_scratch_size(&loaded.model)) + "];\n"
        " *   if (dpa_model_load(" + name + ", " + name + "_size, &model) != DPA_OK) { ... }\n"

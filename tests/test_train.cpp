@@ -1,0 +1,178 @@
+// Trainers and metrics: known functions recovered, textbook metric values, and the whole
+// train -> bytes -> runtime -> predict path.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "dpa/dpa.hpp"
+#include "model/model_writer.hpp"
+#include "support/model_builders.hpp"
+#include "support/reference_stats.hpp"
+#include "train/gbdt_trainer.hpp"
+#include "train/linear_trainer.hpp"
+#include "train/metrics.hpp"
+#include "train/mlp_trainer.hpp"
+
+using namespace dpa::tools;
+
+TEST_CASE("metrics match hand-checked values") {
+  // Perfect and reversed rankings; R2 of the mean predictor is 0.
+  CHECK(kendall_tau_b({1, 2, 3, 4}, {10, 20, 30, 40}) == doctest::Approx(1.0));
+  CHECK(kendall_tau_b({1, 2, 3, 4}, {4, 3, 2, 1}) == doctest::Approx(-1.0));
+  // x = 1,2,3,4,5; y = 3,1,2,5,4: concordant 7, discordant 3 -> tau = 4/10.
+  CHECK(kendall_tau_b({1, 2, 3, 4, 5}, {3, 1, 2, 5, 4}) == doctest::Approx(0.4));
+  // With ties (scipy.stats.kendalltau([1,1,2,3],[1,2,2,3]) = 0.8).
+  CHECK(kendall_tau_b({1, 1, 2, 3}, {1, 2, 2, 3}) == doctest::Approx(0.8));
+  CHECK(r2_score({1, 2, 3, 4}, {2.5, 2.5, 2.5, 2.5}) == doctest::Approx(0.0));
+  CHECK(r2_score({1, 2, 3, 4}, {1, 2, 3, 4}) == doctest::Approx(1.0));
+  // residuals 0.5, -0.5, 0, 1: MSE 0.375, var 1.25 -> R2 0.7; MAE 0.5; RMSE sqrt(0.375).
+  const RegressionMetrics m = evaluate({1, 2, 3, 4}, {0.5f, 2.5f, 3, 3});
+  CHECK(m.r2 == doctest::Approx(0.7));
+  CHECK(m.mae == doctest::Approx(0.5));
+  CHECK(m.rmse == doctest::Approx(std::sqrt(0.375)));
+  CHECK(m.n == 4);
+  // O(n log n) tau-b equals the quadratic definition on random data with ties.
+  std::mt19937 rng(4);
+  std::uniform_int_distribution<int> small(0, 9);
+  std::vector<float> a(300), b(300);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<float>(small(rng));
+    b[i] = static_cast<float>(small(rng)) + 0.3f * a[i];
+  }
+  double con = 0, dis = 0, tx = 0, ty = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    for (std::size_t j = i + 1; j < a.size(); ++j) {
+      const double s = (a[i] - a[j]) * (b[i] - b[j]);
+      if (a[i] == a[j] && b[i] == b[j]) continue;
+      if (a[i] == a[j]) ++tx;
+      else if (b[i] == b[j]) ++ty;
+      else if (s > 0) ++con;
+      else ++dis;
+    }
+  }
+  const double expected = (con - dis) / std::sqrt((con + dis + tx) * (con + dis + ty));
+  CHECK(kendall_tau_b(a, b) == doctest::Approx(expected).epsilon(1e-12));
+}
+
+namespace {
+
+struct Synthetic {
+  std::vector<float> x, y;
+  std::size_t rows, cols;
+  MatrixView view() const { return {x.data(), rows, cols}; }
+};
+
+// y = f(x) on uniform features in [0, 1).
+template <class F>
+Synthetic synthetic(std::size_t rows, std::size_t cols, unsigned seed, F f) {
+  Synthetic s{std::vector<float>(rows * cols), std::vector<float>(rows), rows, cols};
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(0, 1);
+  for (float& v : s.x) v = u(rng);
+  for (std::size_t r = 0; r < rows; ++r) s.y[r] = f(&s.x[r * cols]);
+  return s;
+}
+
+std::vector<float> predict_gbdt(const GbdtModel& g, const Synthetic& s) {
+  std::vector<float> p(s.rows);
+  for (std::size_t r = 0; r < s.rows; ++r) p[r] = reference_gbdt_score(g, &s.x[r * s.cols]);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("GBDT recovers a nonlinear function with interactions; deterministic for a seed") {
+  auto f = [](const float* x) { return std::sin(3 * x[0]) + (x[1] > 0.5f ? x[2] : -x[2]) + 0.1f * x[3]; };
+  const Synthetic train = synthetic(4000, 8, 1, f), valid = synthetic(1000, 8, 2, f), test = synthetic(2000, 8, 3, f);
+  GbdtParams p;
+  p.num_trees = 300;
+  p.learning_rate = 0.1;
+  p.threads = 2;
+  const MatrixView vv = valid.view();
+  const GbdtTraining t = train_gbdt(train.view(), train.y, &vv, &valid.y, p);
+  const RegressionMetrics m = evaluate(test.y, predict_gbdt(t.model, test));
+  CHECK(m.r2 > 0.97);
+  CHECK(t.validation_rmse.size() >= static_cast<std::size_t>(t.best_iteration));
+  p.threads = 1;  // the same trees whatever the thread count
+  const GbdtTraining again = train_gbdt(train.view(), train.y, &vv, &valid.y, p);
+  REQUIRE(again.model.trees.size() == t.model.trees.size());
+  CHECK(predict_gbdt(again.model, test) == predict_gbdt(t.model, test));
+  // Early stopping: with a tiny learning rate nothing stops; with noise-only targets it does.
+  const Synthetic noise = synthetic(2000, 4, 5, [](const float*) { return 0.0f; });
+  Synthetic noisy = noise;
+  std::mt19937 rng(9);
+  std::normal_distribution<float> eps(0, 1);
+  for (float& v : noisy.y) v = eps(rng);
+  const Synthetic noisy_valid = synthetic(500, 4, 6, [&](const float*) { return eps(rng); });
+  const MatrixView nv = noisy_valid.view();
+  p.early_stopping_rounds = 10;
+  const GbdtTraining stopped = train_gbdt(noisy.view(), noisy.y, &nv, &noisy_valid.y, p);
+  CHECK(stopped.model.trees.size() < 100);
+}
+
+TEST_CASE("ridge recovers linear coefficients; logit link recovers a logistic curve") {
+  const Synthetic lin = synthetic(3000, 5, 7, [](const float* x) { return 0.2f + 0.5f * x[0] - 0.3f * x[4]; });
+  LinearParams p;
+  p.logit_link = false;
+  p.alpha = 1e-6;
+  const LinearModel m = train_linear(lin.view(), lin.y, p);
+  // Weights live on standardised features: weight * inv_scale = original slope.
+  CHECK(m.weight[0] * m.inv_scale[0] == doctest::Approx(0.5).epsilon(1e-3));
+  CHECK(m.weight[4] * m.inv_scale[4] == doctest::Approx(-0.3).epsilon(1e-3));
+  CHECK(std::fabs(m.weight[2]) < 1e-3);
+  const Synthetic logistic = synthetic(3000, 3, 8, [](const float* x) { return 1.0f / (1.0f + std::exp(-(4 * x[0] - 2))); });
+  p.logit_link = true;
+  const LinearModel l = train_linear(logistic.view(), logistic.y, p);
+  CHECK(l.weight[0] * l.inv_scale[0] == doctest::Approx(4.0).epsilon(1e-2));
+}
+
+TEST_CASE("MLP learns a smooth function of the features") {
+  auto f = [](const float* x) { return 0.2f + 0.6f * x[0] * x[1]; };
+  const Synthetic train = synthetic(3000, 4, 11, f), valid = synthetic(500, 4, 12, f), test = synthetic(1000, 4, 13, f);
+  MlpParams p;
+  p.hidden = {16, 8};
+  p.max_epochs = 60;
+  p.learning_rate = 3e-3;
+  const MatrixView vv = valid.view();
+  const MlpModel m = train_mlp(train.view(), train.y, &vv, &valid.y, p);
+  ModelSpec spec;
+  spec.features.kind = DPA_FEATURES_RAW_WEIGHTS;
+  spec.features.segments = {{0, 4, DPA_SEGMENT_KERNEL, 0}};
+  spec.features.total_length = 4;
+  spec.predictor = m;
+  spec.transform = DPA_OUTPUT_SIGMOID;
+  dpa_test::AlignedBytes bytes(write_model(spec));
+  dpa_model model;
+  REQUIRE(dpa_model_load(bytes.data(), bytes.size, &model) == DPA_OK);
+  std::vector<float> predicted(test.rows);
+  std::vector<unsigned char> scratch(dpa_model_scratch_size(&model));
+  for (std::size_t r = 0; r < test.rows; ++r) {
+    REQUIRE(dpa_model_predict(&model, &test.x[r * 4], 4, &predicted[r], scratch.data(), scratch.size()) == DPA_OK);
+  }
+  CHECK(evaluate(test.y, predicted).r2 > 0.9);
+}
+
+TEST_CASE("train -> bytes -> runtime: GBDT predictions equal the trainer's trees bit for bit") {
+  auto f = [](const float* x) { return x[0] * x[0] + 0.2f * x[1]; };
+  const Synthetic train = synthetic(2000, 6, 21, f);
+  GbdtParams p;
+  p.num_trees = 50;
+  const GbdtTraining t = train_gbdt(train.view(), train.y, nullptr, nullptr, p);
+  ModelSpec spec;
+  spec.features.kind = DPA_FEATURES_RAW_WEIGHTS;
+  spec.features.segments = {{0, 6, DPA_SEGMENT_KERNEL, 0}};
+  spec.features.total_length = 6;
+  spec.predictor = t.model;
+  dpa_test::AlignedBytes bytes(write_model(spec));
+  dpa_model model;
+  REQUIRE(dpa_model_load(bytes.data(), bytes.size, &model) == DPA_OK);
+  std::vector<unsigned char> scratch(dpa_model_scratch_size(&model));
+  for (std::size_t r = 0; r < train.rows; r += 7) {
+    float p_runtime;
+    REQUIRE(dpa_model_predict(&model, &train.x[r * 6], 6, &p_runtime, scratch.data(), scratch.size()) == DPA_OK);
+    CHECK(dpa_test::bits_of(p_runtime) == dpa_test::bits_of(reference_gbdt_score(t.model, &train.x[r * 6])));
+  }
+}

@@ -13,7 +13,7 @@ namespace {
 using dpa::tools::Command;
 
 const Command kCommands[] = {
-    {"demo", "run the main job on the embedded default input", dpa::tools::kDemoUsage,
+    {"demo", "the whole pipeline on the embedded default zoo", dpa::tools::kDemoUsage,
      dpa::tools::run_demo},
     {"stats", "per-segment weight statistics of a network", dpa::tools::kStatsUsage,
      dpa::tools::run_stats},

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# End-to-end checks of the dpa CLI on the embedded mini zoo: every subcommand, JSON output,
+# exit codes of bad usage (2) and bad input (1), no half-written outputs, and an exported C
+# header compiled into a firmware-like program predicting what `dpa predict` predicts.
+# Usage: test_cli.sh DPA_BINARY MINI_ZOO RUNTIME_INCLUDE RUNTIME_LIBRARY SOURCE_DIR C_COMPILER
+set -uo pipefail
+dpa=$1 zoo=$2 include=$3 library=$4 source=$5 cc=$6
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+check() {  # check NAME COMMAND...: the command must succeed
+  local name=$1; shift
+  if "$@" > "$tmp/out" 2> "$tmp/err"; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAILED: $name"; cat "$tmp/out" "$tmp/err"; fi
+  cp "$tmp/out" "$tmp/last"  # what the next `contains` looks at
+}
+expect_exit() {  # expect_exit NAME CODE TEXT COMMAND...: exit code CODE and TEXT on stderr
+  local name=$1 code=$2 text=$3; shift 3
+  "$@" > "$tmp/out" 2> "$tmp/err"; local got=$?
+  if [ "$got" -eq "$code" ] && grep -q -- "$text" "$tmp/err"; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAILED: $name (exit $got, want $code and '$text')"; cat "$tmp/err"; fi
+}
+contains() { grep -q -- "$2" "$1"; }
+
+check "help" "$dpa" --help
+check "command help" "$dpa" train --help
+expect_exit "unknown command" 2 "unknown command" "$dpa" frobnicate
+expect_exit "unknown option" 2 "unknown option '--bogus'" "$dpa" train "$zoo" -o "$tmp/m.dpa" --bogus
+expect_exit "missing zoo" 2 "missing ZOO_DIR" "$dpa" train -o "$tmp/m.dpa"
+expect_exit "bad stats set" 2 "paper' or 'extended" "$dpa" train "$zoo" -o "$tmp/m.dpa" --stats fancy
+expect_exit "bad number" 2 "is not an integer" "$dpa" train "$zoo" -o "$tmp/m.dpa" --trees many
+expect_exit "zoo not found" 1 "cannot open" "$dpa" train "$tmp/nowhere" -o "$tmp/m.dpa"
+[ ! -e "$tmp/m.dpa" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAILED: output left after errors"; }
+
+check "zoo info" "$dpa" zoo info "$zoo" --json
+check "zoo info has 400 runs" contains "$tmp/last" '"runs":400'
+check "train gbdt" "$dpa" train "$zoo" -o "$tmp/m.dpa" --trees 60 --json
+check "train json has test metrics" contains "$tmp/last" '"test":{"n":'
+check "train linear" "$dpa" train "$zoo" -o "$tmp/linear.dpa" --model linear
+check "train mlp" "$dpa" train "$zoo" -o "$tmp/mlp.dpa" --model mlp --stats extended
+check "inspect" "$dpa" inspect "$tmp/m.dpa" --json
+check "inspect names the predictor" contains "$tmp/last" '"predictor":"gbdt"'
+check "eval with plot" "$dpa" eval "$tmp/m.dpa" "$zoo" --json --plot "$tmp/eval.svg"
+check "eval json" contains "$tmp/last" '"n":400'
+check "plot is svg" contains "$tmp/eval.svg" '<svg'
+check "eval mlp" "$dpa" eval "$tmp/mlp.dpa" "$zoo"
+check "predict csv" "$dpa" predict "$tmp/m.dpa" "$zoo/weights.npy" -o "$tmp/p.csv"
+[ "$(wc -l < "$tmp/p.csv")" -eq 401 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAILED: predict rows"; }
+check "predict npy" "$dpa" predict "$tmp/m.dpa" "$zoo/weights.npy" -o "$tmp/p.npy"
+expect_exit "predict bad suffix" 2 "must end in .npy or .csv" "$dpa" predict "$tmp/m.dpa" "$zoo/weights.npy" -o "$tmp/p.txt"
+check "features" "$dpa" features "$zoo" -o "$tmp/f.npy" --stats extended
+
+# Corrupt inputs: a clear error, exit 1, and no output file.
+head -c 1000 "$tmp/m.dpa" > "$tmp/short.dpa"
+expect_exit "truncated model" 1 "truncated" "$dpa" inspect "$tmp/short.dpa"
+cp "$tmp/m.dpa" "$tmp/flipped.dpa"
+printf '\x55' | dd of="$tmp/flipped.dpa" bs=1 seek=200 conv=notrunc 2> /dev/null
+expect_exit "changed model byte" 1 "checksum" "$dpa" predict "$tmp/flipped.dpa" "$zoo/weights.npy"
+mkdir "$tmp/broken"
+cp "$zoo/metrics.csv.gz" "$zoo/layout.csv" "$tmp/broken/"
+head -c 100000 "$zoo/weights.npy" > "$tmp/broken/weights.npy"
+expect_exit "truncated weights" 1 "truncated" "$dpa" features "$tmp/broken" -o "$tmp/broken.npy"
+[ ! -e "$tmp/broken.npy" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAILED: partial features file"; }
+ls "$tmp" | grep -q '\.tmp-' && { failed=$((failed + 1)); echo "FAILED: temporary files left"; } || passed=$((passed + 1))
+
+# export-c -> a firmware-like C program -> the same prediction as dpa predict.
+check "export-c" "$dpa" export-c "$tmp/m.dpa" -o "$tmp/exported_model.h" --name exported_model
+expect_exit "export-c bad name" 2 "C identifier" "$dpa" export-c "$tmp/m.dpa" -o "$tmp/x.h" --name 9lives
+check "compile firmware-like program" "$cc" -std=c99 -Wall -Werror -I"$include" -I"$tmp" \
+  "$source/tests/cli/firmware_like.c" "$library" -lstdc++ -lm -o "$tmp/firmware_like"
+check "run firmware-like program" "$tmp/firmware_like" "$tmp/row.npy"
+firmware=$(cat "$tmp/last")
+check "predict the same row" "$dpa" predict "$tmp/m.dpa" "$tmp/row.npy"
+host=$(tail -n 1 "$tmp/last" | cut -d, -f2)
+[ -n "$firmware" ] && [ "$firmware" = "$host" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAILED: firmware $firmware != host $host"; }
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

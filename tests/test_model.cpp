@@ -201,6 +201,14 @@ TEST_CASE("load reports precise errors") {
   const std::uint32_t deep = 13;
   std::memcpy(bad.data() + gbdt_offset + 4, &deep, 4);
   CHECK(load(bad) == DPA_ERR_MODEL_TREES);
+  // An unknown statistics-set id (found by fuzz_model: it must be rejected before it becomes an
+  // enum value).
+  std::uint32_t features_offset = 0;
+  for (std::uint32_t i = 0; i < h.section_count; ++i) if (entries[i].type == DPA_SECTION_FEATURES) features_offset = entries[i].offset;
+  bad = good;
+  const std::uint32_t unknown_set = 99;
+  std::memcpy(bad.data() + features_offset + 4, &unknown_set, 4);
+  CHECK(load(bad) == DPA_ERR_MODEL_FEATURES);
   CHECK(std::string(dpa_status_string(DPA_ERR_MODEL_CHECKSUM)).find("checksum") != std::string::npos);
 }
 

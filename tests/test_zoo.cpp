@@ -174,6 +174,8 @@ TEST_CASE("malformed zoo files: each gives the right error and names the file") 
       {"layout past the row", [&](const TempDir& d) { write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/bias,0,9,\"(9,)\"\n"); }, "hold 8 weights"},
       {"layout shape mismatch", [&](const TempDir& d) { write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/kernel,0,8,\"(3, 3)\"\n"); }, "does not hold"},
       {"missing file", [&](const TempDir& d) { fs::remove(d / "layout.csv"); }, "layout.csv"},
+      // Found by fuzz_csv: the reader leaked its zlib stream when the header was missing.
+      {"empty metrics", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", ""); }, "empty file"},
   };
   for (const Case& c : cases) {
     CAPTURE(std::string(c.name));

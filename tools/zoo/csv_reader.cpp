@@ -14,7 +14,14 @@ namespace dpa::tools {
 CsvReader::CsvReader(const std::string& path) : path_(path), buffer_(1 << 16) {
   gz_ = gzopen(path.c_str(), "rb");
   if (gz_ == nullptr) throw ToolError(path + ": cannot open: " + std::strerror(errno));
-  if (!read_record(header_)) throw ToolError(path + ": empty file (no header row)");
+  // The destructor does not run when the constructor throws: close the file here then.
+  try {
+    if (!read_record(header_)) throw ToolError(path + ": empty file (no header row)");
+  } catch (...) {
+    gzclose(static_cast<gzFile>(gz_));
+    gz_ = nullptr;
+    throw;
+  }
 }
 
 CsvReader::~CsvReader() {

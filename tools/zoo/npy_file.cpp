@@ -112,7 +112,7 @@ NpyMatrix::NpyMatrix(const std::string& path) : path_(path) {
   rows_ = h.shape[0];
   cols_ = h.shape[1];
   data_offset_ = header_start + header_len;
-  std::uint64_t cells, bytes;
+  std::uint64_t cells = 0, bytes = 0;
   if (__builtin_mul_overflow(rows_, cols_, &cells) || __builtin_mul_overflow(cells, item_size_, &bytes)) {
     close_and_fail("shape overflows 64 bits");
   }

@@ -56,9 +56,13 @@ dpa_status verify_features(const Region& r, dpa_model* m) {
   if (dpa_layout_check(&m->layout) != DPA_OK) return DPA_ERR_MODEL_FEATURES;
   m->feature_kind = f->kind;
   if (f->kind == DPA_FEATURES_STATISTICS) {
+    // Check the raw number before it becomes an enum: an out-of-range enum value is undefined.
+    if (f->stats_set != DPA_STATS_PAPER && f->stats_set != DPA_STATS_EXTENDED) {
+      return DPA_ERR_MODEL_FEATURES;
+    }
     const auto set = static_cast<dpa_stats_set>(f->stats_set);
     const std::uint32_t per = dpa_stats_per_segment(set);
-    if (per == 0 || f->num_features != static_cast<std::uint64_t>(per) * f->num_segments) {
+    if (f->num_features != static_cast<std::uint64_t>(per) * f->num_segments) {
       return DPA_ERR_MODEL_FEATURES;
     }
     m->stats_set = set;

@@ -1,0 +1,65 @@
+// Writes the committed seed corpus of the fuzz targets: small valid inputs of every kind.
+// Usage: make_fuzz_seeds CORPUS_DIR
+#include <zlib.h>
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "model/model_writer.hpp"
+#include "support/model_builders.hpp"
+#include "zoo/npy_file.hpp"
+
+namespace {
+
+void write(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::string as_string(const std::vector<unsigned char>& v) { return std::string(v.begin(), v.end()); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return 2;
+  const std::string dir = argv[1];
+  std::mt19937 rng(1);
+  auto gbdt = dpa_test::random_gbdt_spec(rng, 2, 2);
+  gbdt.provenance = dpa::tools::Provenance{};
+  gbdt.provenance->text = "model=gbdt\n";
+  write(dir + "/model/gbdt.dpa", as_string(dpa::tools::write_model(gbdt)));
+  write(dir + "/model/linear.dpa", as_string(dpa::tools::write_model(dpa_test::random_linear_spec(rng))));
+  write(dir + "/model/mlp.dpa", as_string(dpa::tools::write_model(dpa_test::random_mlp_spec(rng, 2))));
+  dpa::tools::ModelSpec raw;
+  raw.features.kind = DPA_FEATURES_RAW_WEIGHTS;
+  raw.features.segments = {{0, 4, DPA_SEGMENT_KERNEL, 0}};
+  raw.features.total_length = 4;
+  raw.predictor = dpa_test::random_gbdt_spec(rng, 1, 1).predictor;
+  std::get<dpa::tools::GbdtModel>(raw.predictor).trees[0].nodes[0].feature %= 4;
+  write(dir + "/model/raw.dpa", as_string(dpa::tools::write_model(raw)));
+
+  const float values[6] = {0.5f, -1.0f, 2.0f, 0.25f, 3.0f, -0.125f};
+  dpa::tools::write_npy_f32(dir + "/npy/f4.npy", values, 2, 3);
+  write(dir + "/npy/header_only.txt", "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }");
+
+  const std::string metrics =
+      ",modeldir,step,test_accuracy,config.epochs\n"
+      "a,run0,0,0.1,1\n"
+      "b,\"run,0\",1,\"0.5\",1\n";
+  write(dir + "/csv/metrics.csv", metrics);
+  write(dir + "/csv/layout.csv", "varname,start_idx,end_idx,shape\nx/bias:0,0,2,\"(2,)\"\nx/kernel:0,2,8,\"(3, 2)\"\n");
+  gzFile gz = gzopen((dir + "/csv/metrics.csv.gz").c_str(), "wb");
+  gzwrite(gz, metrics.data(), static_cast<unsigned>(metrics.size()));
+  gzclose(gz);
+
+  std::string stats(1 + 4 * 40, '\0');
+  std::normal_distribution<float> normal(0, 1);
+  stats[0] = 7;
+  for (int i = 0; i < 40; ++i) {
+    const float v = normal(rng);
+    std::memcpy(&stats[1 + 4 * i], &v, 4);
+  }
+  write(dir + "/stats/normal40.bin", stats);
+  return 0;
+}

@@ -63,6 +63,36 @@ expect_exit "truncated weights" 1 "truncated" "$dpa" features "$tmp/broken" -o "
 [ ! -e "$tmp/broken.npy" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAILED: partial features file"; }
 ls "$tmp" | grep -q '\.tmp-' && { failed=$((failed + 1)); echo "FAILED: temporary files left"; } || passed=$((passed + 1))
 
+# Interrupted: SIGINT while writing features of a big zoo (the mini zoo's weights, 40 times)
+# leaves neither the output nor a temporary behind.
+mkdir "$tmp/big"
+cp "$zoo/layout.csv" "$tmp/big/"
+python3 - "$zoo" "$tmp/big" << 'PY'
+import gzip, sys
+src, dst = sys.argv[1], sys.argv[2]
+raw = open(src + "/weights.npy", "rb").read()
+hlen = raw[8] | (raw[9] << 8)
+header, data = raw[10:10 + hlen].decode("latin1"), raw[10 + hlen:]
+rows = int(header.split("'shape': (")[1].split(",")[0])
+new = header.replace("(%d," % rows, "(%d," % (rows * 40)).rstrip()
+new += " " * ((64 - (10 + len(new) + 1) % 64) % 64) + "\n"
+with open(dst + "/weights.npy", "wb") as f:
+    f.write(raw[:8] + bytes([len(new) & 255, len(new) >> 8]) + new.encode("latin1") + data * 40)
+lines = gzip.open(src + "/metrics.csv.gz", "rt").read().splitlines()
+with gzip.open(dst + "/metrics.csv.gz", "wt") as f:
+    f.write("\n".join([lines[0]] + [l for c in range(40) for l in lines[1:]]) + "\n")
+PY
+"$dpa" features "$tmp/big" -o "$tmp/big.npy" --threads 1 2> /dev/null &
+pid=$!
+sleep 0.3
+if ! kill -INT "$pid" 2> /dev/null; then
+  failed=$((failed + 1)); echo "FAILED: features finished before the interrupt (make the zoo bigger)"
+fi
+wait "$pid" 2> /dev/null
+{ [ ! -e "$tmp/big.npy" ] && ! ls "$tmp" | grep -q 'big.npy.tmp-'; } && passed=$((passed + 1)) || {
+  failed=$((failed + 1)); echo "FAILED: interrupted features left files: $(ls "$tmp")"; }
+expect_exit "directory as input" 1 "not a regular file" "$dpa" predict "$tmp/m.dpa" "$tmp"
+
 # export-c -> a firmware-like C program -> the same prediction as dpa predict.
 check "export-c" "$dpa" export-c "$tmp/m.dpa" -o "$tmp/exported_model.h" --name exported_model
 expect_exit "export-c bad name" 2 "C identifier" "$dpa" export-c "$tmp/m.dpa" -o "$tmp/x.h" --name 9lives

@@ -2,12 +2,47 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
 #include "common/cli_args.hpp"
 
 namespace dpa::tools {
+namespace {
+
+// Temporaries in flight, so that Ctrl-C or a kill removes them too: a signal handler may only
+// call async-signal-safe functions, hence plain fixed slots and unlink().
+constexpr int kSlots = 16;
+std::atomic<const char*> g_temporaries[kSlots];
+
+void remove_temporaries_and_die(int signal) {
+  for (auto& slot : g_temporaries) {
+    if (const char* path = slot.load()) ::unlink(path);
+  }
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+int track(const char* path) {
+  static const bool installed = [] {
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) std::signal(s, remove_temporaries_and_die);
+    return true;
+  }();
+  (void)installed;
+  for (int i = 0; i < kSlots; ++i) {
+    const char* expected = nullptr;
+    if (g_temporaries[i].compare_exchange_strong(expected, path)) return i;
+  }
+  return -1;  // more files in flight than slots: still removed on normal exit and errors
+}
+
+void untrack(int slot) {
+  if (slot >= 0) g_temporaries[slot].store(nullptr);
+}
+
+}  // namespace
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   temporary_ = path_ + ".tmp-" + std::to_string(::getpid());
@@ -15,10 +50,12 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   if (file_ == nullptr) {
     throw ToolError("cannot create '" + temporary_ + "': " + std::strerror(errno));
   }
+  slot_ = track(temporary_.c_str());
 }
 
 AtomicFile::~AtomicFile() {
   if (file_ != nullptr) std::fclose(file_);
+  untrack(slot_);
   if (!committed_) std::remove(temporary_.c_str());
 }
 
@@ -40,6 +77,8 @@ void AtomicFile::commit() {
     throw ToolError("cannot rename '" + temporary_ + "' to '" + path_ + "': " + std::strerror(errno));
   }
   committed_ = true;
+  untrack(slot_);
+  slot_ = -1;
 }
 
 void write_file_atomically(const std::string& path, const void* data, std::size_t size) {

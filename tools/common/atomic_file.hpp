@@ -1,5 +1,5 @@
 // Output files appear whole or not at all: written to a temporary file beside the target, then
-// renamed over it. A failure (or an exception) removes the temporary.
+// renamed over it. A failure, an exception, SIGINT, SIGTERM or SIGHUP removes the temporary.
 #pragma once
 
 #include <cstdio>
@@ -23,6 +23,7 @@ class AtomicFile {
   std::string path_, temporary_;
   std::FILE* file_ = nullptr;
   bool committed_ = false;
+  int slot_ = -1;  // registration for removal by a signal handler
 };
 
 // Writes a whole file atomically.

@@ -72,6 +72,10 @@ NpyMatrix::NpyMatrix(const std::string& path) : path_(path) {
     ::close(fd);
     fail(path, std::string("cannot stat: ") + std::strerror(errno));
   }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    fail(path, "not a regular file");
+  }
   file_size_ = static_cast<std::uint64_t>(st.st_size);
   unsigned char prefix[12] = {};
   const ssize_t got = ::pread(fd, prefix, sizeof prefix, 0);
@@ -79,6 +83,7 @@ NpyMatrix::NpyMatrix(const std::string& path) : path_(path) {
     ::close(fd);
     fail(path, what);
   };
+  if (got < 0) close_and_fail(std::string("cannot read: ") + std::strerror(errno));
   if (got < 10 || std::memcmp(prefix, "\x93NUMPY", 6) != 0) close_and_fail("not an npy file (bad magic)");
   const unsigned major = prefix[6];
   if (major < 1 || major > 3) close_and_fail("unsupported npy format version " + std::to_string(major));

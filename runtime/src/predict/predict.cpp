@@ -23,7 +23,7 @@ struct ScratchPlan {
 };
 
 ScratchPlan plan(const dpa_model& m) {
-  ScratchPlan p{0, 0, 2ull * m.max_width};
+  ScratchPlan p{0, 0, std::size_t{2} * m.max_width};
   if (m.feature_kind == DPA_FEATURES_STATISTICS) {
     p.stats_bytes = (dpa_stats_scratch_size(m.stats_set) + 3) / 4 * 4;
     p.feature_floats = m.num_features;

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Cortex-M4F: trains a model on the mini zoo (host), exports it with `dpa export-c`, builds the
+# test firmware with the runtime for Cortex-M4F (-Os, no exceptions, no RTTI), runs it under
+# qemu-system-arm -M mps2-an386 and checks its predictions against the host's (|d| <= 1e-6);
+# then reports the runtime's flash and RAM (scripts/firmware_size.py). Usage: scripts/firmware.sh [--json]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DPA_EXTRA_PACKAGES="gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm" \
+  scripts/install-deps.sh
+scripts/build.sh > /dev/null
+gen=build-cortex-m4/generated
+mkdir -p "$gen"
+build/dpa train tools/data/mini-zoo -o "$gen/model.dpa" --trees 100 --seed 1 > /dev/null 2>&1
+build/dpa export-c "$gen/model.dpa" -o "$gen/model.h" --name dpa_firmware_model
+build/tests/make_firmware_vectors "$gen/model.dpa" tools/data/mini-zoo 4 "$gen/vectors.h"
+cmake -S . -B build-cortex-m4 -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/cortex-m4f.cmake \
+  -DCMAKE_BUILD_TYPE=MinSizeRel -DDPA_BUILD_TOOLS=OFF -DDPA_BUILD_TESTS=OFF -DDPA_BUILD_BENCH=OFF \
+  -DDPA_FIRMWARE=ON -DDPA_FIRMWARE_GENERATED="$PWD/$gen" > /dev/null
+cmake --build build-cortex-m4 -j "$(nproc)"
+echo "running the firmware under qemu-system-arm -M mps2-an386:"
+timeout 300 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
+  -semihosting-config enable=on,target=native -kernel build-cortex-m4/firmware/check_predictions.elf
+python3 scripts/firmware_size.py build-cortex-m4 "$(build/dpa inspect "$gen/model.dpa" --json)" "${1:-}"

@@ -175,6 +175,8 @@ TEST_CASE("malformed zoo files: each gives the right error and names the file") 
       {"layout shape mismatch", [&](const TempDir& d) { write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/kernel,0,8,\"(3, 3)\"\n"); }, "does not hold"},
       {"missing file", [&](const TempDir& d) { fs::remove(d / "layout.csv"); }, "layout.csv"},
       // Found by fuzz_csv: the reader leaked its zlib stream when the header was missing.
+      // Found by fuzz_csv: a huge index used to be converted to an integer before its range check.
+      {"huge step", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,1e30,0.1,1\n"); }, "is not a valid index"},
       {"empty metrics", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", ""); }, "empty file"},
   };
   for (const Case& c : cases) {

@@ -1,6 +1,7 @@
 #include "zoo/zoo_dataset.hpp"
 
 #include <cctype>
+#include <cmath>
 
 #include "common/cli_args.hpp"
 #include "zoo/csv_reader.hpp"
@@ -10,7 +11,8 @@ namespace {
 
 std::uint64_t parse_index(const std::string& text, const CsvReader& r, const std::string& column) {
   const double v = parse_csv_number(text, r, column);
-  if (v < 0 || v != static_cast<double>(static_cast<std::uint64_t>(v)) || v > 4294967295.0) {
+  // Range first: converting an out-of-range double to an integer is undefined (found by fuzz_csv).
+  if (v < 0 || v > 4294967295.0 || v != std::floor(v)) {
     throw ToolError(r.path() + ":" + std::to_string(r.line()) + ": column '" + column + "': '" +
                     text + "' is not a valid index");
   }

@@ -26,6 +26,8 @@ int run_inspect(int argc, char** argv, int first);
 extern const char* const kInspectUsage;
 int run_export_c(int argc, char** argv, int first);
 extern const char* const kExportCUsage;
+int run_import(int argc, char** argv, int first);
+extern const char* const kImportUsage;
 int run_demo(int argc, char** argv, int first);
 extern const char* const kDemoUsage;
 

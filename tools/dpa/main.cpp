@@ -30,6 +30,8 @@ const Command kCommands[] = {
      dpa::tools::run_inspect},
     {"export-c", "write a model as a C header for firmware", dpa::tools::kExportCUsage,
      dpa::tools::run_export_c},
+    {"import", "convert an XGBoost or LightGBM tree model", dpa::tools::kImportUsage,
+     dpa::tools::run_import},
 };
 
 void print_overview() {

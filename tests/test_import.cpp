@@ -1,0 +1,149 @@
+// Importers: hand-written XGBoost JSON and LightGBM text models with hand-derived outputs.
+// (Models trained by python3-xgboost are checked row by row in scripts/check-xgboost-import.py.)
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "common/cli_args.hpp"
+#include "dpa/dpa.hpp"
+#include "model/importers.hpp"
+#include "model/model_writer.hpp"
+#include "support/model_builders.hpp"
+
+using namespace dpa::tools;
+
+namespace {
+
+// A one-segment raw-features spec would not match the importers' zoo layouts: predict through
+// dpa_model_predict_features on a 56-feature vector (paper statistics) instead.
+float predict(const ModelSpec& spec, const std::vector<float>& features) {
+  dpa_test::AlignedBytes bytes(write_model(spec));
+  dpa_model m;
+  REQUIRE(dpa_model_load(bytes.data(), bytes.size, &m) == DPA_OK);
+  float p = NAN;
+  REQUIRE(dpa_model_predict_features(&m, features.data(), features.size(), &p, nullptr, 0) == DPA_OK);
+  return p;
+}
+
+std::vector<float> features_with(std::initializer_list<std::pair<int, float>> set) {
+  std::vector<float> f(56, 0.5f);
+  for (auto [i, v] : set) f[static_cast<std::size_t>(i)] = v;
+  return f;
+}
+
+std::string xgboost_json(const std::string& objective, const std::string& base_score) {
+  // Tree 0: x[3] < 0.25 ? (x[10] < -1 ? 1.0 : 2.0) : 3.0. Tree 1: a single leaf 0.5.
+  // Node ids deliberately not breadth-first (XGBoost may reuse ids).
+  return R"({"learner": {"attributes": {}, "feature_names": [], "feature_types": [],
+    "gradient_booster": {"model": {"gbtree_model_param": {"num_trees": "2"}, "tree_info": [0, 0],
+      "trees": [
+        {"id": 0, "left_children": [3, -1, -1, 1, -1], "right_children": [4, -1, -1, 2, -1],
+         "split_conditions": [0.25, 1.0, 2.0, -1.0, 3.0], "split_indices": [3, 0, 0, 10, 0],
+         "split_type": [0, 0, 0, 0, 0], "default_left": [1, 0, 0, 0, 0], "base_weights": [0, 1, 2, 0, 3],
+         "tree_param": {"num_nodes": "5", "num_feature": "56"}},
+        {"id": 1, "left_children": [-1], "right_children": [-1], "split_conditions": [0.5],
+         "split_indices": [0], "split_type": [0], "default_left": [0], "tree_param": {"num_nodes": "1"}}
+      ]}, "name": "gbtree"},
+    "learner_model_param": {"base_score": ")" + base_score + R"(", "num_class": "0", "num_feature": "56", "num_target": "1"},
+    "objective": {"name": ")" + objective + R"("}}, "version": [1, 7, 4]})";
+}
+
+}  // namespace
+
+TEST_CASE("XGBoost JSON: x < threshold, renumbered trees, base score, logistic margin") {
+  const FeatureSpec zoo = FeatureSpec::zoo(DPA_STATS_PAPER);
+  const ImportResult r = import_xgboost_json(xgboost_json("reg:squarederror", "5E-1"), zoo);
+  CHECK(r.summary.find("2 trees") != std::string::npos);
+  // 0.5 + tree0 + 0.5
+  CHECK(predict(r.spec, features_with({{3, 0.0f}, {10, -2.0f}})) == 2.0f);   // 1.0 leaf
+  CHECK(predict(r.spec, features_with({{3, 0.0f}, {10, -1.0f}})) == 3.0f);   // x == t goes right: 2.0
+  CHECK(predict(r.spec, features_with({{3, 0.25f}})) == 4.0f);               // 3.0 leaf
+  const ImportResult logistic = import_xgboost_json(xgboost_json("reg:logistic", "0.25"), zoo);
+  // margin = logit(0.25) + 1.0 + 0.5
+  const double margin = std::log(0.25 / 0.75) + 1.5;
+  CHECK(predict(logistic.spec, features_with({{3, 0.0f}, {10, -2.0f}})) ==
+        doctest::Approx(1.0 / (1.0 + std::exp(-margin))).epsilon(1e-6));
+  CHECK_THROWS_WITH_AS(import_xgboost_json(xgboost_json("multi:softmax", "0.5"), zoo),
+                       doctest::Contains("not supported"), ToolError);
+  CHECK_THROWS_WITH_AS(import_xgboost_json(xgboost_json("reg:squarederror", "0.5"), FeatureSpec::zoo(DPA_STATS_EXTENDED)),
+                       doctest::Contains("56 features; the extended statistics give 112"), ToolError);
+  std::string categorical = xgboost_json("reg:squarederror", "0.5");
+  categorical.replace(categorical.find("\"split_type\": [0, 0, 0, 0, 0]"), 29, "\"split_type\": [1, 0, 0, 0, 0]");
+  CHECK_THROWS_WITH_AS(import_xgboost_json(categorical, zoo), doctest::Contains("categorical"), ToolError);
+  CHECK_THROWS_AS(import_xgboost_json("{\"learner\": ", zoo), ToolError);
+}
+
+namespace {
+
+// LightGBM text with one tree: node 0 splits feature 3 at `threshold` with `decision`;
+// its left child is leaf 0 (value 1), its right child node 1 (feature 7 <= 2 ? leaf 1 (2) : leaf 2 (3)).
+std::string lightgbm_text(const std::string& threshold, int decision, const std::string& objective = "regression") {
+  return "tree\nversion=v3\nnum_class=1\nnum_tree_per_iteration=1\nlabel_index=0\nmax_feature_idx=55\n"
+         "objective=" + objective + "\nfeature_names=f0\nfeature_infos=none\ntree_sizes=1\n\n"
+         "Tree=0\nnum_leaves=3\nnum_cat=0\nsplit_feature=3 7\nsplit_gain=1 1\nthreshold=" + threshold +
+         " 2\ndecision_type=" + std::to_string(decision) + " 2\nleft_child=-1 -2\nright_child=1 -3\n"
+         "leaf_value=1 2 3\nleaf_weight=1 1 1\nleaf_count=1 1 1\ninternal_value=0 0\ninternal_weight=0 0\n"
+         "internal_count=2 1\nis_linear=0\nshrinkage=1\n\n\n"
+         "Tree=1\nnum_leaves=1\nnum_cat=0\nsplit_feature=\nsplit_gain=\nthreshold=\ndecision_type=\nleft_child=\n"
+         "right_child=\nleaf_value=0.25\nleaf_weight=\nleaf_count=\ninternal_value=\ninternal_weight=\n"
+         "internal_count=\nis_linear=0\nshrinkage=1\n\n\nend of trees\n\nfeature_importances:\nf0=1\n";
+}
+
+}  // namespace
+
+TEST_CASE("LightGBM text: x <= t in double, default-left, NaN and zero missing types") {
+  const FeatureSpec zoo = FeatureSpec::zoo(DPA_STATS_PAPER);
+  // Plain numerical split (decision_type 2 = default left, missing none): x <= t goes left.
+  const ModelSpec plain = import_lightgbm_text(lightgbm_text("0.5", 2), zoo).spec;
+  CHECK(predict(plain, features_with({{3, 0.5f}})) == 1.25f);                 // equal: left leaf 1 (+0.25)
+  CHECK(predict(plain, features_with({{3, std::nextafter(0.5f, 1.0f)}, {7, 2.0f}})) == 2.25f);  // right, then 7 <= 2
+  CHECK(predict(plain, features_with({{3, 0.6f}, {7, 2.5f}})) == 3.25f);
+  // Threshold 0.1 (double): the float 0.1f is 0.100000001... > 0.1, so it goes right.
+  const ModelSpec tenth = import_lightgbm_text(lightgbm_text("0.10000000000000001", 0), zoo).spec;
+  CHECK(predict(tenth, features_with({{3, 0.1f}, {7, 0.0f}})) == 2.25f);
+  CHECK(predict(tenth, features_with({{3, std::nextafter(0.1f, 0.0f)}})) == 1.25f);
+  // NaN missing type (8) with default left: finite features compare as usual.
+  const ModelSpec nan_missing = import_lightgbm_text(lightgbm_text("0.5", 8 | 2), zoo).spec;
+  CHECK(predict(nan_missing, features_with({{3, 0.7f}, {7, 5.0f}})) == 3.25f);
+  CHECK(predict(nan_missing, features_with({{3, 0.0f}})) == 1.25f);
+  // Zero missing type (4), default right (no bit 2): |x| <= 1e-35 goes right even though 0 <= 0.5.
+  const ModelSpec zero_right = import_lightgbm_text(lightgbm_text("0.5", 4), zoo).spec;
+  CHECK(predict(zero_right, features_with({{3, 0.0f}, {7, 0.0f}})) == 2.25f);      // zero -> right -> 7 <= 2
+  CHECK(predict(zero_right, features_with({{3, -1e-36f}, {7, 9.0f}})) == 3.25f);   // still "zero"
+  CHECK(predict(zero_right, features_with({{3, 1e-30f}})) == 1.25f);               // not zero: 1e-30 <= 0.5
+  CHECK(predict(zero_right, features_with({{3, -0.3f}})) == 1.25f);                // negative: left
+  CHECK(predict(zero_right, features_with({{3, 0.7f}, {7, 9.0f}})) == 3.25f);
+  // Zero missing, default left, threshold below zero: zero goes left although 0 > -0.5.
+  const ModelSpec zero_left = import_lightgbm_text(lightgbm_text("-0.5", 4 | 2), zoo).spec;
+  CHECK(predict(zero_left, features_with({{3, 0.0f}})) == 1.25f);
+  CHECK(predict(zero_left, features_with({{3, -0.25f}, {7, 0.0f}})) == 2.25f);   // -0.25 > -0.5: right
+  CHECK(predict(zero_left, features_with({{3, -0.75f}})) == 1.25f);
+  // Binary objective: sigmoid of the summed leaves.
+  const ModelSpec binary = import_lightgbm_text(lightgbm_text("0.5", 2, "binary sigmoid:1"), zoo).spec;
+  CHECK(predict(binary, features_with({{3, 0.0f}})) == doctest::Approx(1.0 / (1.0 + std::exp(-1.25))).epsilon(1e-6));
+  // Rejected: categorical, multi-class, wrong feature count.
+  CHECK_THROWS_WITH_AS(import_lightgbm_text(lightgbm_text("0.5", 1), zoo), doctest::Contains("categorical"), ToolError);
+  std::string multi = lightgbm_text("0.5", 2);
+  multi.replace(multi.find("num_class=1"), 11, "num_class=3");
+  CHECK_THROWS_WITH_AS(import_lightgbm_text(multi, zoo), doctest::Contains("multi-class"), ToolError);
+  CHECK_THROWS_WITH_AS(import_lightgbm_text(lightgbm_text("0.5", 2), FeatureSpec::zoo(DPA_STATS_EXTENDED)),
+                       doctest::Contains("56 features"), ToolError);
+  CHECK_THROWS_WITH_AS(import_lightgbm_text(lightgbm_text("0.5", 2, "lambdarank"), zoo), doctest::Contains("not supported"), ToolError);
+  CHECK_THROWS_AS(import_lightgbm_text("not a model", zoo), ToolError);
+}
+
+TEST_CASE("float threshold for x <= t: exact for every float x") {
+  for (double t : {0.1, -0.1, 0.5, 1e-40, -1e-40, 3.0e38, 123.456789, 0.0}) {
+    float threshold;
+    REQUIRE(float_threshold_for_less_equal(t, &threshold));
+    const float below = std::nextafter(threshold, -INFINITY);
+    CHECK(static_cast<double>(below) <= t);       // the largest float that goes left
+    CHECK(static_cast<double>(threshold) > t);    // the smallest that goes right
+  }
+  float threshold;
+  CHECK_FALSE(float_threshold_for_less_equal(1e39, &threshold));  // every float goes left
+  CHECK(float_threshold_for_less_equal(-1e39, &threshold));       // every float goes right
+  CHECK(threshold == -3.4028235e38f);
+}

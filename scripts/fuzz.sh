@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for a bounded time from the
 # committed seed corpus (tests/fuzz/corpus). New inputs go to a scratch copy, never the repo.
-# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (CI runs a short bound; longer runs by hand)
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (CI: 45 s each; longer runs by hand)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 DPA_EXTRA_PACKAGES="clang libclang-rt-14-dev" scripts/install-deps.sh
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DDPA_FUZZ=ON -DDPA_BUILD_TESTS=OFF \
   -DDPA_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build build-fuzz -j "$(nproc)" --target fuzz_model fuzz_stats fuzz_npy fuzz_csv
+cmake --build build-fuzz -j "$(nproc)" --target fuzz_model fuzz_stats fuzz_npy fuzz_csv fuzz_import
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
-for pair in model:fuzz_model stats:fuzz_stats npy:fuzz_npy csv:fuzz_csv; do
+for pair in model:fuzz_model stats:fuzz_stats npy:fuzz_npy csv:fuzz_csv import:fuzz_import; do
   corpus=${pair%%:*} target=${pair##*:}
   mkdir -p "$work/$corpus"
   cp tests/fuzz/corpus/"$corpus"/* "$work/$corpus/"

@@ -26,6 +26,13 @@ std::vector<double> parse_numbers(const std::string& text, const std::string& wh
   return out;
 }
 
+// The single number of a "key=value" field (found by fuzz_import: an empty value crashed).
+double single_number(const std::string& text, const std::string& what) {
+  const std::vector<double> v = parse_numbers(text, what);
+  if (v.size() != 1) throw ToolError("LightGBM " + what + ": expected one number, got '" + text + "'");
+  return v[0];
+}
+
 struct LgbTree {
   std::vector<double> split_feature, threshold, decision_type, left, right, leaf_value;
   int num_leaves = 0;
@@ -137,7 +144,7 @@ ImportResult import_lightgbm_text(const std::string& text, const FeatureSpec& fe
     throw ToolError("multi-class LightGBM models are not supported");
   }
   const std::uint32_t num_features = features.num_features();
-  const double max_feature = parse_numbers(get(header, "max_feature_idx"), "max_feature_idx").at(0);
+  const double max_feature = single_number(get(header, "max_feature_idx"), "max_feature_idx");
   if (max_feature + 1 != num_features) {
     throw ToolError("LightGBM model has " + std::to_string(static_cast<long>(max_feature + 1)) +
                     " features; the " + std::string(features.stats_set == DPA_STATS_PAPER ? "paper" : "extended") +
@@ -165,7 +172,9 @@ ImportResult import_lightgbm_text(const std::string& text, const FeatureSpec& fe
     if (line.rfind("Tree=", 0) != 0) break;
     const auto kv = read_block(in, line);
     LgbTree t;
-    t.num_leaves = static_cast<int>(parse_numbers(get(kv, "num_leaves"), "num_leaves").at(0));
+    const double leaves = single_number(get(kv, "num_leaves"), "num_leaves");
+    if (!(leaves >= 1 && leaves <= 1 << 20)) throw ToolError("LightGBM tree " + std::to_string(index) + ": bad num_leaves");
+    t.num_leaves = static_cast<int>(leaves);
     if (kv.count("num_cat") && get(kv, "num_cat") != "0") throw ToolError("LightGBM categorical splits are not supported");
     if (kv.count("is_linear") && get(kv, "is_linear") != "0") throw ToolError("LightGBM linear trees are not supported");
     t.leaf_value = parse_numbers(get(kv, "leaf_value"), "leaf_value");

@@ -22,7 +22,7 @@ struct Fixture {
   std::vector<unsigned char> scratch;
 
   Fixture() {
-    weights = dpa_bench::zoo_like_weights(64);
+    weights = dpa_bench::bench_weights(64);
     dpa::FeatureExtractor fx;
     for (const auto& w : weights) {
       features.emplace_back(56);

@@ -13,7 +13,7 @@
 namespace {
 
 const std::vector<std::vector<float>>& pool() {
-  static const auto p = dpa_bench::zoo_like_weights(64);
+  static const auto p = dpa_bench::bench_weights(64);
   return p;
 }
 

@@ -4,6 +4,10 @@
 #pragma once
 
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <vector>
 
@@ -35,6 +39,25 @@ inline std::vector<std::vector<float>> zoo_like_weights(std::size_t count, unsig
         pool[r][seg.offset + i] = offset + scale * v;
       }
     }
+  }
+  return pool;
+}
+
+// Real rows when DPA_BENCH_WEIGHTS names a float32 (N, 4970) npy file (e.g. rows of the
+// reference zoo), else the synthetic pool: the benchmarks say which they used.
+inline std::vector<std::vector<float>> bench_weights(std::size_t count) {
+  const char* path = std::getenv("DPA_BENCH_WEIGHTS");
+  if (path == nullptr || *path == 0) return zoo_like_weights(count);
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+  if (bytes.size() < 10) std::abort();
+  const std::size_t header = 10 + (static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8));
+  const std::size_t row_bytes = 4970 * sizeof(float);
+  const std::size_t rows = (bytes.size() - header) / row_bytes;
+  std::vector<std::vector<float>> pool;
+  for (std::size_t r = 0; r < rows && r < count; ++r) {
+    pool.emplace_back(4970);
+    std::memcpy(pool.back().data(), bytes.data() + header + r * row_bytes, row_bytes);
   }
   return pool;
 }

@@ -81,7 +81,48 @@ struct Target {
   bool done;
 };
 
-void propose(const Target& t, int pass, const Moments& m, std::uint32_t n, float* lo, float* hi) {
+// A threshold and how many values lie below it: one measured point of the distribution.
+struct Measured {
+  float threshold;
+  std::uint32_t below;
+};
+constexpr int kMaxMeasured = 64;
+
+// The secant through the two measured points nearest the wanted rank: near a target the
+// distribution's local slope predicts it far better than a line across a wide bracket.
+bool local_secant(const Measured* points, int count, double wanted, double* center, double* ranks_per_unit,
+                  double* distance) {
+  int first = -1, second = -1;
+  double d1 = 0, d2 = 0;
+  for (int i = 0; i < count; ++i) {
+    if (!std::isfinite(points[i].threshold)) continue;
+    const double d = std::fabs(points[i].below - wanted);
+    if (first < 0 || d < d1) {
+      second = first;
+      d2 = d1;
+      first = i;
+      d1 = d;
+    } else if ((second < 0 || d < d2) && points[i].below != points[first].below &&
+               points[i].threshold != points[first].threshold) {
+      second = i;
+      d2 = d;
+    }
+  }
+  if (first < 0 || second < 0 || points[first].below == points[second].below ||
+      points[first].threshold == points[second].threshold) {
+    return false;
+  }
+  const Measured& p = points[first];
+  const Measured& q = points[second];
+  *ranks_per_unit = (static_cast<double>(q.below) - p.below) / (static_cast<double>(q.threshold) - p.threshold);
+  if (!(*ranks_per_unit > 0) || !std::isfinite(*ranks_per_unit)) return false;
+  *center = p.threshold + (wanted - p.below) / *ranks_per_unit;
+  *distance = d1;
+  return std::isfinite(*center);
+}
+
+void propose(const Target& t, int pass, const Moments& m, std::uint32_t n, const Measured* points,
+             int num_points, float* lo, float* hi) {
   const std::uint32_t width = t.below_b - t.below_a;
   if (width <= kBracketCapacity) {  // the known bracket is small enough: collect it
     *lo = t.a;
@@ -96,17 +137,25 @@ void propose(const Target& t, int pass, const Moments& m, std::uint32_t n, float
       const double mean = m.shift + shifted_mean;
       const double std = std::sqrt(std::max(0.0, m.sum_squares / n - shifted_mean * shifted_mean));
       const std::uint32_t margin = std::min(kBracketCapacity / 2 - kMaxLanes,
-                                            std::max(kMinMarginRanks, n / 128));
+                                            std::max(kMinMarginRanks, n / 64));
       center = mean + t.normal_z * std;
       half = margin * std / (n * t.normal_density);
     } else {
-      // b may be +inf (above the maximum): interpolate up to the maximum instead.
-      const double a = t.a, b = std::min<double>(t.b, m.max);
-      const std::uint32_t margin = std::min(kBracketCapacity / 2 - kMaxLanes,
-                                            std::max(kMinMarginRanks, width / 16));
       const double wanted = t.rank + (t.want_next ? 1.0 : 0.5);
-      center = a + (b - a) * ((wanted - t.below_a) / width);
-      half = (b - a) * margin / width;
+      double slope, distance;
+      if (local_secant(points, num_points, wanted, &center, &slope, &distance)) {
+        // Margin grows with how far the secant extrapolates, within what one bracket holds.
+        const double margin = std::min<double>(kBracketCapacity / 2 - kMaxLanes,
+                                               std::max<double>(kMinMarginRanks, distance / 4 + kMinMarginRanks));
+        half = margin / slope;
+      } else {
+        // b may be +inf (above the maximum): interpolate up to the maximum instead.
+        const double a = t.a, b = std::min<double>(t.b, m.max);
+        const std::uint32_t margin = std::min(kBracketCapacity / 2 - kMaxLanes,
+                                              std::max(kMinMarginRanks, width / 16));
+        center = a + (b - a) * ((wanted - t.below_a) / width);
+        half = (b - a) * margin / width;
+      }
     }
     const double low = std::max<double>(center - half, t.a);
     const double high = std::min<double>(center + half, t.b);
@@ -199,6 +248,9 @@ void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n,
     out[i] = static_cast<float>(numpy_lerp(value_lo, value_hi, r.gamma));
   }
 
+  Measured points[kMaxMeasured];
+  int num_points = 0;
+  points[num_points++] = {moments.min, 0};
   BracketPass pass{};
   pass.collected = scratch;
   pass.capacity = static_cast<std::uint32_t>(num_targets) * kBracketCapacity;
@@ -215,7 +267,7 @@ void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n,
       }
       const int slot = pass.count++;
       active[slot] = j;
-      propose(t, round, moments, n, &pass.lo[slot], &pass.hi[slot]);
+      propose(t, round, moments, n, points, num_points, &pass.lo[slot], &pass.hi[slot]);
     }
     if (pass.count == 0) break;
     kernels.bracket(x, n, &pass);
@@ -245,6 +297,10 @@ void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n,
       }
     }
     // Every threshold of this pass is a measured point of the distribution: use all of them.
+    for (int slot = 0; slot < pass.count && num_points + 2 <= kMaxMeasured; ++slot) {
+      points[num_points++] = {pass.lo[slot], pass.below_lo[slot]};
+      points[num_points++] = {pass.hi[slot], pass.below_hi[slot]};
+    }
     for (int j = 0; j < num_targets; ++j) {
       if (targets[j].done) continue;
       for (int slot = 0; slot < pass.count; ++slot) {

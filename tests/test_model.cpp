@@ -286,3 +286,49 @@ TEST_CASE("C++ Model wrapper predicts what the C API predicts") {
   const dpa::Model broken(bytes.data(), 10);
   CHECK(broken.status() == DPA_ERR_MODEL_TRUNCATED);
 }
+
+TEST_CASE("early stopping: absolute threshold, gap to the best so far, diverged runs") {
+  // Raw-weight linear model: prediction = clamp(sum of the 4 weights) so tests choose it freely.
+  dpa::tools::ModelSpec spec;
+  spec.features.kind = DPA_FEATURES_RAW_WEIGHTS;
+  spec.features.segments = {{0, 4, DPA_SEGMENT_KERNEL, 0}};
+  spec.features.total_length = 4;
+  dpa::tools::LinearModel l;
+  l.mean.assign(4, 0.0f);
+  l.inv_scale.assign(4, 1.0f);
+  l.weight.assign(4, 1.0f);
+  spec.predictor = l;
+  spec.transform = DPA_OUTPUT_CLAMP01;
+  spec.target = DPA_TARGET_FINAL_TEST_ACCURACY;
+  AlignedBytes bytes(dpa::tools::write_model(spec));
+  dpa_model m;
+  REQUIRE(dpa_model_load(bytes.data(), bytes.size, &m) == DPA_OK);
+  unsigned char scratch[256];
+  auto check = [&](dpa_early_stop& state, float total) {
+    const float w[4] = {total / 4, total / 4, total / 4, total / 4};
+    float predicted;
+    dpa_decision d;
+    REQUIRE(dpa_early_stop_check(&m, &state, w, 4, scratch, sizeof scratch, &predicted, &d) == DPA_OK);
+    CHECK(predicted == doctest::Approx(total));
+    return d;
+  };
+  dpa_early_stop absolute;
+  dpa_early_stop_init(&absolute, 0.5f, 0.0f);
+  CHECK(check(absolute, 0.4f) == DPA_STOP_BELOW_THRESHOLD);
+  CHECK(check(absolute, 0.6f) == DPA_CONTINUE);
+  CHECK(absolute.checks == 2);
+  CHECK(absolute.stops == 1);
+  dpa_early_stop gap;
+  dpa_early_stop_init(&gap, NAN, 0.2f);
+  CHECK(check(gap, 0.3f) == DPA_CONTINUE);    // the first run is the best so far
+  CHECK(check(gap, 0.8f) == DPA_CONTINUE);    // new best
+  CHECK(check(gap, 0.65f) == DPA_CONTINUE);   // 0.15 under the best
+  CHECK(check(gap, 0.55f) == DPA_STOP_FAR_BELOW_BEST);
+  CHECK(gap.best_predicted == doctest::Approx(0.8f));
+  const float diverged[4] = {NAN, 0, 0, 0};
+  float predicted;
+  dpa_decision d;
+  CHECK(dpa_early_stop_check(&m, &gap, diverged, 4, scratch, sizeof scratch, &predicted, &d) == DPA_ERR_NON_FINITE);
+  CHECK(d == DPA_STOP_BELOW_THRESHOLD);
+  CHECK(dpa_early_stop_check(&m, nullptr, diverged, 4, scratch, sizeof scratch, &predicted, &d) == DPA_ERR_NULL_ARGUMENT);
+}

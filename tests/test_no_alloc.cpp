@@ -71,7 +71,7 @@ TEST_CASE("statistics: zero allocations in a call, every set and kernel") {
   }
 }
 
-TEST_CASE("models: zero allocations in load and predict, every predictor kind") {
+TEST_CASE("models: zero allocations in load, predict and early-stop checks, every predictor kind") {
   std::mt19937 rng(2);
   const std::vector<dpa::tools::ModelSpec> specs = {dpa_test::random_gbdt_spec(rng, 20, 6),
                                                     dpa_test::random_linear_spec(rng),
@@ -88,6 +88,10 @@ TEST_CASE("models: zero allocations in load and predict, every predictor kind") 
     for (int i = 0; i < 10; ++i) {
       CHECK(dpa_model_predict(&m, w.data(), w.size(), &p, scratch, sizeof scratch) == DPA_OK);
     }
+    dpa_early_stop state;
+    dpa_early_stop_init(&state, 0.5f, 0.2f);
+    dpa_decision decision;
+    CHECK(dpa_early_stop_check(&m, &state, w.data(), w.size(), scratch, sizeof scratch, &p, &decision) == DPA_OK);
     CHECK(g_allocations.load() == before);
   }
 }

@@ -28,6 +28,8 @@ int run_export_c(int argc, char** argv, int first);
 extern const char* const kExportCUsage;
 int run_import(int argc, char** argv, int first);
 extern const char* const kImportUsage;
+int run_early_stop(int argc, char** argv, int first);
+extern const char* const kEarlyStopUsage;
 int run_demo(int argc, char** argv, int first);
 extern const char* const kDemoUsage;
 

@@ -32,6 +32,8 @@ const Command kCommands[] = {
      dpa::tools::run_export_c},
     {"import", "convert an XGBoost or LightGBM tree model", dpa::tools::kImportUsage,
      dpa::tools::run_import},
+    {"early-stop", "what stopping runs early from their weights saves on a zoo",
+     dpa::tools::kEarlyStopUsage, dpa::tools::run_early_stop},
 };
 
 void print_overview() {

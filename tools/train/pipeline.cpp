@@ -222,6 +222,16 @@ std::string metadata_value(const dpa_model& model, const std::string& key) {
   return "";
 }
 
+LoadedModel load_model_bytes(const std::vector<unsigned char>& bytes) {
+  LoadedModel m;
+  m.size = bytes.size();
+  m.storage.resize(m.size / 8 + 2);
+  std::memcpy(m.storage.data(), bytes.data(), bytes.size());
+  const dpa_status s = dpa_model_load(m.storage.data(), m.size, &m.model);
+  if (s != DPA_OK) throw ToolError(std::string("model bytes: ") + dpa_status_string(s));
+  return m;
+}
+
 LoadedModel load_model_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw ToolError(path + ": cannot open: " + std::strerror(errno));

@@ -76,5 +76,6 @@ struct LoadedModel {
   dpa_model model{};
 };
 LoadedModel load_model_file(const std::string& path);
+LoadedModel load_model_bytes(const std::vector<unsigned char>& bytes);  // throws ToolError
 
 }  // namespace dpa::tools

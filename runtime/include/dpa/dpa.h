@@ -176,6 +176,33 @@ dpa_status dpa_model_predict_features(const dpa_model* model, const float* featu
                                       size_t num_features, float* prediction, void* scratch,
                                       size_t scratch_bytes);
 
+/* ---- Early stopping: stop training runs that will end badly ---------------------------------- */
+
+typedef enum dpa_decision {
+  DPA_CONTINUE = 0,
+  DPA_STOP_BELOW_THRESHOLD = 1, /* predicted final accuracy below stop_below */
+  DPA_STOP_FAR_BELOW_BEST = 2   /* more than max_gap below the best prediction seen so far */
+} dpa_decision;
+
+/* State shared by the runs of one search; plain data, no heap. Fill the two rules, zero the rest
+ * (dpa_early_stop_init does). A rule is off when its value is NaN (stop_below) or <= 0 (max_gap). */
+typedef struct dpa_early_stop {
+  float stop_below;     /* absolute threshold on the predicted final accuracy */
+  float max_gap;        /* relative rule: stop when predicted < best_predicted - max_gap */
+  float best_predicted; /* best prediction seen so far (-Inf before the first) */
+  uint32_t checks;      /* predictions made */
+  uint32_t stops;       /* of which said stop */
+} dpa_early_stop;
+
+void dpa_early_stop_init(dpa_early_stop* state, float stop_below, float max_gap);
+
+/* Predicts the run's final accuracy from its current weights with a model trained for
+ * DPA_TARGET_FINAL_TEST_ACCURACY, decides whether to continue, and updates the state. Weights with
+ * NaN/Inf give DPA_STOP_BELOW_THRESHOLD with status DPA_ERR_NON_FINITE (a diverged run). */
+dpa_status dpa_early_stop_check(const dpa_model* model, dpa_early_stop* state,
+                                const float* weights, size_t num_weights, void* scratch,
+                                size_t scratch_bytes, float* predicted, dpa_decision* decision);
+
 /* CRC-32 (zlib polynomial) as the format uses it; exposed for writers. */
 uint32_t dpa_crc32(const void* bytes, size_t size);
 

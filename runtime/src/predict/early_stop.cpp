@@ -1,0 +1,45 @@
+// Early stopping: a final-accuracy prediction and two rules, an absolute threshold and a gap to
+// the best run seen so far. The state is plain data so a search loop (or firmware) owns it.
+#include <cmath>
+#include <limits>
+
+#include "dpa/dpa.h"
+
+extern "C" {
+
+void dpa_early_stop_init(dpa_early_stop* state, float stop_below, float max_gap) {
+  if (state == nullptr) return;
+  state->stop_below = stop_below;
+  state->max_gap = max_gap;
+  state->best_predicted = -std::numeric_limits<float>::infinity();
+  state->checks = 0;
+  state->stops = 0;
+}
+
+dpa_status dpa_early_stop_check(const dpa_model* model, dpa_early_stop* state,
+                                const float* weights, size_t num_weights, void* scratch,
+                                size_t scratch_bytes, float* predicted, dpa_decision* decision) {
+  if (state == nullptr || predicted == nullptr || decision == nullptr) return DPA_ERR_NULL_ARGUMENT;
+  const dpa_status s = dpa_model_predict(model, weights, num_weights, predicted, scratch, scratch_bytes);
+  if (s == DPA_ERR_NON_FINITE) {  // a diverged run never recovers
+    ++state->checks;
+    ++state->stops;
+    *decision = DPA_STOP_BELOW_THRESHOLD;
+    return s;
+  }
+  if (s != DPA_OK) return s;
+  ++state->checks;
+  const float p = *predicted;
+  dpa_decision d = DPA_CONTINUE;
+  if (!std::isnan(state->stop_below) && p < state->stop_below) {
+    d = DPA_STOP_BELOW_THRESHOLD;
+  } else if (state->max_gap > 0 && p < state->best_predicted - state->max_gap) {
+    d = DPA_STOP_FAR_BELOW_BEST;
+  }
+  if (p > state->best_predicted) state->best_predicted = p;
+  state->stops += d != DPA_CONTINUE;
+  *decision = d;
+  return DPA_OK;
+}
+
+}  // extern "C"

@@ -13,6 +13,7 @@ check() {  # check NAME COMMAND...: the command must succeed
   if "$@" > "$tmp/out" 2> "$tmp/err"; then passed=$((passed + 1)); else
     failed=$((failed + 1)); echo "FAILED: $name"; cat "$tmp/out" "$tmp/err"; fi
   cp "$tmp/out" "$tmp/last"  # what the next `contains` looks at
+  cp "$tmp/err" "$tmp/last_err"
 }
 expect_exit() {  # expect_exit NAME CODE TEXT COMMAND...: exit code CODE and TEXT on stderr
   local name=$1 code=$2 text=$3; shift 3
@@ -92,6 +93,30 @@ wait "$pid" 2> /dev/null
 { [ ! -e "$tmp/big.npy" ] && ! ls "$tmp" | grep -q 'big.npy.tmp-'; } && passed=$((passed + 1)) || {
   failed=$((failed + 1)); echo "FAILED: interrupted features left files: $(ls "$tmp")"; }
 expect_exit "directory as input" 1 "not a regular file" "$dpa" predict "$tmp/m.dpa" "$tmp"
+
+# dpa zoo train on a tiny random IDX dataset: a release-format zoo that dpa reads back, and a
+# second run of the same job resumes instead of training again.
+mkdir "$tmp/idx"
+python3 - "$tmp/idx" << 'PY'
+import gzip, random, struct, sys
+random.seed(1)
+def write(name, magic, dims, payload):
+    with gzip.open(sys.argv[1] + "/" + name + ".gz", "wb") as f:
+        f.write(struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in dims) + bytes(payload))
+for prefix, n in (("train", 96), ("t10k", 40)):
+    labels = [random.randrange(10) for _ in range(n)]
+    pixels = [min(255, max(0, int(random.gauss(25 * l, 40)))) for l in labels for _ in range(784)]
+    write(prefix + "-images-idx3-ubyte", 0x803, (n, 28, 28), pixels)
+    write(prefix + "-labels-idx1-ubyte", 0x801, (n,), labels)
+PY
+check "zoo train" "$dpa" zoo train --data "$tmp/idx" -o "$tmp/grown" --runs 3 --epochs 2 --checkpoints 0,1,2 --batch 32 --threads 2
+check "grown zoo reads back" "$dpa" zoo info "$tmp/grown" --json
+check "grown zoo has 3 runs of 3 checkpoints" contains "$tmp/last" '"checkpoints_per_run":{"3":3}'
+check "zoo train resumes" "$dpa" zoo train --data "$tmp/idx" -o "$tmp/grown" --runs 3 --epochs 2 --checkpoints 0,1,2 --batch 32
+check "resume message" contains "$tmp/last_err" "resuming: 3 of 3 runs already trained"
+check "features of the grown zoo" "$dpa" features "$tmp/grown" -o "$tmp/grown.npy"
+expect_exit "zoo train bad optimizer" 2 "sgd, adam or rmsprop" "$dpa" zoo train --data "$tmp/idx" -o "$tmp/x" --runs 1 --optimizer lion
+expect_exit "zoo train missing data" 1 "missing train-images" "$dpa" zoo train --data "$tmp" -o "$tmp/x" --runs 1
 
 # export-c -> a firmware-like C program -> the same prediction as dpa predict.
 check "export-c" "$dpa" export-c "$tmp/m.dpa" -o "$tmp/exported_model.h" --name exported_model

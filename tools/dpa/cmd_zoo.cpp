@@ -17,6 +17,7 @@ namespace dpa::tools {
 
 const char* const kZooUsage =
     "usage: dpa zoo info ZOO_DIR [--json]\n"
+    "       dpa zoo train --data IDX_DIR -o ZOO_DIR --runs N [...]   (dpa zoo train --help)\n"
     "\n"
     "Reads ZOO_DIR/weights.npy, metrics.csv.gz (or metrics.csv) and layout.csv, cross-checks them\n"
     "and reports: rows, runs, checkpoints per run and their steps, incomplete runs, rows with\n"
@@ -127,8 +128,9 @@ int zoo_info(const Args& args) {
 }  // namespace
 
 int run_zoo(int argc, char** argv, int first) {
+  if (first < argc && std::string(argv[first]) == "train") return zoo_train(argc, argv, first + 1);
   const Args args(argc, argv, first, {{"--json", false, ""}});
-  if (args.positionals().empty()) throw UsageError("missing subcommand (info)");
+  if (args.positionals().empty()) throw UsageError("missing subcommand (info or train)");
   if (args.positionals()[0] == "info") return zoo_info(args);
   throw UsageError("unknown zoo subcommand '" + args.positionals()[0] + "'");
 }

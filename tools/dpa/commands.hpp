@@ -15,6 +15,8 @@ extern const char* const kStatsUsage;
 int run_features(int argc, char** argv, int first);
 extern const char* const kFeaturesUsage;
 int run_zoo(int argc, char** argv, int first);
+int zoo_train(int argc, char** argv, int first);
+extern const char* const kZooTrainUsage;
 extern const char* const kZooUsage;
 int run_train(int argc, char** argv, int first);
 extern const char* const kTrainUsage;

@@ -19,7 +19,8 @@ const Command kCommands[] = {
      dpa::tools::run_stats},
     {"features", "statistics of every row of a zoo, as an npy file", dpa::tools::kFeaturesUsage,
      dpa::tools::run_features},
-    {"zoo", "zoo datasets: zoo info", dpa::tools::kZooUsage, dpa::tools::run_zoo},
+    {"zoo", "zoo datasets: zoo info, zoo train (grow a zoo of CNNs)", dpa::tools::kZooUsage,
+     dpa::tools::run_zoo},
     {"train", "train a predictor on a zoo and write the model", dpa::tools::kTrainUsage,
      dpa::tools::run_train},
     {"eval", "evaluate a model on a zoo (R2, Kendall tau, MAE, RMSE, plot)", dpa::tools::kEvalUsage,
@@ -76,7 +77,8 @@ int main(int argc, char** argv) {
   for (const Command& c : kCommands) {
     if (argv[1] != std::string(c.name)) continue;
     if (wants_help(argc, argv, 2)) {
-      std::printf("%s", c.usage);
+      const bool zoo_train = argc > 2 && std::strcmp(c.name, "zoo") == 0 && std::strcmp(argv[2], "train") == 0;
+      std::printf("%s", zoo_train ? dpa::tools::kZooTrainUsage : c.usage);
       return 0;
     }
     try {

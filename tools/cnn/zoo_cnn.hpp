@@ -1,0 +1,52 @@
+// The Small CNN Zoo's network, exactly: 3 x Conv2D(16, 3x3, stride 2, valid) -> activation ->
+// dropout, global average pooling, Dense(10) logits, softmax cross-entropy, L2 on kernels only.
+// Parameters live in one flat vector in the zoo's layout (per layer bias, then kernel in
+// TensorFlow order (kh, kw, in, out)), so a checkpoint row is the parameter vector itself.
+// Templated on the scalar: float to train, double for the finite-difference gradient checks.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace dpa::tools::cnn {
+
+constexpr std::size_t kParams = 4970;
+constexpr int kImage = 28;
+constexpr int kChannels = 16;
+constexpr int kClasses = 10;
+
+enum class Activation { kRelu, kTanh };
+
+struct LayerOffsets {
+  std::size_t bias, kernel;
+  int in_channels;
+};
+constexpr LayerOffsets kConv[3] = {{0, 16, 1}, {160, 176, 16}, {2480, 2496, 16}};
+constexpr std::size_t kDenseBias = 4800, kDenseKernel = 4810;
+constexpr bool is_kernel(std::size_t i) {
+  return (i >= 16 && i < 160) || (i >= 176 && i < 2480) || (i >= 2496 && i < 4800) || i >= 4810;
+}
+
+template <class T>
+struct Workspace {
+  std::vector<T> act[4];   // act[0] input 28x28x1, act[k] output of conv k (after activation)
+  std::vector<T> kept[4];  // dropout-scaled outputs fed forward (== act without dropout)
+  std::vector<T> mask[4];  // dropout multipliers: 0 or 1/(1-rate)
+  std::vector<T> delta[4];
+  T pooled[kChannels], logits[kClasses], probabilities[kClasses];
+  Workspace();
+};
+
+// One image: forward, loss, optionally backward (gradient accumulated into grad, which may be
+// null). dropout_rng null means no dropout (evaluation). Returns the cross-entropy; predicted
+// receives the arg-max class.
+template <class T>
+T forward_backward(const T* params, const float* image, int label, Activation activation, double dropout,
+                   std::mt19937_64* dropout_rng, T* grad, int* predicted, Workspace<T>& w);
+
+// Keras-equivalent L2 term l2 * sum(kernel^2) and, when grad is non-null, its gradient added.
+template <class T>
+T l2_penalty(const T* params, double l2, T* grad);
+
+}  // namespace dpa::tools::cnn

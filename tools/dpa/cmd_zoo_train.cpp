@@ -39,7 +39,8 @@ const char* const kZooTrainUsage =
     "\n"
     "  --epochs E          default 12;   --checkpoints LIST  default 0,1,2,3,4,6,8,10,12\n"
     "  --batch B           default 512;  --test-images N     default 10000\n"
-    "  --train-pool N      images train_fraction takes the first part of (default 60000)\n";
+    "  --train-pool N      images train_fraction takes the first part of (default 60000)\n"
+    "  --train-eval-images N  of the run's training images for train_accuracy (default 5000)\n";
 
 namespace {
 
@@ -71,7 +72,7 @@ int zoo_train(int argc, char** argv, int first) {
   const Args args(argc, argv, first,
                   {{"--data", true, ""}, {"-o", true, "--output"}, {"--runs", true, ""}, {"--epochs", true, ""},
                    {"--checkpoints", true, ""}, {"--seed", true, ""}, {"--threads", true, ""}, {"--batch", true, ""},
-                   {"--test-images", true, ""}, {"--train-pool", true, ""}, {"--optimizer", true, ""},
+                   {"--test-images", true, ""}, {"--train-pool", true, ""}, {"--train-eval-images", true, ""}, {"--optimizer", true, ""},
                    {"--learning-rate", true, ""}, {"--activation", true, ""}, {"--dropout", true, ""},
                    {"--l2", true, ""}, {"--w-init", true, ""}, {"--train-fraction", true, ""},
                    {"--early-stop", true, ""}, {"--stop-below", true, ""}, {"--max-gap", true, ""}});
@@ -94,6 +95,7 @@ int zoo_train(int argc, char** argv, int first) {
   budget.batch_size = static_cast<std::uint32_t>(args.integer("--batch", 512, 1, 1 << 20));
   budget.test_images = static_cast<std::uint32_t>(args.integer("--test-images", 10000, 1, 1 << 30));
   budget.train_pool = static_cast<std::uint32_t>(args.integer("--train-pool", 60000, 1, 1 << 30));
+  budget.train_eval_images = static_cast<std::uint32_t>(args.integer("--train-eval-images", 5000, 1, 1 << 30));
   const auto seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
   const auto threads = static_cast<unsigned>(args.integer("--threads", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
   // Fixed hyperparameters (checked before any work).

@@ -74,22 +74,30 @@ struct Builder {
     return add_split(feature, threshold, left, right);
   }
   std::int32_t node(double ref) {
+    long long at;
     if (ref < 0) {
-      const auto leaf = static_cast<std::size_t>(-ref - 1);
-      if (leaf >= t.leaf_value.size()) throw ToolError("LightGBM tree " + std::to_string(index) + ": leaf index out of range");
-      return add_leaf(t.leaf_value[leaf]);
+      if (!integer_in_range(-ref - 1, 0, static_cast<double>(t.leaf_value.size()) - 1, &at)) {
+        throw ToolError("LightGBM tree " + std::to_string(index) + ": leaf index " + number_text(ref) + " out of range");
+      }
+      return add_leaf(t.leaf_value[static_cast<std::size_t>(at)]);
     }
-    const auto i = static_cast<std::size_t>(ref);
-    if (i >= t.split_feature.size()) throw ToolError("LightGBM tree " + std::to_string(index) + ": node index out of range");
+    if (!integer_in_range(ref, 0, static_cast<double>(t.split_feature.size()) - 1, &at)) {
+      throw ToolError("LightGBM tree " + std::to_string(index) + ": node index " + number_text(ref) + " out of range");
+    }
+    const auto i = static_cast<std::size_t>(at);
     if (out.nodes.size() > 4 * (t.split_feature.size() + t.leaf_value.size()) + 64) {
       throw ToolError("LightGBM tree " + std::to_string(index) + ": children do not form a tree");
     }
-    const int decision = static_cast<int>(t.decision_type[i]);
+    long long decision_bits;
+    if (!integer_in_range(t.decision_type[i], 0, 255, &decision_bits)) {
+      throw ToolError("LightGBM tree " + std::to_string(index) + ": bad decision_type " + number_text(t.decision_type[i]));
+    }
+    const int decision = static_cast<int>(decision_bits);
     if (decision & 1) throw ToolError("LightGBM categorical splits are not supported");
-    const double f = t.split_feature[i];
-    if (f < 0 || f >= num_features) {
+    long long f;
+    if (!integer_in_range(t.split_feature[i], 0, static_cast<double>(num_features) - 1, &f)) {
       throw ToolError("LightGBM tree " + std::to_string(index) + ": split on feature " +
-                      std::to_string(static_cast<long>(f)) + ", but the model takes " + std::to_string(num_features));
+                      number_text(t.split_feature[i]) + ", but the model takes " + std::to_string(num_features));
     }
     const auto feature = static_cast<std::uint32_t>(f);
     const bool default_left = (decision & 2) != 0;
@@ -146,7 +154,7 @@ ImportResult import_lightgbm_text(const std::string& text, const FeatureSpec& fe
   const std::uint32_t num_features = features.num_features();
   const double max_feature = single_number(get(header, "max_feature_idx"), "max_feature_idx");
   if (max_feature + 1 != num_features) {
-    throw ToolError("LightGBM model has " + std::to_string(static_cast<long>(max_feature + 1)) +
+    throw ToolError("LightGBM model has " + number_text(max_feature + 1) +
                     " features; the " + std::string(features.stats_set == DPA_STATS_PAPER ? "paper" : "extended") +
                     " statistics give " + std::to_string(num_features));
   }
@@ -173,8 +181,9 @@ ImportResult import_lightgbm_text(const std::string& text, const FeatureSpec& fe
     const auto kv = read_block(in, line);
     LgbTree t;
     const double leaves = single_number(get(kv, "num_leaves"), "num_leaves");
-    if (!(leaves >= 1 && leaves <= 1 << 20)) throw ToolError("LightGBM tree " + std::to_string(index) + ": bad num_leaves");
-    t.num_leaves = static_cast<int>(leaves);
+    long long leaf_count;
+    if (!integer_in_range(leaves, 1, 1 << 20, &leaf_count)) throw ToolError("LightGBM tree " + std::to_string(index) + ": bad num_leaves");
+    t.num_leaves = static_cast<int>(leaf_count);
     if (kv.count("num_cat") && get(kv, "num_cat") != "0") throw ToolError("LightGBM categorical splits are not supported");
     if (kv.count("is_linear") && get(kv, "is_linear") != "0") throw ToolError("LightGBM linear trees are not supported");
     t.leaf_value = parse_numbers(get(kv, "leaf_value"), "leaf_value");

@@ -1,4 +1,5 @@
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "common/cli_args.hpp"
@@ -35,25 +36,28 @@ Tree convert_tree(const JsonValue& t, std::uint32_t num_features, int index) {
     if (queue.size() > n) throw ToolError(where + "children do not form a tree");
     const auto [id, ours] = queue[q];
     TreeNode& node = out.nodes[static_cast<std::size_t>(ours)];
-    if (left[id] < 0) {
+    long long l, r, f;
+    if (!integer_in_range(left[id], -1e18, 1e18, &l)) throw ToolError(where + "child index " + number_text(left[id]) + " is not an integer");
+    if (l < 0) {
       node.is_leaf = true;
       node.value = static_cast<float>(condition[id]);
       continue;
     }
-    if (left[id] >= static_cast<double>(n) || right[id] < 0 || right[id] >= static_cast<double>(n)) {
+    const double last = static_cast<double>(n) - 1;
+    if (!integer_in_range(left[id], 0, last, &l) || !integer_in_range(right[id], 0, last, &r)) {
       throw ToolError(where + "child index out of range");
     }
-    if (feature[id] < 0 || feature[id] >= num_features) {
-      throw ToolError(where + "split on feature " + std::to_string(static_cast<long>(feature[id])) +
-                      ", but the model has " + std::to_string(num_features) + " features");
+    if (!integer_in_range(feature[id], 0, static_cast<double>(num_features) - 1, &f)) {
+      throw ToolError(where + "split on feature " + number_text(feature[id]) + ", but the model has " +
+                      std::to_string(num_features) + " features");
     }
     node.is_leaf = false;
-    node.feature = static_cast<std::uint32_t>(feature[id]);
+    node.feature = static_cast<std::uint32_t>(f);
     node.threshold = static_cast<float>(condition[id]);  // XGBoost: x < split_condition (float)
     node.left = static_cast<std::int32_t>(out.nodes.size());
     node.right = node.left + 1;
-    queue.push_back({static_cast<std::size_t>(left[id]), node.left});
-    queue.push_back({static_cast<std::size_t>(right[id]), node.right});
+    queue.push_back({static_cast<std::size_t>(l), node.left});
+    queue.push_back({static_cast<std::size_t>(r), node.right});
     out.nodes.emplace_back();
     out.nodes.emplace_back();
   }
@@ -69,7 +73,7 @@ ImportResult import_xgboost_json(const std::string& text, const FeatureSpec& fea
   const std::uint32_t num_features = features.num_features();
   const double model_features = params.at("num_feature").number();
   if (model_features != num_features) {
-    throw ToolError("XGBoost model has " + std::to_string(static_cast<long>(model_features)) +
+    throw ToolError("XGBoost model has " + number_text(model_features) +
                     " features; the " + std::string(features.stats_set == DPA_STATS_PAPER ? "paper" : "extended") +
                     " statistics give " + std::to_string(num_features));
   }
@@ -112,7 +116,7 @@ ImportResult import_xgboost_json(const std::string& text, const FeatureSpec& fea
   r.spec.predictor = g;
   std::string version;
   if (const JsonValue* v = doc.find("version")) {
-    for (const JsonValue& part : v->array()) version += (version.empty() ? "" : ".") + std::to_string(static_cast<int>(part.number()));
+    for (const JsonValue& part : v->array()) version += (version.empty() ? "" : ".") + number_text(part.number());
   }
   r.summary = "XGBoost " + version + ", " + objective + ", " + std::to_string(trees.size()) +
               " trees, max depth " + std::to_string(depth);
@@ -121,6 +125,18 @@ ImportResult import_xgboost_json(const std::string& text, const FeatureSpec& fea
            std::to_string(trees.size()) + "\ndepth=" + std::to_string(depth) + "\n";
   r.spec.provenance = p;
   return r;
+}
+
+bool integer_in_range(double v, double lo, double hi, long long* out) {
+  if (!(v >= lo && v <= hi) || v != std::floor(v)) return false;
+  *out = static_cast<long long>(v);
+  return true;
+}
+
+std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
 }
 
 bool float_threshold_for_less_equal(double t, float* threshold) {

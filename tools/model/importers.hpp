@@ -24,6 +24,13 @@ ImportResult import_xgboost_json(const std::string& text, const FeatureSpec& fea
 // missing is rewritten into explicit splits around zero); regression or binary objectives.
 ImportResult import_lightgbm_text(const std::string& text, const FeatureSpec& features);
 
+// v as an integer in [lo, hi], or false when v is not one (NaN, infinite, fractional, out of
+// range): converting such a double to an integer type is undefined, so every index and count
+// read from another library's file passes through here (found by fuzz_import).
+bool integer_in_range(double v, double lo, double hi, long long* out);
+// A number for an error message, whatever its value.
+std::string number_text(double v);
+
 // The float threshold T such that, for every float x, x < T exactly when double(x) <= t.
 // Returns false when no finite T exists: t >= FLT_MAX, so every finite x goes left.
 bool float_threshold_for_less_equal(double t, float* threshold);

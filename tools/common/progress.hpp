@@ -26,10 +26,10 @@ class Progress {
     const double seconds = std::chrono::duration<double>(now - start_).count();
     const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
     const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0.0;
-    std::fprintf(stderr, "\r%s: %llu / %llu (%.0f%%), %.0f/s, %.0fs left   ", what_.c_str(),
+    std::fprintf(stderr, "\r%s: %llu / %llu (%.0f%%), %.*f/s, %.0fs left   ", what_.c_str(),
                  static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_),
                  total_ ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0,
-                 rate, eta);
+                 rate < 10 ? 2 : 0, rate, eta);
     if (done == total_) std::fprintf(stderr, "\n");
   }
 

@@ -5,7 +5,7 @@
 # the two Kendall taus should be within 0.05. Usage: scripts/compare-grown-zoo.sh [RUNS] [GROWN_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=${1:-24}
+runs=${1:-60}
 grown=${2:-build/grown-zoo}
 ref=../shared/zoo/fmnist-ref
 DPA_EXTRA_PACKAGES="dataset-fashion-mnist" scripts/install-deps.sh

@@ -1,67 +1,62 @@
 #include "cnn/zoo_cnn.hpp"
 
+#define DPA_CNN_ISA generic
+#include "cnn/zoo_cnn_conv.hpp"
+#undef DPA_CNN_ISA
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 namespace dpa::tools::cnn {
+
+#if defined(DPA_CNN_HAVE_AVX2)
+namespace avx2 {
+void conv_forward_float(const float* in, int in_side, int in_ch, const float* bias, const float* kernel, float* out);
+void conv_backward_float(const float* in, int in_side, int in_ch, const float* kernel_t, const float* dout,
+                         float* dbias, float* dkernel, float* din);
+}  // namespace avx2
+#endif
+
 namespace {
+
+// float convolutions with AVX2 + FMA where the CPU has them; double (gradient checks) generic.
+template <class T>
+void conv_forward(const T* in, int in_side, int in_ch, const T* bias, const T* kernel, T* out) {
+#if defined(DPA_CNN_HAVE_AVX2)
+  if constexpr (std::is_same_v<T, float>) {
+    static const bool fast = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (fast) return avx2::conv_forward_float(in, in_side, in_ch, bias, kernel, out);
+  }
+#endif
+  generic::conv_forward(in, in_side, in_ch, bias, kernel, out);
+}
+
+template <class T>
+void conv_backward(const T* in, int in_side, int in_ch, const T* kernel_t, const T* dout, T* dbias, T* dkernel,
+                   T* din) {
+#if defined(DPA_CNN_HAVE_AVX2)
+  if constexpr (std::is_same_v<T, float>) {
+    static const bool fast = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (fast) return avx2::conv_backward_float(in, in_side, in_ch, kernel_t, dout, dbias, dkernel, din);
+  }
+#endif
+  generic::conv_backward(in, in_side, in_ch, kernel_t, dout, dbias, dkernel, din);
+}
+
+// [tap][ci][co] -> [tap][co][ci]
+template <class T>
+void transpose_kernel(const T* kernel, int in_ch, T* out) {
+  for (int tap = 0; tap < 9; ++tap) {
+    for (int ci = 0; ci < in_ch; ++ci) {
+      for (int co = 0; co < kChannels; ++co) out[(tap * kChannels + co) * in_ch + ci] = kernel[(tap * in_ch + ci) * kChannels + co];
+    }
+  }
+}
 
 constexpr int side(int layer) { return layer == 0 ? 28 : layer == 1 ? 13 : layer == 2 ? 6 : 2; }
 constexpr int channels(int layer) { return layer == 0 ? 1 : kChannels; }
-
-// out[oy][ox][co] = b[co] + sum in[2oy+ky][2ox+kx][ci] K[ky][kx][ci][co] (stride 2, valid).
-template <class T>
-void conv_forward(const T* in, int in_side, int in_ch, const T* bias, const T* kernel, T* out) {
-  const int out_side = (in_side - 3) / 2 + 1;
-  for (int oy = 0; oy < out_side; ++oy) {
-    for (int ox = 0; ox < out_side; ++ox) {
-      T acc[kChannels];
-      for (int co = 0; co < kChannels; ++co) acc[co] = bias[co];
-      for (int ky = 0; ky < 3; ++ky) {
-        for (int kx = 0; kx < 3; ++kx) {
-          const T* pixel = in + ((2 * oy + ky) * in_side + (2 * ox + kx)) * in_ch;
-          const T* k = kernel + (ky * 3 + kx) * in_ch * kChannels;
-          for (int ci = 0; ci < in_ch; ++ci) {
-            const T a = pixel[ci];
-            for (int co = 0; co < kChannels; ++co) acc[co] += a * k[ci * kChannels + co];
-          }
-        }
-      }
-      std::copy(acc, acc + kChannels, out + (oy * out_side + ox) * kChannels);
-    }
-  }
-}
-
-// Given d(out), accumulate d(bias), d(kernel) and, when din is non-null, d(in).
-template <class T>
-void conv_backward(const T* in, int in_side, int in_ch, const T* kernel, const T* dout, T* dbias, T* dkernel, T* din) {
-  const int out_side = (in_side - 3) / 2 + 1;
-  if (din) std::fill(din, din + in_side * in_side * in_ch, T(0));
-  for (int oy = 0; oy < out_side; ++oy) {
-    for (int ox = 0; ox < out_side; ++ox) {
-      const T* d = dout + (oy * out_side + ox) * kChannels;
-      for (int co = 0; co < kChannels; ++co) dbias[co] += d[co];
-      for (int ky = 0; ky < 3; ++ky) {
-        for (int kx = 0; kx < 3; ++kx) {
-          const int at = ((2 * oy + ky) * in_side + (2 * ox + kx)) * in_ch;
-          const T* pixel = in + at;
-          const T* k = kernel + (ky * 3 + kx) * in_ch * kChannels;
-          T* dk = dkernel + (ky * 3 + kx) * in_ch * kChannels;
-          for (int ci = 0; ci < in_ch; ++ci) {
-            const T a = pixel[ci];
-            T back = 0;
-            for (int co = 0; co < kChannels; ++co) {
-              dk[ci * kChannels + co] += a * d[co];
-              back += k[ci * kChannels + co] * d[co];
-            }
-            if (din) din[at + ci] += back;
-          }
-        }
-      }
-    }
-  }
-}
 
 }  // namespace
 
@@ -138,7 +133,9 @@ T forward_backward(const T* p, const float* image, int label, Activation activat
       w.delta[l][i] *= w.mask[l][i] * slope;
     }
     const LayerOffsets& o = kConv[l - 1];
-    conv_backward(w.kept[l - 1].data(), side(l - 1), channels(l - 1), p + o.kernel, w.delta[l].data(),
+    T kernel_t[9 * kChannels * kChannels];
+    if (l > 1) transpose_kernel(p + o.kernel, channels(l - 1), kernel_t);
+    conv_backward(w.kept[l - 1].data(), side(l - 1), channels(l - 1), kernel_t, w.delta[l].data(),
                   grad + o.bias, grad + o.kernel, l > 1 ? w.delta[l - 1].data() : nullptr);
   }
   return loss;

@@ -4,17 +4,10 @@
 #pragma once
 
 #include <cmath>
-#include <cstring>
 
 #include "kernels.hpp"
 
 namespace dpa::detail::generic {
-
-inline bool scalar_is_finite(float v) {
-  std::uint32_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  return (bits & 0x7f800000u) != 0x7f800000u;
-}
 
 template <class T>
 void moments(const float* x, std::size_t n, Moments* out) {
@@ -56,7 +49,7 @@ void moments(const float* x, std::size_t n, Moments* out) {
   }
   for (; i < n; ++i) {
     const float v = x[i];
-    m.non_finite |= !scalar_is_finite(v);
+    m.non_finite |= !finite_bits(v);
     m.min = v < m.min ? v : m.min;
     m.max = v > m.max ? v : m.max;
     const double d = v - m.shift;

@@ -1,23 +1,16 @@
 // Portable scalar kernels: the reference the SIMD kernels are tested against. Plain loops.
 #include <cmath>
-#include <cstring>
 
 #include "kernels.hpp"
 
 namespace dpa::detail {
 namespace {
 
-bool is_finite_bits(float v) {
-  std::uint32_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  return (bits & 0x7f800000u) != 0x7f800000u;
-}
-
 void scalar_moments(const float* x, std::size_t n, Moments* out) {
   Moments m{x[0], x[0], x[0], 0.0, 0.0, false};
   for (std::size_t i = 0; i < n; ++i) {
     const float v = x[i];
-    m.non_finite |= !is_finite_bits(v);
+    m.non_finite |= !finite_bits(v);
     m.min = v < m.min ? v : m.min;
     m.max = v > m.max ? v : m.max;
     const double d = v - m.shift;

@@ -24,7 +24,24 @@ struct Moments {
   double sum;          // sum of (x - shift)
   double sum_squares;  // sum of (x - shift)^2
   bool non_finite;  // any NaN or Inf seen; min/max/sums are then meaningless
+
+  double mean(std::uint32_t n) const { return shift + sum / n; }
+  // E[d^2] - E[d]^2 over the shifted values d = x - shift: the cancellation stays as small as
+  // the spread is against |mean - x[0]|, far below float precision for real weight tensors.
+  // Exactly 0 for constant segments.
+  double variance(std::uint32_t n) const {
+    const double shifted_mean = sum / n;
+    const double v = sum_squares / n - shifted_mean * shifted_mean;
+    return min == max || !(v > 0.0) ? 0.0 : v;
+  }
 };
+
+// NaN and Inf have an all-ones exponent; the check works on bits, whatever the FPU mode.
+inline bool finite_bits(float v) {
+  std::uint32_t bits;
+  __builtin_memcpy(&bits, &v, sizeof bits);
+  return (bits & 0x7f800000u) != 0x7f800000u;
+}
 
 struct CentralMoments {
   double sum_abs;

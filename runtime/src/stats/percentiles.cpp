@@ -133,9 +133,8 @@ void propose(const Target& t, int pass, const Moments& m, std::uint32_t n, const
   if (pass < kInterpolatingPasses) {
     double center, half;
     if (pass == 0) {
-      const double shifted_mean = m.sum / n;
-      const double mean = m.shift + shifted_mean;
-      const double std = std::sqrt(std::max(0.0, m.sum_squares / n - shifted_mean * shifted_mean));
+      const double mean = m.mean(n);
+      const double std = std::sqrt(m.variance(n));
       const std::uint32_t margin = std::min(kBracketCapacity / 2 - kMaxLanes,
                                             std::max(kMinMarginRanks, n / 64));
       center = mean + t.normal_z * std;

@@ -73,12 +73,8 @@ bool segment_stats(const KernelTable& k, const StatsSet& set, const float* x, st
   }
   const int q = set.num_percentiles;
   percentiles(k, x, n, m, set.percentiles, q, out, scratch);
-  // One pass in double over shifted values: E[d^2] - E[d]^2 cancels only as much as the spread
-  // is small against |mean - x[0]|, far below float precision for any real weight tensor.
-  const double shifted_mean = m.sum / n;
-  const double mean = m.shift + shifted_mean;
-  const double variance =
-      m.min == m.max ? 0.0 : std::fmax(0.0, m.sum_squares / n - shifted_mean * shifted_mean);
+  const double mean = m.mean(n);
+  const double variance = m.variance(n);
   out[q] = static_cast<float>(std::sqrt(variance));
   out[q + 1] = static_cast<float>(mean);
   if (!set.extended) return true;

@@ -1,7 +1,6 @@
 // dpa zoo train: grow a zoo of the Small CNN Zoo network from an image dataset, in the release
 // format, parallel over runs, resumable, optionally stopping runs early through the runtime.
 #include <sys/stat.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <cmath>
@@ -16,6 +15,7 @@
 #include "commands.hpp"
 #include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
+#include "common/gzip.hpp"
 #include "common/parallel.hpp"
 #include "common/progress.hpp"
 #include "train/pipeline.hpp"
@@ -216,16 +216,8 @@ int zoo_train(int argc, char** argv, int first) {
     writer.append(reinterpret_cast<const float*>(bytes.data()), bytes.size() / (cnn::kParams * sizeof(float)));
   }
   writer.commit();
-  {
-    const std::string tmp = *out + "/metrics.csv.gz.tmp";
-    gzFile gz = gzopen(tmp.c_str(), "wb");
-    if (gz == nullptr || gzwrite(gz, metrics.data(), static_cast<unsigned>(metrics.size())) != static_cast<int>(metrics.size()) ||
-        gzclose(gz) != Z_OK) {
-      std::remove(tmp.c_str());
-      throw ToolError(*out + "/metrics.csv.gz: cannot write");
-    }
-    if (std::rename(tmp.c_str(), (*out + "/metrics.csv.gz").c_str()) != 0) throw ToolError("cannot rename metrics.csv.gz");
-  }
+  const std::string compressed = gzip_compress(metrics);
+  write_file_atomically(*out + "/metrics.csv.gz", compressed.data(), compressed.size());
   std::string layout = "varname,start_idx,end_idx,shape\n";
   const dpa_layout* zoo = dpa_zoo_layout();
   const char* shapes[8] = {"(16,)", "(3, 3, 1, 16)", "(16,)", "(3, 3, 16, 16)", "(16,)", "(3, 3, 16, 16)", "(10,)", "(16, 10)"};

@@ -154,11 +154,8 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
               "\ntest_fraction=" + std::to_string(o.test_fraction) + "\nvalidation_fraction=" +
               std::to_string(o.validation_fraction) + "\n" + options.str();
   spec.provenance = prov;
-  std::vector<unsigned char> draft = write_model(spec);
-  std::vector<std::uint64_t> aligned((draft.size() + 7) / 8);
-  std::memcpy(aligned.data(), draft.data(), draft.size());
-  dpa_model m;
-  if (dpa_model_load(aligned.data(), draft.size(), &m) != DPA_OK) throw ToolError("the trained model does not verify");
+  const LoadedModel draft = load_model_bytes(write_model(spec));
+  const dpa_model& m = draft.model;
   if (!yv.empty()) report.validation = evaluate(yv, predict_rows(m, xv, d));
   if (!ys.empty()) report.test = evaluate(ys, predict_rows(m, xs, d));
   prov.train_rows = static_cast<std::uint32_t>(report.train_rows);
@@ -222,13 +219,26 @@ std::string metadata_value(const dpa_model& model, const std::string& key) {
   return "";
 }
 
+namespace {
+
+// Storage of at least `size` bytes, 16-byte aligned through uint64 elements plus slack.
+void size_storage(LoadedModel& m, std::size_t size) {
+  m.size = size;
+  m.storage.assign(size / 8 + 2, 0);
+}
+
+void verify(LoadedModel& m, const std::string& what) {
+  const dpa_status s = dpa_model_load(m.storage.data(), m.size, &m.model);
+  if (s != DPA_OK) throw ToolError(what + ": " + dpa_status_string(s));
+}
+
+}  // namespace
+
 LoadedModel load_model_bytes(const std::vector<unsigned char>& bytes) {
   LoadedModel m;
-  m.size = bytes.size();
-  m.storage.resize(m.size / 8 + 2);
+  size_storage(m, bytes.size());
   std::memcpy(m.storage.data(), bytes.data(), bytes.size());
-  const dpa_status s = dpa_model_load(m.storage.data(), m.size, &m.model);
-  if (s != DPA_OK) throw ToolError(std::string("model bytes: ") + dpa_status_string(s));
+  verify(m, "model bytes");
   return m;
 }
 
@@ -238,12 +248,10 @@ LoadedModel load_model_file(const std::string& path) {
   const std::streamoff size = in.tellg();
   if (size < 0 || size > (1ll << 32)) throw ToolError(path + ": unreadable size");
   LoadedModel m;
-  m.size = static_cast<std::size_t>(size);
-  m.storage.resize((m.size + 15) / 8 + 1);
+  size_storage(m, static_cast<std::size_t>(size));
   in.seekg(0);
   if (!in.read(reinterpret_cast<char*>(m.storage.data()), size)) throw ToolError(path + ": read error");
-  const dpa_status s = dpa_model_load(m.storage.data(), m.size, &m.model);
-  if (s != DPA_OK) throw ToolError(path + ": " + dpa_status_string(s));
+  verify(m, path);
   return m;
 }
 

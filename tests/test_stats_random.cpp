@@ -160,3 +160,27 @@ TEST_CASE("zoo layout: 56 paper features, per-segment NaN on non-finite input") 
     }
   }
 }
+
+TEST_CASE("every kernel gives the same bits when -0 and +0 tie (found by fuzz_stats)") {
+  for (std::size_t n : {2u, 17u, 69u, 200u, 2304u}) {
+    for (std::size_t at = 0; at < n; at += n / 5 + 1) {
+      std::vector<float> x(n, 0.0f);
+      x[at] = -0.0f;
+      if (n > 100) x[n / 2] = 1.0f;  // not constant: the selection path as well
+      const dpa_segment segment{0, static_cast<std::uint32_t>(n), DPA_SEGMENT_KERNEL, 0};
+      const dpa_layout layout{&segment, 1, segment.length};
+      float reference[14];
+      dpa::FeatureExtractor scalar(layout, DPA_STATS_EXTENDED, DPA_KERNEL_SCALAR);
+      REQUIRE(scalar.compute(x.data(), n, reference, 14) == DPA_OK);
+      for (dpa_kernel kernel : {DPA_KERNEL_SSE2, DPA_KERNEL_AVX2, DPA_KERNEL_NEON}) {
+        if (!dpa_kernel_available(kernel)) continue;
+        float out[14];
+        dpa::FeatureExtractor fx(layout, DPA_STATS_EXTENDED, kernel);
+        REQUIRE(fx.compute(x.data(), n, out, 14) == DPA_OK);
+        CAPTURE(n);
+        CAPTURE(at);
+        for (int q = 0; q < 7; ++q) CHECK(dpa_test::bits_of(out[q]) == dpa_test::bits_of(reference[q]));
+      }
+    }
+  }
+}

@@ -216,8 +216,14 @@ double numpy_lerp(double a, double b, double t) {
 }
 
 void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n,
-                 const Moments& moments, const PercentileSpec* specs, int count, float* out,
+                 const Moments& measured, const PercentileSpec* specs, int count, float* out,
                  float* scratch) {
+  // Which zero a SIMD min/max reduction keeps when -0 and +0 tie depends on the instruction set;
+  // x + 0.0f turns -0 into +0, so every kernel starts from the same extremes (found by
+  // fuzz_stats: a constant segment of zeros with one -0 gave kernel-dependent signs).
+  Moments moments = measured;
+  moments.min += 0.0f;
+  moments.max += 0.0f;
   float* sorted = nullptr;
   if (n <= kSortWholeBelow) {
     rank_sort(x, n, scratch);

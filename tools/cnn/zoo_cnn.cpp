@@ -1,8 +1,7 @@
 #include "cnn/zoo_cnn.hpp"
 
-#define DPA_CNN_ISA generic
-#include "cnn/zoo_cnn_conv.hpp"
-#undef DPA_CNN_ISA
+#include "cnn/conv_kernels.hpp"
+#include "cnn/conv_reference.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,39 +9,28 @@
 #include <type_traits>
 
 namespace dpa::tools::cnn {
-
-#if defined(DPA_CNN_HAVE_AVX2)
-namespace avx2 {
-void conv_forward_float(const float* in, int in_side, int in_ch, const float* bias, const float* kernel, float* out);
-void conv_backward_float(const float* in, int in_side, int in_ch, const float* kernel_t, const float* dout,
-                         float* dbias, float* dkernel, float* din);
-}  // namespace avx2
-#endif
-
 namespace {
 
-// float convolutions with AVX2 + FMA where the CPU has them; double (gradient checks) generic.
+// float: the blocked kernels for this CPU; double (gradient checks): the reference loops.
 template <class T>
 void conv_forward(const T* in, int in_side, int in_ch, const T* bias, const T* kernel, T* out) {
-#if defined(DPA_CNN_HAVE_AVX2)
   if constexpr (std::is_same_v<T, float>) {
-    static const bool fast = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (fast) return avx2::conv_forward_float(in, in_side, in_ch, bias, kernel, out);
+    static const ConvIsa isa = best_conv_isa();
+    cnn::conv_forward(isa, in, in_side, in_ch, bias, kernel, out);
+  } else {
+    reference::conv_forward(in, in_side, in_ch, bias, kernel, out);
   }
-#endif
-  generic::conv_forward(in, in_side, in_ch, bias, kernel, out);
 }
 
 template <class T>
 void conv_backward(const T* in, int in_side, int in_ch, const T* kernel_t, const T* dout, T* dbias, T* dkernel,
                    T* din) {
-#if defined(DPA_CNN_HAVE_AVX2)
   if constexpr (std::is_same_v<T, float>) {
-    static const bool fast = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (fast) return avx2::conv_backward_float(in, in_side, in_ch, kernel_t, dout, dbias, dkernel, din);
+    static const ConvIsa isa = best_conv_isa();
+    cnn::conv_backward(isa, in, in_side, in_ch, kernel_t, dout, dbias, dkernel, din);
+  } else {
+    reference::conv_backward(in, in_side, in_ch, kernel_t, dout, dbias, dkernel, din);
   }
-#endif
-  generic::conv_backward(in, in_side, in_ch, kernel_t, dout, dbias, dkernel, din);
 }
 
 // [tap][ci][co] -> [tap][co][ci]

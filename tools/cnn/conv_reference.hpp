@@ -1,12 +1,10 @@
-// The zoo CNN's convolutions: the loops that take nearly all the training time, written once and
-// compiled twice, for the baseline instruction set (zoo_cnn.cpp) and with AVX2 + FMA
-// (zoo_cnn_avx2.cpp), chosen at run time. Plain loops only: no standard-library templates, whose
-// instantiations could otherwise be shared between the two compilations.
+// The zoo CNN's convolutions as plain loops, for any scalar type: the reference the blocked float
+// kernels (conv_blocked.hpp) are tested against, and the double path of the gradient checks.
 #pragma once
 
 #include "cnn/zoo_cnn.hpp"
 
-namespace dpa::tools::cnn::DPA_CNN_ISA {
+namespace dpa::tools::cnn::reference {
 
 // out[oy][ox][co] = b[co] + sum in[2oy+ky][2ox+kx][ci] K[ky][kx][ci][co] (stride 2, valid).
 template <class T>
@@ -69,4 +67,4 @@ void conv_backward(const T* in, int in_side, int in_ch, const T* kernel_t, const
   }
 }
 
-}  // namespace dpa::tools::cnn::DPA_CNN_ISA
+}  // namespace dpa::tools::cnn::reference

@@ -185,6 +185,7 @@ std::vector<Checkpoint> train_run(const ImageDataset& data, const RunConfig& cfg
   own.rows = own.cols = 28;
   own.pixels.assign(data.train_images.pixels.begin(), data.train_images.pixels.begin() + static_cast<long>(train_count) * 784);
   Workspace<float> w;
+  DropoutRng dropout_rng(rng());
   std::vector<Checkpoint> out;
   auto checkpoint = [&](std::uint32_t step) {
     Checkpoint c;
@@ -207,7 +208,7 @@ std::vector<Checkpoint> train_run(const ImageDataset& data, const RunConfig& cfg
       for (std::size_t i = start; i < end; ++i) {
         const std::uint32_t image = order[i];
         forward_backward<float>(params.data(), &pixels[static_cast<std::size_t>(image) * 784], data.train_labels[image],
-                                cfg.activation, cfg.dropout, &rng, grad.data(), nullptr, w);
+                                cfg.activation, cfg.dropout, &dropout_rng, grad.data(), nullptr, w);
       }
       const float scale = 1.0f / static_cast<float>(end - start);
       for (float& g : grad) g *= scale;

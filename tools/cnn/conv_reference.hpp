@@ -1,5 +1,5 @@
 // The zoo CNN's convolutions as plain loops, for any scalar type: the reference the blocked float
-// kernels (conv_blocked.hpp) are tested against, and the double path of the gradient checks.
+// kernels (kernels_impl.hpp) are tested against, and the double path of the gradient checks.
 #pragma once
 
 #include "cnn/zoo_cnn.hpp"

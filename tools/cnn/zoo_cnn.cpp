@@ -1,10 +1,11 @@
 #include "cnn/zoo_cnn.hpp"
 
-#include "cnn/conv_kernels.hpp"
+#include "cnn/kernels.hpp"
 #include "cnn/conv_reference.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 
@@ -15,7 +16,7 @@ namespace {
 template <class T>
 void conv_forward(const T* in, int in_side, int in_ch, const T* bias, const T* kernel, T* out) {
   if constexpr (std::is_same_v<T, float>) {
-    static const ConvIsa isa = best_conv_isa();
+    static const KernelIsa isa = best_kernel_isa();
     cnn::conv_forward(isa, in, in_side, in_ch, bias, kernel, out);
   } else {
     reference::conv_forward(in, in_side, in_ch, bias, kernel, out);
@@ -26,7 +27,7 @@ template <class T>
 void conv_backward(const T* in, int in_side, int in_ch, const T* kernel_t, const T* dout, T* dbias, T* dkernel,
                    T* din) {
   if constexpr (std::is_same_v<T, float>) {
-    static const ConvIsa isa = best_conv_isa();
+    static const KernelIsa isa = best_kernel_isa();
     cnn::conv_backward(isa, in, in_side, in_ch, kernel_t, dout, dbias, dkernel, din);
   } else {
     reference::conv_backward(in, in_side, in_ch, kernel_t, dout, dbias, dkernel, din);
@@ -40,6 +41,19 @@ void transpose_kernel(const T* kernel, int in_ch, T* out) {
     for (int ci = 0; ci < in_ch; ++ci) {
       for (int co = 0; co < kChannels; ++co) out[(tap * kChannels + co) * in_ch + ci] = kernel[(tap * in_ch + ci) * kChannels + co];
     }
+  }
+}
+
+// In place. float: libm-free tanh, vectorised for this CPU; double (gradient checks): std::tanh.
+template <class T>
+void activate(T* a, std::size_t n, Activation activation) {
+  if (activation == Activation::kRelu) {
+    for (std::size_t i = 0; i < n; ++i) a[i] = a[i] > 0 ? a[i] : T(0);
+  } else if constexpr (std::is_same_v<T, float>) {
+    static const KernelIsa isa = best_kernel_isa();
+    tanh_in_place(isa, a, n);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) a[i] = std::tanh(a[i]);
   }
 }
 
@@ -61,19 +75,22 @@ Workspace<T>::Workspace() {
 
 template <class T>
 T forward_backward(const T* p, const float* image, int label, Activation activation, double dropout,
-                   std::mt19937_64* rng, T* grad, int* predicted, Workspace<T>& w) {
+                   DropoutRng* dropout_rng, T* grad, int* predicted, Workspace<T>& w) {
   for (int i = 0; i < kImage * kImage; ++i) w.kept[0][static_cast<std::size_t>(i)] = w.act[0][static_cast<std::size_t>(i)] = static_cast<T>(image[i]);
-  const bool drop = rng != nullptr && dropout > 0;
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const bool drop = dropout_rng != nullptr && dropout > 0;
   for (int l = 1; l <= 3; ++l) {
     const LayerOffsets& o = kConv[l - 1];
-    conv_forward(w.kept[l - 1].data(), side(l - 1), channels(l - 1), p + o.bias, p + o.kernel, w.act[l].data());
-    for (std::size_t i = 0; i < w.act[l].size(); ++i) {
-      T& a = w.act[l][i];
-      a = activation == Activation::kRelu ? std::max(a, T(0)) : std::tanh(a);
-      // Keras Dropout: keep with probability 1 - rate, scale kept values by 1 / (1 - rate).
-      w.mask[l][i] = drop ? (unit(*rng) >= dropout ? T(1.0 / (1.0 - dropout)) : T(0)) : T(1);
-      w.kept[l][i] = a * w.mask[l][i];
+    T* a = w.act[l].data();
+    const std::size_t n = w.act[l].size();
+    conv_forward(w.kept[l - 1].data(), side(l - 1), channels(l - 1), p + o.bias, p + o.kernel, a);
+    activate(a, n, activation);
+    T* kept = w.kept[l].data();
+    if (drop) {
+      T* mask = w.mask[l].data();
+      dropout_rng->fill_mask(mask, n, dropout);
+      for (std::size_t i = 0; i < n; ++i) kept[i] = a[i] * mask[i];
+    } else {
+      std::copy(a, a + n, kept);
     }
   }
   // Global average pooling over the 2x2 positions, then the dense layer.
@@ -115,10 +132,17 @@ T forward_backward(const T* p, const float* image, int label, Activation activat
   }
   for (int l = 3; l >= 1; --l) {
     // delta[l] holds d(kept[l]); through dropout and the activation to d(pre-activation).
-    for (std::size_t i = 0; i < w.delta[l].size(); ++i) {
-      const T a = w.act[l][i];
-      const T slope = activation == Activation::kRelu ? (a > 0 ? T(1) : T(0)) : T(1) - a * a;
-      w.delta[l][i] *= w.mask[l][i] * slope;
+    T* delta = w.delta[l].data();
+    const T* a = w.act[l].data();
+    const std::size_t n = w.delta[l].size();
+    if (drop) {
+      const T* mask = w.mask[l].data();
+      for (std::size_t i = 0; i < n; ++i) delta[i] *= mask[i];
+    }
+    if (activation == Activation::kRelu) {
+      for (std::size_t i = 0; i < n; ++i) delta[i] = a[i] > 0 ? delta[i] : T(0);
+    } else {
+      for (std::size_t i = 0; i < n; ++i) delta[i] *= T(1) - a[i] * a[i];
     }
     const LayerOffsets& o = kConv[l - 1];
     T kernel_t[9 * kChannels * kChannels];
@@ -140,10 +164,40 @@ T l2_penalty(const T* p, double l2, T* grad) {
   return static_cast<T>(l2) * sum;
 }
 
+template <class T>
+void DropoutRng::fill_mask(T* mask, std::size_t n, double rate) {
+  const auto threshold = static_cast<std::uint64_t>(std::lround(rate * 65536.0));  // drop when u16 < it
+  const T keep = static_cast<T>(1.0 / (1.0 - rate));
+  // keep or 0 by masking keep's bits: GCC turns both a selection and keep * (0 or 1) into a
+  // branch, which mispredicts at the dropout rate.
+  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  static_assert(sizeof(Bits) == sizeof(T));
+  Bits keep_bits;
+  std::memcpy(&keep_bits, &keep, sizeof keep_bits);
+  auto set = [&](std::size_t i, std::uint64_t bits, int k) {
+    const Bits all_if_kept = Bits(0) - static_cast<Bits>(((bits >> (16 * k)) & 0xffffu) >= threshold);
+    const Bits value = keep_bits & all_if_kept;
+    std::memcpy(&mask[i], &value, sizeof value);
+  };
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const std::uint64_t bits = next();
+    set(i, bits, 0);
+    set(i + 1, bits, 1);
+    set(i + 2, bits, 2);
+    set(i + 3, bits, 3);
+  }
+  if (i == n) return;
+  const std::uint64_t bits = next();
+  for (int k = 0; i < n; ++i, ++k) set(i, bits, k);
+}
+
+template void DropoutRng::fill_mask<float>(float*, std::size_t, double);
+template void DropoutRng::fill_mask<double>(double*, std::size_t, double);
 template struct Workspace<float>;
 template struct Workspace<double>;
-template float forward_backward<float>(const float*, const float*, int, Activation, double, std::mt19937_64*, float*, int*, Workspace<float>&);
-template double forward_backward<double>(const double*, const float*, int, Activation, double, std::mt19937_64*, double*, int*, Workspace<double>&);
+template float forward_backward<float>(const float*, const float*, int, Activation, double, DropoutRng*, float*, int*, Workspace<float>&);
+template double forward_backward<double>(const double*, const float*, int, Activation, double, DropoutRng*, double*, int*, Workspace<double>&);
 template float l2_penalty<float>(const float*, double, float*);
 template double l2_penalty<double>(const double*, double, double*);
 

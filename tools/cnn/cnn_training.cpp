@@ -149,15 +149,22 @@ void OptimizerState::step(float* p, const float* g) {
 
 namespace {
 
-void evaluate(const std::vector<float>& params, const IdxImages& images, const std::vector<std::uint8_t>& labels,
-              std::uint32_t count, const RunConfig& cfg, double* accuracy, double* loss, Workspace<float>& w) {
-  count = std::min<std::uint32_t>(count, images.count);
-  std::vector<float> pixels(kImage * kImage);
+// Pixels scaled to [-1, 1] one image at a time: a run holds no float copy of its images.
+void scale_pixels(const std::uint8_t* image, float* out) {
+  for (int k = 0; k < kImage * kImage; ++k) out[k] = image[k] / 127.5f - 1.0f;
+}
+
+// The first `count` images (at most `available`).
+void evaluate(const std::vector<float>& params, const std::uint8_t* images, std::uint32_t available,
+              const std::vector<std::uint8_t>& labels, std::uint32_t count, const RunConfig& cfg, double* accuracy,
+              double* loss, Workspace<float>& w) {
+  count = std::min(count, available);
+  float pixels[kImage * kImage];
   double correct = 0, total = 0;
   for (std::uint32_t i = 0; i < count; ++i) {
-    for (int k = 0; k < kImage * kImage; ++k) pixels[static_cast<std::size_t>(k)] = images.pixels[static_cast<std::size_t>(i) * 784 + static_cast<std::size_t>(k)] / 127.5f - 1.0f;
+    scale_pixels(images + static_cast<std::size_t>(i) * 784, pixels);
     int predicted;
-    total += forward_backward<float>(params.data(), pixels.data(), labels[i], cfg.activation, 0.0, nullptr, nullptr, &predicted, w);
+    total += forward_backward<float>(params.data(), pixels, labels[i], cfg.activation, 0.0, nullptr, nullptr, &predicted, w);
     correct += predicted == labels[i];
   }
   *accuracy = count ? correct / count : 0;
@@ -177,21 +184,18 @@ std::vector<Checkpoint> train_run(const ImageDataset& data, const RunConfig& cfg
   const auto train_count = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::lround(cfg.train_fraction * pool)));
   std::vector<std::uint32_t> order(train_count);
   std::iota(order.begin(), order.end(), 0u);
-  // Pixels scaled to [-1, 1] once for the run's images.
-  std::vector<float> pixels(static_cast<std::size_t>(train_count) * 784);
-  for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = data.train_images.pixels[i] / 127.5f - 1.0f;
-  IdxImages own;  // the run's training images, for its train metrics
-  own.count = train_count;
-  own.rows = own.cols = 28;
-  own.pixels.assign(data.train_images.pixels.begin(), data.train_images.pixels.begin() + static_cast<long>(train_count) * 784);
   Workspace<float> w;
   DropoutRng dropout_rng(rng());
+  float pixels[kImage * kImage];
   std::vector<Checkpoint> out;
   auto checkpoint = [&](std::uint32_t step) {
     Checkpoint c;
     c.step = step;
-    evaluate(params, data.test_images, data.test_labels, budget.test_images, cfg, &c.test_accuracy, &c.test_loss, w);
-    evaluate(params, own, data.train_labels, budget.train_eval_images, cfg, &c.train_accuracy, &c.train_loss, w);
+    evaluate(params, data.test_images.pixels.data(), data.test_images.count, data.test_labels, budget.test_images, cfg,
+             &c.test_accuracy, &c.test_loss, w);
+    // Train metrics over the run's own training images (the first train_count).
+    evaluate(params, data.train_images.pixels.data(), train_count, data.train_labels, budget.train_eval_images, cfg,
+             &c.train_accuracy, &c.train_loss, w);
     c.weights = params;
     out.push_back(c);
     return on_checkpoint ? on_checkpoint(out.back()) : true;
@@ -207,7 +211,8 @@ std::vector<Checkpoint> train_run(const ImageDataset& data, const RunConfig& cfg
       std::fill(grad.begin(), grad.end(), 0.0f);
       for (std::size_t i = start; i < end; ++i) {
         const std::uint32_t image = order[i];
-        forward_backward<float>(params.data(), &pixels[static_cast<std::size_t>(image) * 784], data.train_labels[image],
+        scale_pixels(&data.train_images.pixels[static_cast<std::size_t>(image) * 784], pixels);
+        forward_backward<float>(params.data(), pixels, data.train_labels[image],
                                 cfg.activation, cfg.dropout, &dropout_rng, grad.data(), nullptr, w);
       }
       const float scale = 1.0f / static_cast<float>(end - start);

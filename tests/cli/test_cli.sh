@@ -109,7 +109,11 @@ for prefix, n in (("train", 96), ("t10k", 40)):
     write(prefix + "-images-idx3-ubyte", 0x803, (n, 28, 28), pixels)
     write(prefix + "-labels-idx1-ubyte", 0x801, (n,), labels)
 PY
-check "zoo train" "$dpa" zoo train --data "$tmp/idx" -o "$tmp/grown" --runs 3 --epochs 2 --checkpoints 0,1,2 --batch 32 --threads 2
+check "zoo train" "$dpa" zoo train --data "$tmp/idx" -o "$tmp/grown" --runs 3 --epochs 2 --checkpoints 0,1,2 --batch 32 --threads 2 --json
+# 3 runs x 2 epochs x 96 images (train_fraction sampled per run: at least a tenth of them).
+check "zoo train json counts trained images" python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
+assert r['runs_trained'] == 3 and r['checkpoints'] == 9 and 3*2*10 <= r['trained_images'] <= 3*2*96 \
+and r['images_per_second_per_thread'] > 0, r" "$tmp/last"
 check "grown zoo reads back" "$dpa" zoo info "$tmp/grown" --json
 check "grown zoo has 3 runs of 3 checkpoints" contains "$tmp/last" '"checkpoints_per_run":{"3":3}'
 check "zoo train resumes" "$dpa" zoo train --data "$tmp/idx" -o "$tmp/grown" --runs 3 --epochs 2 --checkpoints 0,1,2 --batch 32

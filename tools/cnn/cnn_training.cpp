@@ -1,6 +1,7 @@
 #include "cnn/cnn_training.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <numeric>
 
@@ -175,7 +176,7 @@ void evaluate(const std::vector<float>& params, const std::uint8_t* images, std:
 }  // namespace
 
 std::vector<Checkpoint> train_run(const ImageDataset& data, const RunConfig& cfg, const TrainingBudget& budget,
-                                  const std::function<bool(const Checkpoint&)>& on_checkpoint) {
+                                  const std::function<bool(const Checkpoint&)>& on_checkpoint, TrainingTime* time) {
   std::mt19937_64 rng(cfg.seed);
   std::vector<float> params(kParams), grad(kParams);
   initialize(params.data(), cfg, rng);
@@ -205,6 +206,7 @@ std::vector<Checkpoint> train_run(const ImageDataset& data, const RunConfig& cfg
   };
   if (wanted(0) && !checkpoint(0)) return out;
   for (std::uint32_t epoch = 1; epoch <= budget.epochs; ++epoch) {
+    const auto epoch_start = std::chrono::steady_clock::now();
     std::shuffle(order.begin(), order.end(), rng);
     for (std::size_t start = 0; start < order.size(); start += budget.batch_size) {
       const std::size_t end = std::min<std::size_t>(order.size(), start + budget.batch_size);
@@ -219,6 +221,10 @@ std::vector<Checkpoint> train_run(const ImageDataset& data, const RunConfig& cfg
       for (float& g : grad) g *= scale;
       l2_penalty<float>(params.data(), cfg.l2, grad.data());
       optimizer.step(params.data(), grad.data());
+    }
+    if (time) {
+      time->images += order.size();
+      time->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
     }
     if (wanted(epoch) && !checkpoint(epoch)) return out;
   }

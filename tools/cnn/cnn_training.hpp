@@ -65,8 +65,16 @@ struct TrainingBudget {
   std::uint32_t train_pool = 60000;        // train_fraction takes the first part of these
 };
 
+// Time spent in training steps (not in checkpoint evaluation), for throughput reports.
+struct TrainingTime {
+  std::uint64_t images = 0;  // forward + backward passes
+  double seconds = 0;
+};
+
 // Trains one run; on_checkpoint may stop training early by returning false (early stopping).
+// time, when non-null, receives the training steps' image count and duration.
 std::vector<Checkpoint> train_run(const ImageDataset& data, const RunConfig& config, const TrainingBudget& budget,
-                                  const std::function<bool(const Checkpoint&)>& on_checkpoint = {});
+                                  const std::function<bool(const Checkpoint&)>& on_checkpoint = {},
+                                  TrainingTime* time = nullptr);
 
 }  // namespace dpa::tools::cnn

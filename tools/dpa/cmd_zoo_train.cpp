@@ -16,6 +16,7 @@
 #include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
 #include "common/gzip.hpp"
+#include "common/json_writer.hpp"
 #include "common/parallel.hpp"
 #include "common/progress.hpp"
 #include "train/pipeline.hpp"
@@ -28,7 +29,7 @@ const char* const kZooTrainUsage =
     "                     [--seed S] [--threads T] [--batch B] [--test-images N] [--train-pool N]\n"
     "                     [--optimizer O] [--learning-rate LR] [--activation A] [--dropout D]\n"
     "                     [--l2 L] [--w-init I] [--train-fraction F]\n"
-    "                     [--early-stop MODEL.dpa [--stop-below X] [--max-gap G]]\n"
+    "                     [--early-stop MODEL.dpa [--stop-below X] [--max-gap G]] [--json]\n"
     "\n"
     "Trains N runs of the Small CNN Zoo network (3 x Conv2D 16 3x3 stride 2, GAP, Dense 10; Keras\n"
     "optimizers and initializers) on IDX_DIR (train-/t10k- images and labels, gzipped or not), with\n"
@@ -40,7 +41,8 @@ const char* const kZooTrainUsage =
     "  --epochs E          default 12;   --checkpoints LIST  default 0,1,2,3,4,6,8,10,12\n"
     "  --batch B           default 512;  --test-images N     default 10000\n"
     "  --train-pool N      images train_fraction takes the first part of (default 60000)\n"
-    "  --train-eval-images N  of the run's training images for train_accuracy (default 5000)\n";
+    "  --train-eval-images N  of the run's training images for train_accuracy (default 5000)\n"
+    "  --json              a summary on stdout: runs, checkpoints, training throughput, early stops\n";
 
 namespace {
 
@@ -75,7 +77,8 @@ int zoo_train(int argc, char** argv, int first) {
                    {"--test-images", true, ""}, {"--train-pool", true, ""}, {"--train-eval-images", true, ""}, {"--optimizer", true, ""},
                    {"--learning-rate", true, ""}, {"--activation", true, ""}, {"--dropout", true, ""},
                    {"--l2", true, ""}, {"--w-init", true, ""}, {"--train-fraction", true, ""},
-                   {"--early-stop", true, ""}, {"--stop-below", true, ""}, {"--max-gap", true, ""}});
+                   {"--early-stop", true, ""}, {"--stop-below", true, ""}, {"--max-gap", true, ""},
+                   {"--json", false, ""}});
   args.expect_positionals(0, "");
   const auto data_dir = args.value("--data");
   const auto out = args.value("-o");
@@ -154,6 +157,7 @@ int zoo_train(int argc, char** argv, int first) {
   if (todo.size() < runs) std::fprintf(stderr, "resuming: %u of %u runs already trained\n", runs - static_cast<std::uint32_t>(todo.size()), runs);
   std::mutex lock;
   std::uint64_t done = 0;
+  cnn::TrainingTime trained;  // over the runs this job trained
   Progress progress("runs", todo.size());
   ThreadPool pool(threads);
   std::vector<std::exception_ptr> errors(todo.size());
@@ -164,6 +168,7 @@ int zoo_train(int argc, char** argv, int first) {
       fix(cfg);
       std::vector<unsigned char> scratch(early ? dpa_model_scratch_size(&stopper.model) : 0);
       int stopped_at = -1;
+      cnn::TrainingTime time;
       const auto checkpoints = cnn::train_run(data, cfg, budget, [&](const cnn::Checkpoint& c) {
         if (!early || c.step == 0 || c.step == budget.epochs) return true;
         float predicted;
@@ -173,7 +178,7 @@ int zoo_train(int argc, char** argv, int first) {
                              scratch.size(), &predicted, &decision);
         if (decision != DPA_CONTINUE) stopped_at = static_cast<int>(c.step);
         return decision == DPA_CONTINUE;
-      });
+      }, &time);
       std::string weights, csv;
       const std::string dir = "zoo/" + dataset + "/" + run_name(run);
       char line[1024];
@@ -192,6 +197,8 @@ int zoo_train(int argc, char** argv, int first) {
       write_file_atomically(partial + "/" + run_name(run) + ".weights", weights.data(), weights.size());
       write_file_atomically(partial + "/" + run_name(run) + ".csv", csv.data(), csv.size());
       std::lock_guard<std::mutex> guard(lock);
+      trained.images += time.images;
+      trained.seconds += time.seconds;
       progress.update(++done);
     } catch (...) {
       errors[k] = std::current_exception();
@@ -226,7 +233,24 @@ int zoo_train(int argc, char** argv, int first) {
               std::to_string(zoo->segments[s].offset + zoo->segments[s].length) + ",\"" + shapes[s] + "\"\n";
   }
   write_file_atomically(*out + "/layout.csv", layout.data(), layout.size());
-  std::fprintf(stderr, "wrote %s: %u runs, %llu checkpoints", out->c_str(), runs, static_cast<unsigned long long>(rows));
+  // Throughput per thread: training-step time summed over runs, each run on one thread.
+  const double per_thread = trained.seconds > 0 ? static_cast<double>(trained.images) / trained.seconds : 0;
+  if (args.flag("--json")) {
+    JsonWriter j;
+    j.begin_object().field("output", *out).field("runs", runs)
+        .field("runs_trained", static_cast<unsigned long long>(todo.size()))
+        .field("checkpoints", static_cast<unsigned long long>(rows))
+        .field("trained_images", static_cast<unsigned long long>(trained.images))
+        .field("training_seconds", trained.seconds).field("images_per_second_per_thread", per_thread)
+        .field("threads", threads);
+    if (early) {
+      j.key("early_stop").begin_object().field("checks", stop_state.checks).field("stops", stop_state.stops).end_object();
+    }
+    j.end_object();
+    std::printf("%s\n", j.str().c_str());
+  }
+  std::fprintf(stderr, "wrote %s: %u runs, %llu checkpoints; %.0f training images/s per thread", out->c_str(), runs,
+               static_cast<unsigned long long>(rows), per_thread);
   if (early) std::fprintf(stderr, "; early stopping stopped %u of %u checks", stop_state.stops, stop_state.checks);
   std::fprintf(stderr, "\n");
   return 0;

@@ -7,7 +7,8 @@ import sys
 data = json.load(open(sys.argv[1]))
 baseline = sys.argv[2]
 as_json = len(sys.argv) > 3 and sys.argv[3] == "--json"
-med = {b["run_name"]: b["real_time"] for b in data["benchmarks"]
+to_ns = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}
+med = {b["run_name"]: b["real_time"] * to_ns[b.get("time_unit", "ns")] for b in data["benchmarks"]
        if b.get("aggregate_name") == "median" and not b.get("error_occurred")}
 base = med[baseline]
 rows = [{"benchmark": k, "median_ns": round(v, 1), "speedup_vs_baseline": round(base / v, 2)}

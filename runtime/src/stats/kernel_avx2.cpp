@@ -44,6 +44,7 @@ struct Avx2 {
   static bool any_lane(I m) { return !_mm256_testz_si256(m, m); }
   static std::uint32_t mask_bits(M m) { return static_cast<std::uint32_t>(_mm256_movemask_ps(m)); }
   static I zero_i() { return _mm256_setzero_si256(); }
+  static void store_i(std::uint32_t* p, I v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
   // A true lane is all ones (-1): subtracting it adds one.
   static I count(I acc, M m) { return _mm256_sub_epi32(acc, _mm256_castps_si256(m)); }
   static I or_non_finite(I acc, F v) {
@@ -93,7 +94,8 @@ struct Avx2 {
   }
 };
 
-constexpr KernelTable kAvx2{DPA_KERNEL_AVX2, generic::moments<Avx2>, generic::bracket<Avx2>,
+constexpr KernelTable kAvx2{DPA_KERNEL_AVX2, generic::moments<Avx2>, generic::bracket<Avx2>, generic::gather<Avx2>,
+                            generic::rank_sort<Avx2>,
                             generic::central<Avx2>};
 
 }  // namespace

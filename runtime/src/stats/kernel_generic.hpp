@@ -123,6 +123,51 @@ void bracket(const float* x, std::size_t n, BracketPass* pass) {
 }
 
 template <class T>
+std::uint32_t gather(const float* in, std::uint32_t count, float lo, float hi, float* out) {
+  constexpr std::uint32_t W = T::kLanes;
+  const typename T::F lo_v = T::splat(lo), hi_v = T::splat(hi);
+  std::uint32_t m = 0, i = 0;
+  for (; i + W <= count; i += W) {
+    const typename T::F v = T::load(in + i);
+    m += T::compress_store(out + m, v, T::mask_bits(T::mask_xor(T::less(v, lo_v), T::less(v, hi_v))));
+  }
+  for (; i < count; ++i) {
+    const float v = in[i];
+    out[m] = v;
+    m += (v >= lo) & (v < hi);
+  }
+  return m;
+}
+
+// Ranks W values at a time against every value: for each j, one broadcast and two compares count
+// how many values lie below and above each of the W. No horizontal sums; a value's rank is how
+// many lie below it, plus, when it has equals, how many of them come before it.
+template <class T>
+void rank_sort(const float* in, std::uint32_t m, float* out) {
+  constexpr std::uint32_t W = T::kLanes;
+  std::uint32_t below[W], above[W];
+  for (std::uint32_t i0 = 0; i0 < m; i0 += W) {
+    const typename T::F v = T::load(in + i0);
+    typename T::I lt = T::zero_i(), gt = T::zero_i();
+    for (std::uint32_t j = 0; j < m; ++j) {
+      const typename T::F u = T::splat(in[j]);
+      lt = T::count(lt, T::less(u, v));
+      gt = T::count(gt, T::less(v, u));
+    }
+    T::store_i(below, lt);
+    T::store_i(above, gt);
+    for (std::uint32_t l = 0; l < W && i0 + l < m; ++l) {
+      const std::uint32_t i = i0 + l;
+      std::uint32_t rank = below[l];
+      if (m - below[l] - above[l] > 1) {  // equal values: keep them in index order
+        for (std::uint32_t j = 0; j < i; ++j) rank += in[j] == in[i];
+      }
+      out[rank] = in[i];
+    }
+  }
+}
+
+template <class T>
 void central(const float* x, std::size_t n, double mean, float near_zero_bound,
              CentralMoments* out) {
   constexpr std::size_t W = T::kLanes;

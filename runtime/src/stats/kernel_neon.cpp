@@ -31,6 +31,7 @@ struct Neon {
     return vaddvq_u32(vandq_u32(m, weights));
   }
   static I zero_i() { return vdupq_n_u32(0); }
+  static void store_i(std::uint32_t* p, I v) { vst1q_u32(p, v); }
   static I count(I acc, M m) { return vsubq_u32(acc, m); }
   static I or_non_finite(I acc, F v) {
     const uint32x4_t exponent = vdupq_n_u32(0x7f800000u);
@@ -60,7 +61,8 @@ struct Neon {
   static double hsum_d(D v) { return vaddvq_f64(v); }
 };
 
-constexpr KernelTable kNeon{DPA_KERNEL_NEON, generic::moments<Neon>, generic::bracket<Neon>,
+constexpr KernelTable kNeon{DPA_KERNEL_NEON, generic::moments<Neon>, generic::bracket<Neon>, generic::gather<Neon>,
+                            generic::rank_sort<Neon>,
                             generic::central<Neon>};
 
 }  // namespace

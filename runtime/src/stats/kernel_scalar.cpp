@@ -40,6 +40,25 @@ void scalar_bracket(const float* x, std::size_t n, BracketPass* pass) {
   pass->collected_count = collected;
 }
 
+std::uint32_t scalar_gather(const float* in, std::uint32_t count, float lo, float hi, float* out) {
+  std::uint32_t m = 0;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    if (in[i] >= lo && in[i] < hi) out[m++] = in[i];
+  }
+  return m;
+}
+
+// Each value goes where the count of values before it in sorted order says.
+void scalar_rank_sort(const float* in, std::uint32_t m, float* out) {
+  for (std::uint32_t i = 0; i < m; ++i) {
+    const float v = in[i];
+    std::uint32_t rank = 0;
+    for (std::uint32_t j = 0; j < i; ++j) rank += in[j] <= v;
+    for (std::uint32_t j = i; j < m; ++j) rank += in[j] < v;
+    out[rank] = v;
+  }
+}
+
 void scalar_central(const float* x, std::size_t n, double mean, float near_zero_bound,
                     CentralMoments* out) {
   CentralMoments c{0.0, 0.0, 0.0, 0.0, 0};
@@ -56,7 +75,8 @@ void scalar_central(const float* x, std::size_t n, double mean, float near_zero_
   *out = c;
 }
 
-constexpr KernelTable kScalar{DPA_KERNEL_SCALAR, scalar_moments, scalar_bracket, scalar_central};
+constexpr KernelTable kScalar{DPA_KERNEL_SCALAR, scalar_moments, scalar_bracket, scalar_gather,
+                              scalar_rank_sort,  scalar_central};
 
 }  // namespace
 

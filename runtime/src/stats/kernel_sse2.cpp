@@ -29,6 +29,7 @@ struct Sse2 {
   static bool any_lane(I m) { return _mm_movemask_epi8(m) != 0; }
   static std::uint32_t mask_bits(M m) { return static_cast<std::uint32_t>(_mm_movemask_ps(m)); }
   static I zero_i() { return _mm_setzero_si128(); }
+  static void store_i(std::uint32_t* p, I v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
   static I count(I acc, M m) { return _mm_sub_epi32(acc, _mm_castps_si128(m)); }
   static I or_non_finite(I acc, F v) {
     const __m128i exponent = _mm_set1_epi32(0x7f800000);
@@ -50,13 +51,17 @@ struct Sse2 {
     s = _mm_max_ss(s, _mm_shuffle_ps(s, s, 1));
     return _mm_cvtss_f32(s);
   }
-  // SSE2 has no variable shuffle; values rarely fall in a bracket, so lane by lane is enough.
+  // SSE2 has no variable shuffle. In a bracket pass few vectors hold bracket values (the early
+  // exit predicts well); when gathering a bracket most lanes do, so the lanes are then written
+  // without branches, each over the slot the next kept one would take.
   static std::uint32_t compress_store(float* dst, F v, std::uint32_t bits) {
+    if (bits == 0) return 0;
     alignas(16) float lanes[4];
     _mm_store_ps(lanes, v);
     std::uint32_t stored = 0;
     for (std::uint32_t lane = 0; lane < 4; ++lane) {
-      if (bits & (1u << lane)) dst[stored++] = lanes[lane];
+      dst[stored] = lanes[lane];
+      stored += (bits >> lane) & 1u;
     }
     return stored;
   }
@@ -72,7 +77,8 @@ struct Sse2 {
   static double hsum_d(D v) { return _mm_cvtsd_f64(_mm_add_sd(v, _mm_unpackhi_pd(v, v))); }
 };
 
-constexpr KernelTable kSse2{DPA_KERNEL_SSE2, generic::moments<Sse2>, generic::bracket<Sse2>,
+constexpr KernelTable kSse2{DPA_KERNEL_SSE2, generic::moments<Sse2>, generic::bracket<Sse2>, generic::gather<Sse2>,
+                            generic::rank_sort<Sse2>,
                             generic::central<Sse2>};
 
 }  // namespace

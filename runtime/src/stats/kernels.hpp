@@ -71,6 +71,12 @@ struct KernelTable {
   dpa_kernel id;
   void (*moments)(const float* x, std::size_t n, Moments* out);
   void (*bracket)(const float* x, std::size_t n, BracketPass* pass);
+  // The values of in[0, count) with lo <= v < hi, in order, into out; returns how many. out
+  // needs that many + kMaxLanes floats (SIMD kernels store whole vectors).
+  std::uint32_t (*gather)(const float* in, std::uint32_t count, float lo, float hi, float* out);
+  // out[0, m) = in[0, m) in ascending order, ties by index. in must be readable up to
+  // m rounded up to kMaxLanes (SIMD kernels load whole vectors; lanes past m are ignored).
+  void (*rank_sort)(const float* in, std::uint32_t m, float* out);
   void (*central)(const float* x, std::size_t n, double mean, float near_zero_bound,
                   CentralMoments* out);
 };

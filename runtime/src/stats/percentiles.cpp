@@ -54,19 +54,6 @@ float float_of(std::uint32_t key) {
   return v;
 }
 
-// Sorts m values by counting, for each, how many come before it (ties by index). Quadratic, but
-// branch-free and vectorized by the compiler: for the few dozen values it sees, faster than any
-// comparison sort, whose branches mispredict half the time on random data.
-void rank_sort(const float* in, std::uint32_t m, float* out) {
-  for (std::uint32_t i = 0; i < m; ++i) {
-    const float v = in[i];
-    std::uint32_t rank = 0;
-    for (std::uint32_t j = 0; j < i; ++j) rank += in[j] <= v;
-    for (std::uint32_t j = i; j < m; ++j) rank += in[j] < v;
-    out[rank] = v;
-  }
-}
-
 // A wanted rank (and possibly its successor) and the tightest bracket [a, b) known to hold it:
 // count(x < a) = below_a <= rank < below_b = count(x < b).
 struct Target {
@@ -226,7 +213,11 @@ void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n,
   moments.max += 0.0f;
   float* sorted = nullptr;
   if (n <= kSortWholeBelow) {
-    rank_sort(x, n, scratch);
+    // A copy first: SIMD sorting loads whole vectors, past the end of a short segment.
+    float* const padded = scratch + kBracketCapacity;
+    for (std::uint32_t i = 0; i < n; ++i) padded[i] = x[i];
+    for (std::uint32_t i = n; i < n + kMaxLanes; ++i) padded[i] = 0.0f;
+    kernels.rank_sort(padded, n, scratch);
     sorted = scratch;
   }
   Target targets[kMaxInnerQuantiles];
@@ -285,16 +276,13 @@ void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n,
       const std::uint32_t inside = below_hi - below_lo;
       if (below_lo <= t.rank && below_hi > t.rank && inside <= kBracketCapacity &&
           pass.collected_count <= pass.capacity) {
-        // This bracket's values, out of those collected for all brackets, in order.
-        const float lo = pass.lo[slot], hi = pass.hi[slot];
-        std::uint32_t m = 0;
-        for (std::uint32_t i = 0; i < pass.collected_count; ++i) {
-          const float v = pass.collected[i];
-          selection[m] = v;
-          m += (v >= lo) & (v < hi);
-        }
-        float* const sorted_bracket = selection + kBracketCapacity + 1;
-        rank_sort(selection, inside, sorted_bracket);
+        // This bracket's values, out of those collected for all brackets, in order; the vector
+        // after them is zeroed because sorting loads whole vectors.
+        const std::uint32_t m = kernels.gather(pass.collected, pass.collected_count, pass.lo[slot], pass.hi[slot],
+                                               selection);
+        for (std::uint32_t i = m; i < m + kMaxLanes; ++i) selection[i] = 0.0f;
+        float* const sorted_bracket = selection + kBracketCapacity + kMaxLanes;
+        kernels.rank_sort(selection, inside, sorted_bracket);
         const std::uint32_t next = below_hi > t.rank + 1 ? t.rank + 1 : t.rank;
         const float value = sorted_bracket[t.rank - below_lo];
         const float next_value = sorted_bracket[next - below_lo];

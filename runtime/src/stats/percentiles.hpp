@@ -19,11 +19,12 @@ inline constexpr std::uint32_t kSortWholeBelow = 64;    // smaller segments are 
 static_assert(kSortWholeBelow <= kBracketCapacity, "small segments are sorted in the first buffer");
 
 // Scratch floats the driver needs for `inner` quantiles strictly between q0 and q100: the values
-// collected from all brackets of a pass, plus room to select within one bracket (and one more
-// float: the branch-free gathering writes one past the values it keeps), and its sorted copy.
+// collected from all brackets of a pass (and a vector of slack: SIMD kernels store whole vectors),
+// one bracket's values gathered from them (with the same slack), and their sorted copy. A short
+// segment sorted whole uses the first two regions.
 constexpr std::uint32_t percentile_scratch_floats(int inner) {
   return static_cast<std::uint32_t>(inner < 1 ? 1 : inner) * kBracketCapacity + kMaxLanes +
-         kBracketCapacity + 1 + kBracketCapacity;
+         kBracketCapacity + kMaxLanes + kBracketCapacity;
 }
 
 // numpy.percentile(x.astype(float64), percent, method="linear") rounded to float32, for each

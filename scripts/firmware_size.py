@@ -58,6 +58,9 @@ forbidden = [s for s in ("malloc", "free", "calloc", "realloc", "_Znwj", "_Znaj"
                          "__cxa_allocate_exception", "_Unwind_Resume", "__gxx_personality")
              if re.search(r"\b" + s + r"\b", symbols)]
 objects = by_object(fw + "size_probe_2.map")
+# The runtime's own code on a GBDT model's path: every runtime object but the other predictors.
+gbdt_path = sum(v for k, v in objects.items()
+                if k.startswith("runtime: ") and k not in ("runtime: mlp.cpp", "runtime: linear.cpp"))
 report = {
     "target": "Cortex-M4F, -Os, -fno-exceptions -fno-rtti, newlib-nano, --gc-sections",
     "statistics_only": {"flash_bytes": stats_flash - base_flash, "static_ram_bytes": stats_ram - base_ram},
@@ -67,6 +70,7 @@ report = {
     "model": "%s, %s trees of depth %s" % (inspect["predictor"], inspect.get("trees"), inspect.get("depth")),
     "scratch_bytes_zoo_layout": inspect["scratch_bytes"],
     "heap_or_exception_symbols": forbidden,
+    "runtime_code_gbdt_path_bytes": gbdt_path,
     "flash_by_object": dict(sorted(objects.items(), key=lambda kv: -kv[1])),
 }
 if as_json:
@@ -77,6 +81,7 @@ else:
         report["statistics_only"]["flash_bytes"], report["statistics_only"]["static_ram_bytes"]))
     print("  statistics + verifier + all predictors:   flash %6d B, static RAM %d B (model bytes excluded)" % (
         report["statistics_verifier_predictors"]["flash_bytes"], report["statistics_verifier_predictors"]["static_ram_bytes"]))
+    print("  runtime's own code, statistics + verifier + GBDT + dispatch: %d B" % gbdt_path)
     print("  model: %s, %d bytes; scratch for the zoo layout: %d B" % (report["model"], model_bytes, report["scratch_bytes_zoo_layout"]))
     print("  heap / exception symbols linked: %s" % (", ".join(forbidden) or "none"))
     print("  flash by object (model path):")

@@ -96,7 +96,7 @@ struct Avx2 {
 
 constexpr KernelTable kAvx2{DPA_KERNEL_AVX2, generic::moments<Avx2>, generic::bracket<Avx2>, generic::gather<Avx2>,
                             generic::rank_sort<Avx2>,
-                            generic::central<Avx2>};
+                            DPA_CENTRAL_KERNEL(generic::central<Avx2>)};
 
 }  // namespace
 

@@ -63,7 +63,7 @@ struct Neon {
 
 constexpr KernelTable kNeon{DPA_KERNEL_NEON, generic::moments<Neon>, generic::bracket<Neon>, generic::gather<Neon>,
                             generic::rank_sort<Neon>,
-                            generic::central<Neon>};
+                            DPA_CENTRAL_KERNEL(generic::central<Neon>)};
 
 }  // namespace
 

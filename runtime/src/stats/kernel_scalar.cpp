@@ -59,6 +59,7 @@ void scalar_rank_sort(const float* in, std::uint32_t m, float* out) {
   }
 }
 
+#if !defined(DPA_NO_EXTENDED_STATS)
 void scalar_central(const float* x, std::size_t n, double mean, float near_zero_bound,
                     CentralMoments* out) {
   CentralMoments c{0.0, 0.0, 0.0, 0.0, 0};
@@ -74,9 +75,10 @@ void scalar_central(const float* x, std::size_t n, double mean, float near_zero_
   }
   *out = c;
 }
+#endif
 
 constexpr KernelTable kScalar{DPA_KERNEL_SCALAR, scalar_moments, scalar_bracket, scalar_gather,
-                              scalar_rank_sort,  scalar_central};
+                              scalar_rank_sort,  DPA_CENTRAL_KERNEL(scalar_central)};
 
 }  // namespace
 

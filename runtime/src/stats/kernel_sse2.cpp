@@ -79,7 +79,7 @@ struct Sse2 {
 
 constexpr KernelTable kSse2{DPA_KERNEL_SSE2, generic::moments<Sse2>, generic::bracket<Sse2>, generic::gather<Sse2>,
                             generic::rank_sort<Sse2>,
-                            generic::central<Sse2>};
+                            DPA_CENTRAL_KERNEL(generic::central<Sse2>)};
 
 }  // namespace
 

@@ -81,6 +81,14 @@ struct KernelTable {
                   CentralMoments* out);
 };
 
+// Built without the extended statistics set, the kernel tables leave `central` empty so that its
+// code is not linked.
+#if defined(DPA_NO_EXTENDED_STATS)
+#define DPA_CENTRAL_KERNEL(function) nullptr
+#else
+#define DPA_CENTRAL_KERNEL(function) function
+#endif
+
 const KernelTable* scalar_kernels();
 const KernelTable* sse2_kernels();  // nullptr where not compiled in
 const KernelTable* avx2_kernels();  // nullptr where not compiled in

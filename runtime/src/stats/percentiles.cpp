@@ -21,6 +21,16 @@ constexpr int kInterpolatingPasses = 6;   // then split by bit patterns
 constexpr int kMaxPasses = 80;            // thirds of 2^32 patterns need fewer than 25
 constexpr std::uint32_t kMinMarginRanks = 8;
 
+// Where to place brackets is a guess: any placement gives exact results, only the number of
+// passes changes. On FPUs without double precision (Cortex-M4F) the guess is made in float,
+// which saves the software-double calls in code size and time; elsewhere in double.
+#if defined(__ARM_FP) && !(__ARM_FP & 8)
+using Estimate = float;
+#else
+using Estimate = double;
+#endif
+Estimate estimate(std::uint32_t count) { return static_cast<Estimate>(count); }
+
 struct Ranks {
   std::uint32_t lo;
   std::uint32_t hi;  // lo or lo + 1
@@ -63,7 +73,7 @@ struct Target {
   int out_index;
   float a, b;
   std::uint32_t below_a, below_b;
-  double normal_z, normal_density;
+  Estimate normal_z, normal_density;
   float value, next_value;
   bool done;
 };
@@ -77,13 +87,13 @@ constexpr int kMaxMeasured = 64;
 
 // The secant through the two measured points nearest the wanted rank: near a target the
 // distribution's local slope predicts it far better than a line across a wide bracket.
-bool local_secant(const Measured* points, int count, double wanted, double* center, double* ranks_per_unit,
-                  double* distance) {
+bool local_secant(const Measured* points, int count, Estimate wanted, Estimate* center, Estimate* ranks_per_unit,
+                  Estimate* distance) {
   int first = -1, second = -1;
-  double d1 = 0, d2 = 0;
+  Estimate d1 = 0, d2 = 0;
   for (int i = 0; i < count; ++i) {
     if (!std::isfinite(points[i].threshold)) continue;
-    const double d = std::fabs(points[i].below - wanted);
+    const Estimate d = std::fabs(estimate(points[i].below) - wanted);
     if (first < 0 || d < d1) {
       second = first;
       d2 = d1;
@@ -101,9 +111,9 @@ bool local_secant(const Measured* points, int count, double wanted, double* cent
   }
   const Measured& p = points[first];
   const Measured& q = points[second];
-  *ranks_per_unit = (static_cast<double>(q.below) - p.below) / (static_cast<double>(q.threshold) - p.threshold);
+  *ranks_per_unit = (estimate(q.below) - estimate(p.below)) / (static_cast<Estimate>(q.threshold) - p.threshold);
   if (!(*ranks_per_unit > 0) || !std::isfinite(*ranks_per_unit)) return false;
-  *center = p.threshold + (wanted - p.below) / *ranks_per_unit;
+  *center = p.threshold + (wanted - estimate(p.below)) / *ranks_per_unit;
   *distance = d1;
   return std::isfinite(*center);
 }
@@ -118,33 +128,33 @@ void propose(const Target& t, int pass, const Moments& m, std::uint32_t n, const
   }
   const std::uint32_t key_a = key_of(t.a), key_b = key_of(t.b);
   if (pass < kInterpolatingPasses) {
-    double center, half;
+    Estimate center, half;
     if (pass == 0) {
-      const double mean = m.mean(n);
-      const double std = std::sqrt(m.variance(n));
+      const auto mean = static_cast<Estimate>(m.mean(n));
+      const Estimate std = std::sqrt(static_cast<Estimate>(m.variance(n)));
       const std::uint32_t margin = std::min(kBracketCapacity / 2 - kMaxLanes,
                                             std::max(kMinMarginRanks, n / 64));
       center = mean + t.normal_z * std;
-      half = margin * std / (n * t.normal_density);
+      half = estimate(margin) * std / (estimate(n) * t.normal_density);
     } else {
-      const double wanted = t.rank + (t.want_next ? 1.0 : 0.5);
-      double slope, distance;
+      const Estimate wanted = estimate(t.rank) + (t.want_next ? Estimate(1) : Estimate(0.5));
+      Estimate slope, distance;
       if (local_secant(points, num_points, wanted, &center, &slope, &distance)) {
         // Margin grows with how far the secant extrapolates, within what one bracket holds.
-        const double margin = std::min<double>(kBracketCapacity / 2 - kMaxLanes,
-                                               std::max<double>(kMinMarginRanks, distance / 4 + kMinMarginRanks));
+        const Estimate margin = std::min<Estimate>(kBracketCapacity / 2 - kMaxLanes,
+                                               std::max<Estimate>(kMinMarginRanks, distance / 4 + kMinMarginRanks));
         half = margin / slope;
       } else {
         // b may be +inf (above the maximum): interpolate up to the maximum instead.
-        const double a = t.a, b = std::min<double>(t.b, m.max);
+        const Estimate a = t.a, b = std::min<Estimate>(t.b, m.max);
         const std::uint32_t margin = std::min(kBracketCapacity / 2 - kMaxLanes,
                                               std::max(kMinMarginRanks, width / 16));
-        center = a + (b - a) * ((wanted - t.below_a) / width);
-        half = (b - a) * margin / width;
+        center = a + (b - a) * ((wanted - estimate(t.below_a)) / estimate(width));
+        half = (b - a) * estimate(margin) / estimate(width);
       }
     }
-    const double low = std::max<double>(center - half, t.a);
-    const double high = std::min<double>(center + half, t.b);
+    const Estimate low = std::max<Estimate>(center - half, t.a);
+    const Estimate high = std::min<Estimate>(center + half, t.b);
     *lo = static_cast<float>(low);
     *hi = static_cast<float>(high);
     if (*lo > *hi) *lo = *hi;
@@ -237,7 +247,8 @@ void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n,
       if (num_targets == kMaxInnerQuantiles) continue;  // specs never ask for more
       gammas[num_targets] = r.gamma;
       targets[num_targets++] = Target{r.lo, r.hi != r.lo, false, i, moments.min, HUGE_VALF, 0, n,
-                                      specs[i].normal_z, specs[i].normal_density, 0.0f, 0.0f,
+                                      static_cast<Estimate>(specs[i].normal_z),
+                                      static_cast<Estimate>(specs[i].normal_density), 0.0f, 0.0f,
                                       false};
       continue;
     }

@@ -1,7 +1,7 @@
 #include "cnn/zoo_cnn.hpp"
 
-#include "cnn/kernels.hpp"
 #include "cnn/conv_reference.hpp"
+#include "cnn/kernels.hpp"
 
 #include <algorithm>
 #include <cmath>

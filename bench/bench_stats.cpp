@@ -70,12 +70,14 @@ void stats_with(benchmark::State& state, dpa_kernel kernel, dpa_stats_set set) {
 void BM_StatsPaper_Scalar(benchmark::State& s) { stats_with(s, DPA_KERNEL_SCALAR, DPA_STATS_PAPER); }
 void BM_StatsPaper_SSE2(benchmark::State& s) { stats_with(s, DPA_KERNEL_SSE2, DPA_STATS_PAPER); }
 void BM_StatsPaper_AVX2(benchmark::State& s) { stats_with(s, DPA_KERNEL_AVX2, DPA_STATS_PAPER); }
+void BM_StatsPaper_AVX512(benchmark::State& s) { stats_with(s, DPA_KERNEL_AVX512, DPA_STATS_PAPER); }
 void BM_StatsPaper_NEON(benchmark::State& s) { stats_with(s, DPA_KERNEL_NEON, DPA_STATS_PAPER); }
 void BM_StatsPaper_Auto(benchmark::State& s) { stats_with(s, DPA_KERNEL_AUTO, DPA_STATS_PAPER); }
 void BM_StatsExtended_Auto(benchmark::State& s) { stats_with(s, DPA_KERNEL_AUTO, DPA_STATS_EXTENDED); }
 BENCHMARK(BM_StatsPaper_Scalar);
 BENCHMARK(BM_StatsPaper_SSE2);
 BENCHMARK(BM_StatsPaper_AVX2);
+BENCHMARK(BM_StatsPaper_AVX512);
 BENCHMARK(BM_StatsPaper_NEON);
 BENCHMARK(BM_StatsPaper_Auto);
 BENCHMARK(BM_StatsExtended_Auto);

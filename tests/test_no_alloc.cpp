@@ -57,7 +57,7 @@ TEST_CASE("statistics: zero allocations in a call, every set and kernel") {
   for (float& v : w) v = normal(rng);
   w[10] = std::numeric_limits<float>::quiet_NaN();  // the non-finite path too
   std::vector<float> out(112);
-  for (dpa_kernel k : {DPA_KERNEL_SCALAR, DPA_KERNEL_SSE2, DPA_KERNEL_AVX2, DPA_KERNEL_NEON}) {
+  for (dpa_kernel k : {DPA_KERNEL_SCALAR, DPA_KERNEL_SSE2, DPA_KERNEL_AVX2, DPA_KERNEL_AVX512, DPA_KERNEL_NEON}) {
     if (!dpa_kernel_available(k)) continue;
     for (dpa_stats_set set : {DPA_STATS_PAPER, DPA_STATS_EXTENDED}) {
       dpa::FeatureExtractor fx(dpa::zoo_layout(), set, k);

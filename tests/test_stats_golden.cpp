@@ -27,7 +27,7 @@ const std::vector<GoldenCase>& golden_cases() {
 }
 
 const dpa_kernel kAllKernels[] = {DPA_KERNEL_SCALAR, DPA_KERNEL_SSE2, DPA_KERNEL_AVX2,
-                                  DPA_KERNEL_NEON};
+                                  DPA_KERNEL_AVX512, DPA_KERNEL_NEON};
 
 }  // namespace
 

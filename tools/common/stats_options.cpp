@@ -20,10 +20,10 @@ const char* stats_set_name(dpa_stats_set set) {
 
 dpa_kernel parse_kernel(const std::string& name) {
   for (dpa_kernel k : {DPA_KERNEL_AUTO, DPA_KERNEL_SCALAR, DPA_KERNEL_SSE2, DPA_KERNEL_AVX2,
-                       DPA_KERNEL_NEON}) {
+                       DPA_KERNEL_AVX512, DPA_KERNEL_NEON}) {
     if (name == dpa_kernel_name(k)) return k;
   }
-  throw UsageError("--kernel must be one of auto, scalar, sse2, avx2, neon; got '" + name + "'");
+  throw UsageError("--kernel must be one of auto, scalar, sse2, avx2, avx512, neon; got '" + name + "'");
 }
 
 }  // namespace dpa::tools

@@ -13,7 +13,7 @@
 namespace dpa::tools {
 
 const char* const kStatsUsage =
-    "usage: dpa stats [--stats paper|extended] [--kernel auto|scalar|sse2|avx2|neon] [--json]\n"
+    "usage: dpa stats [--stats paper|extended] [--kernel auto|scalar|sse2|avx2|avx512|neon] [--json]\n"
     "\n"
     "Computes the per-segment weight statistics (the predictors' input features) of the\n"
     "embedded sample network (a trained Small CNN Zoo network) and prints them per segment.\n"

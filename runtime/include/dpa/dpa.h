@@ -96,7 +96,8 @@ typedef enum dpa_kernel {
   DPA_KERNEL_SCALAR = 1,
   DPA_KERNEL_SSE2 = 2,
   DPA_KERNEL_AVX2 = 3,
-  DPA_KERNEL_NEON = 4
+  DPA_KERNEL_NEON = 4,
+  DPA_KERNEL_AVX512 = 5
 } dpa_kernel;
 
 /* Number of statistics per segment for a set, or 0 for an unknown set. */

@@ -13,7 +13,11 @@ namespace dpa::detail {
 // Up to this many quantiles strictly between q0 and q100 are selected in one pass.
 inline constexpr int kMaxInnerQuantiles = 5;
 // Widest SIMD vector in floats: compaction stores whole vectors, so buffers need this much slack.
+#if defined(DPA_HAVE_AVX512)
+inline constexpr std::uint32_t kMaxLanes = 16;
+#else
 inline constexpr std::uint32_t kMaxLanes = 8;
+#endif
 
 // Sums are taken of x - shift (shift = x[0]): a segment whose mean is far from zero compared
 // with its spread then keeps its variance to double precision.
@@ -92,6 +96,7 @@ struct KernelTable {
 const KernelTable* scalar_kernels();
 const KernelTable* sse2_kernels();  // nullptr where not compiled in
 const KernelTable* avx2_kernels();  // nullptr where not compiled in
+const KernelTable* avx512_kernels();  // nullptr where not compiled in
 const KernelTable* neon_kernels();  // nullptr where not compiled in
 
 // The table for a kernel id, or nullptr when unavailable on this build or CPU.

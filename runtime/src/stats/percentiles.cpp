@@ -20,6 +20,7 @@ namespace {
 constexpr int kInterpolatingPasses = 6;   // then split by bit patterns
 constexpr int kMaxPasses = 80;            // thirds of 2^32 patterns need fewer than 25
 constexpr std::uint32_t kMinMarginRanks = 8;
+constexpr std::uint32_t kMaxMarginRanks = kBracketCapacity / 2 - 8;  // both sides fit one bracket
 
 // Where to place brackets is a guess: any placement gives exact results, only the number of
 // passes changes. On FPUs without double precision (Cortex-M4F) the guess is made in float,
@@ -132,7 +133,7 @@ void propose(const Target& t, int pass, const Moments& m, std::uint32_t n, const
     if (pass == 0) {
       const auto mean = static_cast<Estimate>(m.mean(n));
       const Estimate std = std::sqrt(static_cast<Estimate>(m.variance(n)));
-      const std::uint32_t margin = std::min(kBracketCapacity / 2 - kMaxLanes,
+      const std::uint32_t margin = std::min(kMaxMarginRanks,
                                             std::max(kMinMarginRanks, n / 64));
       center = mean + t.normal_z * std;
       half = estimate(margin) * std / (estimate(n) * t.normal_density);
@@ -141,13 +142,13 @@ void propose(const Target& t, int pass, const Moments& m, std::uint32_t n, const
       Estimate slope, distance;
       if (local_secant(points, num_points, wanted, &center, &slope, &distance)) {
         // Margin grows with how far the secant extrapolates, within what one bracket holds.
-        const Estimate margin = std::min<Estimate>(kBracketCapacity / 2 - kMaxLanes,
+        const Estimate margin = std::min<Estimate>(kMaxMarginRanks,
                                                std::max<Estimate>(kMinMarginRanks, distance / 4 + kMinMarginRanks));
         half = margin / slope;
       } else {
         // b may be +inf (above the maximum): interpolate up to the maximum instead.
         const Estimate a = t.a, b = std::min<Estimate>(t.b, m.max);
-        const std::uint32_t margin = std::min(kBracketCapacity / 2 - kMaxLanes,
+        const std::uint32_t margin = std::min(kMaxMarginRanks,
                                               std::max(kMinMarginRanks, width / 16));
         center = a + (b - a) * ((wanted - estimate(t.below_a)) / estimate(width));
         half = (b - a) * estimate(margin) / estimate(width);

@@ -6,8 +6,10 @@
 #if defined(DPA_HAVE_AVX512)
 // GCC 12's AVX-512 intrinsics start from _mm512_undefined_*() placeholders, which its
 // -Wmaybe-uninitialized reports once inlined here (a known false positive of the header).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 #include <immintrin.h>
 
 #include "kernel_generic.hpp"

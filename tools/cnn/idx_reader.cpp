@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/cli_args.hpp"
+#include "common/files.hpp"
 
 namespace dpa::tools {
 namespace {
@@ -37,10 +38,7 @@ std::uint32_t big_endian(const std::vector<std::uint8_t>& b, std::size_t at) {
 
 std::string existing(const std::string& dir, const std::string& name) {
   for (const std::string& candidate : {dir + "/" + name + ".gz", dir + "/" + name}) {
-    if (std::FILE* f = std::fopen(candidate.c_str(), "rb")) {
-      std::fclose(f);
-      return candidate;
-    }
+    if (is_readable(candidate)) return candidate;
   }
   throw ToolError(dir + ": missing " + name + "[.gz]");
 }

@@ -15,6 +15,7 @@
 #include "commands.hpp"
 #include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
+#include "common/files.hpp"
 #include "common/gzip.hpp"
 #include "common/json_writer.hpp"
 #include "common/parallel.hpp"
@@ -57,11 +58,6 @@ std::string run_name(std::uint32_t run) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "run%05u", run);
   return buf;
-}
-
-bool exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
 }
 
 void make_dir(const std::string& path) {
@@ -152,7 +148,7 @@ int zoo_train(int argc, char** argv, int first) {
   make_dir(partial);
   std::vector<std::uint32_t> todo;
   for (std::uint32_t r = 0; r < runs; ++r) {
-    if (!exists(partial + "/" + run_name(r) + ".csv")) todo.push_back(r);
+    if (!is_readable(partial + "/" + run_name(r) + ".csv")) todo.push_back(r);
   }
   if (todo.size() < runs) std::fprintf(stderr, "resuming: %u of %u runs already trained\n", runs - static_cast<std::uint32_t>(todo.size()), runs);
   std::mutex lock;

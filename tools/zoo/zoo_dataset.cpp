@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/cli_args.hpp"
+#include "common/files.hpp"
 #include "zoo/csv_reader.hpp"
 
 namespace dpa::tools {
@@ -109,9 +110,7 @@ ZooMetrics read_metrics_csv(const std::string& path) {
 ZooDataset::ZooDataset(const std::string& dir) : dir_(dir) {
   weights_ = std::make_unique<NpyMatrix>(dir + "/weights.npy");
   const std::string metrics_gz = dir + "/metrics.csv.gz", metrics_plain = dir + "/metrics.csv";
-  std::FILE* probe = std::fopen(metrics_gz.c_str(), "rb");
-  const std::string metrics_path = probe ? metrics_gz : metrics_plain;
-  if (probe) std::fclose(probe);
+  const std::string metrics_path = is_readable(metrics_gz) ? metrics_gz : metrics_plain;
   metrics_ = read_metrics_csv(metrics_path);
   if (metrics_.rows() != weights_->rows()) {
     throw ToolError(metrics_path + ": " + std::to_string(metrics_.rows()) + " rows but weights.npy has " +

@@ -62,7 +62,8 @@ dpa_status verify_features(const Region& r, dpa_model* m) {
     }
     const auto set = static_cast<dpa_stats_set>(f->stats_set);
     const std::uint32_t per = dpa_stats_per_segment(set);
-    if (f->num_features != static_cast<std::uint64_t>(per) * f->num_segments) {
+    // per == 0: a set this build leaves out (DPA_EXTENDED_STATS=OFF) cannot load.
+    if (per == 0 || f->num_features != static_cast<std::uint64_t>(per) * f->num_segments) {
       return DPA_ERR_MODEL_FEATURES;
     }
     m->stats_set = set;

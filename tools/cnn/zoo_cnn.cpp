@@ -16,8 +16,7 @@ namespace {
 template <class T>
 void conv_forward(const T* in, int in_side, int in_ch, const T* bias, const T* kernel, T* out) {
   if constexpr (std::is_same_v<T, float>) {
-    static const KernelIsa isa = best_kernel_isa();
-    cnn::conv_forward(isa, in, in_side, in_ch, bias, kernel, out);
+    cnn::conv_forward(best_kernel_isa(), in, in_side, in_ch, bias, kernel, out);
   } else {
     reference::conv_forward(in, in_side, in_ch, bias, kernel, out);
   }
@@ -27,8 +26,7 @@ template <class T>
 void conv_backward(const T* in, int in_side, int in_ch, const T* kernel_t, const T* dout, T* dbias, T* dkernel,
                    T* din) {
   if constexpr (std::is_same_v<T, float>) {
-    static const KernelIsa isa = best_kernel_isa();
-    cnn::conv_backward(isa, in, in_side, in_ch, kernel_t, dout, dbias, dkernel, din);
+    cnn::conv_backward(best_kernel_isa(), in, in_side, in_ch, kernel_t, dout, dbias, dkernel, din);
   } else {
     reference::conv_backward(in, in_side, in_ch, kernel_t, dout, dbias, dkernel, din);
   }
@@ -50,8 +48,7 @@ void activate(T* a, std::size_t n, Activation activation) {
   if (activation == Activation::kRelu) {
     for (std::size_t i = 0; i < n; ++i) a[i] = a[i] > 0 ? a[i] : T(0);
   } else if constexpr (std::is_same_v<T, float>) {
-    static const KernelIsa isa = best_kernel_isa();
-    tanh_in_place(isa, a, n);
+    tanh_in_place(best_kernel_isa(), a, n);
   } else {
     for (std::size_t i = 0; i < n; ++i) a[i] = std::tanh(a[i]);
   }

@@ -8,8 +8,10 @@ set(forbidden malloc calloc realloc free "operator new" "operator delete" __cxa_
     __cxa_allocate_exception __cxa_begin_catch _Unwind_Resume __gxx_personality printf fprintf
     puts fopen fwrite abort typeinfo)
 foreach(sym IN LISTS forbidden)
-  string(FIND "${undefined}" "${sym}" pos)
-  if(NOT pos EQUAL -1)
+  # A symbol name that starts with the forbidden one ("puts", "operator new(unsigned long)",
+  # "__gxx_personality_v0"), not one that merely contains it ("verify_inputs").
+  string(REGEX MATCH "(^|\n)[ \t]*U ${sym}" found "${undefined}")
+  if(found)
     message(FATAL_ERROR "runtime references forbidden symbol '${sym}':\n${undefined}")
   endif()
 endforeach()

@@ -172,7 +172,9 @@ TEST_CASE("load reports precise errors") {
   bad[0] = 'X';
   CHECK(load(bad, false) == DPA_ERR_MODEL_MAGIC);
   bad = good;
-  bad[12] = 2;  // major version 2
+  bad[12] = 3;  // major version 3
+  CHECK(load(bad) == DPA_ERR_MODEL_VERSION);
+  bad[12] = 0;
   CHECK(load(bad) == DPA_ERR_MODEL_VERSION);
   bad = good;
   bad[100] ^= 1;
@@ -203,12 +205,22 @@ TEST_CASE("load reports precise errors") {
   CHECK(load(bad) == DPA_ERR_MODEL_TREES);
   // An unknown statistics-set id (found by fuzz_model: it must be rejected before it becomes an
   // enum value).
-  std::uint32_t features_offset = 0;
-  for (std::uint32_t i = 0; i < h.section_count; ++i) if (entries[i].type == DPA_SECTION_FEATURES) features_offset = entries[i].offset;
+  std::uint32_t inputs_offset = 0;
+  for (std::uint32_t i = 0; i < h.section_count; ++i) if (entries[i].type == DPA_SECTION_INPUTS) inputs_offset = entries[i].offset;
   bad = good;
-  const std::uint32_t unknown_set = 99;
-  std::memcpy(bad.data() + features_offset + 4, &unknown_set, 4);
-  CHECK(load(bad) == DPA_ERR_MODEL_FEATURES);
+  const std::uint32_t unknown_set = 99;  // the first block's stats_set
+  std::memcpy(bad.data() + inputs_offset + sizeof(dpa_inputs_section) + 4, &unknown_set, 4);
+  CHECK(load(bad) == DPA_ERR_MODEL_INPUTS);
+  // Format 1's FEATURES section in a format 2 file is malformed, not a section to skip.
+  bad = good;
+  for (std::uint32_t i = 0; i < h.section_count; ++i) {
+    if (entries[i].type == DPA_SECTION_METADATA || entries[i].type == DPA_SECTION_OUTPUT) {
+      const std::uint32_t features = DPA_SECTION_FEATURES;
+      std::memcpy(bad.data() + h.section_table_offset + i * sizeof(dpa_section_entry), &features, 4);
+      break;
+    }
+  }
+  CHECK(load(bad) == DPA_ERR_MODEL_MISSING);
   CHECK(std::string(dpa_status_string(DPA_ERR_MODEL_CHECKSUM)).find("checksum") != std::string::npos);
 }
 
@@ -222,10 +234,19 @@ void load_and_use(const std::vector<unsigned char>& bytes, const std::vector<std
   if (dpa_model_load(a.data(), a.size, &m) != DPA_OK) return;
   ++*loaded;
   std::vector<unsigned char> scratch(dpa_model_scratch_size(&m));
+  const std::vector<float> context(m.num_context, 1.0f);
   for (const auto& w : rows) {
     float p;
-    const dpa_status s = dpa_model_predict(&m, w.data(), w.size(), &p, scratch.data(), scratch.size());
-    CHECK((s == DPA_OK || s == DPA_ERR_SIZE_MISMATCH || s == DPA_ERR_NON_FINITE));
+    const dpa_inputs in{w.data(), w.size(), context.data(), context.size()};
+    const dpa_status s = dpa_model_predict_inputs(&m, &in, &p, scratch.data(), scratch.size());
+    CHECK((s == DPA_OK || s == DPA_ERR_SIZE_MISMATCH || s == DPA_ERR_NON_FINITE || s == DPA_ERR_CONTEXT_VALUE ||
+           s == DPA_ERR_NON_FINITE_PREDICTION));
+    for (std::uint32_t i = 0; i < m.num_context; ++i) {
+      dpa_context_info info;
+      REQUIRE(dpa_model_context_info(&m, i, &info) == DPA_OK);
+      CHECK(dpa_model_context_index(&m, info.name) == static_cast<std::int32_t>(i));
+      for (std::uint32_t k = 0; k < info.num_categories; ++k) CHECK(dpa_model_context_category(&m, i, k) != nullptr);
+    }
   }
 }
 
@@ -233,9 +254,11 @@ void load_and_use(const std::vector<unsigned char>& bytes, const std::vector<std
 
 TEST_CASE("hostile bytes: every truncation and single-byte change loads safely or fails cleanly") {
   std::mt19937 rng(21);
+  const dpa::tools::FeatureSpec with_context = dpa_test::zoo_with_context();
   std::vector<dpa::tools::ModelSpec> specs = {dpa_test::random_gbdt_spec(rng, 3, 3),
                                               dpa_test::random_linear_spec(rng),
-                                              dpa_test::random_mlp_spec(rng, 4)};
+                                              dpa_test::random_mlp_spec(rng, 4),
+                                              dpa_test::random_gbdt_spec(rng, 3, 3, DPA_STATS_PAPER, nullptr, &with_context)};
   specs[0].provenance = dpa::tools::Provenance{};
   specs[0].provenance->text = "k=v\n";
   const std::vector<std::vector<float>> rows = {dpa_test::random_vector(rng, 4970, 0.1f),

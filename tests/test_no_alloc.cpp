@@ -73,11 +73,15 @@ TEST_CASE("statistics: zero allocations in a call, every set and kernel") {
 
 TEST_CASE("models: zero allocations in load, predict and early-stop checks, every predictor kind") {
   std::mt19937 rng(2);
-  const std::vector<dpa::tools::ModelSpec> specs = {dpa_test::random_gbdt_spec(rng, 20, 6),
-                                                    dpa_test::random_linear_spec(rng),
-                                                    dpa_test::random_mlp_spec(rng)};
+  const dpa::tools::FeatureSpec with_context = dpa_test::zoo_with_context();
+  std::vector<dpa::tools::ModelSpec> specs = {
+      dpa_test::random_gbdt_spec(rng, 20, 6), dpa_test::random_linear_spec(rng), dpa_test::random_mlp_spec(rng),
+      dpa_test::random_gbdt_spec(rng, 20, 6, DPA_STATS_PAPER, nullptr, &with_context),
+      dpa_test::random_linear_spec(rng, with_context), dpa_test::random_mlp_spec(rng, 8, with_context)};
   const std::vector<float> w = dpa_test::random_vector(rng, 4970, 0.1f);
-  for (const auto& spec : specs) {
+  const std::vector<float> context = dpa_test::sample_context();
+  for (auto& spec : specs) {
+    spec.target = DPA_TARGET_FINAL_TEST_ACCURACY;  // early stopping takes no other
     dpa_test::AlignedBytes bytes(dpa::tools::write_model(spec));  // the host side may allocate
     static unsigned char scratch[1 << 16];
     const long before = g_allocations.load();
@@ -85,13 +89,16 @@ TEST_CASE("models: zero allocations in load, predict and early-stop checks, ever
     REQUIRE(dpa_model_load(bytes.data(), bytes.size, &m) == DPA_OK);
     REQUIRE(dpa_model_scratch_size(&m) <= sizeof scratch);
     float p = 0;
+    const dpa_inputs inputs{w.data(), w.size(), m.num_context ? context.data() : nullptr, m.num_context};
     for (int i = 0; i < 10; ++i) {
-      CHECK(dpa_model_predict(&m, w.data(), w.size(), &p, scratch, sizeof scratch) == DPA_OK);
+      CHECK(dpa_model_predict_inputs(&m, &inputs, &p, scratch, sizeof scratch) == DPA_OK);
     }
+    float code = 0;
+    if (m.num_context > 0) CHECK(dpa_model_context_code(&m, 2, "sgd", &code) == DPA_OK);
     dpa_early_stop state;
     dpa_early_stop_init(&state, 0.5f, 0.2f);
     dpa_decision decision;
-    CHECK(dpa_early_stop_check(&m, &state, w.data(), w.size(), scratch, sizeof scratch, &p, &decision) == DPA_OK);
+    CHECK(dpa_early_stop_check_inputs(&m, &state, &inputs, scratch, sizeof scratch, &p, &decision) == DPA_OK);
     CHECK(g_allocations.load() == before);
   }
 }

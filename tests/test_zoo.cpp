@@ -251,6 +251,7 @@ TEST_CASE("row selection, targets and run-level splits") {
       m.w_init.push_back("he_normal");
     }
   }
+  m.num_rows = m.step.size();
   using dpa::tools::parse_checkpoints;
   std::vector<bool> finite(m.rows(), true);
   finite[1] = false;  // run0 step 1

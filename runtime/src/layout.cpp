@@ -43,7 +43,14 @@ dpa_status dpa_layout_check(const dpa_layout* layout) {
       return DPA_ERR_BAD_LAYOUT;
     }
   }
-  // Quadratic, but bounded by DPA_MAX_SEGMENTS and needs no memory; layouts are checked once.
+  // Segments in ascending order (every real layout): each ends before the next starts, one pass.
+  uint32_t ordered = 1;
+  while (ordered < count && layout->segments[ordered - 1].offset + layout->segments[ordered - 1].length <=
+                                layout->segments[ordered].offset) {
+    ++ordered;
+  }
+  if (ordered == count) return DPA_OK;
+  // Any other order: quadratic, but bounded by DPA_MAX_SEGMENTS and needs no memory.
   for (uint32_t i = 0; i < count; ++i) {
     const dpa_segment& s = layout->segments[i];
     for (uint32_t j = i + 1; j < count; ++j) {

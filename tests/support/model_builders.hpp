@@ -45,12 +45,28 @@ inline dpa::tools::Tree random_tree(std::mt19937& rng, std::uint32_t max_depth,
   return t;
 }
 
+// The zoo's paper statistics plus three context values of every kind: a number, a log-scaled
+// number and a category.
+inline dpa::tools::FeatureSpec zoo_with_context() {
+  dpa::tools::FeatureSpec f = dpa::tools::FeatureSpec::zoo(DPA_STATS_PAPER);
+  dpa::tools::ContextInput step{"step", DPA_CONTEXT_NUMERIC, DPA_CONTEXT_AS_IS, {}};
+  dpa::tools::ContextInput lr{"config.learning_rate", DPA_CONTEXT_NUMERIC, DPA_CONTEXT_LOG, {}};
+  dpa::tools::ContextInput optimizer{"config.optimizer", DPA_CONTEXT_CATEGORICAL, DPA_CONTEXT_AS_IS,
+                                     {"adam", "rmsprop", "sgd"}};
+  f.context = {step, lr, optimizer};
+  return f;
+}
+
+// Context values for zoo_with_context(): epoch 3, learning rate 0.01, rmsprop.
+inline std::vector<float> sample_context() { return {3.0f, 0.01f, 1.0f}; }
+
 inline dpa::tools::ModelSpec random_gbdt_spec(std::mt19937& rng, std::size_t trees,
                                               std::uint32_t depth,
                                               dpa_stats_set set = DPA_STATS_PAPER,
-                                              const std::vector<std::vector<float>>* rows = nullptr) {
+                                              const std::vector<std::vector<float>>* rows = nullptr,
+                                              const dpa::tools::FeatureSpec* features = nullptr) {
   dpa::tools::ModelSpec spec;
-  spec.features = dpa::tools::FeatureSpec::zoo(set);
+  spec.features = features ? *features : dpa::tools::FeatureSpec::zoo(set);
   dpa::tools::GbdtModel g;
   g.base_score = 0.5f;
   for (std::size_t i = 0; i < trees; ++i) g.trees.push_back(random_tree(rng, depth, spec.features.num_features(), rows));
@@ -66,28 +82,33 @@ inline std::vector<float> random_vector(std::mt19937& rng, std::size_t n, float 
   return v;
 }
 
-inline dpa::tools::ModelSpec random_linear_spec(std::mt19937& rng) {
+inline dpa::tools::ModelSpec random_linear_spec(
+    std::mt19937& rng, const dpa::tools::FeatureSpec& features = dpa::tools::FeatureSpec::zoo(DPA_STATS_PAPER)) {
   dpa::tools::ModelSpec spec;
-  spec.features = dpa::tools::FeatureSpec::zoo(DPA_STATS_PAPER);
+  spec.features = features;
+  const std::size_t n = features.num_features();
   dpa::tools::LinearModel l;
   l.intercept = 0.3f;
-  l.mean = random_vector(rng, 56, 0.1f);
-  l.inv_scale = random_vector(rng, 56, 1.0f);
+  l.mean = random_vector(rng, n, 0.1f);
+  l.inv_scale = random_vector(rng, n, 1.0f);
   for (float& s : l.inv_scale) s = 1.0f + std::fabs(s);
-  l.weight = random_vector(rng, 56, 0.2f);
+  l.weight = random_vector(rng, n, 0.2f);
   spec.predictor = l;
   spec.transform = DPA_OUTPUT_SIGMOID;
   spec.target = DPA_TARGET_FINAL_TEST_ACCURACY;
   return spec;
 }
 
-inline dpa::tools::ModelSpec random_mlp_spec(std::mt19937& rng, std::uint32_t hidden = 8) {
+inline dpa::tools::ModelSpec random_mlp_spec(
+    std::mt19937& rng, std::uint32_t hidden = 8,
+    const dpa::tools::FeatureSpec& features = dpa::tools::FeatureSpec::zoo(DPA_STATS_PAPER)) {
   dpa::tools::ModelSpec spec;
-  spec.features = dpa::tools::FeatureSpec::zoo(DPA_STATS_PAPER);
+  spec.features = features;
+  const std::uint32_t n = features.num_features();
   dpa::tools::MlpModel m;
-  m.mean = random_vector(rng, 56, 0.1f);
-  m.inv_scale.assign(56, 2.0f);
-  const std::uint32_t widths[] = {56, hidden, hidden, 1};
+  m.mean = random_vector(rng, n, 0.1f);
+  m.inv_scale.assign(n, 2.0f);
+  const std::uint32_t widths[] = {n, hidden, hidden, 1};
   const dpa_activation acts[] = {DPA_ACTIVATION_RELU, DPA_ACTIVATION_TANH, DPA_ACTIVATION_NONE};
   for (int k = 0; k < 3; ++k) {
     dpa::tools::MlpLayer layer;

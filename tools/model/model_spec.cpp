@@ -15,7 +15,8 @@ FeatureSpec FeatureSpec::zoo(dpa_stats_set set) {
   return f;
 }
 
-std::uint32_t FeatureSpec::num_features() const {
+std::uint32_t FeatureSpec::weight_features() const {
+  if (!weights) return 0;
   if (kind == DPA_FEATURES_RAW_WEIGHTS) return total_length;
   return static_cast<std::uint32_t>(segments.size()) * dpa_stats_per_segment(stats_set);
 }

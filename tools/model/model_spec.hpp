@@ -51,14 +51,28 @@ struct MlpModel {
   std::vector<MlpLayer> layers;
 };
 
+// A value the caller passes with the weights: a metrics column of the zoo ("step", "train_loss",
+// "config.optimizer", ...).
+struct ContextInput {
+  std::string name;
+  dpa_context_kind kind = DPA_CONTEXT_NUMERIC;
+  dpa_context_transform transform = DPA_CONTEXT_AS_IS;
+  std::vector<std::string> categories;  // categorical: code i names categories[i]
+};
+
+// What the model reads, in feature order: the weights block (statistics or raw weights, unless
+// `weights` is false), then the context values.
 struct FeatureSpec {
+  bool weights = true;
   dpa_feature_kind kind = DPA_FEATURES_STATISTICS;
   dpa_stats_set stats_set = DPA_STATS_PAPER;
   std::vector<dpa_segment> segments;
   std::uint32_t total_length = 0;
+  std::vector<ContextInput> context;
 
   static FeatureSpec zoo(dpa_stats_set set);
-  std::uint32_t num_features() const;
+  std::uint32_t weight_features() const;  // 0 without the weights block
+  std::uint32_t num_features() const { return weight_features() + static_cast<std::uint32_t>(context.size()); }
   dpa_layout layout() const { return {segments.data(), static_cast<std::uint32_t>(segments.size()), total_length}; }
 };
 

@@ -1,5 +1,6 @@
 #include "model/model_writer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -42,19 +43,84 @@ void require_finite(const std::vector<float>& v, const std::string& what) {
   for (float f : v) require(std::isfinite(f), what + " holds NaN or Inf");
 }
 
-void write_features(ByteBuilder& b, const FeatureSpec& f) {
-  const dpa_layout layout = f.layout();
-  require(dpa_layout_check(&layout) == DPA_OK, "invalid layout");
-  require(f.kind == DPA_FEATURES_RAW_WEIGHTS || dpa_stats_per_segment(f.stats_set) > 0,
-          "unknown statistics set");
-  dpa_features_section s{};
-  s.kind = f.kind;
-  s.stats_set = f.kind == DPA_FEATURES_STATISTICS ? static_cast<std::uint32_t>(f.stats_set) : 0;
-  s.total_length = f.total_length;
-  s.num_segments = static_cast<std::uint32_t>(f.segments.size());
+// Names go to one string table; each is written once and found by offset.
+class StringTable {
+ public:
+  std::uint32_t add(const std::string& name) {
+    require(!name.empty() && name.size() <= DPA_MODEL_MAX_NAME_BYTES && name.find('\0') == std::string::npos,
+            "context name '" + name + "' is empty, longer than " + std::to_string(DPA_MODEL_MAX_NAME_BYTES) +
+                " bytes or holds a NUL");
+    const auto offset = static_cast<std::uint32_t>(bytes_.size());
+    bytes_ += name;
+    bytes_ += '\0';
+    return offset;
+  }
+  const std::string& bytes() const { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+void require_distinct(std::vector<std::string> names, const std::string& what) {
+  std::sort(names.begin(), names.end());
+  require(std::adjacent_find(names.begin(), names.end()) == names.end(), "two " + what + " share a name");
+}
+
+void write_inputs(ByteBuilder& b, const FeatureSpec& f) {
+  require(f.weights || !f.context.empty(), "the model reads neither weights nor context values");
+  require(f.context.size() <= DPA_MODEL_MAX_CONTEXT, "more than " + std::to_string(DPA_MODEL_MAX_CONTEXT) + " context values");
+  std::vector<dpa_input_block> blocks;
+  if (f.weights) {
+    const dpa_layout layout = f.layout();
+    require(dpa_layout_check(&layout) == DPA_OK, "invalid layout");
+    require(f.kind == DPA_FEATURES_RAW_WEIGHTS || dpa_stats_per_segment(f.stats_set) > 0,
+            "unknown statistics set");
+    const bool statistics = f.kind == DPA_FEATURES_STATISTICS;
+    blocks.push_back({statistics ? DPA_INPUT_STATISTICS : DPA_INPUT_RAW_WEIGHTS,
+                      statistics ? static_cast<std::uint32_t>(f.stats_set) : 0u, f.weight_features(), 0u});
+  }
+  if (!f.context.empty()) blocks.push_back({DPA_INPUT_CONTEXT, 0u, static_cast<std::uint32_t>(f.context.size()), 0u});
+
+  StringTable strings;
+  std::vector<dpa_context_input> context;
+  std::vector<std::uint32_t> categories;
+  std::vector<std::string> names;
+  for (const ContextInput& c : f.context) {
+    names.push_back(c.name);
+    dpa_context_input in{strings.add(c.name), static_cast<std::uint16_t>(c.kind),
+                         static_cast<std::uint16_t>(c.transform), 0u, 0u};
+    if (c.kind == DPA_CONTEXT_CATEGORICAL) {
+      require(c.transform == DPA_CONTEXT_AS_IS, "categorical context '" + c.name + "' cannot be transformed");
+      require(!c.categories.empty() && c.categories.size() <= DPA_MODEL_MAX_VALUE_CATEGORIES,
+              "categorical context '" + c.name + "' needs 1 to " + std::to_string(DPA_MODEL_MAX_VALUE_CATEGORIES) + " categories");
+      require_distinct(c.categories, "categories of '" + c.name + "'");
+      in.num_categories = static_cast<std::uint32_t>(c.categories.size());
+      in.first_category = static_cast<std::uint32_t>(categories.size());
+      for (const std::string& category : c.categories) categories.push_back(strings.add(category));
+    } else {
+      require(c.categories.empty(), "numeric context '" + c.name + "' has categories");
+    }
+    context.push_back(in);
+  }
+  require_distinct(names, "context values");
+  require(categories.size() <= DPA_MODEL_MAX_CATEGORIES, "more than " + std::to_string(DPA_MODEL_MAX_CATEGORIES) + " categories");
+
+  dpa_inputs_section s{};
+  s.num_blocks = static_cast<std::uint32_t>(blocks.size());
   s.num_features = f.num_features();
+  s.total_length = f.weights ? f.total_length : 0;
+  s.num_segments = f.weights ? static_cast<std::uint32_t>(f.segments.size()) : 0;
+  s.num_context = static_cast<std::uint32_t>(context.size());
+  s.num_categories = static_cast<std::uint32_t>(categories.size());
+  s.strings_bytes = static_cast<std::uint32_t>(strings.bytes().size());
   b.put(s);
-  for (const dpa_segment& seg : f.segments) b.put(seg);
+  for (const dpa_input_block& block : blocks) b.put(block);
+  if (f.weights) {
+    for (const dpa_segment& seg : f.segments) b.put(seg);
+  }
+  for (const dpa_context_input& c : context) b.put(c);
+  for (std::uint32_t offset : categories) b.put(offset);
+  b.put_bytes(strings.bytes().data(), strings.bytes().size());
 }
 
 // Copies a node-based subtree into the complete-tree arrays at position `at` (depth left `d`).
@@ -203,7 +269,7 @@ std::vector<unsigned char> write_model(const ModelSpec& spec) {
                         static_cast<std::uint32_t>(b.size() - start), 0u});
   };
   const std::uint32_t num_features = spec.features.num_features();
-  section(DPA_SECTION_FEATURES, [&] { write_features(b, spec.features); });
+  section(DPA_SECTION_INPUTS, [&] { write_inputs(b, spec.features); });
   section(DPA_SECTION_OUTPUT, [&] {
     b.put(dpa_output_section{static_cast<std::uint32_t>(spec.transform),
                              static_cast<std::uint32_t>(spec.target), {0u, 0u}});

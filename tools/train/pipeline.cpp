@@ -8,6 +8,8 @@
 
 #include "common/cli_args.hpp"
 #include "common/parallel.hpp"
+#include "common/stats_options.hpp"
+#include "train/context.hpp"
 #include "model/model_writer.hpp"
 #include "zoo/feature_extraction.hpp"
 
@@ -18,16 +20,55 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// A row's features in the model's block order: weight features (from the zoo's statistics), then
+// the context block as the runtime computes it from the row's context values.
+class RowFeatures {
+ public:
+  RowFeatures(const ZooFeatures& weights, const dpa_model& inputs, const ContextTable& context)
+      : weights_(weights), inputs_(inputs), context_(context) {
+    if (inputs.num_features != weights.per_row + context.per_row()) throw ToolError("feature count mismatch");
+  }
+  std::size_t per_row() const { return inputs_.num_features; }
+  void fill(std::size_t row, float* out) const {
+    std::uint32_t offset = 0;
+    for (std::uint32_t b = 0; b < inputs_.num_input_blocks; ++b) {
+      if (inputs_.input_blocks[b] == DPA_INPUT_CONTEXT) {
+        dpa_model_context_features(&inputs_, context_.row(row), context_.per_row(), out + offset, context_.per_row());
+        offset += static_cast<std::uint32_t>(context_.per_row());
+      } else {
+        std::memcpy(out + offset, &weights_.values[row * weights_.per_row], weights_.per_row * sizeof(float));
+        offset += static_cast<std::uint32_t>(weights_.per_row);
+      }
+    }
+  }
+
+ private:
+  const ZooFeatures& weights_;
+  const dpa_model& inputs_;
+  const ContextTable& context_;
+};
+
 // Rows of the selection, as a dense matrix and targets.
-void gather(const ZooFeatures& f, const SelectedRows& s, const std::vector<std::size_t>& part,
+void gather(const RowFeatures& f, const SelectedRows& s, const std::vector<std::size_t>& part,
             std::vector<float>& x, std::vector<float>& y) {
-  x.resize(part.size() * f.per_row);
+  x.resize(part.size() * f.per_row());
   y.resize(part.size());
   for (std::size_t i = 0; i < part.size(); ++i) {
-    const std::size_t row = s.rows[part[i]];
-    std::memcpy(&x[i * f.per_row], &f.values[row * f.per_row], f.per_row * sizeof(float));
+    f.fill(s.rows[part[i]], &x[i * f.per_row()]);
     y[i] = s.targets[part[i]];
   }
+}
+
+// The model's inputs with a placeholder predictor: the runtime's view of what it will read.
+LoadedModel inputs_only(const FeatureSpec& features) {
+  ModelSpec draft;
+  draft.features = features;
+  LinearModel zero;
+  zero.mean.assign(features.num_features(), 0.0f);
+  zero.inv_scale.assign(features.num_features(), 1.0f);
+  zero.weight.assign(features.num_features(), 0.0f);
+  draft.predictor = zero;
+  return load_model_bytes(write_model(draft));
 }
 
 std::vector<float> predict_rows(const dpa_model& m, const std::vector<float>& x, std::size_t per_row) {
@@ -79,32 +120,42 @@ ZooFeatures compute_zoo_features(const ZooDataset& zoo, dpa_stats_set set, unsig
 TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
                             const std::function<void(const std::string&)>& status) {
   TrainReport report;
-  const ZooFeatures features = compute_zoo_features(zoo, o.stats, o.threads);
-  report.feature_seconds = features.seconds;
-  const SelectedRows selected = select_rows(zoo.metrics(), o.checkpoints, o.target, features.finite);
-  report.dropped_non_finite = selected.dropped_non_finite;
-  report.dropped_unfinished = selected.dropped_unfinished;
-  if (selected.rows.empty()) throw ToolError(zoo.dir() + ": no rows match --checkpoints " + o.checkpoints.text());
-  const Split split = split_by_run(selected, zoo.metrics(), o.validation_fraction, o.test_fraction, o.seed);
-  if (split.train.empty()) throw ToolError("the split left no training rows");
-  std::vector<float> xt, yt, xv, yv, xs, ys;
-  gather(features, selected, split.train, xt, yt);
-  gather(features, selected, split.validation, xv, yv);
-  gather(features, selected, split.test, xs, ys);
-  report.train_rows = yt.size();
-  report.validation_rows = yv.size();
-  report.test_rows = ys.size();
-  const std::size_t d = features.per_row;
-  const MatrixView train{xt.data(), yt.size(), d}, valid{xv.data(), yv.size(), d};
-  const MatrixView* valid_ptr = yv.empty() ? nullptr : &valid;
-  const std::vector<float>* yv_ptr = yv.empty() ? nullptr : &yv;
-
   ModelSpec spec;
   spec.features.kind = DPA_FEATURES_STATISTICS;
   spec.features.stats_set = o.stats;
   const dpa_layout layout = zoo.layout();
   spec.features.segments.assign(layout.segments, layout.segments + layout.num_segments);
   spec.features.total_length = layout.total_length;
+  // Trees split on any monotone scale; linear and MLP models want wide columns on a log scale.
+  spec.features.context = describe_context(resolve_context(o.context, zoo.metrics(), o.target), zoo.metrics(),
+                                           o.kind != ModelKind::kGbdt);
+  report.context = context_summary(spec.features.context);
+  const LoadedModel inputs = inputs_only(spec.features);
+  const ContextTable context(inputs.model, zoo.metrics());
+
+  const ZooFeatures features = compute_zoo_features(zoo, o.stats, o.threads);
+  report.feature_seconds = features.seconds;
+  std::vector<bool> usable = features.finite;
+  for (std::size_t r = 0; r < usable.size(); ++r) usable[r] = usable[r] && context.finite(r);
+  const SelectedRows selected = select_rows(zoo.metrics(), o.checkpoints, o.target, usable);
+  report.dropped_non_finite = selected.dropped_non_finite;
+  report.dropped_unfinished = selected.dropped_unfinished;
+  if (selected.rows.empty()) throw ToolError(zoo.dir() + ": no rows match --checkpoints " + o.checkpoints.text());
+  const Split split = split_by_run(selected, zoo.metrics(), o.validation_fraction, o.test_fraction, o.seed);
+  if (split.train.empty()) throw ToolError("the split left no training rows");
+  std::vector<float> xt, yt, xv, yv, xs, ys;
+  const RowFeatures rows(features, inputs.model, context);
+  gather(rows, selected, split.train, xt, yt);
+  gather(rows, selected, split.validation, xv, yv);
+  gather(rows, selected, split.test, xs, ys);
+  report.train_rows = yt.size();
+  report.validation_rows = yv.size();
+  report.test_rows = ys.size();
+  const std::size_t d = rows.per_row();
+  const MatrixView train{xt.data(), yt.size(), d}, valid{xv.data(), yv.size(), d};
+  const MatrixView* valid_ptr = yv.empty() ? nullptr : &valid;
+  const std::vector<float>* yv_ptr = yv.empty() ? nullptr : &yv;
+
   spec.target = o.target == Target::kTestAccuracy ? DPA_TARGET_TEST_ACCURACY : DPA_TARGET_FINAL_TEST_ACCURACY;
   const auto start = std::chrono::steady_clock::now();
   std::ostringstream options;
@@ -149,7 +200,7 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
   // Metrics through the runtime, on the bytes about to be written.
   Provenance prov;
   prov.text = "zoo=" + zoo.dir() + "\nmodel=" + model_kind_name(o.kind) + "\nstats=" +
-              (o.stats == DPA_STATS_PAPER ? "paper" : "extended") + "\ncheckpoints=" + o.checkpoints.text() +
+              stats_set_name(o.stats) + "\ncontext=" + report.context + "\ncheckpoints=" + o.checkpoints.text() +
               "\ntarget=" + target_name(o.target) + "\nseed=" + std::to_string(o.seed) +
               "\ntest_fraction=" + std::to_string(o.test_fraction) + "\nvalidation_fraction=" +
               std::to_string(o.validation_fraction) + "\n" + options.str();
@@ -180,8 +231,9 @@ Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
     throw ToolError(zoo.dir() + ": rows hold " + std::to_string(layout.total_length) +
                     " weights, the model takes " + std::to_string(model.layout.total_length));
   }
-  // Rows with non-finite weights are found by the runtime itself while predicting.
-  std::vector<float> predicted_all(zoo.rows());  // NaN where the weights hold NaN/Inf
+  const ContextTable context(model, zoo.metrics());
+  // Rows with non-finite weights or context are found by the runtime itself while predicting.
+  std::vector<float> predicted_all(zoo.rows());  // NaN where the inputs hold NaN/Inf
   ThreadPool pool(std::max(1u, threads));
   const std::size_t chunk = 256;
   const std::size_t chunks = (zoo.rows() + chunk - 1) / chunk;
@@ -189,9 +241,9 @@ Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
     std::vector<unsigned char> scratch(dpa_model_scratch_size(&model) + 64);
     std::vector<float> converted(zoo.weights().cols());
     for (std::size_t r = c * chunk; r < std::min<std::size_t>(zoo.rows(), (c + 1) * chunk); ++r) {
-      const float* w = zoo.weights().row(r, converted.data());
+      const dpa_inputs in = context.inputs(zoo.weights().row(r, converted.data()), zoo.weights().cols(), r);
       float p = NAN;
-      if (dpa_model_predict(&model, w, zoo.weights().cols(), &p, scratch.data(), scratch.size()) != DPA_OK) p = NAN;
+      if (dpa_model_predict_inputs(&model, &in, &p, scratch.data(), scratch.size()) != DPA_OK) p = NAN;
       predicted_all[r] = p;
     }
   });

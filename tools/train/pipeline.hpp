@@ -24,6 +24,7 @@ const char* model_kind_name(ModelKind k);
 struct TrainOptions {
   ModelKind kind = ModelKind::kGbdt;
   dpa_stats_set stats = DPA_STATS_PAPER;
+  std::string context = "none";  // --context: metrics columns and presets (train/context.hpp)
   CheckpointSelection checkpoints;
   Target target = Target::kTestAccuracy;
   double test_fraction = 0.2;        // of runs, held out
@@ -42,6 +43,7 @@ struct TrainReport {
   std::uint64_t dropped_non_finite = 0, dropped_unfinished = 0;
   int trees = 0;
   double feature_seconds = 0, train_seconds = 0;
+  std::string context;  // the context values the model reads, context_summary()
 };
 
 // Per-row features of a whole zoo (NaN rows flagged), computed by the runtime.
@@ -62,7 +64,8 @@ struct Evaluation {
   std::uint64_t dropped_non_finite = 0, dropped_unfinished = 0;
 };
 
-// Evaluates a loaded model on every usable row of the zoo for that selection and target.
+// Evaluates a loaded model on every usable row of the zoo for that selection and target, with the
+// context values it reads taken from the zoo's metrics.
 Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
                           const CheckpointSelection& checkpoints, Target target, unsigned threads);
 

@@ -1,7 +1,11 @@
 #include "zoo/zoo_dataset.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
+#include <unordered_map>
 
 #include "common/cli_args.hpp"
 #include "common/files.hpp"
@@ -80,30 +84,121 @@ std::vector<LayoutSegment> read_layout_csv(const std::string& path, std::uint64_
   return out;
 }
 
-ZooMetrics read_metrics_csv(const std::string& path) {
+bool MetricsColumn::varies() const {
+  if (categorical) return categories.size() > 1;
+  for (const float v : values) {
+    if (!(v == values.front() || (std::isnan(v) && std::isnan(values.front())))) return true;
+  }
+  return false;
+}
+
+bool MetricsColumn::positive_and_wide() const {
+  if (categorical) return false;
+  float low = INFINITY, high = -INFINITY;
+  for (const float v : values) {
+    if (std::isnan(v)) continue;  // missing: such rows are not used
+    low = std::min(low, v);
+    high = std::max(high, v);
+  }
+  return low > 0.0f && std::isfinite(high) && high >= 100.0f * low;
+}
+
+const MetricsColumn* ZooMetrics::column(const std::string& name) const {
+  for (const MetricsColumn& c : columns) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// Collects a column's values as codes of distinct texts, then decides numbers or categories.
+class ColumnBuilder {
+ public:
+  explicit ColumnBuilder(std::string name) { column_.name = std::move(name); }
+  void add(const std::string& text) {
+    const auto [it, inserted] = codes_.emplace(text, static_cast<std::uint32_t>(texts_.size()));
+    if (inserted) texts_.push_back(text);
+    rows_.push_back(it->second);
+  }
+  MetricsColumn finish() {
+    std::vector<float> number(texts_.size());
+    bool numeric = true;
+    for (std::size_t i = 0; i < texts_.size() && numeric; ++i) {
+      number[i] = texts_[i].empty() ? NAN : parse_float(texts_[i], &numeric);
+    }
+    column_.categorical = !numeric;
+    if (column_.categorical) {  // codes in sorted order of the names
+      column_.categories = texts_;
+      std::sort(column_.categories.begin(), column_.categories.end());
+      for (std::size_t i = 0; i < texts_.size(); ++i) {
+        number[i] = static_cast<float>(std::lower_bound(column_.categories.begin(), column_.categories.end(), texts_[i]) -
+                                       column_.categories.begin());
+      }
+    }
+    column_.values.reserve(rows_.size());
+    for (const std::uint32_t code : rows_) column_.values.push_back(number[code]);
+    return std::move(column_);
+  }
+
+ private:
+  static float parse_float(const std::string& text, bool* ok) {
+    errno = 0;
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    // A finite double beyond float's range is not a usable number either.
+    *ok = *end == '\0' && errno != ERANGE && std::isfinite(static_cast<float>(v));
+    return static_cast<float>(v);
+  }
+
+  MetricsColumn column_;
+  std::unordered_map<std::string, std::uint32_t> codes_;
+  std::vector<std::string> texts_;
+  std::vector<std::uint32_t> rows_;
+};
+
+}  // namespace
+
+ZooMetrics read_metrics_csv(const std::string& path, bool required) {
   CsvReader r(path);
-  const std::size_t modeldir = r.column("modeldir"), step = r.column("step"),
-                    accuracy = r.column("test_accuracy"), epochs = r.column("config.epochs");
-  // Optional descriptive columns, for `dpa zoo info`.
   auto optional = [&](const char* name) -> long {
     for (std::size_t i = 0; i < r.header().size(); ++i) {
       if (r.header()[i] == name) return static_cast<long>(i);
     }
     return -1;
   };
+  const long modeldir = required ? static_cast<long>(r.column("modeldir")) : optional("modeldir");
+  const long step = required ? static_cast<long>(r.column("step")) : -1;
+  const long accuracy = required ? static_cast<long>(r.column("test_accuracy")) : -1;
+  const long epochs = required ? static_cast<long>(r.column("config.epochs")) : -1;
+  // Optional descriptive columns, for `dpa zoo info`.
   const long activation = optional("config.activation"), optimizer = optional("config.optimizer"),
              w_init = optional("config.w_init");
-  ZooMetrics m;
-  std::vector<std::string> f;
-  while (r.next(f)) {
-    m.modeldir.push_back(f[modeldir]);
-    m.step.push_back(static_cast<std::uint32_t>(parse_index(f[step], r, "step")));
-    m.test_accuracy.push_back(static_cast<float>(parse_csv_number(f[accuracy], r, "test_accuracy")));
-    m.epochs.push_back(static_cast<std::uint32_t>(parse_index(f[epochs], r, "config.epochs")));
-    m.activation.push_back(activation >= 0 ? f[static_cast<std::size_t>(activation)] : "");
-    m.optimizer.push_back(optimizer >= 0 ? f[static_cast<std::size_t>(optimizer)] : "");
-    m.w_init.push_back(w_init >= 0 ? f[static_cast<std::size_t>(w_init)] : "");
+  std::vector<std::size_t> generic;
+  std::vector<ColumnBuilder> builders;
+  for (std::size_t i = 0; i < r.header().size(); ++i) {
+    if (r.header()[i].empty() || static_cast<long>(i) == modeldir) continue;
+    generic.push_back(i);
+    builders.emplace_back(r.header()[i]);
   }
+  ZooMetrics m;
+  m.path = path;
+  std::vector<std::string> f;
+  auto text = [&](long column) { return column >= 0 ? f[static_cast<std::size_t>(column)] : std::string(); };
+  while (r.next(f)) {
+    ++m.num_rows;
+    if (modeldir >= 0) m.modeldir.push_back(text(modeldir));
+    if (required) {
+      m.step.push_back(static_cast<std::uint32_t>(parse_index(text(step), r, "step")));
+      m.test_accuracy.push_back(static_cast<float>(parse_csv_number(text(accuracy), r, "test_accuracy")));
+      m.epochs.push_back(static_cast<std::uint32_t>(parse_index(text(epochs), r, "config.epochs")));
+    }
+    m.activation.push_back(text(activation));
+    m.optimizer.push_back(text(optimizer));
+    m.w_init.push_back(text(w_init));
+    for (std::size_t k = 0; k < generic.size(); ++k) builders[k].add(f[generic[k]]);
+  }
+  for (ColumnBuilder& b : builders) m.columns.push_back(b.finish());
   return m;
 }
 

@@ -20,16 +20,34 @@ struct LayoutSegment {
 // layout.csv: varname, start_idx, end_idx, shape. Throws ToolError naming the file and row.
 std::vector<LayoutSegment> read_layout_csv(const std::string& path, std::uint64_t num_weights);
 
+// A column of metrics.csv as numbers when every value is one (an empty value is NaN), else as
+// categories: each row holds the code of its value, the value's index in `categories` (sorted).
+struct MetricsColumn {
+  std::string name;
+  bool categorical = false;
+  std::vector<float> values;
+  std::vector<std::string> categories;
+  bool varies() const;  // more than one distinct value (NaN counts as one)
+  bool positive_and_wide() const;  // numbers, all > 0, spanning at least two decades
+};
+
 struct ZooMetrics {
   std::vector<std::string> modeldir;    // run id per row
   std::vector<std::uint32_t> step;      // epoch of the checkpoint
   std::vector<float> test_accuracy;
   std::vector<std::uint32_t> epochs;    // config.epochs: the run's planned last step
   std::vector<std::string> activation, optimizer, w_init;
-  std::size_t rows() const { return step.size(); }
+  std::vector<MetricsColumn> columns;  // every named column but modeldir, in file order
+  std::size_t num_rows = 0;
+  std::string path;
+  std::size_t rows() const { return num_rows; }
+  // The column of that name, or nullptr.
+  const MetricsColumn* column(const std::string& name) const;
 };
 
-ZooMetrics read_metrics_csv(const std::string& path);
+// required: modeldir, step, test_accuracy and config.epochs must be there (a zoo); otherwise only
+// the generic columns are read (context values for `dpa predict --metrics`).
+ZooMetrics read_metrics_csv(const std::string& path, bool required = true);
 
 class ZooDataset {
  public:

@@ -20,9 +20,16 @@ typedef enum dpa_status {
   DPA_ERR_SIZE_MISMATCH = 3,       /* weight vector length differs from the layout's total length */
   DPA_ERR_OUTPUT_TOO_SMALL = 4,
   DPA_ERR_SCRATCH_TOO_SMALL = 5,
-  DPA_ERR_NON_FINITE = 6,          /* NaN or Inf in a segment: that segment's features are NaN */
+  DPA_ERR_NON_FINITE = 6,          /* NaN or Inf in a segment (its features are NaN) or in a context value */
   DPA_ERR_UNKNOWN_STATS_SET = 7,
   DPA_ERR_KERNEL_UNAVAILABLE = 8,  /* the requested instruction set is not compiled in or not supported by this CPU */
+  DPA_ERR_CONTEXT_MISSING = 9,     /* the model reads context values and fewer or more were passed */
+  DPA_ERR_CONTEXT_VALUE = 10,      /* a context value outside its domain: a categorical code not in
+                                      0..num_categories, a log-scaled value <= 0 */
+  DPA_ERR_WRONG_TARGET = 11,       /* early stopping with a model that does not predict the run's
+                                      final accuracy (DPA_TARGET_FINAL_TEST_ACCURACY) */
+  DPA_ERR_NON_FINITE_PREDICTION = 12, /* the predictor's output is NaN or Inf (prediction set to NaN) */
+  DPA_ERR_NOT_FOUND = 13,          /* no context value of that name, or index out of range */
   /* Model loading: the bytes are not a valid model. */
   DPA_ERR_MODEL_TRUNCATED = 20,     /* fewer bytes than the header or total_bytes say */
   DPA_ERR_MODEL_MAGIC = 21,         /* not a dpa model */
@@ -37,7 +44,8 @@ typedef enum dpa_status {
   DPA_ERR_MODEL_LINEAR = 30,        /* linear model: feature count or size */
   DPA_ERR_MODEL_MLP = 31,           /* MLP: layer count, shapes, activation or size */
   DPA_ERR_MODEL_NON_FINITE = 32,    /* NaN or Inf among thresholds, leaves or parameters */
-  DPA_ERR_MODEL_METADATA = 33       /* metadata section too small for its text */
+  DPA_ERR_MODEL_METADATA = 33,      /* metadata section too small for its text */
+  DPA_ERR_MODEL_INPUTS = 34         /* input blocks, context values or their names invalid */
 } dpa_status;
 
 /* A short, static, human-readable description of a status. Never NULL. */
@@ -135,16 +143,36 @@ dpa_status dpa_stats_compute_with_kernel(const dpa_layout* layout, dpa_stats_set
 
 /* ---- Models: verify once, then predict without checks ---------------------------------------- */
 
+/* What a model reads, as blocks whose features follow each other in the model's block order. */
+typedef enum dpa_input_kind {
+  DPA_INPUT_STATISTICS = 0,  /* per-segment statistics of the weight vector (the model's stats set) */
+  DPA_INPUT_RAW_WEIGHTS = 1, /* the weight vector itself */
+  DPA_INPUT_CONTEXT = 2      /* named values the caller passes: epoch, training metrics, hyperparameters */
+} dpa_input_kind;
+#define DPA_MAX_INPUT_BLOCKS 3u
+/* "statistics", "raw_weights", "context", or NULL for an unknown kind. */
+const char* dpa_input_kind_name(uint32_t kind);
+
+typedef enum dpa_context_kind {
+  DPA_CONTEXT_NUMERIC = 0,    /* a number, used as it is (or its log, see the transform) */
+  DPA_CONTEXT_CATEGORICAL = 1 /* a category, passed as its code (dpa_model_context_code) */
+} dpa_context_kind;
+
+typedef enum dpa_context_transform {
+  DPA_CONTEXT_AS_IS = 0,
+  DPA_CONTEXT_LOG = 1 /* the feature is the natural log of the value, which must be > 0 */
+} dpa_context_transform;
+
 /* A verified model: pointers into the caller's bytes (zero copy). The bytes must stay alive and
  * unchanged while the model is used. Fill it with dpa_model_load; fields are read-only. */
 typedef struct dpa_model {
   const unsigned char* bytes;
   uint32_t total_bytes;
   uint16_t version_major, version_minor;
-  dpa_layout layout;          /* segments point into the bytes */
-  uint32_t feature_kind;      /* dpa_feature_kind (model_format.h) */
+  dpa_layout layout;          /* segments point into the bytes; 0 segments when no weights are read */
+  uint32_t feature_kind;      /* dpa_input_kind of the weights block, DPA_INPUT_CONTEXT when none */
   dpa_stats_set stats_set;    /* when feature_kind is statistics */
-  uint32_t num_features;
+  uint32_t num_features;      /* all blocks' features */
   uint32_t predictor;         /* dpa_section_type of the predictor: GBDT, LINEAR or MLP */
   const void* predictor_section;
   uint32_t output_transform;  /* dpa_output_transform */
@@ -153,7 +181,21 @@ typedef struct dpa_model {
   const void* metadata;       /* dpa_metadata_section or NULL */
   const char* metadata_text;  /* not NUL-terminated; metadata_text_bytes long */
   uint32_t metadata_text_bytes;
+  /* Format 2 inputs (a format 1 file reads as one weights block and no context). */
+  uint32_t num_input_blocks;
+  uint32_t input_blocks[DPA_MAX_INPUT_BLOCKS]; /* dpa_input_kind of each block, in feature order */
+  uint32_t num_context;                        /* context values the model reads */
+  const void* context;                         /* dpa_context_input[num_context] (model_format.h) */
+  const uint32_t* category_names;              /* offsets into strings */
+  const char* strings;                         /* NUL-terminated names */
+  uint32_t strings_bytes;
 } dpa_model;
+
+/* "gbdt", "linear", "mlp" for a predictor section type (dpa_model.predictor), else NULL. */
+const char* dpa_predictor_name(uint32_t section_type);
+
+/* Size of dpa_model in this build, for FFI callers that allocate it (Python ctypes). */
+size_t dpa_model_struct_size(void);
 
 /* Checks every offset, size, count, alignment, index and value of the bytes and their checksum;
  * on success fills *model with pointers into bytes. bytes must be 4-byte aligned (16 is best). */
@@ -162,15 +204,65 @@ dpa_status dpa_model_load(const void* bytes, size_t size, dpa_model* model);
 /* Scratch bytes dpa_model_predict needs for this model. */
 size_t dpa_model_scratch_size(const dpa_model* model);
 
-/* Weights in, prediction out: features from the runtime's statistics, then the predictor, then
- * the output transform. Returns DPA_ERR_NON_FINITE (and NaN) when the weights hold NaN/Inf. */
+/* Everything a prediction reads. weights: the model's layout.total_length floats (NULL and 0 when
+ * the model reads no weights). context: the model's num_context values in its order (NULL and 0
+ * when it has none): numbers as they are, categories as their codes (dpa_model_context_code). */
+typedef struct dpa_inputs {
+  const float* weights;
+  size_t num_weights;
+  const float* context;
+  size_t num_context;
+} dpa_inputs;
+
+/* Inputs in, prediction out: features (the runtime's statistics, raw weights, context values) in
+ * block order, then the predictor, then the output transform. On any error the prediction is NaN:
+ * DPA_ERR_NON_FINITE when weights or context hold NaN/Inf, DPA_ERR_CONTEXT_MISSING when the
+ * context count differs from the model's, DPA_ERR_CONTEXT_VALUE, DPA_ERR_SIZE_MISMATCH,
+ * DPA_ERR_NON_FINITE_PREDICTION when the predictor's output is not finite. */
+dpa_status dpa_model_predict_inputs(const dpa_model* model, const dpa_inputs* inputs,
+                                    float* prediction, void* scratch, size_t scratch_bytes);
+
+/* The model's features of its inputs (num_features floats, in block order). */
+dpa_status dpa_model_features_inputs(const dpa_model* model, const dpa_inputs* inputs,
+                                     float* features, size_t features_len, void* scratch,
+                                     size_t scratch_bytes);
+
+/* Weights only: dpa_model_predict_inputs without context (a model that reads context returns
+ * DPA_ERR_CONTEXT_MISSING, never a prediction from made-up values). */
 dpa_status dpa_model_predict(const dpa_model* model, const float* weights, size_t num_weights,
                              float* prediction, void* scratch, size_t scratch_bytes);
 
-/* The model's input features of a weight vector (num_features floats). */
+/* Weights only: dpa_model_features_inputs without context. */
 dpa_status dpa_model_features(const dpa_model* model, const float* weights, size_t num_weights,
                               float* features, size_t features_len, void* scratch,
                               size_t scratch_bytes);
+
+/* The context block's features (num_context floats, after the model's transforms) of context
+ * values, for trainers that assemble feature matrices from precomputed statistics. */
+dpa_status dpa_model_context_features(const dpa_model* model, const float* context,
+                                      size_t num_context, float* features, size_t features_len);
+
+/* ---- Context values: resolve names once at setup, then pass plain floats ---------------------- */
+
+typedef struct dpa_context_info {
+  const char* name;        /* NUL-terminated, inside the model bytes */
+  uint32_t kind;           /* dpa_context_kind */
+  uint32_t transform;      /* dpa_context_transform */
+  uint32_t num_categories; /* categorical: codes 0..num_categories-1 name categories, num_categories
+                              stands for any other; numeric: 0 */
+} dpa_context_info;
+
+/* DPA_ERR_NOT_FOUND when index >= num_context. */
+dpa_status dpa_model_context_info(const dpa_model* model, uint32_t index, dpa_context_info* info);
+/* Name of category `code` of context value `index`, or NULL when either is out of range. */
+const char* dpa_model_context_category(const dpa_model* model, uint32_t index, uint32_t code);
+/* Index of the context value of that name, or -1. */
+int32_t dpa_model_context_index(const dpa_model* model, const char* name);
+/* The code of a category name for categorical value `index`: its position in the model's list, or
+ * num_categories for a name the model never saw. DPA_ERR_NOT_FOUND when index is out of range or
+ * the value is numeric. */
+dpa_status dpa_model_context_code(const dpa_model* model, uint32_t index, const char* category,
+                                  float* code);
 
 /* The predictor and output transform alone, on precomputed features. */
 dpa_status dpa_model_predict_features(const dpa_model* model, const float* features,
@@ -197,9 +289,17 @@ typedef struct dpa_early_stop {
 
 void dpa_early_stop_init(dpa_early_stop* state, float stop_below, float max_gap);
 
-/* Predicts the run's final accuracy from its current weights with a model trained for
- * DPA_TARGET_FINAL_TEST_ACCURACY, decides whether to continue, and updates the state. Weights with
- * NaN/Inf give DPA_STOP_BELOW_THRESHOLD with status DPA_ERR_NON_FINITE (a diverged run). */
+/* Predicts the run's final accuracy from its current inputs (weights and context: the epoch, its
+ * training metrics, its hyperparameters) with a model trained for DPA_TARGET_FINAL_TEST_ACCURACY
+ * (any other target: DPA_ERR_WRONG_TARGET), decides whether to continue, and updates the state.
+ * NaN/Inf weights or context give DPA_STOP_BELOW_THRESHOLD with status DPA_ERR_NON_FINITE (a
+ * diverged run). On any other error the state is unchanged. */
+dpa_status dpa_early_stop_check_inputs(const dpa_model* model, dpa_early_stop* state,
+                                       const dpa_inputs* inputs, void* scratch,
+                                       size_t scratch_bytes, float* predicted,
+                                       dpa_decision* decision);
+
+/* Weights only: dpa_early_stop_check_inputs without context. */
 dpa_status dpa_early_stop_check(const dpa_model* model, dpa_early_stop* state,
                                 const float* weights, size_t num_weights, void* scratch,
                                 size_t scratch_bytes, float* predicted, dpa_decision* decision);

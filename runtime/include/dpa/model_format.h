@@ -1,5 +1,6 @@
-/* The flat binary model format, version 1: on-disk structures shared by the writer (tools/) and
- * the verifier (runtime/). Everything little-endian; see docs/model-format.md for the spec. */
+/* The flat binary model format, version 2 (the runtime also reads version 1): on-disk structures
+ * shared by the writer (tools/) and the verifier (runtime/). Everything little-endian; see
+ * docs/model-format.md for the spec. */
 #ifndef DPA_MODEL_FORMAT_H
 #define DPA_MODEL_FORMAT_H
 
@@ -10,7 +11,8 @@ extern "C" {
 #endif
 
 #define DPA_MODEL_MAGIC "DPAMODEL" /* 8 bytes, no terminator stored */
-#define DPA_MODEL_VERSION_MAJOR 1u /* a reader rejects other majors */
+#define DPA_MODEL_VERSION_MAJOR 2u /* what the writer writes; readers reject majors they do not know */
+#define DPA_MODEL_VERSION_MAJOR_MIN 1u /* the oldest major this runtime still reads */
 #define DPA_MODEL_VERSION_MINOR 0u /* a reader accepts any minor: minors only append */
 #define DPA_MODEL_ALIGNMENT 16u    /* every section starts at a multiple of this */
 #define DPA_MODEL_MAX_SECTIONS 64u
@@ -18,6 +20,11 @@ extern "C" {
 #define DPA_MODEL_MAX_TREES (1u << 20)
 #define DPA_MODEL_MAX_MLP_LAYERS 8u
 #define DPA_MODEL_MAX_MLP_WIDTH 1024u
+/* Bounds on context values keep the verifier's distinct-name checks (quadratic) fast. */
+#define DPA_MODEL_MAX_CONTEXT 256u               /* context values of one model */
+#define DPA_MODEL_MAX_CATEGORIES 1024u           /* category names of all its categorical values */
+#define DPA_MODEL_MAX_VALUE_CATEGORIES 256u      /* category names of one value */
+#define DPA_MODEL_MAX_NAME_BYTES 128u            /* one name, without its NUL */
 
 /* File header at offset 0 (32 bytes). checksum = CRC-32 (the zlib / IEEE 802.3 polynomial) of
  * bytes [12, total_bytes): everything after the checksum field. */
@@ -40,20 +47,22 @@ typedef struct dpa_section_entry {
 } dpa_section_entry;
 
 typedef enum dpa_section_type {
-  DPA_SECTION_FEATURES = 1, /* required, once */
+  DPA_SECTION_FEATURES = 1, /* format 1: required, once; format 2: not allowed */
   DPA_SECTION_OUTPUT = 2,   /* required, once */
   DPA_SECTION_METADATA = 3, /* optional, at most once */
+  DPA_SECTION_INPUTS = 4,   /* format 2: required, once (format 1 readers skip it) */
   DPA_SECTION_GBDT = 16,    /* exactly one predictor section */
   DPA_SECTION_LINEAR = 17,
   DPA_SECTION_MLP = 18
 } dpa_section_type;
 
+/* Format 1's feature kinds: the same numbers as the dpa_input_kind of the weights block. */
 typedef enum dpa_feature_kind {
   DPA_FEATURES_STATISTICS = 0, /* per-segment statistics of the layout (stats_set) */
   DPA_FEATURES_RAW_WEIGHTS = 1 /* the weight vector itself */
 } dpa_feature_kind;
 
-/* FEATURES: 32 bytes, then num_segments dpa_segment (16 bytes each). */
+/* FEATURES (format 1 only): 32 bytes, then num_segments dpa_segment (16 bytes each). */
 typedef struct dpa_features_section {
   uint32_t kind;         /* dpa_feature_kind */
   uint32_t stats_set;    /* dpa_stats_set id when kind is statistics, else 0 */
@@ -62,6 +71,41 @@ typedef struct dpa_features_section {
   uint32_t num_features; /* segments * stats per segment, or total_length for raw weights */
   uint32_t reserved[3];
 } dpa_features_section;
+
+/* INPUTS (format 2): what the model reads, as an ordered list of blocks whose features follow each
+ * other in block order. 32 bytes, then num_blocks dpa_input_block, num_segments dpa_segment,
+ * num_context dpa_context_input, num_categories u32 offsets of category names, and strings_bytes
+ * of NUL-terminated UTF-8 names. Every offset of a name is into that string table. */
+typedef struct dpa_inputs_section {
+  uint32_t num_blocks;     /* 1..DPA_MAX_INPUT_BLOCKS, each dpa_input_kind at most once */
+  uint32_t num_features;   /* the blocks' features added up */
+  uint32_t total_length;   /* length of the weight vector; 0 when no block reads weights */
+  uint32_t num_segments;   /* 1..1024 with a weights block, else 0 */
+  uint32_t num_context;    /* context values (0..DPA_MODEL_MAX_CONTEXT), 0 without a context block */
+  uint32_t num_categories; /* category names of all categorical context values */
+  uint32_t strings_bytes;  /* size of the string table */
+  uint32_t reserved;       /* 0 */
+} dpa_inputs_section;
+
+/* One block. Statistics and raw weights both read the weight vector: at most one of them. */
+typedef struct dpa_input_block {
+  uint32_t kind;         /* dpa_input_kind (dpa.h) */
+  uint32_t stats_set;    /* statistics: dpa_stats_set id; else 0 */
+  uint32_t num_features; /* statistics: segments x per segment; raw: total_length; context: num_context */
+  uint32_t reserved;     /* 0 */
+} dpa_input_block;
+
+/* One context value: a number the caller passes with the weights (epoch, training loss, a
+ * hyperparameter). Its feature is the value itself, its natural log (transform LOG: linear and MLP
+ * models on wide-ranging positive columns), or, for a categorical value, the category's code: the
+ * index of its name in the model's list, and num_categories for any name the model never saw. */
+typedef struct dpa_context_input {
+  uint32_t name;           /* offset of its NUL-terminated name: a metrics column, "config.optimizer" */
+  uint16_t kind;           /* dpa_context_kind (dpa.h) */
+  uint16_t transform;      /* dpa_context_transform (dpa.h); AS_IS for categorical values */
+  uint32_t num_categories; /* categorical: 1..DPA_MODEL_MAX_VALUE_CATEGORIES, else 0 */
+  uint32_t first_category; /* categorical: index of its first name in the category table, else 0 */
+} dpa_context_input;
 
 typedef enum dpa_output_transform {
   DPA_OUTPUT_IDENTITY = 0,
@@ -90,7 +134,7 @@ typedef struct dpa_output_section {
 typedef struct dpa_gbdt_section {
   uint32_t num_trees;
   uint32_t depth;        /* 1..DPA_MODEL_MAX_TREE_DEPTH */
-  uint32_t num_features; /* equals the FEATURES section's */
+  uint32_t num_features; /* equals the model's feature count (INPUTS or FEATURES) */
   uint32_t reserved0;
   float base_score;
   uint32_t reserved[3];
@@ -122,7 +166,7 @@ typedef enum dpa_activation {
  * one output. raw score = the last layer's output. */
 typedef struct dpa_mlp_section {
   uint32_t num_layers; /* 1..DPA_MODEL_MAX_MLP_LAYERS */
-  uint32_t num_inputs; /* equals the FEATURES section's num_features */
+  uint32_t num_inputs; /* equals the model's feature count */
   uint32_t reserved[2];
 } dpa_mlp_section;
 

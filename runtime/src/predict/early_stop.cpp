@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "dpa/dpa.h"
+#include "dpa/model_format.h"
 
 extern "C" {
 
@@ -16,11 +17,15 @@ void dpa_early_stop_init(dpa_early_stop* state, float stop_below, float max_gap)
   state->stops = 0;
 }
 
-dpa_status dpa_early_stop_check(const dpa_model* model, dpa_early_stop* state,
-                                const float* weights, size_t num_weights, void* scratch,
-                                size_t scratch_bytes, float* predicted, dpa_decision* decision) {
-  if (state == nullptr || predicted == nullptr || decision == nullptr) return DPA_ERR_NULL_ARGUMENT;
-  const dpa_status s = dpa_model_predict(model, weights, num_weights, predicted, scratch, scratch_bytes);
+dpa_status dpa_early_stop_check_inputs(const dpa_model* model, dpa_early_stop* state,
+                                       const dpa_inputs* inputs, void* scratch,
+                                       size_t scratch_bytes, float* predicted,
+                                       dpa_decision* decision) {
+  if (model == nullptr || state == nullptr || predicted == nullptr || decision == nullptr) {
+    return DPA_ERR_NULL_ARGUMENT;
+  }
+  if (model->target != DPA_TARGET_FINAL_TEST_ACCURACY) return DPA_ERR_WRONG_TARGET;
+  const dpa_status s = dpa_model_predict_inputs(model, inputs, predicted, scratch, scratch_bytes);
   if (s == DPA_ERR_NON_FINITE) {  // a diverged run never recovers
     ++state->checks;
     ++state->stops;
@@ -43,3 +48,12 @@ dpa_status dpa_early_stop_check(const dpa_model* model, dpa_early_stop* state,
 }
 
 }  // extern "C"
+
+extern "C" dpa_status dpa_early_stop_check(const dpa_model* model, dpa_early_stop* state,
+                                           const float* weights, size_t num_weights, void* scratch,
+                                           size_t scratch_bytes, float* predicted,
+                                           dpa_decision* decision) {
+  if (weights == nullptr) return DPA_ERR_NULL_ARGUMENT;
+  const dpa_inputs inputs{weights, num_weights, nullptr, 0};
+  return dpa_early_stop_check_inputs(model, state, &inputs, scratch, scratch_bytes, predicted, decision);
+}

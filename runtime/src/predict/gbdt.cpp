@@ -1,6 +1,8 @@
 // Complete trees of one depth, walked branch-free: at each level the next node index is computed
 // from a comparison, never branched on, so a row costs depth * (load + compare) per tree with no
 // mispredictions. Eight trees are walked together so their independent loads overlap.
+#include <cmath>
+
 #include "predictors.hpp"
 
 namespace dpa::detail {
@@ -27,6 +29,32 @@ inline void walk_group(const dpa_tree_node* first_tree, const float* first_leave
 }
 
 }  // namespace
+
+dpa_status verify_gbdt(const Region& r, dpa_model* m) {
+  if (!r.fits(0, 1, sizeof(dpa_gbdt_section))) return DPA_ERR_MODEL_TREES;
+  const auto* g = r.at<dpa_gbdt_section>(0);
+  if (g->num_trees == 0 || g->num_trees > DPA_MODEL_MAX_TREES || g->depth == 0 ||
+      g->depth > DPA_MODEL_MAX_TREE_DEPTH || g->num_features != m->num_features) {
+    return DPA_ERR_MODEL_TREES;
+  }
+  const std::uint64_t leaves_per_tree = 1ull << g->depth;
+  const std::uint64_t nodes = g->num_trees * (leaves_per_tree - 1);
+  const std::uint64_t leaves = g->num_trees * leaves_per_tree;
+  const std::uint64_t leaves_offset = sizeof(dpa_gbdt_section) + nodes * sizeof(dpa_tree_node);
+  if (!r.fits(sizeof(dpa_gbdt_section), nodes, sizeof(dpa_tree_node)) ||
+      !r.fits(leaves_offset, leaves, sizeof(float))) {
+    return DPA_ERR_MODEL_TREES;
+  }
+  const auto* node = r.at<dpa_tree_node>(sizeof(dpa_gbdt_section));
+  for (std::uint64_t i = 0; i < nodes; ++i) {
+    if (node[i].feature >= m->num_features) return DPA_ERR_MODEL_TREES;
+    if (!std::isfinite(node[i].threshold)) return DPA_ERR_MODEL_NON_FINITE;
+  }
+  if (!std::isfinite(g->base_score) || !all_finite(r.at<float>(leaves_offset), leaves)) {
+    return DPA_ERR_MODEL_NON_FINITE;
+  }
+  return DPA_OK;
+}
 
 float gbdt_score(const dpa_gbdt_section* g, const float* x) {
   constexpr std::uint32_t kGroup = 8;  // independent load chains in flight

@@ -6,6 +6,38 @@
 
 namespace dpa::detail {
 
+dpa_status verify_mlp(const Region& r, dpa_model* m) {
+  if (!r.fits(0, 1, sizeof(dpa_mlp_section))) return DPA_ERR_MODEL_MLP;
+  const auto* h = r.at<dpa_mlp_section>(0);
+  if (h->num_layers == 0 || h->num_layers > DPA_MODEL_MAX_MLP_LAYERS ||
+      h->num_inputs != m->num_features) {
+    return DPA_ERR_MODEL_MLP;
+  }
+  std::uint64_t offset = sizeof(dpa_mlp_section);
+  if (!r.fits(offset, 2ull * h->num_inputs, sizeof(float))) return DPA_ERR_MODEL_MLP;
+  if (!all_finite(r.at<float>(offset), 2ull * h->num_inputs)) return DPA_ERR_MODEL_NON_FINITE;
+  offset += 2ull * h->num_inputs * sizeof(float);
+  std::uint32_t inputs = h->num_inputs, widest = 0;
+  for (std::uint32_t layer = 0; layer < h->num_layers; ++layer) {
+    if (!r.fits(offset, 1, sizeof(dpa_mlp_layer))) return DPA_ERR_MODEL_MLP;
+    const auto* l = r.at<dpa_mlp_layer>(offset);
+    const bool last = layer + 1 == h->num_layers;
+    if (l->inputs != inputs || l->outputs == 0 || l->outputs > DPA_MODEL_MAX_MLP_WIDTH ||
+        (last && l->outputs != 1) || l->activation > DPA_ACTIVATION_TANH) {
+      return DPA_ERR_MODEL_MLP;
+    }
+    offset += sizeof(dpa_mlp_layer);
+    const std::uint64_t params = static_cast<std::uint64_t>(l->outputs) * (l->inputs + 1ull);
+    if (!r.fits(offset, params, sizeof(float))) return DPA_ERR_MODEL_MLP;
+    if (!all_finite(r.at<float>(offset), params)) return DPA_ERR_MODEL_NON_FINITE;
+    offset += params * sizeof(float);
+    inputs = l->outputs;
+    widest = l->outputs > widest ? l->outputs : widest;
+  }
+  m->max_width = widest;
+  return DPA_OK;
+}
+
 float mlp_score(const dpa_mlp_section* h, const float* x, float* work, std::uint32_t max_width) {
   const std::uint32_t n = h->num_inputs;
   const float* mean = reinterpret_cast<const float*>(h + 1);

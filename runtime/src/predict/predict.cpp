@@ -1,6 +1,6 @@
-// Weights in, prediction out: the model's features (the runtime's own statistics, or the raw
-// weights), its predictor, its output transform. Only arguments are checked here; the model was
-// verified by dpa_model_load.
+// Inputs in, prediction out: the model's features (block after block, from the input-kind table),
+// its predictor (from the predictor table), its output transform. Only arguments are checked
+// here; the model was verified by dpa_model_load.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -8,25 +8,36 @@
 
 #include "dpa/dpa.h"
 #include "dpa/model_format.h"
+#include "inputs.hpp"
 #include "predictors.hpp"
 
 namespace {
 
-// Scratch: [statistics scratch][features][MLP work], each part float-aligned.
+using dpa::detail::find_input_kind;
+using dpa::detail::InputKind;
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// A model reading raw weights alone predicts straight from the caller's vector: no copy.
+bool reads_weights_in_place(const dpa_model& m) {
+  return m.num_input_blocks == 1 && m.input_blocks[0] == DPA_INPUT_RAW_WEIGHTS;
+}
+
+// Scratch: [block scratch][features][MLP work], each part float-aligned.
 struct ScratchPlan {
-  std::size_t stats_bytes;
+  std::size_t block_bytes;
   std::size_t feature_floats;
   std::size_t work_floats;
   std::size_t total() const {
-    return alignof(float) + stats_bytes + (feature_floats + work_floats) * sizeof(float);
+    return alignof(float) + block_bytes + (feature_floats + work_floats) * sizeof(float);
   }
 };
 
 ScratchPlan plan(const dpa_model& m) {
-  ScratchPlan p{0, 0, std::size_t{2} * m.max_width};
-  if (m.feature_kind == DPA_FEATURES_STATISTICS) {
-    p.stats_bytes = (dpa_stats_scratch_size(m.stats_set) + 3) / 4 * 4;
-    p.feature_floats = m.num_features;
+  ScratchPlan p{0, reads_weights_in_place(m) ? 0 : m.num_features, std::size_t{2} * m.max_width};
+  for (std::uint32_t b = 0; b < m.num_input_blocks; ++b) {
+    const std::size_t bytes = find_input_kind(m.input_blocks[b])->scratch_bytes(m);
+    p.block_bytes = bytes > p.block_bytes ? (bytes + 3) / 4 * 4 : p.block_bytes;
   }
   return p;
 }
@@ -36,77 +47,102 @@ float* align_float(void* scratch) {
   return reinterpret_cast<float*>(address + (alignof(float) - address % alignof(float)) % alignof(float));
 }
 
-float transform(const dpa_model& m, float score) {
-  switch (m.output_transform) {
-    case DPA_OUTPUT_SIGMOID: return 1.0f / (1.0f + std::exp(-score));
-    case DPA_OUTPUT_CLAMP01: return score < 0.0f ? 0.0f : (score > 1.0f ? 1.0f : score);
-    default: return score;
+float identity(float s) { return s; }
+float sigmoid(float s) { return 1.0f / (1.0f + std::exp(-s)); }
+float clamp01(float s) { return s < 0.0f ? 0.0f : (s > 1.0f ? 1.0f : s); }
+
+// Indexed by dpa_output_transform; the verifier admits only these.
+constexpr float (*kTransforms[])(float) = {identity, sigmoid, clamp01};
+static_assert(sizeof kTransforms / sizeof kTransforms[0] == DPA_OUTPUT_CLAMP01 + 1, "one per transform");
+
+// The predictor and the output transform; a non-finite result is an error, never a prediction.
+dpa_status finish(const dpa_model& m, const float* features, float* work, float* prediction) {
+  const auto* p = dpa::detail::find_predictor(m.predictor);
+  if (p == nullptr || m.output_transform > DPA_OUTPUT_CLAMP01) {  // not a loaded model
+    *prediction = kNaN;
+    return DPA_ERR_MODEL_MISSING;
   }
+  const float value = kTransforms[m.output_transform](p->score(m, features, work));
+  if (!std::isfinite(value)) {
+    *prediction = kNaN;
+    return DPA_ERR_NON_FINITE_PREDICTION;
+  }
+  *prediction = value;
+  return DPA_OK;
 }
 
-float score(const dpa_model& m, const float* features, float* work) {
-  switch (m.predictor) {
-    case DPA_SECTION_GBDT:
-      return dpa::detail::gbdt_score(static_cast<const dpa_gbdt_section*>(m.predictor_section), features);
-    case DPA_SECTION_LINEAR:
-      return dpa::detail::linear_score(static_cast<const dpa_linear_section*>(m.predictor_section), features);
-    default:
-      return dpa::detail::mlp_score(static_cast<const dpa_mlp_section*>(m.predictor_section), features,
-                                    work, m.max_width);
+dpa_status check_inputs(const dpa_model& m, const dpa_inputs& in) {
+  if (m.layout.num_segments > 0) {
+    if (in.weights == nullptr) return DPA_ERR_NULL_ARGUMENT;
+    if (in.num_weights != m.layout.total_length) return DPA_ERR_SIZE_MISMATCH;
   }
+  if (in.num_context != m.num_context) return DPA_ERR_CONTEXT_MISSING;
+  if (m.num_context > 0 && in.context == nullptr) return DPA_ERR_NULL_ARGUMENT;
+  return DPA_OK;
 }
 
-// Features into `features` (statistics) or a pointer to the weights themselves (raw).
-dpa_status features_of(const dpa_model& m, const float* weights, size_t num_weights,
-                       float* stats_out, unsigned char* stats_scratch, std::size_t stats_bytes,
-                       const float** features) {
-  if (num_weights != m.layout.total_length) return DPA_ERR_SIZE_MISMATCH;
-  if (m.feature_kind == DPA_FEATURES_RAW_WEIGHTS) {
-    for (size_t i = 0; i < num_weights; ++i) {
-      if (!std::isfinite(weights[i])) return DPA_ERR_NON_FINITE;
+// Every block's features into `out` (or, for raw weights alone, *features = the weights).
+dpa_status features_of(const dpa_model& m, const dpa_inputs& in, float* out, void* block_scratch,
+                       std::size_t block_bytes, const float** features) {
+  dpa_status status = check_inputs(m, in);
+  if (status != DPA_OK) return status;
+  if (reads_weights_in_place(m)) {
+    *features = in.weights;
+    for (std::uint32_t i = 0; i < m.layout.total_length; ++i) {
+      if (!std::isfinite(in.weights[i])) return DPA_ERR_NON_FINITE;
     }
-    *features = weights;
     return DPA_OK;
   }
-  *features = stats_out;
-  return dpa_stats_compute(&m.layout, m.stats_set, weights, num_weights, stats_out,
-                           m.num_features, stats_scratch, stats_bytes);
+  *features = out;
+  std::uint32_t offset = 0;
+  for (std::uint32_t b = 0; b < m.num_input_blocks; ++b) {
+    const InputKind* kind = find_input_kind(m.input_blocks[b]);
+    const dpa_status s = kind->features(m, in, out + offset, block_scratch, block_bytes);
+    if (status == DPA_OK) status = s;
+    offset += kind->feature_count(m);
+  }
+  return status;
 }
+
+bool loaded(const dpa_model* model) { return model != nullptr && model->bytes != nullptr; }
 
 }  // namespace
 
 extern "C" {
 
+size_t dpa_model_struct_size(void) { return sizeof(dpa_model); }
+
 size_t dpa_model_scratch_size(const dpa_model* model) {
   return model == nullptr ? 0 : plan(*model).total();
 }
 
-dpa_status dpa_model_predict(const dpa_model* model, const float* weights, size_t num_weights,
-                             float* prediction, void* scratch, size_t scratch_bytes) {
-  if (model == nullptr || weights == nullptr || prediction == nullptr || scratch == nullptr ||
-      model->bytes == nullptr) {
-    return DPA_ERR_NULL_ARGUMENT;
-  }
+dpa_status dpa_model_predict_inputs(const dpa_model* model, const dpa_inputs* inputs,
+                                    float* prediction, void* scratch, size_t scratch_bytes) {
+  if (prediction == nullptr) return DPA_ERR_NULL_ARGUMENT;
+  *prediction = kNaN;
+  if (!loaded(model) || inputs == nullptr || scratch == nullptr) return DPA_ERR_NULL_ARGUMENT;
   const ScratchPlan p = plan(*model);
   if (scratch_bytes < p.total()) return DPA_ERR_SCRATCH_TOO_SMALL;
   auto* base = reinterpret_cast<unsigned char*>(align_float(scratch));
-  float* stats_out = reinterpret_cast<float*>(base + p.stats_bytes);
-  float* work = stats_out + p.feature_floats;
+  float* out = reinterpret_cast<float*>(base + p.block_bytes);
+  float* work = out + p.feature_floats;
   const float* features = nullptr;
-  const dpa_status s = features_of(*model, weights, num_weights, stats_out, base, p.stats_bytes, &features);
-  if (s != DPA_OK) {
-    *prediction = std::numeric_limits<float>::quiet_NaN();
-    return s;
-  }
-  *prediction = transform(*model, score(*model, features, work));
-  return DPA_OK;
+  const dpa_status s = features_of(*model, *inputs, out, base, p.block_bytes, &features);
+  if (s != DPA_OK) return s;
+  return finish(*model, features, work, prediction);
 }
 
-dpa_status dpa_model_features(const dpa_model* model, const float* weights, size_t num_weights,
-                              float* features, size_t features_len, void* scratch,
-                              size_t scratch_bytes) {
-  if (model == nullptr || weights == nullptr || features == nullptr || scratch == nullptr ||
-      model->bytes == nullptr) {
+dpa_status dpa_model_predict(const dpa_model* model, const float* weights, size_t num_weights,
+                             float* prediction, void* scratch, size_t scratch_bytes) {
+  if (weights == nullptr) return DPA_ERR_NULL_ARGUMENT;
+  const dpa_inputs inputs{weights, num_weights, nullptr, 0};
+  return dpa_model_predict_inputs(model, &inputs, prediction, scratch, scratch_bytes);
+}
+
+dpa_status dpa_model_features_inputs(const dpa_model* model, const dpa_inputs* inputs,
+                                     float* features, size_t features_len, void* scratch,
+                                     size_t scratch_bytes) {
+  if (!loaded(model) || inputs == nullptr || features == nullptr || scratch == nullptr) {
     return DPA_ERR_NULL_ARGUMENT;
   }
   if (features_len < model->num_features) return DPA_ERR_OUTPUT_TOO_SMALL;
@@ -114,17 +150,36 @@ dpa_status dpa_model_features(const dpa_model* model, const float* weights, size
   if (scratch_bytes < p.total()) return DPA_ERR_SCRATCH_TOO_SMALL;
   auto* base = reinterpret_cast<unsigned char*>(align_float(scratch));
   const float* computed = nullptr;
-  const dpa_status s = features_of(*model, weights, num_weights, features, base, p.stats_bytes, &computed);
-  if (computed == weights && s == DPA_OK) std::memcpy(features, weights, num_weights * sizeof(float));
+  const dpa_status s = features_of(*model, *inputs, features, base, p.block_bytes, &computed);
+  if (computed == inputs->weights && computed != nullptr && computed != features) {
+    std::memcpy(features, inputs->weights, inputs->num_weights * sizeof(float));
+  }
   return s;
+}
+
+dpa_status dpa_model_features(const dpa_model* model, const float* weights, size_t num_weights,
+                              float* features, size_t features_len, void* scratch,
+                              size_t scratch_bytes) {
+  if (weights == nullptr) return DPA_ERR_NULL_ARGUMENT;
+  const dpa_inputs inputs{weights, num_weights, nullptr, 0};
+  return dpa_model_features_inputs(model, &inputs, features, features_len, scratch, scratch_bytes);
+}
+
+dpa_status dpa_model_context_features(const dpa_model* model, const float* context,
+                                      size_t num_context, float* features, size_t features_len) {
+  if (!loaded(model) || features == nullptr || (context == nullptr && num_context > 0)) {
+    return DPA_ERR_NULL_ARGUMENT;
+  }
+  if (num_context != model->num_context) return DPA_ERR_CONTEXT_MISSING;
+  if (features_len < num_context) return DPA_ERR_OUTPUT_TOO_SMALL;
+  return dpa::detail::context_features(*model, context, features);
 }
 
 dpa_status dpa_model_predict_features(const dpa_model* model, const float* features,
                                       size_t num_features, float* prediction, void* scratch,
                                       size_t scratch_bytes) {
-  if (model == nullptr || features == nullptr || prediction == nullptr || model->bytes == nullptr) {
-    return DPA_ERR_NULL_ARGUMENT;
-  }
+  if (!loaded(model) || features == nullptr || prediction == nullptr) return DPA_ERR_NULL_ARGUMENT;
+  *prediction = kNaN;
   if (num_features != model->num_features) return DPA_ERR_SIZE_MISMATCH;
   float* work = nullptr;
   if (model->max_width > 0) {
@@ -135,13 +190,9 @@ dpa_status dpa_model_predict_features(const dpa_model* model, const float* featu
     work = align_float(scratch);
   }
   for (size_t i = 0; i < num_features; ++i) {
-    if (!std::isfinite(features[i])) {
-      *prediction = std::numeric_limits<float>::quiet_NaN();
-      return DPA_ERR_NON_FINITE;
-    }
+    if (!std::isfinite(features[i])) return DPA_ERR_NON_FINITE;
   }
-  *prediction = transform(*model, score(*model, features, work));
-  return DPA_OK;
+  return finish(*model, features, work, prediction);
 }
 
 }  // extern "C"

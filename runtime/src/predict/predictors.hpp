@@ -1,12 +1,30 @@
-// Predictor evaluation on verified sections: no checks here, the verifier did them all.
+// The predictor kinds: one table that the verifier and the prediction path both iterate. Adding a
+// predictor is one entry here plus its verify and score functions.
 #pragma once
 
 #include <cstdint>
 
 #include "dpa/dpa.h"
 #include "dpa/model_format.h"
+#include "model/region.hpp"
 
 namespace dpa::detail {
+
+struct PredictorKind {
+  std::uint32_t section_type;  // dpa_section_type
+  const char* name;
+  // Checks the section against the model's feature count; may fill max_width.
+  dpa_status (*verify)(const Region& section, dpa_model* model);
+  // Raw score of verified features; work: 2 * max_width floats (MLP), else unused.
+  float (*score)(const dpa_model& model, const float* features, float* work);
+};
+
+// The entry for a section type, or nullptr when it is not a predictor.
+const PredictorKind* find_predictor(std::uint32_t section_type);
+
+dpa_status verify_gbdt(const Region& r, dpa_model* m);
+dpa_status verify_linear(const Region& r, dpa_model* m);
+dpa_status verify_mlp(const Region& r, dpa_model* m);
 
 float gbdt_score(const dpa_gbdt_section* section, const float* features);
 float linear_score(const dpa_linear_section* section, const float* features);

@@ -6,6 +6,7 @@
 #include "dpa/dpa.h"
 #include "kernels.hpp"
 #include "percentiles.hpp"
+#include "stats_checked.hpp"
 
 namespace dpa::detail {
 namespace {
@@ -106,6 +107,29 @@ bool segment_stats(const KernelTable& k, const StatsSet& set, const float* x, st
 }
 
 }  // namespace
+
+dpa_status stats_of_checked_layout(const dpa_layout& layout, dpa_stats_set set, const float* weights,
+                                   float* out, void* scratch, std::size_t scratch_bytes,
+                                   dpa_kernel kernel) {
+  const StatsSet* s = find_set(set);
+  if (s == nullptr) return DPA_ERR_UNKNOWN_STATS_SET;
+  // Accept any scratch alignment: round up to float alignment inside the buffer.
+  const auto address = reinterpret_cast<std::uintptr_t>(scratch);
+  const std::size_t skip = (alignof(float) - address % alignof(float)) % alignof(float);
+  if (scratch_bytes < skip + scratch_bytes_for(*s)) return DPA_ERR_SCRATCH_TOO_SMALL;
+  float* aligned = reinterpret_cast<float*>(static_cast<unsigned char*>(scratch) + skip);
+  const KernelTable* k = kernels_for(kernel);
+  if (k == nullptr) return DPA_ERR_KERNEL_UNAVAILABLE;
+
+  bool all_finite = true;
+  for (uint32_t i = 0; i < layout.num_segments; ++i) {
+    const dpa_segment& seg = layout.segments[i];
+    all_finite &= segment_stats(*k, *s, weights + seg.offset, seg.length,
+                                out + static_cast<size_t>(i) * s->per_segment, aligned);
+  }
+  return all_finite ? DPA_OK : DPA_ERR_NON_FINITE;
+}
+
 }  // namespace dpa::detail
 
 extern "C" {
@@ -141,21 +165,7 @@ dpa_status dpa_stats_compute_with_kernel(const dpa_layout* layout, dpa_stats_set
   if (out_len < static_cast<size_t>(layout->num_segments) * s->per_segment) {
     return DPA_ERR_OUTPUT_TOO_SMALL;
   }
-  // Accept any scratch alignment: round up to float alignment inside the buffer.
-  const auto address = reinterpret_cast<std::uintptr_t>(scratch);
-  const std::size_t skip = (alignof(float) - address % alignof(float)) % alignof(float);
-  if (scratch_bytes < skip + scratch_bytes_for(*s)) return DPA_ERR_SCRATCH_TOO_SMALL;
-  float* aligned = reinterpret_cast<float*>(static_cast<unsigned char*>(scratch) + skip);
-  const KernelTable* k = kernels_for(kernel);
-  if (k == nullptr) return DPA_ERR_KERNEL_UNAVAILABLE;
-
-  bool all_finite = true;
-  for (uint32_t i = 0; i < layout->num_segments; ++i) {
-    const dpa_segment& seg = layout->segments[i];
-    all_finite &= segment_stats(*k, *s, weights + seg.offset, seg.length,
-                                out + static_cast<size_t>(i) * s->per_segment, aligned);
-  }
-  return all_finite ? DPA_OK : DPA_ERR_NON_FINITE;
+  return stats_of_checked_layout(*layout, set, weights, out, scratch, scratch_bytes, kernel);
 }
 
 dpa_status dpa_stats_compute(const dpa_layout* layout, dpa_stats_set set, const float* weights,

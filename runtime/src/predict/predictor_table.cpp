@@ -1,0 +1,36 @@
+#include "predictors.hpp"
+
+namespace dpa::detail {
+namespace {
+
+float gbdt(const dpa_model& m, const float* x, float*) {
+  return gbdt_score(static_cast<const dpa_gbdt_section*>(m.predictor_section), x);
+}
+float linear(const dpa_model& m, const float* x, float*) {
+  return linear_score(static_cast<const dpa_linear_section*>(m.predictor_section), x);
+}
+float mlp(const dpa_model& m, const float* x, float* work) {
+  return mlp_score(static_cast<const dpa_mlp_section*>(m.predictor_section), x, work, m.max_width);
+}
+
+constexpr PredictorKind kPredictors[] = {
+    {DPA_SECTION_GBDT, "gbdt", verify_gbdt, gbdt},
+    {DPA_SECTION_LINEAR, "linear", verify_linear, linear},
+    {DPA_SECTION_MLP, "mlp", verify_mlp, mlp},
+};
+
+}  // namespace
+
+const PredictorKind* find_predictor(std::uint32_t section_type) {
+  for (const PredictorKind& p : kPredictors) {
+    if (p.section_type == section_type) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace dpa::detail
+
+extern "C" const char* dpa_predictor_name(uint32_t section_type) {
+  const auto* p = dpa::detail::find_predictor(section_type);
+  return p ? p->name : nullptr;
+}

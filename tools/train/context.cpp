@@ -1,0 +1,162 @@
+#include "train/context.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+#include "common/cli_args.hpp"
+
+namespace dpa::tools {
+
+const char* const kContextHelp =
+    "  --context LIST      context values the model reads besides the weights: metrics columns\n"
+    "                      and presets, comma-separated: none (default), hyper (every config.*\n"
+    "                      column that varies), train (step, train_loss, train_accuracy), curve\n"
+    "                      (test_loss, test_accuracy at that checkpoint), all\n";
+
+namespace {
+
+const std::vector<std::string> kTrainPreset = {"step", "train_loss", "train_accuracy"};
+const std::vector<std::string> kCurvePreset = {"test_loss", "test_accuracy"};
+
+std::vector<std::string> hyper_preset(const ZooMetrics& m) {
+  std::vector<std::string> out;
+  for (const MetricsColumn& c : m.columns) {
+    // The seed varies by construction and predicts nothing.
+    if (c.name.rfind("config.", 0) == 0 && c.name != "config.random_seed" && c.varies()) out.push_back(c.name);
+  }
+  return out;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> resolve_context(const std::string& list, const ZooMetrics& m, Target target) {
+  std::vector<std::string> names;
+  auto add = [&](const std::vector<std::string>& more) {
+    for (const std::string& n : more) {
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    }
+  };
+  for (const std::string& item : split_list(list)) {
+    if (item == "none") continue;
+    if (item == "hyper") add(hyper_preset(m));
+    else if (item == "train") add(kTrainPreset);
+    else if (item == "curve") add(kCurvePreset);
+    else if (item == "all") {
+      add(hyper_preset(m));
+      add(kTrainPreset);
+      add(kCurvePreset);
+    } else if (item.empty()) {
+      throw UsageError("--context: empty item in '" + list + "'");
+    } else {
+      add({item});
+    }
+  }
+  for (const std::string& n : names) {
+    if (m.column(n) == nullptr) {
+      throw UsageError("--context: " + m.path + " has no column '" + n + "' (presets: none, hyper, train, curve, all)");
+    }
+    if (target == Target::kTestAccuracy && (n == "test_accuracy" || n == "test_loss")) {
+      throw UsageError("--context: '" + n + "' measures the target itself (test_accuracy of the same checkpoint); "
+                       "use it with --target final_test_accuracy");
+    }
+  }
+  return names;
+}
+
+std::vector<ContextInput> describe_context(const std::vector<std::string>& names, const ZooMetrics& m, bool log_wide) {
+  std::vector<ContextInput> out;
+  for (const std::string& n : names) {
+    const MetricsColumn& c = *m.column(n);
+    ContextInput in;
+    in.name = n;
+    if (c.categorical) {
+      in.kind = DPA_CONTEXT_CATEGORICAL;
+      in.categories = c.categories;
+      if (in.categories.size() > DPA_MODEL_MAX_VALUE_CATEGORIES) {
+        throw ToolError(m.path + ": column '" + n + "' has " + std::to_string(in.categories.size()) +
+                        " distinct values; a categorical context value takes at most " +
+                        std::to_string(DPA_MODEL_MAX_VALUE_CATEGORIES));
+      }
+    } else if (log_wide && c.positive_and_wide()) {
+      in.transform = DPA_CONTEXT_LOG;
+    }
+    out.push_back(in);
+  }
+  return out;
+}
+
+ContextTable::ContextTable(const dpa_model& model, const ZooMetrics& m) : per_row_(model.num_context) {
+  values_.resize(m.rows() * per_row_);
+  for (std::uint32_t i = 0; i < model.num_context; ++i) {
+    dpa_context_info info;
+    dpa_model_context_info(&model, i, &info);
+    const MetricsColumn* c = m.column(info.name);
+    if (c == nullptr) {
+      throw ToolError(m.path + ": no column '" + std::string(info.name) + "', which the model reads as context");
+    }
+    std::vector<float> code_of;  // the zoo's category code -> the model's
+    if (info.kind == DPA_CONTEXT_CATEGORICAL) {
+      for (const std::string& name : c->categories) {
+        float code = NAN;
+        dpa_model_context_code(&model, i, name.c_str(), &code);
+        code_of.push_back(code);
+      }
+    } else if (c->categorical) {
+      throw ToolError(m.path + ": column '" + c->name + "' holds text, but the model reads it as a number");
+    }
+    for (std::size_t r = 0; r < m.rows(); ++r) {
+      const float v = c->values[r];
+      // A categorical zoo column read by a numeric model value was refused above; a numeric zoo
+      // column read as categories names them by its numbers' texts, which never match: unseen.
+      values_[r * per_row_ + i] = info.kind != DPA_CONTEXT_CATEGORICAL ? v
+                                  : c->categorical                      ? code_of[static_cast<std::size_t>(v)]
+                                                                        : static_cast<float>(info.num_categories);
+    }
+  }
+}
+
+bool ContextTable::finite(std::size_t r) const {
+  for (std::size_t i = 0; i < per_row_; ++i) {
+    if (!std::isfinite(values_[r * per_row_ + i])) return false;
+  }
+  return true;
+}
+
+float context_value(const dpa_model& model, std::uint32_t index, const std::string& text) {
+  dpa_context_info info;
+  if (dpa_model_context_info(&model, index, &info) != DPA_OK) throw ToolError("no context value " + std::to_string(index));
+  if (info.kind == DPA_CONTEXT_CATEGORICAL) {
+    float code = NAN;
+    dpa_model_context_code(&model, index, text.c_str(), &code);
+    return code;
+  }
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  return text.empty() || *end != '\0' || errno == ERANGE ? NAN : static_cast<float>(v);
+}
+
+std::string context_summary(const std::vector<ContextInput>& context) {
+  std::string s;
+  for (const ContextInput& c : context) {
+    s += (s.empty() ? "" : ",") + c.name;
+    if (c.kind == DPA_CONTEXT_CATEGORICAL) s += "(" + std::to_string(c.categories.size()) + ")";
+    if (c.transform == DPA_CONTEXT_LOG) s += "(log)";
+  }
+  return s.empty() ? "none" : s;
+}
+
+}  // namespace dpa::tools

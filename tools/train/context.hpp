@@ -1,0 +1,54 @@
+// Context values: what a training loop knows besides the weights (epoch, training metrics,
+// hyperparameters), as metrics columns of a zoo. Which columns a model reads, how it describes
+// them, and each row's values in the model's order.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dpa/dpa.h"
+#include "model/model_spec.hpp"
+#include "zoo/row_selection.hpp"
+#include "zoo/zoo_dataset.hpp"
+
+namespace dpa::tools {
+
+// The usage text of --context, shared by every command that takes it.
+extern const char* const kContextHelp;
+
+// Column names from a --context list of names and presets: none, hyper (every config.* column
+// that varies, except config.random_seed), train (step, train_loss, train_accuracy), curve
+// (test_loss, test_accuracy), all. Throws UsageError for unknown columns and for a column that is
+// the target itself (test_accuracy or test_loss with --target test_accuracy).
+std::vector<std::string> resolve_context(const std::string& list, const ZooMetrics& metrics, Target target);
+
+// How a model describes those columns: numbers or categories (with the zoo's category names).
+// log_wide: take the log of positive columns spanning two decades (linear and MLP models).
+std::vector<ContextInput> describe_context(const std::vector<std::string>& names, const ZooMetrics& metrics,
+                                           bool log_wide);
+
+// Every row's context values in a model's order: numbers as they are, categories as the model's
+// codes (names it never saw get its "unseen" code).
+class ContextTable {
+ public:
+  // Throws ToolError naming metrics.path when a column the model reads is missing.
+  ContextTable(const dpa_model& model, const ZooMetrics& metrics);
+  std::size_t per_row() const { return per_row_; }
+  const float* row(std::size_t r) const { return per_row_ ? &values_[r * per_row_] : nullptr; }
+  bool finite(std::size_t r) const;
+  dpa_inputs inputs(const float* weights, std::size_t num_weights, std::size_t r) const {
+    return {weights, num_weights, row(r), per_row_};
+  }
+
+ private:
+  std::size_t per_row_ = 0;
+  std::vector<float> values_;
+};
+
+// One context value of a model from its text in a metrics row (zoo train's own rows).
+float context_value(const dpa_model& model, std::uint32_t index, const std::string& text);
+
+// "step,train_loss,config.optimizer(3)" for messages and provenance.
+std::string context_summary(const std::vector<ContextInput>& context);
+
+}  // namespace dpa::tools

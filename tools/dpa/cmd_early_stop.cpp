@@ -6,20 +6,22 @@
 #include "commands.hpp"
 #include "common/cli_args.hpp"
 #include "common/json_writer.hpp"
+#include "train/context.hpp"
 #include "train/early_stop_report.hpp"
 
 namespace dpa::tools {
 
 const char* const kEarlyStopUsage =
-    "usage: dpa early-stop ZOO_DIR [--at STEP] [--below LIST] [--gap LIST] [--test-fraction F]\n"
-    "                      [--seed N] [--json]\n"
+    "usage: dpa early-stop ZOO_DIR [--at STEP] [--context LIST] [--below LIST] [--gap LIST]\n"
+    "                      [--test-fraction F] [--seed N] [--json]\n"
     "\n"
-    "Trains a predictor of each run's final test accuracy from its weights at checkpoint STEP on\n"
-    "some runs, then replays the other runs in zoo order through the runtime's early-stopping check\n"
-    "(dpa_early_stop_check) and reports, per rule, the share of training epochs saved and how many\n"
-    "of the best 10 % of those runs were wrongly stopped.\n"
+    "Trains a predictor of each run's final test accuracy from its weights (and --context) at\n"
+    "checkpoint STEP on some runs, then replays the other runs in zoo order through the runtime's\n"
+    "early-stopping check (dpa_early_stop_check_inputs) and reports, per rule, the share of\n"
+    "training epochs saved and how many of the best 10 % of those runs were wrongly stopped.\n"
     "\n"
     "  --at STEP          checkpoint at which to decide (default 1)\n"
+    DPA_CONTEXT_HELP
     "  --below LIST       absolute thresholds on the predicted final accuracy (default 0.3,0.5,0.6,0.65)\n"
     "  --gap LIST         gaps under the best prediction so far (default 0.3,0.2,0.15)\n"
     "  --test-fraction F  share of runs replayed (default 0.5); the rest train the predictor\n";
@@ -41,7 +43,7 @@ std::vector<float> parse_list(const std::string& text, const std::string& what) 
 
 int run_early_stop(int argc, char** argv, int first) {
   const Args args(argc, argv, first,
-                  {{"--at", true, ""}, {"--below", true, ""}, {"--gap", true, ""}, {"--test-fraction", true, ""},
+                  {{"--at", true, ""}, {"--context", true, ""}, {"--below", true, ""}, {"--gap", true, ""}, {"--test-fraction", true, ""},
                    {"--seed", true, ""}, {"--threads", true, ""}, {"--json", false, ""}});
   args.expect_positionals(1, "ZOO_DIR");
   const auto step = static_cast<std::uint32_t>(args.integer("--at", 1, 0, 1000000));
@@ -55,12 +57,13 @@ int run_early_stop(int argc, char** argv, int first) {
   const auto seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
   const auto threads = static_cast<unsigned>(args.integer("--threads", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
   const ZooDataset zoo(args.positionals()[0]);
-  const EarlyStopReport r = early_stop_report(zoo, step, rules, test_fraction, seed, threads);
+  const EarlyStopReport r =
+      early_stop_report(zoo, step, rules, test_fraction, seed, threads, args.value_or("--context", "none"));
   if (args.flag("--json")) {
     JsonWriter j;
     j.begin_object().field("zoo", zoo.dir()).field("step", step).field("seed", static_cast<unsigned long long>(seed));
     j.key("predictor").begin_object().field("train_rows", r.predictor.train_rows)
-        .field("test_rows", r.predictor.test_rows).field("test_r2", r.predictor.test.r2)
+        .field("test_rows", r.predictor.test_rows).field("context", r.predictor.context).field("test_r2", r.predictor.test.r2)
         .field("test_kendall_tau", r.predictor.test.kendall_tau).end_object();
     j.key("rules").begin_array();
     for (const StopOutcome& o : r.outcomes) {
@@ -73,8 +76,8 @@ int run_early_stop(int argc, char** argv, int first) {
     std::printf("%s\n", j.str().c_str());
     return 0;
   }
-  std::printf("final-accuracy predictor from checkpoint %u: R2 %.3f, Kendall tau %.3f on %zu held-out runs\n",
-              step, r.predictor.test.r2, r.predictor.test.kendall_tau, r.predictor.test_rows);
+  std::printf("final-accuracy predictor from checkpoint %u (context: %s): R2 %.3f, Kendall tau %.3f on %zu held-out runs\n",
+              step, r.predictor.context.c_str(), r.predictor.test.r2, r.predictor.test.kendall_tau, r.predictor.test_rows);
   std::printf("| rule (decided at step %u) | runs stopped | epochs saved | best 10%% stopped | mean final acc. of stopped |\n", step);
   std::printf("|---|---|---|---|---|\n");
   for (const StopOutcome& o : r.outcomes) {

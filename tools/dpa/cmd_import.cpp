@@ -9,21 +9,62 @@
 #include "common/stats_options.hpp"
 #include "model/importers.hpp"
 #include "model/model_writer.hpp"
+#include "zoo/row_selection.hpp"
 
 namespace dpa::tools {
 
 const char* const kImportUsage =
-    "usage: dpa import xgboost MODEL.json -o OUT.dpa [--stats paper|extended]\n"
-    "       dpa import lightgbm MODEL.txt -o OUT.dpa [--stats paper|extended]\n"
+    "usage: dpa import xgboost MODEL.json -o OUT.dpa [--stats paper|extended] [--context LIST]\n"
+    "                  [--target test_accuracy|final_test_accuracy]\n"
+    "       dpa import lightgbm MODEL.txt -o OUT.dpa [--stats paper|extended] [--context LIST]\n"
+    "                  [--target test_accuracy|final_test_accuracy]\n"
     "\n"
     "Converts a tree ensemble trained on the runtime's statistics of zoo networks (features in the\n"
     "runtime's order: per segment of the zoo layout, the set's statistics) into a model the runtime\n"
     "runs, with each library's exact split semantics. XGBoost: JSON from save_model(\"m.json\");\n"
     "LightGBM: text from save_model(\"m.txt\"). Categorical splits, multi-class and ranking models\n"
-    "are rejected. The feature count must match the statistics set (56 paper, 112 extended).\n";
+    "are rejected. The feature count must match the statistics set (56 paper, 112 extended) plus\n"
+    "the context values.\n"
+    "\n"
+    "  --context LIST  context columns the trees read after the statistics, in order: NAME for a\n"
+    "                  number, NAME=A|B|C for a category coded 0, 1, 2 (any other name: 3)\n"
+    "  --target T      what the model predicts (default test_accuracy); early stopping needs\n"
+    "                  final_test_accuracy\n";
+
+namespace {
+
+// "step,config.optimizer=adam|rmsprop|sgd" -> context inputs in that order.
+std::vector<ContextInput> parse_import_context(const std::string& list) {
+  std::vector<ContextInput> out;
+  if (list.empty() || list == "none") return out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    const std::string item = list.substr(start, comma - start);
+    ContextInput c;
+    const std::size_t eq = item.find('=');
+    c.name = item.substr(0, eq);
+    if (eq != std::string::npos) {
+      c.kind = DPA_CONTEXT_CATEGORICAL;
+      std::size_t from = eq + 1;
+      while (from <= item.size()) {
+        const std::size_t bar = std::min(item.find('|', from), item.size());
+        c.categories.push_back(item.substr(from, bar - from));
+        from = bar + 1;
+      }
+    }
+    if (c.name.empty()) throw UsageError("--context: empty name in '" + list + "'");
+    out.push_back(c);
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
 
 int run_import(int argc, char** argv, int first) {
-  const Args args(argc, argv, first, {{"-o", true, "--output"}, {"--stats", true, ""}});
+  const Args args(argc, argv, first, {{"-o", true, "--output"}, {"--stats", true, ""},
+                                                {"--context", true, ""}, {"--target", true, ""}});
   args.expect_positionals(2, "the library (xgboost or lightgbm) and MODEL");
   const std::string library = args.positionals()[0];
   if (library != "xgboost" && library != "lightgbm") {
@@ -31,7 +72,9 @@ int run_import(int argc, char** argv, int first) {
   }
   const auto out = args.value("-o");
   if (!out) throw UsageError("missing -o OUT.dpa");
-  const FeatureSpec features = FeatureSpec::zoo(parse_stats_set(args.value_or("--stats", "paper")));
+  FeatureSpec features = FeatureSpec::zoo(parse_stats_set(args.value_or("--stats", "paper")));
+  features.context = parse_import_context(args.value_or("--context", ""));
+  const Target target = parse_target(args.value_or("--target", "test_accuracy"));
   std::ifstream in(args.positionals()[1], std::ios::binary);
   if (!in) throw ToolError(args.positionals()[1] + ": cannot open");
   std::ostringstream text;
@@ -42,6 +85,7 @@ int run_import(int argc, char** argv, int first) {
   } catch (const ToolError& e) {
     throw ToolError(args.positionals()[1] + ": " + e.what());
   }
+  r.spec.target = target == Target::kTestAccuracy ? DPA_TARGET_TEST_ACCURACY : DPA_TARGET_FINAL_TEST_ACCURACY;
   const std::vector<unsigned char> bytes = write_model(r.spec);
   write_file_atomically(*out, bytes.data(), bytes.size());
   std::printf("imported %s -> %s (%zu bytes)\n", r.summary.c_str(), out->c_str(), bytes.size());

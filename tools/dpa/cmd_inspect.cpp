@@ -15,7 +15,8 @@ const char* const kInspectUsage =
     "usage: dpa inspect MODEL.dpa [--json]\n"
     "\n"
     "Verifies a model file (every offset, size, index, value and the checksum) and describes it:\n"
-    "format version, features, predictor, output transform, target and training provenance.\n";
+    "format version, inputs (weight statistics, raw weights, context values with their kinds and\n"
+    "categories), predictor, output transform, target and training provenance.\n";
 
 namespace {
 
@@ -24,6 +25,32 @@ const char* transform_name(std::uint32_t t) {
 }
 const char* target_text(std::uint32_t t) {
   return t == DPA_TARGET_TEST_ACCURACY ? "test_accuracy" : t == DPA_TARGET_FINAL_TEST_ACCURACY ? "final_test_accuracy" : "other";
+}
+
+struct ContextLine {
+  std::string name, kind;
+  std::vector<std::string> categories;
+};
+
+std::vector<ContextLine> context_lines(const dpa_model& m) {
+  std::vector<ContextLine> out;
+  for (std::uint32_t i = 0; i < m.num_context; ++i) {
+    dpa_context_info info;
+    dpa_model_context_info(&m, i, &info);
+    ContextLine line{info.name, info.kind == DPA_CONTEXT_CATEGORICAL ? "categorical"
+                                : info.transform == DPA_CONTEXT_LOG  ? "numeric, log"
+                                                                     : "numeric",
+                     {}};
+    for (std::uint32_t k = 0; k < info.num_categories; ++k) line.categories.push_back(dpa_model_context_category(&m, i, k));
+    out.push_back(line);
+  }
+  return out;
+}
+
+std::string blocks_text(const dpa_model& m) {
+  std::string s;
+  for (std::uint32_t b = 0; b < m.num_input_blocks; ++b) s += (b ? " + " : "") + std::string(dpa_input_kind_name(m.input_blocks[b]));
+  return s;
 }
 
 }  // namespace
@@ -35,33 +62,45 @@ int run_inspect(int argc, char** argv, int first) {
   const dpa_model& m = loaded.model;
   std::string predictor, detail;
   std::uint32_t trees = 0, depth = 0, layers = 0;
+  predictor = dpa_predictor_name(m.predictor);
   if (m.predictor == DPA_SECTION_GBDT) {
     const auto* g = static_cast<const dpa_gbdt_section*>(m.predictor_section);
     trees = g->num_trees;
     depth = g->depth;
-    predictor = "gbdt";
     detail = std::to_string(trees) + " trees of depth " + std::to_string(depth) + ", base score " + std::to_string(g->base_score);
   } else if (m.predictor == DPA_SECTION_LINEAR) {
-    predictor = "linear";
     detail = std::to_string(m.num_features) + " weights";
   } else {
     layers = static_cast<const dpa_mlp_section*>(m.predictor_section)->num_layers;
-    predictor = "mlp";
     detail = std::to_string(layers) + " layers, widest " + std::to_string(m.max_width);
   }
-  const bool statistics = m.feature_kind == DPA_FEATURES_STATISTICS;
+  const bool statistics = m.feature_kind == DPA_INPUT_STATISTICS;
+  const bool weights = m.layout.num_segments > 0;
+  const std::vector<ContextLine> context = context_lines(m);
   const auto* md = static_cast<const dpa_metadata_section*>(m.metadata);
   const std::string text = m.metadata_text ? std::string(m.metadata_text, m.metadata_text_bytes) : "";
   if (args.flag("--json")) {
     JsonWriter j;
     j.begin_object().field("file", args.positionals()[0]).field("bytes", m.total_bytes)
         .field("format_version", std::to_string(m.version_major) + "." + std::to_string(m.version_minor))
-        .field("features", statistics ? "statistics" : "raw_weights")
+        .field("inputs", blocks_text(m))
+        .field("features", weights ? dpa_input_kind_name(m.feature_kind) : "none")
         .field("stats_set", statistics ? stats_set_name(m.stats_set) : "none")
         .field("num_features", m.num_features).field("weights_length", m.layout.total_length)
         .field("segments", m.layout.num_segments).field("predictor", predictor)
         .field("output_transform", transform_name(m.output_transform)).field("target", target_text(m.target))
         .field("scratch_bytes", dpa_model_scratch_size(&m));
+    j.key("context").begin_array();
+    for (const ContextLine& c : context) {
+      j.begin_object().field("name", c.name).field("kind", c.kind);
+      if (!c.categories.empty()) {
+        j.key("categories").begin_array();
+        for (const std::string& k : c.categories) j.value(k);
+        j.end_array();
+      }
+      j.end_object();
+    }
+    j.end_array();
     if (trees) j.field("trees", trees).field("depth", depth);
     if (layers) j.field("layers", layers);
     if (md) {
@@ -78,8 +117,16 @@ int run_inspect(int argc, char** argv, int first) {
   }
   std::printf("%s: dpa model v%u.%u, %u bytes, verified\n", args.positionals()[0].c_str(), m.version_major,
               m.version_minor, m.total_bytes);
-  std::printf("  features   %s%s: %u from %u weights in %u segments\n", statistics ? "statistics, set " : "raw weights",
-              statistics ? stats_set_name(m.stats_set) : "", m.num_features, m.layout.total_length, m.layout.num_segments);
+  std::printf("  inputs     %s: %u features\n", blocks_text(m).c_str(), m.num_features);
+  if (weights) {
+    std::printf("  weights    %s%s of %u weights in %u segments\n", statistics ? "statistics, set " : "raw weights",
+                statistics ? stats_set_name(m.stats_set) : "", m.layout.total_length, m.layout.num_segments);
+  }
+  for (const ContextLine& c : context) {
+    std::string categories;
+    for (const std::string& k : c.categories) categories += (categories.empty() ? ": " : ", ") + k;
+    std::printf("  context    %s (%s%s)\n", c.name.c_str(), c.kind.c_str(), categories.c_str());
+  }
   std::printf("  predictor  %s: %s\n", predictor.c_str(), detail.c_str());
   std::printf("  output     %s of the score; predicts %s\n", transform_name(m.output_transform), target_text(m.target));
   std::printf("  scratch    %zu bytes per prediction\n", dpa_model_scratch_size(&m));

@@ -7,20 +7,24 @@
 #include "commands.hpp"
 #include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
+#include "train/context.hpp"
 #include "train/pipeline.hpp"
 #include "zoo/npy_file.hpp"
 
 namespace dpa::tools {
 
 const char* const kPredictUsage =
-    "usage: dpa predict MODEL.dpa WEIGHTS.npy [-o OUT.npy|OUT.csv]\n"
+    "usage: dpa predict MODEL.dpa WEIGHTS.npy [--metrics METRICS.csv[.gz]] [-o OUT.npy|OUT.csv]\n"
     "\n"
     "Predicts one value per row of WEIGHTS.npy (N x D, D = the model's weight-vector length) with\n"
     "the runtime. Writes OUT.npy (float32, N x 1) or OUT.csv (row,prediction); without -o, prints\n"
-    "the CSV. Rows holding NaN/Inf weights get NaN and are counted on stderr.\n";
+    "the CSV. Rows holding NaN/Inf weights or context values get NaN and are counted on stderr.\n"
+    "\n"
+    "  --metrics FILE   the context values of a model that reads them (dpa inspect lists them):\n"
+    "                   a CSV with a header naming them, one row per row of WEIGHTS.npy\n";
 
 int run_predict(int argc, char** argv, int first) {
-  const Args args(argc, argv, first, {{"-o", true, "--output"}});
+  const Args args(argc, argv, first, {{"-o", true, "--output"}, {"--metrics", true, ""}});
   args.expect_positionals(2, "MODEL.dpa and WEIGHTS.npy");
   const auto path = args.value("-o");
   auto ends_with = [&](const char* suffix) {
@@ -33,17 +37,31 @@ int run_predict(int argc, char** argv, int first) {
     throw ToolError(w.path() + ": rows hold " + std::to_string(w.cols()) + " weights, the model takes " +
                     std::to_string(loaded.model.layout.total_length));
   }
+  const auto metrics_path = args.value("--metrics");
+  if (loaded.model.num_context > 0 && !metrics_path) {
+    throw UsageError(args.positionals()[0] + " reads " + std::to_string(loaded.model.num_context) +
+                     " context values (dpa inspect lists them): pass them with --metrics FILE");
+  }
+  ZooMetrics metrics;
+  if (metrics_path) {
+    metrics = read_metrics_csv(*metrics_path, false);
+    if (metrics.rows() != w.rows()) {
+      throw ToolError(*metrics_path + ": " + std::to_string(metrics.rows()) + " rows, but " + w.path() + " has " +
+                      std::to_string(w.rows()));
+    }
+  }
+  const ContextTable context(loaded.model, metrics);
   std::vector<float> out(w.rows());
   std::vector<float> converted(w.cols());
   std::vector<unsigned char> scratch(dpa_model_scratch_size(&loaded.model) + 64);
   std::uint64_t non_finite = 0;
   for (std::uint64_t r = 0; r < w.rows(); ++r) {
-    const dpa_status s = dpa_model_predict(&loaded.model, w.row(r, converted.data()), w.cols(), &out[r],
-                                           scratch.data(), scratch.size());
+    const dpa_inputs in = context.inputs(w.row(r, converted.data()), w.cols(), r);
+    const dpa_status s = dpa_model_predict_inputs(&loaded.model, &in, &out[r], scratch.data(), scratch.size());
     if (s == DPA_ERR_NON_FINITE) ++non_finite;
-    else if (s != DPA_OK) throw ToolError(std::string("prediction failed: ") + dpa_status_string(s));
+    else if (s != DPA_OK) throw ToolError(w.path() + ": row " + std::to_string(r) + ": " + dpa_status_string(s));
   }
-  if (non_finite) std::fprintf(stderr, "%llu rows hold NaN/Inf weights: predicted NaN\n", static_cast<unsigned long long>(non_finite));
+  if (non_finite) std::fprintf(stderr, "%llu rows hold NaN/Inf weights or context values: predicted NaN\n", static_cast<unsigned long long>(non_finite));
   std::string csv = "row,prediction\n";
   if (!ends_with(".npy")) {
     char buf[64];

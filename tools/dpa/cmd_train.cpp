@@ -7,22 +7,26 @@
 #include "common/cli_args.hpp"
 #include "common/json_writer.hpp"
 #include "common/stats_options.hpp"
+#include "train/context.hpp"
 #include "train/pipeline.hpp"
 
 namespace dpa::tools {
 
 const char* const kTrainUsage =
     "usage: dpa train ZOO_DIR -o MODEL.dpa [--model gbdt|linear|mlp] [--stats paper|extended]\n"
-    "                 [--checkpoints final|all|STEPS] [--target test_accuracy|final_test_accuracy]\n"
+    "                 [--context LIST] [--checkpoints final|all|STEPS]\n"
+    "                 [--target test_accuracy|final_test_accuracy]\n"
     "                 [--test-fraction F] [--validation-fraction F] [--seed N] [--threads N]\n"
     "                 [--trees N] [--depth D] [--learning-rate LR] [--json]\n"
     "\n"
-    "Trains a predictor of test accuracy from weight statistics on the training runs of ZOO_DIR,\n"
+    "Trains a predictor of test accuracy from weight statistics (and, with --context, what the\n"
+    "training loop knows: epoch, training metrics, hyperparameters) on the training runs of ZOO_DIR,\n"
     "stops early on the validation runs, reports held-out test metrics (split by run: no run is\n"
     "on two sides) and writes the model with its provenance.\n"
     "\n"
     "  --model KIND        gbdt (default), linear (ridge through a logit link) or mlp\n"
     "  --stats SET         paper (default) or extended\n"
+    DPA_CONTEXT_HELP
     "  --checkpoints SEL   final (default: each run's last checkpoint), all, or steps like 1,2,3\n"
     "  --target T          test_accuracy (default: the row's own) or final_test_accuracy (the\n"
     "                      run's accuracy at its last checkpoint, for early stopping)\n"
@@ -30,7 +34,10 @@ const char* const kTrainUsage =
     "  --validation-fraction F  share of runs for early stopping (default 0.1)\n"
     "  --seed N            split and training seed (default 0)\n"
     "  --trees N, --depth D, --learning-rate LR   GBDT (defaults 500, 6, 0.05)\n"
-    "  --json              one JSON object with the metrics on stdout\n";
+    "  --json              one JSON object with the metrics on stdout\n"
+    "\n"
+    "Example, one model for every epoch of an early-stopping search:\n"
+    "  dpa train ZOO -o stop.dpa --checkpoints all --target final_test_accuracy --context all\n";
 
 namespace {
 
@@ -44,7 +51,7 @@ void metrics_json(JsonWriter& j, const char* name, const RegressionMetrics& m) {
 int run_train(int argc, char** argv, int first) {
   const Args args(argc, argv, first,
                   {{"-o", true, "--output"}, {"--model", true, ""}, {"--stats", true, ""},
-                   {"--checkpoints", true, ""}, {"--target", true, ""}, {"--test-fraction", true, ""},
+                   {"--context", true, ""}, {"--checkpoints", true, ""}, {"--target", true, ""}, {"--test-fraction", true, ""},
                    {"--validation-fraction", true, ""}, {"--seed", true, ""}, {"--threads", true, ""},
                    {"--trees", true, ""}, {"--depth", true, ""}, {"--learning-rate", true, ""},
                    {"--json", false, ""}});
@@ -54,6 +61,7 @@ int run_train(int argc, char** argv, int first) {
   TrainOptions o;
   o.kind = parse_model_kind(args.value_or("--model", "gbdt"));
   o.stats = parse_stats_set(args.value_or("--stats", "paper"));
+  o.context = args.value_or("--context", "none");
   o.checkpoints = parse_checkpoints(args.value_or("--checkpoints", "final"));
   o.target = parse_target(args.value_or("--target", "test_accuracy"));
   o.test_fraction = args.real("--test-fraction", 0.2, 0.0, 0.9);
@@ -76,7 +84,7 @@ int run_train(int argc, char** argv, int first) {
   if (json) {
     JsonWriter j;
     j.begin_object().field("model", *out).field("kind", model_kind_name(o.kind))
-        .field("stats", stats_set_name(o.stats)).field("checkpoints", o.checkpoints.text())
+        .field("stats", stats_set_name(o.stats)).field("context", r.context).field("checkpoints", o.checkpoints.text())
         .field("target", target_name(o.target)).field("seed", static_cast<unsigned long long>(o.seed))
         .field("train_rows", r.train_rows).field("validation_rows", r.validation_rows)
         .field("test_rows", r.test_rows).field("dropped_non_finite", r.dropped_non_finite)
@@ -89,6 +97,7 @@ int run_train(int argc, char** argv, int first) {
     std::printf("%s\n", j.str().c_str());
     return 0;
   }
+  if (r.context != "none") std::printf("context: %s\n", r.context.c_str());
   std::printf("trained %s on %zu rows (%zu validation, %zu test) in %.2f s; wrote %s (%zu bytes)\n",
               model_kind_name(o.kind), r.train_rows, r.validation_rows, r.test_rows, r.train_seconds,
               out->c_str(), r.model_bytes.size());

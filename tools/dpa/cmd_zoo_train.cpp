@@ -2,11 +2,13 @@
 // format, parallel over runs, resumable, optionally stopping runs early through the runtime.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -20,6 +22,7 @@
 #include "common/json_writer.hpp"
 #include "common/parallel.hpp"
 #include "common/progress.hpp"
+#include "train/context.hpp"
 #include "train/pipeline.hpp"
 #include "zoo/npy_file.hpp"
 
@@ -36,8 +39,10 @@ const char* const kZooTrainUsage =
     "optimizers and initializers) on IDX_DIR (train-/t10k- images and labels, gzipped or not), with\n"
     "hyperparameters sampled per run as the zoo documents (options fix them), and writes ZOO_DIR in\n"
     "the release format. Finished runs are kept in ZOO_DIR/.runs: an interrupted job continues.\n"
-    "With --early-stop, the runtime predicts each run's final accuracy at every checkpoint and stops\n"
-    "runs below --stop-below (default 0.5) or --max-gap under the best (default off).\n"
+    "With --early-stop, the runtime predicts each run's final accuracy at every checkpoint (from its\n"
+    "weights and the context values the model reads: the epoch, the run's training and test metrics\n"
+    "so far, its hyperparameters, as metrics.csv names them) and stops runs below --stop-below\n"
+    "(default 0.5) or --max-gap under the best (default off).\n"
     "\n"
     "  --epochs E          default 12;   --checkpoints LIST  default 0,1,2,3,4,6,8,10,12\n"
     "  --batch B           default 512;  --test-images N     default 10000\n"
@@ -59,6 +64,64 @@ std::string run_name(std::uint32_t run) {
   std::snprintf(buf, sizeof buf, "run%05u", run);
   return buf;
 }
+
+std::vector<std::string> split_fields(const std::string& line) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= line.size()) {
+    const std::size_t comma = std::min(line.find(',', start), line.size());
+    out.push_back(line.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// One checkpoint's metrics.csv row, without its line end: what the zoo records, and what the
+// early-stopping model reads its context values from (so both see the same numbers).
+std::string metrics_row(const std::string& dir, const std::string& dataset, std::uint32_t run,
+                        const cnn::RunConfig& cfg, const cnn::TrainingBudget& budget, const cnn::Checkpoint& c,
+                        int stopped_at) {
+  char line[1024];
+  std::snprintf(line, sizeof line,
+                "%s/permanent_ckpt-%u,%s,%s,%s,cnn,%.17g,%u,%u,%.17g,%.17g,%.17g,3,16,%s,%u,%.17g,%s,%s,%u,%.9g,%.9g,%.9g,%.9g,%s",
+                dir.c_str(), c.step, cfg.activation == cnn::Activation::kRelu ? "relu" : "tanh",
+                cfg.bias_ones ? "ones" : "zeros", dataset.c_str(), cfg.dropout, budget.epochs, 1u, cfg.init_std, cfg.l2,
+                cfg.learning_rate, cnn::optimizer_name(cfg.optimizer), run, cfg.train_fraction,
+                cnn::init_name(cfg.w_init), dir.c_str(), c.step, c.test_accuracy, c.test_loss, c.train_accuracy,
+                c.train_loss, stopped_at >= 0 ? std::to_string(stopped_at).c_str() : "");
+  return line;
+}
+
+// The early-stopping model's context values, taken by name from a checkpoint's metrics row;
+// names are resolved to columns once.
+class LoopContext {
+ public:
+  explicit LoopContext(const dpa_model& model) : model_(&model) {
+    std::string header = metrics_header();
+    header.pop_back();  // the line end
+    const std::vector<std::string> names = split_fields(header);
+    for (std::uint32_t i = 0; i < model.num_context; ++i) {
+      dpa_context_info info;
+      dpa_model_context_info(&model, i, &info);
+      const auto it = std::find(names.begin(), names.end(), info.name);
+      if (it == names.end() || *it == "early_stopped_at") {
+        throw ToolError(std::string("--early-stop model reads context '") + info.name +
+                        "', which zoo train does not know while training (" + header + ")");
+      }
+      columns_.push_back(static_cast<std::size_t>(it - names.begin()));
+    }
+  }
+  std::vector<float> values(const std::string& row) const {
+    const std::vector<std::string> fields = split_fields(row);
+    std::vector<float> out;
+    for (std::uint32_t i = 0; i < columns_.size(); ++i) out.push_back(context_value(*model_, i, fields[columns_[i]]));
+    return out;
+  }
+
+ private:
+  const dpa_model* model_;
+  std::vector<std::size_t> columns_;
+};
 
 void make_dir(const std::string& path) {
   if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw ToolError("cannot create " + path + ": " + std::strerror(errno));
@@ -130,11 +193,16 @@ int zoo_train(int argc, char** argv, int first) {
     fix(probe);
   }
   LoadedModel stopper;
+  std::unique_ptr<LoopContext> loop_context;
   dpa_early_stop stop_state;
   const bool early = args.value("--early-stop").has_value();
   if (early) {
     stopper = load_model_file(*args.value("--early-stop"));
     if (stopper.model.layout.total_length != cnn::kParams) throw ToolError("--early-stop model does not take zoo CNN weights");
+    if (stopper.model.target != DPA_TARGET_FINAL_TEST_ACCURACY) {
+      throw ToolError("--early-stop model does not predict the run's final accuracy (train it with --target final_test_accuracy)");
+    }
+    loop_context = std::make_unique<LoopContext>(stopper.model);
     dpa_early_stop_init(&stop_state, static_cast<float>(args.real("--stop-below", 0.5, 0, 1)),
                         static_cast<float>(args.real("--max-gap", 0, 0, 1)));
   }
@@ -165,29 +233,24 @@ int zoo_train(int argc, char** argv, int first) {
       std::vector<unsigned char> scratch(early ? dpa_model_scratch_size(&stopper.model) : 0);
       int stopped_at = -1;
       cnn::TrainingTime time;
+      const std::string dir = "zoo/" + dataset + "/" + run_name(run);
       const auto checkpoints = cnn::train_run(data, cfg, budget, [&](const cnn::Checkpoint& c) {
         if (!early || c.step == 0 || c.step == budget.epochs) return true;
         float predicted;
         dpa_decision decision;
+        const std::vector<float> context = loop_context->values(metrics_row(dir, dataset, run, cfg, budget, c, -1));
+        const dpa_inputs in{c.weights.data(), c.weights.size(), context.data(), context.size()};
         std::lock_guard<std::mutex> guard(lock);  // the state is shared by the search
-        dpa_early_stop_check(&stopper.model, &stop_state, c.weights.data(), c.weights.size(), scratch.data(),
-                             scratch.size(), &predicted, &decision);
+        const dpa_status s = dpa_early_stop_check_inputs(&stopper.model, &stop_state, &in, scratch.data(),
+                                                         scratch.size(), &predicted, &decision);
+        if (s != DPA_OK && s != DPA_ERR_NON_FINITE) throw ToolError(std::string("early stopping: ") + dpa_status_string(s));
         if (decision != DPA_CONTINUE) stopped_at = static_cast<int>(c.step);
         return decision == DPA_CONTINUE;
       }, &time);
       std::string weights, csv;
-      const std::string dir = "zoo/" + dataset + "/" + run_name(run);
-      char line[1024];
       for (const cnn::Checkpoint& c : checkpoints) {
         weights.append(reinterpret_cast<const char*>(c.weights.data()), c.weights.size() * sizeof(float));
-        std::snprintf(line, sizeof line,
-                      "%s/permanent_ckpt-%u,%s,%s,%s,cnn,%.17g,%u,%u,%.17g,%.17g,%.17g,3,16,%s,%u,%.17g,%s,%s,%u,%.9g,%.9g,%.9g,%.9g,%s\n",
-                      dir.c_str(), c.step, cfg.activation == cnn::Activation::kRelu ? "relu" : "tanh",
-                      cfg.bias_ones ? "ones" : "zeros", dataset.c_str(), cfg.dropout, budget.epochs, 1u, cfg.init_std, cfg.l2,
-                      cfg.learning_rate, cnn::optimizer_name(cfg.optimizer), run, cfg.train_fraction,
-                      cnn::init_name(cfg.w_init), dir.c_str(), c.step, c.test_accuracy, c.test_loss, c.train_accuracy,
-                      c.train_loss, stopped_at >= 0 ? std::to_string(stopped_at).c_str() : "");
-        csv += line;
+        csv += metrics_row(dir, dataset, run, cfg, budget, c, stopped_at) + "\n";
       }
       // Weights first, metrics last: a run counts as done once its metrics file exists.
       write_file_atomically(partial + "/" + run_name(run) + ".weights", weights.data(), weights.size());

@@ -155,8 +155,7 @@ ImportResult import_lightgbm_text(const std::string& text, const FeatureSpec& fe
   const double max_feature = single_number(get(header, "max_feature_idx"), "max_feature_idx");
   if (max_feature + 1 != num_features) {
     throw ToolError("LightGBM model has " + number_text(max_feature + 1) +
-                    " features; the " + std::string(features.stats_set == DPA_STATS_PAPER ? "paper" : "extended") +
-                    " statistics give " + std::to_string(num_features));
+                    " features; " + features.describe() + " give " + std::to_string(num_features));
   }
   const std::string objective = get(header, "objective");
   ImportResult r;

@@ -74,8 +74,7 @@ ImportResult import_xgboost_json(const std::string& text, const FeatureSpec& fea
   const double model_features = params.at("num_feature").number();
   if (model_features != num_features) {
     throw ToolError("XGBoost model has " + number_text(model_features) +
-                    " features; the " + std::string(features.stats_set == DPA_STATS_PAPER ? "paper" : "extended") +
-                    " statistics give " + std::to_string(num_features));
+                    " features; " + features.describe() + " give " + std::to_string(num_features));
   }
   if (const JsonValue* classes = params.find("num_class"); classes && classes->number() > 1) {
     throw ToolError("multi-class XGBoost models are not supported");

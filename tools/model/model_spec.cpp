@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "common/stats_options.hpp"
+
 namespace dpa::tools {
 
 FeatureSpec FeatureSpec::zoo(dpa_stats_set set) {
@@ -19,6 +21,15 @@ std::uint32_t FeatureSpec::weight_features() const {
   if (!weights) return 0;
   if (kind == DPA_FEATURES_RAW_WEIGHTS) return total_length;
   return static_cast<std::uint32_t>(segments.size()) * dpa_stats_per_segment(stats_set);
+}
+
+std::string FeatureSpec::describe() const {
+  std::string s;
+  if (weights) {
+    s = kind == DPA_FEATURES_RAW_WEIGHTS ? "the raw weights" : std::string("the ") + stats_set_name(stats_set) + " statistics";
+  }
+  if (!context.empty()) s += (s.empty() ? "" : " and ") + std::to_string(context.size()) + " context values";
+  return s;
 }
 
 std::uint32_t tree_depth(const Tree& tree) {

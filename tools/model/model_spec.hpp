@@ -74,6 +74,8 @@ struct FeatureSpec {
   std::uint32_t weight_features() const;  // 0 without the weights block
   std::uint32_t num_features() const { return weight_features() + static_cast<std::uint32_t>(context.size()); }
   dpa_layout layout() const { return {segments.data(), static_cast<std::uint32_t>(segments.size()), total_length}; }
+  // "the paper statistics and 3 context values", for messages.
+  std::string describe() const;
 };
 
 struct Provenance {

@@ -9,12 +9,6 @@
 
 namespace dpa::tools {
 
-const char* const kContextHelp =
-    "  --context LIST      context values the model reads besides the weights: metrics columns\n"
-    "                      and presets, comma-separated: none (default), hyper (every config.*\n"
-    "                      column that varies), train (step, train_loss, train_accuracy), curve\n"
-    "                      (test_loss, test_accuracy at that checkpoint), all\n";
-
 namespace {
 
 const std::vector<std::string> kTrainPreset = {"step", "train_loss", "train_accuracy"};

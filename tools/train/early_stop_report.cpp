@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "common/cli_args.hpp"
+#include "train/context.hpp"
 
 namespace dpa::tools {
 
@@ -22,7 +23,8 @@ std::string StopRule::name() const {
 }
 
 EarlyStopReport early_stop_report(const ZooDataset& zoo, std::uint32_t step, const std::vector<StopRule>& rules,
-                                  double test_fraction, std::uint64_t seed, unsigned threads) {
+                                  double test_fraction, std::uint64_t seed, unsigned threads,
+                                  const std::string& context) {
   EarlyStopReport report;
   report.step = step;
   TrainOptions o;
@@ -33,8 +35,10 @@ EarlyStopReport early_stop_report(const ZooDataset& zoo, std::uint32_t step, con
   o.validation_fraction = 0.1;
   o.seed = seed;
   o.threads = threads;
+  o.context = context;
   report.predictor = train_predictor(zoo, o);
   const LoadedModel model = load_model_bytes(report.predictor.model_bytes);
+  const ContextTable context_rows(model.model, zoo.metrics());
 
   // The held-out runs: the test side of the same split, at the early checkpoint.
   const ZooMetrics& m = zoo.metrics();
@@ -64,9 +68,12 @@ EarlyStopReport early_stop_report(const ZooDataset& zoo, std::uint32_t step, con
       const double epochs = epochs_of_run[m.modeldir[row]];
       float predicted;
       dpa_decision decision;
-      const float* w = zoo.weights().row(row, converted.data());
-      dpa_early_stop_check(&model.model, &state, w, zoo.weights().cols(), scratch.data(), scratch.size(),
-                           &predicted, &decision);
+      const dpa_inputs in = context_rows.inputs(zoo.weights().row(row, converted.data()), zoo.weights().cols(), row);
+      const dpa_status s = dpa_early_stop_check_inputs(&model.model, &state, &in, scratch.data(), scratch.size(),
+                                                       &predicted, &decision);
+      if (s != DPA_OK && s != DPA_ERR_NON_FINITE) {
+        throw ToolError(zoo.dir() + ": row " + std::to_string(row) + ": " + dpa_status_string(s));
+      }
       ++out.runs;
       all_epochs += epochs;
       const bool best = final_accuracy >= best_cut;

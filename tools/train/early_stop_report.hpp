@@ -32,7 +32,9 @@ struct EarlyStopReport {
   std::vector<StopOutcome> outcomes;
 };
 
+// context: the --context list the predictor reads besides the weights (train/context.hpp).
 EarlyStopReport early_stop_report(const ZooDataset& zoo, std::uint32_t step, const std::vector<StopRule>& rules,
-                                  double test_fraction, std::uint64_t seed, unsigned threads);
+                                  double test_fraction, std::uint64_t seed, unsigned threads,
+                                  const std::string& context = "none");
 
 }  // namespace dpa::tools

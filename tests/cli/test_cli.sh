@@ -51,6 +51,28 @@ check "predict npy" "$dpa" predict "$tmp/m.dpa" "$zoo/weights.npy" -o "$tmp/p.np
 expect_exit "predict bad suffix" 2 "must end in .npy or .csv" "$dpa" predict "$tmp/m.dpa" "$zoo/weights.npy" -o "$tmp/p.txt"
 check "features" "$dpa" features "$zoo" -o "$tmp/f.npy" --stats extended
 
+# Context values: a model that reads hyperparameters and training metrics besides the weights.
+check "train with context" "$dpa" train "$zoo" -o "$tmp/ctx.dpa" --context hyper,train --trees 40 --json
+check "train json names the context" contains "$tmp/last" '"context":"config.activation(2),'
+check "inspect lists context" "$dpa" inspect "$tmp/ctx.dpa"
+check "inspect shows categories" contains "$tmp/last" 'config.optimizer (categorical: adam, rmsprop, sgd)'
+check "inspect json lists context" "$dpa" inspect "$tmp/ctx.dpa" --json
+check "inspect json context" contains "$tmp/last" '{"name":"step","kind":"numeric"}'
+expect_exit "predict needs the context" 2 "pass them with --metrics" "$dpa" predict "$tmp/ctx.dpa" "$zoo/weights.npy"
+gzip -dc "$zoo/metrics.csv.gz" > "$tmp/metrics.csv"
+check "predict with --metrics" "$dpa" predict "$tmp/ctx.dpa" "$zoo/weights.npy" --metrics "$tmp/metrics.csv" -o "$tmp/ctx.csv"
+[ "$(grep -c nan "$tmp/ctx.csv")" -eq 0 ] && [ "$(wc -l < "$tmp/ctx.csv")" -eq 401 ] && passed=$((passed + 1)) || {
+  failed=$((failed + 1)); echo "FAILED: predictions with context"; }
+check "eval with context from the zoo" "$dpa" eval "$tmp/ctx.dpa" "$zoo" --json
+check "eval with context uses every row" contains "$tmp/last" '"n":400'
+expect_exit "unknown context column" 2 "has no column 'config.colour'" "$dpa" train "$zoo" -o "$tmp/x.dpa" --context config.colour
+expect_exit "context that is the target" 2 "measures the target itself" "$dpa" train "$zoo" -o "$tmp/x.dpa" --context curve
+head -n 100 "$tmp/metrics.csv" > "$tmp/short_metrics.csv"
+expect_exit "metrics rows differ" 1 "99 rows" "$dpa" predict "$tmp/ctx.dpa" "$zoo/weights.npy" --metrics "$tmp/short_metrics.csv"
+cut -d, -f1-13 "$tmp/metrics.csv" > "$tmp/no_optimizer.csv"
+expect_exit "metrics lack a context column" 1 "no column 'config.optimizer'" "$dpa" predict "$tmp/ctx.dpa" "$zoo/weights.npy" --metrics "$tmp/no_optimizer.csv"
+check "train final-accuracy model with context" "$dpa" train "$zoo" -o "$tmp/stop.dpa" --context hyper,train --target final_test_accuracy --trees 20
+
 # Corrupt inputs: a clear error, exit 1, and no output file.
 head -c 1000 "$tmp/m.dpa" > "$tmp/short.dpa"
 expect_exit "truncated model" 1 "truncated" "$dpa" inspect "$tmp/short.dpa"
@@ -119,6 +141,9 @@ check "grown zoo has 3 runs of 3 checkpoints" contains "$tmp/last" '"checkpoints
 check "zoo train resumes" "$dpa" zoo train --data "$tmp/idx" -o "$tmp/grown" --runs 3 --epochs 2 --checkpoints 0,1,2 --batch 32
 check "resume message" contains "$tmp/last_err" "resuming: 3 of 3 runs already trained"
 check "features of the grown zoo" "$dpa" features "$tmp/grown" -o "$tmp/grown.npy"
+check "zoo train stops early with a context model" "$dpa" zoo train --data "$tmp/idx" -o "$tmp/stopped" --runs 2 --epochs 2 --checkpoints 0,1,2 --batch 32 --early-stop "$tmp/stop.dpa" --stop-below 0.99 --json
+check "every run checked and stopped" contains "$tmp/last" '"early_stop":{"checks":2,"stops":2}'
+expect_exit "zoo train refuses a model of the checkpoint's accuracy" 1 "final accuracy" "$dpa" zoo train --data "$tmp/idx" -o "$tmp/x" --runs 1 --early-stop "$tmp/ctx.dpa"
 expect_exit "zoo train bad optimizer" 2 "sgd, adam or rmsprop" "$dpa" zoo train --data "$tmp/idx" -o "$tmp/x" --runs 1 --optimizer lion
 expect_exit "zoo train missing data" 1 "missing train-images" "$dpa" zoo train --data "$tmp" -o "$tmp/x" --runs 1
 

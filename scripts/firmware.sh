@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cortex-M4F: trains a model on the mini zoo (host), exports it with `dpa export-c`, builds the
 # test firmware with the runtime for Cortex-M4F (-Os, no exceptions, no RTTI), runs it under
-# qemu-system-arm -M mps2-an386 and checks its predictions against the host's (|d| <= 1e-6);
+# qemu-system-arm -M mps2-an386 and checks its predictions (from weights and context values)
+# against the host's, bit for bit;
 # then reports the runtime's flash and RAM (scripts/firmware_size.py); then the same for the
 # paper-set-only build (DPA_EXTENDED_STATS=OFF). Usage: scripts/firmware.sh [--json]
 set -euo pipefail
@@ -11,7 +12,7 @@ DPA_EXTRA_PACKAGES="gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none
 scripts/build.sh > /dev/null
 gen=build-cortex-m4/generated
 mkdir -p "$gen"
-build/dpa train tools/data/mini-zoo -o "$gen/model.dpa" --trees 100 --seed 1 > /dev/null 2>&1
+build/dpa train tools/data/mini-zoo -o "$gen/model.dpa" --trees 100 --seed 1 --context hyper,train > /dev/null 2>&1
 build/dpa export-c "$gen/model.dpa" -o "$gen/model.h" --name dpa_firmware_model
 build/tests/make_firmware_vectors "$gen/model.dpa" tools/data/mini-zoo 4 "$gen/vectors.h"
 cmake -S . -B build-cortex-m4 -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/cortex-m4f.cmake \

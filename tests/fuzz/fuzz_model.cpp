@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dpa/dpa.h"
+#include "dpa/model_format.h"
 
 namespace {
 
@@ -16,10 +17,28 @@ void load_and_predict(const std::vector<std::uint64_t>& storage, std::size_t siz
   static float weights[1 << 14];  // longer weight vectors only slow the fuzzer down
   if (dpa_model_scratch_size(&m) > sizeof scratch || m.layout.total_length > (1u << 14)) return;
   for (unsigned i = 0; i < m.layout.total_length; ++i) weights[i] = 0.01f * static_cast<float>(i % 97) - 0.3f;
+  // Context values: 1 is a valid number, log argument and categorical code for every kind.
+  static float context[DPA_MODEL_MAX_CONTEXT];
+  for (float& c : context) c = 1.0f;
+  const dpa_inputs in{weights, m.layout.total_length, context, m.num_context};
   float p;
+  dpa_model_predict_inputs(&m, &in, &p, scratch, sizeof scratch);
   dpa_model_predict(&m, weights, m.layout.total_length, &p, scratch, sizeof scratch);
   std::vector<float> features(m.num_features);
-  dpa_model_features(&m, weights, m.layout.total_length, features.data(), features.size(), scratch, sizeof scratch);
+  dpa_model_features_inputs(&m, &in, features.data(), features.size(), scratch, sizeof scratch);
+  // Every name the model holds resolves back to its index and codes.
+  for (std::uint32_t i = 0; i < m.num_context; ++i) {
+    dpa_context_info info;
+    if (dpa_model_context_info(&m, i, &info) != DPA_OK || dpa_model_context_index(&m, info.name) != static_cast<std::int32_t>(i)) {
+      __builtin_trap();
+    }
+    for (std::uint32_t k = 0; k < info.num_categories; ++k) {
+      float code = -1;
+      if (dpa_model_context_code(&m, i, dpa_model_context_category(&m, i, k), &code) != DPA_OK || code != static_cast<float>(k)) {
+        __builtin_trap();
+      }
+    }
+  }
 }
 
 }  // namespace

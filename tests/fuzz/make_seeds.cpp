@@ -25,19 +25,31 @@ int main(int argc, char** argv) {
   if (argc < 2) return 2;
   const std::string dir = argv[1];
   std::mt19937 rng(1);
+  // Format 2 models; the corpus also keeps format 1 files (gbdt.dpa, linear.dpa, mlp.dpa, raw.dpa)
+  // written by the last 1.0 writer, which this program no longer regenerates.
   auto gbdt = dpa_test::random_gbdt_spec(rng, 2, 2);
   gbdt.provenance = dpa::tools::Provenance{};
   gbdt.provenance->text = "model=gbdt\n";
-  write(dir + "/model/gbdt.dpa", as_string(dpa::tools::write_model(gbdt)));
-  write(dir + "/model/linear.dpa", as_string(dpa::tools::write_model(dpa_test::random_linear_spec(rng))));
-  write(dir + "/model/mlp.dpa", as_string(dpa::tools::write_model(dpa_test::random_mlp_spec(rng, 2))));
+  write(dir + "/model/v2-gbdt.dpa", as_string(dpa::tools::write_model(gbdt)));
+  write(dir + "/model/v2-linear.dpa", as_string(dpa::tools::write_model(dpa_test::random_linear_spec(rng))));
+  write(dir + "/model/v2-mlp.dpa", as_string(dpa::tools::write_model(dpa_test::random_mlp_spec(rng, 2))));
+  // Context values of every kind, with statistics and alone.
+  const dpa::tools::FeatureSpec with_context = dpa_test::zoo_with_context();
+  write(dir + "/model/v2-context-gbdt.dpa",
+        as_string(dpa::tools::write_model(dpa_test::random_gbdt_spec(rng, 2, 2, DPA_STATS_PAPER, nullptr, &with_context))));
+  write(dir + "/model/v2-context-mlp.dpa",
+        as_string(dpa::tools::write_model(dpa_test::random_mlp_spec(rng, 2, with_context))));
+  dpa::tools::FeatureSpec context_only = with_context;
+  context_only.weights = false;
+  write(dir + "/model/v2-context-only.dpa",
+        as_string(dpa::tools::write_model(dpa_test::random_linear_spec(rng, context_only))));
   dpa::tools::ModelSpec raw;
   raw.features.kind = DPA_FEATURES_RAW_WEIGHTS;
   raw.features.segments = {{0, 4, DPA_SEGMENT_KERNEL, 0}};
   raw.features.total_length = 4;
   raw.predictor = dpa_test::random_gbdt_spec(rng, 1, 1).predictor;
   std::get<dpa::tools::GbdtModel>(raw.predictor).trees[0].nodes[0].feature %= 4;
-  write(dir + "/model/raw.dpa", as_string(dpa::tools::write_model(raw)));
+  write(dir + "/model/v2-raw.dpa", as_string(dpa::tools::write_model(raw)));
 
   const float values[6] = {0.5f, -1.0f, 2.0f, 0.25f, 3.0f, -0.125f};
   dpa::tools::write_npy_f32(dir + "/npy/f4.npy", values, 2, 3);

@@ -1,7 +1,5 @@
 #include "model/verify_inputs.hpp"
 
-#include <cstring>
-
 #include "dpa/model_format.h"
 #include "predict/inputs.hpp"
 
@@ -50,7 +48,7 @@ bool distinct_names(const char* strings, std::uint32_t strings_bytes, std::uint3
   for (std::uint32_t i = 0; i < count; ++i) {
     if (name_length(strings, strings_bytes, offset_of(i)) == 0) return false;
     for (std::uint32_t j = 0; j < i; ++j) {
-      if (std::strcmp(strings + offset_of(i), strings + offset_of(j)) == 0) return false;
+      if (names_equal(strings + offset_of(i), strings + offset_of(j))) return false;
     }
   }
   return true;

@@ -1,9 +1,9 @@
 #include "inputs.hpp"
 
 #include <cmath>
-#include <cstring>
 #include <limits>
 
+#include "predict/natural_log.hpp"
 #include "stats/stats_checked.hpp"
 
 namespace dpa::detail {
@@ -72,7 +72,7 @@ dpa_status context_features(const dpa_model& m, const float* context, float* out
       if (status == DPA_OK) status = s;
       continue;
     }
-    out[i] = c.transform == DPA_CONTEXT_LOG ? static_cast<float>(std::log(static_cast<double>(v))) : v;
+    out[i] = c.transform == DPA_CONTEXT_LOG ? static_cast<float>(natural_log(v)) : v;
   }
   return status;
 }
@@ -89,7 +89,7 @@ namespace {
 const char* name_at(const dpa_model& m, std::uint32_t offset) { return m.strings + offset; }
 
 // Both strings NUL-terminated (the verifier checked every name).
-bool same_name(const char* a, const char* b) { return std::strcmp(a, b) == 0; }
+bool same_name(const char* a, const char* b) { return dpa::detail::names_equal(a, b); }
 
 const dpa_context_input* context_at(const dpa_model* m, std::uint32_t index) {
   if (m == nullptr || m->bytes == nullptr || index >= m->num_context) return nullptr;

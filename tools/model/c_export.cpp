@@ -4,6 +4,39 @@
 #include <cstdio>
 
 namespace dpa::tools {
+namespace {
+
+// A model's name inside a C comment: no line ends or other control bytes, no end of comment.
+std::string comment_safe(const char* name) {
+  std::string out;
+  for (const char* c = name; *c != '\0'; ++c) {
+    const bool control = static_cast<unsigned char>(*c) < 0x20 || *c == 0x7f;
+    out += control || (*c == '/' && !out.empty() && out.back() == '*') ? '?' : *c;
+  }
+  return out;
+}
+
+// How to call the model: with its context values in order when it reads any.
+std::string predict_usage(const dpa_model& model) {
+  const std::string weights = model.layout.num_segments ? "weights" : "NULL";
+  if (model.num_context == 0) {
+    return " *   dpa_model_predict(&model, " + weights + ", " + std::to_string(model.layout.total_length) +
+           ", &accuracy, scratch, sizeof scratch);\n";
+  }
+  std::string s = " *   float context[" + std::to_string(model.num_context) + "];  // in this order:";
+  for (std::uint32_t i = 0; i < model.num_context; ++i) {
+    dpa_context_info info;
+    dpa_model_context_info(&model, i, &info);
+    s += std::string(i ? "," : "") + (i % 4 == 0 ? "\n *   //  " : " ") + comment_safe(info.name) +
+         (info.kind == DPA_CONTEXT_CATEGORICAL ? " (code: dpa_model_context_code)" : "");
+  }
+  return s + "\n *   dpa_inputs in = {" + weights + ", " + std::to_string(model.layout.total_length) +
+         ", context, " + std::to_string(model.num_context) +
+         "};\n *   dpa_model_predict_inputs(&model, &in, &accuracy, scratch, sizeof scratch);\n";
+}
+
+}  // namespace
+
 
 bool is_c_identifier(const std::string& name) {
   bool ok = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
@@ -25,9 +58,7 @@ std::string model_c_header(const unsigned char* bytes, std::size_t size, const d
        " *   static dpa_model model;\n"
        " *   static unsigned char scratch[" + std::to_string(dpa_model_scratch_size(&model)) + "];\n"
        " *   if (dpa_model_load(" + name + ", " + name + "_size, &model) != DPA_OK) { ... }\n"
-       " *   float accuracy;\n"
-       " *   dpa_model_predict(&model, weights, " + std::to_string(model.layout.total_length) +
-       ", &accuracy, scratch, sizeof scratch);\n"
+       " *   float accuracy;\n" + predict_usage(model) +
        " */\n"
        "#ifndef " + guard + "_H\n#define " + guard + "_H\n\n#include <stddef.h>\n\n"
        "#if defined(__GNUC__) || defined(__clang__)\n#define " + guard + "_ALIGN __attribute__((aligned(16)))\n"

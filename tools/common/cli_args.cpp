@@ -1,5 +1,6 @@
 #include "cli_args.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -60,6 +61,17 @@ std::optional<std::string> Args::value(const std::string& name) const {
 
 std::string Args::value_or(const std::string& name, const std::string& fallback) const {
   return value(name).value_or(fallback);
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(separator, start), text.size());
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
 }
 
 long long parse_integer(const std::string& text, const std::string& what) {

@@ -50,6 +50,8 @@ class Args {
 };
 
 // Parses an integer / real from text, or throws UsageError mentioning `what`.
+// "a,b,,c" -> {"a", "b", "", "c"}: every field, empty ones included (callers reject them).
+std::vector<std::string> split(const std::string& text, char separator);
 long long parse_integer(const std::string& text, const std::string& what);
 double parse_real(const std::string& text, const std::string& what);
 

@@ -30,12 +30,7 @@ namespace {
 
 std::vector<float> parse_list(const std::string& text, const std::string& what) {
   std::vector<float> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    out.push_back(static_cast<float>(parse_real(text.substr(start, comma - start), what)));
-    start = comma + 1;
-  }
+  for (const std::string& field : split(text, ',')) out.push_back(static_cast<float>(parse_real(field, what)));
   return out;
 }
 

@@ -37,25 +37,16 @@ namespace {
 std::vector<ContextInput> parse_import_context(const std::string& list) {
   std::vector<ContextInput> out;
   if (list.empty() || list == "none") return out;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    const std::size_t comma = std::min(list.find(',', start), list.size());
-    const std::string item = list.substr(start, comma - start);
+  for (const std::string& item : split(list, ',')) {
     ContextInput c;
     const std::size_t eq = item.find('=');
     c.name = item.substr(0, eq);
     if (eq != std::string::npos) {
       c.kind = DPA_CONTEXT_CATEGORICAL;
-      std::size_t from = eq + 1;
-      while (from <= item.size()) {
-        const std::size_t bar = std::min(item.find('|', from), item.size());
-        c.categories.push_back(item.substr(from, bar - from));
-        from = bar + 1;
-      }
+      c.categories = split(item.substr(eq + 1), '|');
     }
     if (c.name.empty()) throw UsageError("--context: empty name in '" + list + "'");
     out.push_back(c);
-    start = comma + 1;
   }
   return out;
 }

@@ -65,17 +65,6 @@ std::string run_name(std::uint32_t run) {
   return buf;
 }
 
-std::vector<std::string> split_fields(const std::string& line) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= line.size()) {
-    const std::size_t comma = std::min(line.find(',', start), line.size());
-    out.push_back(line.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 // One checkpoint's metrics.csv row, without its line end: what the zoo records, and what the
 // early-stopping model reads its context values from (so both see the same numbers).
 std::string metrics_row(const std::string& dir, const std::string& dataset, std::uint32_t run,
@@ -99,7 +88,7 @@ class LoopContext {
   explicit LoopContext(const dpa_model& model) : model_(&model) {
     std::string header = metrics_header();
     header.pop_back();  // the line end
-    const std::vector<std::string> names = split_fields(header);
+    const std::vector<std::string> names = split(header, ',');
     for (std::uint32_t i = 0; i < model.num_context; ++i) {
       dpa_context_info info;
       dpa_model_context_info(&model, i, &info);
@@ -112,7 +101,7 @@ class LoopContext {
     }
   }
   std::vector<float> values(const std::string& row) const {
-    const std::vector<std::string> fields = split_fields(row);
+    const std::vector<std::string> fields = split(row, ',');
     std::vector<float> out;
     for (std::uint32_t i = 0; i < columns_.size(); ++i) out.push_back(context_value(*model_, i, fields[columns_[i]]));
     return out;

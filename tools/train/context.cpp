@@ -23,17 +23,6 @@ std::vector<std::string> hyper_preset(const ZooMetrics& m) {
   return out;
 }
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::vector<std::string> resolve_context(const std::string& list, const ZooMetrics& m, Target target) {
@@ -43,7 +32,7 @@ std::vector<std::string> resolve_context(const std::string& list, const ZooMetri
       if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
     }
   };
-  for (const std::string& item : split_list(list)) {
+  for (const std::string& item : split(list, ',')) {
     if (item == "none") continue;
     if (item == "hyper") add(hyper_preset(m));
     else if (item == "train") add(kTrainPreset);

@@ -24,13 +24,10 @@ CheckpointSelection parse_checkpoints(const std::string& text) {
     return c;
   }
   c.kind = CheckpointSelection::kSteps;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    const long long step = parse_integer(text.substr(start, comma - start), "--checkpoints");
+  for (const std::string& field : split(text, ',')) {
+    const long long step = parse_integer(field, "--checkpoints");
     if (step < 0 || step > 1000000) throw UsageError("--checkpoints: step " + std::to_string(step) + " out of range");
     c.steps.push_back(static_cast<std::uint32_t>(step));
-    start = comma + 1;
   }
   std::sort(c.steps.begin(), c.steps.end());
   c.steps.erase(std::unique(c.steps.begin(), c.steps.end()), c.steps.end());

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <thread>
 
 namespace dpa::tools {
 
@@ -61,6 +62,10 @@ std::optional<std::string> Args::value(const std::string& name) const {
 
 std::string Args::value_or(const std::string& name, const std::string& fallback) const {
   return value(name).value_or(fallback);
+}
+
+unsigned Args::threads() const {
+  return static_cast<unsigned>(integer("--threads", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
 }
 
 std::vector<std::string> split(const std::string& text, char separator) {

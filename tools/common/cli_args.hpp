@@ -39,6 +39,8 @@ class Args {
   // Typed accessors: throw UsageError naming the option when the text is not a number in range.
   long long integer(const std::string& name, long long fallback, long long min, long long max) const;
   double real(const std::string& name, double fallback, double min, double max) const;
+  // --threads: 1..256, by default every core of the machine.
+  unsigned threads() const;
 
   // Exactly `count` positionals or a UsageError naming what is missing / extra.
   void expect_positionals(std::size_t count, const std::string& what) const;
@@ -49,9 +51,9 @@ class Args {
   std::vector<std::string> positionals_;
 };
 
-// Parses an integer / real from text, or throws UsageError mentioning `what`.
 // "a,b,,c" -> {"a", "b", "", "c"}: every field, empty ones included (callers reject them).
 std::vector<std::string> split(const std::string& text, char separator);
+// Parses an integer / real from text, or throws UsageError mentioning `what`.
 long long parse_integer(const std::string& text, const std::string& what);
 double parse_real(const std::string& text, const std::string& what);
 

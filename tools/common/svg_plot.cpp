@@ -5,44 +5,104 @@
 #include <cstdio>
 
 namespace dpa::tools {
+namespace {
+
+constexpr double kSize = 520, kMargin = 60, kPlot = kSize - 2 * kMargin;
+
+std::string escaped(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '<' ? std::string("&lt;") : c == '&' ? std::string("&amp;") : std::string(1, c);
+  return out;
+}
+
+// A square plot area over [x_lo, x_hi] x [y_lo, y_hi]: maps values to pixels, draws the frame,
+// six ticks per axis, the title and the axis labels.
+struct Frame {
+  double x_lo, x_hi, y_lo, y_hi;
+  double px(double v) const { return kMargin + (v - x_lo) / (x_hi - x_lo) * kPlot; }
+  double py(double v) const { return kSize - kMargin - (v - y_lo) / (y_hi - y_lo) * kPlot; }
+
+  std::string open(const std::string& title, const std::string& x_label, const std::string& y_label) const {
+    char buf[512];
+    std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"520\" height=\"520\" viewBox=\"0 0 520 520\">\n"
+                      "<rect width=\"520\" height=\"520\" fill=\"white\"/>\n";
+    std::snprintf(buf, sizeof buf, "<text x=\"260\" y=\"28\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"15\">%s</text>\n",
+                  escaped(title).c_str());
+    svg += buf;
+    std::snprintf(buf, sizeof buf, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>\n",
+                  kMargin, kMargin, kPlot, kPlot);
+    svg += buf;
+    for (int k = 0; k <= 5; ++k) {
+      const double x = x_lo + (x_hi - x_lo) * k / 5.0, y = y_lo + (y_hi - y_lo) * k / 5.0;
+      std::snprintf(buf, sizeof buf,
+                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"11\">%.3g</text>\n"
+                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-family=\"sans-serif\" font-size=\"11\">%.3g</text>\n",
+                    px(x), kSize - kMargin + 16, x, kMargin - 6, py(y) + 4, y);
+      svg += buf;
+    }
+    std::snprintf(buf, sizeof buf,
+                  "<text x=\"260\" y=\"505\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\">%s</text>\n"
+                  "<text x=\"16\" y=\"260\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\" "
+                  "transform=\"rotate(-90 16 260)\">%s</text>\n",
+                  escaped(x_label).c_str(), escaped(y_label).c_str());
+    return svg + buf;
+  }
+};
+
+}  // namespace
 
 std::string scatter_svg(const std::vector<float>& actual, const std::vector<float>& predicted,
                         const std::string& title) {
-  const double size = 520, margin = 60, plot = size - 2 * margin;
   float lo = 0, hi = 1;
   for (std::size_t i = 0; i < actual.size(); ++i) {
     lo = std::min({lo, actual[i], predicted[i]});
     hi = std::max({hi, actual[i], predicted[i]});
   }
-  auto px = [&](double v) { return margin + (v - lo) / (hi - lo) * plot; };
-  auto py = [&](double v) { return size - margin - (v - lo) / (hi - lo) * plot; };
-  std::string escaped;
-  for (char c : title) escaped += c == '<' ? std::string("&lt;") : c == '&' ? std::string("&amp;") : std::string(1, c);
+  const Frame f{lo, hi, lo, hi};
+  std::string svg = f.open(title, "actual", "predicted");
   char buf[256];
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"520\" height=\"520\" viewBox=\"0 0 520 520\">\n"
-                    "<rect width=\"520\" height=\"520\" fill=\"white\"/>\n";
-  std::snprintf(buf, sizeof buf, "<text x=\"260\" y=\"28\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"15\">%s</text>\n", escaped.c_str());
+  std::snprintf(buf, sizeof buf, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c33\" stroke-dasharray=\"4 3\"/>\n",
+                f.px(lo), f.py(lo), f.px(hi), f.py(hi));
   svg += buf;
-  std::snprintf(buf, sizeof buf, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>\n", margin, margin, plot, plot);
-  svg += buf;
-  for (int k = 0; k <= 5; ++k) {
-    const double v = lo + (hi - lo) * k / 5.0;
-    std::snprintf(buf, sizeof buf,
-                  "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"11\">%.2f</text>\n"
-                  "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-family=\"sans-serif\" font-size=\"11\">%.2f</text>\n",
-                  px(v), size - margin + 16, v, margin - 6, py(v) + 4, v);
-    svg += buf;
-  }
-  std::snprintf(buf, sizeof buf, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c33\" stroke-dasharray=\"4 3\"/>\n", px(lo), py(lo), px(hi), py(hi));
-  svg += buf;
-  svg += "<text x=\"260\" y=\"505\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\">actual</text>\n"
-         "<text x=\"16\" y=\"260\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\" transform=\"rotate(-90 16 260)\">predicted</text>\n"
-         "<g fill=\"#1f5fa8\" fill-opacity=\"0.45\">\n";
+  svg += "<g fill=\"#1f5fa8\" fill-opacity=\"0.45\">\n";
   for (std::size_t i = 0; i < actual.size(); ++i) {
-    std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\"/>\n", px(actual[i]), py(predicted[i]));
+    std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\"/>\n", f.px(actual[i]), f.py(predicted[i]));
     svg += buf;
   }
   return svg + "</g>\n</svg>\n";
+}
+
+std::string curves_svg(const std::vector<Curve>& curves, const std::string& title, const std::string& x_label,
+                       const std::string& y_label) {
+  double x_hi = 1e-9, y_hi = 1e-9;
+  for (const Curve& c : curves) {
+    for (const auto& [x, y] : c.points) {
+      x_hi = std::max(x_hi, x);
+      y_hi = std::max(y_hi, y);
+    }
+  }
+  const Frame f{0, x_hi * 1.05, 0, y_hi * 1.1};
+  std::string svg = f.open(title, x_label, y_label);
+  static const char* const kColours[] = {"#1f5fa8", "#c33", "#2a8a3a", "#b07a00", "#7a3fb0", "#444"};
+  char buf[256];
+  for (std::size_t k = 0; k < curves.size(); ++k) {
+    const char* colour = kColours[k % (sizeof kColours / sizeof kColours[0])];
+    std::vector<std::pair<double, double>> points = curves[k].points;
+    std::sort(points.begin(), points.end());
+    std::string path;
+    for (const auto& [x, y] : points) {
+      std::snprintf(buf, sizeof buf, "%s%.1f,%.1f", path.empty() ? "" : " ", f.px(x), f.py(y));
+      path += buf;
+      std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", f.px(x), f.py(y), colour);
+      svg += buf;
+    }
+    svg += "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"" + std::string(colour) + "\" points=\"" + path + "\"/>\n";
+    std::snprintf(buf, sizeof buf,
+                  "<text x=\"%.1f\" y=\"%.1f\" font-family=\"sans-serif\" font-size=\"12\" fill=\"%s\">%s</text>\n",
+                  kMargin + 10, kMargin + 18 + 16.0 * static_cast<double>(k), colour, escaped(curves[k].name).c_str());
+    svg += buf;
+  }
+  return svg + "</svg>\n";
 }
 
 }  // namespace dpa::tools

@@ -50,8 +50,8 @@ int run_demo(int argc, char** argv, int first) {
   std::printf("   held-out runs (%zu): R2 %.3f  Kendall tau %.3f  MAE %.3f\n", r.test_rows, r.test.r2,
               r.test.kendall_tau, r.test.mae);
 
-  const LoadedModel loaded = load_model_file(model_path);
-  const Evaluation e = evaluate_model(loaded.model, zoo, o.checkpoints, o.target, o.threads);
+  const ModelFile loaded(model_path);
+  const Evaluation e = evaluate_model(loaded.model(), zoo, o.checkpoints, o.target, o.threads);
   const std::string plot = work + "/eval.svg";
   const std::string svg = scatter_svg(e.truth, e.predicted, "dpa demo: predicted vs actual test accuracy");
   write_file_atomically(plot, svg.data(), svg.size());
@@ -59,16 +59,16 @@ int run_demo(int argc, char** argv, int first) {
               e.metrics.n, e.metrics.r2, e.metrics.kendall_tau, plot.c_str());
 
   const std::string header = work + "/model.h";
-  const std::string h = model_c_header(reinterpret_cast<const unsigned char*>(loaded.storage.data()),
-                                       loaded.size, loaded.model, "dpa_demo_model", "model.h", model_path);
+  const std::string h = model_c_header(loaded.bytes(),
+                                       loaded.size(), loaded.model(), "dpa_demo_model", "model.h", model_path);
   write_file_atomically(header, h.data(), h.size());
   std::printf("4. exported for firmware: %s (%zu bytes of model, %zu bytes of scratch)\n", header.c_str(),
-              loaded.size, dpa_model_scratch_size(&loaded.model));
+              loaded.size(), dpa_model_scratch_size(&loaded.model()));
 
   const SampleNetwork& sample = sample_network();
-  std::vector<unsigned char> scratch(dpa_model_scratch_size(&loaded.model));
+  std::vector<unsigned char> scratch(dpa_model_scratch_size(&loaded.model()));
   float predicted = 0;
-  const dpa_status s = dpa_model_predict(&loaded.model, sample.weights.data(), sample.weights.size(),
+  const dpa_status s = dpa_model_predict(&loaded.model(), sample.weights.data(), sample.weights.size(),
                                          &predicted, scratch.data(), scratch.size());
   if (s != DPA_OK) throw ToolError(dpa_status_string(s));
   std::printf("5. network %s, from its weights alone: predicted test accuracy %.3f (measured %.3f)\n",

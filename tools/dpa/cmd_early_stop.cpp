@@ -1,83 +1,131 @@
-// dpa early-stop: what stopping runs early from their weights saves on a zoo, and what it costs.
+// dpa early-stop: what stopping runs early saves on a zoo and what it costs, for our predictor
+// and, on the same runs in the same order, for the signals learning-curve pruners use.
 #include <cmath>
 #include <cstdio>
-#include <thread>
+#include <map>
 
 #include "commands.hpp"
+#include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
 #include "common/json_writer.hpp"
+#include "common/svg_plot.hpp"
 #include "train/context.hpp"
 #include "train/early_stop_report.hpp"
 
 namespace dpa::tools {
 
 const char* const kEarlyStopUsage =
-    "usage: dpa early-stop ZOO_DIR [--at STEP] [--context LIST] [--below LIST] [--gap LIST]\n"
-    "                      [--test-fraction F] [--seed N] [--json]\n"
+    "usage: dpa early-stop ZOO_DIR [--at STEP] [--model MODEL.dpa | --folds K [--context LIST]]\n"
+    "                      [--below LIST] [--gap LIST] [--percentile LIST] [--startup N]\n"
+    "                      [--halving LIST] [--seed N] [--threads N] [--json] [--plot OUT.svg]\n"
     "\n"
-    "Trains a predictor of each run's final test accuracy from its weights (and --context) at\n"
-    "checkpoint STEP on some runs, then replays the other runs in zoo order through the runtime's\n"
-    "early-stopping check (dpa_early_stop_check_inputs) and reports, per rule, the share of\n"
-    "training epochs saved and how many of the best 10 % of those runs were wrongly stopped.\n"
+    "Replays the runs of ZOO_DIR in zoo order, as a hyperparameter search meets them, and stops\n"
+    "runs at checkpoint STEP by each rule. Our predictor of a run's final test accuracy (trained on\n"
+    "the other folds of runs, or --model) decides through the runtime's dpa_early_stop_check_inputs;\n"
+    "the baselines decide from the zoo's own metrics: the observed test accuracy (Optuna's\n"
+    "MedianPruner / PercentilePruner), the training loss, and successive halving (Optuna's\n"
+    "SuccessiveHalvingPruner, rungs at STEP x eta^k). Per rule: the share of training epochs saved,\n"
+    "how many of the best 10 % of runs were stopped, the regret (best final accuracy of all runs\n"
+    "minus the best of those not stopped), summed over the replays.\n"
     "\n"
     "  --at STEP          checkpoint at which to decide (default 1)\n"
+    "  --model FILE       replay every run with this final-accuracy model instead of training one\n"
+    "  --folds K          run-level folds (default 2): train on K-1, replay the one held out\n"
     DPA_CONTEXT_HELP
-    "  --below LIST       absolute thresholds on the predicted final accuracy (default 0.3,0.5,0.6,0.65)\n"
-    "  --gap LIST         gaps under the best prediction so far (default 0.3,0.2,0.15)\n"
-    "  --test-fraction F  share of runs replayed (default 0.5); the rest train the predictor\n";
+    "  --below LIST       thresholds on the predicted (and observed) accuracy (default 0.3,0.5,0.6)\n"
+    "  --gap LIST         gaps under the best prediction so far (default 0.2)\n"
+    "  --percentile LIST  stop below this percentile of the earlier runs' scores (default 50,75)\n"
+    "  --startup N        runs seen before a percentile rule stops any (default 5)\n"
+    "  --halving LIST     successive-halving reduction factors eta (default 2,3)\n"
+    "  --plot FILE        SVG of the trade-off: epochs saved vs best runs stopped, per signal\n"
+    "  --json             one object: the predictor's metrics and a row per signal and rule\n";
 
 namespace {
 
-std::vector<float> parse_list(const std::string& text, const std::string& what) {
-  std::vector<float> out;
-  for (const std::string& field : split(text, ',')) out.push_back(static_cast<float>(parse_real(field, what)));
+std::vector<double> parse_list(const std::string& text, const std::string& what, double lo, double hi) {
+  std::vector<double> out;
+  if (text.empty() || text == "none") return out;
+  for (const std::string& field : split(text, ',')) {
+    const double v = parse_real(field, what);
+    if (!(v >= lo && v <= hi)) {
+      char range[64];
+      std::snprintf(range, sizeof range, "[%g, %g]", lo, hi);
+      throw UsageError(what + ": " + field + " is outside " + range);
+    }
+    out.push_back(v);
+  }
   return out;
+}
+
+std::string tradeoff_plot(const EarlyStopReport& r) {
+  std::map<std::string, std::vector<std::pair<double, double>>> curves;
+  for (const RuleOutcome& o : r.outcomes) {
+    curves[signal_name(o.rule.signal)].push_back(
+        {100 * o.epochs_saved_share(), o.best_runs ? 100.0 * o.best_runs_stopped / o.best_runs : 0.0});
+  }
+  std::vector<Curve> out;
+  for (auto& [name, points] : curves) out.push_back({name, points});
+  return curves_svg(out, "early stopping at step " + std::to_string(r.step) + " (" + std::to_string(r.replays) + " replays)",
+                    "epochs saved (%)", "best 10 % of runs stopped (%)");
 }
 
 }  // namespace
 
 int run_early_stop(int argc, char** argv, int first) {
   const Args args(argc, argv, first,
-                  {{"--at", true, ""}, {"--context", true, ""}, {"--below", true, ""}, {"--gap", true, ""}, {"--test-fraction", true, ""},
-                   {"--seed", true, ""}, {"--threads", true, ""}, {"--json", false, ""}});
+                  {{"--at", true, ""}, {"--model", true, ""}, {"--folds", true, ""}, {"--context", true, ""},
+                   {"--below", true, ""}, {"--gap", true, ""}, {"--percentile", true, ""}, {"--startup", true, ""},
+                   {"--halving", true, ""}, {"--seed", true, ""}, {"--threads", true, ""}, {"--json", false, ""},
+                   {"--plot", true, ""}});
   args.expect_positionals(1, "ZOO_DIR");
-  const auto step = static_cast<std::uint32_t>(args.integer("--at", 1, 0, 1000000));
-  std::vector<StopRule> rules;
-  for (float b : parse_list(args.value_or("--below", "0.3,0.5,0.6,0.65"), "--below")) rules.push_back({b, 0.0f});
-  for (float g : parse_list(args.value_or("--gap", "0.3,0.2,0.15"), "--gap")) {
-    if (g <= 0) throw UsageError("--gap values must be positive");
-    rules.push_back({NAN, g});
+  EarlyStopOptions o;
+  o.step = static_cast<std::uint32_t>(args.integer("--at", 1, 0, 1000000));
+  o.model_path = args.value_or("--model", "");
+  if (!o.model_path.empty() && (args.value("--folds") || args.value("--context"))) {
+    throw UsageError("--model replays a given model: --folds and --context train one");
   }
-  const double test_fraction = args.real("--test-fraction", 0.5, 0.05, 0.85);
-  const auto seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
-  const auto threads = static_cast<unsigned>(args.integer("--threads", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
+  o.folds = static_cast<int>(args.integer("--folds", 2, 2, 100));
+  o.context = args.value_or("--context", "none");
+  o.below = parse_list(args.value_or("--below", "0.3,0.5,0.6"), "--below", 0, 1);
+  o.gap = parse_list(args.value_or("--gap", "0.2"), "--gap", 1e-6, 1);
+  o.percentiles = parse_list(args.value_or("--percentile", "50,75"), "--percentile", 0, 100);
+  o.startup = static_cast<std::uint32_t>(args.integer("--startup", 5, 0, 1000000));
+  o.halving = parse_list(args.value_or("--halving", "2,3"), "--halving", 1.5, 100);
+  o.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
+  o.threads = args.threads();
   const ZooDataset zoo(args.positionals()[0]);
-  const EarlyStopReport r =
-      early_stop_report(zoo, step, rules, test_fraction, seed, threads, args.value_or("--context", "none"));
+  const EarlyStopReport r = early_stop_report(zoo, o);
+  if (const auto plot = args.value("--plot")) {
+    const std::string svg = tradeoff_plot(r);
+    write_file_atomically(*plot, svg.data(), svg.size());
+  }
   if (args.flag("--json")) {
     JsonWriter j;
-    j.begin_object().field("zoo", zoo.dir()).field("step", step).field("seed", static_cast<unsigned long long>(seed));
-    j.key("predictor").begin_object().field("train_rows", r.predictor.train_rows)
-        .field("test_rows", r.predictor.test_rows).field("context", r.predictor.context).field("test_r2", r.predictor.test.r2)
-        .field("test_kendall_tau", r.predictor.test.kendall_tau).end_object();
+    j.begin_object().field("zoo", zoo.dir()).field("step", r.step).field("seed", static_cast<unsigned long long>(o.seed))
+        .field("replays", r.replays).field("model", o.model_path.empty() ? "trained per fold" : o.model_path)
+        .field("context", r.context);
+    j.key("predictor").begin_object().field("runs", r.predictor.n).field("r2", r.predictor.r2)
+        .field("kendall_tau", r.predictor.kendall_tau).field("mae", r.predictor.mae).end_object();
     j.key("rules").begin_array();
-    for (const StopOutcome& o : r.outcomes) {
-      j.begin_object().field("rule", o.rule.name()).field("runs", o.runs).field("stopped", o.stopped)
-          .field("epochs_saved_share", o.epochs_saved_share).field("best_runs", o.best_runs)
-          .field("best_runs_stopped", o.best_runs_stopped).field("mean_final_of_stopped", o.mean_final_of_stopped)
-          .end_object();
+    for (const RuleOutcome& x : r.outcomes) {
+      j.begin_object().field("signal", signal_name(x.rule.signal)).field("rule", rule_kind_name(x.rule.kind))
+          .field("value", x.rule.value).field("runs", x.runs).field("stopped", x.stopped)
+          .field("epochs_saved_share", x.epochs_saved_share()).field("best_runs", x.best_runs)
+          .field("best_runs_stopped", x.best_runs_stopped).field("regret", x.regret())
+          .field("mean_final_of_stopped", x.mean_final_of_stopped()).end_object();
     }
     j.end_array().end_object();
     std::printf("%s\n", j.str().c_str());
     return 0;
   }
-  std::printf("final-accuracy predictor from checkpoint %u (context: %s): R2 %.3f, Kendall tau %.3f on %zu held-out runs\n",
-              step, r.predictor.context.c_str(), r.predictor.test.r2, r.predictor.test.kendall_tau, r.predictor.test_rows);
-  std::printf("| rule (decided at step %u) | runs stopped | epochs saved | best 10%% stopped | mean final acc. of stopped |\n", step);
-  std::printf("|---|---|---|---|---|\n");
-  for (const StopOutcome& o : r.outcomes) {
-    std::printf("| %s | %zu / %zu | %.1f %% | %zu / %zu | %.3f |\n", o.rule.name().c_str(), o.stopped, o.runs,
-                100 * o.epochs_saved_share, o.best_runs_stopped, o.best_runs, o.mean_final_of_stopped);
+  std::printf("final-accuracy predictor at step %u (context: %s): R2 %.3f, Kendall tau %.3f on %zu runs, %d replay%s\n",
+              r.step, r.context.c_str(), r.predictor.r2, r.predictor.kendall_tau, r.predictor.n, r.replays,
+              r.replays == 1 ? "" : "s");
+  std::printf("| rule (decided at step %u) | runs stopped | epochs saved | best 10%% stopped | regret | mean final acc. of stopped |\n", r.step);
+  std::printf("|---|---|---|---|---|---|\n");
+  for (const RuleOutcome& x : r.outcomes) {
+    std::printf("| %s | %zu / %zu | %.1f %% | %zu / %zu | %.3f | %.3f |\n", x.rule.name().c_str(), x.stopped, x.runs,
+                100 * x.epochs_saved_share(), x.best_runs_stopped, x.best_runs, x.regret(), x.mean_final_of_stopped());
   }
   return 0;
 }

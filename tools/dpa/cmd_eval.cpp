@@ -24,14 +24,14 @@ int run_eval(int argc, char** argv, int first) {
                   {{"--checkpoints", true, ""}, {"--target", true, ""}, {"--threads", true, ""},
                    {"--json", false, ""}, {"--plot", true, ""}});
   args.expect_positionals(2, "MODEL.dpa and ZOO_DIR");
-  const LoadedModel loaded = load_model_file(args.positionals()[0]);
-  const dpa_model& m = loaded.model;
+  const ModelFile loaded(args.positionals()[0]);
+  const dpa_model& m = loaded.model();
   const std::string trained_checkpoints = metadata_value(m, "checkpoints");
   const CheckpointSelection checkpoints = parse_checkpoints(
       args.value_or("--checkpoints", trained_checkpoints.empty() ? "final" : trained_checkpoints));
   const Target target = parse_target(args.value_or(
       "--target", m.target == DPA_TARGET_FINAL_TEST_ACCURACY ? "final_test_accuracy" : "test_accuracy"));
-  const auto threads = static_cast<unsigned>(args.integer("--threads", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
+  const auto threads = args.threads();
   const ZooDataset zoo(args.positionals()[1]);
   const Evaluation e = evaluate_model(m, zoo, checkpoints, target, threads);
   if (e.metrics.n == 0) throw ToolError(zoo.dir() + ": no usable rows for --checkpoints " + checkpoints.text());

@@ -23,10 +23,10 @@ int run_export_c(int argc, char** argv, int first) {
   if (!out) throw UsageError("missing -o model.h");
   const std::string name = args.value_or("--name", "dpa_model_data");
   if (!is_c_identifier(name)) throw UsageError("--name must be a C identifier, got '" + name + "'");
-  const LoadedModel loaded = load_model_file(args.positionals()[0]);
+  const ModelFile loaded(args.positionals()[0]);
   const std::size_t slash = out->find_last_of('/');
-  const std::string h = model_c_header(reinterpret_cast<const unsigned char*>(loaded.storage.data()),
-                                       loaded.size, loaded.model, name,
+  const std::string h = model_c_header(loaded.bytes(),
+                                       loaded.size(), loaded.model(), name,
                                        slash == std::string::npos ? *out : out->substr(slash + 1),
                                        args.positionals()[0]);
   write_file_atomically(*out, h.data(), h.size());

@@ -58,8 +58,8 @@ std::string blocks_text(const dpa_model& m) {
 int run_inspect(int argc, char** argv, int first) {
   const Args args(argc, argv, first, {{"--json", false, ""}});
   args.expect_positionals(1, "MODEL.dpa");
-  const LoadedModel loaded = load_model_file(args.positionals()[0]);
-  const dpa_model& m = loaded.model;
+  const ModelFile loaded(args.positionals()[0]);
+  const dpa_model& m = loaded.model();
   std::string predictor, detail;
   std::uint32_t trees = 0, depth = 0, layers = 0;
   predictor = dpa_predictor_name(m.predictor);

@@ -31,15 +31,15 @@ int run_predict(int argc, char** argv, int first) {
     return path && path->size() >= 4 && path->compare(path->size() - 4, 4, suffix) == 0;
   };
   if (path && !ends_with(".npy") && !ends_with(".csv")) throw UsageError("-o must end in .npy or .csv");
-  const LoadedModel loaded = load_model_file(args.positionals()[0]);
+  const ModelFile loaded(args.positionals()[0]);
   const NpyMatrix w(args.positionals()[1]);
-  if (w.cols() != loaded.model.layout.total_length) {
+  if (w.cols() != loaded.model().layout.total_length) {
     throw ToolError(w.path() + ": rows hold " + std::to_string(w.cols()) + " weights, the model takes " +
-                    std::to_string(loaded.model.layout.total_length));
+                    std::to_string(loaded.model().layout.total_length));
   }
   const auto metrics_path = args.value("--metrics");
-  if (loaded.model.num_context > 0 && !metrics_path) {
-    throw UsageError(args.positionals()[0] + " reads " + std::to_string(loaded.model.num_context) +
+  if (loaded.model().num_context > 0 && !metrics_path) {
+    throw UsageError(args.positionals()[0] + " reads " + std::to_string(loaded.model().num_context) +
                      " context values (dpa inspect lists them): pass them with --metrics FILE");
   }
   ZooMetrics metrics;
@@ -50,14 +50,14 @@ int run_predict(int argc, char** argv, int first) {
                       std::to_string(w.rows()));
     }
   }
-  const ContextTable context(loaded.model, metrics);
+  const ContextTable context(loaded.model(), metrics);
   std::vector<float> out(w.rows());
   std::vector<float> converted(w.cols());
-  std::vector<unsigned char> scratch(dpa_model_scratch_size(&loaded.model) + 64);
+  std::vector<unsigned char> scratch(dpa_model_scratch_size(&loaded.model()) + 64);
   std::uint64_t non_finite = 0;
   for (std::uint64_t r = 0; r < w.rows(); ++r) {
     const dpa_inputs in = context.inputs(w.row(r, converted.data()), w.cols(), r);
-    const dpa_status s = dpa_model_predict_inputs(&loaded.model, &in, &out[r], scratch.data(), scratch.size());
+    const dpa_status s = dpa_model_predict_inputs(&loaded.model(), &in, &out[r], scratch.data(), scratch.size());
     if (s == DPA_ERR_NON_FINITE) ++non_finite;
     else if (s != DPA_OK) throw ToolError(w.path() + ": row " + std::to_string(r) + ": " + dpa_status_string(s));
   }

@@ -68,7 +68,7 @@ int run_train(int argc, char** argv, int first) {
   o.validation_fraction = args.real("--validation-fraction", 0.1, 0.0, 0.5);
   if (o.test_fraction + o.validation_fraction >= 0.95) throw UsageError("test and validation fractions leave no training runs");
   o.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
-  o.threads = static_cast<unsigned>(args.integer("--threads", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
+  o.threads = args.threads();
   o.gbdt.num_trees = static_cast<int>(args.integer("--trees", 500, 1, 100000));
   o.gbdt.max_depth = static_cast<int>(args.integer("--depth", 6, 1, DPA_MODEL_MAX_TREE_DEPTH));
   o.gbdt.learning_rate = args.real("--learning-rate", 0.05, 1e-6, 1.0);

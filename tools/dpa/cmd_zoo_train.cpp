@@ -148,7 +148,7 @@ int zoo_train(int argc, char** argv, int first) {
   budget.train_pool = static_cast<std::uint32_t>(args.integer("--train-pool", 60000, 1, 1 << 30));
   budget.train_eval_images = static_cast<std::uint32_t>(args.integer("--train-eval-images", 5000, 1, 1 << 30));
   const auto seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
-  const auto threads = static_cast<unsigned>(args.integer("--threads", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
+  const auto threads = args.threads();
   // Fixed hyperparameters (checked before any work).
   auto fix = [&](cnn::RunConfig& c) {
     if (const auto v = args.value("--optimizer")) {
@@ -181,17 +181,17 @@ int zoo_train(int argc, char** argv, int first) {
     cnn::RunConfig probe;
     fix(probe);
   }
-  LoadedModel stopper;
+  std::unique_ptr<ModelFile> stopper;
   std::unique_ptr<LoopContext> loop_context;
   dpa_early_stop stop_state;
   const bool early = args.value("--early-stop").has_value();
   if (early) {
-    stopper = load_model_file(*args.value("--early-stop"));
-    if (stopper.model.layout.total_length != cnn::kParams) throw ToolError("--early-stop model does not take zoo CNN weights");
-    if (stopper.model.target != DPA_TARGET_FINAL_TEST_ACCURACY) {
+    stopper = std::make_unique<ModelFile>(*args.value("--early-stop"));
+    if (stopper->model().layout.total_length != cnn::kParams) throw ToolError("--early-stop model does not take zoo CNN weights");
+    if (stopper->model().target != DPA_TARGET_FINAL_TEST_ACCURACY) {
       throw ToolError("--early-stop model does not predict the run's final accuracy (train it with --target final_test_accuracy)");
     }
-    loop_context = std::make_unique<LoopContext>(stopper.model);
+    loop_context = std::make_unique<LoopContext>(stopper->model());
     dpa_early_stop_init(&stop_state, static_cast<float>(args.real("--stop-below", 0.5, 0, 1)),
                         static_cast<float>(args.real("--max-gap", 0, 0, 1)));
   }
@@ -219,7 +219,7 @@ int zoo_train(int argc, char** argv, int first) {
       const std::uint32_t run = todo[k];
       cnn::RunConfig cfg = cnn::sample_config(seed, run);
       fix(cfg);
-      std::vector<unsigned char> scratch(early ? dpa_model_scratch_size(&stopper.model) : 0);
+      std::vector<unsigned char> scratch(early ? dpa_model_scratch_size(&stopper->model()) : 0);
       int stopped_at = -1;
       cnn::TrainingTime time;
       const std::string dir = "zoo/" + dataset + "/" + run_name(run);
@@ -230,7 +230,7 @@ int zoo_train(int argc, char** argv, int first) {
         const std::vector<float> context = loop_context->values(metrics_row(dir, dataset, run, cfg, budget, c, -1));
         const dpa_inputs in{c.weights.data(), c.weights.size(), context.data(), context.size()};
         std::lock_guard<std::mutex> guard(lock);  // the state is shared by the search
-        const dpa_status s = dpa_early_stop_check_inputs(&stopper.model, &stop_state, &in, scratch.data(),
+        const dpa_status s = dpa_early_stop_check_inputs(&stopper->model(), &stop_state, &in, scratch.data(),
                                                          scratch.size(), &predicted, &decision);
         if (s != DPA_OK && s != DPA_ERR_NON_FINITE) throw ToolError(std::string("early stopping: ") + dpa_status_string(s));
         if (decision != DPA_CONTINUE) stopped_at = static_cast<int>(c.step);

@@ -2,93 +2,167 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <unordered_map>
 
 #include "common/cli_args.hpp"
+#include "model/model_file.hpp"
 #include "train/context.hpp"
 
 namespace dpa::tools {
+namespace {
 
-std::string StopRule::name() const {
-  char buf[96];
-  if (!std::isnan(stop_below) && max_gap > 0) {
-    std::snprintf(buf, sizeof buf, "below %.2f or %.2f under the best", stop_below, max_gap);
-  } else if (!std::isnan(stop_below)) {
-    std::snprintf(buf, sizeof buf, "predicted final < %.2f", stop_below);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.2f under the best so far", max_gap);
+std::vector<Rule> rules_of(const EarlyStopOptions& o) {
+  std::vector<Rule> rules;
+  int runtime = 0;
+  for (double b : o.below) rules.push_back({Signal::kModel, RuleKind::kBelow, b, runtime++});
+  for (double g : o.gap) rules.push_back({Signal::kModel, RuleKind::kGap, g, runtime++});
+  for (double b : o.below) rules.push_back({Signal::kTestAccuracy, RuleKind::kBelow, b, -1});
+  for (double p : o.percentiles) {
+    for (Signal s : {Signal::kModel, Signal::kTestAccuracy, Signal::kTrainLoss}) rules.push_back({s, RuleKind::kPercentile, p, -1});
   }
-  return buf;
+  for (double eta : o.halving) rules.push_back({Signal::kSuccessiveHalving, RuleKind::kHalving, eta, -1});
+  return rules;
 }
 
-EarlyStopReport early_stop_report(const ZooDataset& zoo, std::uint32_t step, const std::vector<StopRule>& rules,
-                                  double test_fraction, std::uint64_t seed, unsigned threads,
-                                  const std::string& context) {
-  EarlyStopReport report;
-  report.step = step;
-  TrainOptions o;
-  o.checkpoints.kind = CheckpointSelection::kSteps;
-  o.checkpoints.steps = {step};
-  o.target = Target::kFinalTestAccuracy;
-  o.test_fraction = test_fraction;
-  o.validation_fraction = 0.1;
-  o.seed = seed;
-  o.threads = threads;
-  o.context = context;
-  report.predictor = train_predictor(zoo, o);
-  const LoadedModel model = load_model_bytes(report.predictor.model_bytes);
-  const ContextTable context_rows(model.model, zoo.metrics());
+// A run's checkpoints in the zoo, in the order runs first appear.
+struct RunRows {
+  std::string name;
+  std::vector<std::size_t> rows;  // ascending step
+};
 
-  // The held-out runs: the test side of the same split, at the early checkpoint.
+std::vector<RunRows> runs_of(const ZooMetrics& m) {
+  std::vector<RunRows> runs;
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t r = 0; r < m.rows(); ++r) {
+    const auto [it, inserted] = index.emplace(m.modeldir[r], runs.size());
+    if (inserted) runs.push_back({m.modeldir[r], {}});
+    runs[it->second].rows.push_back(r);
+  }
+  for (RunRows& run : runs) {
+    std::sort(run.rows.begin(), run.rows.end(), [&](std::size_t a, std::size_t b) { return m.step[a] < m.step[b]; });
+  }
+  return runs;
+}
+
+const MetricsColumn& required_column(const ZooMetrics& m, const char* name) {
+  const MetricsColumn* c = m.column(name);
+  if (c == nullptr || c->categorical) throw ToolError(m.path + ": no numeric column '" + std::string(name) + "'");
+  return *c;
+}
+
+// The search as the replay sees it: every finished run with a checkpoint at `step`, in zoo order,
+// with the runtime's prediction and decisions under the model's rules.
+std::vector<ReplayRun> replay_runs(const ZooDataset& zoo, const std::vector<const RunRows*>& runs, std::uint32_t step,
+                                   const dpa_model& model, const std::vector<Rule>& rules) {
   const ZooMetrics& m = zoo.metrics();
-  const SelectedRows rows = select_rows(m, o.checkpoints, o.target, {});
-  const Split split = split_by_run(rows, m, o.validation_fraction, o.test_fraction, seed);
-  if (split.test.empty()) throw ToolError("no held-out runs reach step " + std::to_string(step));
-  std::unordered_map<std::string, std::uint32_t> epochs_of_run;
-  for (std::size_t r = 0; r < m.rows(); ++r) epochs_of_run[m.modeldir[r]] = m.epochs[r];
-  std::vector<float> finals;
-  for (std::size_t i : split.test) finals.push_back(rows.targets[i]);
-  std::vector<float> sorted = finals;
-  std::sort(sorted.begin(), sorted.end());
-  const std::size_t best_count = std::max<std::size_t>(1, sorted.size() / 10);
-  const float best_cut = sorted[sorted.size() - best_count];
-
-  std::vector<unsigned char> scratch(dpa_model_scratch_size(&model.model));
+  const MetricsColumn& train_loss = required_column(m, "train_loss");
+  const ContextTable context(model, m);
+  std::vector<ReplayRun> out;
+  std::vector<std::size_t> row_at_step;
+  for (const RunRows* run : runs) {
+    ReplayRun r;
+    std::size_t at = m.rows();
+    bool finished = false;
+    for (std::size_t row : run->rows) {
+      r.steps.push_back(m.step[row]);
+      r.test_accuracy.push_back(m.test_accuracy[row]);
+      if (m.step[row] == step) at = row;
+      if (m.step[row] == m.epochs[row]) {
+        finished = true;
+        r.final_accuracy = m.test_accuracy[row];
+        r.epochs = m.epochs[row];
+      }
+    }
+    if (!finished || at == m.rows() || step >= r.epochs) continue;
+    r.accuracy_at_step = m.test_accuracy[at];
+    r.train_loss = train_loss.values[at];
+    out.push_back(r);
+    row_at_step.push_back(at);
+  }
+  // The runtime decides, run after run, under each model rule with the state a search would keep.
+  std::vector<unsigned char> scratch(dpa_model_scratch_size(&model));
   std::vector<float> converted(zoo.weights().cols());
-  for (const StopRule& rule : rules) {
-    StopOutcome out;
-    out.rule = rule;
+  for (const Rule& rule : rules) {
+    if (rule.runtime_index < 0) continue;
     dpa_early_stop state;
-    dpa_early_stop_init(&state, rule.stop_below, rule.max_gap);
-    double all_epochs = 0, saved = 0, stopped_final = 0;
-    for (std::size_t k = 0; k < split.test.size(); ++k) {  // runs in zoo order, as a search would
-      const std::size_t row = rows.rows[split.test[k]];
-      const float final_accuracy = finals[k];
-      const double epochs = epochs_of_run[m.modeldir[row]];
-      float predicted;
-      dpa_decision decision;
-      const dpa_inputs in = context_rows.inputs(zoo.weights().row(row, converted.data()), zoo.weights().cols(), row);
-      const dpa_status s = dpa_early_stop_check_inputs(&model.model, &state, &in, scratch.data(), scratch.size(),
+    dpa_early_stop_init(&state, rule.kind == RuleKind::kBelow ? static_cast<float>(rule.value) : NAN,
+                        rule.kind == RuleKind::kGap ? static_cast<float>(rule.value) : 0.0f);
+    for (std::size_t k = 0; k < out.size(); ++k) {
+      const std::size_t row = row_at_step[k];
+      const dpa_inputs in = context.inputs(zoo.weights().row(row, converted.data()), zoo.weights().cols(), row);
+      float predicted = NAN;
+      dpa_decision decision = DPA_CONTINUE;
+      const dpa_status s = dpa_early_stop_check_inputs(&model, &state, &in, scratch.data(), scratch.size(),
                                                        &predicted, &decision);
       if (s != DPA_OK && s != DPA_ERR_NON_FINITE) {
         throw ToolError(zoo.dir() + ": row " + std::to_string(row) + ": " + dpa_status_string(s));
       }
-      ++out.runs;
-      all_epochs += epochs;
-      const bool best = final_accuracy >= best_cut;
-      out.best_runs += best;
-      if (decision != DPA_CONTINUE) {
-        ++out.stopped;
-        saved += epochs - step;
-        stopped_final += final_accuracy;
-        out.best_runs_stopped += best;
-      }
+      out[k].predicted = predicted;
+      out[k].runtime_stop.resize(static_cast<std::size_t>(rule.runtime_index) + 1);
+      out[k].runtime_stop[static_cast<std::size_t>(rule.runtime_index)] = decision != DPA_CONTINUE;
     }
-    out.epochs_saved_share = all_epochs > 0 ? saved / all_epochs : 0;
-    out.mean_final_of_stopped = out.stopped ? stopped_final / static_cast<double>(out.stopped) : NAN;
-    report.outcomes.push_back(out);
   }
+  if (rules.empty() || std::none_of(rules.begin(), rules.end(), [](const Rule& r) { return r.runtime_index >= 0; })) {
+    for (std::size_t k = 0; k < out.size(); ++k) {  // predictions for percentile rules alone
+      const std::size_t row = row_at_step[k];
+      const dpa_inputs in = context.inputs(zoo.weights().row(row, converted.data()), zoo.weights().cols(), row);
+      dpa_model_predict_inputs(&model, &in, &out[k].predicted, scratch.data(), scratch.size());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions& o) {
+  EarlyStopReport report;
+  report.step = o.step;
+  const std::vector<Rule> rules = rules_of(o);
+  for (const Rule& r : rules) report.outcomes.push_back(RuleOutcome{r, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  const std::vector<RunRows> runs = runs_of(zoo.metrics());
+  std::vector<float> truth, predicted;
+  auto replay_all = [&](const std::vector<const RunRows*>& replayed, const dpa_model& model) {
+    const std::vector<ReplayRun> search = replay_runs(zoo, replayed, o.step, model, rules);
+    if (search.empty()) throw ToolError(zoo.dir() + ": no finished run has a checkpoint at step " + std::to_string(o.step));
+    for (RuleOutcome& outcome : report.outcomes) replay(search, o.step, o.startup, &outcome);
+    for (const ReplayRun& r : search) {
+      truth.push_back(r.final_accuracy);
+      predicted.push_back(r.predicted);
+    }
+    ++report.replays;
+  };
+  if (!o.model_path.empty()) {
+    const ModelFile model(o.model_path);
+    if (model.model().target != DPA_TARGET_FINAL_TEST_ACCURACY) {
+      throw ToolError(o.model_path + ": the model does not predict the run's final accuracy (train it with --target final_test_accuracy)");
+    }
+    report.context = metadata_value(model.model(), "context");
+    std::vector<const RunRows*> all;
+    for (const RunRows& r : runs) all.push_back(&r);
+    replay_all(all, model.model());
+  } else {
+    for (int fold = 0; fold < o.folds; ++fold) {
+      TrainOptions t;
+      t.checkpoints.kind = CheckpointSelection::kSteps;
+      t.checkpoints.steps = {o.step};
+      t.target = Target::kFinalTestAccuracy;
+      t.folds = o.folds;
+      t.fold = fold;
+      t.validation_fraction = 0.1;
+      t.seed = o.seed;
+      t.threads = o.threads;
+      t.context = o.context;
+      const TrainReport trained = train_predictor(zoo, t);
+      report.context = trained.context;
+      const ModelFile model(trained.model_bytes);
+      std::vector<const RunRows*> held_out;
+      for (const RunRows& r : runs) {
+        if (run_in_fold(r.name, o.folds, fold, o.seed)) held_out.push_back(&r);
+      }
+      replay_all(held_out, model.model());
+    }
+  }
+  report.predictor = evaluate(truth, predicted);
   return report;
 }
 

@@ -1,6 +1,8 @@
-// How much training early stopping saves on a zoo, and what it costs: a final-accuracy
-// predictor trained on some runs decides, for the other runs, at an early checkpoint, whether
-// to stop them (through the runtime's dpa_early_stop_check, exactly as a training loop would).
+// How much training early stopping saves on a zoo, and what it costs, against the pruners people
+// already use. Runs are replayed in zoo order, as a search would meet them: our final-accuracy
+// predictor decides at an early checkpoint (through the runtime's dpa_early_stop_check_inputs for
+// the threshold and gap rules), and so do the baselines, from the zoo's own metrics: the observed
+// test accuracy and training loss under the same percentile rule, and successive halving.
 #pragma once
 
 #include <cmath>
@@ -8,33 +10,31 @@
 #include <vector>
 
 #include "train/pipeline.hpp"
+#include "train/stop_rules.hpp"
 
 namespace dpa::tools {
 
-struct StopRule {
-  float stop_below = NAN;  // absolute threshold on the predicted final accuracy
-  float max_gap = 0;       // or: more than this below the best prediction so far
-  std::string name() const;
-};
-
-struct StopOutcome {
-  StopRule rule;
-  std::size_t runs = 0, stopped = 0;
-  double epochs_saved_share = 0;     // of all epochs the held-out runs would have trained
-  std::size_t best_runs = 0;         // the best 10 % of held-out runs by final accuracy
-  std::size_t best_runs_stopped = 0;
-  double mean_final_of_stopped = 0;  // their actual final accuracy
+struct EarlyStopOptions {
+  std::uint32_t step = 1;                     // the checkpoint at which to decide
+  std::vector<double> below, gap;             // model (and test_accuracy, below) thresholds
+  std::vector<double> percentiles;            // every signal at the step
+  std::uint32_t startup = 5;                  // runs seen before a percentile rule stops any
+  std::vector<double> halving;                // successive halving reduction factors (eta)
+  int folds = 2;                              // run-level folds: train on the others, replay one
+  std::string model_path;                     // replay with this model instead of training
+  std::string context = "none";               // what a trained predictor reads besides weights
+  std::uint64_t seed = 0;
+  unsigned threads = 1;
 };
 
 struct EarlyStopReport {
   std::uint32_t step = 1;
-  TrainReport predictor;  // the final-accuracy predictor's own held-out metrics
-  std::vector<StopOutcome> outcomes;
+  int replays = 0;                   // folds replayed (1 with a given model)
+  RegressionMetrics predictor;       // the predictor's final-accuracy metrics on replayed runs
+  std::string context;               // what it reads besides the weights
+  std::vector<RuleOutcome> outcomes; // summed over the replays
 };
 
-// context: the --context list the predictor reads besides the weights (train/context.hpp).
-EarlyStopReport early_stop_report(const ZooDataset& zoo, std::uint32_t step, const std::vector<StopRule>& rules,
-                                  double test_fraction, std::uint64_t seed, unsigned threads,
-                                  const std::string& context = "none");
+EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions& options);
 
 }  // namespace dpa::tools

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "common/cli_args.hpp"
@@ -60,7 +60,7 @@ void gather(const RowFeatures& f, const SelectedRows& s, const std::vector<std::
 }
 
 // The model's inputs with a placeholder predictor: the runtime's view of what it will read.
-LoadedModel inputs_only(const FeatureSpec& features) {
+std::unique_ptr<ModelFile> inputs_only(const FeatureSpec& features) {
   ModelSpec draft;
   draft.features = features;
   LinearModel zero;
@@ -68,7 +68,7 @@ LoadedModel inputs_only(const FeatureSpec& features) {
   zero.inv_scale.assign(features.num_features(), 1.0f);
   zero.weight.assign(features.num_features(), 0.0f);
   draft.predictor = zero;
-  return load_model_bytes(write_model(draft));
+  return std::make_unique<ModelFile>(write_model(draft));
 }
 
 std::vector<float> predict_rows(const dpa_model& m, const std::vector<float>& x, std::size_t per_row) {
@@ -130,8 +130,8 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
   spec.features.context = describe_context(resolve_context(o.context, zoo.metrics(), o.target), zoo.metrics(),
                                            o.kind != ModelKind::kGbdt);
   report.context = context_summary(spec.features.context);
-  const LoadedModel inputs = inputs_only(spec.features);
-  const ContextTable context(inputs.model, zoo.metrics());
+  const std::unique_ptr<ModelFile> inputs = inputs_only(spec.features);
+  const ContextTable context(inputs->model(), zoo.metrics());
 
   const ZooFeatures features = compute_zoo_features(zoo, o.stats, o.threads);
   report.feature_seconds = features.seconds;
@@ -141,10 +141,11 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
   report.dropped_non_finite = selected.dropped_non_finite;
   report.dropped_unfinished = selected.dropped_unfinished;
   if (selected.rows.empty()) throw ToolError(zoo.dir() + ": no rows match --checkpoints " + o.checkpoints.text());
-  const Split split = split_by_run(selected, zoo.metrics(), o.validation_fraction, o.test_fraction, o.seed);
+  const Split split = o.folds > 0 ? split_by_fold(selected, zoo.metrics(), o.folds, o.fold, o.validation_fraction, o.seed)
+                                  : split_by_run(selected, zoo.metrics(), o.validation_fraction, o.test_fraction, o.seed);
   if (split.train.empty()) throw ToolError("the split left no training rows");
   std::vector<float> xt, yt, xv, yv, xs, ys;
-  const RowFeatures rows(features, inputs.model, context);
+  const RowFeatures rows(features, inputs->model(), context);
   gather(rows, selected, split.train, xt, yt);
   gather(rows, selected, split.validation, xv, yv);
   gather(rows, selected, split.test, xs, ys);
@@ -205,8 +206,8 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
               "\ntest_fraction=" + std::to_string(o.test_fraction) + "\nvalidation_fraction=" +
               std::to_string(o.validation_fraction) + "\n" + options.str();
   spec.provenance = prov;
-  const LoadedModel draft = load_model_bytes(write_model(spec));
-  const dpa_model& m = draft.model;
+  const ModelFile draft(write_model(spec));
+  const dpa_model& m = draft.model();
   if (!yv.empty()) report.validation = evaluate(yv, predict_rows(m, xv, d));
   if (!ys.empty()) report.test = evaluate(ys, predict_rows(m, xs, d));
   prov.train_rows = static_cast<std::uint32_t>(report.train_rows);
@@ -259,52 +260,6 @@ Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
   }
   e.metrics = evaluate(e.truth, e.predicted);
   return e;
-}
-
-std::string metadata_value(const dpa_model& model, const std::string& key) {
-  if (model.metadata_text == nullptr) return "";
-  std::istringstream lines(std::string(model.metadata_text, model.metadata_text_bytes));
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.compare(0, key.size() + 1, key + "=") == 0) return line.substr(key.size() + 1);
-  }
-  return "";
-}
-
-namespace {
-
-// Storage of at least `size` bytes, 16-byte aligned through uint64 elements plus slack.
-void size_storage(LoadedModel& m, std::size_t size) {
-  m.size = size;
-  m.storage.assign(size / 8 + 2, 0);
-}
-
-void verify(LoadedModel& m, const std::string& what) {
-  const dpa_status s = dpa_model_load(m.storage.data(), m.size, &m.model);
-  if (s != DPA_OK) throw ToolError(what + ": " + dpa_status_string(s));
-}
-
-}  // namespace
-
-LoadedModel load_model_bytes(const std::vector<unsigned char>& bytes) {
-  LoadedModel m;
-  size_storage(m, bytes.size());
-  std::memcpy(m.storage.data(), bytes.data(), bytes.size());
-  verify(m, "model bytes");
-  return m;
-}
-
-LoadedModel load_model_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw ToolError(path + ": cannot open: " + std::strerror(errno));
-  const std::streamoff size = in.tellg();
-  if (size < 0 || size > (1ll << 32)) throw ToolError(path + ": unreadable size");
-  LoadedModel m;
-  size_storage(m, static_cast<std::size_t>(size));
-  in.seekg(0);
-  if (!in.read(reinterpret_cast<char*>(m.storage.data()), size)) throw ToolError(path + ": read error");
-  verify(m, path);
-  return m;
 }
 
 }  // namespace dpa::tools

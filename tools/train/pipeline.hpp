@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "model/model_file.hpp"
 #include "train/gbdt_trainer.hpp"
 #include "train/linear_trainer.hpp"
 #include "train/metrics.hpp"
@@ -29,6 +30,7 @@ struct TrainOptions {
   Target target = Target::kTestAccuracy;
   double test_fraction = 0.2;        // of runs, held out
   double validation_fraction = 0.1;  // of runs, for early stopping
+  int folds = 0, fold = 0;           // folds > 0: fold `fold` of the runs is held out instead
   std::uint64_t seed = 0;
   unsigned threads = 1;
   GbdtParams gbdt;
@@ -69,16 +71,5 @@ struct Evaluation {
 Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
                           const CheckpointSelection& checkpoints, Target target, unsigned threads);
 
-// key=value provenance lines of a model, or "" when absent.
-std::string metadata_value(const dpa_model& model, const std::string& key);
-
-// Reads a model file into 16-byte aligned memory and verifies it; throws ToolError.
-struct LoadedModel {
-  std::vector<std::uint64_t> storage;  // keeps the bytes alive and aligned
-  std::size_t size = 0;
-  dpa_model model{};
-};
-LoadedModel load_model_file(const std::string& path);
-LoadedModel load_model_bytes(const std::vector<unsigned char>& bytes);  // throws ToolError
 
 }  // namespace dpa::tools

@@ -105,22 +105,47 @@ double run_position(const std::string& modeldir, std::uint64_t seed) {
 
 }  // namespace
 
+namespace {
+
+// Assigns every selected row to the side (0 train, 1 validation, 2 test) of its run.
+template <class SideOf>
+Split split_rows(const SelectedRows& selected, const ZooMetrics& metrics, SideOf side_of) {
+  Split split;
+  std::unordered_map<std::uint32_t, int> side;
+  for (std::size_t i = 0; i < selected.rows.size(); ++i) {
+    auto it = side.find(selected.run[i]);
+    if (it == side.end()) it = side.emplace(selected.run[i], side_of(metrics.modeldir[selected.rows[i]])).first;
+    (it->second == 0 ? split.train : it->second == 1 ? split.validation : split.test).push_back(i);
+  }
+  return split;
+}
+
+}  // namespace
+
+bool run_in_fold(const std::string& modeldir, int folds, int fold, std::uint64_t seed) {
+  return static_cast<int>(run_position(modeldir, seed) * folds) == fold;
+}
+
+Split split_by_fold(const SelectedRows& selected, const ZooMetrics& metrics, int folds, int fold,
+                    double validation_fraction, std::uint64_t seed) {
+  if (folds < 2 || fold < 0 || fold >= folds) throw UsageError("folds must be at least 2, fold within them");
+  if (validation_fraction < 0 || validation_fraction >= 1) throw UsageError("validation fraction must be in [0, 1)");
+  return split_rows(selected, metrics, [&](const std::string& run) {
+    if (run_in_fold(run, folds, fold, seed)) return 2;
+    // Among the other runs, an independent position decides validation.
+    return run_position(run, seed ^ 0x5bd1e995u) < validation_fraction ? 1 : 0;
+  });
+}
+
 Split split_by_run(const SelectedRows& selected, const ZooMetrics& metrics,
                    double validation_fraction, double test_fraction, std::uint64_t seed) {
   if (validation_fraction < 0 || test_fraction < 0 || validation_fraction + test_fraction >= 1) {
     throw UsageError("validation and test fractions must be >= 0 and sum to less than 1");
   }
-  Split split;
-  std::unordered_map<std::uint32_t, int> side;  // 0 train, 1 validation, 2 test
-  for (std::size_t i = 0; i < selected.rows.size(); ++i) {
-    auto it = side.find(selected.run[i]);
-    if (it == side.end()) {
-      const double u = run_position(metrics.modeldir[selected.rows[i]], seed);
-      it = side.emplace(selected.run[i], u < test_fraction ? 2 : (u < test_fraction + validation_fraction ? 1 : 0)).first;
-    }
-    (it->second == 0 ? split.train : it->second == 1 ? split.validation : split.test).push_back(i);
-  }
-  return split;
+  return split_rows(selected, metrics, [&](const std::string& run) {
+    const double u = run_position(run, seed);
+    return u < test_fraction ? 2 : (u < test_fraction + validation_fraction ? 1 : 0);
+  });
 }
 
 }  // namespace dpa::tools

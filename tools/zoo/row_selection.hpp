@@ -42,4 +42,13 @@ struct Split {
 Split split_by_run(const SelectedRows& selected, const ZooMetrics& metrics,
                    double validation_fraction, double test_fraction, std::uint64_t seed);
 
+// Is the run in fold `fold` of `folds` (split_by_fold's test side)?
+bool run_in_fold(const std::string& modeldir, int folds, int fold, std::uint64_t seed);
+
+// K-fold cross-validation by run: fold `fold` (0..folds-1) of the runs is the test side, and
+// validation_fraction of the other runs the validation side. The folds of one seed partition the
+// runs, each run in exactly one.
+Split split_by_fold(const SelectedRows& selected, const ZooMetrics& metrics, int folds, int fold,
+                    double validation_fraction, std::uint64_t seed);
+
 }  // namespace dpa::tools

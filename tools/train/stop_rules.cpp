@@ -1,0 +1,152 @@
+#include "train/stop_rules.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace dpa::tools {
+
+const char* signal_name(Signal s) {
+  switch (s) {
+    case Signal::kModel: return "model";
+    case Signal::kTestAccuracy: return "test_accuracy";
+    case Signal::kTrainLoss: return "train_loss";
+    case Signal::kSuccessiveHalving: return "successive_halving";
+  }
+  return "?";
+}
+
+const char* rule_kind_name(RuleKind r) {
+  switch (r) {
+    case RuleKind::kBelow: return "below";
+    case RuleKind::kGap: return "gap";
+    case RuleKind::kPercentile: return "percentile";
+    case RuleKind::kHalving: return "halving";
+  }
+  return "?";
+}
+
+std::string Rule::name() const {
+  char buf[128];
+  switch (kind) {
+    case RuleKind::kBelow: std::snprintf(buf, sizeof buf, "%s < %.2f", signal_name(signal), value); break;
+    case RuleKind::kGap: std::snprintf(buf, sizeof buf, "%s %.2f under the best so far", signal_name(signal), value); break;
+    case RuleKind::kPercentile:
+      std::snprintf(buf, sizeof buf, "%s below the p%g of earlier runs", signal_name(signal), value);
+      break;
+    case RuleKind::kHalving: std::snprintf(buf, sizeof buf, "successive halving, eta %g", value); break;
+  }
+  return buf;
+}
+
+double RuleOutcome::mean_final_of_stopped() const {
+  return stopped ? final_of_stopped_sum / static_cast<double>(stopped) : NAN;
+}
+
+double percentile(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  const double rank = p / 100.0 * static_cast<double>(values.size() - 1);
+  const auto below = static_cast<std::size_t>(std::floor(rank));
+  const std::size_t above = std::min(below + 1, values.size() - 1);
+  return values[below] + (values[above] - values[below]) * (rank - static_cast<double>(below));
+}
+
+namespace {
+
+double score_at_step(const ReplayRun& r, Signal s) {
+  switch (s) {
+    case Signal::kModel: return r.predicted;
+    case Signal::kTestAccuracy: return r.accuracy_at_step;
+    case Signal::kTrainLoss: return -static_cast<double>(r.train_loss);
+    case Signal::kSuccessiveHalving: break;
+  }
+  return NAN;
+}
+
+// Accuracy of a run at the first of its checkpoints >= step, or NaN when it has none.
+float accuracy_from(const ReplayRun& r, std::uint32_t step, std::uint32_t* at) {
+  for (std::size_t i = 0; i < r.steps.size(); ++i) {
+    if (r.steps[i] >= step) {
+      *at = r.steps[i];
+      return r.test_accuracy[i];
+    }
+  }
+  return NAN;
+}
+
+// Optuna's SuccessiveHalvingPruner promotion test: among the values seen at this rung (this one
+// included), best first, the run goes on when it is at least the (n / eta)-th best (the best
+// while fewer than eta runs reached the rung).
+bool promotable(std::vector<double>& rung, double value, double eta) {
+  rung.push_back(value);
+  std::vector<double> sorted = rung;
+  std::sort(sorted.begin(), sorted.end(), [](double a, double b) { return a > b; });
+  long index = static_cast<long>(std::floor(static_cast<double>(sorted.size()) / eta)) - 1;
+  if (index < 0) index = 0;
+  return value >= sorted[static_cast<std::size_t>(index)];
+}
+
+}  // namespace
+
+void replay(const std::vector<ReplayRun>& runs, std::uint32_t step, std::uint32_t startup, RuleOutcome* out) {
+  if (runs.empty()) return;
+  std::vector<float> finals;
+  for (const ReplayRun& r : runs) finals.push_back(r.final_accuracy);
+  std::vector<float> sorted = finals;
+  std::sort(sorted.begin(), sorted.end());
+  const std::size_t best_count = std::max<std::size_t>(1, sorted.size() / 10);
+  const float best_cut = sorted[sorted.size() - best_count];
+  const float best_overall = sorted.back();
+
+  std::vector<double> seen;                     // scores of earlier runs at the step
+  std::vector<std::vector<double>> rungs(32);   // successive halving: values seen per rung
+  double best_kept = -INFINITY, best_score = -INFINITY;
+  for (const ReplayRun& r : runs) {
+    const Rule& rule = out->rule;
+    bool stop = false;
+    double stopped_at = step;
+    if (rule.kind == RuleKind::kHalving) {
+      // Rungs at step, step * eta, step * eta^2, ... (the first checkpoint at or after each).
+      double rung_step = std::max<double>(step, 1);
+      for (std::size_t k = 0; k < rungs.size() && rung_step < r.epochs; ++k, rung_step *= rule.value) {
+        std::uint32_t at = 0;
+        const float accuracy = accuracy_from(r, static_cast<std::uint32_t>(std::ceil(rung_step)), &at);
+        if (std::isnan(accuracy) || at >= r.epochs) break;
+        if (!promotable(rungs[k], accuracy, rule.value)) {
+          stop = true;
+          stopped_at = at;
+          break;
+        }
+      }
+    } else if (rule.signal == Signal::kModel && rule.kind != RuleKind::kPercentile) {
+      stop = r.runtime_stop[static_cast<std::size_t>(rule.runtime_index)] != 0;  // the runtime's own decision, made in run order
+    } else {
+      const double score = score_at_step(r, rule.signal);
+      if (rule.kind == RuleKind::kBelow) {
+        stop = score < rule.value;
+      } else if (rule.kind == RuleKind::kGap) {
+        stop = score < best_score - rule.value;
+      } else if (seen.size() >= startup) {
+        stop = score < percentile(seen, rule.value);
+      }
+      seen.push_back(score);
+      best_score = std::max(best_score, score);
+    }
+    ++out->runs;
+    out->epochs_all += r.epochs;
+    const bool best = r.final_accuracy >= best_cut;
+    out->best_runs += best;
+    if (stop) {
+      ++out->stopped;
+      out->epochs_saved += r.epochs - stopped_at;
+      out->best_runs_stopped += best;
+      out->final_of_stopped_sum += r.final_accuracy;
+    } else {
+      best_kept = std::max<double>(best_kept, r.final_accuracy);
+    }
+  }
+  out->regret_sum += best_overall - (std::isinf(best_kept) ? 0.0 : best_kept);
+  ++out->replays;
+}
+
+}  // namespace dpa::tools

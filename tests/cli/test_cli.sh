@@ -42,7 +42,14 @@ check "train mlp" "$dpa" train "$zoo" -o "$tmp/mlp.dpa" --model mlp --stats exte
 check "inspect" "$dpa" inspect "$tmp/m.dpa" --json
 check "inspect names the predictor" contains "$tmp/last" '"predictor":"gbdt"'
 check "eval with plot" "$dpa" eval "$tmp/m.dpa" "$zoo" --json --plot "$tmp/eval.svg"
+# On its own training zoo a model is evaluated on the runs it never saw.
+check "eval counts held-out runs only" python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
+assert r['training_zoo'] and r['held_out_only'] and 200 < r['excluded_runs'] < 380 \
+and r['n'] == 400 - r['excluded_runs'], r" "$tmp/last"
+check "eval --all-runs" "$dpa" eval "$tmp/m.dpa" "$zoo" --json --all-runs
 check "eval json" contains "$tmp/last" '"n":400'
+check "train with cross-validation" "$dpa" train "$zoo" -o "$tmp/cv.dpa" --cv 3 --trees 30 --json
+check "cross-validation summary" contains "$tmp/last" '"cv":{"folds":3,"kendall_tau_mean":'
 check "plot is svg" contains "$tmp/eval.svg" '<svg'
 check "eval mlp" "$dpa" eval "$tmp/mlp.dpa" "$zoo"
 check "predict csv" "$dpa" predict "$tmp/m.dpa" "$zoo/weights.npy" -o "$tmp/p.csv"
@@ -63,7 +70,7 @@ gzip -dc "$zoo/metrics.csv.gz" > "$tmp/metrics.csv"
 check "predict with --metrics" "$dpa" predict "$tmp/ctx.dpa" "$zoo/weights.npy" --metrics "$tmp/metrics.csv" -o "$tmp/ctx.csv"
 [ "$(grep -c nan "$tmp/ctx.csv")" -eq 0 ] && [ "$(wc -l < "$tmp/ctx.csv")" -eq 401 ] && passed=$((passed + 1)) || {
   failed=$((failed + 1)); echo "FAILED: predictions with context"; }
-check "eval with context from the zoo" "$dpa" eval "$tmp/ctx.dpa" "$zoo" --json
+check "eval with context from the zoo" "$dpa" eval "$tmp/ctx.dpa" "$zoo" --json --all-runs
 check "eval with context uses every row" contains "$tmp/last" '"n":400'
 expect_exit "unknown context column" 2 "has no column 'config.colour'" "$dpa" train "$zoo" -o "$tmp/x.dpa" --context config.colour
 expect_exit "context that is the target" 2 "measures the target itself" "$dpa" train "$zoo" -o "$tmp/x.dpa" --context curve
@@ -72,6 +79,51 @@ expect_exit "metrics rows differ" 1 "99 rows" "$dpa" predict "$tmp/ctx.dpa" "$zo
 cut -d, -f1-13 "$tmp/metrics.csv" > "$tmp/no_optimizer.csv"
 expect_exit "metrics lack a context column" 1 "no column 'config.optimizer'" "$dpa" predict "$tmp/ctx.dpa" "$zoo/weights.npy" --metrics "$tmp/no_optimizer.csv"
 check "train final-accuracy model with context" "$dpa" train "$zoo" -o "$tmp/stop.dpa" --context hyper,train --target final_test_accuracy --trees 20
+
+# Early stopping against the baselines, on a zoo whose 400 runs have checkpoints 0, 1, 2 (the mini
+# zoo's networks, each repeated, with accuracies and losses along a made-up learning curve).
+mkdir "$tmp/curves"
+cp "$zoo/layout.csv" "$tmp/curves/"
+python3 - "$zoo" "$tmp/curves" << 'PY'
+import csv, gzip, io, sys
+src, dst = sys.argv[1], sys.argv[2]
+raw = open(src + "/weights.npy", "rb").read()
+hlen = raw[8] | (raw[9] << 8)
+header, data = raw[10:10 + hlen].decode("latin1"), raw[10 + hlen:]
+rows = int(header.split("'shape': (")[1].split(",")[0])
+width = len(data) // rows
+new = header.replace("(%d," % rows, "(%d," % (rows * 3)).rstrip()
+new += " " * ((64 - (10 + len(new) + 1) % 64) % 64) + "\n"
+with open(dst + "/weights.npy", "wb") as f:
+    f.write(raw[:8] + bytes([len(new) & 255, len(new) >> 8]) + new.encode("latin1"))
+    for r in range(rows): f.write(data[r * width:(r + 1) * width] * 3)
+table = list(csv.reader(io.StringIO(gzip.open(src + "/metrics.csv.gz", "rt").read())))
+col = {name: i for i, name in enumerate(table[0])}
+out = io.StringIO()
+w = csv.writer(out, lineterminator="\n")
+w.writerow(table[0])
+for row in table[1:]:
+    for step, share, loss in ((0, 0.4, 2.0), (1, 0.8, 1.3), (2, 1.0, 1.0)):
+        r = list(row)
+        r[col["step"]], r[col["config.epochs"]] = str(step), "2"
+        r[col["test_accuracy"]] = repr(float(row[col["test_accuracy"]]) * share)
+        r[col["train_loss"]] = repr(float(row[col["train_loss"]]) * loss)
+        w.writerow(r)
+with gzip.open(dst + "/metrics.csv.gz", "wt") as f: f.write(out.getvalue())
+PY
+check "early-stop against the baselines" "$dpa" early-stop "$tmp/curves" --at 1 --folds 3 --context train --json --plot "$tmp/tradeoff.svg"
+check "early-stop rows per signal and rule" python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
+rows={(x['signal'],x['rule'],x['value']) for x in r['rules']}; \
+assert ('model','percentile',75) in rows and ('test_accuracy','percentile',75) in rows and ('train_loss','percentile',50) in rows \
+and ('successive_halving','halving',2) in rows and ('model','below',0.5) in rows, rows; \
+assert r['replays'] == 3 and all(x['runs'] == r['predictor']['runs'] for x in r['rules']), r" "$tmp/last"
+check "trade-off plot" contains "$tmp/tradeoff.svg" '<polyline'
+check "train a final-accuracy model for replay" "$dpa" train "$tmp/curves" -o "$tmp/final.dpa" --checkpoints 1 --target final_test_accuracy --trees 20
+check "early-stop replays a given model's held-out runs" "$dpa" early-stop "$tmp/curves" --model "$tmp/final.dpa" --percentile 75 --json
+check "the model's training runs are not replayed" python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
+assert r['excluded_runs'] > 200 and r['predictor']['runs'] == 400 - r['excluded_runs'], r" "$tmp/last"
+expect_exit "early-stop --model with --folds" 2 "--model replays a given model" "$dpa" early-stop "$tmp/curves" --model "$tmp/final.dpa" --folds 3
+expect_exit "early-stop refuses a model of another target" 1 "final accuracy" "$dpa" early-stop "$tmp/curves" --model "$tmp/m.dpa"
 
 # Corrupt inputs: a clear error, exit 1, and no output file.
 head -c 1000 "$tmp/m.dpa" > "$tmp/short.dpa"

@@ -40,7 +40,7 @@ int run_demo(int argc, char** argv, int first) {
               static_cast<unsigned long long>(zoo.rows()), static_cast<unsigned long long>(zoo.weights().cols()));
 
   TrainOptions o;
-  o.threads = std::max(1u, std::thread::hardware_concurrency());
+  o.threads = std::max(1u, std::thread::hardware_concurrency());  // as --threads defaults
   o.test_fraction = 0.3;
   const TrainReport r = train_predictor(zoo, o);
   const std::string model_path = work + "/model.dpa";
@@ -55,8 +55,10 @@ int run_demo(int argc, char** argv, int first) {
   const std::string plot = work + "/eval.svg";
   const std::string svg = scatter_svg(e.truth, e.predicted, "dpa demo: predicted vs actual test accuracy");
   write_file_atomically(plot, svg.data(), svg.size());
-  std::printf("3. whole zoo (%zu, training runs included): R2 %.3f  Kendall tau %.3f -> %s\n",
-              e.metrics.n, e.metrics.r2, e.metrics.kendall_tau, plot.c_str());
+  std::printf("3. dpa eval on this zoo counts the %zu rows of held-out runs only (%llu runs it trained or validated\n"
+              "   on left out): R2 %.3f  Kendall tau %.3f -> %s\n",
+              e.metrics.n, static_cast<unsigned long long>(e.excluded_runs), e.metrics.r2, e.metrics.kendall_tau,
+              plot.c_str());
 
   const std::string header = work + "/model.h";
   const std::string h = model_c_header(loaded.bytes(),

@@ -103,7 +103,7 @@ int run_early_stop(int argc, char** argv, int first) {
     JsonWriter j;
     j.begin_object().field("zoo", zoo.dir()).field("step", r.step).field("seed", static_cast<unsigned long long>(o.seed))
         .field("replays", r.replays).field("model", o.model_path.empty() ? "trained per fold" : o.model_path)
-        .field("context", r.context);
+        .field("context", r.context).field("excluded_runs", r.excluded_runs);
     j.key("predictor").begin_object().field("runs", r.predictor.n).field("r2", r.predictor.r2)
         .field("kendall_tau", r.predictor.kendall_tau).field("mae", r.predictor.mae).end_object();
     j.key("rules").begin_array();
@@ -121,6 +121,9 @@ int run_early_stop(int argc, char** argv, int first) {
   std::printf("final-accuracy predictor at step %u (context: %s): R2 %.3f, Kendall tau %.3f on %zu runs, %d replay%s\n",
               r.step, r.context.c_str(), r.predictor.r2, r.predictor.kendall_tau, r.predictor.n, r.replays,
               r.replays == 1 ? "" : "s");
+  if (r.excluded_runs > 0) {
+    std::printf("the model's training zoo: %zu runs it was trained or validated on are not replayed\n", r.excluded_runs);
+  }
   std::printf("| rule (decided at step %u) | runs stopped | epochs saved | best 10%% stopped | regret | mean final acc. of stopped |\n", r.step);
   std::printf("|---|---|---|---|---|---|\n");
   for (const RuleOutcome& x : r.outcomes) {

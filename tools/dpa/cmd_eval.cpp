@@ -13,16 +13,18 @@ namespace dpa::tools {
 
 const char* const kEvalUsage =
     "usage: dpa eval MODEL.dpa ZOO_DIR [--checkpoints final|all|STEPS] [--target T] [--threads N]\n"
-    "                [--json] [--plot OUT.svg]\n"
+    "                [--all-runs] [--json] [--plot OUT.svg]\n"
     "\n"
     "Predicts every usable row of ZOO_DIR with the runtime and reports R2, Kendall's tau-b, MAE and\n"
     "RMSE against the target. Row selection and target default to the ones the model was trained\n"
-    "with (its provenance). --plot writes a predicted-vs-actual scatter plot as SVG.\n";
+    "with (its provenance). On the zoo the model was trained on, only its held-out runs count, and\n"
+    "the runs left out are reported; --all-runs counts every run (training runs flatter the\n"
+    "figures). --plot writes a predicted-vs-actual scatter plot as SVG.\n";
 
 int run_eval(int argc, char** argv, int first) {
   const Args args(argc, argv, first,
                   {{"--checkpoints", true, ""}, {"--target", true, ""}, {"--threads", true, ""},
-                   {"--json", false, ""}, {"--plot", true, ""}});
+                   {"--json", false, ""}, {"--plot", true, ""}, {"--all-runs", false, ""}});
   args.expect_positionals(2, "MODEL.dpa and ZOO_DIR");
   const ModelFile loaded(args.positionals()[0]);
   const dpa_model& m = loaded.model();
@@ -33,8 +35,17 @@ int run_eval(int argc, char** argv, int first) {
       "--target", m.target == DPA_TARGET_FINAL_TEST_ACCURACY ? "final_test_accuracy" : "test_accuracy"));
   const auto threads = args.threads();
   const ZooDataset zoo(args.positionals()[1]);
-  const Evaluation e = evaluate_model(m, zoo, checkpoints, target, threads);
+  const bool all_runs = args.flag("--all-runs");
+  const Evaluation e = evaluate_model(m, zoo, checkpoints, target, threads, all_runs);
+  if (e.metrics.n == 0 && e.excluded_runs > 0) {
+    throw ToolError(zoo.dir() + ": the model was trained or validated on every run here; --all-runs evaluates them anyway");
+  }
   if (e.metrics.n == 0) throw ToolError(zoo.dir() + ": no usable rows for --checkpoints " + checkpoints.text());
+  const std::string runs = !e.split_known ? "every run (the model does not record the runs it was trained on)"
+                           : !e.own_zoo ? "every run (not the training zoo)"
+                           : all_runs ? "every run, training runs included"
+                                      : "held-out runs only (" + std::to_string(e.excluded_runs) +
+                                            " training and validation runs excluded; --all-runs includes them)";
   if (const auto plot = args.value("--plot")) {
     const std::string svg = scatter_svg(e.truth, e.predicted,
         std::string(target_name(target)) + ": R2 " + std::to_string(e.metrics.r2).substr(0, 6) +
@@ -48,7 +59,8 @@ int run_eval(int argc, char** argv, int first) {
         .field("n", e.metrics.n).field("r2", e.metrics.r2).field("kendall_tau", e.metrics.kendall_tau)
         .field("mae", e.metrics.mae).field("rmse", e.metrics.rmse)
         .field("dropped_non_finite", e.dropped_non_finite).field("dropped_unfinished", e.dropped_unfinished)
-        .end_object();
+        .field("training_zoo", e.own_zoo).field("held_out_only", e.own_zoo && !all_runs)
+        .field("excluded_runs", static_cast<unsigned long long>(e.excluded_runs)).end_object();
     std::printf("%s\n", j.str().c_str());
     return 0;
   }
@@ -56,6 +68,7 @@ int run_eval(int argc, char** argv, int first) {
               args.positionals()[0].c_str(), zoo.dir().c_str(), target_name(target),
               checkpoints.text().c_str(), e.metrics.n, e.metrics.r2, e.metrics.kendall_tau,
               e.metrics.mae, e.metrics.rmse);
+  std::printf("  rows of %s\n", runs.c_str());
   return 0;
 }
 

@@ -1,5 +1,7 @@
 // dpa train: zoo -> validated predictor, written atomically with its provenance.
+#include <cmath>
 #include <cstdio>
+#include <map>
 #include <thread>
 
 #include "commands.hpp"
@@ -16,8 +18,8 @@ const char* const kTrainUsage =
     "usage: dpa train ZOO_DIR -o MODEL.dpa [--model gbdt|linear|mlp] [--stats paper|extended]\n"
     "                 [--context LIST] [--checkpoints final|all|STEPS]\n"
     "                 [--target test_accuracy|final_test_accuracy]\n"
-    "                 [--test-fraction F] [--validation-fraction F] [--seed N] [--threads N]\n"
-    "                 [--trees N] [--depth D] [--learning-rate LR] [--json]\n"
+    "                 [--test-fraction F | --cv K] [--validation-fraction F] [--seed N]\n"
+    "                 [--threads N] [GBDT options] [--json]\n"
     "\n"
     "Trains a predictor of test accuracy from weight statistics (and, with --context, what the\n"
     "training loop knows: epoch, training metrics, hyperparameters) on the training runs of ZOO_DIR,\n"
@@ -31,15 +33,61 @@ const char* const kTrainUsage =
     "  --target T          test_accuracy (default: the row's own) or final_test_accuracy (the\n"
     "                      run's accuracy at its last checkpoint, for early stopping)\n"
     "  --test-fraction F   share of runs held out for testing (default 0.2)\n"
+    "  --cv K              also train K run-level folds, each holding one fold out, and report the\n"
+    "                      held-out metrics' mean and spread (the model written is the one split\n"
+    "                      by --test-fraction)\n"
     "  --validation-fraction F  share of runs for early stopping (default 0.1)\n"
     "  --seed N            split and training seed (default 0)\n"
-    "  --trees N, --depth D, --learning-rate LR   GBDT (defaults 500, 6, 0.05)\n"
+    "GBDT options:\n"
+    "  --trees N           boosting rounds at most (default 500)\n"
+    "  --depth D           tree depth (default 6, at most 12)\n"
+    "  --learning-rate LR  shrinkage (default 0.05)\n"
+    "  --min-child-weight W  hessian (rows, for the L2 loss) a child needs at least (default 1)\n"
+    "  --lambda L          L2 regularisation of leaf values (default 1)\n"
+    "  --min-split-gain G  gain a split needs at least (default 0)\n"
+    "  --subsample F       share of rows per tree (default 0.8)\n"
+    "  --colsample F       share of features per tree (default 0.8)\n"
+    "  --bins N            histogram bins per feature (default 256, 2..256)\n"
+    "  --patience N        stop after N rounds without validation gain (default 50, 0 = off)\n"
     "  --json              one JSON object with the metrics on stdout\n"
     "\n"
     "Example, one model for every epoch of an early-stopping search:\n"
     "  dpa train ZOO -o stop.dpa --checkpoints all --target final_test_accuracy --context all\n";
 
 namespace {
+
+// Held-out metrics of K run-level folds.
+struct CrossValidation {
+  std::vector<RegressionMetrics> folds;
+  // name -> (mean, population standard deviation) over the folds: r2, kendall_tau, mae, rmse.
+  std::map<std::string, std::pair<double, double>> summary() const {
+    std::map<std::string, std::pair<double, double>> out;
+    const std::pair<const char*, double RegressionMetrics::*> fields[] = {
+        {"r2", &RegressionMetrics::r2}, {"kendall_tau", &RegressionMetrics::kendall_tau},
+        {"mae", &RegressionMetrics::mae}, {"rmse", &RegressionMetrics::rmse}};
+    for (const auto& [name, field] : fields) {
+      double sum = 0, squares = 0;
+      for (const RegressionMetrics& m : folds) sum += m.*field;
+      const double mean = sum / static_cast<double>(folds.size());
+      for (const RegressionMetrics& m : folds) squares += (m.*field - mean) * (m.*field - mean);
+      out[name] = {mean, std::sqrt(squares / static_cast<double>(folds.size()))};
+    }
+    return out;
+  }
+};
+
+CrossValidation cross_validate(const ZooDataset& zoo, const TrainOptions& o, int folds) {
+  CrossValidation cv;
+  for (int fold = 0; fold < folds; ++fold) {
+    TrainOptions f = o;
+    f.folds = folds;
+    f.fold = fold;
+    std::fprintf(stderr, "\rcross-validation: fold %d/%d        ", fold + 1, folds);
+    cv.folds.push_back(train_predictor(zoo, f).test);
+  }
+  if (folds > 0) std::fprintf(stderr, "\n");
+  return cv;
+}
 
 void metrics_json(JsonWriter& j, const char* name, const RegressionMetrics& m) {
   j.key(name).begin_object().field("n", m.n).field("r2", m.r2).field("kendall_tau", m.kendall_tau)
@@ -54,7 +102,9 @@ int run_train(int argc, char** argv, int first) {
                    {"--context", true, ""}, {"--checkpoints", true, ""}, {"--target", true, ""}, {"--test-fraction", true, ""},
                    {"--validation-fraction", true, ""}, {"--seed", true, ""}, {"--threads", true, ""},
                    {"--trees", true, ""}, {"--depth", true, ""}, {"--learning-rate", true, ""},
-                   {"--json", false, ""}});
+                   {"--min-child-weight", true, ""}, {"--lambda", true, ""}, {"--min-split-gain", true, ""},
+                   {"--subsample", true, ""}, {"--colsample", true, ""}, {"--bins", true, ""},
+                   {"--patience", true, ""}, {"--cv", true, ""}, {"--json", false, ""}});
   args.expect_positionals(1, "ZOO_DIR");
   const auto out = args.value("-o");
   if (!out) throw UsageError("missing -o MODEL.dpa");
@@ -72,9 +122,18 @@ int run_train(int argc, char** argv, int first) {
   o.gbdt.num_trees = static_cast<int>(args.integer("--trees", 500, 1, 100000));
   o.gbdt.max_depth = static_cast<int>(args.integer("--depth", 6, 1, DPA_MODEL_MAX_TREE_DEPTH));
   o.gbdt.learning_rate = args.real("--learning-rate", 0.05, 1e-6, 1.0);
+  o.gbdt.min_child_weight = args.real("--min-child-weight", o.gbdt.min_child_weight, 0.0, 1e9);
+  o.gbdt.lambda = args.real("--lambda", o.gbdt.lambda, 0.0, 1e9);
+  o.gbdt.min_split_gain = args.real("--min-split-gain", o.gbdt.min_split_gain, 0.0, 1e9);
+  o.gbdt.subsample = args.real("--subsample", o.gbdt.subsample, 1e-3, 1.0);
+  o.gbdt.colsample = args.real("--colsample", o.gbdt.colsample, 1e-3, 1.0);
+  o.gbdt.max_bins = static_cast<int>(args.integer("--bins", o.gbdt.max_bins, 2, 256));
+  o.gbdt.early_stopping_rounds = static_cast<int>(args.integer("--patience", o.gbdt.early_stopping_rounds, 0, 1000000));
+  const int cv = static_cast<int>(args.integer("--cv", 0, 2, 100));
   const bool json = args.flag("--json");
 
   const ZooDataset zoo(args.positionals()[0]);
+  const CrossValidation folds = cross_validate(zoo, o, cv);
   const TrainReport r = train_predictor(zoo, o, [&](const std::string& s) {
     std::fprintf(stderr, "\r%s        ", s.c_str());
     std::fflush(stderr);
@@ -93,6 +152,11 @@ int run_train(int argc, char** argv, int first) {
         .field("train_seconds", r.train_seconds);
     metrics_json(j, "validation", r.validation);
     metrics_json(j, "test", r.test);
+    if (cv > 0) {
+      j.key("cv").begin_object().field("folds", cv);
+      for (const auto& [name, m] : folds.summary()) j.field(name + "_mean", m.first).field(name + "_sd", m.second);
+      j.end_object();
+    }
     j.end_object();
     std::printf("%s\n", j.str().c_str());
     return 0;
@@ -105,6 +169,12 @@ int run_train(int argc, char** argv, int first) {
               r.validation.kendall_tau, r.validation.mae, r.validation.rmse);
   std::printf("  test:       R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n", r.test.r2,
               r.test.kendall_tau, r.test.mae, r.test.rmse);
+  if (cv > 0) {
+    const auto summary = folds.summary();
+    std::printf("  %d-fold cross-validation by run, held-out folds: R2 %.4f ± %.4f  Kendall tau %.4f ± %.4f  MAE %.4f ± %.4f\n",
+                cv, summary.at("r2").first, summary.at("r2").second, summary.at("kendall_tau").first,
+                summary.at("kendall_tau").second, summary.at("mae").first, summary.at("mae").second);
+  }
   return 0;
 }
 

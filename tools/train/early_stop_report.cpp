@@ -7,6 +7,7 @@
 #include "common/cli_args.hpp"
 #include "model/model_file.hpp"
 #include "train/context.hpp"
+#include "train/held_out.hpp"
 
 namespace dpa::tools {
 namespace {
@@ -137,9 +138,15 @@ EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions&
       throw ToolError(o.model_path + ": the model does not predict the run's final accuracy (train it with --target final_test_accuracy)");
     }
     report.context = metadata_value(model.model(), "context");
-    std::vector<const RunRows*> all;
-    for (const RunRows& r : runs) all.push_back(&r);
-    replay_all(all, model.model());
+    // On the zoo the model was trained on, only the runs it never saw are replayed.
+    const TrainingSplit split = TrainingSplit::of(model.model());
+    const bool own_zoo = split.trained_on(zoo.metrics());
+    std::vector<const RunRows*> replayed;
+    for (const RunRows& r : runs) {
+      if (!own_zoo || split.held_out(r.name)) replayed.push_back(&r);
+    }
+    report.excluded_runs = runs.size() - replayed.size();
+    replay_all(replayed, model.model());
   } else {
     for (int fold = 0; fold < o.folds; ++fold) {
       TrainOptions t;

@@ -4,12 +4,14 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <unordered_map>
 #include <sstream>
 
 #include "common/cli_args.hpp"
 #include "common/parallel.hpp"
 #include "common/stats_options.hpp"
 #include "train/context.hpp"
+#include "train/held_out.hpp"
 #include "model/model_writer.hpp"
 #include "zoo/feature_extraction.hpp"
 
@@ -204,7 +206,8 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
               stats_set_name(o.stats) + "\ncontext=" + report.context + "\ncheckpoints=" + o.checkpoints.text() +
               "\ntarget=" + target_name(o.target) + "\nseed=" + std::to_string(o.seed) +
               "\ntest_fraction=" + std::to_string(o.test_fraction) + "\nvalidation_fraction=" +
-              std::to_string(o.validation_fraction) + "\n" + options.str();
+              std::to_string(o.validation_fraction) + "\n" + options.str() +
+              TrainingSplit{true, runs_fingerprint(zoo.metrics()), o.seed, o.test_fraction, o.folds, o.fold}.provenance();
   spec.provenance = prov;
   const ModelFile draft(write_model(spec));
   const dpa_model& m = draft.model();
@@ -226,7 +229,8 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
 }
 
 Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
-                          const CheckpointSelection& checkpoints, Target target, unsigned threads) {
+                          const CheckpointSelection& checkpoints, Target target, unsigned threads,
+                          bool all_runs) {
   const dpa_layout layout = zoo.layout();
   if (layout.total_length != model.layout.total_length) {
     throw ToolError(zoo.dir() + ": rows hold " + std::to_string(layout.total_length) +
@@ -249,12 +253,28 @@ Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
     }
   });
   Evaluation e;
+  const TrainingSplit split = TrainingSplit::of(model);
+  e.split_known = split.known;
+  e.own_zoo = split.trained_on(zoo.metrics());
+  std::vector<bool> seen(zoo.rows(), false);  // rows of runs the model was trained or validated on
+  if (e.own_zoo && !all_runs) {
+    std::unordered_map<std::string, bool> held_out;
+    for (std::size_t r = 0; r < zoo.rows(); ++r) {
+      const auto [it, inserted] = held_out.emplace(zoo.metrics().modeldir[r], false);
+      if (inserted) {
+        it->second = split.held_out(it->first);
+        e.excluded_runs += !it->second;
+      }
+      seen[r] = !it->second;
+    }
+  }
   std::vector<bool> usable(zoo.rows());
   for (std::size_t r = 0; r < zoo.rows(); ++r) usable[r] = !std::isnan(predicted_all[r]);
   const SelectedRows s = select_rows(zoo.metrics(), checkpoints, target, usable);
   e.dropped_non_finite = s.dropped_non_finite;
   e.dropped_unfinished = s.dropped_unfinished;
   for (std::size_t i = 0; i < s.rows.size(); ++i) {
+    if (seen[s.rows[i]]) continue;
     e.truth.push_back(s.targets[i]);
     e.predicted.push_back(predicted_all[s.rows[i]]);
   }

@@ -64,12 +64,17 @@ struct Evaluation {
   RegressionMetrics metrics;
   std::vector<float> truth, predicted;
   std::uint64_t dropped_non_finite = 0, dropped_unfinished = 0;
+  bool split_known = false;        // the model records the split it was trained with
+  bool own_zoo = false;            // the zoo the model was trained on
+  std::uint64_t excluded_runs = 0; // of those, runs it was trained or validated on, left out
 };
 
 // Evaluates a loaded model on every usable row of the zoo for that selection and target, with the
-// context values it reads taken from the zoo's metrics.
+// context values it reads taken from the zoo's metrics. On the zoo it was trained on, only the
+// runs it never saw count unless all_runs.
 Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
-                          const CheckpointSelection& checkpoints, Target target, unsigned threads);
+                          const CheckpointSelection& checkpoints, Target target, unsigned threads,
+                          bool all_runs = false);
 
 
 }  // namespace dpa::tools

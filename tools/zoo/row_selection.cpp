@@ -122,6 +122,10 @@ Split split_rows(const SelectedRows& selected, const ZooMetrics& metrics, SideOf
 
 }  // namespace
 
+bool run_in_test_fraction(const std::string& modeldir, double test_fraction, std::uint64_t seed) {
+  return run_position(modeldir, seed) < test_fraction;
+}
+
 bool run_in_fold(const std::string& modeldir, int folds, int fold, std::uint64_t seed) {
   return static_cast<int>(run_position(modeldir, seed) * folds) == fold;
 }
@@ -143,8 +147,8 @@ Split split_by_run(const SelectedRows& selected, const ZooMetrics& metrics,
     throw UsageError("validation and test fractions must be >= 0 and sum to less than 1");
   }
   return split_rows(selected, metrics, [&](const std::string& run) {
-    const double u = run_position(run, seed);
-    return u < test_fraction ? 2 : (u < test_fraction + validation_fraction ? 1 : 0);
+    if (run_in_test_fraction(run, test_fraction, seed)) return 2;
+    return run_in_test_fraction(run, test_fraction + validation_fraction, seed) ? 1 : 0;
   });
 }
 

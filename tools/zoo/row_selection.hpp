@@ -42,6 +42,8 @@ struct Split {
 Split split_by_run(const SelectedRows& selected, const ZooMetrics& metrics,
                    double validation_fraction, double test_fraction, std::uint64_t seed);
 
+// Is the run on split_by_run's test side?
+bool run_in_test_fraction(const std::string& modeldir, double test_fraction, std::uint64_t seed);
 // Is the run in fold `fold` of `folds` (split_by_fold's test side)?
 bool run_in_fold(const std::string& modeldir, int folds, int fold, std::uint64_t seed);
 

@@ -126,7 +126,7 @@ void replay(const std::vector<ReplayRun>& runs, std::uint32_t step, std::uint32_
         stop = score < rule.value;
       } else if (rule.kind == RuleKind::kGap) {
         stop = score < best_score - rule.value;
-      } else if (seen.size() >= startup) {
+      } else if (!seen.empty() && seen.size() >= startup) {  // the first run has nothing to compare with
         stop = score < percentile(seen, rule.value);
       }
       seen.push_back(score);

@@ -1,0 +1,92 @@
+// Early-stopping rules replayed in run order: percentile rules, successive halving as Optuna's
+// SuccessiveHalvingPruner promotes, the runtime's decisions, and what the outcomes count.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "train/stop_rules.hpp"
+
+using namespace dpa::tools;
+
+namespace {
+
+// A run of 10 epochs with checkpoints 1, 2, 4, 8, 10 whose accuracy grows to `final`.
+ReplayRun run(float at_step, float final, float loss = 1.0f) {
+  ReplayRun r;
+  r.final_accuracy = final;
+  r.epochs = 10;
+  r.steps = {1, 2, 4, 8, 10};
+  r.test_accuracy = {at_step, (at_step + final) / 2, final - 0.01f, final, final};
+  r.accuracy_at_step = at_step;
+  r.predicted = final;  // a perfect predictor
+  r.train_loss = loss;
+  return r;
+}
+
+RuleOutcome replayed(const std::vector<ReplayRun>& runs, Rule rule, std::uint32_t startup = 0) {
+  RuleOutcome out{rule, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  replay(runs, 1, startup, &out);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("percentile: numpy's linear interpolation") {
+  CHECK(percentile({1, 2, 3, 4}, 50) == doctest::Approx(2.5));
+  CHECK(percentile({4, 1, 3, 2}, 75) == doctest::Approx(3.25));
+  CHECK(percentile({7}, 90) == 7);
+  CHECK(percentile({1, 2, 3, 4, 5}, 0) == 1);
+  CHECK(percentile({1, 2, 3, 4, 5}, 100) == 5);
+}
+
+TEST_CASE("percentile rules stop a run below the p-th percentile of the runs before it, after the startup") {
+  // Observed accuracies 0.5, 0.6, 0.7, 0.2, 0.9; finals in another order.
+  const std::vector<ReplayRun> runs = {run(0.5f, 0.6f), run(0.6f, 0.7f), run(0.7f, 0.8f), run(0.2f, 0.3f), run(0.9f, 0.95f)};
+  const RuleOutcome observed = replayed(runs, {Signal::kTestAccuracy, RuleKind::kPercentile, 50, -1}, 3);
+  CHECK(observed.runs == 5);
+  CHECK(observed.stopped == 1);  // 0.2 < median(0.5, 0.6, 0.7); the first three are the startup
+  CHECK(observed.epochs_saved == doctest::Approx(9));
+  CHECK(observed.epochs_all == doctest::Approx(50));
+  CHECK(observed.mean_final_of_stopped() == doctest::Approx(0.3));
+  // Without a startup the second run is judged against the first alone: 0.6 > 0.5, kept.
+  CHECK(replayed(runs, {Signal::kTestAccuracy, RuleKind::kPercentile, 50, -1}, 0).stopped == 1);
+  // The training loss: lower is better.
+  std::vector<ReplayRun> losses = {run(0.5f, 0.6f, 1.0f), run(0.5f, 0.6f, 2.0f), run(0.5f, 0.6f, 0.5f)};
+  CHECK(replayed(losses, {Signal::kTrainLoss, RuleKind::kPercentile, 50, -1}, 1).stopped == 1);
+}
+
+TEST_CASE("best runs stopped and regret") {
+  // Ten runs; the best (final 0.9) looks worst at the step, so a rule on the observed accuracy
+  // stops it: one best run stopped, regret 0.9 - 0.8.
+  std::vector<ReplayRun> runs;
+  for (int i = 0; i < 9; ++i) runs.push_back(run(0.5f + 0.01f * static_cast<float>(i), 0.4f + 0.05f * static_cast<float>(i)));
+  runs.push_back(run(0.1f, 0.9f));
+  const RuleOutcome o = replayed(runs, {Signal::kTestAccuracy, RuleKind::kBelow, 0.3, -1});
+  CHECK(o.best_runs == 1);
+  CHECK(o.best_runs_stopped == 1);
+  CHECK(o.regret() == doctest::Approx(0.1).epsilon(1e-5));
+  // The perfect predictor keeps it.
+  CHECK(replayed(runs, {Signal::kModel, RuleKind::kPercentile, 50, -1}, 3).best_runs_stopped == 0);
+}
+
+TEST_CASE("successive halving promotes as Optuna's SuccessiveHalvingPruner") {
+  // eta 2, rungs at steps 1, 2, 4, 8; a run goes on while it is at least the floor(n / 2)-th
+  // best of the n values seen at the rung (the best while n < 2). Run 1 is alone at every rung.
+  // Run 2 (0.4 at step 1, below run 1's 0.5) stops at step 1: 9 epochs saved. Run 3 leads at
+  // step 1 (0.55 of 0.5, 0.4, 0.55: the best floor(3/2) = 1 is needed) and at step 2 (0.565 vs
+  // 0.55), then trails at step 4 (0.57 vs 0.59): stopped there, 6 epochs saved.
+  std::vector<ReplayRun> runs = {run(0.5f, 0.6f), run(0.4f, 0.9f), run(0.55f, 0.58f)};
+  const RuleOutcome o = replayed(runs, {Signal::kSuccessiveHalving, RuleKind::kHalving, 2, -1});
+  CHECK(o.stopped == 2);
+  CHECK(o.epochs_saved == doctest::Approx(9 + 6));
+  CHECK(o.regret() == doctest::Approx(0.9 - 0.6).epsilon(1e-5));
+}
+
+TEST_CASE("model threshold rules take the runtime's decisions as made") {
+  std::vector<ReplayRun> runs = {run(0.5f, 0.6f), run(0.5f, 0.2f)};
+  runs[0].runtime_stop = {0};
+  runs[1].runtime_stop = {1};
+  const RuleOutcome o = replayed(runs, {Signal::kModel, RuleKind::kBelow, 0.5, 0});
+  CHECK(o.stopped == 1);
+  CHECK(o.mean_final_of_stopped() == doctest::Approx(0.2));
+}

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Side by side on a zoo: our GBDT (`dpa train`) against XGBoost `hist` with the same number of
 trees, depth, learning rate and 2 threads, on the same run-level split (half the runs train, the
 other half test), for
@@ -7,7 +7,13 @@ other half test), for
   (c) checkpoints at steps 1-3 -> the run's final test accuracy,
 each on the paper's 56 statistics and on the extended set.
 
-Usage: scripts/compare-xgboost.py [ZOO_DIR] [--trees N] [--json]
+With --cv K both are measured by K-fold cross-validation by run instead (the same folds), paper
+statistics only; add --tune to tune both the same way: dpa train --tune, and XGBoost over the
+same grid (depth 3/4/6, learning rate 0.03/0.1, min_child_weight 1/5), each point scored by the
+same 3 inner folds by run with early stopping on each, the rounds scaled to the whole training
+side, and the final model stopped early on the same validation runs as ours.
+
+Usage: scripts/compare-xgboost.py [ZOO_DIR] [--trees N] [--cv K [--tune]] [--json]
 Needs Debian python3-xgboost and python3-numpy; without them it says so and exits 0."""
 import argparse
 import csv
@@ -46,6 +52,97 @@ def run_position(modeldir, seed):
     return (mix(h ^ mix(seed)) >> 11) * 2.0 ** -53
 
 
+def run_in_fold(modeldir, folds, fold, seed):
+    """tools/zoo/row_selection.cpp run_in_fold."""
+    return int(run_position(modeldir, seed) * folds) == fold
+
+
+def inner_fold(run_id, folds, seed):
+    """tools/train/gbdt_tuning.cpp fold_rows: the inner fold of a dense run id."""
+    h = (((run_id + 1) * 0x9E3779B97F4A7C15) & M) ^ seed
+    h = ((h ^ (h >> 30)) * 0xBF58476D1CE4E5B9) & M
+    h = ((h ^ (h >> 27)) * 0x94D049BB133111EB) & M
+    return (h ^ (h >> 31)) % folds
+
+
+GRID = [(d, lr, mcw) for d in (3, 4, 6) for lr in (0.03, 0.1) for mcw in (1.0, 5.0)]
+
+
+def xgb_params(depth, rate, child, seed):
+    return {"tree_method": "hist", "max_depth": depth, "eta": rate, "min_child_weight": child, "nthread": 2,
+            "objective": "reg:squarederror", "seed": seed, "subsample": 0.8, "colsample_bytree": 0.8}
+
+
+def xgb_tuned(x, y, runs, valid_x, valid_y, seed, tune):
+    """XGBoost trained as `dpa train [--tune]` trains: (tuned) settings, early stopping on validation."""
+    best = (6, 0.05, 1.0, 500)
+    if tune:
+        scores = []
+        for depth, rate, child in GRID:
+            rmse, rounds = 0.0, 0.0
+            for fold in range(3):
+                inner = np.array([inner_fold(r, 3, seed) == fold for r in runs])
+                booster = xgb.train(xgb_params(depth, rate, child, seed), xgb.DMatrix(x[~inner], label=y[~inner]),
+                                    num_boost_round=3000, evals=[(xgb.DMatrix(x[inner], label=y[inner]), "v")],
+                                    early_stopping_rounds=50, verbose_eval=False)
+                rmse += booster.best_score / 3
+                rounds += (booster.best_iteration + 1) / 3
+            scores.append((rmse, depth, rate, child, max(1, round(rounds * 3 / 2))))
+        _, *best = min(scores, key=lambda t: t[0])
+    depth, rate, child, rounds = best
+    evals = [(xgb.DMatrix(valid_x, label=valid_y), "v")] if len(valid_y) else []
+    return xgb.train(xgb_params(depth, rate, child, seed), xgb.DMatrix(x, label=y), num_boost_round=int(rounds),
+                     evals=evals, early_stopping_rounds=50 if evals else None, verbose_eval=False)
+
+
+def cross_validated(a, rows, modeldir, step, epochs, acc, final_acc):
+    """K-fold by run: dpa train --cv K [--tune] against XGBoost tuned the same way."""
+    tmp = tempfile.mkdtemp()
+    fpath = os.path.join(tmp, "paper.npy")
+    subprocess.run([DPA, "features", a.zoo, "-o", fpath, "--threads", "2"], check=True, stderr=subprocess.DEVNULL)
+    features = np.load(fpath)
+    first_seen = {}
+    run_id = np.array([first_seen.setdefault(d, len(first_seen)) for d in modeldir])
+    results = []
+    for case, checkpoints, target in (("a", "final", "test_accuracy"), ("b", "all", "test_accuracy"),
+                                      ("c", "1,2,3", "final_test_accuracy")):
+        sel = (step == epochs) if checkpoints == "final" else np.ones(len(rows), bool) if checkpoints == "all" \
+            else np.isin(step, [int(s) for s in checkpoints.split(",")])
+        if target == "final_test_accuracy":
+            sel &= np.array([d in final_acc for d in modeldir])
+            y = np.array([final_acc.get(d, 0.0) for d in modeldir], dtype=np.float32)
+        else:
+            y = acc
+        start = time.perf_counter()
+        ours = json.loads(subprocess.run(
+            [DPA, "train", a.zoo, "-o", os.path.join(tmp, "m.dpa"), "--checkpoints", checkpoints, "--target", target,
+             "--cv", str(a.cv), "--seed", str(a.seed), "--threads", "2", "--json"] + (["--tune"] if a.tune else []),
+            check=True, capture_output=True, text=True).stdout)["cv"]
+        dpa_seconds = time.perf_counter() - start
+        r2s, taus = [], []
+        start = time.perf_counter()
+        valid_run = np.array([run_position(d, a.seed ^ 0x5BD1E995) < 0.1 for d in modeldir])
+        for fold in range(a.cv):
+            test = sel & np.array([run_in_fold(d, a.cv, fold, a.seed) for d in modeldir])
+            valid = sel & ~test & valid_run
+            train = sel & ~test & ~valid_run
+            booster = xgb_tuned(features[train], y[train], run_id[train], features[valid], y[valid], a.seed, a.tune)
+            pred = np.clip(booster.predict(xgb.DMatrix(features[test]), iteration_range=(0, booster.best_iteration + 1)
+                                           if hasattr(booster, "best_iteration") else (0, 0)), 0, 1)
+            r2s.append(r2(y[test], pred))
+            taus.append(kendall_tau_b(y[test], pred))
+        results.append({"case": case, "checkpoints": checkpoints, "target": target, "folds": a.cv, "tuned": a.tune,
+                        "dpa_r2": ours["r2_mean"], "dpa_r2_sd": ours["r2_sd"], "dpa_tau": ours["kendall_tau_mean"],
+                        "dpa_tau_sd": ours["kendall_tau_sd"], "dpa_seconds": dpa_seconds,
+                        "xgboost_r2": float(np.mean(r2s)), "xgboost_r2_sd": float(np.std(r2s)),
+                        "xgboost_tau": float(np.mean(taus)), "xgboost_tau_sd": float(np.std(taus)),
+                        "xgboost_seconds": time.perf_counter() - start})
+        r = results[-1]
+        print("(%s) %s -> %s: dpa R2 %.4f tau %.4f | XGBoost R2 %.4f tau %.4f" % (
+            case, checkpoints, target, r["dpa_r2"], r["dpa_tau"], r["xgboost_r2"], r["xgboost_tau"]), file=sys.stderr)
+    return results
+
+
 def kendall_tau_b(a, b):
     from scipy.stats import kendalltau
     return float(kendalltau(a, b).statistic if hasattr(kendalltau(a, b), "statistic") else kendalltau(a, b)[0])
@@ -62,6 +159,8 @@ def main():
     ap.add_argument("--depth", type=int, default=6)
     ap.add_argument("--learning-rate", type=float, default=0.05)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--cv", type=int, default=0)
+    ap.add_argument("--tune", action="store_true")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     with gzip.open(os.path.join(a.zoo, "metrics.csv.gz"), "rt") as f:
@@ -74,6 +173,19 @@ def main():
     for i, d in enumerate(modeldir):
         if step[i] == epochs[i]:
             final_acc[d] = acc[i]
+    if a.cv:
+        results = cross_validated(a, rows, modeldir, step, epochs, acc, final_acc)
+        if a.json:
+            print(json.dumps({"zoo": a.zoo, "folds": a.cv, "tuned": a.tune, "results": results}, indent=1))
+            return
+        print("| case | dpa R2 | XGBoost R2 | dpa tau | XGBoost tau | dpa s | XGBoost s |")
+        print("|---|---|---|---|---|---|---|")
+        for r in results:
+            print("| (%s) %s -> %s | %.4f ± %.4f | %.4f ± %.4f | %.4f ± %.4f | %.4f ± %.4f | %.0f | %.0f |" % (
+                r["case"], r["checkpoints"], r["target"], r["dpa_r2"], r["dpa_r2_sd"], r["xgboost_r2"],
+                r["xgboost_r2_sd"], r["dpa_tau"], r["dpa_tau_sd"], r["xgboost_tau"], r["xgboost_tau_sd"],
+                r["dpa_seconds"], r["xgboost_seconds"]))
+        return
     is_test = np.array([run_position(d, a.seed) < 0.5 for d in modeldir])
 
     tmp = tempfile.mkdtemp()

@@ -50,6 +50,13 @@ check "eval --all-runs" "$dpa" eval "$tmp/m.dpa" "$zoo" --json --all-runs
 check "eval json" contains "$tmp/last" '"n":400'
 check "train with cross-validation" "$dpa" train "$zoo" -o "$tmp/cv.dpa" --cv 3 --trees 30 --json
 check "cross-validation summary" contains "$tmp/last" '"cv":{"folds":3,"kendall_tau_mean":'
+check "train with tuning" "$dpa" train "$zoo" -o "$tmp/tuned.dpa" --tune --json
+check "tuned settings reported" python3 -c "import json,sys; g=json.load(open(sys.argv[1]))['gbdt']; \
+assert g['tuned'] and g['depth'] in (3, 4, 6) and g['learning_rate'] in (0.03, 0.1), g" "$tmp/last"
+check "train with the logistic loss" "$dpa" train "$zoo" -o "$tmp/logistic.dpa" --loss logistic --trees 30
+check "logistic models end in a sigmoid" "$dpa" inspect "$tmp/logistic.dpa"
+check "inspect shows the sigmoid" contains "$tmp/last" "sigmoid of the score"
+expect_exit "unknown loss" 2 "l2 or logistic" "$dpa" train "$zoo" -o "$tmp/x.dpa" --loss huber
 check "plot is svg" contains "$tmp/eval.svg" '<svg'
 check "eval mlp" "$dpa" eval "$tmp/mlp.dpa" "$zoo"
 check "predict csv" "$dpa" predict "$tmp/m.dpa" "$zoo/weights.npy" -o "$tmp/p.csv"
@@ -64,7 +71,7 @@ check "train json names the context" contains "$tmp/last" '"context":"config.act
 check "inspect lists context" "$dpa" inspect "$tmp/ctx.dpa"
 check "inspect shows categories" contains "$tmp/last" 'config.optimizer (categorical: adam, rmsprop, sgd)'
 check "inspect json lists context" "$dpa" inspect "$tmp/ctx.dpa" --json
-check "inspect json context" contains "$tmp/last" '{"name":"step","kind":"numeric"}'
+check "inspect json context" contains "$tmp/last" '{"name":"step","kind":"numeric","trained_low":'
 expect_exit "predict needs the context" 2 "pass them with --metrics" "$dpa" predict "$tmp/ctx.dpa" "$zoo/weights.npy"
 gzip -dc "$zoo/metrics.csv.gz" > "$tmp/metrics.csv"
 check "predict with --metrics" "$dpa" predict "$tmp/ctx.dpa" "$zoo/weights.npy" --metrics "$tmp/metrics.csv" -o "$tmp/ctx.csv"
@@ -119,6 +126,9 @@ and ('successive_halving','halving',2) in rows and ('model','below',0.5) in rows
 assert r['replays'] == 3 and all(x['runs'] == r['predictor']['runs'] for x in r['rules']), r" "$tmp/last"
 check "trade-off plot" contains "$tmp/tradeoff.svg" '<polyline'
 check "train a final-accuracy model for replay" "$dpa" train "$tmp/curves" -o "$tmp/final.dpa" --checkpoints 1 --target final_test_accuracy --trees 20
+check "train an epoch-1 model with the epoch as context" "$dpa" train "$tmp/curves" -o "$tmp/stop-at-1.dpa" --checkpoints 1 --target final_test_accuracy --context train --trees 20
+check "epoch-1 model evaluated at epoch 2" "$dpa" eval "$tmp/stop-at-1.dpa" "$tmp/curves" --checkpoints 2 --target final_test_accuracy
+check "warns that the epoch lies outside its training" contains "$tmp/last_err" "step above 1"
 check "early-stop replays a given model's held-out runs" "$dpa" early-stop "$tmp/curves" --model "$tmp/final.dpa" --percentile 75 --json
 check "the model's training runs are not replayed" python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
 assert r['excluded_runs'] > 200 and r['predictor']['runs'] == 400 - r['excluded_runs'], r" "$tmp/last"

@@ -95,6 +95,7 @@ int run_early_stop(int argc, char** argv, int first) {
   o.threads = args.threads();
   const ZooDataset zoo(args.positionals()[0]);
   const EarlyStopReport r = early_stop_report(zoo, o);
+  if (!r.range_warning.empty()) std::fprintf(stderr, "warning: %s\n", r.range_warning.c_str());
   if (const auto plot = args.value("--plot")) {
     const std::string svg = tradeoff_plot(r);
     write_file_atomically(*plot, svg.data(), svg.size());

@@ -7,6 +7,7 @@
 #include "common/json_writer.hpp"
 #include "common/stats_options.hpp"
 #include "dpa/model_format.h"
+#include "train/context.hpp"
 #include "train/pipeline.hpp"
 
 namespace dpa::tools {
@@ -30,9 +31,10 @@ const char* target_text(std::uint32_t t) {
 struct ContextLine {
   std::string name, kind;
   std::vector<std::string> categories;
+  const TrainedRanges::Range* trained;  // or nullptr
 };
 
-std::vector<ContextLine> context_lines(const dpa_model& m) {
+std::vector<ContextLine> context_lines(const dpa_model& m, const TrainedRanges& ranges) {
   std::vector<ContextLine> out;
   for (std::uint32_t i = 0; i < m.num_context; ++i) {
     dpa_context_info info;
@@ -40,7 +42,7 @@ std::vector<ContextLine> context_lines(const dpa_model& m) {
     ContextLine line{info.name, info.kind == DPA_CONTEXT_CATEGORICAL ? "categorical"
                                 : info.transform == DPA_CONTEXT_LOG  ? "numeric, log"
                                                                      : "numeric",
-                     {}};
+                     {}, ranges.find(info.name)};
     for (std::uint32_t k = 0; k < info.num_categories; ++k) line.categories.push_back(dpa_model_context_category(&m, i, k));
     out.push_back(line);
   }
@@ -76,7 +78,8 @@ int run_inspect(int argc, char** argv, int first) {
   }
   const bool statistics = m.feature_kind == DPA_INPUT_STATISTICS;
   const bool weights = m.layout.num_segments > 0;
-  const std::vector<ContextLine> context = context_lines(m);
+  const TrainedRanges ranges = TrainedRanges::of(m);
+  const std::vector<ContextLine> context = context_lines(m, ranges);
   const auto* md = static_cast<const dpa_metadata_section*>(m.metadata);
   const std::string text = m.metadata_text ? std::string(m.metadata_text, m.metadata_text_bytes) : "";
   if (args.flag("--json")) {
@@ -90,9 +93,13 @@ int run_inspect(int argc, char** argv, int first) {
         .field("segments", m.layout.num_segments).field("predictor", predictor)
         .field("output_transform", transform_name(m.output_transform)).field("target", target_text(m.target))
         .field("scratch_bytes", dpa_model_scratch_size(&m));
+    if (const TrainedRanges::Range* t = ranges.find("target")) {
+      j.field("target_trained_low", t->low).field("target_trained_high", t->high);
+    }
     j.key("context").begin_array();
     for (const ContextLine& c : context) {
       j.begin_object().field("name", c.name).field("kind", c.kind);
+      if (c.trained) j.field("trained_low", c.trained->low).field("trained_high", c.trained->high);
       if (!c.categories.empty()) {
         j.key("categories").begin_array();
         for (const std::string& k : c.categories) j.value(k);
@@ -125,10 +132,19 @@ int run_inspect(int argc, char** argv, int first) {
   for (const ContextLine& c : context) {
     std::string categories;
     for (const std::string& k : c.categories) categories += (categories.empty() ? ": " : ", ") + k;
-    std::printf("  context    %s (%s%s)\n", c.name.c_str(), c.kind.c_str(), categories.c_str());
+    char range[96] = "";
+    if (c.trained) {
+      std::snprintf(range, sizeof range, "; trained on %g .. %g", static_cast<double>(c.trained->low),
+                    static_cast<double>(c.trained->high));
+    }
+    std::printf("  context    %s (%s%s%s)\n", c.name.c_str(), c.kind.c_str(), categories.c_str(), range);
   }
   std::printf("  predictor  %s: %s\n", predictor.c_str(), detail.c_str());
-  std::printf("  output     %s of the score; predicts %s\n", transform_name(m.output_transform), target_text(m.target));
+  std::printf("  output     %s of the score; predicts %s", transform_name(m.output_transform), target_text(m.target));
+  if (const TrainedRanges::Range* t = ranges.find("target")) {
+    std::printf(" (trained on %g .. %g)", static_cast<double>(t->low), static_cast<double>(t->high));
+  }
+  std::printf("\n");
   std::printf("  scratch    %zu bytes per prediction\n", dpa_model_scratch_size(&m));
   if (md) {
     std::printf("  trained on %u rows (%u validation, %u test), split seed %u\n", md->train_rows,

@@ -51,6 +51,9 @@ int run_predict(int argc, char** argv, int first) {
     }
   }
   const ContextTable context(loaded.model(), metrics);
+  if (const std::string warning = range_warning(loaded.model(), context); !warning.empty()) {
+    std::fprintf(stderr, "warning: %s\n", warning.c_str());
+  }
   std::vector<float> out(w.rows());
   std::vector<float> converted(w.cols());
   std::vector<unsigned char> scratch(dpa_model_scratch_size(&loaded.model()) + 64);

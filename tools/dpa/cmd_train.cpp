@@ -39,6 +39,10 @@ const char* const kTrainUsage =
     "  --validation-fraction F  share of runs for early stopping (default 0.1)\n"
     "  --seed N            split and training seed (default 0)\n"
     "GBDT options:\n"
+    "  --tune              choose depth, learning rate and min child weight (and the rounds) by\n"
+    "                      3-fold cross-validation over the training runs: 12 settings x 3 folds\n"
+    "  --loss L            l2 (default; the score is the prediction, clamped to [0, 1]) or logistic\n"
+    "                      (cross-entropy on accuracies; predictions through a sigmoid)\n"
     "  --trees N           boosting rounds at most (default 500)\n"
     "  --depth D           tree depth (default 6, at most 12)\n"
     "  --learning-rate LR  shrinkage (default 0.05)\n"
@@ -104,7 +108,8 @@ int run_train(int argc, char** argv, int first) {
                    {"--trees", true, ""}, {"--depth", true, ""}, {"--learning-rate", true, ""},
                    {"--min-child-weight", true, ""}, {"--lambda", true, ""}, {"--min-split-gain", true, ""},
                    {"--subsample", true, ""}, {"--colsample", true, ""}, {"--bins", true, ""},
-                   {"--patience", true, ""}, {"--cv", true, ""}, {"--json", false, ""}});
+                   {"--patience", true, ""}, {"--cv", true, ""}, {"--tune", false, ""},
+                   {"--loss", true, ""}, {"--json", false, ""}});
   args.expect_positionals(1, "ZOO_DIR");
   const auto out = args.value("-o");
   if (!out) throw UsageError("missing -o MODEL.dpa");
@@ -129,6 +134,9 @@ int run_train(int argc, char** argv, int first) {
   o.gbdt.colsample = args.real("--colsample", o.gbdt.colsample, 1e-3, 1.0);
   o.gbdt.max_bins = static_cast<int>(args.integer("--bins", o.gbdt.max_bins, 2, 256));
   o.gbdt.early_stopping_rounds = static_cast<int>(args.integer("--patience", o.gbdt.early_stopping_rounds, 0, 1000000));
+  o.gbdt.loss = &find_gbdt_loss(args.value_or("--loss", "l2"));
+  o.tune = args.flag("--tune");
+  if (o.tune && o.kind != ModelKind::kGbdt) throw UsageError("--tune chooses GBDT settings (--model gbdt)");
   const int cv = static_cast<int>(args.integer("--cv", 0, 2, 100));
   const bool json = args.flag("--json");
 
@@ -150,6 +158,13 @@ int run_train(int argc, char** argv, int first) {
         .field("dropped_unfinished", r.dropped_unfinished).field("trees", r.trees)
         .field("bytes", r.model_bytes.size()).field("feature_seconds", r.feature_seconds)
         .field("train_seconds", r.train_seconds);
+    if (o.kind == ModelKind::kGbdt) {
+      j.key("gbdt").begin_object().field("loss", r.gbdt.loss->name).field("tuned", o.tune)
+          .field("max_trees", r.gbdt.num_trees).field("depth", r.gbdt.max_depth)
+          .field("learning_rate", r.gbdt.learning_rate).field("min_child_weight", r.gbdt.min_child_weight)
+          .field("lambda", r.gbdt.lambda).field("subsample", r.gbdt.subsample).field("colsample", r.gbdt.colsample)
+          .end_object();
+    }
     metrics_json(j, "validation", r.validation);
     metrics_json(j, "test", r.test);
     if (cv > 0) {
@@ -162,6 +177,10 @@ int run_train(int argc, char** argv, int first) {
     return 0;
   }
   if (r.context != "none") std::printf("context: %s\n", r.context.c_str());
+  if (o.tune) {
+    std::printf("tuned: depth %d, learning rate %g, min child weight %g, up to %d trees\n", r.gbdt.max_depth,
+                r.gbdt.learning_rate, r.gbdt.min_child_weight, r.gbdt.num_trees);
+  }
   std::printf("trained %s on %zu rows (%zu validation, %zu test) in %.2f s; wrote %s (%zu bytes)\n",
               model_kind_name(o.kind), r.train_rows, r.validation_rows, r.test_rows, r.train_seconds,
               out->c_str(), r.model_bytes.size());

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <sstream>
 
 #include "common/cli_args.hpp"
 
@@ -140,6 +142,89 @@ std::string context_summary(const std::vector<ContextInput>& context) {
     if (c.transform == DPA_CONTEXT_LOG) s += "(log)";
   }
   return s.empty() ? "none" : s;
+}
+
+}  // namespace dpa::tools
+
+namespace dpa::tools {
+
+std::string TrainedRanges::provenance() const {
+  std::string s;
+  char buf[64];
+  for (const Range& r : ranges) {
+    std::snprintf(buf, sizeof buf, "=%.9g %.9g\n", static_cast<double>(r.low), static_cast<double>(r.high));
+    s += "range:" + r.name + buf;
+  }
+  return s;
+}
+
+TrainedRanges TrainedRanges::of(const dpa_model& model) {
+  TrainedRanges out;
+  if (model.metadata_text == nullptr) return out;
+  std::istringstream lines(std::string(model.metadata_text, model.metadata_text_bytes));
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("range:", 0) != 0) continue;
+    const std::size_t eq = line.rfind('=');
+    float low, high;
+    if (eq == std::string::npos || std::sscanf(line.c_str() + eq + 1, "%f %f", &low, &high) != 2) continue;
+    out.ranges.push_back({line.substr(6, eq - 6), low, high});
+  }
+  return out;
+}
+
+const TrainedRanges::Range* TrainedRanges::find(const std::string& name) const {
+  for (const Range& r : ranges) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+std::string range_warning(const dpa_model& model, const ContextTable& table) {
+  const TrainedRanges trained = TrainedRanges::of(model);
+  std::size_t rows_outside = 0, rows = 0;
+  std::vector<std::size_t> below(table.per_row()), above(table.per_row()), unseen(table.per_row());
+  std::vector<dpa_context_info> info(table.per_row());
+  std::vector<const TrainedRanges::Range*> range(table.per_row());
+  for (std::uint32_t i = 0; i < table.per_row(); ++i) {
+    dpa_model_context_info(&model, i, &info[i]);
+    range[i] = trained.find(info[i].name);
+  }
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    bool outside = false;
+    ++rows;
+    for (std::size_t i = 0; i < table.per_row(); ++i) {
+      const float v = table.row(r)[i];
+      if (info[i].kind == DPA_CONTEXT_CATEGORICAL) {
+        if (v == static_cast<float>(info[i].num_categories)) outside = ++unseen[i];
+      } else if (range[i] != nullptr && v < range[i]->low) {
+        outside = ++below[i];
+      } else if (range[i] != nullptr && v > range[i]->high) {
+        outside = ++above[i];
+      }
+    }
+    rows_outside += outside;
+  }
+  if (rows_outside == 0) return "";
+  std::string s = std::to_string(rows_outside) + " of " + std::to_string(rows) +
+                  " rows lie outside what the model was trained on:";
+  char buf[256];
+  for (std::size_t i = 0; i < table.per_row(); ++i) {
+    if (below[i]) {
+      std::snprintf(buf, sizeof buf, " %s below %g (%zu rows);", info[i].name, static_cast<double>(range[i]->low), below[i]);
+      s += buf;
+    }
+    if (above[i]) {
+      std::snprintf(buf, sizeof buf, " %s above %g (%zu rows);", info[i].name, static_cast<double>(range[i]->high), above[i]);
+      s += buf;
+    }
+    if (unseen[i]) {
+      std::snprintf(buf, sizeof buf, " %s a category it never saw (%zu rows);", info[i].name, unseen[i]);
+      s += buf;
+    }
+  }
+  s.pop_back();
+  return s;
 }
 
 }  // namespace dpa::tools

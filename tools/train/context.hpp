@@ -39,6 +39,7 @@ class ContextTable {
   // Throws ToolError naming metrics.path when a column the model reads is missing.
   ContextTable(const dpa_model& model, const ZooMetrics& metrics);
   std::size_t per_row() const { return per_row_; }
+  std::size_t rows() const { return per_row_ ? values_.size() / per_row_ : 0; }
   const float* row(std::size_t r) const { return per_row_ ? &values_[r * per_row_] : nullptr; }
   bool finite(std::size_t r) const;
   dpa_inputs inputs(const float* weights, std::size_t num_weights, std::size_t r) const {
@@ -55,5 +56,28 @@ float context_value(const dpa_model& model, std::uint32_t index, const std::stri
 
 // "step,train_loss,config.optimizer(3)" for messages and provenance.
 std::string context_summary(const std::vector<ContextInput>& context);
+
+}  // namespace dpa::tools
+
+namespace dpa::tools {
+
+// What a model is valid for: the range of each numeric context value and of the target over the
+// rows it was trained on, recorded in its provenance ("range:NAME=LOW HIGH" lines).
+struct TrainedRanges {
+  struct Range {
+    std::string name;
+    float low, high;
+  };
+  std::vector<Range> ranges;  // context values, then "target"
+
+  std::string provenance() const;
+  static TrainedRanges of(const dpa_model& model);  // empty when the model records none
+  const Range* find(const std::string& name) const;
+};
+
+// Rows of a context table whose values lie outside the model's trained ranges or name a category
+// it never saw, as one warning line ("" when none): "3 of 400 rows lie outside what the model was
+// trained on: step above 12 (3 rows)".
+std::string range_warning(const dpa_model& model, const ContextTable& table);
 
 }  // namespace dpa::tools

@@ -138,6 +138,7 @@ EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions&
       throw ToolError(o.model_path + ": the model does not predict the run's final accuracy (train it with --target final_test_accuracy)");
     }
     report.context = metadata_value(model.model(), "context");
+    report.range_warning = range_warning(model.model(), ContextTable(model.model(), zoo.metrics()));
     // On the zoo the model was trained on, only the runs it never saw are replayed.
     const TrainingSplit split = TrainingSplit::of(model.model());
     const bool own_zoo = split.trained_on(zoo.metrics());

@@ -31,6 +31,7 @@ struct EarlyStopReport {
   std::uint32_t step = 1;
   int replays = 0;                   // folds replayed (1 with a given model)
   std::size_t excluded_runs = 0;     // --model on its training zoo: runs it saw, not replayed
+  std::string range_warning;         // --model: context values outside its training ranges, or ""
   RegressionMetrics predictor;       // the predictor's final-accuracy metrics on replayed runs
   std::string context;               // what it reads besides the weights
   std::vector<RuleOutcome> outcomes; // summed over the replays

@@ -99,7 +99,8 @@ class HistogramPool {
 
 void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& features,
                      const std::vector<std::uint32_t>& rows, const std::vector<double>& gradient,
-                     std::unique_ptr<HistBin[]>& hist, HistogramPool& histograms, ThreadPool& pool) {
+                     const std::vector<double>& hessian, std::unique_ptr<HistBin[]>& hist,
+                     HistogramPool& histograms, ThreadPool& pool) {
   hist = histograms.acquire();
   // Small nodes are not worth waking the other threads for.
   const bool parallel = rows.size() * features.size() >= 65536;
@@ -111,7 +112,7 @@ void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& feature
     for (std::uint32_t r : rows) {
       HistBin& cell = h[codes[r]];
       cell.gradient += gradient[r];
-      cell.hessian += 1.0;  // L2 loss
+      cell.hessian += hessian[r];
     }
   };
   if (parallel) {
@@ -145,7 +146,37 @@ Split best_split(const Bins& bins, const std::vector<std::uint32_t>& features, c
 
 float tree_value(const Tree& t, const float* x) { return reference_tree_value(t, x); }
 
+double identity(double s) { return s; }
+void l2_derivatives(double s, double y, double* g, double* h) {
+  *g = s - y;
+  *h = 1.0;
+}
+double logit(double mean) {
+  const double p = std::min(1.0 - 1e-6, std::max(1e-6, mean));
+  return std::log(p / (1.0 - p));
+}
+double sigmoid(double s) { return 1.0 / (1.0 + std::exp(-s)); }
+void logistic_derivatives(double s, double y, double* g, double* h) {
+  const double p = sigmoid(s);
+  *g = p - y;
+  *h = std::max(p * (1.0 - p), 1e-16);
+}
+
+constexpr GbdtLoss kLosses[] = {
+    {"l2", identity, l2_derivatives, identity, DPA_OUTPUT_CLAMP01},
+    {"logistic", logit, logistic_derivatives, sigmoid, DPA_OUTPUT_SIGMOID},
+};
+
 }  // namespace
+
+const GbdtLoss& find_gbdt_loss(const std::string& name) {
+  std::string names;
+  for (const GbdtLoss& l : kLosses) {
+    if (name == l.name) return l;
+    names += (names.empty() ? "" : " or ") + std::string(l.name);
+  }
+  throw UsageError("--loss must be " + names + ", got '" + name + "'");
+}
 
 GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const MatrixView* x_valid,
                         const std::vector<float>* y_valid, const GbdtParams& p,
@@ -161,11 +192,12 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
   HistogramPool histograms(cols);
 
   GbdtTraining out;
+  const GbdtLoss& loss = *p.loss;
   double mean = 0;
   for (float v : y) mean += v;
   mean /= static_cast<double>(n);
-  out.model.base_score = static_cast<float>(mean);
-  std::vector<double> prediction(n, out.model.base_score), gradient(n);
+  out.model.base_score = static_cast<float>(loss.initial_score(mean));
+  std::vector<double> prediction(n, out.model.base_score), gradient(n), hessian(n);
   std::vector<double> valid_prediction;
   const bool has_valid = x_valid != nullptr && y_valid != nullptr && x_valid->rows > 0;
   if (has_valid) valid_prediction.assign(x_valid->rows, out.model.base_score);
@@ -177,7 +209,7 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
   std::iota(all_features.begin(), all_features.end(), 0u);
 
   for (int round = 0; round < p.num_trees; ++round) {
-    for (std::size_t r = 0; r < n; ++r) gradient[r] = prediction[r] - y[r];
+    for (std::size_t r = 0; r < n; ++r) loss.derivatives(prediction[r], y[r], &gradient[r], &hessian[r]);
     // Rows and features for this tree.
     std::vector<std::uint32_t> rows;
     rows.reserve(n);
@@ -195,9 +227,11 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
     tree.nodes.emplace_back();
     std::vector<NodeState> level(1);
     level[0].rows = std::move(rows);
-    build_histogram(bins, features, level[0].rows, gradient, level[0].hist, histograms, pool);
-    for (std::uint32_t r : level[0].rows) level[0].gradient += gradient[r];
-    level[0].hessian = static_cast<double>(level[0].rows.size());
+    build_histogram(bins, features, level[0].rows, gradient, hessian, level[0].hist, histograms, pool);
+    for (std::uint32_t r : level[0].rows) {
+      level[0].gradient += gradient[r];
+      level[0].hessian += hessian[r];
+    }
     std::vector<std::int32_t> leaf_of_row(n, -1);
 
     for (int depth = 0; !level.empty(); ++depth) {
@@ -216,20 +250,15 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
         NodeState left, right;
         const std::uint8_t* codes = &bins.codes[split.feature * n];
         for (std::uint32_t r : node.rows) {
-          if (codes[r] <= split.bin) {
-            left.rows.push_back(r);
-            left.gradient += gradient[r];
-          } else {
-            right.rows.push_back(r);
-            right.gradient += gradient[r];
-          }
+          NodeState& child = codes[r] <= split.bin ? left : right;
+          child.rows.push_back(r);
+          child.gradient += gradient[r];
+          child.hessian += hessian[r];
         }
-        left.hessian = static_cast<double>(left.rows.size());
-        right.hessian = static_cast<double>(right.rows.size());
         // Histogram of the smaller child; the larger one's is the parent's minus it.
         NodeState& small = left.rows.size() <= right.rows.size() ? left : right;
         NodeState& large = &small == &left ? right : left;
-        build_histogram(bins, features, small.rows, gradient, small.hist, histograms, pool);
+        build_histogram(bins, features, small.rows, gradient, hessian, small.hist, histograms, pool);
         large.hist = std::move(node.hist);
         for (std::uint32_t f : features) {
           for (std::size_t b = f * kBinsPerFeature; b < (f + 1) * kBinsPerFeature; ++b) {
@@ -262,7 +291,7 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
       double sq = 0;
       for (std::size_t r = 0; r < x_valid->rows; ++r) {
         valid_prediction[r] += tree_value(out.model.trees.back(), x_valid->row(r));
-        const double d = valid_prediction[r] - (*y_valid)[r];
+        const double d = loss.prediction(valid_prediction[r]) - (*y_valid)[r];
         sq += d * d;
       }
       rmse = std::sqrt(sq / static_cast<double>(x_valid->rows));

@@ -1,10 +1,12 @@
-// Histogram-based gradient-boosted regression trees (L2 loss), in the spirit of LightGBM and
-// XGBoost's `hist`: features quantised to at most 256 bins once, per-node gradient histograms,
-// the sibling's histogram by subtraction, level-wise growth to a depth limit.
+// Histogram-based gradient-boosted regression trees, in the spirit of LightGBM and XGBoost's
+// `hist`: features quantised to at most 256 bins once, per-node gradient and hessian histograms,
+// the sibling's histogram by subtraction, level-wise growth to a depth limit. The loss is one
+// entry of a table (gradients, hessians, initial score, output transform).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "model/model_spec.hpp"
@@ -18,7 +20,22 @@ struct MatrixView {
   const float* row(std::size_t r) const { return data + r * cols; }
 };
 
+// A loss: what boosting minimises and how a raw score becomes a prediction. Targets are
+// accuracies in [0, 1].
+struct GbdtLoss {
+  const char* name;
+  double (*initial_score)(double mean_target);
+  // First and second derivative of the loss of one row at raw score s.
+  void (*derivatives)(double score, double target, double* gradient, double* hessian);
+  double (*prediction)(double score);  // the model's output of a raw score
+  dpa_output_transform transform;      // the same, as the runtime applies it
+};
+// "l2" (squared error, scores are predictions, clamped to [0, 1]) or "logistic" (cross-entropy
+// on the logit: predictions through a sigmoid). Throws UsageError naming the losses.
+const GbdtLoss& find_gbdt_loss(const std::string& name);
+
 struct GbdtParams {
+  const GbdtLoss* loss = &find_gbdt_loss("l2");
   int num_trees = 500;
   int max_depth = 6;
   double learning_rate = 0.05;

@@ -1,5 +1,6 @@
 #include "train/pipeline.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -59,6 +60,29 @@ void gather(const RowFeatures& f, const SelectedRows& s, const std::vector<std::
     f.fill(s.rows[part[i]], &x[i * f.per_row()]);
     y[i] = s.targets[part[i]];
   }
+}
+
+// The ranges of the numeric context values and of the target over the training rows.
+TrainedRanges training_ranges(const dpa_model& inputs, const ContextTable& context, const SelectedRows& selected,
+                              const std::vector<std::size_t>& train, const std::vector<float>& targets) {
+  TrainedRanges out;
+  for (std::uint32_t i = 0; i < inputs.num_context; ++i) {
+    dpa_context_info info;
+    dpa_model_context_info(&inputs, i, &info);
+    if (info.kind == DPA_CONTEXT_CATEGORICAL) continue;  // categories: the model lists them
+    TrainedRanges::Range r{info.name, INFINITY, -INFINITY};
+    for (const std::size_t k : train) {
+      const float v = context.row(selected.rows[k])[i];
+      r.low = std::min(r.low, v);
+      r.high = std::max(r.high, v);
+    }
+    out.ranges.push_back(r);
+  }
+  if (!targets.empty()) {
+    const auto [low, high] = std::minmax_element(targets.begin(), targets.end());
+    out.ranges.push_back({"target", *low, *high});
+  }
+  return out;
 }
 
 // The model's inputs with a placeholder predictor: the runtime's view of what it will read.
@@ -167,6 +191,12 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
       GbdtParams p = o.gbdt;
       p.seed = o.seed;
       p.threads = o.threads;
+      if (o.tune) {
+        std::vector<std::uint32_t> run_of_row;
+        for (const std::size_t i : split.train) run_of_row.push_back(selected.run[i]);
+        p = tune_gbdt(train, yt, run_of_row, p, 3, status).best;
+      }
+      report.gbdt = p;
       const GbdtTraining t = train_gbdt(train, yt, valid_ptr, yv_ptr, p, [&](int done, double rmse) {
         if (status && (done % 25 == 0 || done == p.num_trees)) {
           status("tree " + std::to_string(done) + "/" + std::to_string(p.num_trees) +
@@ -174,12 +204,13 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
         }
       });
       spec.predictor = t.model;
-      spec.transform = DPA_OUTPUT_CLAMP01;
+      spec.transform = p.loss->transform;
       report.trees = static_cast<int>(t.model.trees.size());
-      options << "trees=" << report.trees << "\nmax_trees=" << p.num_trees << "\ndepth=" << p.max_depth
+      options << "loss=" << p.loss->name << "\ntrees=" << report.trees << "\nmax_trees=" << p.num_trees << "\ndepth=" << p.max_depth
               << "\nlearning_rate=" << p.learning_rate << "\nsubsample=" << p.subsample
               << "\ncolsample=" << p.colsample << "\nmin_child_weight=" << p.min_child_weight
-              << "\nlambda=" << p.lambda << "\n";
+              << "\nlambda=" << p.lambda << "\nbins=" << p.max_bins << "\npatience=" << p.early_stopping_rounds
+              << "\ntuned=" << (o.tune ? 1 : 0) << "\n";
       break;
     }
     case ModelKind::kLinear:
@@ -208,6 +239,7 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
               "\ntest_fraction=" + std::to_string(o.test_fraction) + "\nvalidation_fraction=" +
               std::to_string(o.validation_fraction) + "\n" + options.str() +
               TrainingSplit{true, runs_fingerprint(zoo.metrics()), o.seed, o.test_fraction, o.folds, o.fold}.provenance();
+  prov.text += training_ranges(inputs->model(), context, selected, split.train, yt).provenance();
   spec.provenance = prov;
   const ModelFile draft(write_model(spec));
   const dpa_model& m = draft.model();
@@ -253,6 +285,7 @@ Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
     }
   });
   Evaluation e;
+  e.range_warning = range_warning(model, context);
   const TrainingSplit split = TrainingSplit::of(model);
   e.split_known = split.known;
   e.own_zoo = split.trained_on(zoo.metrics());

@@ -10,6 +10,7 @@
 
 #include "model/model_file.hpp"
 #include "train/gbdt_trainer.hpp"
+#include "train/gbdt_tuning.hpp"
 #include "train/linear_trainer.hpp"
 #include "train/metrics.hpp"
 #include "train/mlp_trainer.hpp"
@@ -34,6 +35,7 @@ struct TrainOptions {
   std::uint64_t seed = 0;
   unsigned threads = 1;
   GbdtParams gbdt;
+  bool tune = false;  // GBDT: pick depth, learning rate, min child weight by inner folds (gbdt_tuning)
   LinearParams linear;
   MlpParams mlp;
 };
@@ -46,6 +48,7 @@ struct TrainReport {
   int trees = 0;
   double feature_seconds = 0, train_seconds = 0;
   std::string context;  // the context values the model reads, context_summary()
+  GbdtParams gbdt;      // the GBDT settings used (tuned ones with TrainOptions::tune)
 };
 
 // Per-row features of a whole zoo (NaN rows flagged), computed by the runtime.
@@ -67,6 +70,7 @@ struct Evaluation {
   bool split_known = false;        // the model records the split it was trained with
   bool own_zoo = false;            // the zoo the model was trained on
   std::uint64_t excluded_runs = 0; // of those, runs it was trained or validated on, left out
+  std::string range_warning;       // context values outside what the model was trained on, or ""
 };
 
 // Evaluates a loaded model on every usable row of the zoo for that selection and target, with the

@@ -1,0 +1,85 @@
+#include "train/gbdt_tuning.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include <mutex>
+
+#include "common/cli_args.hpp"
+#include "common/parallel.hpp"
+
+namespace dpa::tools {
+namespace {
+
+// Rows of the runs in inner fold `fold` (valid) and of the others (train), as dense matrices.
+void fold_rows(const MatrixView& x, const std::vector<float>& y, const std::vector<std::uint32_t>& run_of_row,
+               int folds, int fold, std::uint64_t seed, std::vector<float>& xt, std::vector<float>& yt,
+               std::vector<float>& xv, std::vector<float>& yv) {
+  xt.clear(), yt.clear(), xv.clear(), yv.clear();
+  for (std::size_t r = 0; r < x.rows; ++r) {
+    // splitmix64 of the run id and seed: a run's fold, whatever the row order.
+    std::uint64_t h = (run_of_row[r] + 1) * 0x9e3779b97f4a7c15ull ^ seed;
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+    h ^= h >> 31;
+    const bool valid = static_cast<int>(h % static_cast<std::uint64_t>(folds)) == fold;
+    (valid ? xv : xt).insert((valid ? xv : xt).end(), x.row(r), x.row(r) + x.cols);
+    (valid ? yv : yt).push_back(y[r]);
+  }
+}
+
+}  // namespace
+
+GbdtTuning tune_gbdt(const MatrixView& x, const std::vector<float>& y, const std::vector<std::uint32_t>& run_of_row,
+                     const GbdtParams& base, int folds, const std::function<void(const std::string&)>& status) {
+  if (folds < 2) throw UsageError("tuning needs at least 2 inner folds");
+  GbdtTuning tuning;
+  for (int depth : {3, 4, 6}) {
+    for (double rate : {0.03, 0.1}) {
+      for (double child : {1.0, 5.0}) {
+        GbdtParams p = base;
+        p.max_depth = depth;
+        p.learning_rate = rate;
+        p.min_child_weight = child;
+        p.num_trees = 3000;  // early stopping on the inner fold picks the rounds
+        p.early_stopping_rounds = std::max(base.early_stopping_rounds, 50);
+        p.threads = 1;       // grid points train in parallel instead; results do not depend on threads
+        tuning.trials.push_back({p, 0, 0});
+      }
+    }
+  }
+  // The inner folds' matrices, shared by every grid point.
+  std::vector<std::vector<float>> xt(static_cast<std::size_t>(folds)), yt(xt.size()), xv(xt.size()), yv(xt.size());
+  for (int fold = 0; fold < folds; ++fold) {
+    const auto f = static_cast<std::size_t>(fold);
+    fold_rows(x, y, run_of_row, folds, fold, base.seed, xt[f], yt[f], xv[f], yv[f]);
+    if (yt[f].empty() || yv[f].empty()) throw ToolError("too few runs to tune by " + std::to_string(folds) + " inner folds");
+  }
+  ThreadPool pool(std::max(1u, base.threads));
+  std::mutex lock;
+  std::size_t done = 0;
+  pool.parallel_for(tuning.trials.size(), [&](std::size_t g) {
+    GbdtTrial& trial = tuning.trials[g];
+    for (std::size_t f = 0; f < xt.size(); ++f) {
+      const MatrixView train{xt[f].data(), yt[f].size(), x.cols}, valid{xv[f].data(), yv[f].size(), x.cols};
+      const GbdtTraining t = train_gbdt(train, yt[f], &valid, &yv[f], trial.params);
+      trial.validation_rmse += t.validation_rmse[static_cast<std::size_t>(t.best_iteration - 1)] / folds;
+      trial.rounds += static_cast<double>(t.best_iteration) / folds;
+    }
+    std::lock_guard<std::mutex> guard(lock);
+    if (status) status("tuning: " + std::to_string(++done) + "/" + std::to_string(tuning.trials.size()) + " settings");
+  });
+  // The first of the best in grid order: the same choice whatever the threads' timing.
+  const GbdtTrial* best = &tuning.trials[0];
+  for (const GbdtTrial& t : tuning.trials) best = t.validation_rmse < best->validation_rmse ? &t : best;
+  tuning.best = best->params;
+  // The inner models trained on (folds - 1) / folds of the runs; the final one sees them all.
+  tuning.best.num_trees = std::max(1, static_cast<int>(std::lround(best->rounds * folds / (folds - 1))));
+  tuning.best.early_stopping_rounds = base.early_stopping_rounds;
+  tuning.best.threads = base.threads;
+  return tuning;
+}
+
+}  // namespace dpa::tools

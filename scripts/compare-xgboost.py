@@ -59,7 +59,7 @@ def run_in_fold(modeldir, folds, fold, seed):
 
 def inner_fold(run_id, folds, seed):
     """tools/train/gbdt_tuning.cpp fold_rows: the inner fold of a dense run id."""
-    h = (((run_id + 1) * 0x9E3779B97F4A7C15) & M) ^ seed
+    h = (((int(run_id) + 1) * 0x9E3779B97F4A7C15) & M) ^ seed
     h = ((h ^ (h >> 30)) * 0xBF58476D1CE4E5B9) & M
     h = ((h ^ (h >> 27)) * 0x94D049BB133111EB) & M
     return (h ^ (h >> 31)) % folds

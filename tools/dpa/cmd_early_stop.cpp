@@ -15,7 +15,7 @@
 namespace dpa::tools {
 
 const char* const kEarlyStopUsage =
-    "usage: dpa early-stop ZOO_DIR [--at STEP] [--model MODEL.dpa | --folds K [--context LIST]]\n"
+    "usage: dpa early-stop ZOO_DIR [--at STEP] [--model MODEL.dpa | --folds K [--context LIST] [--tune]]\n"
     "                      [--below LIST] [--gap LIST] [--percentile LIST] [--startup N]\n"
     "                      [--halving LIST] [--seed N] [--threads N] [--json] [--plot OUT.svg]\n"
     "\n"
@@ -31,6 +31,7 @@ const char* const kEarlyStopUsage =
     "  --at STEP          checkpoint at which to decide (default 1)\n"
     "  --model FILE       replay every run with this final-accuracy model instead of training one\n"
     "  --folds K          run-level folds (default 2): train on K-1, replay the one held out\n"
+    "  --tune             tune each fold's predictor as dpa train --tune does\n"
     DPA_CONTEXT_HELP
     "  --below LIST       thresholds on the predicted (and observed) accuracy (default 0.3,0.5,0.6)\n"
     "  --gap LIST         gaps under the best prediction so far (default 0.2)\n"
@@ -76,14 +77,15 @@ int run_early_stop(int argc, char** argv, int first) {
                   {{"--at", true, ""}, {"--model", true, ""}, {"--folds", true, ""}, {"--context", true, ""},
                    {"--below", true, ""}, {"--gap", true, ""}, {"--percentile", true, ""}, {"--startup", true, ""},
                    {"--halving", true, ""}, {"--seed", true, ""}, {"--threads", true, ""}, {"--json", false, ""},
-                   {"--plot", true, ""}});
+                   {"--plot", true, ""}, {"--tune", false, ""}});
   args.expect_positionals(1, "ZOO_DIR");
   EarlyStopOptions o;
   o.step = static_cast<std::uint32_t>(args.integer("--at", 1, 0, 1000000));
   o.model_path = args.value_or("--model", "");
-  if (!o.model_path.empty() && (args.value("--folds") || args.value("--context"))) {
-    throw UsageError("--model replays a given model: --folds and --context train one");
+  if (!o.model_path.empty() && (args.value("--folds") || args.value("--context") || args.flag("--tune"))) {
+    throw UsageError("--model replays a given model: --folds, --context and --tune train one");
   }
+  o.tune = args.flag("--tune");
   o.folds = static_cast<int>(args.integer("--folds", 2, 2, 100));
   o.context = args.value_or("--context", "none");
   o.below = parse_list(args.value_or("--below", "0.3,0.5,0.6"), "--below", 0, 1);

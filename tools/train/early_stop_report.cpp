@@ -160,6 +160,7 @@ EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions&
       t.seed = o.seed;
       t.threads = o.threads;
       t.context = o.context;
+      t.tune = o.tune;
       const TrainReport trained = train_predictor(zoo, t);
       report.context = trained.context;
       const ModelFile model(trained.model_bytes);

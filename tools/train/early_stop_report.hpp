@@ -23,6 +23,7 @@ struct EarlyStopOptions {
   int folds = 2;                              // run-level folds: train on the others, replay one
   std::string model_path;                     // replay with this model instead of training
   std::string context = "none";               // what a trained predictor reads besides weights
+  bool tune = false;                          // tune each fold's predictor (dpa train --tune)
   std::uint64_t seed = 0;
   unsigned threads = 1;
 };

@@ -90,34 +90,7 @@ check "train final-accuracy model with context" "$dpa" train "$zoo" -o "$tmp/sto
 # Early stopping against the baselines, on a zoo whose 400 runs have checkpoints 0, 1, 2 (the mini
 # zoo's networks, each repeated, with accuracies and losses along a made-up learning curve).
 mkdir "$tmp/curves"
-cp "$zoo/layout.csv" "$tmp/curves/"
-python3 - "$zoo" "$tmp/curves" << 'PY'
-import csv, gzip, io, sys
-src, dst = sys.argv[1], sys.argv[2]
-raw = open(src + "/weights.npy", "rb").read()
-hlen = raw[8] | (raw[9] << 8)
-header, data = raw[10:10 + hlen].decode("latin1"), raw[10 + hlen:]
-rows = int(header.split("'shape': (")[1].split(",")[0])
-width = len(data) // rows
-new = header.replace("(%d," % rows, "(%d," % (rows * 3)).rstrip()
-new += " " * ((64 - (10 + len(new) + 1) % 64) % 64) + "\n"
-with open(dst + "/weights.npy", "wb") as f:
-    f.write(raw[:8] + bytes([len(new) & 255, len(new) >> 8]) + new.encode("latin1"))
-    for r in range(rows): f.write(data[r * width:(r + 1) * width] * 3)
-table = list(csv.reader(io.StringIO(gzip.open(src + "/metrics.csv.gz", "rt").read())))
-col = {name: i for i, name in enumerate(table[0])}
-out = io.StringIO()
-w = csv.writer(out, lineterminator="\n")
-w.writerow(table[0])
-for row in table[1:]:
-    for step, share, loss in ((0, 0.4, 2.0), (1, 0.8, 1.3), (2, 1.0, 1.0)):
-        r = list(row)
-        r[col["step"]], r[col["config.epochs"]] = str(step), "2"
-        r[col["test_accuracy"]] = repr(float(row[col["test_accuracy"]]) * share)
-        r[col["train_loss"]] = repr(float(row[col["train_loss"]]) * loss)
-        w.writerow(r)
-with gzip.open(dst + "/metrics.csv.gz", "wt") as f: f.write(out.getvalue())
-PY
+python3 "$source/tests/cli/derive_zoo.py" "$zoo" "$tmp/curves" curves
 check "early-stop against the baselines" "$dpa" early-stop "$tmp/curves" --at 1 --folds 3 --context train --json --plot "$tmp/tradeoff.svg"
 check "early-stop rows per signal and rule" python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
 rows={(x['signal'],x['rule'],x['value']) for x in r['rules']}; \
@@ -151,22 +124,7 @@ ls "$tmp" | grep -q '\.tmp-' && { failed=$((failed + 1)); echo "FAILED: temporar
 # Interrupted: SIGINT while writing features of a big zoo (the mini zoo's weights, 40 times)
 # leaves neither the output nor a temporary behind.
 mkdir "$tmp/big"
-cp "$zoo/layout.csv" "$tmp/big/"
-python3 - "$zoo" "$tmp/big" << 'PY'
-import gzip, sys
-src, dst = sys.argv[1], sys.argv[2]
-raw = open(src + "/weights.npy", "rb").read()
-hlen = raw[8] | (raw[9] << 8)
-header, data = raw[10:10 + hlen].decode("latin1"), raw[10 + hlen:]
-rows = int(header.split("'shape': (")[1].split(",")[0])
-new = header.replace("(%d," % rows, "(%d," % (rows * 40)).rstrip()
-new += " " * ((64 - (10 + len(new) + 1) % 64) % 64) + "\n"
-with open(dst + "/weights.npy", "wb") as f:
-    f.write(raw[:8] + bytes([len(new) & 255, len(new) >> 8]) + new.encode("latin1") + data * 40)
-lines = gzip.open(src + "/metrics.csv.gz", "rt").read().splitlines()
-with gzip.open(dst + "/metrics.csv.gz", "wt") as f:
-    f.write("\n".join([lines[0]] + [l for c in range(40) for l in lines[1:]]) + "\n")
-PY
+python3 "$source/tests/cli/derive_zoo.py" "$zoo" "$tmp/big" tile 40
 "$dpa" features "$tmp/big" -o "$tmp/big.npy" --threads 1 2> /dev/null &
 pid=$!
 sleep 0.3

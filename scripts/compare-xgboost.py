@@ -10,8 +10,8 @@ each on the paper's 56 statistics and on the extended set.
 With --cv K both are measured by K-fold cross-validation by run instead (the same folds), paper
 statistics only; add --tune to tune both the same way: dpa train --tune, and XGBoost over the
 same grid (depth 3/4/6, learning rate 0.03/0.1, min_child_weight 1/5), each point scored by the
-same 3 inner folds by run with early stopping on each, the rounds scaled to the whole training
-side, and the final model stopped early on the same validation runs as ours.
+same 3 inner folds by run with early stopping on each, and the final model trained for those
+rounds scaled to the whole training side (untuned, both stop early on the same validation runs).
 
 Usage: scripts/compare-xgboost.py [ZOO_DIR] [--trees N] [--cv K [--tune]] [--json]
 Needs Debian python3-xgboost and python3-numpy; without them it says so and exits 0."""
@@ -90,7 +90,8 @@ def xgb_tuned(x, y, runs, valid_x, valid_y, seed, tune):
             scores.append((rmse, depth, rate, child, max(1, round(rounds * 3 / 2))))
         _, *best = min(scores, key=lambda t: t[0])
     depth, rate, child, rounds = best
-    evals = [(xgb.DMatrix(valid_x, label=valid_y), "v")] if len(valid_y) else []
+    # Untuned: stopped early on the validation runs, as dpa train; tuned: the rounds chosen.
+    evals = [(xgb.DMatrix(valid_x, label=valid_y), "v")] if len(valid_y) and not tune else []
     return xgb.train(xgb_params(depth, rate, child, seed), xgb.DMatrix(x, label=y), num_boost_round=int(rounds),
                      evals=evals, early_stopping_rounds=50 if evals else None, verbose_eval=False)
 

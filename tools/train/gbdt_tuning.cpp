@@ -9,6 +9,7 @@
 
 #include "common/cli_args.hpp"
 #include "common/parallel.hpp"
+#include "train/metrics.hpp"
 
 namespace dpa::tools {
 namespace {
@@ -67,17 +68,43 @@ GbdtTuning tune_gbdt(const MatrixView& x, const std::vector<float>& y, const std
       const GbdtTraining t = train_gbdt(train, yt[f], &valid, &yv[f], trial.params);
       trial.validation_rmse += t.validation_rmse[static_cast<std::size_t>(t.best_iteration - 1)] / folds;
       trial.rounds += static_cast<double>(t.best_iteration) / folds;
+      std::vector<float> predicted(yv[f].size());
+      for (std::size_t r = 0; r < predicted.size(); ++r) {
+        predicted[r] = static_cast<float>(trial.params.loss->prediction(reference_gbdt_score(t.model, valid.row(r))));
+      }
+      trial.validation_tau += kendall_tau_b(yv[f], predicted) / folds;
     }
     std::lock_guard<std::mutex> guard(lock);
     if (status) status("tuning: " + std::to_string(++done) + "/" + std::to_string(tuning.trials.size()) + " settings");
   });
-  // The first of the best in grid order: the same choice whatever the threads' timing.
-  const GbdtTrial* best = &tuning.trials[0];
-  for (const GbdtTrial& t : tuning.trials) best = t.validation_rmse < best->validation_rmse ? &t : best;
+  // Rank by RMSE (ascending) and by tau (descending); the lowest rank sum wins, then the lowest
+  // RMSE, then grid order: the same choice whatever the threads' timing.
+  const std::size_t n = tuning.trials.size();
+  std::vector<std::size_t> by_rmse(n), by_tau(n), rank_sum(n, 0);
+  for (std::size_t i = 0; i < n; ++i) by_rmse[i] = by_tau[i] = i;
+  const auto& trials = tuning.trials;
+  std::stable_sort(by_rmse.begin(), by_rmse.end(), [&](std::size_t a, std::size_t b) {
+    return trials[a].validation_rmse < trials[b].validation_rmse;
+  });
+  std::stable_sort(by_tau.begin(), by_tau.end(), [&](std::size_t a, std::size_t b) {
+    return trials[a].validation_tau > trials[b].validation_tau;
+  });
+  for (std::size_t k = 0; k < n; ++k) {
+    rank_sum[by_rmse[k]] += k;
+    rank_sum[by_tau[k]] += k;
+  }
+  std::size_t chosen = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    if (rank_sum[i] < rank_sum[chosen] ||
+        (rank_sum[i] == rank_sum[chosen] && trials[i].validation_rmse < trials[chosen].validation_rmse)) {
+      chosen = i;
+    }
+  }
+  const GbdtTrial* best = &trials[chosen];
   tuning.best = best->params;
   // The inner models trained on (folds - 1) / folds of the runs; the final one sees them all.
   tuning.best.num_trees = std::max(1, static_cast<int>(std::lround(best->rounds * folds / (folds - 1))));
-  tuning.best.early_stopping_rounds = base.early_stopping_rounds;
+  tuning.best.early_stopping_rounds = 0;  // the rounds are chosen: no second guess on the few validation runs
   tuning.best.threads = base.threads;
   return tuning;
 }

@@ -1,7 +1,9 @@
 // Choosing GBDT settings for a zoo: a fixed grid of depth, learning rate and minimum child weight
 // (12 points), each scored by inner cross-validation over the training runs (no run on two
 // sides), rounds chosen by early stopping on each inner fold; grid points train in parallel.
-// Deterministic for a seed whatever the threads; its cost is the grid's.
+// The choice balances accuracy and ranking: the lowest sum of a point's rank by validation RMSE
+// and its rank by validation Kendall tau (ties: RMSE), since early stopping lives on ranking and
+// absolute thresholds on accuracy. Deterministic for a seed whatever the threads.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,7 @@ namespace dpa::tools {
 struct GbdtTrial {
   GbdtParams params;
   double validation_rmse = 0;  // mean over the inner folds
+  double validation_tau = 0;   // Kendall tau-b, mean over the inner folds
   double rounds = 0;           // mean best rounds
 };
 

@@ -1,5 +1,7 @@
 /* Uses a model exported by `dpa export-c` the way firmware would: no file, no heap. Writes the
- * weight vector it predicts as an npy file, so the test can ask `dpa predict` for the same row. */
+ * weight vector it predicts as an npy file, and the context values it passes (when the model
+ * reads any) as a one-row metrics CSV, so the test can ask `dpa predict` for the same row.
+ * Usage: firmware_like ROW.npy [ROW_METRICS.csv] */
 #include <dpa/dpa.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 
 int main(int argc, char** argv) {
   static float weights[DPA_ZOO_TOTAL_LENGTH];
+  static float context[256];
   static unsigned char scratch[8192];
   dpa_model model;
   float prediction;
@@ -17,7 +20,33 @@ int main(int argc, char** argv) {
   if (argc < 2) return 2;
   if (dpa_model_load(exported_model, exported_model_size, &model) != DPA_OK) return 3;
   if (dpa_model_scratch_size(&model) > sizeof scratch) return 4;
-  if (dpa_model_predict(&model, weights, DPA_ZOO_TOTAL_LENGTH, &prediction, scratch, sizeof scratch) != DPA_OK) return 5;
+  if (model.num_context > 0) {  /* numbers 0.5, 0.6, ...; categories: each value's first one */
+    FILE* f = argc > 2 ? fopen(argv[2], "w") : NULL;
+    dpa_context_info info;
+    if (!f || model.num_context > 256) return 7;
+    for (i = 0; i < model.num_context; ++i) {
+      if (dpa_model_context_info(&model, i, &info) != DPA_OK) return 8;
+      fprintf(f, "%s%s", i ? "," : "", info.name);
+    }
+    fprintf(f, "\n");
+    for (i = 0; i < model.num_context; ++i) {
+      dpa_model_context_info(&model, i, &info);
+      if (info.kind == DPA_CONTEXT_CATEGORICAL) {
+        const char* first = dpa_model_context_category(&model, i, 0);
+        if (dpa_model_context_code(&model, i, first, &context[i]) != DPA_OK) return 9;
+        fprintf(f, "%s%s", i ? "," : "", first);
+      } else {
+        context[i] = 0.5f + 0.1f * (float)i;
+        fprintf(f, "%s%.9g", i ? "," : "", (double)context[i]);
+      }
+    }
+    fprintf(f, "\n");
+    fclose(f);
+  }
+  {
+    const dpa_inputs in = {weights, DPA_ZOO_TOTAL_LENGTH, context, model.num_context};
+    if (dpa_model_predict_inputs(&model, &in, &prediction, scratch, sizeof scratch) != DPA_OK) return 5;
+  }
   {
     FILE* f = fopen(argv[1], "wb");
     char header[128];

@@ -177,6 +177,15 @@ firmware=$(cat "$tmp/last")
 check "predict the same row" "$dpa" predict "$tmp/m.dpa" "$tmp/row.npy"
 host=$(tail -n 1 "$tmp/last" | cut -d, -f2)
 [ -n "$firmware" ] && [ "$firmware" = "$host" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAILED: firmware $firmware != host $host"; }
+# The same with a model that reads context values: the exported header, the C API and dpa predict.
+check "export-c a context model" "$dpa" export-c "$tmp/ctx.dpa" -o "$tmp/exported_model.h" --name exported_model
+check "compile the context firmware" "$cc" -std=c99 -Wall -Werror -I"$include" -I"$tmp" \
+  "$source/tests/cli/firmware_like.c" "$library" -lstdc++ -lm -o "$tmp/firmware_context"
+check "run the context firmware" "$tmp/firmware_context" "$tmp/row.npy" "$tmp/row_metrics.csv"
+firmware=$(cat "$tmp/last")
+check "predict the same row and context" "$dpa" predict "$tmp/ctx.dpa" "$tmp/row.npy" --metrics "$tmp/row_metrics.csv"
+host=$(tail -n 1 "$tmp/last" | cut -d, -f2)
+[ -n "$firmware" ] && [ "$firmware" = "$host" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAILED: context firmware $firmware != host $host"; }
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -98,6 +98,9 @@ assert ('model','percentile',75) in rows and ('test_accuracy','percentile',75) i
 and ('successive_halving','halving',2) in rows and ('model','below',0.5) in rows, rows; \
 assert r['replays'] == 3 and all(x['runs'] == r['predictor']['runs'] for x in r['rules']), r" "$tmp/last"
 check "trade-off plot" contains "$tmp/tradeoff.svg" '<polyline'
+check "early-stop with one predictor for every checkpoint" "$dpa" early-stop "$tmp/curves" --at 1 --folds 2 --context train --train-checkpoints all --percentile 50 --json
+check "it replays every finished run" contains "$tmp/last" '"predictor":{"runs":400,'
+expect_exit "early-stop bad --train-checkpoints" 2 "--checkpoints" "$dpa" early-stop "$tmp/curves" --train-checkpoints soon
 check "train a final-accuracy model for replay" "$dpa" train "$tmp/curves" -o "$tmp/final.dpa" --checkpoints 1 --target final_test_accuracy --trees 20
 check "train an epoch-1 model with the epoch as context" "$dpa" train "$tmp/curves" -o "$tmp/stop-at-1.dpa" --checkpoints 1 --target final_test_accuracy --context train --trees 20
 check "epoch-1 model evaluated at epoch 2" "$dpa" eval "$tmp/stop-at-1.dpa" "$tmp/curves" --checkpoints 2 --target final_test_accuracy

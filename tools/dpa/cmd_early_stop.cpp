@@ -15,7 +15,8 @@
 namespace dpa::tools {
 
 const char* const kEarlyStopUsage =
-    "usage: dpa early-stop ZOO_DIR [--at STEP] [--model MODEL.dpa | --folds K [--context LIST] [--tune]]\n"
+    "usage: dpa early-stop ZOO_DIR [--at STEP] [--model MODEL.dpa | --folds K [--context LIST] [--tune]\n"
+    "                      [--train-checkpoints SEL]]\n"
     "                      [--below LIST] [--gap LIST] [--percentile LIST] [--startup N]\n"
     "                      [--halving LIST] [--seed N] [--threads N] [--json] [--plot OUT.svg]\n"
     "\n"
@@ -32,6 +33,9 @@ const char* const kEarlyStopUsage =
     "  --model FILE       replay every run with this final-accuracy model instead of training one\n"
     "  --folds K          run-level folds (default 2): train on K-1, replay the one held out\n"
     "  --tune             tune each fold's predictor as dpa train --tune does\n"
+    "  --train-checkpoints SEL  rows each fold's predictor trains on: all, or steps like 1,2,3\n"
+    "                     (default: STEP alone); one model then serves every checkpoint, and\n"
+    "                     --context should include step\n"
     DPA_CONTEXT_HELP
     "  --below LIST       thresholds on the predicted (and observed) accuracy (default 0.3,0.5,0.6)\n"
     "  --gap LIST         gaps under the best prediction so far (default 0.2)\n"
@@ -77,15 +81,18 @@ int run_early_stop(int argc, char** argv, int first) {
                   {{"--at", true, ""}, {"--model", true, ""}, {"--folds", true, ""}, {"--context", true, ""},
                    {"--below", true, ""}, {"--gap", true, ""}, {"--percentile", true, ""}, {"--startup", true, ""},
                    {"--halving", true, ""}, {"--seed", true, ""}, {"--threads", true, ""}, {"--json", false, ""},
-                   {"--plot", true, ""}, {"--tune", false, ""}});
+                   {"--plot", true, ""}, {"--tune", false, ""}, {"--train-checkpoints", true, ""}});
   args.expect_positionals(1, "ZOO_DIR");
   EarlyStopOptions o;
   o.step = static_cast<std::uint32_t>(args.integer("--at", 1, 0, 1000000));
   o.model_path = args.value_or("--model", "");
-  if (!o.model_path.empty() && (args.value("--folds") || args.value("--context") || args.flag("--tune"))) {
-    throw UsageError("--model replays a given model: --folds, --context and --tune train one");
+  if (!o.model_path.empty() &&
+      (args.value("--folds") || args.value("--context") || args.flag("--tune") || args.value("--train-checkpoints"))) {
+    throw UsageError("--model replays a given model: --folds, --context, --tune and --train-checkpoints train one");
   }
   o.tune = args.flag("--tune");
+  o.train_checkpoints = args.value_or("--train-checkpoints", "");
+  if (!o.train_checkpoints.empty()) parse_checkpoints(o.train_checkpoints);  // usage errors before any work
   o.folds = static_cast<int>(args.integer("--folds", 2, 2, 100));
   o.context = args.value_or("--context", "none");
   o.below = parse_list(args.value_or("--below", "0.3,0.5,0.6"), "--below", 0, 1);

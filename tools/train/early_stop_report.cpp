@@ -153,6 +153,7 @@ EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions&
       TrainOptions t;
       t.checkpoints.kind = CheckpointSelection::kSteps;
       t.checkpoints.steps = {o.step};
+      if (!o.train_checkpoints.empty()) t.checkpoints = parse_checkpoints(o.train_checkpoints);
       t.target = Target::kFinalTestAccuracy;
       t.folds = o.folds;
       t.fold = fold;

@@ -24,6 +24,7 @@ struct EarlyStopOptions {
   std::string model_path;                     // replay with this model instead of training
   std::string context = "none";               // what a trained predictor reads besides weights
   bool tune = false;                          // tune each fold's predictor (dpa train --tune)
+  std::string train_checkpoints;              // rows the predictor trains on ("" = the step's alone)
   std::uint64_t seed = 0;
   unsigned threads = 1;
 };

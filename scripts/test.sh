@@ -4,3 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)"
+# The Python package: installed into a fresh venv with pip, then its pytest suite.
+scripts/test-python.sh

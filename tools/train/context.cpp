@@ -29,9 +29,10 @@ std::vector<std::string> hyper_preset(const ZooMetrics& m) {
 
 std::vector<std::string> resolve_context(const std::string& list, const ZooMetrics& m, Target target) {
   std::vector<std::string> names;
+  // Presets take the columns of theirs the zoo has; a column named on its own must be there.
   auto add = [&](const std::vector<std::string>& more) {
     for (const std::string& n : more) {
-      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+      if (m.column(n) != nullptr && std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
     }
   };
   for (const std::string& item : split(list, ',')) {
@@ -46,7 +47,7 @@ std::vector<std::string> resolve_context(const std::string& list, const ZooMetri
     } else if (item.empty()) {
       throw UsageError("--context: empty item in '" + list + "'");
     } else {
-      add({item});
+      if (std::find(names.begin(), names.end(), item) == names.end()) names.push_back(item);
     }
   }
   for (const std::string& n : names) {

@@ -23,8 +23,9 @@ namespace dpa::tools {
 
 // Column names from a --context list of names and presets: none, hyper (every config.* column
 // that varies, except config.random_seed), train (step, train_loss, train_accuracy), curve
-// (test_loss, test_accuracy), all. Throws UsageError for unknown columns and for a column that is
-// the target itself (test_accuracy or test_loss with --target test_accuracy).
+// (test_loss, test_accuracy), all; a preset takes those of its columns the zoo has. Throws
+// UsageError for a named column the zoo lacks and for a column that is the target itself
+// (test_accuracy or test_loss with --target test_accuracy).
 std::vector<std::string> resolve_context(const std::string& list, const ZooMetrics& metrics, Target target);
 
 // How a model describes those columns: numbers or categories (with the zoo's category names).

@@ -237,6 +237,16 @@ dpa_status dpa_model_features(const dpa_model* model, const float* weights, size
                               float* features, size_t features_len, void* scratch,
                               size_t scratch_bytes);
 
+/* Many rows in one call (FFI callers: one crossing for a whole matrix). Row r reads
+ * weights + r * num_weights and context + r * num_context (either may be NULL when its count is
+ * 0) and writes predictions[r]. Every row is predicted; a row that fails gets NaN. Returns DPA_OK
+ * when every row succeeded, else the first failing row's status, with *failed (may be NULL) set
+ * to the number of rows that failed. */
+dpa_status dpa_model_predict_batch(const dpa_model* model, const float* weights, size_t num_weights,
+                                   const float* context, size_t num_context, size_t rows,
+                                   float* predictions, void* scratch, size_t scratch_bytes,
+                                   size_t* failed);
+
 /* The context block's features (num_context floats, after the model's transforms) of context
  * values, for trainers that assemble feature matrices from precomputed statistics. */
 dpa_status dpa_model_context_features(const dpa_model* model, const float* context,

@@ -132,6 +132,24 @@ dpa_status dpa_model_predict_inputs(const dpa_model* model, const dpa_inputs* in
   return finish(*model, features, work, prediction);
 }
 
+dpa_status dpa_model_predict_batch(const dpa_model* model, const float* weights, size_t num_weights,
+                                   const float* context, size_t num_context, size_t rows,
+                                   float* predictions, void* scratch, size_t scratch_bytes,
+                                   size_t* failed) {
+  if (failed != nullptr) *failed = 0;
+  if (predictions == nullptr && rows > 0) return DPA_ERR_NULL_ARGUMENT;
+  dpa_status first = DPA_OK;
+  for (size_t r = 0; r < rows; ++r) {
+    const dpa_inputs in{weights ? weights + r * num_weights : nullptr, num_weights,
+                        context ? context + r * num_context : nullptr, num_context};
+    const dpa_status s = dpa_model_predict_inputs(model, &in, &predictions[r], scratch, scratch_bytes);
+    if (s == DPA_OK) continue;
+    if (first == DPA_OK) first = s;
+    if (failed != nullptr) ++*failed;
+  }
+  return first;
+}
+
 dpa_status dpa_model_predict(const dpa_model* model, const float* weights, size_t num_weights,
                              float* prediction, void* scratch, size_t scratch_bytes) {
   if (weights == nullptr) return DPA_ERR_NULL_ARGUMENT;

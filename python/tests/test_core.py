@@ -1,0 +1,109 @@
+"""dpa.Model and dpa.stats against the dpa binary: the same runtime, the same numbers."""
+import csv
+import gzip
+import os
+
+import numpy as np
+import pytest
+
+import dpa
+from conftest import MINI_ZOO, run_dpa
+
+
+def mini_zoo():
+    weights = np.load(os.path.join(MINI_ZOO, "weights.npy"))
+    with gzip.open(os.path.join(MINI_ZOO, "metrics.csv.gz"), "rt") as f:
+        rows = list(csv.DictReader(f))
+    return weights, rows
+
+
+def dpa_predict(model_path, weights, tmp_path, metrics=None):
+    np.save(tmp_path / "w.npy", weights)
+    args = ["predict", model_path, str(tmp_path / "w.npy"), "-o", str(tmp_path / "p.npy")]
+    if metrics:
+        args += ["--metrics", metrics]
+    run_dpa(*args)
+    return np.load(tmp_path / "p.npy").ravel()
+
+
+def test_predictions_equal_dpa_predict_bit_for_bit(models, tmp_path):
+    weights, _ = mini_zoo()
+    rows = np.resize(weights, (300, weights.shape[1]))
+    model = dpa.Model(models["weights"])
+    many = model.predict(rows)
+    assert many.dtype == np.float32 and many.shape == (300,)
+    assert np.array_equal(many.view(np.uint32), dpa_predict(models["weights"], rows, tmp_path).view(np.uint32))
+    one = np.array([model.predict(r) for r in rows[:20]], dtype=np.float32)
+    assert np.array_equal(one.view(np.uint32), many[:20].view(np.uint32))
+
+
+def test_context_by_name_equals_dpa_predict_with_metrics(models, tmp_path):
+    weights, rows = mini_zoo()
+    model = dpa.Model(models["context"])
+    assert "config.optimizer" in model.context_names
+    optimizer = next(i for i in model.inputs if i["name"] == "config.optimizer")
+    assert optimizer["kind"] == "categorical" and optimizer["categories"] == ["adam", "rmsprop", "sgd"]
+    context = {i["name"]: [r[i["name"]] if i["kind"] == "categorical" else float(r[i["name"]]) for r in rows]
+               for i in model.inputs}
+    ours = model.predict(weights, context)
+    theirs = dpa_predict(models["context"], weights, tmp_path, os.path.join(MINI_ZOO, "metrics.csv.gz"))
+    assert np.array_equal(ours.view(np.uint32), theirs.view(np.uint32))
+    first = {name: values[0] for name, values in context.items()}
+    assert model.predict(weights[0], first) == ours[0]
+    # An optimizer the model never saw has a code of its own: a prediction, not an error.
+    assert np.isfinite(model.predict(weights[0], dict(first, **{"config.optimizer": "lion"})))
+
+
+def test_inputs_are_converted_or_refused_never_reinterpreted(models):
+    weights, _ = mini_zoo()
+    model = dpa.Model(models["weights"])
+    as32 = model.predict(weights[0])
+    assert model.predict(weights[0].astype(np.float64)) == as32
+    assert model.predict(weights[:4, :].T.copy().T[0]) == as32  # a non-contiguous view
+    with pytest.raises(TypeError, match="floating-point"):
+        model.predict(weights[0].astype(np.int32))
+    with pytest.raises(ValueError, match="4969 values per row; the model takes 4970"):
+        model.predict(weights[0][:-1])
+
+
+def test_a_context_model_never_predicts_without_its_context(models):
+    weights, _ = mini_zoo()
+    model = dpa.Model(models["context"])
+    with pytest.raises(ValueError, match="reads 12 context values"):
+        model.predict(weights[0])
+    with pytest.raises(KeyError, match="context lacks"):
+        model.predict(weights[0], {"step": 12})
+    with pytest.raises(dpa.DpaError, match="NaN or Inf"):
+        model.predict(weights[0], np.full(12, np.nan, dtype=np.float32))
+
+
+def test_non_finite_rows_are_nan_in_a_batch(models):
+    weights, _ = mini_zoo()
+    rows = weights[:3].copy()
+    rows[1, 7] = np.inf
+    p = dpa.Model(models["weights"]).predict(rows)
+    assert np.isfinite(p[0]) and np.isnan(p[1]) and np.isfinite(p[2])
+
+
+def test_stats_equal_dpa_features(tmp_path):
+    weights, _ = mini_zoo()
+    run_dpa("features", MINI_ZOO, "-o", str(tmp_path / "f.npy"))
+    features = np.load(tmp_path / "f.npy")
+    for r in (0, 17, 399):
+        assert np.array_equal(dpa.stats(weights[r]).ravel().view(np.uint32), features[r].view(np.uint32))
+    assert dpa.stats(weights[0], set="extended").shape == (8, 14)
+    assert dpa.stats_names()[:2] == ["q0", "q25"]
+
+
+def test_model_metadata_layout_and_errors(models, tmp_path):
+    model = dpa.Model(models["weights"])
+    assert model.predictor == "gbdt" and model.target == "test_accuracy"
+    assert model.layout == dpa.zoo_layout() and model.weights_length == 4970
+    assert model.metadata["stats"] == "paper"
+    assert model.scratch_size > 0
+    with pytest.raises(ValueError, match="segment 0"):
+        model.check_layout([dpa.Segment(0, 144, "kernel")] + dpa.zoo_layout()[1:])
+    bad = bytearray(open(models["weights"], "rb").read())
+    bad[200] ^= 0x55
+    with pytest.raises(dpa.DpaError, match="checksum"):
+        dpa.Model(bytes(bad))

@@ -12,12 +12,9 @@ accuracy found, and the best trial's rank among all trials trained to the end.
 Needs the dpa package (pip install --no-build-isolation ./python), Debian python3-torch,
 python3-optuna and dataset-fashion-mnist."""
 import argparse
-import gzip
 import json
-import struct
 import time
 
-import numpy as np
 import optuna
 import torch
 from torch import nn
@@ -26,14 +23,7 @@ import dpa
 import dpa.optuna
 import dpa.torch
 
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    magic, count = struct.unpack(">II", data[:8])
-    if magic == 0x803:
-        return np.frombuffer(data, np.uint8, offset=16).reshape(count, 1, 28, 28)
-    return np.frombuffer(data, np.uint8, offset=8)
+from fashion_mnist import read_idx
 
 
 def zoo_cnn(activation, dropout):

@@ -20,7 +20,7 @@ from torch import nn
 
 import dpa
 import dpa.torch
-from optuna_study import read_idx
+from fashion_mnist import read_idx
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 

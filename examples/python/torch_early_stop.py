@@ -14,14 +14,14 @@ stop. Context names are resolved once, before training; each check passes plain 
 Needs Debian python3-torch and python3-numpy; Fashion-MNIST from dataset-fashion-mnist."""
 import argparse
 import ctypes
-import gzip
 import os
-import struct
 import sys
 
 import numpy as np
 import torch
 from torch import nn
+
+from fashion_mnist import read_idx
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
@@ -126,15 +126,6 @@ def zoo_weights(net):
     w = np.concatenate(parts).astype(np.float32)
     assert w.size == 4970
     return w
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    magic, count = struct.unpack(">II", data[:8])
-    if magic == 0x803:
-        return np.frombuffer(data, np.uint8, offset=16).reshape(count, 1, 28, 28)
-    return np.frombuffer(data, np.uint8, offset=8)
 
 
 def main():

@@ -261,6 +261,6 @@ class Model:
         return out
 
 
-from .zoo import ZooWriter  # noqa: E402  (needs the names above)
+from .zoo import ZooWriter  # noqa: E402,F401  (needs the names above)
 
 __all__.append("ZooWriter")

@@ -1,6 +1,5 @@
 """Fixtures: models trained on the repository's mini zoo by the dpa binary of this checkout."""
 import os
-import shutil
 import subprocess
 
 import pytest

@@ -52,12 +52,12 @@ const MetricsColumn& required_column(const ZooMetrics& m, const char* name) {
 }
 
 // The search as the replay sees it: every finished run with a checkpoint at `step`, in zoo order,
-// with the runtime's prediction and decisions under the model's rules.
+// with the runtime's prediction and its decisions under the model's rules (context: the model's
+// context table over the zoo).
 std::vector<ReplayRun> replay_runs(const ZooDataset& zoo, const std::vector<const RunRows*>& runs, std::uint32_t step,
-                                   const dpa_model& model, const std::vector<Rule>& rules) {
+                                   const dpa_model& model, const ContextTable& context, const std::vector<Rule>& rules) {
   const ZooMetrics& m = zoo.metrics();
   const MetricsColumn& train_loss = required_column(m, "train_loss");
-  const ContextTable context(model, m);
   std::vector<ReplayRun> out;
   std::vector<std::size_t> row_at_step;
   for (const RunRows* run : runs) {
@@ -80,34 +80,31 @@ std::vector<ReplayRun> replay_runs(const ZooDataset& zoo, const std::vector<cons
     out.push_back(r);
     row_at_step.push_back(at);
   }
-  // The runtime decides, run after run, under each model rule with the state a search would keep.
-  std::vector<unsigned char> scratch(dpa_model_scratch_size(&model));
-  std::vector<float> converted(zoo.weights().cols());
+  // One early-stopping state per model rule, kept across the runs as a search would keep it.
+  std::vector<dpa_early_stop> states;
   for (const Rule& rule : rules) {
     if (rule.runtime_index < 0) continue;
-    dpa_early_stop state;
-    dpa_early_stop_init(&state, rule.kind == RuleKind::kBelow ? static_cast<float>(rule.value) : NAN,
+    states.emplace_back();
+    dpa_early_stop_init(&states.back(), rule.kind == RuleKind::kBelow ? static_cast<float>(rule.value) : NAN,
                         rule.kind == RuleKind::kGap ? static_cast<float>(rule.value) : 0.0f);
-    for (std::size_t k = 0; k < out.size(); ++k) {
-      const std::size_t row = row_at_step[k];
-      const dpa_inputs in = context.inputs(zoo.weights().row(row, converted.data()), zoo.weights().cols(), row);
-      float predicted = NAN;
-      dpa_decision decision = DPA_CONTINUE;
-      const dpa_status s = dpa_early_stop_check_inputs(&model, &state, &in, scratch.data(), scratch.size(),
-                                                       &predicted, &decision);
-      if (s != DPA_OK && s != DPA_ERR_NON_FINITE) {
-        throw ToolError(zoo.dir() + ": row " + std::to_string(row) + ": " + dpa_status_string(s));
-      }
-      out[k].predicted = predicted;
-      out[k].runtime_stop.resize(static_cast<std::size_t>(rule.runtime_index) + 1);
-      out[k].runtime_stop[static_cast<std::size_t>(rule.runtime_index)] = decision != DPA_CONTINUE;
-    }
   }
-  if (rules.empty() || std::none_of(rules.begin(), rules.end(), [](const Rule& r) { return r.runtime_index >= 0; })) {
-    for (std::size_t k = 0; k < out.size(); ++k) {  // predictions for percentile rules alone
-      const std::size_t row = row_at_step[k];
-      const dpa_inputs in = context.inputs(zoo.weights().row(row, converted.data()), zoo.weights().cols(), row);
-      dpa_model_predict_inputs(&model, &in, &out[k].predicted, scratch.data(), scratch.size());
+  std::vector<unsigned char> scratch(dpa_model_scratch_size(&model));
+  std::vector<float> converted(zoo.weights().cols());
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    const std::size_t row = row_at_step[k];
+    const dpa_inputs in = context.inputs(zoo.weights().row(row, converted.data()), zoo.weights().cols(), row);
+    dpa_status s = DPA_OK;
+    if (states.empty()) {  // percentile rules alone: the prediction is all they read
+      s = dpa_model_predict_inputs(&model, &in, &out[k].predicted, scratch.data(), scratch.size());
+    }
+    for (dpa_early_stop& state : states) {
+      dpa_decision decision = DPA_CONTINUE;
+      s = dpa_early_stop_check_inputs(&model, &state, &in, scratch.data(), scratch.size(), &out[k].predicted, &decision);
+      if (s != DPA_OK && s != DPA_ERR_NON_FINITE) break;
+      out[k].runtime_stop.push_back(decision != DPA_CONTINUE);
+    }
+    if (s != DPA_OK && s != DPA_ERR_NON_FINITE) {
+      throw ToolError(zoo.dir() + ": row " + std::to_string(row) + ": " + dpa_status_string(s));
     }
   }
   return out;
@@ -122,8 +119,9 @@ EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions&
   for (const Rule& r : rules) report.outcomes.push_back(RuleOutcome{r, 0, 0, 0, 0, 0, 0, 0, 0, 0});
   const std::vector<RunRows> runs = runs_of(zoo.metrics());
   std::vector<float> truth, predicted;
-  auto replay_all = [&](const std::vector<const RunRows*>& replayed, const dpa_model& model) {
-    const std::vector<ReplayRun> search = replay_runs(zoo, replayed, o.step, model, rules);
+  auto replay_all = [&](const std::vector<const RunRows*>& replayed, const dpa_model& model,
+                        const ContextTable& context) {
+    const std::vector<ReplayRun> search = replay_runs(zoo, replayed, o.step, model, context, rules);
     if (search.empty()) throw ToolError(zoo.dir() + ": no finished run has a checkpoint at step " + std::to_string(o.step));
     for (RuleOutcome& outcome : report.outcomes) replay(search, o.step, o.startup, &outcome);
     for (const ReplayRun& r : search) {
@@ -138,7 +136,8 @@ EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions&
       throw ToolError(o.model_path + ": the model does not predict the run's final accuracy (train it with --target final_test_accuracy)");
     }
     report.context = metadata_value(model.model(), "context");
-    report.range_warning = range_warning(model.model(), ContextTable(model.model(), zoo.metrics()));
+    const ContextTable context(model.model(), zoo.metrics());
+    report.range_warning = range_warning(model.model(), context);
     // On the zoo the model was trained on, only the runs it never saw are replayed.
     const TrainingSplit split = TrainingSplit::of(model.model());
     const bool own_zoo = split.trained_on(zoo.metrics());
@@ -147,7 +146,7 @@ EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions&
       if (!own_zoo || split.held_out(r.name)) replayed.push_back(&r);
     }
     report.excluded_runs = runs.size() - replayed.size();
-    replay_all(replayed, model.model());
+    replay_all(replayed, model.model(), context);
   } else {
     for (int fold = 0; fold < o.folds; ++fold) {
       TrainOptions t;
@@ -169,7 +168,7 @@ EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions&
       for (const RunRows& r : runs) {
         if (run_in_fold(r.name, o.folds, fold, o.seed)) held_out.push_back(&r);
       }
-      replay_all(held_out, model.model());
+      replay_all(held_out, model.model(), ContextTable(model.model(), zoo.metrics()));
     }
   }
   report.predictor = evaluate(truth, predicted);

@@ -129,10 +129,8 @@ float context_value(const dpa_model& model, std::uint32_t index, const std::stri
     dpa_model_context_code(&model, index, text.c_str(), &code);
     return code;
   }
-  errno = 0;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  return text.empty() || *end != '\0' || errno == ERANGE ? NAN : static_cast<float>(v);
+  float value = NAN;
+  return parse_metric_number(text, &value) ? value : NAN;
 }
 
 std::string context_summary(const std::vector<ContextInput>& context) {

@@ -110,6 +110,15 @@ const MetricsColumn* ZooMetrics::column(const std::string& name) const {
   return nullptr;
 }
 
+bool parse_metric_number(const std::string& text, float* value) {
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  // A finite double beyond float's range is not a usable number either.
+  *value = static_cast<float>(v);
+  return !text.empty() && *end == '\0' && errno != ERANGE && std::isfinite(*value);
+}
+
 namespace {
 
 // Collects a column's values as codes of distinct texts, then decides numbers or categories.
@@ -125,7 +134,8 @@ class ColumnBuilder {
     std::vector<float> number(texts_.size());
     bool numeric = true;
     for (std::size_t i = 0; i < texts_.size() && numeric; ++i) {
-      number[i] = texts_[i].empty() ? NAN : parse_float(texts_[i], &numeric);
+      number[i] = NAN;  // an empty cell: missing
+      if (!texts_[i].empty()) numeric = parse_metric_number(texts_[i], &number[i]);
     }
     column_.categorical = !numeric;
     if (column_.categorical) {  // codes in sorted order of the names
@@ -142,15 +152,6 @@ class ColumnBuilder {
   }
 
  private:
-  static float parse_float(const std::string& text, bool* ok) {
-    errno = 0;
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    // A finite double beyond float's range is not a usable number either.
-    *ok = *end == '\0' && errno != ERANGE && std::isfinite(static_cast<float>(v));
-    return static_cast<float>(v);
-  }
-
   MetricsColumn column_;
   std::unordered_map<std::string, std::uint32_t> codes_;
   std::vector<std::string> texts_;

@@ -31,6 +31,9 @@ struct MetricsColumn {
   bool positive_and_wide() const;  // numbers, all > 0, spanning at least two decades
 };
 
+// A metrics cell as a number: false for text, an empty cell, or a value beyond float's range.
+bool parse_metric_number(const std::string& text, float* value);
+
 struct ZooMetrics {
   std::vector<std::string> modeldir;    // run id per row
   std::vector<std::uint32_t> step;      // epoch of the checkpoint

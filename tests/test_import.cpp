@@ -23,7 +23,8 @@ float predict(const ModelSpec& spec, const std::vector<float>& features) {
   dpa_model m;
   REQUIRE(dpa_model_load(bytes.data(), bytes.size, &m) == DPA_OK);
   float p = NAN;
-  REQUIRE(dpa_model_predict_features(&m, features.data(), features.size(), &p, nullptr, 0) == DPA_OK);
+  std::vector<unsigned char> scratch(dpa_model_scratch_size(&m));
+  REQUIRE(dpa_model_predict_features(&m, features.data(), features.size(), &p, scratch.data(), scratch.size()) == DPA_OK);
   return p;
 }
 

@@ -60,29 +60,103 @@ float sigmoid(double s) { return 1.0f / (1.0f + std::exp(-static_cast<float>(s))
 
 }  // namespace
 
-TEST_CASE("GBDT round trip: flat complete trees equal node-by-node traversal to the last bit") {
+TEST_CASE("GBDT round trip: complete and sparse trees equal node-by-node traversal to the last bit") {
   std::mt19937 rng(11);
-  for (std::uint32_t depth : {1u, 3u, 6u, 8u}) {
-    for (std::size_t trees : {1ul, 3ul, 7ul, 64ul}) {
-      dpa::tools::ModelSpec spec = dpa_test::random_gbdt_spec(rng, trees, depth);
-      spec.transform = DPA_OUTPUT_IDENTITY;
-      AlignedBytes bytes(dpa::tools::write_model(spec));
-      dpa_model m;
-      REQUIRE(dpa_model_load(bytes.data(), bytes.size, &m) == DPA_OK);
-      CHECK(m.predictor == DPA_SECTION_GBDT);
-      CHECK(m.num_features == 56);
-      const auto& g = std::get<dpa::tools::GbdtModel>(spec.predictor);
-      for (int row = 0; row < 50; ++row) {
-        const std::vector<float> w = dpa_test::random_vector(rng, 4970, 0.3f);
-        const std::vector<float> f = paper_features(w);
-        const float want = dpa::tools::reference_gbdt_score(g, f.data());
-        CHECK(dpa_test::bits_of(predict(m, w)) == dpa_test::bits_of(want));
-        float from_features = 0;
-        REQUIRE(dpa_model_predict_features(&m, f.data(), f.size(), &from_features, nullptr, 0) == DPA_OK);
-        CHECK(dpa_test::bits_of(from_features) == dpa_test::bits_of(want));
+  const std::pair<dpa::tools::TreeLayout, std::uint32_t> layouts[] = {
+      {dpa::tools::TreeLayout::complete, DPA_SECTION_GBDT}, {dpa::tools::TreeLayout::sparse, DPA_SECTION_SPARSE_GBDT}};
+  for (const auto& [layout, section] : layouts) {
+    for (std::uint32_t depth : {1u, 3u, 6u, 8u}) {
+      for (std::size_t trees : {1ul, 3ul, 7ul, 64ul}) {
+        dpa::tools::ModelSpec spec = dpa_test::with_tree_layout(dpa_test::random_gbdt_spec(rng, trees, depth), layout);
+        spec.transform = DPA_OUTPUT_IDENTITY;
+        AlignedBytes bytes(dpa::tools::write_model(spec));
+        dpa_model m;
+        REQUIRE(dpa_model_load(bytes.data(), bytes.size, &m) == DPA_OK);
+        CHECK(m.predictor == section);
+        CHECK(m.num_features == 56);
+        std::vector<unsigned char> scratch(dpa_model_scratch_size(&m));
+        const auto& g = std::get<dpa::tools::GbdtModel>(spec.predictor);
+        for (int row = 0; row < 50; ++row) {
+          const std::vector<float> w = dpa_test::random_vector(rng, 4970, 0.3f);
+          const std::vector<float> f = paper_features(w);
+          const float want = dpa::tools::reference_gbdt_score(g, f.data());
+          CHECK(dpa_test::bits_of(predict(m, w)) == dpa_test::bits_of(want));
+          float from_features = 0;
+          REQUIRE(dpa_model_predict_features(&m, f.data(), f.size(), &from_features, scratch.data(), scratch.size()) == DPA_OK);
+          CHECK(dpa_test::bits_of(from_features) == dpa_test::bits_of(want));
+        }
       }
     }
   }
+}
+
+TEST_CASE("sparse trees of any shape: deep, unbalanced, zero modes, infinite thresholds") {
+  std::mt19937 rng(12);
+  const std::uint32_t kFeatures = 56;
+  for (std::uint32_t max_depth : {1u, 5u, 20u, DPA_MODEL_MAX_SPARSE_DEPTH}) {
+    for (float leaf_chance : {0.05f, 0.3f}) {
+      dpa::tools::ModelSpec spec = dpa_test::random_gbdt_spec(rng, 1, 1);
+      auto& g = std::get<dpa::tools::GbdtModel>(spec.predictor);
+      g.trees.clear();
+      // Deep trees need a leaf chance above one half, or they grow without bound.
+      for (int t = 0; t < 40; ++t) {
+        g.trees.push_back(dpa_test::random_sparse_tree(rng, max_depth, kFeatures, max_depth > 10 ? 0.5f + leaf_chance : leaf_chance));
+      }
+      if (max_depth == DPA_MODEL_MAX_SPARSE_DEPTH) g.trees.push_back(dpa_test::chain_tree(DPA_MODEL_MAX_SPARSE_DEPTH));
+      spec.transform = DPA_OUTPUT_IDENTITY;
+      AlignedBytes bytes(dpa::tools::write_model(spec));  // automatic: only sparse can hold these
+      dpa_model m;
+      REQUIRE(dpa_model_load(bytes.data(), bytes.size, &m) == DPA_OK);
+      REQUIRE(m.predictor == DPA_SECTION_SPARSE_GBDT);
+      std::vector<unsigned char> scratch(dpa_model_scratch_size(&m));
+      std::uniform_int_distribution<int> pick(0, 5);
+      const float kValues[] = {0.0f, -0.0f, 1e-36f, -1e-35f, 0.2f, -0.5f};
+      for (int row = 0; row < 200; ++row) {
+        // Values at, just beside and between the pool's thresholds, zeros that zero modes catch.
+        std::vector<float> f = dpa_test::random_vector(rng, kFeatures, 0.4f);
+        for (float& x : f) {
+          if (pick(rng) < 2) x = kValues[pick(rng)];
+          if (pick(rng) == 0) x = std::nextafter(x, pick(rng) < 3 ? -1.0f : 1.0f);
+        }
+        const float want = dpa::tools::reference_gbdt_score(g, f.data());
+        float got = 0;
+        REQUIRE(dpa_model_predict_features(&m, f.data(), f.size(), &got, scratch.data(), scratch.size()) == DPA_OK);
+        CHECK(dpa_test::bits_of(got) == dpa_test::bits_of(want));
+      }
+    }
+  }
+}
+
+TEST_CASE("tree layouts: automatic takes the smaller, each says what it cannot hold") {
+  std::mt19937 rng(13);
+  const auto section_of = [](const dpa::tools::ModelSpec& spec) {
+    AlignedBytes bytes(dpa::tools::write_model(spec));
+    dpa_model m;
+    REQUIRE(dpa_model_load(bytes.data(), bytes.size, &m) == DPA_OK);
+    return std::make_pair(m.predictor, bytes.size);
+  };
+  // Depth-6 trees with leaves at varying depths: sparse is smaller; full depth-2 trees: complete is.
+  const dpa::tools::ModelSpec ragged = dpa_test::random_gbdt_spec(rng, 50, 6);
+  const auto automatic = section_of(ragged);
+  const auto complete = section_of(dpa_test::with_tree_layout(ragged, dpa::tools::TreeLayout::complete));
+  CHECK(automatic.first == DPA_SECTION_SPARSE_GBDT);
+  CHECK(automatic.second < complete.second);
+  dpa::tools::ModelSpec full = dpa_test::random_gbdt_spec(rng, 1, 1);
+  auto& g = std::get<dpa::tools::GbdtModel>(full.predictor);
+  for (int t = 0; t < 20; ++t) g.trees.push_back(dpa_test::random_sparse_tree(rng, 2, 56, 0.0f));
+  for (auto& tree : g.trees) {
+    for (auto& n : tree.nodes) {
+      n.zero_mode = DPA_ZERO_AS_IS;
+      n.threshold = std::isfinite(n.threshold) ? n.threshold + 0.001f * static_cast<float>(&n - tree.nodes.data()) : 0.3f;
+    }
+  }
+  CHECK(section_of(full).first == DPA_SECTION_GBDT);
+  // What each layout cannot hold, named.
+  dpa::tools::ModelSpec deep = dpa_test::random_gbdt_spec(rng, 1, 1);
+  std::get<dpa::tools::GbdtModel>(deep.predictor).trees = {dpa_test::chain_tree(DPA_MODEL_MAX_SPARSE_DEPTH + 1)};
+  CHECK_THROWS_WITH_AS(dpa::tools::write_model(deep), doctest::Contains("deeper than 64"), dpa::tools::ToolError);
+  CHECK_THROWS_WITH_AS(dpa::tools::write_model(dpa_test::with_tree_layout(deep, dpa::tools::TreeLayout::complete)),
+                       doctest::Contains("complete trees stop at 12"), dpa::tools::ToolError);
 }
 
 TEST_CASE("linear and MLP round trips equal plain evaluations") {
@@ -94,7 +168,7 @@ TEST_CASE("linear and MLP round trips equal plain evaluations") {
   REQUIRE(dpa_model_load(lin_bytes.data(), lin_bytes.size, &lm) == DPA_OK);
   REQUIRE(dpa_model_load(mlp_bytes.data(), mlp_bytes.size, &mm) == DPA_OK);
   CHECK(lm.target == DPA_TARGET_FINAL_TEST_ACCURACY);
-  CHECK(mm.max_width == 8);
+  CHECK(mm.work_floats == 16);  // two halves of the widest layer
   for (int row = 0; row < 100; ++row) {
     const std::vector<float> w = dpa_test::random_vector(rng, 4970, 0.2f);
     const std::vector<float> f = paper_features(w);
@@ -255,7 +329,11 @@ void load_and_use(const std::vector<unsigned char>& bytes, const std::vector<std
 TEST_CASE("hostile bytes: every truncation and single-byte change loads safely or fails cleanly") {
   std::mt19937 rng(21);
   const dpa::tools::FeatureSpec with_context = dpa_test::zoo_with_context();
-  std::vector<dpa::tools::ModelSpec> specs = {dpa_test::random_gbdt_spec(rng, 3, 3),
+  dpa::tools::ModelSpec sparse = dpa_test::random_gbdt_spec(rng, 1, 1);
+  std::get<dpa::tools::GbdtModel>(sparse.predictor).trees = {dpa_test::random_sparse_tree(rng, 4, 56, 0.2f),
+                                                             dpa_test::random_sparse_tree(rng, 4, 56, 0.2f)};
+  std::vector<dpa::tools::ModelSpec> specs = {dpa_test::with_tree_layout(dpa_test::random_gbdt_spec(rng, 3, 3), dpa::tools::TreeLayout::complete),
+                                              sparse,
                                               dpa_test::random_linear_spec(rng),
                                               dpa_test::random_mlp_spec(rng, 4),
                                               dpa_test::random_gbdt_spec(rng, 3, 3, DPA_STATS_PAPER, nullptr, &with_context)};
@@ -304,7 +382,7 @@ TEST_CASE("C++ Model wrapper predicts what the C API predicts") {
   REQUIRE(model.predict(w.data(), w.size(), &a, scratch.data(), scratch.size()) == DPA_OK);
   std::vector<float> f(56);
   REQUIRE(model.features(w.data(), w.size(), f.data(), f.size(), scratch.data(), scratch.size()) == DPA_OK);
-  REQUIRE(model.predict_features(f.data(), f.size(), &b, nullptr, 0) == DPA_OK);
+  REQUIRE(model.predict_features(f.data(), f.size(), &b, scratch.data(), scratch.size()) == DPA_OK);
   CHECK(dpa_test::bits_of(a) == dpa_test::bits_of(b));
   const dpa::Model broken(bytes.data(), 10);
   CHECK(broken.status() == DPA_ERR_MODEL_TRUNCATED);

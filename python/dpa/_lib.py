@@ -21,7 +21,7 @@ class ModelStruct(ctypes.Structure):  # dpa_model
     _fields_ = [("bytes", p), ("total_bytes", u32), ("version_major", u16), ("version_minor", u16),
                 ("layout", Layout), ("feature_kind", u32), ("stats_set", ctypes.c_int), ("num_features", u32),
                 ("predictor", u32), ("predictor_section", p), ("output_transform", u32), ("target", u32),
-                ("max_width", u32), ("metadata", p), ("metadata_text", ctypes.POINTER(ctypes.c_char)),
+                ("work_floats", u32), ("metadata", p), ("metadata_text", ctypes.POINTER(ctypes.c_char)),
                 ("metadata_text_bytes", u32), ("num_input_blocks", u32), ("input_blocks", u32 * 3),
                 ("num_context", u32), ("context", p), ("category_names", ctypes.POINTER(u32)),
                 ("strings", ctypes.c_char_p), ("strings_bytes", u32)]

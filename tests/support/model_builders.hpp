@@ -5,6 +5,7 @@
 #include <cstring>
 #include <random>
 
+#include "common/cli_args.hpp"
 #include "model/model_spec.hpp"
 
 namespace dpa_test {
@@ -59,6 +60,69 @@ inline dpa::tools::FeatureSpec zoo_with_context() {
 
 // Context values for zoo_with_context(): epoch 3, learning rate 0.01, rmsprop.
 inline std::vector<float> sample_context() { return {3.0f, 0.01f, 1.0f}; }
+
+// A tree of any shape for the sparse layout: a node becomes a leaf with probability leaf_chance
+// (so leaves lie anywhere down to max_depth), thresholds come from a small pool shared across
+// trees (or are +-inf), and some splits send |x| <= 1e-35 one way whatever the threshold.
+inline dpa::tools::Tree random_sparse_tree(std::mt19937& rng, std::uint32_t max_depth,
+                                           std::uint32_t num_features, float leaf_chance) {
+  static const float kPool[] = {-INFINITY, -0.5f, -0.1f, -1e-36f, 0.0f, 1e-36f, 0.05f, 0.2f, 0.5f, INFINITY};
+  std::uniform_real_distribution<float> coin(0.0f, 1.0f), leaf(-1.0f, 1.0f);
+  std::uniform_int_distribution<std::uint32_t> feature(0, num_features - 1);
+  std::uniform_int_distribution<std::size_t> pool(0, sizeof kPool / sizeof kPool[0] - 1);
+  std::uniform_int_distribution<int> zero_mode(0, 5);
+  dpa::tools::Tree t;
+  struct Pending { std::int32_t index; std::uint32_t depth; };
+  std::vector<Pending> stack{{0, 0}};
+  t.nodes.emplace_back();
+  while (!stack.empty()) {
+    const Pending p = stack.back();
+    stack.pop_back();
+    if (p.depth == max_depth || (p.depth > 0 && coin(rng) < leaf_chance)) {
+      t.nodes[static_cast<std::size_t>(p.index)].value = leaf(rng);
+      continue;
+    }
+    const auto left = static_cast<std::int32_t>(t.nodes.size());
+    dpa::tools::TreeNode& n = t.nodes[static_cast<std::size_t>(p.index)];
+    n.is_leaf = false;
+    n.feature = feature(rng);
+    n.threshold = kPool[pool(rng)];
+    const int mode = zero_mode(rng);
+    n.zero_mode = mode == 1 ? DPA_ZERO_LEFT : mode == 2 ? DPA_ZERO_RIGHT : DPA_ZERO_AS_IS;
+    n.left = left;
+    n.right = left + 1;
+    t.nodes.emplace_back();
+    t.nodes.emplace_back();
+    stack.push_back({left, p.depth + 1});
+    stack.push_back({left + 1, p.depth + 1});
+  }
+  return t;
+}
+
+// The deepest tree of `splits` splits: split k (node 2k, threshold 0.01 k on feature k % 56) has a
+// leaf on its left (node 2k + 1) and the next split on its right.
+inline dpa::tools::Tree chain_tree(std::int32_t splits) {
+  dpa::tools::Tree chain;
+  for (std::int32_t k = 0; k < splits; ++k) {
+    dpa::tools::TreeNode split;
+    split.is_leaf = false;
+    split.feature = static_cast<std::uint32_t>(k % 56);
+    split.threshold = 0.01f * static_cast<float>(k);
+    split.left = 2 * k + 1;
+    split.right = 2 * k + 2;
+    chain.nodes.push_back(split);
+    dpa::tools::TreeNode leaf;
+    leaf.value = static_cast<float>(k);
+    chain.nodes.push_back(leaf);
+  }
+  chain.nodes.push_back(dpa::tools::TreeNode{});
+  return chain;
+}
+
+inline dpa::tools::ModelSpec with_tree_layout(dpa::tools::ModelSpec spec, dpa::tools::TreeLayout layout) {
+  std::get<dpa::tools::GbdtModel>(spec.predictor).layout = layout;
+  return spec;
+}
 
 inline dpa::tools::ModelSpec random_gbdt_spec(std::mt19937& rng, std::size_t trees,
                                               std::uint32_t depth,

@@ -21,9 +21,6 @@ const char* const kInspectUsage =
 
 namespace {
 
-const char* transform_name(std::uint32_t t) {
-  return t == DPA_OUTPUT_SIGMOID ? "sigmoid" : t == DPA_OUTPUT_CLAMP01 ? "clamp01" : "identity";
-}
 const char* target_text(std::uint32_t t) {
   return t == DPA_TARGET_TEST_ACCURACY ? "test_accuracy" : t == DPA_TARGET_FINAL_TEST_ACCURACY ? "final_test_accuracy" : "other";
 }
@@ -64,17 +61,33 @@ int run_inspect(int argc, char** argv, int first) {
   const dpa_model& m = loaded.model();
   std::string predictor, detail;
   std::uint32_t trees = 0, depth = 0, layers = 0;
+  std::uint64_t tree_bytes = 0;  // the predictor section of a tree ensemble
   predictor = dpa_predictor_name(m.predictor);
   if (m.predictor == DPA_SECTION_GBDT) {
     const auto* g = static_cast<const dpa_gbdt_section*>(m.predictor_section);
     trees = g->num_trees;
     depth = g->depth;
-    detail = std::to_string(trees) + " trees of depth " + std::to_string(depth) + ", base score " + std::to_string(g->base_score);
+    tree_bytes = sizeof *g + std::uint64_t{trees} * (((1ull << depth) - 1) * sizeof(dpa_tree_node) + (4ull << depth));
+    detail = std::to_string(trees) + " complete trees of depth " + std::to_string(depth) + ", base score " + std::to_string(g->base_score);
+  } else if (m.predictor == DPA_SECTION_SPARSE_GBDT) {
+    const auto* g = static_cast<const dpa_sparse_gbdt_section*>(m.predictor_section);
+    trees = g->num_trees;
+    depth = g->max_depth;
+    tree_bytes = sizeof *g + g->num_split_features * std::uint64_t{sizeof(dpa_split_feature)} +
+                 4ull * (g->num_thresholds + std::uint64_t{g->num_trees} + g->num_words);
+    detail = std::to_string(trees) + " trees up to depth " + std::to_string(depth) + ", " + std::to_string(g->num_words) +
+             " nodes, " + std::to_string(g->num_thresholds) + " distinct thresholds, base score " + std::to_string(g->base_score);
+  }
+  if (tree_bytes) {
+    char per_tree[96];
+    std::snprintf(per_tree, sizeof per_tree, "; %llu bytes, %.0f per tree", static_cast<unsigned long long>(tree_bytes),
+                  static_cast<double>(tree_bytes) / trees);
+    detail += per_tree;
   } else if (m.predictor == DPA_SECTION_LINEAR) {
     detail = std::to_string(m.num_features) + " weights";
   } else {
     layers = static_cast<const dpa_mlp_section*>(m.predictor_section)->num_layers;
-    detail = std::to_string(layers) + " layers, widest " + std::to_string(m.max_width);
+    detail = std::to_string(layers) + " layers, widest " + std::to_string(m.work_floats / 2);
   }
   const bool statistics = m.feature_kind == DPA_INPUT_STATISTICS;
   const bool weights = m.layout.num_segments > 0;
@@ -91,7 +104,7 @@ int run_inspect(int argc, char** argv, int first) {
         .field("stats_set", statistics ? stats_set_name(m.stats_set) : "none")
         .field("num_features", m.num_features).field("weights_length", m.layout.total_length)
         .field("segments", m.layout.num_segments).field("predictor", predictor)
-        .field("output_transform", transform_name(m.output_transform)).field("target", target_text(m.target))
+        .field("output_transform", dpa_output_transform_name(m.output_transform)).field("target", target_text(m.target))
         .field("scratch_bytes", dpa_model_scratch_size(&m));
     if (const TrainedRanges::Range* t = ranges.find("target")) {
       j.field("target_trained_low", t->low).field("target_trained_high", t->high);
@@ -108,7 +121,10 @@ int run_inspect(int argc, char** argv, int first) {
       j.end_object();
     }
     j.end_array();
-    if (trees) j.field("trees", trees).field("depth", depth);
+    if (trees) {
+      j.field("trees", trees).field("depth", depth).field("tree_bytes", tree_bytes)
+          .field("bytes_per_tree", static_cast<double>(tree_bytes) / trees);
+    }
     if (layers) j.field("layers", layers);
     if (md) {
       j.key("provenance").begin_object().field("train_rows", md->train_rows)
@@ -140,7 +156,7 @@ int run_inspect(int argc, char** argv, int first) {
     std::printf("  context    %s (%s%s%s)\n", c.name.c_str(), c.kind.c_str(), categories.c_str(), range);
   }
   std::printf("  predictor  %s: %s\n", predictor.c_str(), detail.c_str());
-  std::printf("  output     %s of the score; predicts %s", transform_name(m.output_transform), target_text(m.target));
+  std::printf("  output     %s of the score; predicts %s", dpa_output_transform_name(m.output_transform), target_text(m.target));
   if (const TrainedRanges::Range* t = ranges.find("target")) {
     std::printf(" (trained on %g .. %g)", static_cast<double>(t->low), static_cast<double>(t->high));
   }

@@ -1,7 +1,9 @@
 #include "model/model_spec.hpp"
 
 #include <algorithm>
-#include <functional>
+#include <cmath>
+
+#include "common/cli_args.hpp"
 
 #include "common/stats_options.hpp"
 
@@ -33,18 +35,33 @@ std::string FeatureSpec::describe() const {
 }
 
 std::uint32_t tree_depth(const Tree& tree) {
-  std::function<std::uint32_t(std::int32_t)> depth = [&](std::int32_t i) -> std::uint32_t {
-    const TreeNode& n = tree.nodes[static_cast<std::size_t>(i)];
-    if (n.is_leaf) return 0;
-    return 1 + std::max(depth(n.left), depth(n.right));
-  };
-  return tree.nodes.empty() ? 0 : depth(0);
+  // One forward pass (children after parents): no recursion, whatever the depth.
+  const std::size_t count = tree.nodes.size();
+  std::vector<std::uint32_t> depth(count, 0);
+  std::uint32_t deepest = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const TreeNode& n = tree.nodes[i];
+    deepest = std::max(deepest, depth[i]);
+    if (n.is_leaf) continue;
+    for (const std::int32_t child : {n.left, n.right}) {
+      if (child <= static_cast<std::int64_t>(i) || static_cast<std::size_t>(child) >= count) {
+        throw ToolError("tree node " + std::to_string(i) + ": a child does not follow its parent");
+      }
+      depth[static_cast<std::size_t>(child)] = depth[i] + 1;
+    }
+  }
+  return deepest;
+}
+
+bool goes_left(const TreeNode& n, float x) {
+  if (n.zero_mode != DPA_ZERO_AS_IS && std::fabs(x) <= 1e-35f) return n.zero_mode == DPA_ZERO_LEFT;
+  return x < n.threshold;
 }
 
 float reference_tree_value(const Tree& tree, const float* x) {
   const TreeNode* n = &tree.nodes[0];
   while (!n->is_leaf) {
-    n = &tree.nodes[static_cast<std::size_t>(x[n->feature] < n->threshold ? n->left : n->right)];
+    n = &tree.nodes[static_cast<std::size_t>(goes_left(*n, x[n->feature]) ? n->left : n->right)];
   }
   return n->value;
 }

@@ -14,12 +14,15 @@
 
 namespace dpa::tools {
 
-// A regression tree as trainers build it: nodes[0] is the root; an internal node sends x to
-// `left` when x[feature] < threshold, else to `right`.
+// A regression tree as trainers build it: nodes[0] is the root, children come after their parent;
+// an internal node sends x to `left` when x[feature] < threshold, else to `right`. With a zero
+// mode, |x| <= 1e-35f goes left (DPA_ZERO_LEFT) or right whatever the threshold (LightGBM's
+// zero-as-missing; only the sparse tree layout stores it).
 struct TreeNode {
   bool is_leaf = true;
   std::uint32_t feature = 0;
-  float threshold = 0.0f;
+  float threshold = 0.0f;  // not NaN; +-inf only in the sparse layout
+  dpa_zero_mode zero_mode = DPA_ZERO_AS_IS;
   std::int32_t left = -1;
   std::int32_t right = -1;
   float value = 0.0f;  // leaves
@@ -29,9 +32,14 @@ struct Tree {
   std::vector<TreeNode> nodes;
 };
 
+// How the writer lays trees out (model_format.h): complete trees padded to one depth (GBDT), or
+// each tree unpadded (SPARSE_GBDT). Automatic takes the smaller of the two that can hold the trees.
+enum class TreeLayout { automatic, complete, sparse };
+
 struct GbdtModel {
   float base_score = 0.0f;
   std::vector<Tree> trees;
+  TreeLayout layout = TreeLayout::automatic;
 };
 
 struct LinearModel {
@@ -94,10 +102,12 @@ struct ModelSpec {
   std::optional<Provenance> provenance;
 };
 
-// Depth of a node-based tree (a lone leaf has depth 0).
+// Depth of a node-based tree (a lone leaf has depth 0); children must follow their parent.
 std::uint32_t tree_depth(const Tree& tree);
 
-// Plain node-by-node traversal: the reference the flat layout is tested and benchmarked against.
+// Does x go to the node's left child?
+bool goes_left(const TreeNode& node, float x);
+// Plain node-by-node traversal: the reference the flat layouts are tested and benchmarked against.
 float reference_tree_value(const Tree& tree, const float* features);
 // base + sum of trees in double, tree order, rounded once: the format's definition.
 float reference_gbdt_score(const GbdtModel& model, const float* features);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/cli_args.hpp"
+#include "model/tree_layout.hpp"
 
 namespace dpa::tools {
 namespace {
@@ -123,73 +124,6 @@ void write_inputs(ByteBuilder& b, const FeatureSpec& f) {
   b.put_bytes(strings.bytes().data(), strings.bytes().size());
 }
 
-// Copies a node-based subtree into the complete-tree arrays at position `at` (depth left `d`).
-void fill_complete(const Tree& tree, std::int32_t node, std::uint32_t at, std::uint32_t levels_left,
-                   std::vector<dpa_tree_node>& nodes, std::vector<float>& leaves,
-                   std::uint32_t internal) {
-  const TreeNode& n = tree.nodes[static_cast<std::size_t>(node)];
-  if (levels_left == 0) {
-    require(n.is_leaf, "tree deeper than the ensemble depth");
-    leaves[at - internal] = n.value;
-    return;
-  }
-  if (n.is_leaf) {
-    // Padding: a split whose two subtrees end in the same value, so its direction is moot.
-    nodes[at] = dpa_tree_node{0.0f, 0u};
-    fill_complete(tree, node, 2 * at + 1, levels_left - 1, nodes, leaves, internal);
-    fill_complete(tree, node, 2 * at + 2, levels_left - 1, nodes, leaves, internal);
-    return;
-  }
-  nodes[at] = dpa_tree_node{n.threshold, n.feature};
-  fill_complete(tree, n.left, 2 * at + 1, levels_left - 1, nodes, leaves, internal);
-  fill_complete(tree, n.right, 2 * at + 2, levels_left - 1, nodes, leaves, internal);
-}
-
-void check_tree(const Tree& t, std::uint32_t num_features) {
-  require(!t.nodes.empty(), "empty tree");
-  const auto count = static_cast<std::int32_t>(t.nodes.size());
-  for (std::int32_t i = 0; i < count; ++i) {
-    const TreeNode& n = t.nodes[static_cast<std::size_t>(i)];
-    if (n.is_leaf) {
-      require(std::isfinite(n.value), "leaf value is NaN or Inf");
-      continue;
-    }
-    // Children come after their parent: no cycles, every node reachable once.
-    require(n.left > i && n.left < count && n.right > i && n.right < count, "bad child index");
-    require(n.feature < num_features, "split feature index out of range");
-    require(std::isfinite(n.threshold), "split threshold is NaN or Inf");
-  }
-}
-
-void write_gbdt(ByteBuilder& b, const GbdtModel& g, std::uint32_t num_features) {
-  require(!g.trees.empty(), "a tree ensemble needs at least one tree");
-  require(g.trees.size() <= DPA_MODEL_MAX_TREES, "too many trees");
-  require(std::isfinite(g.base_score), "base score is NaN or Inf");
-  std::uint32_t depth = 1;
-  for (const Tree& t : g.trees) {
-    check_tree(t, num_features);
-    depth = std::max(depth, tree_depth(t));
-  }
-  require(depth <= DPA_MODEL_MAX_TREE_DEPTH, "trees deeper than " + std::to_string(DPA_MODEL_MAX_TREE_DEPTH));
-  const std::uint32_t internal = (1u << depth) - 1;
-  dpa_gbdt_section s{};
-  s.num_trees = static_cast<std::uint32_t>(g.trees.size());
-  s.depth = depth;
-  s.num_features = num_features;
-  s.base_score = g.base_score;
-  b.put(s);
-  std::vector<float> all_leaves;
-  all_leaves.reserve(g.trees.size() * (internal + 1));
-  for (const Tree& t : g.trees) {
-    std::vector<dpa_tree_node> nodes(internal);
-    std::vector<float> leaves(internal + 1);
-    fill_complete(t, 0, 0, depth, nodes, leaves, internal);
-    for (const dpa_tree_node& n : nodes) b.put(n);
-    all_leaves.insert(all_leaves.end(), leaves.begin(), leaves.end());
-  }
-  b.put_floats(all_leaves);
-}
-
 void write_linear(ByteBuilder& b, const LinearModel& l, std::uint32_t num_features) {
   require(l.mean.size() == num_features && l.inv_scale.size() == num_features &&
               l.weight.size() == num_features,
@@ -275,7 +209,8 @@ std::vector<unsigned char> write_model(const ModelSpec& spec) {
                              static_cast<std::uint32_t>(spec.target), {0u, 0u}});
   });
   if (const auto* g = std::get_if<GbdtModel>(&spec.predictor)) {
-    section(DPA_SECTION_GBDT, [&] { write_gbdt(b, *g, num_features); });
+    const EncodedTrees trees = encode_trees(*g, num_features);
+    section(trees.type, [&] { b.put_bytes(trees.bytes.data(), trees.bytes.size()); });
   } else if (const auto* l = std::get_if<LinearModel>(&spec.predictor)) {
     section(DPA_SECTION_LINEAR, [&] { write_linear(b, *l, num_features); });
   } else {

@@ -177,7 +177,8 @@ typedef struct dpa_model {
   const void* predictor_section;
   uint32_t output_transform;  /* dpa_output_transform */
   uint32_t target;            /* dpa_target */
-  uint32_t max_width;         /* widest MLP layer, else 0 */
+  uint32_t work_floats;       /* scratch the predictor needs: 2 x widest MLP layer, a bit per sparse
+                                 tree threshold (in 32-bit words), else 0 */
   const void* metadata;       /* dpa_metadata_section or NULL */
   const char* metadata_text;  /* not NUL-terminated; metadata_text_bytes long */
   uint32_t metadata_text_bytes;
@@ -193,6 +194,8 @@ typedef struct dpa_model {
 
 /* "gbdt", "linear", "mlp" for a predictor section type (dpa_model.predictor), else NULL. */
 const char* dpa_predictor_name(uint32_t section_type);
+/* "identity", "sigmoid", ... for a dpa_output_transform, or NULL for a value the runtime lacks. */
+const char* dpa_output_transform_name(uint32_t transform);
 
 /* Size of dpa_model in this build, for FFI callers that allocate it (Python ctypes). */
 size_t dpa_model_struct_size(void);

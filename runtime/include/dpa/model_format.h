@@ -13,11 +13,15 @@ extern "C" {
 #define DPA_MODEL_MAGIC "DPAMODEL" /* 8 bytes, no terminator stored */
 #define DPA_MODEL_VERSION_MAJOR 2u /* what the writer writes; readers reject majors they do not know */
 #define DPA_MODEL_VERSION_MAJOR_MIN 1u /* the oldest major this runtime still reads */
-#define DPA_MODEL_VERSION_MINOR 0u /* a reader accepts any minor: minors only append */
+#define DPA_MODEL_VERSION_MINOR 1u /* a reader accepts any minor: minors only append (2.1: SPARSE_GBDT,
+                                      more output transforms) */
 #define DPA_MODEL_ALIGNMENT 16u    /* every section starts at a multiple of this */
 #define DPA_MODEL_MAX_SECTIONS 64u
 #define DPA_MODEL_MAX_TREE_DEPTH 12u
 #define DPA_MODEL_MAX_TREES (1u << 20)
+#define DPA_MODEL_MAX_SPARSE_DEPTH 64u    /* longest root-to-leaf path of a sparse tree */
+#define DPA_MODEL_MAX_THRESHOLDS 65535u   /* distinct split thresholds of a sparse ensemble */
+#define DPA_MODEL_MAX_RIGHT_DISTANCE 16383u /* words from a sparse node to its right child */
 #define DPA_MODEL_MAX_MLP_LAYERS 8u
 #define DPA_MODEL_MAX_MLP_WIDTH 1024u
 /* Bounds on context values keep the verifier's distinct-name checks (quadratic) fast. */
@@ -53,7 +57,8 @@ typedef enum dpa_section_type {
   DPA_SECTION_INPUTS = 4,   /* format 2: required, once (format 1 readers skip it) */
   DPA_SECTION_GBDT = 16,    /* exactly one predictor section */
   DPA_SECTION_LINEAR = 17,
-  DPA_SECTION_MLP = 18
+  DPA_SECTION_MLP = 18,
+  DPA_SECTION_SPARSE_GBDT = 19 /* format 2.1 */
 } dpa_section_type;
 
 /* Format 1's feature kinds: the same numbers as the dpa_input_kind of the weights block. */
@@ -110,7 +115,10 @@ typedef struct dpa_context_input {
 typedef enum dpa_output_transform {
   DPA_OUTPUT_IDENTITY = 0,
   DPA_OUTPUT_SIGMOID = 1,
-  DPA_OUTPUT_CLAMP01 = 2
+  DPA_OUTPUT_CLAMP01 = 2,
+  DPA_OUTPUT_EXP = 3,           /* 2.1: log-link objectives (Poisson, gamma, Tweedie) */
+  DPA_OUTPUT_SIGNED_SQUARE = 4, /* 2.1: s * |s| (LightGBM reg_sqrt) */
+  DPA_OUTPUT_SOFTPLUS = 5       /* 2.1: log(1 + e^s) (LightGBM cross_entropy_lambda) */
 } dpa_output_transform;
 
 typedef enum dpa_target {
@@ -144,6 +152,43 @@ typedef struct dpa_tree_node {
   float threshold; /* finite */
   uint32_t feature; /* < num_features */
 } dpa_tree_node;
+
+/* SPARSE_GBDT (format 2.1): trees of any shape, unpadded. 32 bytes, then num_split_features
+ * dpa_split_feature, thresholds[num_thresholds] (float), tree_start[num_trees] (u32) and
+ * words[num_words] (u32); the section is exactly that long.
+ * Thresholds: split feature i owns the next num_thresholds of them, strictly ascending, not NaN;
+ * a node names its threshold by its index g in the whole table and sends its split feature's
+ * value x left when x < thresholds[g], except that with zero_mode LEFT / RIGHT a value with
+ * |x| <= 1e-35f goes left / right whatever the threshold (LightGBM's zero-as-missing).
+ * Tree t is words[tree_start[t], tree_start[t + 1]) (the last ends at num_words); tree_start[0] = 0.
+ * Its nodes are in preorder: a tree of one word is a leaf; otherwise the first word is the root.
+ * A leaf is its float value (finite). An internal node is
+ *   bits 0-15 g, bit 16: its left child is a leaf, bit 17: its right child is a leaf,
+ *   bits 18-31: distance in words to its right child (2..16383); the left child is the next word.
+ * Every word is exactly one node of its tree; no node is deeper than DPA_MODEL_MAX_SPARSE_DEPTH.
+ * raw score = base_score + sum of leaves, as for GBDT. */
+typedef struct dpa_sparse_gbdt_section {
+  uint32_t num_trees;          /* 1..DPA_MODEL_MAX_TREES */
+  uint32_t num_features;       /* equals the model's feature count, at most 65535 */
+  uint32_t num_split_features; /* 1..3 * num_features */
+  uint32_t num_thresholds;     /* 1..DPA_MODEL_MAX_THRESHOLDS: the split features' counts added up */
+  uint32_t num_words;          /* all trees' nodes */
+  float base_score;
+  uint32_t max_depth;          /* the deepest leaf's depth (verified) */
+  uint32_t reserved;           /* 0 */
+} dpa_sparse_gbdt_section;
+
+typedef enum dpa_zero_mode {
+  DPA_ZERO_AS_IS = 0, /* the value compares as it is */
+  DPA_ZERO_LEFT = 1,  /* |x| <= 1e-35f goes left whatever the threshold */
+  DPA_ZERO_RIGHT = 2  /* |x| <= 1e-35f goes right whatever the threshold */
+} dpa_zero_mode;
+
+typedef struct dpa_split_feature {
+  uint16_t feature;        /* < num_features */
+  uint16_t zero_mode;      /* dpa_zero_mode */
+  uint32_t num_thresholds; /* >= 1 */
+} dpa_split_feature;
 
 /* LINEAR: 32 bytes, then mean[F], inv_scale[F], weight[F] (F = num_features floats each).
  * raw score = intercept + sum_i weight[i] * (x[i] - mean[i]) * inv_scale[i] (double sum). */

@@ -19,6 +19,8 @@ static_assert(sizeof(dpa_section_entry) == 16, "format: section entry is 16 byte
 static_assert(sizeof(dpa_output_section) == 16, "format");
 static_assert(sizeof(dpa_gbdt_section) == 32, "format");
 static_assert(sizeof(dpa_tree_node) == 8, "format");
+static_assert(sizeof(dpa_sparse_gbdt_section) == 32, "format");
+static_assert(sizeof(dpa_split_feature) == 8, "format");
 static_assert(sizeof(dpa_linear_section) == 32, "format");
 static_assert(sizeof(dpa_mlp_section) == 16, "format");
 static_assert(sizeof(dpa_mlp_layer) == 16, "format");
@@ -27,7 +29,7 @@ static_assert(sizeof(dpa_metadata_section) == 48, "format");
 dpa_status verify_output(const Region& r, dpa_model* m) {
   if (!r.fits(0, 1, sizeof(dpa_output_section))) return DPA_ERR_MODEL_OUTPUT;
   const auto* o = r.at<dpa_output_section>(0);
-  if (o->transform > DPA_OUTPUT_CLAMP01 || o->target > DPA_TARGET_OTHER) return DPA_ERR_MODEL_OUTPUT;
+  if (dpa_output_transform_name(o->transform) == nullptr || o->target > DPA_TARGET_OTHER) return DPA_ERR_MODEL_OUTPUT;
   m->output_transform = o->transform;
   m->target = o->target;
   return DPA_OK;

@@ -34,7 +34,7 @@ dpa_status verify_mlp(const Region& r, dpa_model* m) {
     inputs = l->outputs;
     widest = l->outputs > widest ? l->outputs : widest;
   }
-  m->max_width = widest;
+  m->work_floats = 2 * widest;
   return DPA_OK;
 }
 

@@ -23,7 +23,7 @@ bool reads_weights_in_place(const dpa_model& m) {
   return m.num_input_blocks == 1 && m.input_blocks[0] == DPA_INPUT_RAW_WEIGHTS;
 }
 
-// Scratch: [block scratch][features][MLP work], each part float-aligned.
+// Scratch: [block scratch][features][predictor work], each part float-aligned.
 struct ScratchPlan {
   std::size_t block_bytes;
   std::size_t feature_floats;
@@ -34,7 +34,7 @@ struct ScratchPlan {
 };
 
 ScratchPlan plan(const dpa_model& m) {
-  ScratchPlan p{0, reads_weights_in_place(m) ? 0 : m.num_features, std::size_t{2} * m.max_width};
+  ScratchPlan p{0, reads_weights_in_place(m) ? 0 : m.num_features, m.work_floats};
   for (std::uint32_t b = 0; b < m.num_input_blocks; ++b) {
     const std::size_t bytes = find_input_kind(m.input_blocks[b])->scratch_bytes(m);
     p.block_bytes = bytes > p.block_bytes ? (bytes + 3) / 4 * 4 : p.block_bytes;
@@ -50,19 +50,30 @@ float* align_float(void* scratch) {
 float identity(float s) { return s; }
 float sigmoid(float s) { return 1.0f / (1.0f + std::exp(-s)); }
 float clamp01(float s) { return s < 0.0f ? 0.0f : (s > 1.0f ? 1.0f : s); }
+float exponential(float s) { return std::exp(s); }
+float signed_square(float s) { return s * std::fabs(s); }
+// In double, as LightGBM computes it; overflow gives inf, which finish() reports.
+float softplus(float s) { return static_cast<float>(std::log1p(std::exp(static_cast<double>(s)))); }
 
-// Indexed by dpa_output_transform; the verifier admits only these.
-constexpr float (*kTransforms[])(float) = {identity, sigmoid, clamp01};
-static_assert(sizeof kTransforms / sizeof kTransforms[0] == DPA_OUTPUT_CLAMP01 + 1, "one per transform");
+struct OutputTransform {
+  const char* name;
+  float (*apply)(float);
+};
+// Indexed by dpa_output_transform.
+constexpr OutputTransform kTransforms[] = {{"identity", identity}, {"sigmoid", sigmoid},
+                                           {"clamp01", clamp01},   {"exp", exponential},
+                                           {"signed-square", signed_square}, {"softplus", softplus}};
+constexpr std::uint32_t kNumTransforms = sizeof kTransforms / sizeof kTransforms[0];
+static_assert(kNumTransforms == DPA_OUTPUT_SOFTPLUS + 1, "one per transform");
 
 // The predictor and the output transform; a non-finite result is an error, never a prediction.
 dpa_status finish(const dpa_model& m, const float* features, float* work, float* prediction) {
   const auto* p = dpa::detail::find_predictor(m.predictor);
-  if (p == nullptr || m.output_transform > DPA_OUTPUT_CLAMP01) {  // not a loaded model
+  if (p == nullptr || m.output_transform >= kNumTransforms) {  // not a loaded model
     *prediction = kNaN;
     return DPA_ERR_MODEL_MISSING;
   }
-  const float value = kTransforms[m.output_transform](p->score(m, features, work));
+  const float value = kTransforms[m.output_transform].apply(p->score(m, features, work));
   if (!std::isfinite(value)) {
     *prediction = kNaN;
     return DPA_ERR_NON_FINITE_PREDICTION;
@@ -111,6 +122,10 @@ bool loaded(const dpa_model* model) { return model != nullptr && model->bytes !=
 extern "C" {
 
 size_t dpa_model_struct_size(void) { return sizeof(dpa_model); }
+
+const char* dpa_output_transform_name(uint32_t transform) {
+  return transform < kNumTransforms ? kTransforms[transform].name : nullptr;
+}
 
 size_t dpa_model_scratch_size(const dpa_model* model) {
   return model == nullptr ? 0 : plan(*model).total();
@@ -200,9 +215,9 @@ dpa_status dpa_model_predict_features(const dpa_model* model, const float* featu
   *prediction = kNaN;
   if (num_features != model->num_features) return DPA_ERR_SIZE_MISMATCH;
   float* work = nullptr;
-  if (model->max_width > 0) {
+  if (model->work_floats > 0) {
     if (scratch == nullptr) return DPA_ERR_NULL_ARGUMENT;
-    if (scratch_bytes < alignof(float) + 2ull * model->max_width * sizeof(float)) {
+    if (scratch_bytes < alignof(float) + std::size_t{model->work_floats} * sizeof(float)) {
       return DPA_ERR_SCRATCH_TOO_SMALL;
     }
     work = align_float(scratch);

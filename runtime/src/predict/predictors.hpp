@@ -13,9 +13,9 @@ namespace dpa::detail {
 struct PredictorKind {
   std::uint32_t section_type;  // dpa_section_type
   const char* name;
-  // Checks the section against the model's feature count; may fill max_width.
+  // Checks the section against the model's feature count; fills work_floats when it needs scratch.
   dpa_status (*verify)(const Region& section, dpa_model* model);
-  // Raw score of verified features; work: 2 * max_width floats (MLP), else unused.
+  // Raw score of verified features; work: the model's work_floats floats.
   float (*score)(const dpa_model& model, const float* features, float* work);
 };
 
@@ -25,10 +25,14 @@ const PredictorKind* find_predictor(std::uint32_t section_type);
 dpa_status verify_gbdt(const Region& r, dpa_model* m);
 dpa_status verify_linear(const Region& r, dpa_model* m);
 dpa_status verify_mlp(const Region& r, dpa_model* m);
+dpa_status verify_sparse_gbdt(const Region& r, dpa_model* m);
 
 float gbdt_score(const dpa_gbdt_section* section, const float* features);
+// work: sparse_gbdt_work_floats(num_thresholds) floats.
+float sparse_gbdt_score(const dpa_sparse_gbdt_section* section, const float* features, float* work);
+std::uint32_t sparse_gbdt_work_floats(std::uint32_t num_thresholds);
 float linear_score(const dpa_linear_section* section, const float* features);
-// work: 2 * max_width floats (max_width: the widest layer, from the verifier).
+// work: 2 * max_width floats (max_width: the widest layer; the verifier sets work_floats to twice it).
 float mlp_score(const dpa_mlp_section* section, const float* features, float* work,
                 std::uint32_t max_width);
 

@@ -64,7 +64,7 @@ struct Fixture {
     std::stringstream text;
     text << in.rdbuf();
     std::remove(path.c_str());
-    const auto imported = dpa::tools::import_xgboost_json(text.str(), dpa::tools::FeatureSpec::zoo(DPA_STATS_PAPER));
+    const auto imported = dpa::tools::import_xgboost(text.str(), dpa::tools::FeatureSpec::zoo(DPA_STATS_PAPER));
     bytes = dpa_test::AlignedBytes(dpa::tools::write_model(imported.spec));
     if (dpa_model_load(bytes.data(), bytes.size, &model) != DPA_OK) std::abort();
     for (const auto& r : rows) {

@@ -3,7 +3,7 @@
 # exact command to run and fails when something is missing.
 set -euo pipefail
 
-packages=(cmake g++ make python3 doctest-dev libbenchmark-dev zlib1g-dev)
+packages=(cmake g++ make python3 doctest-dev libbenchmark-dev zlib1g-dev nlohmann-json3-dev)
 # Callers add packages for their own jobs (cross compilers, emulators) through this variable.
 read -r -a extra <<< "${DPA_EXTRA_PACKAGES:-}"
 packages+=("${extra[@]}")

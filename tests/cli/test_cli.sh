@@ -40,7 +40,20 @@ check "train json has test metrics" contains "$tmp/last" '"test":{"n":'
 check "train linear" "$dpa" train "$zoo" -o "$tmp/linear.dpa" --model linear
 check "train mlp" "$dpa" train "$zoo" -o "$tmp/mlp.dpa" --model mlp --stats extended
 check "inspect" "$dpa" inspect "$tmp/m.dpa" --json
-check "inspect names the predictor" contains "$tmp/last" '"predictor":"gbdt"'
+check "inspect names the predictor" contains "$tmp/last" '"predictor":"sparse-gbdt"'
+check "inspect again" "$dpa" inspect "$tmp/m.dpa" --json
+check "inspect reports bytes per tree" contains "$tmp/last" '"bytes_per_tree":'
+check "train complete trees" "$dpa" train "$zoo" -o "$tmp/complete.dpa" --trees 60 --tree-layout complete
+check "inspect complete" "$dpa" inspect "$tmp/complete.dpa" --json
+check "complete layout kept" contains "$tmp/last" '"predictor":"gbdt"'
+check "train within a flash budget" "$dpa" train "$zoo" -o "$tmp/small.dpa" --max-bytes 6000 --json
+check "budget kept" python3 -c "import os,sys; assert os.path.getsize(sys.argv[1]) <= 6000" "$tmp/small.dpa"
+expect_exit "budget too small" 1 "not even one tree fits" "$dpa" train "$zoo" -o "$tmp/tiny.dpa" --max-bytes 500
+expect_exit "bad tree layout" 2 "auto, complete or sparse" "$dpa" train "$zoo" -o "$tmp/x.dpa" --tree-layout round
+check "import a LightGBM 4.6 default model (deep trees)" "$dpa" import lightgbm "$source/tests/data/importers/lgbm46-default.txt" -o "$tmp/lgbm.dpa"
+check "import says sparse" contains "$tmp/last" 'sparse-gbdt'
+check "import XGBoost 3.4 UBJSON" "$dpa" import xgboost "$source/tests/data/importers/xgb34-sqerr-d6.ubj" -o "$tmp/xgb.dpa"
+expect_exit "linear trees refused" 1 "linear trees" "$dpa" import lightgbm "$source/tests/data/importers/lgbm46-linear-tree-d6.txt" -o "$tmp/lin.dpa"
 check "eval with plot" "$dpa" eval "$tmp/m.dpa" "$zoo" --json --plot "$tmp/eval.svg"
 # On its own training zoo a model is evaluated on the runs it never saw.
 check "eval counts held-out runs only" python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \

@@ -30,7 +30,14 @@ int main(int argc, char** argv) {
   auto gbdt = dpa_test::random_gbdt_spec(rng, 2, 2);
   gbdt.provenance = dpa::tools::Provenance{};
   gbdt.provenance->text = "model=gbdt\n";
-  write(dir + "/model/v2-gbdt.dpa", as_string(dpa::tools::write_model(gbdt)));
+  write(dir + "/model/v2-gbdt.dpa",
+        as_string(dpa::tools::write_model(dpa_test::with_tree_layout(gbdt, dpa::tools::TreeLayout::complete))));
+  // Format 2.1 sparse trees: unbalanced, with zero modes and infinite thresholds.
+  auto sparse = dpa_test::random_gbdt_spec(rng, 1, 1);
+  std::get<dpa::tools::GbdtModel>(sparse.predictor).trees = {dpa_test::random_sparse_tree(rng, 4, 56, 0.3f),
+                                                             dpa_test::random_sparse_tree(rng, 3, 56, 0.3f)};
+  write(dir + "/model/v21-sparse-gbdt.dpa",
+        as_string(dpa::tools::write_model(dpa_test::with_tree_layout(sparse, dpa::tools::TreeLayout::sparse))));
   write(dir + "/model/v2-linear.dpa", as_string(dpa::tools::write_model(dpa_test::random_linear_spec(rng))));
   write(dir + "/model/v2-mlp.dpa", as_string(dpa::tools::write_model(dpa_test::random_mlp_spec(rng, 2))));
   // Context values of every kind, with statistics and alone.

@@ -9,27 +9,36 @@
 #include "common/stats_options.hpp"
 #include "model/importers.hpp"
 #include "model/model_writer.hpp"
+#include "model/tree_layout.hpp"
 #include "zoo/row_selection.hpp"
 
 namespace dpa::tools {
 
 const char* const kImportUsage =
-    "usage: dpa import xgboost MODEL.json -o OUT.dpa [--stats paper|extended] [--context LIST]\n"
-    "                  [--target test_accuracy|final_test_accuracy]\n"
+    "usage: dpa import xgboost MODEL.json|MODEL.ubj -o OUT.dpa [--stats paper|extended]\n"
+    "                  [--context LIST] [--target T] [--tree-layout auto|complete|sparse]\n"
     "       dpa import lightgbm MODEL.txt -o OUT.dpa [--stats paper|extended] [--context LIST]\n"
-    "                  [--target test_accuracy|final_test_accuracy]\n"
+    "                  [--target T] [--tree-layout auto|complete|sparse]\n"
     "\n"
     "Converts a tree ensemble trained on the runtime's statistics of zoo networks (features in the\n"
     "runtime's order: per segment of the zoo layout, the set's statistics) into a model the runtime\n"
-    "runs, with each library's exact split semantics. XGBoost: JSON from save_model(\"m.json\");\n"
-    "LightGBM: text from save_model(\"m.txt\"). Categorical splits, multi-class and ranking models\n"
-    "are rejected. The feature count must match the statistics set (56 paper, 112 extended) plus\n"
-    "the context values.\n"
+    "runs, with each library's exact split semantics and output transform.\n"
+    "  XGBoost 1.7-3.x: JSON or UBJSON from save_model(\"m.json\" / \"m.ubj\"); gbtree and DART;\n"
+    "    reg:squarederror, reg:absoluteerror, reg:pseudohubererror, reg:squaredlogerror,\n"
+    "    reg:quantileerror, reg:logistic, binary:logistic, count:poisson, reg:gamma, reg:tweedie.\n"
+    "  LightGBM 2.x-4.x: text from save_model(\"m.txt\"), trees of any depth, zero_as_missing,\n"
+    "    gbdt and rf; regression (also reg_sqrt), regression_l1, huber, fair, quantile, mape,\n"
+    "    binary, cross_entropy, cross_entropy_lambda, poisson, gamma, tweedie.\n"
+    "Categorical splits, linear trees, multi-class, multi-target and ranking models are rejected.\n"
+    "The feature count must match the statistics set (56 paper, 112 extended) plus the context\n"
+    "values.\n"
     "\n"
     "  --context LIST  context columns the trees read after the statistics, in order: NAME for a\n"
     "                  number, NAME=A|B|C for a category coded 0, 1, 2 (any other name: 3)\n"
     "  --target T      what the model predicts (default test_accuracy); early stopping needs\n"
-    "                  final_test_accuracy\n";
+    "                  final_test_accuracy\n"
+    "  --tree-layout L complete trees padded to one depth, sparse (unpadded, any depth), or auto\n"
+    "                  (default): the smaller of the two that holds the trees\n";
 
 namespace {
 
@@ -55,7 +64,8 @@ std::vector<ContextInput> parse_import_context(const std::string& list) {
 
 int run_import(int argc, char** argv, int first) {
   const Args args(argc, argv, first, {{"-o", true, "--output"}, {"--stats", true, ""},
-                                                {"--context", true, ""}, {"--target", true, ""}});
+                                                {"--context", true, ""}, {"--target", true, ""},
+                                                {"--tree-layout", true, ""}});
   args.expect_positionals(2, "the library (xgboost or lightgbm) and MODEL");
   const std::string library = args.positionals()[0];
   if (library != "xgboost" && library != "lightgbm") {
@@ -66,20 +76,29 @@ int run_import(int argc, char** argv, int first) {
   FeatureSpec features = FeatureSpec::zoo(parse_stats_set(args.value_or("--stats", "paper")));
   features.context = parse_import_context(args.value_or("--context", ""));
   const Target target = parse_target(args.value_or("--target", "test_accuracy"));
+  const TreeLayout layout = parse_tree_layout(args.value_or("--tree-layout", "auto"));
   std::ifstream in(args.positionals()[1], std::ios::binary);
   if (!in) throw ToolError(args.positionals()[1] + ": cannot open");
   std::ostringstream text;
   text << in.rdbuf();
   ImportResult r;
   try {
-    r = library == "xgboost" ? import_xgboost_json(text.str(), features) : import_lightgbm_text(text.str(), features);
+    r = library == "xgboost" ? import_xgboost(text.str(), features) : import_lightgbm_text(text.str(), features);
   } catch (const ToolError& e) {
     throw ToolError(args.positionals()[1] + ": " + e.what());
   }
   r.spec.target = target == Target::kTestAccuracy ? DPA_TARGET_TEST_ACCURACY : DPA_TARGET_FINAL_TEST_ACCURACY;
-  const std::vector<unsigned char> bytes = write_model(r.spec);
+  std::get<GbdtModel>(r.spec.predictor).layout = layout;
+  std::vector<unsigned char> bytes;
+  try {
+    bytes = write_model(r.spec);
+  } catch (const ToolError& e) {
+    throw ToolError(args.positionals()[1] + ": " + e.what());
+  }
   write_file_atomically(*out, bytes.data(), bytes.size());
-  std::printf("imported %s -> %s (%zu bytes)\n", r.summary.c_str(), out->c_str(), bytes.size());
+  dpa_model written;
+  const char* kind = dpa_model_load(bytes.data(), bytes.size(), &written) == DPA_OK ? dpa_predictor_name(written.predictor) : "?";
+  std::printf("imported %s -> %s (%s, %zu bytes)\n", r.summary.c_str(), out->c_str(), kind, bytes.size());
   return 0;
 }
 

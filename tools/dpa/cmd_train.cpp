@@ -10,6 +10,7 @@
 #include "common/json_writer.hpp"
 #include "common/stats_options.hpp"
 #include "train/context.hpp"
+#include "model/tree_layout.hpp"
 #include "train/pipeline.hpp"
 
 namespace dpa::tools {
@@ -53,6 +54,11 @@ const char* const kTrainUsage =
     "  --colsample F       share of features per tree (default 0.8)\n"
     "  --bins N            histogram bins per feature (default 256, 2..256)\n"
     "  --patience N        stop after N rounds without validation gain (default 50, 0 = off)\n"
+    "  --tree-layout L     complete (trees padded to one depth), sparse (unpadded: smaller for\n"
+    "                      most trained trees) or auto (default): the smaller of the two\n"
+    "  --max-bytes N       a flash budget: the model file takes at most N bytes; trains each\n"
+    "                      depth from --depth down to 2 and keeps the one whose trees that fit\n"
+    "                      predict the validation runs best\n"
     "  --json              one JSON object with the metrics on stdout\n"
     "\n"
     "Example, one model for every epoch of an early-stopping search:\n"
@@ -109,7 +115,8 @@ int run_train(int argc, char** argv, int first) {
                    {"--min-child-weight", true, ""}, {"--lambda", true, ""}, {"--min-split-gain", true, ""},
                    {"--subsample", true, ""}, {"--colsample", true, ""}, {"--bins", true, ""},
                    {"--patience", true, ""}, {"--cv", true, ""}, {"--tune", false, ""},
-                   {"--loss", true, ""}, {"--json", false, ""}});
+                   {"--loss", true, ""}, {"--tree-layout", true, ""}, {"--max-bytes", true, ""},
+                   {"--json", false, ""}});
   args.expect_positionals(1, "ZOO_DIR");
   const auto out = args.value("-o");
   if (!out) throw UsageError("missing -o MODEL.dpa");
@@ -136,6 +143,11 @@ int run_train(int argc, char** argv, int first) {
   o.gbdt.early_stopping_rounds = static_cast<int>(args.integer("--patience", o.gbdt.early_stopping_rounds, 0, 1000000));
   o.gbdt.loss = &find_gbdt_loss(args.value_or("--loss", "l2"));
   o.tune = args.flag("--tune");
+  o.tree_layout = parse_tree_layout(args.value_or("--tree-layout", "auto"));
+  o.max_bytes = static_cast<std::size_t>(args.integer("--max-bytes", 0, 0, 1ll << 32));
+  if ((o.max_bytes > 0 || args.value("--tree-layout")) && o.kind != ModelKind::kGbdt) {
+    throw UsageError("--max-bytes and --tree-layout shape tree ensembles (--model gbdt)");
+  }
   if (o.tune && o.kind != ModelKind::kGbdt) throw UsageError("--tune chooses GBDT settings (--model gbdt)");
   const int cv = static_cast<int>(args.integer("--cv", 0, 2, 100));
   const bool json = args.flag("--json");

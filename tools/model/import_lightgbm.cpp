@@ -1,5 +1,7 @@
+// LightGBM 2.x to 4.x text models of any depth (trees are rebuilt iteratively, children after
+// parents), with each objective's output transform.
 #include <cmath>
-#include <functional>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -9,9 +11,7 @@
 namespace dpa::tools {
 namespace {
 
-// LightGBM's kZeroThreshold (a float literal stored in a double): |x| <= this is "zero".
-constexpr float kZeroFloat = 1e-35f;
-constexpr double kZeroThreshold = kZeroFloat;
+constexpr long long kMaxLeaves = 1 << 20;
 
 std::vector<double> parse_numbers(const std::string& text, const std::string& what) {
   std::vector<double> out;
@@ -33,107 +33,172 @@ double single_number(const std::string& text, const std::string& what) {
   return v[0];
 }
 
-struct LgbTree {
-  std::vector<double> split_feature, threshold, decision_type, left, right, leaf_value;
-  int num_leaves = 0;
-};
+using Block = std::map<std::string, std::string>;
 
-// LightGBM child references: >= 0 an internal node, < 0 the leaf ~child.
-struct Builder {
-  const LgbTree& t;
-  std::uint32_t num_features;
-  int index;
-  Tree out;
-
-  std::int32_t add_leaf(double value) {
-    TreeNode n;
-    n.is_leaf = true;
-    n.value = static_cast<float>(value);
-    out.nodes.push_back(n);
-    return static_cast<std::int32_t>(out.nodes.size() - 1);
-  }
-  std::int32_t add_split(std::uint32_t feature, float threshold, const std::function<std::int32_t()>& left,
-                         const std::function<std::int32_t()>& right) {
-    const auto at = static_cast<std::int32_t>(out.nodes.size());
-    out.nodes.emplace_back();
-    const std::int32_t l = left();
-    const std::int32_t r = right();
-    TreeNode& n = out.nodes[static_cast<std::size_t>(at)];
-    n.is_leaf = false;
-    n.feature = feature;
-    n.threshold = threshold;
-    n.left = l;
-    n.right = r;
-    return at;
-  }
-  // x <= t ? left : right, as x < T (or one side only when no finite T exists).
-  std::int32_t less_equal(std::uint32_t feature, double limit, const std::function<std::int32_t()>& left,
-                          const std::function<std::int32_t()>& right) {
-    float threshold;
-    if (!float_threshold_for_less_equal(limit, &threshold)) return left();
-    return add_split(feature, threshold, left, right);
-  }
-  std::int32_t node(double ref) {
-    long long at;
-    if (ref < 0) {
-      if (!integer_in_range(-ref - 1, 0, static_cast<double>(t.leaf_value.size()) - 1, &at)) {
-        throw ToolError("LightGBM tree " + std::to_string(index) + ": leaf index " + number_text(ref) + " out of range");
-      }
-      return add_leaf(t.leaf_value[static_cast<std::size_t>(at)]);
-    }
-    if (!integer_in_range(ref, 0, static_cast<double>(t.split_feature.size()) - 1, &at)) {
-      throw ToolError("LightGBM tree " + std::to_string(index) + ": node index " + number_text(ref) + " out of range");
-    }
-    const auto i = static_cast<std::size_t>(at);
-    if (out.nodes.size() > 4 * (t.split_feature.size() + t.leaf_value.size()) + 64) {
-      throw ToolError("LightGBM tree " + std::to_string(index) + ": children do not form a tree");
-    }
-    long long decision_bits;
-    if (!integer_in_range(t.decision_type[i], 0, 255, &decision_bits)) {
-      throw ToolError("LightGBM tree " + std::to_string(index) + ": bad decision_type " + number_text(t.decision_type[i]));
-    }
-    const int decision = static_cast<int>(decision_bits);
-    if (decision & 1) throw ToolError("LightGBM categorical splits are not supported");
-    long long f;
-    if (!integer_in_range(t.split_feature[i], 0, static_cast<double>(num_features) - 1, &f)) {
-      throw ToolError("LightGBM tree " + std::to_string(index) + ": split on feature " +
-                      number_text(t.split_feature[i]) + ", but the model takes " + std::to_string(num_features));
-    }
-    const auto feature = static_cast<std::uint32_t>(f);
-    const bool default_left = (decision & 2) != 0;
-    const int missing = (decision >> 2) & 3;  // 0 none, 1 zero, 2 NaN
-    const double th = t.threshold[i];
-    const double l = t.left[i], r = t.right[i];
-    auto plain = [&] { return less_equal(feature, th, [&] { return node(l); }, [&] { return node(r); }); };
-    if (missing != 1) {
-      // Features reaching a predictor are finite: NaN-missing never applies, and missing-none
-      // maps NaN to 0 only. Plain numerical split.
-      return plain();
-    }
-    // Zero counts as missing: |x| <= 1e-35 goes the default way, other x compare as usual.
-    // Rewritten as: x < -1e-35 ? plain : (x <= 1e-35 ? default : plain).
-    const float below_zero = -kZeroFloat;  // -1e-35f is a float: x < -Z needs no rounding
-    auto negative = [&] { return th >= -kZeroThreshold ? node(l) : plain(); };  // x < -1e-35 <= th: left
-    auto non_negative = [&] {
-      return less_equal(feature, kZeroThreshold, [&] { return node(default_left ? l : r); },
-                        [&] { return th <= kZeroThreshold ? node(r) : plain(); });
-    };
-    return add_split(feature, below_zero, negative, non_negative);
-  }
-};
-
-std::map<std::string, std::string> read_block(std::istringstream& in, std::string& line) {
-  std::map<std::string, std::string> kv;
+// "key=value" lines up to a blank line after the first; a bare word (average_output) is a key
+// with an empty value. `line` is left at the first line after the block.
+Block read_block(std::istringstream& in, std::string& line) {
+  Block kv;
   while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) {
       if (!kv.empty()) break;
       continue;
     }
+    if (line.rfind("Tree=", 0) == 0 || line == "end of trees") break;
     const auto eq = line.find('=');
-    if (eq == std::string::npos) break;
-    kv[line.substr(0, eq)] = line.substr(eq + 1);
+    kv[line.substr(0, eq)] = eq == std::string::npos ? "" : line.substr(eq + 1);
   }
   return kv;
+}
+
+const std::string& field(const Block& kv, const std::string& key, const std::string& where) {
+  const auto it = kv.find(key);
+  if (it == kv.end()) throw ToolError("LightGBM " + where + " lacks '" + key + "'");
+  return it->second;
+}
+
+// How an objective turns the summed trees into a prediction. LightGBM's objective line is the
+// name followed by options ("binary sigmoid:1", "regression sqrt").
+struct LgbObjective {
+  const char* name;
+  dpa_output_transform transform;
+  bool takes_sqrt;  // reg_sqrt: the output is the signed square of the score
+};
+constexpr LgbObjective kObjectives[] = {
+    {"regression", DPA_OUTPUT_IDENTITY, true},   {"regression_l1", DPA_OUTPUT_IDENTITY, true},
+    {"huber", DPA_OUTPUT_IDENTITY, true},        {"fair", DPA_OUTPUT_IDENTITY, true},
+    {"quantile", DPA_OUTPUT_IDENTITY, true},     {"mape", DPA_OUTPUT_IDENTITY, true},
+    {"poisson", DPA_OUTPUT_EXP, false},          {"gamma", DPA_OUTPUT_EXP, false},
+    {"tweedie", DPA_OUTPUT_EXP, false},          {"binary", DPA_OUTPUT_SIGMOID, false},
+    {"cross_entropy", DPA_OUTPUT_SIGMOID, false}, {"cross_entropy_lambda", DPA_OUTPUT_SOFTPLUS, false},
+};
+
+struct Objective {
+  std::string text;
+  dpa_output_transform transform = DPA_OUTPUT_IDENTITY;
+  double leaf_scale = 1.0;  // binary's sigmoid:S: sigmoid(S * score) = sigmoid of scaled leaves
+};
+
+Objective parse_objective(const std::string& text) {
+  std::istringstream words(text);
+  std::string name, option;
+  words >> name;
+  Objective out;
+  out.text = text;
+  const LgbObjective* found = nullptr;
+  std::string known;
+  for (const LgbObjective& o : kObjectives) {
+    if (name == o.name) found = &o;
+    known += std::string(known.empty() ? "" : ", ") + o.name;
+  }
+  if (found == nullptr) throw ToolError("LightGBM objective '" + name + "' is not supported (" + known + ")");
+  out.transform = found->transform;
+  while (words >> option) {
+    if (option == "sqrt") {
+      if (!found->takes_sqrt) throw ToolError("LightGBM objective '" + text + "': sqrt applies to regression objectives only");
+      out.transform = DPA_OUTPUT_SIGNED_SQUARE;
+    } else if (option.rfind("sigmoid:", 0) == 0 && name == "binary") {
+      out.leaf_scale = single_number(option.substr(8), "sigmoid");
+      if (!(out.leaf_scale > 0) || !std::isfinite(out.leaf_scale)) throw ToolError("LightGBM sigmoid must be positive");
+    }
+    // Other options (alpha:, tweedie_variance_power:, ...) shape training only.
+  }
+  return out;
+}
+
+struct LgbTree {
+  std::vector<double> split_feature, threshold, decision_type, left, right, leaf_value;
+  long long num_leaves = 0;
+};
+
+LgbTree read_tree(const Block& kv, const std::string& where) {
+  LgbTree t;
+  if (!integer_in_range(single_number(field(kv, "num_leaves", where), "num_leaves"), 1, kMaxLeaves, &t.num_leaves)) {
+    throw ToolError("LightGBM " + where + ": bad num_leaves");
+  }
+  if (kv.count("num_cat") && field(kv, "num_cat", where) != "0") {
+    throw ToolError("LightGBM categorical splits are not supported (" + where + ")");
+  }
+  if (kv.count("is_linear") && field(kv, "is_linear", where) != "0") {
+    throw ToolError("LightGBM linear trees (linear_tree=true) are not supported (" + where + ")");
+  }
+  t.leaf_value = parse_numbers(field(kv, "leaf_value", where), "leaf_value");
+  const auto n = static_cast<std::size_t>(t.num_leaves - 1);
+  if (n > 0) {
+    t.split_feature = parse_numbers(field(kv, "split_feature", where), "split_feature");
+    t.threshold = parse_numbers(field(kv, "threshold", where), "threshold");
+    t.decision_type = parse_numbers(field(kv, "decision_type", where), "decision_type");
+    t.left = parse_numbers(field(kv, "left_child", where), "left_child");
+    t.right = parse_numbers(field(kv, "right_child", where), "right_child");
+  }
+  if (t.split_feature.size() != n || t.threshold.size() != n || t.decision_type.size() != n || t.left.size() != n ||
+      t.right.size() != n || t.leaf_value.size() != n + 1) {
+    throw ToolError("LightGBM " + where + ": arrays of the wrong length for " + std::to_string(t.num_leaves) + " leaves");
+  }
+  return t;
+}
+
+// One LightGBM split as ours. LightGBM sends x left when double(x) <= threshold, except that with
+// missing type Zero a value with |x| <= 1e-35 goes the default way; features reaching a predictor
+// are finite, so NaN handling never applies.
+void convert_split(const LgbTree& t, std::size_t i, std::uint32_t num_features, const std::string& where, TreeNode* node) {
+  long long decision, feature;
+  if (!integer_in_range(t.decision_type[i], 0, 255, &decision)) {
+    throw ToolError("LightGBM " + where + ": bad decision_type " + number_text(t.decision_type[i]));
+  }
+  if (decision & 1) throw ToolError("LightGBM categorical splits are not supported (" + where + ")");
+  if (!integer_in_range(t.split_feature[i], 0, static_cast<double>(num_features) - 1, &feature)) {
+    throw ToolError("LightGBM " + where + ": split on feature " + number_text(t.split_feature[i]) +
+                    ", but the model takes " + std::to_string(num_features));
+  }
+  node->is_leaf = false;
+  node->feature = static_cast<std::uint32_t>(feature);
+  const double th = t.threshold[i];
+  float threshold;
+  if (float_threshold_for_less_equal(th, &threshold)) {
+    node->threshold = threshold;
+  } else {
+    // NaN: x <= NaN is false, every x goes right; t >= FLT_MAX: every finite x goes left.
+    node->threshold = std::isnan(th) ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+  }
+  const int missing = static_cast<int>((decision >> 2) & 3);  // 0 none, 1 zero, 2 NaN
+  if (missing == 1) node->zero_mode = (decision & 2) ? DPA_ZERO_LEFT : DPA_ZERO_RIGHT;
+}
+
+// LightGBM child references: >= 0 an internal node, < 0 the leaf ~child. Rebuilt breadth-first
+// with a queue, so depth costs no stack.
+Tree convert_tree(const LgbTree& t, std::uint32_t num_features, const std::string& where, double leaf_scale) {
+  Tree out;
+  std::vector<std::pair<double, std::int32_t>> queue{{t.num_leaves > 1 ? 0.0 : -1.0, 0}};  // (reference, ours)
+  out.nodes.emplace_back();
+  const std::size_t internal = t.split_feature.size();
+  for (std::size_t q = 0; q < queue.size(); ++q) {
+    if (queue.size() > 2 * internal + 1) throw ToolError("LightGBM " + where + ": children do not form a tree");
+    const auto [ref, ours] = queue[q];
+    TreeNode& node = out.nodes[static_cast<std::size_t>(ours)];
+    long long at;
+    if (ref < 0) {
+      if (!integer_in_range(-ref - 1, 0, static_cast<double>(t.leaf_value.size()) - 1, &at)) {
+        throw ToolError("LightGBM " + where + ": leaf index " + number_text(ref) + " out of range");
+      }
+      node.is_leaf = true;
+      node.value = static_cast<float>(t.leaf_value[static_cast<std::size_t>(at)] * leaf_scale);
+      continue;
+    }
+    if (!integer_in_range(ref, 0, static_cast<double>(internal) - 1, &at)) {
+      throw ToolError("LightGBM " + where + ": node index " + number_text(ref) + " out of range");
+    }
+    const auto i = static_cast<std::size_t>(at);
+    convert_split(t, i, num_features, where, &node);
+    node.left = static_cast<std::int32_t>(out.nodes.size());
+    node.right = node.left + 1;
+    queue.push_back({t.left[i], node.left});
+    queue.push_back({t.right[i], node.right});
+    out.nodes.emplace_back();
+    out.nodes.emplace_back();
+  }
+  return out;
 }
 
 }  // namespace
@@ -141,82 +206,68 @@ std::map<std::string, std::string> read_block(std::istringstream& in, std::strin
 ImportResult import_lightgbm_text(const std::string& text, const FeatureSpec& features) {
   std::istringstream in(text);
   std::string line;
-  if (!std::getline(in, line) || line != "tree") throw ToolError("not a LightGBM text model (first line is not 'tree')");
-  const auto header = read_block(in, line);
-  auto get = [&](const std::map<std::string, std::string>& kv, const std::string& key) -> const std::string& {
-    const auto it = kv.find(key);
-    if (it == kv.end()) throw ToolError("LightGBM model lacks '" + key + "'");
-    return it->second;
-  };
-  if (get(header, "num_class") != "1" || get(header, "num_tree_per_iteration") != "1") {
+  if (!std::getline(in, line) || (line != "tree" && line != "tree\r")) {
+    throw ToolError("not a LightGBM text model (first line is not 'tree')");
+  }
+  const Block header = read_block(in, line);
+  if (field(header, "num_class", "header") != "1" || field(header, "num_tree_per_iteration", "header") != "1") {
     throw ToolError("multi-class LightGBM models are not supported");
   }
   const std::uint32_t num_features = features.num_features();
-  const double max_feature = single_number(get(header, "max_feature_idx"), "max_feature_idx");
+  const double max_feature = single_number(field(header, "max_feature_idx", "header"), "max_feature_idx");
   if (max_feature + 1 != num_features) {
-    throw ToolError("LightGBM model has " + number_text(max_feature + 1) +
-                    " features; " + features.describe() + " give " + std::to_string(num_features));
+    throw ToolError("LightGBM model has " + number_text(max_feature + 1) + " features; " + features.describe() +
+                    " give " + std::to_string(num_features));
   }
-  const std::string objective = get(header, "objective");
+  const Objective objective = parse_objective(field(header, "objective", "header"));
+  // Random forests (boosting=rf) average their trees instead of adding them.
+  const bool average = header.count("average_output") > 0;
+  std::size_t expected_trees = 0;
+  if (header.count("tree_sizes")) expected_trees = parse_numbers(header.at("tree_sizes"), "tree_sizes").size();
+
   ImportResult r;
   r.spec.features = features;
+  r.spec.transform = objective.transform;
   GbdtModel g;
   g.base_score = 0.0f;  // LightGBM folds the initial score into the first tree
-  double sigmoid_scale = 0;
-  if (objective.rfind("regression", 0) == 0 && objective.find("regression_l1") == std::string::npos) {
-    r.spec.transform = DPA_OUTPUT_IDENTITY;
-  } else if (objective.rfind("binary", 0) == 0 || objective.rfind("cross_entropy", 0) == 0) {
-    r.spec.transform = DPA_OUTPUT_SIGMOID;
-    sigmoid_scale = 1.0;
-    if (const auto at = objective.find("sigmoid:"); at != std::string::npos) sigmoid_scale = std::strtod(objective.c_str() + at + 8, nullptr);
-  } else {
-    throw ToolError("LightGBM objective '" + objective + "' is not supported (regression, binary)");
-  }
   std::uint32_t depth = 0;
-  for (int index = 0;; ++index) {
+  bool ended = false;
+  for (std::size_t index = 0;; ++index) {
     while (line.empty() && std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
     }
-    if (line.rfind("Tree=", 0) != 0) break;
-    const auto kv = read_block(in, line);
-    LgbTree t;
-    const double leaves = single_number(get(kv, "num_leaves"), "num_leaves");
-    long long leaf_count;
-    if (!integer_in_range(leaves, 1, 1 << 20, &leaf_count)) throw ToolError("LightGBM tree " + std::to_string(index) + ": bad num_leaves");
-    t.num_leaves = static_cast<int>(leaf_count);
-    if (kv.count("num_cat") && get(kv, "num_cat") != "0") throw ToolError("LightGBM categorical splits are not supported");
-    if (kv.count("is_linear") && get(kv, "is_linear") != "0") throw ToolError("LightGBM linear trees are not supported");
-    t.leaf_value = parse_numbers(get(kv, "leaf_value"), "leaf_value");
-    if (sigmoid_scale != 0 && sigmoid_scale != 1) {
-      for (double& v : t.leaf_value) v *= sigmoid_scale;  // sigmoid(s * x) = sigmoid of scaled leaves
+    if (line == "end of trees") {
+      ended = true;
+      break;
     }
-    if (t.num_leaves > 1) {
-      t.split_feature = parse_numbers(get(kv, "split_feature"), "split_feature");
-      t.threshold = parse_numbers(get(kv, "threshold"), "threshold");
-      t.decision_type = parse_numbers(get(kv, "decision_type"), "decision_type");
-      t.left = parse_numbers(get(kv, "left_child"), "left_child");
-      t.right = parse_numbers(get(kv, "right_child"), "right_child");
-      const std::size_t n = static_cast<std::size_t>(t.num_leaves - 1);
-      if (t.split_feature.size() != n || t.threshold.size() != n || t.decision_type.size() != n ||
-          t.left.size() != n || t.right.size() != n || t.leaf_value.size() != n + 1) {
-        throw ToolError("LightGBM tree " + std::to_string(index) + ": arrays of the wrong length");
-      }
-    }
-    Builder b{t, num_features, index, {}};
-    b.node(t.num_leaves > 1 ? 0.0 : -1.0);
-    // The builder appends a node before its children: children always follow their parent.
-    depth = std::max(depth, tree_depth(b.out));
-    g.trees.push_back(std::move(b.out));
+    if (line != "Tree=" + std::to_string(index)) break;
+    const std::string where = "tree " + std::to_string(index);
+    const LgbTree t = read_tree(read_block(in, line), where);
+    g.trees.push_back(convert_tree(t, num_features, where, objective.leaf_scale));
+    depth = std::max(depth, tree_depth(g.trees.back()));
   }
   if (g.trees.empty()) throw ToolError("LightGBM model has no trees");
-  if (depth > DPA_MODEL_MAX_TREE_DEPTH) {
-    throw ToolError("LightGBM trees reach depth " + std::to_string(depth) + " (after rewriting zero-missing splits); at most " +
-                    std::to_string(DPA_MODEL_MAX_TREE_DEPTH) + " is supported");
+  if (!ended) {
+    throw ToolError("LightGBM model is truncated or malformed: after " + std::to_string(g.trees.size()) +
+                    " trees, '" + line.substr(0, 40) + "' where 'Tree=" + std::to_string(g.trees.size()) +
+                    "' or 'end of trees' should be");
+  }
+  if (expected_trees != 0 && expected_trees != g.trees.size()) {
+    throw ToolError("LightGBM model lists " + std::to_string(expected_trees) + " trees in tree_sizes but holds " +
+                    std::to_string(g.trees.size()));
+  }
+  if (average) {
+    const double share = 1.0 / static_cast<double>(g.trees.size());
+    for (Tree& t : g.trees) {
+      for (TreeNode& n : t.nodes) n.value = static_cast<float>(n.value * share);
+    }
   }
   r.spec.predictor = g;
-  r.summary = "LightGBM, " + objective + ", " + std::to_string(g.trees.size()) + " trees, max depth " + std::to_string(depth);
+  r.summary = "LightGBM, " + objective.text + (average ? ", random forest" : "") + ", " + std::to_string(g.trees.size()) +
+              " trees, max depth " + std::to_string(depth);
   Provenance p;
-  p.text = "imported_from=lightgbm\nobjective=" + objective + "\ntrees=" + std::to_string(g.trees.size()) +
-           "\ndepth=" + std::to_string(depth) + "\n";
+  p.text = "imported_from=lightgbm\nobjective=" + objective.text + "\ntrees=" + std::to_string(g.trees.size()) +
+           "\ndepth=" + std::to_string(depth) + (average ? "\naverage_output=1" : "") + "\n";
   r.spec.provenance = p;
   return r;
 }

@@ -14,14 +14,19 @@ struct ImportResult {
   std::string summary;  // e.g. "XGBoost 1.7.4, reg:squarederror, 500 trees, max depth 6"
 };
 
-// XGBoost's JSON model (save_model("m.json")): gbtree booster, numerical splits, objectives
-// reg:squarederror (identity) and reg:logistic / binary:logistic (sigmoid; base_score is stored
-// in probability space and converted to a margin). Go left when x < split_condition (float).
-ImportResult import_xgboost_json(const std::string& text, const FeatureSpec& features);
+// XGBoost 1.7 to 3.x models, JSON (save_model("m.json")) or UBJSON ("m.ubj"): gbtree or DART
+// boosters (per-tree weight_drop), numerical splits, go left when x < split_condition (float).
+// Objectives from one table: raw-score regressions, logistic (base_score in probability space),
+// log-link count:poisson / reg:gamma / reg:tweedie (exp). base_score as a number, a quoted number
+// or a bracketed one-element vector (3.1 and later).
+ImportResult import_xgboost(const std::string& bytes, const FeatureSpec& features);
 
-// LightGBM's text model (save_model("m.txt")): numerical splits, go left when
-// double(x) <= threshold; decision_type bit 1 = default left, bits 2-3 = missing type (zero
-// missing is rewritten into explicit splits around zero); regression or binary objectives.
+// LightGBM 2.x to 4.x text models (save_model("m.txt")) of any depth: numerical splits, go left
+// when double(x) <= threshold; decision_type bit 1 = default left, bits 2-3 = missing type (zero
+// missing becomes the node's zero mode). Objectives from one table: raw-score regressions,
+// reg_sqrt (signed square), binary / cross_entropy (sigmoid), cross_entropy_lambda (softplus),
+// poisson / gamma / tweedie (exp); random forests (average_output) averaged. A file that ends
+// before "end of trees" or disagrees with its tree_sizes is refused.
 ImportResult import_lightgbm_text(const std::string& text, const FeatureSpec& features);
 
 // v as an integer in [lo, hi], or false when v is not one (NaN, infinite, fractional, out of

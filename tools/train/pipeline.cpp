@@ -14,6 +14,7 @@
 #include "train/context.hpp"
 #include "train/held_out.hpp"
 #include "model/model_writer.hpp"
+#include "model/tree_layout.hpp"
 #include "zoo/feature_extraction.hpp"
 
 namespace dpa::tools {
@@ -143,6 +144,39 @@ ZooFeatures compute_zoo_features(const ZooDataset& zoo, dpa_stats_set set, unsig
   return f;
 }
 
+namespace {
+
+// Validation RMSE of a model file's predictions (training RMSE when there is no validation set).
+double rmse_of(const std::vector<unsigned char>& bytes, const std::vector<float>& x, const std::vector<float>& y,
+               std::size_t per_row) {
+  const ModelFile file(bytes);
+  const std::vector<float> p = predict_rows(file.model(), x, per_row);
+  double sum = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) sum += (p[i] - y[i]) * static_cast<double>(p[i] - y[i]);
+  return std::sqrt(sum / static_cast<double>(std::max<std::size_t>(1, y.size())));
+}
+
+// The longest prefix of `trained`'s trees whose file (spec with that prefix) takes at most
+// max_bytes, or 0 trees when not even one fits.
+GbdtModel longest_prefix_within(const GbdtModel& trained, ModelSpec spec, std::size_t max_bytes) {
+  std::size_t low = 0, high = trained.trees.size();  // low fits (0 = nothing), high + 1 does not
+  GbdtModel prefix = trained;
+  auto fits = [&](std::size_t count) {
+    prefix.trees.assign(trained.trees.begin(), trained.trees.begin() + static_cast<long>(count));
+    spec.predictor = prefix;
+    return write_model(spec).size() <= max_bytes;
+  };
+  if (fits(high)) return prefix;
+  while (low + 1 < high) {
+    const std::size_t mid = (low + high) / 2;
+    (fits(mid) ? low : high) = mid;
+  }
+  prefix.trees.assign(trained.trees.begin(), trained.trees.begin() + static_cast<long>(low));
+  return prefix;
+}
+
+}  // namespace
+
 TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
                             const std::function<void(const std::string&)>& status) {
   TrainReport report;
@@ -197,20 +231,58 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
         p = tune_gbdt(train, yt, run_of_row, p, 3, status).best;
       }
       report.gbdt = p;
-      const GbdtTraining t = train_gbdt(train, yt, valid_ptr, yv_ptr, p, [&](int done, double rmse) {
-        if (status && (done % 25 == 0 || done == p.num_trees)) {
-          status("tree " + std::to_string(done) + "/" + std::to_string(p.num_trees) +
-                 (std::isnan(rmse) ? "" : ", validation rmse " + std::to_string(rmse)));
-        }
-      });
-      spec.predictor = t.model;
+      auto train_at_depth = [&](const GbdtParams& params) {
+        return train_gbdt(train, yt, valid_ptr, yv_ptr, params, [&](int done, double rmse) {
+          if (status && (done % 25 == 0 || done == params.num_trees)) {
+            status("depth " + std::to_string(params.max_depth) + ", tree " + std::to_string(done) + "/" +
+                   std::to_string(params.num_trees) + (std::isnan(rmse) ? "" : ", validation rmse " + std::to_string(rmse)));
+          }
+        }).model;
+      };
       spec.transform = p.loss->transform;
+      GbdtModel model = train_at_depth(p);
+      model.layout = o.tree_layout;
+      if (o.max_bytes > 0) {
+        // Each depth from the configured one down to 2: the longest prefix of its trees that fits,
+        // scored on the validation runs. The file's other sections count too: sized with a
+        // provenance of the length the final one will have, give or take the budget check below.
+        ModelSpec frame = spec;
+        frame.provenance = Provenance{};
+        frame.provenance->text = std::string(1024, 'x');
+        double best = INFINITY;
+        const std::vector<float>& xe = yv.empty() ? xt : xv;
+        const std::vector<float>& ye = yv.empty() ? yt : yv;
+        for (int depth = p.max_depth; depth >= 2; --depth) {
+          GbdtParams at = p;
+          at.max_depth = depth;
+          GbdtModel trained = depth == p.max_depth ? model : train_at_depth(at);
+          trained.layout = o.tree_layout;
+          const GbdtModel fitted = longest_prefix_within(trained, frame, o.max_bytes);
+          if (fitted.trees.empty()) continue;
+          frame.predictor = fitted;
+          const double rmse = rmse_of(write_model(frame), xe, ye, d);
+          if (status) status("--max-bytes: depth " + std::to_string(depth) + ", " + std::to_string(fitted.trees.size()) +
+                             " trees fit, rmse " + std::to_string(rmse));
+          if (rmse < best) {
+            best = rmse;
+            spec.predictor = fitted;
+            report.budget_depth = depth;
+          }
+        }
+        if (!std::isfinite(best)) {
+          throw ToolError("--max-bytes " + std::to_string(o.max_bytes) + ": not even one tree fits (with the inputs, output and provenance sections)");
+        }
+        model = std::get<GbdtModel>(spec.predictor);
+      }
+      spec.predictor = model;
+      const GbdtTraining t{model, 0, {}};
       report.trees = static_cast<int>(t.model.trees.size());
       options << "loss=" << p.loss->name << "\ntrees=" << report.trees << "\nmax_trees=" << p.num_trees << "\ndepth=" << p.max_depth
               << "\nlearning_rate=" << p.learning_rate << "\nsubsample=" << p.subsample
               << "\ncolsample=" << p.colsample << "\nmin_child_weight=" << p.min_child_weight
               << "\nlambda=" << p.lambda << "\nbins=" << p.max_bins << "\npatience=" << p.early_stopping_rounds
-              << "\ntuned=" << (o.tune ? 1 : 0) << "\n";
+              << "\ntuned=" << (o.tune ? 1 : 0) << "\ntree_layout=" << tree_layout_name(o.tree_layout) << "\n";
+      if (o.max_bytes > 0) options << "max_bytes=" << o.max_bytes << "\nbudget_depth=" << report.budget_depth << "\n";
       break;
     }
     case ModelKind::kLinear:
@@ -241,6 +313,18 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
               TrainingSplit{true, runs_fingerprint(zoo.metrics()), o.seed, o.test_fraction, o.folds, o.fold}.provenance();
   prov.text += training_ranges(inputs->model(), context, selected, split.train, yt).provenance();
   spec.provenance = prov;
+  // The budget holds for the file as written: drop trailing trees while it does not (the
+  // provenance may be longer than the search above assumed).
+  while (o.max_bytes > 0 && write_model(spec).size() > o.max_bytes) {
+    GbdtModel& g = std::get<GbdtModel>(spec.predictor);
+    if (g.trees.size() <= 1) throw ToolError("--max-bytes " + std::to_string(o.max_bytes) + ": the model does not fit");
+    const std::string was = "\ntrees=" + std::to_string(g.trees.size()) + "\n";
+    g.trees.pop_back();
+    report.trees = static_cast<int>(g.trees.size());
+    const std::size_t at = spec.provenance->text.find(was);
+    if (at != std::string::npos) spec.provenance->text.replace(at, was.size(), "\ntrees=" + std::to_string(report.trees) + "\n");
+    prov.text = spec.provenance->text;
+  }
   const ModelFile draft(write_model(spec));
   const dpa_model& m = draft.model();
   if (!yv.empty()) report.validation = evaluate(yv, predict_rows(m, xv, d));

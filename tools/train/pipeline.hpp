@@ -36,6 +36,10 @@ struct TrainOptions {
   unsigned threads = 1;
   GbdtParams gbdt;
   bool tune = false;  // GBDT: pick depth, learning rate, min child weight by inner folds (gbdt_tuning)
+  TreeLayout tree_layout = TreeLayout::automatic;
+  // GBDT: > 0 caps the model file's bytes: the depth (at most gbdt.max_depth) and the number of
+  // trees whose file fits with the lowest validation RMSE.
+  std::size_t max_bytes = 0;
   LinearParams linear;
   MlpParams mlp;
 };
@@ -49,6 +53,7 @@ struct TrainReport {
   double feature_seconds = 0, train_seconds = 0;
   std::string context;  // the context values the model reads, context_summary()
   GbdtParams gbdt;      // the GBDT settings used (tuned ones with TrainOptions::tune)
+  int budget_depth = 0;  // with max_bytes: the depth chosen
 };
 
 // Per-row features of a whole zoo (NaN rows flagged), computed by the runtime.

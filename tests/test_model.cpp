@@ -9,6 +9,8 @@
 
 #include "dpa/dpa.hpp"
 #include "model/model_writer.hpp"
+#include "model/tree_layout.hpp"
+#include "predict/predictors.hpp"
 #include "support/model_builders.hpp"
 #include "support/reference_stats.hpp"
 
@@ -124,6 +126,28 @@ TEST_CASE("sparse trees of any shape: deep, unbalanced, zero modes, infinite thr
         CHECK(dpa_test::bits_of(got) == dpa_test::bits_of(want));
       }
     }
+  }
+}
+
+TEST_CASE("tree sections are exactly as long as their trees: one byte more or less is refused") {
+  std::mt19937 rng(14);
+  const dpa::tools::ModelSpec spec = dpa_test::random_gbdt_spec(rng, 5, 4);
+  const auto& g = std::get<dpa::tools::GbdtModel>(spec.predictor);
+  using Verify = dpa_status (*)(const dpa::detail::Region&, dpa_model*);
+  const std::pair<dpa::tools::EncodedTrees, Verify> sections[] = {
+      {dpa::tools::encode_complete(g, 56), dpa::detail::verify_gbdt},
+      {dpa::tools::encode_sparse(g, 56), dpa::detail::verify_sparse_gbdt}};
+  for (const auto& [encoded, verify] : sections) {
+    REQUIRE(encoded.ok());
+    std::vector<std::uint32_t> words(encoded.bytes.size() / 4 + 2, 0);  // aligned, with room to spare
+    std::memcpy(words.data(), encoded.bytes.data(), encoded.bytes.size());
+    const auto* data = reinterpret_cast<const unsigned char*>(words.data());
+    const auto size = static_cast<std::uint32_t>(encoded.bytes.size());
+    dpa_model m{};
+    m.num_features = 56;
+    CHECK(verify({data, size}, &m) == DPA_OK);
+    CHECK(verify({data, size + 4}, &m) == DPA_ERR_MODEL_TREES);
+    CHECK(verify({data, size - 4}, &m) == DPA_ERR_MODEL_TREES);
   }
 }
 

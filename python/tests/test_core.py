@@ -97,7 +97,7 @@ def test_stats_equal_dpa_features(tmp_path):
 
 def test_model_metadata_layout_and_errors(models, tmp_path):
     model = dpa.Model(models["weights"])
-    assert model.predictor == "gbdt" and model.target == "test_accuracy"
+    assert model.predictor == "sparse-gbdt" and model.target == "test_accuracy"  # the smaller layout
     assert model.layout == dpa.zoo_layout() and model.weights_length == 4970
     assert model.metadata["stats"] == "paper"
     assert model.scratch_size > 0

@@ -177,8 +177,8 @@ typedef struct dpa_model {
   const void* predictor_section;
   uint32_t output_transform;  /* dpa_output_transform */
   uint32_t target;            /* dpa_target */
-  uint32_t work_floats;       /* scratch the predictor needs: 2 x widest MLP layer, a bit per sparse
-                                 tree threshold (in 32-bit words), else 0 */
+  uint32_t work_floats;       /* scratch the predictor needs: 2 x widest MLP layer, a byte per sparse
+                                 tree threshold (in floats), else 0 */
   const void* metadata;       /* dpa_metadata_section or NULL */
   const char* metadata_text;  /* not NUL-terminated; metadata_text_bytes long */
   uint32_t metadata_text_bytes;

@@ -3,7 +3,8 @@
 // threshold, whether the value lies at or above it; walking a tree then costs one word and one byte
 // per level, with comparisons exactly those of x < threshold. Eight trees are walked together so
 // that their independent loads overlap, as in the complete-tree walk. (Bytes rather than bits: a
-// bit costs the walk two shifts by a variable amount per level, measured 1.3x slower.)
+// bit costs the walk two shifts by a variable amount per level: measured 1.4x slower; the price
+// is G bytes of scratch instead of G / 8.)
 #include <cmath>
 #include <cstring>
 

@@ -146,14 +146,11 @@ ZooFeatures compute_zoo_features(const ZooDataset& zoo, dpa_stats_set set, unsig
 
 namespace {
 
-// Validation RMSE of a model file's predictions (training RMSE when there is no validation set).
+// RMSE of a model file's predictions of rows x against y, through the runtime.
 double rmse_of(const std::vector<unsigned char>& bytes, const std::vector<float>& x, const std::vector<float>& y,
                std::size_t per_row) {
   const ModelFile file(bytes);
-  const std::vector<float> p = predict_rows(file.model(), x, per_row);
-  double sum = 0;
-  for (std::size_t i = 0; i < y.size(); ++i) sum += (p[i] - y[i]) * static_cast<double>(p[i] - y[i]);
-  return std::sqrt(sum / static_cast<double>(std::max<std::size_t>(1, y.size())));
+  return evaluate(y, predict_rows(file.model(), x, per_row)).rmse;
 }
 
 // The longest prefix of `trained`'s trees whose file (spec with that prefix) takes at most
@@ -173,6 +170,48 @@ GbdtModel longest_prefix_within(const GbdtModel& trained, ModelSpec spec, std::s
   }
   prefix.trees.assign(trained.trees.begin(), trained.trees.begin() + static_cast<long>(low));
   return prefix;
+}
+
+struct BudgetFit {
+  GbdtModel model;
+  int depth = 0;
+};
+
+// --max-bytes: for each depth from the configured one down to 2, the longest prefix of its trees
+// whose file fits, scored on (x, y); the best of them. The file's other sections count too: sized
+// with a provenance of about the final one's length (train_predictor checks the file as written).
+BudgetFit fit_flash_budget(const ModelSpec& spec, const GbdtModel& at_max_depth, const GbdtParams& p,
+                           const TrainOptions& o, const std::function<GbdtModel(const GbdtParams&)>& train_at,
+                           const std::vector<float>& x, const std::vector<float>& y, std::size_t per_row,
+                           const std::function<void(const std::string&)>& status) {
+  ModelSpec frame = spec;
+  frame.provenance = Provenance{};
+  frame.provenance->text = std::string(1024, 'x');
+  BudgetFit best;
+  double best_rmse = INFINITY;
+  for (int depth = p.max_depth; depth >= 2; --depth) {
+    GbdtParams at = p;
+    at.max_depth = depth;
+    GbdtModel trained = depth == p.max_depth ? at_max_depth : train_at(at);
+    trained.layout = o.tree_layout;
+    const GbdtModel fitted = longest_prefix_within(trained, frame, o.max_bytes);
+    if (fitted.trees.empty()) continue;
+    frame.predictor = fitted;
+    const double rmse = rmse_of(write_model(frame), x, y, per_row);
+    if (status) {
+      status("--max-bytes: depth " + std::to_string(depth) + ", " + std::to_string(fitted.trees.size()) +
+             " trees fit, rmse " + std::to_string(rmse));
+    }
+    if (rmse < best_rmse) {
+      best_rmse = rmse;
+      best = {fitted, depth};
+    }
+  }
+  if (best.depth == 0) {
+    throw ToolError("--max-bytes " + std::to_string(o.max_bytes) +
+                    ": not even one tree fits (with the inputs, output and provenance sections)");
+  }
+  return best;
 }
 
 }  // namespace
@@ -243,40 +282,14 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
       GbdtModel model = train_at_depth(p);
       model.layout = o.tree_layout;
       if (o.max_bytes > 0) {
-        // Each depth from the configured one down to 2: the longest prefix of its trees that fits,
-        // scored on the validation runs. The file's other sections count too: sized with a
-        // provenance of the length the final one will have, give or take the budget check below.
-        ModelSpec frame = spec;
-        frame.provenance = Provenance{};
-        frame.provenance->text = std::string(1024, 'x');
-        double best = INFINITY;
-        const std::vector<float>& xe = yv.empty() ? xt : xv;
-        const std::vector<float>& ye = yv.empty() ? yt : yv;
-        for (int depth = p.max_depth; depth >= 2; --depth) {
-          GbdtParams at = p;
-          at.max_depth = depth;
-          GbdtModel trained = depth == p.max_depth ? model : train_at_depth(at);
-          trained.layout = o.tree_layout;
-          const GbdtModel fitted = longest_prefix_within(trained, frame, o.max_bytes);
-          if (fitted.trees.empty()) continue;
-          frame.predictor = fitted;
-          const double rmse = rmse_of(write_model(frame), xe, ye, d);
-          if (status) status("--max-bytes: depth " + std::to_string(depth) + ", " + std::to_string(fitted.trees.size()) +
-                             " trees fit, rmse " + std::to_string(rmse));
-          if (rmse < best) {
-            best = rmse;
-            spec.predictor = fitted;
-            report.budget_depth = depth;
-          }
-        }
-        if (!std::isfinite(best)) {
-          throw ToolError("--max-bytes " + std::to_string(o.max_bytes) + ": not even one tree fits (with the inputs, output and provenance sections)");
-        }
-        model = std::get<GbdtModel>(spec.predictor);
+        const bool validation = !yv.empty();
+        const BudgetFit fit = fit_flash_budget(spec, model, p, o, train_at_depth, validation ? xv : xt,
+                                               validation ? yv : yt, d, status);
+        model = fit.model;
+        report.budget_depth = fit.depth;
       }
       spec.predictor = model;
-      const GbdtTraining t{model, 0, {}};
-      report.trees = static_cast<int>(t.model.trees.size());
+      report.trees = static_cast<int>(model.trees.size());
       options << "loss=" << p.loss->name << "\ntrees=" << report.trees << "\nmax_trees=" << p.num_trees << "\ndepth=" << p.max_depth
               << "\nlearning_rate=" << p.learning_rate << "\nsubsample=" << p.subsample
               << "\ncolsample=" << p.colsample << "\nmin_child_weight=" << p.min_child_weight

@@ -18,13 +18,6 @@ constexpr std::uint32_t kLeftLeaf = 1u << 16;
 constexpr std::uint32_t kRightLeaf = 1u << 17;
 constexpr std::uint32_t kDistanceShift = 18;
 constexpr std::uint32_t kLanes = 8;  // trees walked together
-
-struct Trees {
-  const std::uint32_t* tree_start;
-  const std::uint32_t* words;
-  std::uint32_t num_trees, num_words;
-  const unsigned char* go_right;  // one byte (0 or 1) per threshold
-};
 constexpr float kZeroThreshold = 1e-35f;  // LightGBM's kZeroThreshold
 
 struct Layout {
@@ -113,6 +106,12 @@ void map_to_bins(const dpa_sparse_gbdt_section* s, const Layout& l, const float*
   }
 }
 
+struct Trees {
+  const std::uint32_t* tree_start;
+  const std::uint32_t* words;
+  std::uint32_t num_trees, num_words;
+  const unsigned char* go_right;  // one byte (0 or 1) per threshold
+};
 
 // Walks trees [first, first + lanes) together, each lane stopping at its leaf,
 // and adds their leaves in tree order. The step is arithmetic on masks rather than conditions,

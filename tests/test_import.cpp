@@ -161,6 +161,9 @@ TEST_CASE("importers: current formats, objectives and boosters, and files that m
   std::string ubjson_bomb = "{";
   for (int i = 0; i < 100000; ++i) ubjson_bomb += std::string("i\x01") + "a{";  // key "a", an object
   CHECK_THROWS_WITH_AS(import_xgboost(ubjson_bomb, zoo), doctest::Contains("nested deeper"), ToolError);
+  // A UBJSON object declaring 2^63 - 1 members (nlohmann's builder throws on it; found by fuzz_import).
+  const std::string huge_count = std::string("{#L") + std::string("\x7f\xff\xff\xff\xff\xff\xff\xff", 8);
+  CHECK_THROWS_WITH_AS(import_xgboost(huge_count, zoo), doctest::Contains("declares"), ToolError);
   // A child pointing back at its parent is no tree.
   std::string cyclic = xgboost_json("reg:squarederror", "0.5");
   const std::string children = "\"left_children\": [3, -1, -1, 1, -1]";

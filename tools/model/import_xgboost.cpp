@@ -18,8 +18,9 @@ using Json = nlohmann::json;
 constexpr std::size_t kMaxNesting = 64;
 constexpr std::size_t kMaxTreeNodes = std::size_t{1} << 24;
 
-// nlohmann's own document builder, refusing documents nested deeper than kMaxNesting and keeping
-// the parser's message.
+// nlohmann's own document builder, refusing documents nested deeper than kMaxNesting and
+// containers declaring more elements than the input has bytes (UBJSON counts: nlohmann's builder
+// throws on absurd ones, found by fuzz_import), and keeping the parser's message.
 class BoundedDocument {
  public:
   using number_integer_t = Json::number_integer_t;
@@ -28,7 +29,7 @@ class BoundedDocument {
   using string_t = Json::string_t;
   using binary_t = Json::binary_t;
 
-  explicit BoundedDocument(Json& root) : dom_(root, false) {}
+  BoundedDocument(Json& root, std::size_t input_bytes) : dom_(root, false), input_bytes_(input_bytes) {}
   bool null() { return dom_.null(); }
   bool boolean(bool v) { return dom_.boolean(v); }
   bool number_integer(number_integer_t v) { return dom_.number_integer(v); }
@@ -36,10 +37,10 @@ class BoundedDocument {
   bool number_float(number_float_t v, const string_t& s) { return dom_.number_float(v, s); }
   bool string(string_t& v) { return dom_.string(v); }
   bool binary(binary_t& v) { return dom_.binary(v); }
-  bool start_object(std::size_t n) { return enter() && dom_.start_object(n); }
+  bool start_object(std::size_t n) { return enter() && plausible(n) && dom_.start_object(n); }
   bool key(string_t& k) { return dom_.key(k); }
   bool end_object() { return leave() && dom_.end_object(); }
-  bool start_array(std::size_t n) { return enter() && dom_.start_array(n); }
+  bool start_array(std::size_t n) { return enter() && plausible(n) && dom_.start_array(n); }
   bool end_array() { return leave() && dom_.end_array(); }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
     message_ = e.what();
@@ -57,7 +58,14 @@ class BoundedDocument {
     --depth_;
     return true;
   }
+  // n: the declared element count, or -1 when the container does not declare one.
+  bool plausible(std::size_t n) {
+    if (n == static_cast<std::size_t>(-1) || n <= input_bytes_) return true;
+    message_ = "a container declares " + std::to_string(n) + " elements in " + std::to_string(input_bytes_) + " bytes";
+    return false;
+  }
   nlohmann::detail::json_sax_dom_parser<Json> dom_;
+  std::size_t input_bytes_;
   std::size_t depth_ = 0;
   std::string message_;
 };
@@ -71,9 +79,14 @@ bool looks_like_ubjson(const std::string& bytes) {
 Json parse_document(const std::string& bytes) {
   const bool ubjson = looks_like_ubjson(bytes);
   Json doc;
-  BoundedDocument builder(doc);
-  const bool ok = ubjson ? Json::sax_parse(bytes, &builder, Json::input_format_t::ubjson)
-                         : Json::sax_parse(bytes, &builder, Json::input_format_t::json);
+  BoundedDocument builder(doc, bytes.size());
+  bool ok = false;
+  try {
+    ok = ubjson ? Json::sax_parse(bytes, &builder, Json::input_format_t::ubjson)
+                : Json::sax_parse(bytes, &builder, Json::input_format_t::json);
+  } catch (const Json::exception& e) {  // whatever else nlohmann finds absurd: a message, not a crash
+    throw ToolError(std::string(ubjson ? "UBJSON" : "JSON") + ": " + e.what());
+  }
   if (!ok) {
     const std::string what = builder.message().empty() ? "not a complete document" : builder.message();
     throw ToolError(std::string(ubjson ? "UBJSON" : "JSON") + ": " + what);

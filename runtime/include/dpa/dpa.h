@@ -277,7 +277,8 @@ int32_t dpa_model_context_index(const dpa_model* model, const char* name);
 dpa_status dpa_model_context_code(const dpa_model* model, uint32_t index, const char* category,
                                   float* code);
 
-/* The predictor and output transform alone, on precomputed features. */
+/* The predictor and output transform alone, on precomputed features. scratch may be NULL only when
+ * the model's work_floats is 0 (complete-tree GBDT, linear); dpa_model_scratch_size bytes always do. */
 dpa_status dpa_model_predict_features(const dpa_model* model, const float* features,
                                       size_t num_features, float* prediction, void* scratch,
                                       size_t scratch_bytes);

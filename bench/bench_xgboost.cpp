@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
@@ -29,11 +30,31 @@ void check(int rc) {
   }
 }
 
+// The imported trees in one layout, loaded.
+struct Imported {
+  dpa_test::AlignedBytes bytes{{}};
+  dpa_model model{};
+  std::vector<unsigned char> scratch;
+
+  Imported(dpa::tools::ModelSpec spec, dpa::tools::TreeLayout layout) {
+    std::get<dpa::tools::GbdtModel>(spec.predictor).layout = layout;
+    bytes = dpa_test::AlignedBytes(dpa::tools::write_model(spec));
+    if (dpa_model_load(bytes.data(), bytes.size, &model) != DPA_OK) std::abort();
+    scratch.resize(dpa_model_scratch_size(&model));
+  }
+  float predict(const std::vector<float>& row) {
+    float p = NAN;
+    if (dpa_model_predict_features(&model, row.data(), row.size(), &p, scratch.data(), scratch.size()) != DPA_OK) {
+      std::abort();
+    }
+    return p;
+  }
+};
+
 struct Fixture {
   BoosterHandle booster = nullptr;
   std::vector<std::vector<float>> rows;
-  dpa_test::AlignedBytes bytes{{}};
-  dpa_model model{};
+  std::unique_ptr<Imported> complete, sparse;
   std::vector<std::string> interfaces;  // one __array_interface__ per row, built once
 
   Fixture() {
@@ -65,8 +86,8 @@ struct Fixture {
     text << in.rdbuf();
     std::remove(path.c_str());
     const auto imported = dpa::tools::import_xgboost(text.str(), dpa::tools::FeatureSpec::zoo(DPA_STATS_PAPER));
-    bytes = dpa_test::AlignedBytes(dpa::tools::write_model(imported.spec));
-    if (dpa_model_load(bytes.data(), bytes.size, &model) != DPA_OK) std::abort();
+    complete = std::make_unique<Imported>(imported.spec, dpa::tools::TreeLayout::complete);
+    sparse = std::make_unique<Imported>(imported.spec, dpa::tools::TreeLayout::sparse);
     for (const auto& r : rows) {
       char buf[160];
       std::snprintf(buf, sizeof buf,
@@ -79,12 +100,13 @@ struct Fixture {
       const bst_ulong* shape;
       bst_ulong dim;
       const float* theirs;
-      float ours;
       check(XGBoosterPredictFromDense(booster, interfaces[r].c_str(), config(), nullptr, &shape, &dim, &theirs));
-      dpa_model_predict_features(&model, rows[r].data(), 56, &ours, nullptr, 0);
-      if (std::fabs(ours - theirs[0]) > 1e-5f) {
-        std::fprintf(stderr, "row %zu: runtime %.9g, xgboost %.9g\n", r, ours, theirs[0]);
-        std::abort();
+      for (Imported* m : {complete.get(), sparse.get()}) {
+        const float ours = m->predict(rows[r]);
+        if (!(std::fabs(ours - theirs[0]) <= 1e-5f)) {
+          std::fprintf(stderr, "row %zu: runtime %.9g, xgboost %.9g\n", r, ours, theirs[0]);
+          std::abort();
+        }
       }
     }
   }
@@ -114,16 +136,18 @@ void BM_XGBoosterPredictFromDense_OneRow(benchmark::State& state) {
 }
 BENCHMARK(BM_XGBoosterPredictFromDense_OneRow);
 
-void BM_DpaImportedTrees_OneRow(benchmark::State& state) {
+void imported_trees(benchmark::State& state, Imported& m) {
   Fixture& f = fixture();
   std::size_t i = 0;
-  float p;
-  for (auto _ : state) {
-    const auto& r = f.rows[i++ % f.rows.size()];
-    benchmark::DoNotOptimize(dpa_model_predict_features(&f.model, r.data(), r.size(), &p, nullptr, 0));
-  }
+  for (auto _ : state) benchmark::DoNotOptimize(m.predict(f.rows[i++ % f.rows.size()]));
+  state.counters["model_bytes"] = static_cast<double>(m.bytes.size);
 }
-BENCHMARK(BM_DpaImportedTrees_OneRow);
+
+void BM_DpaImportedCompleteTrees_OneRow(benchmark::State& state) { imported_trees(state, *fixture().complete); }
+BENCHMARK(BM_DpaImportedCompleteTrees_OneRow);
+
+void BM_DpaImportedSparseTrees_OneRow(benchmark::State& state) { imported_trees(state, *fixture().sparse); }
+BENCHMARK(BM_DpaImportedSparseTrees_OneRow);
 
 }  // namespace
 

@@ -129,14 +129,17 @@ TEST_CASE("sparse trees of any shape: deep, unbalanced, zero modes, infinite thr
   }
 }
 
-TEST_CASE("tree sections are exactly as long as their trees: one byte more or less is refused") {
+TEST_CASE("tree sections are exactly as long as their trees: two bytes more or less are refused") {
   std::mt19937 rng(14);
   const dpa::tools::ModelSpec spec = dpa_test::random_gbdt_spec(rng, 5, 4);
   const auto& g = std::get<dpa::tools::GbdtModel>(spec.predictor);
+  dpa::tools::GbdtModel half = g;
+  dpa::tools::round_leaves_to_half(half);
   using Verify = dpa_status (*)(const dpa::detail::Region&, dpa_model*);
   const std::pair<dpa::tools::EncodedTrees, Verify> sections[] = {
       {dpa::tools::encode_complete(g, 56), dpa::detail::verify_gbdt},
-      {dpa::tools::encode_sparse(g, 56), dpa::detail::verify_sparse_gbdt}};
+      {dpa::tools::encode_sparse(g, 56), dpa::detail::verify_sparse_gbdt},
+      {dpa::tools::encode_sparse(half, 56), dpa::detail::verify_sparse_gbdt}};
   for (const auto& [encoded, verify] : sections) {
     REQUIRE(encoded.ok());
     std::vector<std::uint32_t> words(encoded.bytes.size() / 4 + 2, 0);  // aligned, with room to spare
@@ -146,8 +149,59 @@ TEST_CASE("tree sections are exactly as long as their trees: one byte more or le
     dpa_model m{};
     m.num_features = 56;
     CHECK(verify({data, size}, &m) == DPA_OK);
-    CHECK(verify({data, size + 4}, &m) == DPA_ERR_MODEL_TREES);
-    CHECK(verify({data, size - 4}, &m) == DPA_ERR_MODEL_TREES);
+    CHECK(verify({data, size + 2}, &m) == DPA_ERR_MODEL_TREES);
+    CHECK(verify({data, size - 2}, &m) == DPA_ERR_MODEL_TREES);
+  }
+}
+
+TEST_CASE("float16 leaves: exact decoding, rounding to nearest even, trees bit-identical to their reference") {
+  // Every finite half survives a round trip; every midpoint between neighbours rounds to the even
+  // one, and anything just past it to the farther one.
+  for (std::uint32_t h = 0; h < 0x7C00u; ++h) {
+    for (const std::uint32_t sign : {0u, 0x8000u}) {
+      const auto half = static_cast<std::uint16_t>(h | sign);
+      const float v = dpa_half_to_float(half);
+      REQUIRE(dpa::tools::float_to_half(v) == half);
+      if (h + 1 == 0x7C00u) continue;
+      const float next = dpa_half_to_float(static_cast<std::uint16_t>((h + 1) | sign));
+      const float mid = (v + next) / 2;  // exact: halves have 11 significant bits
+      CHECK(dpa::tools::float_to_half(mid) == ((h & 1u) ? static_cast<std::uint16_t>((h + 1) | sign) : half));
+      CHECK(dpa::tools::float_to_half(std::nextafter(mid, next)) == static_cast<std::uint16_t>((h + 1) | sign));
+    }
+  }
+  CHECK(dpa::tools::float_to_half(65520.0f) == 0x7C00u);  // past the largest half: infinity
+  CHECK(std::isinf(dpa_half_to_float(0x7C00u)));
+
+  std::mt19937 rng(15);
+  dpa::tools::ModelSpec spec = dpa_test::random_gbdt_spec(rng, 1, 1);
+  auto& g = std::get<dpa::tools::GbdtModel>(spec.predictor);
+  g.trees.clear();
+  for (int t = 0; t < 30; ++t) g.trees.push_back(dpa_test::random_sparse_tree(rng, 12, 56, 0.3f));
+  g.trees.push_back(dpa_test::chain_tree(DPA_MODEL_MAX_SPARSE_DEPTH));
+  spec.transform = DPA_OUTPUT_IDENTITY;
+  g.leaves = DPA_LEAF_FLOAT16;
+  CHECK_THROWS_WITH_AS(dpa::tools::write_model(spec), doctest::Contains("rounded to float16"), dpa::tools::ToolError);
+  const std::size_t f32_bytes = [&] {
+    dpa::tools::ModelSpec f32 = spec;
+    std::get<dpa::tools::GbdtModel>(f32.predictor).leaves = DPA_LEAF_FLOAT32;
+    return dpa::tools::write_model(f32).size();
+  }();
+  dpa::tools::round_leaves_to_half(g);
+  CHECK_THROWS_WITH_AS(dpa::tools::write_model(dpa_test::with_tree_layout(spec, dpa::tools::TreeLayout::complete)),
+                       doctest::Contains("float32 leaves only"), dpa::tools::ToolError);
+  AlignedBytes bytes(dpa::tools::write_model(spec));
+  CHECK(bytes.size < f32_bytes);
+  dpa_model m;
+  REQUIRE(dpa_model_load(bytes.data(), bytes.size, &m) == DPA_OK);
+  REQUIRE(m.predictor == DPA_SECTION_SPARSE_GBDT);
+  CHECK(static_cast<const dpa_sparse_gbdt_section*>(m.predictor_section)->leaf_format == DPA_LEAF_FLOAT16);
+  std::vector<unsigned char> scratch(dpa_model_scratch_size(&m));
+  for (int row = 0; row < 300; ++row) {
+    const std::vector<float> f = dpa_test::random_vector(rng, 56, 0.4f);
+    const float want = dpa::tools::reference_gbdt_score(g, f.data());
+    float got = 0;
+    REQUIRE(dpa_model_predict_features(&m, f.data(), f.size(), &got, scratch.data(), scratch.size()) == DPA_OK);
+    CHECK(dpa_test::bits_of(got) == dpa_test::bits_of(want));
   }
 }
 
@@ -356,8 +410,10 @@ TEST_CASE("hostile bytes: every truncation and single-byte change loads safely o
   dpa::tools::ModelSpec sparse = dpa_test::random_gbdt_spec(rng, 1, 1);
   std::get<dpa::tools::GbdtModel>(sparse.predictor).trees = {dpa_test::random_sparse_tree(rng, 4, 56, 0.2f),
                                                              dpa_test::random_sparse_tree(rng, 4, 56, 0.2f)};
+  dpa::tools::ModelSpec half = sparse;
+  dpa::tools::round_leaves_to_half(std::get<dpa::tools::GbdtModel>(half.predictor));
   std::vector<dpa::tools::ModelSpec> specs = {dpa_test::with_tree_layout(dpa_test::random_gbdt_spec(rng, 3, 3), dpa::tools::TreeLayout::complete),
-                                              sparse,
+                                              sparse, half,
                                               dpa_test::random_linear_spec(rng),
                                               dpa_test::random_mlp_spec(rng, 4),
                                               dpa_test::random_gbdt_spec(rng, 3, 3, DPA_STATS_PAPER, nullptr, &with_context)};

@@ -49,6 +49,9 @@ check "complete layout kept" contains "$tmp/last" '"predictor":"gbdt"'
 check "train within a flash budget" "$dpa" train "$zoo" -o "$tmp/small.dpa" --max-bytes 6000 --json
 check "budget kept" python3 -c "import os,sys; assert os.path.getsize(sys.argv[1]) <= 6000" "$tmp/small.dpa"
 expect_exit "budget too small" 1 "not even one tree fits" "$dpa" train "$zoo" -o "$tmp/tiny.dpa" --max-bytes 500
+check "train float16 leaves" "$dpa" train "$zoo" -o "$tmp/half.dpa" --trees 60 --leaves f16
+check "float16 leaves are smaller" python3 -c "import os,sys; assert os.path.getsize(sys.argv[1]) < os.path.getsize(sys.argv[2])" "$tmp/half.dpa" "$tmp/m.dpa"
+expect_exit "float16 leaves need the sparse layout" 2 "needs the sparse layout" "$dpa" train "$zoo" -o "$tmp/x.dpa" --leaves f16 --tree-layout complete
 expect_exit "bad tree layout" 2 "auto, complete or sparse" "$dpa" train "$zoo" -o "$tmp/x.dpa" --tree-layout round
 check "import a LightGBM 4.6 default model (deep trees)" "$dpa" import lightgbm "$source/tests/data/importers/lgbm46-default.txt" -o "$tmp/lgbm.dpa"
 check "import says sparse" contains "$tmp/last" 'sparse-gbdt'

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "model/model_writer.hpp"
+#include "model/tree_layout.hpp"
 #include "support/model_builders.hpp"
 #include "zoo/npy_file.hpp"
 
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
                                                              dpa_test::random_sparse_tree(rng, 3, 56, 0.3f)};
   write(dir + "/model/v21-sparse-gbdt.dpa",
         as_string(dpa::tools::write_model(dpa_test::with_tree_layout(sparse, dpa::tools::TreeLayout::sparse))));
+  dpa::tools::round_leaves_to_half(std::get<dpa::tools::GbdtModel>(sparse.predictor));
+  write(dir + "/model/v21-sparse-gbdt-f16.dpa", as_string(dpa::tools::write_model(sparse)));
   write(dir + "/model/v2-linear.dpa", as_string(dpa::tools::write_model(dpa_test::random_linear_spec(rng))));
   write(dir + "/model/v2-mlp.dpa", as_string(dpa::tools::write_model(dpa_test::random_mlp_spec(rng, 2))));
   // Context values of every kind, with statistics and alone.

@@ -16,9 +16,9 @@ namespace dpa::tools {
 
 const char* const kImportUsage =
     "usage: dpa import xgboost MODEL.json|MODEL.ubj -o OUT.dpa [--stats paper|extended]\n"
-    "                  [--context LIST] [--target T] [--tree-layout auto|complete|sparse]\n"
+    "                  [--context LIST] [--target T] [--tree-layout auto|complete|sparse] [--leaves f32|f16]\n"
     "       dpa import lightgbm MODEL.txt -o OUT.dpa [--stats paper|extended] [--context LIST]\n"
-    "                  [--target T] [--tree-layout auto|complete|sparse]\n"
+    "                  [--target T] [--tree-layout auto|complete|sparse] [--leaves f32|f16]\n"
     "\n"
     "Converts a tree ensemble trained on the runtime's statistics of zoo networks (features in the\n"
     "runtime's order: per segment of the zoo layout, the set's statistics) into a model the runtime\n"
@@ -38,7 +38,9 @@ const char* const kImportUsage =
     "  --target T      what the model predicts (default test_accuracy); early stopping needs\n"
     "                  final_test_accuracy\n"
     "  --tree-layout L complete trees padded to one depth, sparse (unpadded, any depth), or auto\n"
-    "                  (default): the smaller of the two that holds the trees\n";
+    "                  (default): the smaller of the two that holds the trees\n"
+    "  --leaves f32|f16  leaf values as float32 (default, exact) or rounded to float16: 2 bytes\n"
+    "                  less per leaf, sparse layout only\n";
 
 namespace {
 
@@ -65,7 +67,7 @@ std::vector<ContextInput> parse_import_context(const std::string& list) {
 int run_import(int argc, char** argv, int first) {
   const Args args(argc, argv, first, {{"-o", true, "--output"}, {"--stats", true, ""},
                                                 {"--context", true, ""}, {"--target", true, ""},
-                                                {"--tree-layout", true, ""}});
+                                                {"--tree-layout", true, ""}, {"--leaves", true, ""}});
   args.expect_positionals(2, "the library (xgboost or lightgbm) and MODEL");
   const std::string library = args.positionals()[0];
   if (library != "xgboost" && library != "lightgbm") {
@@ -77,6 +79,10 @@ int run_import(int argc, char** argv, int first) {
   features.context = parse_import_context(args.value_or("--context", ""));
   const Target target = parse_target(args.value_or("--target", "test_accuracy"));
   const TreeLayout layout = parse_tree_layout(args.value_or("--tree-layout", "auto"));
+  const dpa_leaf_format leaves = parse_leaf_format(args.value_or("--leaves", "f32"));
+  if (leaves == DPA_LEAF_FLOAT16 && layout == TreeLayout::complete) {
+    throw UsageError("--leaves f16 needs the sparse layout: complete trees store float32 leaves");
+  }
   std::ifstream in(args.positionals()[1], std::ios::binary);
   if (!in) throw ToolError(args.positionals()[1] + ": cannot open");
   std::ostringstream text;
@@ -88,9 +94,14 @@ int run_import(int argc, char** argv, int first) {
     throw ToolError(args.positionals()[1] + ": " + e.what());
   }
   r.spec.target = target == Target::kTestAccuracy ? DPA_TARGET_TEST_ACCURACY : DPA_TARGET_FINAL_TEST_ACCURACY;
-  std::get<GbdtModel>(r.spec.predictor).layout = layout;
+  GbdtModel& trees = std::get<GbdtModel>(r.spec.predictor);
+  trees.layout = layout;
   std::vector<unsigned char> bytes;
   try {
+    if (leaves == DPA_LEAF_FLOAT16) {
+      round_leaves_to_half(trees);
+      r.spec.provenance->text += "leaves=f16\n";
+    }
     bytes = write_model(r.spec);
   } catch (const ToolError& e) {
     throw ToolError(args.positionals()[1] + ": " + e.what());

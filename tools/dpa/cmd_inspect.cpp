@@ -62,6 +62,7 @@ int run_inspect(int argc, char** argv, int first) {
   std::string predictor, detail;
   std::uint32_t trees = 0, depth = 0, layers = 0;
   std::uint64_t tree_bytes = 0;  // the predictor section of a tree ensemble
+  const char* leaves = "f32";
   predictor = dpa_predictor_name(m.predictor);
   if (m.predictor == DPA_SECTION_GBDT) {
     const auto* g = static_cast<const dpa_gbdt_section*>(m.predictor_section);
@@ -73,10 +74,13 @@ int run_inspect(int argc, char** argv, int first) {
     const auto* g = static_cast<const dpa_sparse_gbdt_section*>(m.predictor_section);
     trees = g->num_trees;
     depth = g->max_depth;
+    const bool half = g->leaf_format == DPA_LEAF_FLOAT16;
+    leaves = half ? "f16" : "f32";
     tree_bytes = sizeof *g + g->num_split_features * std::uint64_t{sizeof(dpa_split_feature)} +
-                 4ull * (g->num_thresholds + std::uint64_t{g->num_trees} + g->num_words);
-    detail = std::to_string(trees) + " trees up to depth " + std::to_string(depth) + ", " + std::to_string(g->num_words) +
-             " nodes, " + std::to_string(g->num_thresholds) + " distinct thresholds, base score " + std::to_string(g->base_score);
+                 4ull * (g->num_thresholds + std::uint64_t{g->num_trees}) + (half ? 2ull : 4ull) * g->num_units;
+    detail = std::to_string(trees) + " trees up to depth " + std::to_string(depth) + ", " + std::to_string(g->num_units) +
+             (half ? " 16-bit" : " 32-bit") + " units, " + std::to_string(g->num_thresholds) +
+             " distinct thresholds, " + leaves + " leaves, base score " + std::to_string(g->base_score);
   }
   if (tree_bytes) {
     char per_tree[96];
@@ -122,7 +126,7 @@ int run_inspect(int argc, char** argv, int first) {
     }
     j.end_array();
     if (trees) {
-      j.field("trees", trees).field("depth", depth).field("tree_bytes", tree_bytes)
+      j.field("trees", trees).field("depth", depth).field("leaves", leaves).field("tree_bytes", tree_bytes)
           .field("bytes_per_tree", static_cast<double>(tree_bytes) / trees);
     }
     if (layers) j.field("layers", layers);

@@ -56,6 +56,8 @@ const char* const kTrainUsage =
     "  --patience N        stop after N rounds without validation gain (default 50, 0 = off)\n"
     "  --tree-layout L     complete (trees padded to one depth), sparse (unpadded: smaller for\n"
     "                      most trained trees) or auto (default): the smaller of the two\n"
+    "  --leaves f32|f16    leaf values as float32 (default) or rounded to float16: 2 bytes less per\n"
+    "                      leaf, sparse layout only (predictions move by ~1e-5)\n"
     "  --max-bytes N       a flash budget: the model file takes at most N bytes; trains each\n"
     "                      depth from --depth down to 2 and keeps the one whose trees that fit\n"
     "                      predict the validation runs best\n"
@@ -115,7 +117,7 @@ int run_train(int argc, char** argv, int first) {
                    {"--min-child-weight", true, ""}, {"--lambda", true, ""}, {"--min-split-gain", true, ""},
                    {"--subsample", true, ""}, {"--colsample", true, ""}, {"--bins", true, ""},
                    {"--patience", true, ""}, {"--cv", true, ""}, {"--tune", false, ""},
-                   {"--loss", true, ""}, {"--tree-layout", true, ""}, {"--max-bytes", true, ""},
+                   {"--loss", true, ""}, {"--tree-layout", true, ""}, {"--max-bytes", true, ""}, {"--leaves", true, ""},
                    {"--json", false, ""}});
   args.expect_positionals(1, "ZOO_DIR");
   const auto out = args.value("-o");
@@ -145,8 +147,12 @@ int run_train(int argc, char** argv, int first) {
   o.tune = args.flag("--tune");
   o.tree_layout = parse_tree_layout(args.value_or("--tree-layout", "auto"));
   o.max_bytes = static_cast<std::size_t>(args.integer("--max-bytes", 0, 0, 1ll << 32));
-  if ((o.max_bytes > 0 || args.value("--tree-layout")) && o.kind != ModelKind::kGbdt) {
-    throw UsageError("--max-bytes and --tree-layout shape tree ensembles (--model gbdt)");
+  o.leaves = parse_leaf_format(args.value_or("--leaves", "f32"));
+  if ((o.max_bytes > 0 || args.value("--tree-layout") || args.value("--leaves")) && o.kind != ModelKind::kGbdt) {
+    throw UsageError("--max-bytes, --tree-layout and --leaves shape tree ensembles (--model gbdt)");
+  }
+  if (o.leaves == DPA_LEAF_FLOAT16 && o.tree_layout == TreeLayout::complete) {
+    throw UsageError("--leaves f16 needs the sparse layout: complete trees store float32 leaves");
   }
   if (o.tune && o.kind != ModelKind::kGbdt) throw UsageError("--tune chooses GBDT settings (--model gbdt)");
   const int cv = static_cast<int>(args.integer("--cv", 0, 2, 100));

@@ -40,6 +40,9 @@ struct GbdtModel {
   float base_score = 0.0f;
   std::vector<Tree> trees;
   TreeLayout layout = TreeLayout::automatic;
+  // DPA_LEAF_FLOAT16 (sparse layout only): every leaf must already be a float16 value
+  // (round_leaves_to_half), so that the model predicts what its host description does.
+  dpa_leaf_format leaves = DPA_LEAF_FLOAT32;
 };
 
 struct LinearModel {

@@ -83,6 +83,7 @@ void check_trees(const GbdtModel& model, std::uint32_t num_features) {
 }
 
 EncodedTrees encode_complete(const GbdtModel& model, std::uint32_t num_features) {
+  if (model.leaves != DPA_LEAF_FLOAT32) return cannot(DPA_SECTION_GBDT, "complete trees store float32 leaves only");
   std::uint32_t depth = 1;
   for (const Tree& t : model.trees) {
     depth = std::max(depth, tree_depth(t));
@@ -142,15 +143,19 @@ EncodedTrees encode_sparse(const GbdtModel& model, std::uint32_t num_features) {
                                                  " distinct split thresholds");
     }
   }
+  const bool half = model.leaves == DPA_LEAF_FLOAT16;
+  const std::uint32_t node_units = half ? 2 : 1;
   auto index_of = [&](const TreeNode& n) {
     const SplitKey key{n.feature, n.zero_mode};
     const std::vector<float>& values = thresholds.at(key);
     return first.at(key) + static_cast<std::uint32_t>(std::lower_bound(values.begin(), values.end(), n.threshold) - values.begin());
   };
-  std::vector<std::uint32_t> tree_start, words;
+  // Units (model_format.h): a node's 32-bit word is one u32 unit, or two u16 units low half first;
+  // a leaf is one unit, its float32 or float16 bits.
+  std::vector<std::uint32_t> tree_start, units;
   std::uint32_t max_depth = 0;
   for (const Tree& t : model.trees) {
-    tree_start.push_back(static_cast<std::uint32_t>(words.size()));
+    tree_start.push_back(static_cast<std::uint32_t>(units.size()));
     // Preorder without recursion: right children wait on a stack with the word that points at them.
     struct Pending {
       std::int32_t node;
@@ -161,14 +166,15 @@ EncodedTrees encode_sparse(const GbdtModel& model, std::uint32_t num_features) {
     while (!stack.empty()) {
       const Pending p = stack.back();
       stack.pop_back();
-      const auto here = static_cast<std::uint32_t>(words.size());
+      const auto here = static_cast<std::uint32_t>(units.size());
       if (p.parent_word >= 0) {
         const std::uint32_t distance = here - static_cast<std::uint32_t>(p.parent_word);
         if (distance > DPA_MODEL_MAX_RIGHT_DISTANCE) {
           return cannot(DPA_SECTION_SPARSE_GBDT, "a left subtree of more than " +
-                                                     std::to_string(DPA_MODEL_MAX_RIGHT_DISTANCE - 1) + " nodes");
+                                                     std::to_string(DPA_MODEL_MAX_RIGHT_DISTANCE - 1) + " units");
         }
-        words[static_cast<std::size_t>(p.parent_word)] |= distance << kDistanceShift;
+        // The distance sits in the word's high bits: in the node's last unit when it has two.
+        units[static_cast<std::size_t>(p.parent_word) + node_units - 1] |= (distance << kDistanceShift) >> (half ? 16 : 0);
       }
       if (p.depth > DPA_MODEL_MAX_SPARSE_DEPTH) {
         return cannot(DPA_SECTION_SPARSE_GBDT, "trees deeper than " + std::to_string(DPA_MODEL_MAX_SPARSE_DEPTH));
@@ -176,12 +182,27 @@ EncodedTrees encode_sparse(const GbdtModel& model, std::uint32_t num_features) {
       const TreeNode& n = t.nodes[static_cast<std::size_t>(p.node)];
       if (n.is_leaf) {
         max_depth = std::max(max_depth, p.depth);
-        words.push_back(word_of_leaf(n.value));
+        if (!half) {
+          units.push_back(word_of_leaf(n.value));
+          continue;
+        }
+        const std::uint16_t h = float_to_half(n.value);
+        if (!(dpa_half_to_float(h) == n.value)) {  // also catches values beyond float16's range
+          return cannot(DPA_SECTION_SPARSE_GBDT, "float16 leaves need leaf values rounded to float16 (leaf " +
+                                                     std::to_string(n.value) + ")");
+        }
+        units.push_back(h);
         continue;
       }
       const TreeNode& left = t.nodes[static_cast<std::size_t>(n.left)];
       const TreeNode& right = t.nodes[static_cast<std::size_t>(n.right)];
-      words.push_back(index_of(n) | (left.is_leaf ? kLeftLeaf : 0u) | (right.is_leaf ? kRightLeaf : 0u));
+      const std::uint32_t word = index_of(n) | (left.is_leaf ? kLeftLeaf : 0u) | (right.is_leaf ? kRightLeaf : 0u);
+      if (half) {
+        units.push_back(word & 0xFFFFu);
+        units.push_back(word >> 16);
+      } else {
+        units.push_back(word);
+      }
       stack.push_back({n.right, p.depth + 1, here});
       stack.push_back({n.left, p.depth + 1, -1});
     }
@@ -193,9 +214,10 @@ EncodedTrees encode_sparse(const GbdtModel& model, std::uint32_t num_features) {
   s.num_features = num_features;
   s.num_split_features = static_cast<std::uint32_t>(thresholds.size());
   s.num_thresholds = static_cast<std::uint32_t>(total);
-  s.num_words = static_cast<std::uint32_t>(words.size());
+  s.num_units = static_cast<std::uint32_t>(units.size());
   s.base_score = model.base_score;
   s.max_depth = max_depth;
+  s.leaf_format = model.leaves;
   append(e.bytes, s);
   for (const auto& [key, values] : thresholds) {
     append(e.bytes, dpa_split_feature{static_cast<std::uint16_t>(key.first), static_cast<std::uint16_t>(key.second),
@@ -205,7 +227,13 @@ EncodedTrees encode_sparse(const GbdtModel& model, std::uint32_t num_features) {
     for (float v : values) append(e.bytes, v);
   }
   for (std::uint32_t v : tree_start) append(e.bytes, v);
-  for (std::uint32_t v : words) append(e.bytes, v);
+  for (std::uint32_t v : units) {
+    if (half) {
+      append(e.bytes, static_cast<std::uint16_t>(v));
+    } else {
+      append(e.bytes, v);
+    }
+  }
   return e;
 }
 
@@ -228,6 +256,42 @@ EncodedTrees encode_trees(const GbdtModel& model, std::uint32_t num_features) {
   if (!sparse.ok()) return complete;
   if (!complete.ok()) return sparse;
   return complete.bytes.size() <= sparse.bytes.size() ? complete : sparse;
+}
+
+std::uint16_t float_to_half(float v) {
+  std::uint32_t x;
+  std::memcpy(&x, &v, sizeof x);
+  const auto sign = static_cast<std::uint16_t>((x >> 16) & 0x8000u);
+  const std::uint32_t magnitude = x & 0x7FFFFFFFu;
+  if (magnitude > 0x7F800000u) return static_cast<std::uint16_t>(sign | 0x7E00u);  // NaN
+  if (magnitude >= 0x477FF000u) return static_cast<std::uint16_t>(sign | 0x7C00u);  // >= 65520: infinity
+  if (magnitude < 0x38800000u) {  // below 2^-14: a subnormal half, units of 2^-24 (exact scaling)
+    float scaled;
+    std::memcpy(&scaled, &magnitude, sizeof scaled);
+    return static_cast<std::uint16_t>(sign | static_cast<std::uint16_t>(std::nearbyint(scaled * 16777216.0f)));
+  }
+  std::uint32_t h = ((magnitude >> 23) - 112u) << 10 | (magnitude & 0x7FFFFFu) >> 13;
+  const std::uint32_t rest = magnitude & 0x1FFFu;
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;  // ties to even; a carry moves the exponent
+  return static_cast<std::uint16_t>(sign | h);
+}
+
+void round_leaves_to_half(GbdtModel& model) {
+  for (Tree& t : model.trees) {
+    for (TreeNode& n : t.nodes) {
+      if (!n.is_leaf) continue;
+      const float rounded = dpa_half_to_float(float_to_half(n.value));
+      if (!std::isfinite(rounded)) throw ToolError("leaf value " + std::to_string(n.value) + " is beyond float16's range");
+      n.value = rounded;
+    }
+  }
+  model.leaves = DPA_LEAF_FLOAT16;
+}
+
+dpa_leaf_format parse_leaf_format(const std::string& name) {
+  if (name == "f32") return DPA_LEAF_FLOAT32;
+  if (name == "f16") return DPA_LEAF_FLOAT16;
+  throw UsageError("--leaves takes f32 or f16, not '" + name + "'");
 }
 
 const char* tree_layout_name(TreeLayout layout) {

@@ -29,6 +29,14 @@ EncodedTrees encode_trees(const GbdtModel& model, std::uint32_t num_features);
 // The trees as the checks of both layouts want them: children after parents, finite leaves.
 void check_trees(const GbdtModel& model, std::uint32_t num_features);
 
+// IEEE binary16 nearest to v (ties to even; beyond the largest half: infinity).
+std::uint16_t float_to_half(float v);
+// Rounds every leaf to its nearest float16 and marks the model's leaves float16 (2 bytes less per
+// leaf in the sparse layout). Throws ToolError naming a leaf beyond float16's range.
+void round_leaves_to_half(GbdtModel& model);
+// "f32" or "f16"; throws UsageError otherwise.
+dpa_leaf_format parse_leaf_format(const std::string& name);
+
 const char* tree_layout_name(TreeLayout layout);
 // "auto", "complete" or "sparse"; throws UsageError otherwise.
 TreeLayout parse_tree_layout(const std::string& name);

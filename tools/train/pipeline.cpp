@@ -192,8 +192,7 @@ BudgetFit fit_flash_budget(const ModelSpec& spec, const GbdtModel& at_max_depth,
   for (int depth = p.max_depth; depth >= 2; --depth) {
     GbdtParams at = p;
     at.max_depth = depth;
-    GbdtModel trained = depth == p.max_depth ? at_max_depth : train_at(at);
-    trained.layout = o.tree_layout;
+    const GbdtModel trained = depth == p.max_depth ? at_max_depth : train_at(at);
     const GbdtModel fitted = longest_prefix_within(trained, frame, o.max_bytes);
     if (fitted.trees.empty()) continue;
     frame.predictor = fitted;
@@ -270,17 +269,20 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
         p = tune_gbdt(train, yt, run_of_row, p, 3, status).best;
       }
       report.gbdt = p;
+      // Trained trees as they will be written: the layout asked for, float16 leaves rounded.
       auto train_at_depth = [&](const GbdtParams& params) {
-        return train_gbdt(train, yt, valid_ptr, yv_ptr, params, [&](int done, double rmse) {
+        GbdtModel g = train_gbdt(train, yt, valid_ptr, yv_ptr, params, [&](int done, double rmse) {
           if (status && (done % 25 == 0 || done == params.num_trees)) {
             status("depth " + std::to_string(params.max_depth) + ", tree " + std::to_string(done) + "/" +
                    std::to_string(params.num_trees) + (std::isnan(rmse) ? "" : ", validation rmse " + std::to_string(rmse)));
           }
         }).model;
+        g.layout = o.tree_layout;
+        if (o.leaves == DPA_LEAF_FLOAT16) round_leaves_to_half(g);
+        return g;
       };
       spec.transform = p.loss->transform;
       GbdtModel model = train_at_depth(p);
-      model.layout = o.tree_layout;
       if (o.max_bytes > 0) {
         const bool validation = !yv.empty();
         const BudgetFit fit = fit_flash_budget(spec, model, p, o, train_at_depth, validation ? xv : xt,
@@ -294,7 +296,8 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
               << "\nlearning_rate=" << p.learning_rate << "\nsubsample=" << p.subsample
               << "\ncolsample=" << p.colsample << "\nmin_child_weight=" << p.min_child_weight
               << "\nlambda=" << p.lambda << "\nbins=" << p.max_bins << "\npatience=" << p.early_stopping_rounds
-              << "\ntuned=" << (o.tune ? 1 : 0) << "\ntree_layout=" << tree_layout_name(o.tree_layout) << "\n";
+              << "\ntuned=" << (o.tune ? 1 : 0) << "\ntree_layout=" << tree_layout_name(o.tree_layout)
+              << "\nleaves=" << (o.leaves == DPA_LEAF_FLOAT16 ? "f16" : "f32") << "\n";
       if (o.max_bytes > 0) options << "max_bytes=" << o.max_bytes << "\nbudget_depth=" << report.budget_depth << "\n";
       break;
     }

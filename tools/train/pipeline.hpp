@@ -37,6 +37,7 @@ struct TrainOptions {
   GbdtParams gbdt;
   bool tune = false;  // GBDT: pick depth, learning rate, min child weight by inner folds (gbdt_tuning)
   TreeLayout tree_layout = TreeLayout::automatic;
+  dpa_leaf_format leaves = DPA_LEAF_FLOAT32;  // GBDT: float16 leaves (sparse layout) when asked
   // GBDT: > 0 caps the model file's bytes: the depth (at most gbdt.max_depth) and the number of
   // trees whose file fits with the lowest validation RMSE.
   std::size_t max_bytes = 0;

@@ -5,6 +5,7 @@
 #define DPA_MODEL_FORMAT_H
 
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -155,34 +156,62 @@ typedef struct dpa_tree_node {
 
 /* SPARSE_GBDT (format 2.1): trees of any shape, unpadded. 32 bytes, then num_split_features
  * dpa_split_feature, thresholds[num_thresholds] (float), tree_start[num_trees] (u32) and
- * words[num_words] (u32); the section is exactly that long.
+ * units[num_units]: u32 with float32 leaves, u16 with float16 leaves (leaf_format); the section
+ * is exactly that long.
  * Thresholds: split feature i owns the next num_thresholds of them, strictly ascending, not NaN;
  * a node names its threshold by its index g in the whole table and sends its split feature's
  * value x left when x < thresholds[g], except that with zero_mode LEFT / RIGHT a value with
  * |x| <= 1e-35f goes left / right whatever the threshold (LightGBM's zero-as-missing).
- * Tree t is words[tree_start[t], tree_start[t + 1]) (the last ends at num_words); tree_start[0] = 0.
- * Its nodes are in preorder: a tree of one word is a leaf; otherwise the first word is the root.
- * A leaf is its float value (finite). An internal node is
+ * Tree t is units[tree_start[t], tree_start[t + 1]) (the last ends at num_units); tree_start[0] = 0.
+ * Its nodes are in preorder: a tree of one unit is a leaf; otherwise its first unit is the root.
+ * A leaf is one unit: its value (finite), float32 or float16 bits. An internal node is a 32-bit
+ * word, one u32 unit or two u16 units (low half first):
  *   bits 0-15 g, bit 16: its left child is a leaf, bit 17: its right child is a leaf,
- *   bits 18-31: distance in words to its right child (2..16383); the left child is the next word.
- * Every word is exactly one node of its tree; no node is deeper than DPA_MODEL_MAX_SPARSE_DEPTH.
- * raw score = base_score + sum of leaves, as for GBDT. */
+ *   bits 18-31: distance in units to its right child (node units + 1 .. 16383); the left child
+ *   follows the node.
+ * Every unit belongs to exactly one node of its tree; no node is deeper than
+ * DPA_MODEL_MAX_SPARSE_DEPTH. raw score = base_score + sum of leaves, as for GBDT. */
 typedef struct dpa_sparse_gbdt_section {
   uint32_t num_trees;          /* 1..DPA_MODEL_MAX_TREES */
   uint32_t num_features;       /* equals the model's feature count, at most 65535 */
   uint32_t num_split_features; /* 1..3 * num_features */
   uint32_t num_thresholds;     /* 1..DPA_MODEL_MAX_THRESHOLDS: the split features' counts added up */
-  uint32_t num_words;          /* all trees' nodes */
+  uint32_t num_units;          /* all trees' nodes */
   float base_score;
   uint32_t max_depth;          /* the deepest leaf's depth (verified) */
-  uint32_t reserved;           /* 0 */
+  uint32_t leaf_format;        /* dpa_leaf_format */
 } dpa_sparse_gbdt_section;
+
+typedef enum dpa_leaf_format {
+  DPA_LEAF_FLOAT32 = 0, /* u32 units: a leaf is a float32 */
+  DPA_LEAF_FLOAT16 = 1  /* u16 units: a leaf is an IEEE binary16 (opt-in: 2 bytes less per leaf) */
+} dpa_leaf_format;
 
 typedef enum dpa_zero_mode {
   DPA_ZERO_AS_IS = 0, /* the value compares as it is */
   DPA_ZERO_LEFT = 1,  /* |x| <= 1e-35f goes left whatever the threshold */
   DPA_ZERO_RIGHT = 2  /* |x| <= 1e-35f goes right whatever the threshold */
 } dpa_zero_mode;
+
+/* A float16 leaf's value: IEEE binary16 to float32, exactly (every half is a float). Writers round
+ * with the same definition (round to nearest, ties to even) and predict from the rounded values. */
+static inline float dpa_half_to_float(uint16_t h) {
+  const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+  const uint32_t exponent = (h >> 10) & 0x1Fu, mantissa = h & 0x3FFu;
+  uint32_t bits;
+  float f;
+  if (exponent == 0) { /* zero or subnormal: mantissa x 2^-24, exact in float */
+    f = (float)mantissa * (1.0f / 16777216.0f);
+    memcpy(&bits, &f, sizeof bits);
+    bits |= sign;
+  } else if (exponent == 31) {
+    bits = sign | 0x7F800000u | (mantissa << 13);
+  } else {
+    bits = sign | ((exponent + 112u) << 23) | (mantissa << 13);
+  }
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
 
 typedef struct dpa_split_feature {
   uint16_t feature;        /* < num_features */

@@ -1,10 +1,10 @@
 // Trees of any shape, unpadded (model_format.h, SPARSE_GBDT). A prediction first maps every split
 // feature's value to its bin among that feature's sorted thresholds and records, one byte per
-// threshold, whether the value lies at or above it; walking a tree then costs one word and one byte
-// per level, with comparisons exactly those of x < threshold. Eight trees are walked together so
-// that their independent loads overlap, as in the complete-tree walk. (Bytes rather than bits: a
-// bit costs the walk two shifts by a variable amount per level: measured 1.4x slower; the price
-// is G bytes of scratch instead of G / 8.)
+// threshold, whether the value lies at or above it; walking a tree then costs one node word and
+// one byte per level, with comparisons exactly those of x < threshold. Eight trees are walked
+// together so that their independent loads overlap, as in the complete-tree walk. (Bytes rather
+// than bits: a bit costs the walk two shifts by a variable amount per level, measured 1.4x
+// slower; the price is G bytes of scratch instead of G / 8.)
 #include <cmath>
 #include <cstring>
 
@@ -20,11 +20,33 @@ constexpr std::uint32_t kDistanceShift = 18;
 constexpr std::uint32_t kLanes = 8;  // trees walked together
 constexpr float kZeroThreshold = 1e-35f;  // LightGBM's kZeroThreshold
 
+// The two unit streams (dpa_leaf_format): how a node's 32-bit word and a leaf's value are read.
+struct Float32Units {
+  using Unit = std::uint32_t;
+  static constexpr std::uint32_t kNodeUnits = 1;
+  // The word of the node at `at`; `second` is 1, or 0 to read nothing past `at`.
+  static std::uint32_t node(const Unit* units, std::uint32_t at, std::uint32_t) { return units[at]; }
+  static float leaf(const Unit* units, std::uint32_t at) {
+    float v;
+    std::memcpy(&v, &units[at], sizeof v);
+    return v;
+  }
+};
+
+struct Float16Units {
+  using Unit = std::uint16_t;
+  static constexpr std::uint32_t kNodeUnits = 2;
+  static std::uint32_t node(const Unit* units, std::uint32_t at, std::uint32_t second) {
+    return units[at] | static_cast<std::uint32_t>(units[at + second]) << 16;
+  }
+  static float leaf(const Unit* units, std::uint32_t at) { return dpa_half_to_float(units[at]); }
+};
+
 struct Layout {
   const dpa_split_feature* split_features;
   const float* thresholds;
   const std::uint32_t* tree_start;
-  const std::uint32_t* words;
+  const void* units;
 };
 
 Layout layout_of(const dpa_sparse_gbdt_section* s) {
@@ -33,20 +55,16 @@ Layout layout_of(const dpa_sparse_gbdt_section* s) {
   l.split_features = reinterpret_cast<const dpa_split_feature*>(base);
   l.thresholds = reinterpret_cast<const float*>(l.split_features + s->num_split_features);
   l.tree_start = reinterpret_cast<const std::uint32_t*>(l.thresholds + s->num_thresholds);
-  l.words = l.tree_start + s->num_trees;
+  l.units = l.tree_start + s->num_trees;
   return l;
 }
 
-float leaf_value(std::uint32_t word) {
-  float v;
-  std::memcpy(&v, &word, sizeof v);
-  return v;
-}
-
-// Checks one tree's words [begin, end) as a preorder sequence of nodes: every word one node, every
-// right distance pointing where the right subtree starts, leaves finite, depth bounded. Pending
-// right children wait on a fixed stack, so a hostile file cannot make this recurse or allocate.
-dpa_status verify_tree(const std::uint32_t* words, std::uint32_t begin, std::uint32_t end,
+// Checks one tree's units [begin, end) as a preorder sequence of nodes: every unit part of one
+// node, every right distance pointing where the right subtree starts, leaves finite, depth
+// bounded. Pending right children wait on a fixed stack, so a hostile file cannot make this
+// recurse or allocate.
+template <class Units>
+dpa_status verify_tree(const typename Units::Unit* units, std::uint32_t begin, std::uint32_t end,
                        std::uint32_t num_thresholds, std::uint32_t* max_depth) {
   struct Pending {
     std::uint32_t position;
@@ -56,25 +74,41 @@ dpa_status verify_tree(const std::uint32_t* words, std::uint32_t begin, std::uin
   Pending stack[DPA_MODEL_MAX_SPARSE_DEPTH];
   std::uint32_t pending = 0;
   Pending node{begin, 0, static_cast<std::uint16_t>(end - begin == 1)};
-  for (std::uint32_t position = begin;; ++position) {
+  for (std::uint32_t position = begin;;) {
     if (position >= end || node.position != position) return DPA_ERR_MODEL_TREES;
-    const std::uint32_t w = words[position];
     if (node.leaf) {
-      if (!std::isfinite(leaf_value(w))) return DPA_ERR_MODEL_NON_FINITE;
+      if (!std::isfinite(Units::leaf(units, position))) return DPA_ERR_MODEL_NON_FINITE;
       *max_depth = node.depth > *max_depth ? node.depth : *max_depth;
-      if (pending == 0) return position + 1 == end ? DPA_OK : DPA_ERR_MODEL_TREES;
+      position += 1;
+      if (pending == 0) return position == end ? DPA_OK : DPA_ERR_MODEL_TREES;
       node = stack[--pending];
       continue;
     }
+    if (end - position < Units::kNodeUnits + 1) return DPA_ERR_MODEL_TREES;  // no room for children
+    const std::uint32_t w = Units::node(units, position, 1);
     const std::uint32_t distance = w >> kDistanceShift;
-    if ((w & kIndexMask) >= num_thresholds || distance < 2 || node.depth >= DPA_MODEL_MAX_SPARSE_DEPTH ||
-        pending == DPA_MODEL_MAX_SPARSE_DEPTH) {
+    if ((w & kIndexMask) >= num_thresholds || distance <= Units::kNodeUnits ||
+        node.depth >= DPA_MODEL_MAX_SPARSE_DEPTH || pending == DPA_MODEL_MAX_SPARSE_DEPTH) {
       return DPA_ERR_MODEL_TREES;
     }
     const auto child_depth = static_cast<std::uint16_t>(node.depth + 1);
     stack[pending++] = Pending{position + distance, child_depth, static_cast<std::uint16_t>((w & kRightLeaf) != 0)};
-    node = Pending{position + 1, child_depth, static_cast<std::uint16_t>((w & kLeftLeaf) != 0)};
+    position += Units::kNodeUnits;
+    node = Pending{position, child_depth, static_cast<std::uint16_t>((w & kLeftLeaf) != 0)};
   }
+}
+
+template <class Units>
+dpa_status verify_trees(const dpa_sparse_gbdt_section* s, const Layout& l, std::uint32_t* depth) {
+  const auto* units = static_cast<const typename Units::Unit*>(l.units);
+  for (std::uint32_t t = 0; t < s->num_trees; ++t) {
+    const std::uint32_t begin = l.tree_start[t];
+    const std::uint32_t end = t + 1 < s->num_trees ? l.tree_start[t + 1] : s->num_units;
+    if (end <= begin || end > s->num_units) return DPA_ERR_MODEL_TREES;
+    const dpa_status status = verify_tree<Units>(units, begin, end, s->num_thresholds, depth);
+    if (status != DPA_OK) return status;
+  }
+  return DPA_OK;
 }
 
 // How many of the n ascending thresholds t are <= v, without a branch per step (a comparison
@@ -106,41 +140,54 @@ void map_to_bins(const dpa_sparse_gbdt_section* s, const Layout& l, const float*
   }
 }
 
+template <class Units>
 struct Trees {
   const std::uint32_t* tree_start;
-  const std::uint32_t* words;
-  std::uint32_t num_trees, num_words;
+  const typename Units::Unit* units;
+  std::uint32_t num_trees, num_units;
   const unsigned char* go_right;  // one byte (0 or 1) per threshold
 };
 
-// Walks trees [first, first + lanes) together, each lane stopping at its leaf,
-// and adds their leaves in tree order. The step is arithmetic on masks rather than conditions,
-// which compilers turn into branches on data (mispredicted half the time: measured 6x slower).
-// (AVX2 gathers of the eight lanes measured 1.9x slower than this on an AMD EPYC.)
-template <std::uint32_t lanes>
-void walk_lanes(const Trees& s, std::uint32_t first, double* sum) {
+// Walks trees [first, first + lanes) together, each lane stopping at its leaf, and adds their
+// leaves in tree order. The step is arithmetic on masks rather than conditions, which compilers
+// turn into branches on data (mispredicted half the time: measured 6x slower). (AVX2 gathers of
+// the eight lanes measured 1.9x slower than this on an AMD EPYC.)
+template <class Units, std::uint32_t lanes>
+void walk_lanes(const Trees<Units>& s, std::uint32_t first, double* sum) {
   std::uint32_t at[lanes], active[lanes];  // active: all ones until the lane reaches its leaf
   std::uint32_t any_active = 0;
   for (std::uint32_t k = 0; k < lanes; ++k) {
     const std::uint32_t t = first + k;
     at[k] = s.tree_start[t];
-    const std::uint32_t end = t + 1 < s.num_trees ? s.tree_start[t + 1] : s.num_words;
+    const std::uint32_t end = t + 1 < s.num_trees ? s.tree_start[t + 1] : s.num_units;
     active[k] = end - at[k] == 1 ? 0u : ~0u;
     any_active |= active[k];
   }
   while (any_active != 0) {
     any_active = 0;
     for (std::uint32_t k = 0; k < lanes; ++k) {
-      const std::uint32_t w = s.words[at[k]] & active[k];      // a finished lane's leaf is no node
+      // A finished lane's leaf is no node: its word reads as 0 (and nothing past the leaf).
+      const std::uint32_t w = Units::node(s.units, at[k], active[k] & 1u) & active[k];
       const std::uint32_t right = s.go_right[w & kIndexMask];  // 0 or 1
-      const std::uint32_t step = 1u + (((w >> kDistanceShift) - 1u) & (0u - right));
+      const std::uint32_t step = Units::kNodeUnits + (((w >> kDistanceShift) - Units::kNodeUnits) & (0u - right));
       const std::uint32_t reached = (w >> 16) & (1u + right);  // the child's leaf flag
       at[k] += step & active[k];
       active[k] &= reached == 0 ? ~0u : 0u;
       any_active |= active[k];
     }
   }
-  for (std::uint32_t k = 0; k < lanes; ++k) *sum += leaf_value(s.words[at[k]]);
+  for (std::uint32_t k = 0; k < lanes; ++k) *sum += Units::leaf(s.units, at[k]);
+}
+
+template <class Units>
+double walk_all(const dpa_sparse_gbdt_section* s, const Layout& l, const unsigned char* go_right) {
+  const Trees<Units> trees{l.tree_start, static_cast<const typename Units::Unit*>(l.units), s->num_trees,
+                           s->num_units, go_right};
+  double sum = s->base_score;
+  std::uint32_t t = 0;
+  for (; t + kLanes <= s->num_trees; t += kLanes) walk_lanes<Units, kLanes>(trees, t, &sum);
+  for (; t < s->num_trees; ++t) walk_lanes<Units, 1>(trees, t, &sum);
+  return sum;
 }
 
 }  // namespace
@@ -154,12 +201,14 @@ dpa_status verify_sparse_gbdt(const Region& r, dpa_model* m) {
   if (s->num_trees == 0 || s->num_trees > DPA_MODEL_MAX_TREES || s->num_features != m->num_features ||
       s->num_features > 0xFFFFu || s->num_split_features == 0 ||
       s->num_split_features > 3ull * s->num_features || s->num_thresholds == 0 ||
-      s->num_thresholds > DPA_MODEL_MAX_THRESHOLDS || s->num_words < s->num_trees || s->reserved != 0) {
+      s->num_thresholds > DPA_MODEL_MAX_THRESHOLDS || s->num_units < s->num_trees ||
+      s->leaf_format > DPA_LEAF_FLOAT16) {
     return DPA_ERR_MODEL_TREES;
   }
+  const std::uint64_t unit_bytes = s->leaf_format == DPA_LEAF_FLOAT16 ? 2 : 4;
   const std::uint64_t expected = sizeof(dpa_sparse_gbdt_section) +
                                  s->num_split_features * std::uint64_t{sizeof(dpa_split_feature)} +
-                                 4ull * (s->num_thresholds + std::uint64_t{s->num_trees} + s->num_words);
+                                 4ull * (s->num_thresholds + std::uint64_t{s->num_trees}) + unit_bytes * s->num_units;
   if (r.size != expected) return DPA_ERR_MODEL_TREES;  // exact: no bytes the trees do not use
   const Layout l = layout_of(s);
   std::uint64_t thresholds = 0;
@@ -181,13 +230,9 @@ dpa_status verify_sparse_gbdt(const Region& r, dpa_model* m) {
   }
   if (l.tree_start[0] != 0) return DPA_ERR_MODEL_TREES;
   std::uint32_t depth = 0;
-  for (std::uint32_t t = 0; t < s->num_trees; ++t) {
-    const std::uint32_t begin = l.tree_start[t];
-    const std::uint32_t end = t + 1 < s->num_trees ? l.tree_start[t + 1] : s->num_words;
-    if (end <= begin || end > s->num_words) return DPA_ERR_MODEL_TREES;
-    const dpa_status status = verify_tree(l.words, begin, end, s->num_thresholds, &depth);
-    if (status != DPA_OK) return status;
-  }
+  const dpa_status status = s->leaf_format == DPA_LEAF_FLOAT16 ? verify_trees<Float16Units>(s, l, &depth)
+                                                               : verify_trees<Float32Units>(s, l, &depth);
+  if (status != DPA_OK) return status;
   if (depth != s->max_depth) return DPA_ERR_MODEL_TREES;
   m->work_floats = sparse_gbdt_work_floats(s->num_thresholds);
   return DPA_OK;
@@ -197,11 +242,8 @@ float sparse_gbdt_score(const dpa_sparse_gbdt_section* s, const float* x, float*
   const Layout l = layout_of(s);
   auto* go_right = reinterpret_cast<unsigned char*>(work);
   map_to_bins(s, l, x, go_right);
-  const Trees trees{l.tree_start, l.words, s->num_trees, s->num_words, go_right};
-  double sum = s->base_score;
-  std::uint32_t t = 0;
-  for (; t + kLanes <= s->num_trees; t += kLanes) walk_lanes<kLanes>(trees, t, &sum);
-  for (; t < s->num_trees; ++t) walk_lanes<1>(trees, t, &sum);
+  const double sum = s->leaf_format == DPA_LEAF_FLOAT16 ? walk_all<Float16Units>(s, l, go_right)
+                                                        : walk_all<Float32Units>(s, l, go_right);
   return static_cast<float>(sum);
 }
 

@@ -60,6 +60,14 @@ double reference_mlp(const dpa::tools::MlpModel& m, const std::vector<float>& x)
 
 float sigmoid(double s) { return 1.0f / (1.0f + std::exp(-static_cast<float>(s))); }
 
+// The model's prediction from features f is the node-by-node reference's, bit for bit.
+void check_matches_reference(const dpa_model& m, const dpa::tools::GbdtModel& g, const std::vector<float>& f) {
+  std::vector<unsigned char> scratch(dpa_model_scratch_size(&m));
+  float got = 0;
+  REQUIRE(dpa_model_predict_features(&m, f.data(), f.size(), &got, scratch.data(), scratch.size()) == DPA_OK);
+  CHECK(dpa_test::bits_of(got) == dpa_test::bits_of(dpa::tools::reference_gbdt_score(g, f.data())));
+}
+
 }  // namespace
 
 TEST_CASE("GBDT round trip: complete and sparse trees equal node-by-node traversal to the last bit") {
@@ -110,7 +118,6 @@ TEST_CASE("sparse trees of any shape: deep, unbalanced, zero modes, infinite thr
       dpa_model m;
       REQUIRE(dpa_model_load(bytes.data(), bytes.size, &m) == DPA_OK);
       REQUIRE(m.predictor == DPA_SECTION_SPARSE_GBDT);
-      std::vector<unsigned char> scratch(dpa_model_scratch_size(&m));
       std::uniform_int_distribution<int> pick(0, 5);
       const float kValues[] = {0.0f, -0.0f, 1e-36f, -1e-35f, 0.2f, -0.5f};
       for (int row = 0; row < 200; ++row) {
@@ -120,10 +127,7 @@ TEST_CASE("sparse trees of any shape: deep, unbalanced, zero modes, infinite thr
           if (pick(rng) < 2) x = kValues[pick(rng)];
           if (pick(rng) == 0) x = std::nextafter(x, pick(rng) < 3 ? -1.0f : 1.0f);
         }
-        const float want = dpa::tools::reference_gbdt_score(g, f.data());
-        float got = 0;
-        REQUIRE(dpa_model_predict_features(&m, f.data(), f.size(), &got, scratch.data(), scratch.size()) == DPA_OK);
-        CHECK(dpa_test::bits_of(got) == dpa_test::bits_of(want));
+        check_matches_reference(m, g, f);
       }
     }
   }
@@ -195,14 +199,7 @@ TEST_CASE("float16 leaves: exact decoding, rounding to nearest even, trees bit-i
   REQUIRE(dpa_model_load(bytes.data(), bytes.size, &m) == DPA_OK);
   REQUIRE(m.predictor == DPA_SECTION_SPARSE_GBDT);
   CHECK(static_cast<const dpa_sparse_gbdt_section*>(m.predictor_section)->leaf_format == DPA_LEAF_FLOAT16);
-  std::vector<unsigned char> scratch(dpa_model_scratch_size(&m));
-  for (int row = 0; row < 300; ++row) {
-    const std::vector<float> f = dpa_test::random_vector(rng, 56, 0.4f);
-    const float want = dpa::tools::reference_gbdt_score(g, f.data());
-    float got = 0;
-    REQUIRE(dpa_model_predict_features(&m, f.data(), f.size(), &got, scratch.data(), scratch.size()) == DPA_OK);
-    CHECK(dpa_test::bits_of(got) == dpa_test::bits_of(want));
-  }
+  for (int row = 0; row < 300; ++row) check_matches_reference(m, g, dpa_test::random_vector(rng, 56, 0.4f));
 }
 
 TEST_CASE("tree layouts: automatic takes the smaller, each says what it cannot hold") {

@@ -156,6 +156,25 @@ TEST_CASE("tree sections are exactly as long as their trees: two bytes more or l
     CHECK(verify({data, size + 2}, &m) == DPA_ERR_MODEL_TREES);
     CHECK(verify({data, size - 2}, &m) == DPA_ERR_MODEL_TREES);
   }
+  // Linear and MLP sections too, as the writer lays them out in a file.
+  const std::pair<dpa::tools::ModelSpec, std::uint32_t> others[] = {
+      {dpa_test::random_linear_spec(rng), DPA_SECTION_LINEAR}, {dpa_test::random_mlp_spec(rng, 4), DPA_SECTION_MLP}};
+  for (const auto& [other, type] : others) {
+    AlignedBytes file(dpa::tools::write_model(other));
+    dpa_model m{};
+    REQUIRE(dpa_model_load(file.data(), file.size, &m) == DPA_OK);
+    dpa_model_header h;
+    std::memcpy(&h, file.data(), sizeof h);
+    const auto* entries = reinterpret_cast<const dpa_section_entry*>(file.data() + h.section_table_offset);
+    for (std::uint32_t i = 0; i < h.section_count; ++i) {
+      if (entries[i].type != type) continue;
+      const dpa::detail::Region exact{file.data() + entries[i].offset, entries[i].size};
+      const auto* kind = dpa::detail::find_predictor(type);
+      CHECK(kind->verify(exact, &m) == DPA_OK);
+      CHECK(kind->verify({exact.data, exact.size - 4}, &m) != DPA_OK);
+      CHECK(kind->verify({exact.data, exact.size + 4}, &m) != DPA_OK);  // the padding after it
+    }
+  }
 }
 
 TEST_CASE("float16 leaves: exact decoding, rounding to nearest even, trees bit-identical to their reference") {

@@ -1,10 +1,12 @@
 // Zoo files on the host: tiny zoos built here, good and malformed; every fault gives a clear
 // error naming the file, and no output file is left behind.
 #include <doctest/doctest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
 #include "dpa/dpa.hpp"
 #include "support/reference_stats.hpp"
@@ -235,6 +238,39 @@ TEST_CASE("npy writer: atomic, valid, and nothing left behind on failure") {
 }
 
 #include "zoo/row_selection.hpp"
+
+TEST_CASE("atomic outputs: never written through a link at the temporary's name") {
+  TempDir d;
+  write_text(d / "victim", "precious");
+  const std::string out = d / "out.bin";
+  const std::string temporary = out + ".tmp-" + std::to_string(::getpid());
+  fs::create_symlink(d / "victim", temporary);  // planted, or left by a killed run with this pid
+  dpa::tools::write_file_atomically(out, "new", 3);
+  std::ifstream victim(d / "victim"), written(out);
+  CHECK(std::string(std::istreambuf_iterator<char>(victim), {}) == "precious");
+  CHECK(std::string(std::istreambuf_iterator<char>(written), {}) == "new");
+  CHECK(!fs::exists(fs::symlink_status(temporary)));
+}
+
+TEST_CASE("atomic outputs: a signal the parent ignores stays ignored (nohup), others clean up") {
+  // In a child process, whose dispositions the test may change: as a shell leaves them for
+  // `nohup dpa ... &`, then as the first output installs the handlers.
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::signal(SIGHUP, SIG_IGN);
+    std::signal(SIGTERM, SIG_DFL);
+    dpa::tools::install_cleanup_handlers();
+    struct sigaction hup {}, term {};
+    ::sigaction(SIGHUP, nullptr, &hup);
+    ::sigaction(SIGTERM, nullptr, &term);
+    ::_exit(hup.sa_handler == SIG_IGN && term.sa_handler != SIG_DFL && term.sa_handler != SIG_IGN ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
 
 TEST_CASE("row selection, targets and run-level splits") {
   dpa::tools::ZooMetrics m;

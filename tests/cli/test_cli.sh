@@ -33,6 +33,14 @@ expect_exit "bad number" 2 "is not an integer" "$dpa" train "$zoo" -o "$tmp/m.dp
 expect_exit "zoo not found" 1 "cannot open" "$dpa" train "$tmp/nowhere" -o "$tmp/m.dpa"
 [ ! -e "$tmp/m.dpa" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAILED: output left after errors"; }
 
+# Results on a full disk are an error, not a success with part of the lines.
+if [ -w /dev/full ]; then
+  "$dpa" zoo info "$zoo" > /dev/full 2> "$tmp/err"; code=$?
+  if [ "$code" -eq 1 ] && grep -q "writing to standard output failed" "$tmp/err"; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAILED: stdout on a full disk (exit $code)"; cat "$tmp/err"; fi
+else
+  echo "not run here: stdout on a full disk (no writable /dev/full)"
+fi
 check "zoo info" "$dpa" zoo info "$zoo" --json
 check "zoo info has 400 runs" contains "$tmp/last" '"runs":400'
 check "train gbdt" "$dpa" train "$zoo" -o "$tmp/m.dpa" --trees 60 --json
@@ -140,14 +148,15 @@ expect_exit "truncated weights" 1 "truncated" "$dpa" features "$tmp/broken" -o "
 [ ! -e "$tmp/broken.npy" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAILED: partial features file"; }
 ls "$tmp" | grep -q '\.tmp-' && { failed=$((failed + 1)); echo "FAILED: temporary files left"; } || passed=$((passed + 1))
 
-# Interrupted: SIGINT while writing features of a big zoo (the mini zoo's weights, 40 times)
-# leaves neither the output nor a temporary behind.
+# Interrupted: SIGTERM while writing features of a big zoo (the mini zoo's weights, 40 times)
+# leaves neither the output nor a temporary behind. (Not SIGINT: a non-interactive shell starts
+# background jobs with SIGINT ignored, and dpa leaves an inherited "ignore" alone, as nohup needs.)
 mkdir "$tmp/big"
 python3 "$source/tests/cli/derive_zoo.py" "$zoo" "$tmp/big" tile 40
 "$dpa" features "$tmp/big" -o "$tmp/big.npy" --threads 1 2> /dev/null &
 pid=$!
 sleep 0.3
-if ! kill -INT "$pid" 2> /dev/null; then
+if ! kill -TERM "$pid" 2> /dev/null; then
   failed=$((failed + 1)); echo "FAILED: features finished before the interrupt (make the zoo bigger)"
 fi
 wait "$pid" 2> /dev/null

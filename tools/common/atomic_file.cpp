@@ -1,5 +1,6 @@
 #include "common/atomic_file.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -26,10 +27,7 @@ void remove_temporaries_and_die(int signal) {
 }
 
 int track(const char* path) {
-  static const bool installed = [] {
-    for (int s : {SIGINT, SIGTERM, SIGHUP}) std::signal(s, remove_temporaries_and_die);
-    return true;
-  }();
+  static const bool installed = (install_cleanup_handlers(), true);
   (void)installed;
   for (int i = 0; i < kSlots; ++i) {
     const char* expected = nullptr;
@@ -44,11 +42,27 @@ void untrack(int slot) {
 
 }  // namespace
 
+void install_cleanup_handlers() {
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) {
+    // A signal the parent ignores stays ignored (`nohup dpa ... &` must survive its hangup).
+    struct sigaction current {};
+    if (::sigaction(s, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) continue;
+    std::signal(s, remove_temporaries_and_die);
+  }
+}
+
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   temporary_ = path_ + ".tmp-" + std::to_string(::getpid());
-  file_ = std::fopen(temporary_.c_str(), "wb");
+  // A new file, never through a symlink: whatever sits at the temporary's name (a leftover of a
+  // killed run with this pid, a planted link) is removed, not written through.
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  int fd = ::open(temporary_.c_str(), kFlags, 0666);
+  if (fd < 0 && errno == EEXIST && ::unlink(temporary_.c_str()) == 0) fd = ::open(temporary_.c_str(), kFlags, 0666);
+  if (fd >= 0) file_ = ::fdopen(fd, "wb");
   if (file_ == nullptr) {
-    throw ToolError("cannot create '" + temporary_ + "': " + std::strerror(errno));
+    const int saved = errno;
+    if (fd >= 0) ::close(fd);
+    throw ToolError("cannot create '" + temporary_ + "': " + std::strerror(saved));
   }
   slot_ = track(temporary_.c_str());
 }

@@ -27,6 +27,10 @@ class AtomicFile {
 };
 
 // Writes a whole file atomically.
+// Makes SIGINT, SIGTERM and SIGHUP remove the temporaries in flight, except a signal the process
+// inherited as ignored, which stays ignored. The first AtomicFile calls it; exposed for tests.
+void install_cleanup_handlers();
+
 void write_file_atomically(const std::string& path, const void* data, std::size_t size);
 
 }  // namespace dpa::tools

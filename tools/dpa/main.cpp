@@ -1,8 +1,10 @@
 // dpa: the host tool. Dispatches to one subcommand per file; errors become exit codes
 // (2: wrong usage, 1: the work failed).
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <stdexcept>
 #include <string>
 
 #include "commands.hpp"
@@ -82,7 +84,18 @@ int main(int argc, char** argv) {
       return 0;
     }
     try {
-      return c.run(argc, argv, 2);
+      const int status = c.run(argc, argv, 2);
+      // Results printed to stdout count only if they arrived: a full disk or a closed pipe is an
+      // error, not a success with a third of the lines.
+      errno = 0;
+      const bool written = std::fflush(stdout) == 0 && !std::ferror(stdout);
+      const int write_errno = errno;
+      const bool closed = std::fclose(stdout) == 0;
+      if (!written || !closed) {
+        const int e = write_errno != 0 ? write_errno : errno;
+        throw std::runtime_error(std::string("writing to standard output failed: ") + (e != 0 ? std::strerror(e) : "write error"));
+      }
+      return status;
     } catch (const dpa::tools::UsageError& e) {
       std::fprintf(stderr, "dpa %s: error: %s\n\n%s", c.name, e.what(), c.usage);
       return 2;

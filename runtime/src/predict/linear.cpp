@@ -9,7 +9,7 @@ dpa_status verify_linear(const Region& r, dpa_model* m) {
   if (!r.fits(0, 1, sizeof(dpa_linear_section))) return DPA_ERR_MODEL_LINEAR;
   const auto* l = r.at<dpa_linear_section>(0);
   if (l->num_features != m->num_features ||
-      !r.fits(sizeof(dpa_linear_section), 3ull * l->num_features, sizeof(float))) {
+      r.size != sizeof(dpa_linear_section) + 3ull * l->num_features * sizeof(float)) {  // exact
     return DPA_ERR_MODEL_LINEAR;
   }
   if (!std::isfinite(l->intercept) ||

@@ -34,6 +34,7 @@ dpa_status verify_mlp(const Region& r, dpa_model* m) {
     inputs = l->outputs;
     widest = l->outputs > widest ? l->outputs : widest;
   }
+  if (offset != r.size) return DPA_ERR_MODEL_MLP;  // exact: no bytes the layers do not use
   m->work_floats = 2 * widest;
   return DPA_OK;
 }

@@ -1,6 +1,7 @@
 // Zoo files on the host: tiny zoos built here, good and malformed; every fault gives a clear
 // error naming the file, and no output file is left behind.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -238,6 +239,24 @@ TEST_CASE("npy writer: atomic, valid, and nothing left behind on failure") {
 }
 
 #include "zoo/row_selection.hpp"
+
+TEST_CASE("special files as inputs are refused before any open; no output replaces an input") {
+  TempDir d;
+  const std::string fifo = d / "weights.npy";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);  // opening it for reading would block forever
+  CHECK_THROWS_WITH_AS(dpa::tools::NpyMatrix{fifo}, doctest::Contains("a FIFO, not a regular file"), ToolError);
+  CHECK_THROWS_WITH_AS(dpa::tools::CsvReader{"/dev/zero"}, doctest::Contains("/dev/zero: a character device"), ToolError);
+  CHECK_THROWS_WITH_AS(dpa::tools::CsvReader{d.path.string()}, doctest::Contains("a directory"), ToolError);
+  // A file read as an input, then named as an output under another spelling of its path.
+  const std::vector<float> v = {1, 2, 3, 4};
+  dpa::tools::write_npy_f32(d / "in.npy", v.data(), 2, 2);
+  const dpa::tools::NpyMatrix in(d / "in.npy");
+  const std::string other_spelling = d.path.string() + "/./in.npy";
+  CHECK_THROWS_WITH_AS(dpa::tools::write_npy_f32(other_spelling, v.data(), 1, 2), doctest::Contains("is an input of this command"),
+                       ToolError);
+  CHECK(in.rows() == 2);
+  CHECK(fs::file_size(d / "in.npy") > 0);
+}
 
 TEST_CASE("atomic outputs: never written through a link at the temporary's name") {
   TempDir d;

@@ -41,6 +41,13 @@ if [ -w /dev/full ]; then
 else
   echo "not run here: stdout on a full disk (no writable /dev/full)"
 fi
+# An output naming an input is refused before anything is written; the input stays as it was.
+cp -r "$zoo" "$tmp/own"
+before=$(cksum < "$tmp/own/weights.npy")
+expect_exit "features over its own weights" 1 "is an input of this command" "$dpa" features "$tmp/own" -o "$tmp/own/weights.npy"
+expect_exit "train over the zoo's metrics" 1 "is an input of this command" "$dpa" train "$tmp/own" -o "$tmp/own/metrics.csv.gz" --trees 5
+[ "$(cksum < "$tmp/own/weights.npy")" = "$before" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAILED: weights changed"; }
+expect_exit "a FIFO as the layout" 1 "a FIFO, not a regular file" sh -c "rm '$tmp/own/layout.csv' && mkfifo '$tmp/own/layout.csv' && exec '$dpa' zoo info '$tmp/own'"
 check "zoo info" "$dpa" zoo info "$zoo" --json
 check "zoo info has 400 runs" contains "$tmp/last" '"runs":400'
 check "train gbdt" "$dpa" train "$zoo" -o "$tmp/m.dpa" --trees 60 --json

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/cli_args.hpp"
+#include "common/files.hpp"
 
 namespace dpa::tools {
 namespace {
@@ -52,6 +53,7 @@ void install_cleanup_handlers() {
 }
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  check_not_an_input(path_);
   temporary_ = path_ + ".tmp-" + std::to_string(::getpid());
   // A new file, never through a symlink: whatever sits at the temporary's name (a leftover of a
   // killed run with this pid, a planted link) is removed, not written through.

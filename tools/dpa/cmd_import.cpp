@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
+#include "common/files.hpp"
 #include "common/stats_options.hpp"
 #include "model/importers.hpp"
 #include "model/model_writer.hpp"
@@ -83,6 +84,7 @@ int run_import(int argc, char** argv, int first) {
   if (leaves == DPA_LEAF_FLOAT16 && layout == TreeLayout::complete) {
     throw UsageError("--leaves f16 needs the sparse layout: complete trees store float32 leaves");
   }
+  check_input_file(args.positionals()[1]);
   std::ifstream in(args.positionals()[1], std::ios::binary);
   if (!in) throw ToolError(args.positionals()[1] + ": cannot open");
   std::ostringstream text;

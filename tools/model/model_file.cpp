@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/cli_args.hpp"
+#include "common/files.hpp"
 
 namespace dpa::tools {
 
@@ -15,6 +16,7 @@ ModelFile::ModelFile(const std::vector<unsigned char>& bytes) : storage_(bytes.s
 }
 
 ModelFile::ModelFile(const std::string& path) {
+  check_input_file(path);
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw ToolError(path + ": cannot open: " + std::strerror(errno));
   const std::streamoff size = in.tellg();

@@ -8,10 +8,12 @@
 #include <cstring>
 
 #include "common/cli_args.hpp"
+#include "common/files.hpp"
 
 namespace dpa::tools {
 
 CsvReader::CsvReader(const std::string& path) : path_(path), buffer_(1 << 16) {
+  check_input_file(path);
   gz_ = gzopen(path.c_str(), "rb");
   if (gz_ == nullptr) throw ToolError(path + ": cannot open: " + std::strerror(errno));
   // The destructor does not run when the constructor throws: close the file here then.

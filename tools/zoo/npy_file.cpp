@@ -11,6 +11,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
+#include "common/files.hpp"
 
 namespace dpa::tools {
 namespace {
@@ -65,6 +66,7 @@ NpyHeader parse_npy_header(const std::string& text) {
 }
 
 NpyMatrix::NpyMatrix(const std::string& path) : path_(path) {
+  check_input_file(path);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
   struct stat st;

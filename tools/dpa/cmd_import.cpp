@@ -81,9 +81,7 @@ int run_import(int argc, char** argv, int first) {
   const Target target = parse_target(args.value_or("--target", "test_accuracy"));
   const TreeLayout layout = parse_tree_layout(args.value_or("--tree-layout", "auto"));
   const dpa_leaf_format leaves = parse_leaf_format(args.value_or("--leaves", "f32"));
-  if (leaves == DPA_LEAF_FLOAT16 && layout == TreeLayout::complete) {
-    throw UsageError("--leaves f16 needs the sparse layout: complete trees store float32 leaves");
-  }
+  check_tree_options(layout, leaves);
   check_input_file(args.positionals()[1]);
   std::ifstream in(args.positionals()[1], std::ios::binary);
   if (!in) throw ToolError(args.positionals()[1] + ": cannot open");
@@ -102,7 +100,7 @@ int run_import(int argc, char** argv, int first) {
   try {
     if (leaves == DPA_LEAF_FLOAT16) {
       round_leaves_to_half(trees);
-      r.spec.provenance->text += "leaves=f16\n";
+      r.spec.provenance->text += std::string("leaves=") + leaf_format_name(leaves) + "\n";
     }
     bytes = write_model(r.spec);
   } catch (const ToolError& e) {

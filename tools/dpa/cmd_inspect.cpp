@@ -7,6 +7,7 @@
 #include "common/json_writer.hpp"
 #include "common/stats_options.hpp"
 #include "dpa/model_format.h"
+#include "model/tree_layout.hpp"
 #include "train/context.hpp"
 #include "train/pipeline.hpp"
 
@@ -62,22 +63,21 @@ int run_inspect(int argc, char** argv, int first) {
   std::string predictor, detail;
   std::uint32_t trees = 0, depth = 0, layers = 0;
   std::uint64_t tree_bytes = 0;  // the predictor section of a tree ensemble
-  const char* leaves = "f32";
+  const char* leaves = leaf_format_name(DPA_LEAF_FLOAT32);
   predictor = dpa_predictor_name(m.predictor);
   if (m.predictor == DPA_SECTION_GBDT) {
     const auto* g = static_cast<const dpa_gbdt_section*>(m.predictor_section);
     trees = g->num_trees;
     depth = g->depth;
-    tree_bytes = sizeof *g + std::uint64_t{trees} * (((1ull << depth) - 1) * sizeof(dpa_tree_node) + (4ull << depth));
+    tree_bytes = dpa_gbdt_section_bytes(trees, depth);
     detail = std::to_string(trees) + " complete trees of depth " + std::to_string(depth) + ", base score " + std::to_string(g->base_score);
   } else if (m.predictor == DPA_SECTION_SPARSE_GBDT) {
     const auto* g = static_cast<const dpa_sparse_gbdt_section*>(m.predictor_section);
     trees = g->num_trees;
     depth = g->max_depth;
     const bool half = g->leaf_format == DPA_LEAF_FLOAT16;
-    leaves = half ? "f16" : "f32";
-    tree_bytes = sizeof *g + g->num_split_features * std::uint64_t{sizeof(dpa_split_feature)} +
-                 4ull * (g->num_thresholds + std::uint64_t{g->num_trees}) + (half ? 2ull : 4ull) * g->num_units;
+    leaves = leaf_format_name(static_cast<dpa_leaf_format>(g->leaf_format));
+    tree_bytes = dpa_sparse_gbdt_section_bytes(g);
     detail = std::to_string(trees) + " trees up to depth " + std::to_string(depth) + ", " + std::to_string(g->num_units) +
              (half ? " 16-bit" : " 32-bit") + " units, " + std::to_string(g->num_thresholds) +
              " distinct thresholds, " + leaves + " leaves, base score " + std::to_string(g->base_score);

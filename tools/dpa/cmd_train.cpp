@@ -151,9 +151,7 @@ int run_train(int argc, char** argv, int first) {
   if ((o.max_bytes > 0 || args.value("--tree-layout") || args.value("--leaves")) && o.kind != ModelKind::kGbdt) {
     throw UsageError("--max-bytes, --tree-layout and --leaves shape tree ensembles (--model gbdt)");
   }
-  if (o.leaves == DPA_LEAF_FLOAT16 && o.tree_layout == TreeLayout::complete) {
-    throw UsageError("--leaves f16 needs the sparse layout: complete trees store float32 leaves");
-  }
+  check_tree_options(o.tree_layout, o.leaves);
   if (o.tune && o.kind != ModelKind::kGbdt) throw UsageError("--tune chooses GBDT settings (--model gbdt)");
   const int cv = static_cast<int>(args.integer("--cv", 0, 2, 100));
   const bool json = args.flag("--json");

@@ -86,13 +86,7 @@ Objective parse_objective(const std::string& text) {
   words >> name;
   Objective out;
   out.text = text;
-  const LgbObjective* found = nullptr;
-  std::string known;
-  for (const LgbObjective& o : kObjectives) {
-    if (name == o.name) found = &o;
-    known += std::string(known.empty() ? "" : ", ") + o.name;
-  }
-  if (found == nullptr) throw ToolError("LightGBM objective '" + name + "' is not supported (" + known + ")");
+  const LgbObjective* found = &find_objective(kObjectives, name, "LightGBM");
   out.transform = found->transform;
   while (words >> option) {
     if (option == "sqrt") {

@@ -154,15 +154,6 @@ constexpr XgbObjective kObjectives[] = {
     {"reg:tweedie", DPA_OUTPUT_EXP, BaseScore::positive},
 };
 
-const XgbObjective& find_objective(const std::string& name) {
-  std::string known;
-  for (const XgbObjective& o : kObjectives) {
-    if (name == o.name) return o;
-    known += std::string(known.empty() ? "" : ", ") + o.name;
-  }
-  throw ToolError("XGBoost objective '" + name + "' is not supported (" + known + ")");
-}
-
 // base_score as each objective stores it (in the output's space) -> the margin the trees add to.
 float margin_of(double base_score, const XgbObjective& o) {
   switch (o.base) {
@@ -280,7 +271,7 @@ ImportResult import_xgboost(const std::string& bytes, const FeatureSpec& feature
   }
   const Json& objective_name = member(member(learner, "objective", "learner"), "name", "objective");
   const std::string objective = objective_name.is_string() ? objective_name.get<std::string>() : "";
-  const XgbObjective& o = find_objective(objective);
+  const XgbObjective& o = find_objective(kObjectives, objective, "XGBoost");
   const Booster booster = booster_of(learner);
   const Json& trees = member(*booster.model, "trees", "the booster's model");
   if (!trees.is_array() || trees.empty()) throw ToolError("XGBoost model has no trees");

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/cli_args.hpp"
 #include "model/model_spec.hpp"
 
 namespace dpa::tools {
@@ -28,6 +29,18 @@ ImportResult import_xgboost(const std::string& bytes, const FeatureSpec& feature
 // poisson / gamma / tweedie (exp); random forests (average_output) averaged. A file that ends
 // before "end of trees" or disagrees with its tree_sizes is refused.
 ImportResult import_lightgbm_text(const std::string& text, const FeatureSpec& features);
+
+// The entry named `name` of a library's objective table (entries with a `name` member), or a
+// ToolError naming the library, the objective and every supported one.
+template <class Objective, std::size_t N>
+const Objective& find_objective(const Objective (&table)[N], const std::string& name, const char* library) {
+  std::string known;
+  for (const Objective& o : table) {
+    if (name == o.name) return o;
+    known += std::string(known.empty() ? "" : ", ") + o.name;
+  }
+  throw ToolError(std::string(library) + " objective '" + name + "' is not supported (" + known + ")");
+}
 
 // v as an integer in [lo, hi], or false when v is not one (NaN, infinite, fractional, out of
 // range): converting such a double to an integer type is undefined, so every index and count

@@ -54,7 +54,7 @@ std::uint32_t tree_depth(const Tree& tree) {
 }
 
 bool goes_left(const TreeNode& n, float x) {
-  if (n.zero_mode != DPA_ZERO_AS_IS && std::fabs(x) <= 1e-35f) return n.zero_mode == DPA_ZERO_LEFT;
+  if (n.zero_mode != DPA_ZERO_AS_IS && std::fabs(x) <= DPA_ZERO_THRESHOLD) return n.zero_mode == DPA_ZERO_LEFT;
   return x < n.threshold;
 }
 

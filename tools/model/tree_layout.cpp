@@ -47,7 +47,33 @@ void fill_complete(const Tree& tree, std::int32_t node, std::uint32_t at, std::u
 // A split feature of the sparse layout: a model feature read with one zero mode.
 using SplitKey = std::pair<std::uint32_t, dpa_zero_mode>;
 
-constexpr std::uint32_t kLeftLeaf = 1u << 16, kRightLeaf = 1u << 17, kDistanceShift = 18;
+// The option names of layouts and leaf formats: one table each, for printing and parsing.
+template <class T>
+struct Named {
+  T value;
+  const char* name;
+};
+constexpr Named<TreeLayout> kLayouts[] = {
+    {TreeLayout::automatic, "auto"}, {TreeLayout::complete, "complete"}, {TreeLayout::sparse, "sparse"}};
+constexpr Named<dpa_leaf_format> kLeafFormats[] = {{DPA_LEAF_FLOAT32, "f32"}, {DPA_LEAF_FLOAT16, "f16"}};
+
+template <class T, std::size_t N>
+const char* name_of(const Named<T> (&table)[N], T value) {
+  for (const Named<T>& n : table) {
+    if (n.value == value) return n.name;
+  }
+  return "?";  // unreachable: every enumerator is in its table
+}
+
+template <class T, std::size_t N>
+T parse_name(const Named<T> (&table)[N], const std::string& name, const char* option) {
+  std::string names;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (name == table[i].name) return table[i].value;
+    names += std::string(i == 0 ? "" : i + 1 == N ? " or " : ", ") + table[i].name;
+  }
+  throw UsageError(std::string(option) + " takes " + names + ", not '" + name + "'");
+}
 
 std::uint32_t word_of_leaf(float value) {
   std::uint32_t w;
@@ -82,21 +108,41 @@ void check_trees(const GbdtModel& model, std::uint32_t num_features) {
   }
 }
 
-EncodedTrees encode_complete(const GbdtModel& model, std::uint32_t num_features) {
-  if (model.leaves != DPA_LEAF_FLOAT32) return cannot(DPA_SECTION_GBDT, "complete trees store float32 leaves only");
+CompleteShape complete_shape(const GbdtModel& model) {
+  CompleteShape shape;
+  if (model.leaves != DPA_LEAF_FLOAT32) {
+    shape.why_not = "complete trees store float32 leaves only";
+    return shape;
+  }
   std::uint32_t depth = 1;
   for (const Tree& t : model.trees) {
     depth = std::max(depth, tree_depth(t));
     for (const TreeNode& n : t.nodes) {
       if (n.is_leaf) continue;
-      if (n.zero_mode != DPA_ZERO_AS_IS) return cannot(DPA_SECTION_GBDT, "complete trees have no zero-as-missing splits");
-      if (!std::isfinite(n.threshold)) return cannot(DPA_SECTION_GBDT, "complete trees have finite thresholds only");
+      if (n.zero_mode != DPA_ZERO_AS_IS) {
+        shape.why_not = "complete trees have no zero-as-missing splits";
+        return shape;
+      }
+      if (!std::isfinite(n.threshold)) {
+        shape.why_not = "complete trees have finite thresholds only";
+        return shape;
+      }
     }
   }
   if (depth > DPA_MODEL_MAX_TREE_DEPTH) {
-    return cannot(DPA_SECTION_GBDT, "trees reach depth " + std::to_string(depth) + "; complete trees stop at " +
-                                        std::to_string(DPA_MODEL_MAX_TREE_DEPTH));
+    shape.why_not = "trees reach depth " + std::to_string(depth) + "; complete trees stop at " +
+                    std::to_string(DPA_MODEL_MAX_TREE_DEPTH);
+    return shape;
   }
+  shape.depth = depth;
+  shape.bytes = dpa_gbdt_section_bytes(model.trees.size(), depth);
+  return shape;
+}
+
+EncodedTrees encode_complete(const GbdtModel& model, std::uint32_t num_features) {
+  const CompleteShape shape = complete_shape(model);
+  if (!shape.ok()) return cannot(DPA_SECTION_GBDT, shape.why_not);
+  const std::uint32_t depth = shape.depth;
   EncodedTrees e;
   e.type = DPA_SECTION_GBDT;
   const std::uint32_t internal = (1u << depth) - 1;
@@ -174,7 +220,7 @@ EncodedTrees encode_sparse(const GbdtModel& model, std::uint32_t num_features) {
                                                      std::to_string(DPA_MODEL_MAX_RIGHT_DISTANCE - 1) + " units");
         }
         // The distance sits in the word's high bits: in the node's last unit when it has two.
-        units[static_cast<std::size_t>(p.parent_word) + node_units - 1] |= (distance << kDistanceShift) >> (half ? 16 : 0);
+        units[static_cast<std::size_t>(p.parent_word) + node_units - 1] |= (distance << DPA_SPARSE_DISTANCE_SHIFT) >> (half ? 16 : 0);
       }
       if (p.depth > DPA_MODEL_MAX_SPARSE_DEPTH) {
         return cannot(DPA_SECTION_SPARSE_GBDT, "trees deeper than " + std::to_string(DPA_MODEL_MAX_SPARSE_DEPTH));
@@ -196,7 +242,8 @@ EncodedTrees encode_sparse(const GbdtModel& model, std::uint32_t num_features) {
       }
       const TreeNode& left = t.nodes[static_cast<std::size_t>(n.left)];
       const TreeNode& right = t.nodes[static_cast<std::size_t>(n.right)];
-      const std::uint32_t word = index_of(n) | (left.is_leaf ? kLeftLeaf : 0u) | (right.is_leaf ? kRightLeaf : 0u);
+      const std::uint32_t word =
+          index_of(n) | (left.is_leaf ? DPA_SPARSE_LEFT_LEAF : 0u) | (right.is_leaf ? DPA_SPARSE_RIGHT_LEAF : 0u);
       if (half) {
         units.push_back(word & 0xFFFFu);
         units.push_back(word >> 16);
@@ -239,23 +286,24 @@ EncodedTrees encode_sparse(const GbdtModel& model, std::uint32_t num_features) {
 
 EncodedTrees encode_trees(const GbdtModel& model, std::uint32_t num_features) {
   check_trees(model, num_features);
-  EncodedTrees complete, sparse;
-  if (model.layout != TreeLayout::sparse) complete = encode_complete(model, num_features);
-  if (model.layout != TreeLayout::complete) sparse = encode_sparse(model, num_features);
   if (model.layout == TreeLayout::complete) {
+    EncodedTrees complete = encode_complete(model, num_features);
     if (!complete.ok()) throw ToolError("cannot write complete trees: " + complete.why_not);
     return complete;
   }
+  EncodedTrees sparse = encode_sparse(model, num_features);
   if (model.layout == TreeLayout::sparse) {
     if (!sparse.ok()) throw ToolError("cannot write sparse trees: " + sparse.why_not);
     return sparse;
   }
+  // Automatic: complete trees are sized from their depth, and encoded only when they are chosen
+  // (padded deep trees can take gigabytes).
+  const CompleteShape complete = complete_shape(model);
   if (!complete.ok() && !sparse.ok()) {
     throw ToolError("cannot write the trees: " + complete.why_not + ", and " + sparse.why_not);
   }
-  if (!sparse.ok()) return complete;
-  if (!complete.ok()) return sparse;
-  return complete.bytes.size() <= sparse.bytes.size() ? complete : sparse;
+  if (complete.ok() && (!sparse.ok() || complete.bytes <= sparse.bytes.size())) return encode_complete(model, num_features);
+  return sparse;
 }
 
 std::uint16_t float_to_half(float v) {
@@ -288,21 +336,16 @@ void round_leaves_to_half(GbdtModel& model) {
   model.leaves = DPA_LEAF_FLOAT16;
 }
 
-dpa_leaf_format parse_leaf_format(const std::string& name) {
-  if (name == "f32") return DPA_LEAF_FLOAT32;
-  if (name == "f16") return DPA_LEAF_FLOAT16;
-  throw UsageError("--leaves takes f32 or f16, not '" + name + "'");
-}
+const char* leaf_format_name(dpa_leaf_format leaves) { return name_of(kLeafFormats, leaves); }
+dpa_leaf_format parse_leaf_format(const std::string& name) { return parse_name(kLeafFormats, name, "--leaves"); }
 
-const char* tree_layout_name(TreeLayout layout) {
-  return layout == TreeLayout::complete ? "complete" : layout == TreeLayout::sparse ? "sparse" : "auto";
-}
+const char* tree_layout_name(TreeLayout layout) { return name_of(kLayouts, layout); }
+TreeLayout parse_tree_layout(const std::string& name) { return parse_name(kLayouts, name, "--tree-layout"); }
 
-TreeLayout parse_tree_layout(const std::string& name) {
-  for (TreeLayout l : {TreeLayout::automatic, TreeLayout::complete, TreeLayout::sparse}) {
-    if (name == tree_layout_name(l)) return l;
+void check_tree_options(TreeLayout layout, dpa_leaf_format leaves) {
+  if (leaves == DPA_LEAF_FLOAT16 && layout == TreeLayout::complete) {
+    throw UsageError("--leaves f16 needs the sparse layout: complete trees store float32 leaves");
   }
-  throw UsageError("--tree-layout takes auto, complete or sparse, not '" + name + "'");
 }
 
 }  // namespace dpa::tools

@@ -19,6 +19,15 @@ struct EncodedTrees {
   bool ok() const { return why_not.empty(); }
 };
 
+// The depth complete trees of the model take and their section's bytes, or why they cannot hold it.
+struct CompleteShape {
+  std::uint32_t depth = 0;
+  std::uint64_t bytes = 0;
+  std::string why_not;
+  bool ok() const { return why_not.empty(); }
+};
+CompleteShape complete_shape(const GbdtModel& model);
+
 EncodedTrees encode_complete(const GbdtModel& model, std::uint32_t num_features);
 EncodedTrees encode_sparse(const GbdtModel& model, std::uint32_t num_features);
 
@@ -34,11 +43,17 @@ std::uint16_t float_to_half(float v);
 // Rounds every leaf to its nearest float16 and marks the model's leaves float16 (2 bytes less per
 // leaf in the sparse layout). Throws ToolError naming a leaf beyond float16's range.
 void round_leaves_to_half(GbdtModel& model);
-// "f32" or "f16"; throws UsageError otherwise.
+// "f32" or "f16".
+const char* leaf_format_name(dpa_leaf_format leaves);
+// The inverse; throws UsageError for any other name.
 dpa_leaf_format parse_leaf_format(const std::string& name);
 
+// "auto", "complete" or "sparse".
 const char* tree_layout_name(TreeLayout layout);
-// "auto", "complete" or "sparse"; throws UsageError otherwise.
+// The inverse; throws UsageError for any other name.
 TreeLayout parse_tree_layout(const std::string& name);
+
+// Throws UsageError for a combination no layout writes (float16 leaves in complete trees).
+void check_tree_options(TreeLayout layout, dpa_leaf_format leaves);
 
 }  // namespace dpa::tools

@@ -297,7 +297,7 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
               << "\ncolsample=" << p.colsample << "\nmin_child_weight=" << p.min_child_weight
               << "\nlambda=" << p.lambda << "\nbins=" << p.max_bins << "\npatience=" << p.early_stopping_rounds
               << "\ntuned=" << (o.tune ? 1 : 0) << "\ntree_layout=" << tree_layout_name(o.tree_layout)
-              << "\nleaves=" << (o.leaves == DPA_LEAF_FLOAT16 ? "f16" : "f32") << "\n";
+              << "\nleaves=" << leaf_format_name(o.leaves) << "\n";
       if (o.max_bytes > 0) options << "max_bytes=" << o.max_bytes << "\nbudget_depth=" << report.budget_depth << "\n";
       break;
     }

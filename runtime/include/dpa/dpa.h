@@ -173,7 +173,7 @@ typedef struct dpa_model {
   uint32_t feature_kind;      /* dpa_input_kind of the weights block, DPA_INPUT_CONTEXT when none */
   dpa_stats_set stats_set;    /* when feature_kind is statistics */
   uint32_t num_features;      /* all blocks' features */
-  uint32_t predictor;         /* dpa_section_type of the predictor: GBDT, LINEAR or MLP */
+  uint32_t predictor;         /* dpa_section_type of the predictor: GBDT, LINEAR, MLP or SPARSE_GBDT */
   const void* predictor_section;
   uint32_t output_transform;  /* dpa_output_transform */
   uint32_t target;            /* dpa_target */
@@ -192,7 +192,7 @@ typedef struct dpa_model {
   uint32_t strings_bytes;
 } dpa_model;
 
-/* "gbdt", "linear", "mlp" for a predictor section type (dpa_model.predictor), else NULL. */
+/* "gbdt", "linear", "mlp", "sparse-gbdt" for a predictor section type (dpa_model.predictor), else NULL. */
 const char* dpa_predictor_name(uint32_t section_type);
 /* "identity", "sigmoid", ... for a dpa_output_transform, or NULL for a value the runtime lacks. */
 const char* dpa_output_transform_name(uint32_t transform);

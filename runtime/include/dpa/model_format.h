@@ -22,7 +22,7 @@ extern "C" {
 #define DPA_MODEL_MAX_TREES (1u << 20)
 #define DPA_MODEL_MAX_SPARSE_DEPTH 64u    /* longest root-to-leaf path of a sparse tree */
 #define DPA_MODEL_MAX_THRESHOLDS 65535u   /* distinct split thresholds of a sparse ensemble */
-#define DPA_MODEL_MAX_RIGHT_DISTANCE 16383u /* words from a sparse node to its right child */
+#define DPA_MODEL_MAX_RIGHT_DISTANCE 16383u /* units from a sparse node to its right child */
 #define DPA_MODEL_MAX_MLP_LAYERS 8u
 #define DPA_MODEL_MAX_MLP_WIDTH 1024u
 /* Bounds on context values keep the verifier's distinct-name checks (quadratic) fast. */
@@ -149,6 +149,11 @@ typedef struct dpa_gbdt_section {
   uint32_t reserved[3];
 } dpa_gbdt_section;
 
+/* Bytes of a GBDT section of num_trees complete trees of that depth (the section is exactly this). */
+static inline uint64_t dpa_gbdt_section_bytes(uint64_t num_trees, uint32_t depth) {
+  return 32u + num_trees * ((((uint64_t)1 << depth) - 1) * 8u + ((uint64_t)4 << depth));
+}
+
 typedef struct dpa_tree_node {
   float threshold; /* finite */
   uint32_t feature; /* < num_features */
@@ -186,6 +191,22 @@ typedef enum dpa_leaf_format {
   DPA_LEAF_FLOAT32 = 0, /* u32 units: a leaf is a float32 */
   DPA_LEAF_FLOAT16 = 1  /* u16 units: a leaf is an IEEE binary16 (opt-in: 2 bytes less per leaf) */
 } dpa_leaf_format;
+
+/* An internal node's 32-bit word. */
+#define DPA_SPARSE_INDEX_MASK 0xFFFFu     /* bits 0-15: the threshold's index g */
+#define DPA_SPARSE_LEAF_FLAGS_SHIFT 16u   /* bit 16: left child a leaf, bit 17: right child a leaf */
+#define DPA_SPARSE_LEFT_LEAF (1u << 16)
+#define DPA_SPARSE_RIGHT_LEAF (1u << 17)
+#define DPA_SPARSE_DISTANCE_SHIFT 18u     /* bits 18-31: distance in units to the right child */
+/* A value this close to zero is "zero" for the zero modes (LightGBM's kZeroThreshold). */
+#define DPA_ZERO_THRESHOLD 1e-35f
+
+/* Bytes of a SPARSE_GBDT section with this header (the section is exactly this). */
+static inline uint64_t dpa_sparse_gbdt_section_bytes(const dpa_sparse_gbdt_section* s) {
+  const uint64_t unit_bytes = s->leaf_format == DPA_LEAF_FLOAT16 ? 2u : 4u;
+  return 32u + (uint64_t)s->num_split_features * 8u +
+         4u * ((uint64_t)s->num_thresholds + s->num_trees) + unit_bytes * s->num_units;
+}
 
 typedef enum dpa_zero_mode {
   DPA_ZERO_AS_IS = 0, /* the value compares as it is */

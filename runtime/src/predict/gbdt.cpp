@@ -41,8 +41,7 @@ dpa_status verify_gbdt(const Region& r, dpa_model* m) {
   const std::uint64_t nodes = g->num_trees * (leaves_per_tree - 1);
   const std::uint64_t leaves = g->num_trees * leaves_per_tree;
   const std::uint64_t leaves_offset = sizeof(dpa_gbdt_section) + nodes * sizeof(dpa_tree_node);
-  if (!r.fits(sizeof(dpa_gbdt_section), nodes, sizeof(dpa_tree_node)) ||
-      !r.fits(leaves_offset, leaves, sizeof(float)) || r.size != leaves_offset + leaves * sizeof(float)) {
+  if (r.size != dpa_gbdt_section_bytes(g->num_trees, g->depth)) {
     return DPA_ERR_MODEL_TREES;  // exact: no bytes the trees do not use (every writer's sizes are)
   }
   const auto* node = r.at<dpa_tree_node>(sizeof(dpa_gbdt_section));

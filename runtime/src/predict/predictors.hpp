@@ -28,9 +28,8 @@ dpa_status verify_mlp(const Region& r, dpa_model* m);
 dpa_status verify_sparse_gbdt(const Region& r, dpa_model* m);
 
 float gbdt_score(const dpa_gbdt_section* section, const float* features);
-// work: sparse_gbdt_work_floats(num_thresholds) floats.
+// work: one byte per threshold (the model's work_floats).
 float sparse_gbdt_score(const dpa_sparse_gbdt_section* section, const float* features, float* work);
-std::uint32_t sparse_gbdt_work_floats(std::uint32_t num_thresholds);
 float linear_score(const dpa_linear_section* section, const float* features);
 // work: 2 * max_width floats (max_width: the widest layer; the verifier sets work_floats to twice it).
 float mlp_score(const dpa_mlp_section* section, const float* features, float* work,

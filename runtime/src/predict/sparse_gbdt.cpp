@@ -13,12 +13,7 @@
 namespace dpa::detail {
 namespace {
 
-constexpr std::uint32_t kIndexMask = 0xFFFFu;
-constexpr std::uint32_t kLeftLeaf = 1u << 16;
-constexpr std::uint32_t kRightLeaf = 1u << 17;
-constexpr std::uint32_t kDistanceShift = 18;
 constexpr std::uint32_t kLanes = 8;  // trees walked together
-constexpr float kZeroThreshold = 1e-35f;  // LightGBM's kZeroThreshold
 
 // The two unit streams (dpa_leaf_format): how a node's 32-bit word and a leaf's value are read.
 struct Float32Units {
@@ -86,15 +81,15 @@ dpa_status verify_tree(const typename Units::Unit* units, std::uint32_t begin, s
     }
     if (end - position < Units::kNodeUnits + 1) return DPA_ERR_MODEL_TREES;  // no room for children
     const std::uint32_t w = Units::node(units, position, 1);
-    const std::uint32_t distance = w >> kDistanceShift;
-    if ((w & kIndexMask) >= num_thresholds || distance <= Units::kNodeUnits ||
+    const std::uint32_t distance = w >> DPA_SPARSE_DISTANCE_SHIFT;
+    if ((w & DPA_SPARSE_INDEX_MASK) >= num_thresholds || distance <= Units::kNodeUnits ||
         node.depth >= DPA_MODEL_MAX_SPARSE_DEPTH || pending == DPA_MODEL_MAX_SPARSE_DEPTH) {
       return DPA_ERR_MODEL_TREES;
     }
     const auto child_depth = static_cast<std::uint16_t>(node.depth + 1);
-    stack[pending++] = Pending{position + distance, child_depth, static_cast<std::uint16_t>((w & kRightLeaf) != 0)};
+    stack[pending++] = Pending{position + distance, child_depth, static_cast<std::uint16_t>((w & DPA_SPARSE_RIGHT_LEAF) != 0)};
     position += Units::kNodeUnits;
-    node = Pending{position, child_depth, static_cast<std::uint16_t>((w & kLeftLeaf) != 0)};
+    node = Pending{position, child_depth, static_cast<std::uint16_t>((w & DPA_SPARSE_LEFT_LEAF) != 0)};
   }
 }
 
@@ -131,7 +126,7 @@ void map_to_bins(const dpa_sparse_gbdt_section* s, const Layout& l, const float*
     const dpa_split_feature& f = l.split_features[i];
     const float v = x[f.feature];
     // A zero caught by the zero mode goes the same way at every threshold.
-    const bool zero = f.zero_mode != DPA_ZERO_AS_IS && std::fabs(v) <= kZeroThreshold;
+    const bool zero = f.zero_mode != DPA_ZERO_AS_IS && std::fabs(v) <= DPA_ZERO_THRESHOLD;
     const std::uint32_t at = !zero ? count_at_or_below(l.thresholds + first, f.num_thresholds, v)
                              : f.zero_mode == DPA_ZERO_RIGHT ? f.num_thresholds : 0;
     std::memset(right + first, 1, at);
@@ -168,9 +163,9 @@ void walk_lanes(const Trees<Units>& s, std::uint32_t first, double* sum) {
     for (std::uint32_t k = 0; k < lanes; ++k) {
       // A finished lane's leaf is no node: its word reads as 0 (and nothing past the leaf).
       const std::uint32_t w = Units::node(s.units, at[k], active[k] & 1u) & active[k];
-      const std::uint32_t right = s.go_right[w & kIndexMask];  // 0 or 1
-      const std::uint32_t step = Units::kNodeUnits + (((w >> kDistanceShift) - Units::kNodeUnits) & (0u - right));
-      const std::uint32_t reached = (w >> 16) & (1u + right);  // the child's leaf flag
+      const std::uint32_t right = s.go_right[w & DPA_SPARSE_INDEX_MASK];  // 0 or 1
+      const std::uint32_t step = Units::kNodeUnits + (((w >> DPA_SPARSE_DISTANCE_SHIFT) - Units::kNodeUnits) & (0u - right));
+      const std::uint32_t reached = (w >> DPA_SPARSE_LEAF_FLAGS_SHIFT) & (1u + right);  // the child's leaf flag
       at[k] += step & active[k];
       active[k] &= reached == 0 ? ~0u : 0u;
       any_active |= active[k];
@@ -192,9 +187,6 @@ double walk_all(const dpa_sparse_gbdt_section* s, const Layout& l, const unsigne
 
 }  // namespace
 
-// One byte per threshold.
-std::uint32_t sparse_gbdt_work_floats(std::uint32_t num_thresholds) { return (num_thresholds + 3) / 4; }
-
 dpa_status verify_sparse_gbdt(const Region& r, dpa_model* m) {
   if (!r.fits(0, 1, sizeof(dpa_sparse_gbdt_section))) return DPA_ERR_MODEL_TREES;
   const auto* s = r.at<dpa_sparse_gbdt_section>(0);
@@ -205,11 +197,7 @@ dpa_status verify_sparse_gbdt(const Region& r, dpa_model* m) {
       s->leaf_format > DPA_LEAF_FLOAT16) {
     return DPA_ERR_MODEL_TREES;
   }
-  const std::uint64_t unit_bytes = s->leaf_format == DPA_LEAF_FLOAT16 ? 2 : 4;
-  const std::uint64_t expected = sizeof(dpa_sparse_gbdt_section) +
-                                 s->num_split_features * std::uint64_t{sizeof(dpa_split_feature)} +
-                                 4ull * (s->num_thresholds + std::uint64_t{s->num_trees}) + unit_bytes * s->num_units;
-  if (r.size != expected) return DPA_ERR_MODEL_TREES;  // exact: no bytes the trees do not use
+  if (r.size != dpa_sparse_gbdt_section_bytes(s)) return DPA_ERR_MODEL_TREES;  // exact: no unused bytes
   const Layout l = layout_of(s);
   std::uint64_t thresholds = 0;
   for (std::uint32_t i = 0; i < s->num_split_features; ++i) {
@@ -234,7 +222,7 @@ dpa_status verify_sparse_gbdt(const Region& r, dpa_model* m) {
                                                                : verify_trees<Float32Units>(s, l, &depth);
   if (status != DPA_OK) return status;
   if (depth != s->max_depth) return DPA_ERR_MODEL_TREES;
-  m->work_floats = sparse_gbdt_work_floats(s->num_thresholds);
+  m->work_floats = (s->num_thresholds + 3) / 4;  // one go-right byte per threshold
   return DPA_OK;
 }
 

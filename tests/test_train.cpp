@@ -129,6 +129,25 @@ TEST_CASE("ridge recovers linear coefficients; logit link recovers a logistic cu
   CHECK(l.weight[0] * l.inv_scale[0] == doctest::Approx(4.0).epsilon(1e-2));
 }
 
+TEST_CASE("ridge with more features than rows (the dual form) equals the primal form") {
+  // 30 rows of 40 features: dual. The same rows with the 40 features repeated as 80 rows:
+  // primal, and the ridge solution of duplicated rows with doubled alpha is the same w.
+  const Synthetic few = synthetic(30, 40, 21, [](const float* x) { return 0.3f * x[0] - 0.1f * x[7]; });
+  Synthetic twice = few;
+  twice.x.insert(twice.x.end(), few.x.begin(), few.x.end());
+  twice.y.insert(twice.y.end(), few.y.begin(), few.y.end());
+  twice.rows *= 2;
+  LinearParams p;
+  p.logit_link = false;
+  p.alpha = 0.5;
+  const LinearModel dual = train_linear(few.view(), few.y, p);
+  p.alpha = 1.0;
+  const LinearModel primal = train_linear(twice.view(), twice.y, p);
+  REQUIRE(dual.weight.size() == 40);
+  for (std::size_t c = 0; c < 40; ++c) CHECK(dual.weight[c] == doctest::Approx(primal.weight[c]).epsilon(1e-4));
+  CHECK(dual.intercept == doctest::Approx(primal.intercept));
+}
+
 TEST_CASE("MLP learns a smooth function of the features") {
   auto f = [](const float* x) { return 0.2f + 0.6f * x[0] * x[1]; };
   const Synthetic train = synthetic(3000, 4, 11, f), valid = synthetic(500, 4, 12, f), test = synthetic(1000, 4, 13, f);

@@ -80,7 +80,7 @@ and r['n'] == 400 - r['excluded_runs'], r" "$tmp/last"
 check "eval --all-runs" "$dpa" eval "$tmp/m.dpa" "$zoo" --json --all-runs
 check "eval json" contains "$tmp/last" '"n":400'
 check "train with cross-validation" "$dpa" train "$zoo" -o "$tmp/cv.dpa" --cv 3 --trees 30 --json
-check "cross-validation summary" contains "$tmp/last" '"cv":{"folds":3,"kendall_tau_mean":'
+check "cross-validation summary" contains "$tmp/last" '"cv":{"folds":3,"r2_mean":'
 check "train with tuning" "$dpa" train "$zoo" -o "$tmp/tuned.dpa" --tune --json
 check "tuned settings reported" python3 -c "import json,sys; g=json.load(open(sys.argv[1]))['gbdt']; \
 assert g['tuned'] and g['depth'] in (3, 4, 6) and g['learning_rate'] in (0.03, 0.1), g" "$tmp/last"
@@ -117,6 +117,60 @@ expect_exit "metrics rows differ" 1 "99 rows" "$dpa" predict "$tmp/ctx.dpa" "$zo
 cut -d, -f1-13 "$tmp/metrics.csv" > "$tmp/no_optimizer.csv"
 expect_exit "metrics lack a context column" 1 "no column 'config.optimizer'" "$dpa" predict "$tmp/ctx.dpa" "$zoo/weights.npy" --metrics "$tmp/no_optimizer.csv"
 check "train final-accuracy model with context" "$dpa" train "$zoo" -o "$tmp/stop.dpa" --context hyper,train --target final_test_accuracy --trees 20
+
+# What a model reads of the weights: statistics, every weight, or nothing (context values alone).
+check "train mlp on raw weights" "$dpa" train "$zoo" -o "$tmp/raw.dpa" --model mlp --inputs raw --json
+check "raw-weight model json" contains "$tmp/last" '"inputs":"raw"'
+check "inspect a raw-weight model" "$dpa" inspect "$tmp/raw.dpa"
+check "inspect says raw weights" contains "$tmp/last" 'raw'
+check "predict with a raw-weight model" "$dpa" predict "$tmp/raw.dpa" "$zoo/weights.npy" -o "$tmp/raw.csv"
+[ "$(grep -c nan "$tmp/raw.csv")" -eq 0 ] && [ "$(wc -l < "$tmp/raw.csv")" -eq 401 ] && passed=$((passed + 1)) || {
+  failed=$((failed + 1)); echo "FAILED: raw-weight predictions"; }
+check "train linear on raw weights (the dual form)" "$dpa" train "$zoo" -o "$tmp/raw-linear.dpa" --model linear --inputs raw --json
+check "linear json says the alpha chosen" contains "$tmp/last" '"alpha":'
+check "train on hyperparameters alone" "$dpa" train "$zoo" -o "$tmp/hyper.dpa" --inputs none --context hyper --trees 40 --json
+check "eval a model that reads no weights" "$dpa" eval "$tmp/hyper.dpa" "$zoo" --json
+check "hyperparameters-only model evaluated" python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['n'] > 20 and r['r2'] > 0, r" "$tmp/last"
+expect_exit "no inputs at all" 2 "name what the model reads with --context" "$dpa" train "$zoo" -o "$tmp/x.dpa" --inputs none
+expect_exit "unknown inputs" 2 "stats, raw, none" "$dpa" train "$zoo" -o "$tmp/x.dpa" --inputs pixels
+expect_exit "--stats with raw inputs" 2 "--stats chooses" "$dpa" train "$zoo" -o "$tmp/x.dpa" --inputs raw --stats extended
+check "gbdt on raw weights says it is slow and weak" "$dpa" train "$zoo" -o "$tmp/x.dpa" --inputs raw --trees 5
+check "the note on stderr" contains "$tmp/last_err" 'note: trees on every raw weight'
+
+# The paper's comparison on two zoos (the mini zoo and a copy under another name), quick mode.
+mkdir "$tmp/copy" && ln -s "$zoo"/* "$tmp/copy/"
+check "report on two zoos" "$dpa" report "$zoo" "$tmp/copy" -o "$tmp/report" --quick --json
+check "report covers every cell and the transfer matrix" python3 -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert [z['name'] for z in r['zoos']] == ['mini-zoo', 'copy'], r['zoos']
+for z in r['zoos']:
+    cells = {(c['model'], c['inputs']): c for c in z['cells']}
+    assert len(cells) == 12, cells.keys()
+    for c in cells.values():
+        assert 'skipped' not in c and c['n'] > 100 and -1 < c['r2_mean'] <= 1, c
+    # As in the paper: GBM on statistics beats GBM on hyperparameters and the MLP on all weights.
+    assert cells[('gbdt', 'W-stats')]['r2_mean'] > cells[('gbdt', 'H')]['r2_mean'], cells
+    assert cells[('gbdt', 'W-stats')]['r2_mean'] > cells[('mlp', 'W')]['r2_mean'], cells
+assert len(r['transfer']) == 4 and all(t['n'] > 20 for t in r['transfer']), r['transfer']
+" "$tmp/last"
+check "report summary" contains "$tmp/report/README.md" '| GBM (gbdt) | W-stats | 0.9928 |'
+check "report figures are SVG with labelled axes" python3 -c "
+import sys, xml.etree.ElementTree as ET
+root = sys.argv[1]
+ns = '{http://www.w3.org/2000/svg}'
+for name, labels in [('mini-zoo/accuracy.svg', ['test accuracy', 'runs']),
+                     ('mini-zoo/test-vs-train.svg', ['train accuracy', 'test accuracy']),
+                     ('copy/cells/gbdt-w-stats.svg', ['true test accuracy', 'predicted test accuracy']),
+                     ('transfer-tau.svg', ['trained on', 'scored on (held-out runs)']),
+                     ('transfer/mini-zoo-on-copy.svg', ['true test accuracy'])]:
+    texts = [t.text for t in ET.parse(root + '/' + name).getroot().iter(ns + 'text')]
+    for label in labels:
+        assert label in texts, (name, label, texts)
+" "$tmp/report"
+check "a report figure renders to PNG" rsvg-convert -o "$tmp/accuracy.png" "$tmp/report/mini-zoo/accuracy.svg"
+check "the PNG is one" python3 -c "import sys; assert open(sys.argv[1], 'rb').read(8) == b'\x89PNG\r\n\x1a\n'" "$tmp/accuracy.png"
+expect_exit "report into a file" 2 "is not a directory" "$dpa" report "$zoo" -o "$zoo/layout.csv" --quick
 
 # Early stopping against the baselines, on a zoo whose 400 runs have checkpoints 0, 1, 2 (the mini
 # zoo's networks, each repeated, with accuracies and losses along a made-up learning curve).

@@ -1,6 +1,9 @@
-// Progress on stderr for long work: at most a few updates a second, only after the first second,
-// so short runs print nothing.
+// Progress on stderr for long work, only after the first second, so short runs print nothing. On
+// a terminal one line redrawn a few times a second; otherwise (a log file) a full line every five
+// seconds, so logs do not run together.
 #pragma once
+
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -12,31 +15,31 @@ namespace dpa::tools {
 class Progress {
  public:
   Progress(std::string what, std::uint64_t total, bool enabled = true)
-      : what_(std::move(what)), total_(total), enabled_(enabled),
+      : what_(std::move(what)), total_(total), enabled_(enabled), terminal_(::isatty(STDERR_FILENO) == 1),
         start_(std::chrono::steady_clock::now()), last_(start_) {}
 
   void update(std::uint64_t done) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
-    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(250)) {
-      if (done != total_ || !shown_) return;
-    }
+    const auto interval = terminal_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(5000);
+    const bool first_due = !shown_ && now - start_ >= std::chrono::seconds(terminal_ ? 1 : 2);
+    if (!first_due && (!shown_ || now - last_ < interval) && !(done == total_ && shown_)) return;
     last_ = now;
     shown_ = true;
     const double seconds = std::chrono::duration<double>(now - start_).count();
     const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
     const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0.0;
-    std::fprintf(stderr, "\r%s: %llu / %llu (%.0f%%), %.*f/s, %.0fs left   ", what_.c_str(),
+    std::fprintf(stderr, "%s%s: %llu / %llu (%.0f%%), %.*f/s, %.0fs left%s", terminal_ ? "\r" : "", what_.c_str(),
                  static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_),
                  total_ ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0,
-                 rate < 10 ? 2 : 0, rate, eta);
-    if (done == total_) std::fprintf(stderr, "\n");
+                 rate < 10 ? 2 : 0, rate, eta, terminal_ ? "   " : "\n");
+    if (done == total_ && terminal_) std::fprintf(stderr, "\n");
   }
 
  private:
   std::string what_;
   std::uint64_t total_;
-  bool enabled_, shown_ = false;
+  bool enabled_, terminal_, shown_ = false;
   std::chrono::steady_clock::time_point start_, last_;
 };
 

@@ -11,7 +11,10 @@ constexpr double kSize = 520, kMargin = 60, kPlot = kSize - 2 * kMargin;
 
 std::string escaped(const std::string& text) {
   std::string out;
-  for (char c : text) out += c == '<' ? std::string("&lt;") : c == '&' ? std::string("&amp;") : std::string(1, c);
+  for (char c : text) {
+    out += c == '<' ? std::string("&lt;") : c == '>' ? std::string("&gt;") : c == '&' ? std::string("&amp;")
+         : c == '"' ? std::string("&quot;") : std::string(1, c);
+  }
   return out;
 }
 
@@ -51,25 +54,106 @@ struct Frame {
 
 }  // namespace
 
-std::string scatter_svg(const std::vector<float>& actual, const std::vector<float>& predicted,
-                        const std::string& title) {
+std::string scatter_svg(const std::vector<float>& x, const std::vector<float>& y, const std::string& title,
+                        const std::string& x_label, const std::string& y_label) {
   float lo = 0, hi = 1;
-  for (std::size_t i = 0; i < actual.size(); ++i) {
-    lo = std::min({lo, actual[i], predicted[i]});
-    hi = std::max({hi, actual[i], predicted[i]});
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    lo = std::min({lo, x[i], y[i]});
+    hi = std::max({hi, x[i], y[i]});
   }
   const Frame f{lo, hi, lo, hi};
-  std::string svg = f.open(title, "actual", "predicted");
+  std::string svg = f.open(title, x_label, y_label);
   char buf[256];
   std::snprintf(buf, sizeof buf, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c33\" stroke-dasharray=\"4 3\"/>\n",
                 f.px(lo), f.py(lo), f.px(hi), f.py(hi));
   svg += buf;
   svg += "<g fill=\"#1f5fa8\" fill-opacity=\"0.45\">\n";
-  for (std::size_t i = 0; i < actual.size(); ++i) {
-    std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\"/>\n", f.px(actual[i]), f.py(predicted[i]));
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\"/>\n", f.px(x[i]), f.py(y[i]));
     svg += buf;
   }
   return svg + "</g>\n</svg>\n";
+}
+
+std::string scatter_svg(const std::vector<float>& actual, const std::vector<float>& predicted,
+                        const std::string& title) {
+  return scatter_svg(actual, predicted, title, "actual", "predicted");
+}
+
+std::string histogram_svg(const std::vector<float>& values, int bins, double lo, double hi, const std::string& title,
+                          const std::string& x_label, const std::string& y_label) {
+  bins = std::max(1, bins);
+  std::vector<std::size_t> counts(static_cast<std::size_t>(bins), 0);
+  for (const float v : values) {
+    const double at = (static_cast<double>(v) - lo) / (hi - lo) * bins;
+    counts[static_cast<std::size_t>(std::clamp(at, 0.0, bins - 1.0))] += 1;
+  }
+  const std::size_t top = std::max<std::size_t>(1, *std::max_element(counts.begin(), counts.end()));
+  // A top that is a multiple of 5 keeps the six ticks on whole counts.
+  const Frame f{lo, hi, 0, std::ceil(static_cast<double>(top) * 1.1 / 5.0) * 5.0};
+  std::string svg = f.open(title, x_label, y_label);
+  char buf[256];
+  svg += "<g fill=\"#1f5fa8\" stroke=\"white\" stroke-width=\"0.5\">\n";
+  for (int b = 0; b < bins; ++b) {
+    const double x0 = lo + (hi - lo) * b / bins, x1 = lo + (hi - lo) * (b + 1) / bins;
+    const double c = static_cast<double>(counts[static_cast<std::size_t>(b)]);
+    std::snprintf(buf, sizeof buf, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n", f.px(x0), f.py(c),
+                  f.px(x1) - f.px(x0), f.py(0) - f.py(c));
+    svg += buf;
+  }
+  return svg + "</g>\n</svg>\n";
+}
+
+std::string heatmap_svg(const std::vector<std::string>& rows, const std::vector<std::string>& columns,
+                        const std::vector<std::vector<double>>& values, double scale_lo, double scale_hi,
+                        const std::string& title, const std::string& row_label, const std::string& column_label) {
+  const double cell_w = kPlot / static_cast<double>(std::max<std::size_t>(1, columns.size()));
+  const double cell_h = kPlot / static_cast<double>(std::max<std::size_t>(1, rows.size()));
+  char buf[512];
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"520\" height=\"520\" viewBox=\"0 0 520 520\">\n"
+                    "<rect width=\"520\" height=\"520\" fill=\"white\"/>\n";
+  std::snprintf(buf, sizeof buf, "<text x=\"260\" y=\"28\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"15\">%s</text>\n",
+                escaped(title).c_str());
+  svg += buf;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const double v = r < values.size() && c < values[r].size() ? values[r][c] : NAN;
+      const double x = kMargin + cell_w * static_cast<double>(c), y = kMargin + cell_h * static_cast<double>(r);
+      // Light to dark blue; text white on dark cells.
+      const double t = std::isnan(v) ? 0.0 : std::clamp((v - scale_lo) / (scale_hi - scale_lo), 0.0, 1.0);
+      const int red = static_cast<int>(235 - 204 * t), green = static_cast<int>(242 - 147 * t), blue = static_cast<int>(250 - 82 * t);
+      std::snprintf(buf, sizeof buf,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" stroke=\"white\"/>\n",
+                    x, y, cell_w, cell_h, std::isnan(v) ? "#eeeeee" : ("rgb(" + std::to_string(red) + "," +
+                    std::to_string(green) + "," + std::to_string(blue) + ")").c_str());
+      svg += buf;
+      char label[32] = "n/a";
+      if (!std::isnan(v)) std::snprintf(label, sizeof label, "%.3f", v);
+      std::snprintf(buf, sizeof buf,
+                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"14\" fill=\"%s\">%s</text>\n",
+                    x + cell_w / 2, y + cell_h / 2 + 5, t > 0.55 ? "white" : "black", label);
+      svg += buf;
+    }
+  }
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"12\">%s</text>\n",
+                  kMargin + cell_w * (static_cast<double>(c) + 0.5), kSize - kMargin + 18, escaped(columns[c]).c_str());
+    svg += buf;
+  }
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const double y = kMargin + cell_h * (static_cast<double>(r) + 0.5);
+    std::snprintf(buf, sizeof buf,
+                  "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"12\" "
+                  "transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n",
+                  kMargin - 10, y, kMargin - 10, y, escaped(rows[r]).c_str());
+    svg += buf;
+  }
+  std::snprintf(buf, sizeof buf,
+                "<text x=\"260\" y=\"505\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\">%s</text>\n"
+                "<text x=\"16\" y=\"260\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\" "
+                "transform=\"rotate(-90 16 260)\">%s</text>\n",
+                escaped(column_label).c_str(), escaped(row_label).c_str());
+  return svg + buf + "</svg>\n";
 }
 
 std::string curves_svg(const std::vector<Curve>& curves, const std::string& title, const std::string& x_label,

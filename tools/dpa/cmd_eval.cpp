@@ -36,7 +36,7 @@ int run_eval(int argc, char** argv, int first) {
   const auto threads = args.threads();
   const ZooDataset zoo(args.positionals()[1]);
   const bool all_runs = args.flag("--all-runs");
-  const Evaluation e = evaluate_model(m, zoo, checkpoints, target, threads, all_runs);
+  const Evaluation e = evaluate_model(m, zoo, checkpoints, target, threads, all_runs, true);
   if (!e.range_warning.empty()) std::fprintf(stderr, "warning: %s\n", e.range_warning.c_str());
   if (e.metrics.n == 0 && e.excluded_runs > 0) {
     throw ToolError(zoo.dir() + ": the model was trained or validated on every run here; --all-runs evaluates them anyway");

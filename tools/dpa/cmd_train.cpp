@@ -1,8 +1,9 @@
 // dpa train: zoo -> validated predictor, written atomically with its provenance.
 #include <cmath>
 #include <cstdio>
-#include <map>
 #include <thread>
+
+#include <unistd.h>
 
 #include "commands.hpp"
 #include "common/atomic_file.hpp"
@@ -16,8 +17,8 @@
 namespace dpa::tools {
 
 const char* const kTrainUsage =
-    "usage: dpa train ZOO_DIR -o MODEL.dpa [--model gbdt|linear|mlp] [--stats paper|extended]\n"
-    "                 [--context LIST] [--checkpoints final|all|STEPS]\n"
+    "usage: dpa train ZOO_DIR -o MODEL.dpa [--model gbdt|linear|mlp] [--inputs stats|raw|none]\n"
+    "                 [--stats paper|extended] [--context LIST] [--checkpoints final|all|STEPS]\n"
     "                 [--target test_accuracy|final_test_accuracy]\n"
     "                 [--test-fraction F | --cv K] [--validation-fraction F] [--seed N]\n"
     "                 [--threads N] [GBDT options] [--json]\n"
@@ -28,6 +29,10 @@ const char* const kTrainUsage =
     "on two sides) and writes the model with its provenance.\n"
     "\n"
     "  --model KIND        gbdt (default), linear (ridge through a logit link) or mlp\n"
+    "  --inputs W          what the model reads of the weights: stats (default: per-layer\n"
+    "                      statistics), raw (every weight: the paper's DNN on W; with gbdt slow\n"
+    "                      and weak) or none (only --context values: the paper's hyperparameters-\n"
+    "                      only baseline is --inputs none --context hyper)\n"
     "  --stats SET         paper (default) or extended\n"
     DPA_CONTEXT_HELP
     "  --checkpoints SEL   final (default: each run's last checkpoint), all, or steps like 1,2,3\n"
@@ -39,6 +44,8 @@ const char* const kTrainUsage =
     "                      by --test-fraction)\n"
     "  --validation-fraction F  share of runs for early stopping (default 0.1)\n"
     "  --seed N            split and training seed (default 0)\n"
+    "  --alpha A|auto      linear: ridge strength on standardised features (default auto: the\n"
+    "                      one of 1e-2 .. 1e7 that predicts the validation runs best)\n"
     "GBDT options:\n"
     "  --tune              choose depth, learning rate and min child weight (and the rounds) by\n"
     "                      3-fold cross-validation over the training runs: 12 settings x 3 folds\n"
@@ -71,33 +78,17 @@ namespace {
 // Held-out metrics of K run-level folds.
 struct CrossValidation {
   std::vector<RegressionMetrics> folds;
-  // name -> (mean, population standard deviation) over the folds: r2, kendall_tau, mae, rmse.
-  std::map<std::string, std::pair<double, double>> summary() const {
-    std::map<std::string, std::pair<double, double>> out;
-    const std::pair<const char*, double RegressionMetrics::*> fields[] = {
-        {"r2", &RegressionMetrics::r2}, {"kendall_tau", &RegressionMetrics::kendall_tau},
-        {"mae", &RegressionMetrics::mae}, {"rmse", &RegressionMetrics::rmse}};
-    for (const auto& [name, field] : fields) {
-      double sum = 0, squares = 0;
-      for (const RegressionMetrics& m : folds) sum += m.*field;
-      const double mean = sum / static_cast<double>(folds.size());
-      for (const RegressionMetrics& m : folds) squares += (m.*field - mean) * (m.*field - mean);
-      out[name] = {mean, std::sqrt(squares / static_cast<double>(folds.size()))};
-    }
-    return out;
-  }
 };
 
-CrossValidation cross_validate(const ZooDataset& zoo, const TrainOptions& o, int folds) {
+CrossValidation cross_validate(const ZooDataset& zoo, const TrainOptions& o, const TrainingRows& rows, int folds) {
   CrossValidation cv;
   for (int fold = 0; fold < folds; ++fold) {
     TrainOptions f = o;
     f.folds = folds;
     f.fold = fold;
-    std::fprintf(stderr, "\rcross-validation: fold %d/%d        ", fold + 1, folds);
-    cv.folds.push_back(train_predictor(zoo, f).test);
+    std::fprintf(stderr, "cross-validation: fold %d/%d\n", fold + 1, folds);
+    cv.folds.push_back(train_predictor(zoo, f, rows).test);
   }
-  if (folds > 0) std::fprintf(stderr, "\n");
   return cv;
 }
 
@@ -110,21 +101,25 @@ void metrics_json(JsonWriter& j, const char* name, const RegressionMetrics& m) {
 
 int run_train(int argc, char** argv, int first) {
   const Args args(argc, argv, first,
-                  {{"-o", true, "--output"}, {"--model", true, ""}, {"--stats", true, ""},
+                  {{"-o", true, "--output"}, {"--model", true, ""}, {"--inputs", true, ""}, {"--stats", true, ""},
                    {"--context", true, ""}, {"--checkpoints", true, ""}, {"--target", true, ""}, {"--test-fraction", true, ""},
                    {"--validation-fraction", true, ""}, {"--seed", true, ""}, {"--threads", true, ""},
                    {"--trees", true, ""}, {"--depth", true, ""}, {"--learning-rate", true, ""},
                    {"--min-child-weight", true, ""}, {"--lambda", true, ""}, {"--min-split-gain", true, ""},
                    {"--subsample", true, ""}, {"--colsample", true, ""}, {"--bins", true, ""},
                    {"--patience", true, ""}, {"--cv", true, ""}, {"--tune", false, ""},
-                   {"--loss", true, ""}, {"--tree-layout", true, ""}, {"--max-bytes", true, ""}, {"--leaves", true, ""},
+                   {"--loss", true, ""}, {"--alpha", true, ""}, {"--tree-layout", true, ""}, {"--max-bytes", true, ""}, {"--leaves", true, ""},
                    {"--json", false, ""}});
   args.expect_positionals(1, "ZOO_DIR");
   const auto out = args.value("-o");
   if (!out) throw UsageError("missing -o MODEL.dpa");
   TrainOptions o;
   o.kind = parse_model_kind(args.value_or("--model", "gbdt"));
+  o.inputs = &find_weight_inputs(args.value_or("--inputs", "stats"));
   o.stats = parse_stats_set(args.value_or("--stats", "paper"));
+  if (args.value("--stats") && o.inputs->kind != DPA_INPUT_STATISTICS) {
+    throw UsageError("--stats chooses the statistics of --inputs stats, not of --inputs " + std::string(o.inputs->name));
+  }
   o.context = args.value_or("--context", "none");
   o.checkpoints = parse_checkpoints(args.value_or("--checkpoints", "final"));
   o.target = parse_target(args.value_or("--target", "test_accuracy"));
@@ -145,6 +140,10 @@ int run_train(int argc, char** argv, int first) {
   o.gbdt.early_stopping_rounds = static_cast<int>(args.integer("--patience", o.gbdt.early_stopping_rounds, 0, 1000000));
   o.gbdt.loss = &find_gbdt_loss(args.value_or("--loss", "l2"));
   o.tune = args.flag("--tune");
+  if (const auto alpha = args.value("--alpha"); alpha && *alpha != "auto") {
+    if (o.kind != ModelKind::kLinear) throw UsageError("--alpha is the linear model's ridge strength (--model linear)");
+    o.linear.alpha = args.real("--alpha", 1.0, 1e-12, 1e12);
+  }
   o.tree_layout = parse_tree_layout(args.value_or("--tree-layout", "auto"));
   o.max_bytes = static_cast<std::size_t>(args.integer("--max-bytes", 0, 0, 1ll << 32));
   o.leaves = parse_leaf_format(args.value_or("--leaves", "f32"));
@@ -156,18 +155,26 @@ int run_train(int argc, char** argv, int first) {
   const int cv = static_cast<int>(args.integer("--cv", 0, 2, 100));
   const bool json = args.flag("--json");
 
+  if (o.kind == ModelKind::kGbdt && o.inputs->kind == DPA_INPUT_RAW_WEIGHTS) {
+    std::fprintf(stderr, "note: trees on every raw weight split thousands of features with no shared meaning "
+                         "across runs: slow, and weaker than on statistics; the paper's model of raw weights "
+                         "is the MLP (--model mlp)\n");
+  }
+
   const ZooDataset zoo(args.positionals()[0]);
-  const CrossValidation folds = cross_validate(zoo, o, cv);
-  const TrainReport r = train_predictor(zoo, o, [&](const std::string& s) {
-    std::fprintf(stderr, "\r%s        ", s.c_str());
+  const TrainingRows rows = training_rows(zoo, o, true);
+  const CrossValidation folds = cross_validate(zoo, o, rows, cv);
+  const bool terminal = ::isatty(STDERR_FILENO) == 1;
+  const TrainReport r = train_predictor(zoo, o, rows, [&](const std::string& s) {
+    std::fprintf(stderr, terminal ? "\r%s        " : "%s\n", s.c_str());
     std::fflush(stderr);
   });
-  std::fprintf(stderr, "\n");
+  if (terminal) std::fprintf(stderr, "\n");
   write_file_atomically(*out, r.model_bytes.data(), r.model_bytes.size());
   if (json) {
     JsonWriter j;
     j.begin_object().field("model", *out).field("kind", model_kind_name(o.kind))
-        .field("stats", stats_set_name(o.stats)).field("context", r.context).field("checkpoints", o.checkpoints.text())
+        .field("inputs", o.inputs->name).field("stats", stats_set_name(o.stats)).field("context", r.context).field("checkpoints", o.checkpoints.text())
         .field("target", target_name(o.target)).field("seed", static_cast<unsigned long long>(o.seed))
         .field("train_rows", r.train_rows).field("validation_rows", r.validation_rows)
         .field("test_rows", r.test_rows).field("dropped_non_finite", r.dropped_non_finite)
@@ -181,11 +188,15 @@ int run_train(int argc, char** argv, int first) {
           .field("lambda", r.gbdt.lambda).field("subsample", r.gbdt.subsample).field("colsample", r.gbdt.colsample)
           .end_object();
     }
+    if (o.kind == ModelKind::kLinear) j.field("alpha", r.alpha);
     metrics_json(j, "validation", r.validation);
     metrics_json(j, "test", r.test);
     if (cv > 0) {
       j.key("cv").begin_object().field("folds", cv);
-      for (const auto& [name, m] : folds.summary()) j.field(name + "_mean", m.first).field(name + "_sd", m.second);
+      for (const NamedMetric& metric : kNamedMetrics) {
+        const MeanSpread m = mean_spread(folds.folds, metric.field);
+        j.field(std::string(metric.name) + "_mean", m.mean).field(std::string(metric.name) + "_sd", m.sd);
+      }
       j.end_object();
     }
     j.end_object();
@@ -205,10 +216,11 @@ int run_train(int argc, char** argv, int first) {
   std::printf("  test:       R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n", r.test.r2,
               r.test.kendall_tau, r.test.mae, r.test.rmse);
   if (cv > 0) {
-    const auto summary = folds.summary();
+    const MeanSpread r2 = mean_spread(folds.folds, &RegressionMetrics::r2);
+    const MeanSpread tau = mean_spread(folds.folds, &RegressionMetrics::kendall_tau);
+    const MeanSpread mae = mean_spread(folds.folds, &RegressionMetrics::mae);
     std::printf("  %d-fold cross-validation by run, held-out folds: R2 %.4f ± %.4f  Kendall tau %.4f ± %.4f  MAE %.4f ± %.4f\n",
-                cv, summary.at("r2").first, summary.at("r2").second, summary.at("kendall_tau").first,
-                summary.at("kendall_tau").second, summary.at("mae").first, summary.at("mae").second);
+                cv, r2.mean, r2.sd, tau.mean, tau.sd, mae.mean, mae.sd);
   }
   return 0;
 }

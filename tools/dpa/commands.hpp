@@ -32,6 +32,8 @@ int run_import(int argc, char** argv, int first);
 extern const char* const kImportUsage;
 int run_early_stop(int argc, char** argv, int first);
 extern const char* const kEarlyStopUsage;
+int run_report(int argc, char** argv, int first);
+extern const char* const kReportUsage;
 int run_demo(int argc, char** argv, int first);
 extern const char* const kDemoUsage;
 

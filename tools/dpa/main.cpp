@@ -37,6 +37,8 @@ const Command kCommands[] = {
      dpa::tools::run_import},
     {"early-stop", "what stopping runs early from their weights saves on a zoo",
      dpa::tools::kEarlyStopUsage, dpa::tools::run_early_stop},
+    {"report", "the paper's comparison on your zoos: predictors x inputs, transfer, figures",
+     dpa::tools::kReportUsage, dpa::tools::run_report},
 };
 
 void print_overview() {

@@ -70,19 +70,35 @@ struct Split {
 
 struct NodeState {
   std::vector<std::uint32_t> rows;
-  std::unique_ptr<HistBin[]> hist;  // features * 256; only the tree's features are filled
+  std::unique_ptr<HistBin[]> hist;  // the tree's features, each with the bins it uses (HistLayout)
   double gradient = 0, hessian = 0;
   std::int32_t tree_index = 0;  // position in Tree::nodes
 };
 
-constexpr std::size_t kBinsPerFeature = 256;
+// Where a tree's features keep their bins in its histograms: one after the other, each only the
+// bins it uses, so a histogram's size follows the features sampled for the tree and their
+// distinct values (thousands of raw weights, few rows) rather than all features x 256.
+struct HistLayout {
+  std::vector<std::size_t> offset;  // per position in the tree's feature list
+  std::size_t total = 0;
+  HistLayout(const Bins& bins, const std::vector<std::uint32_t>& features) {
+    for (const std::uint32_t f : features) {
+      offset.push_back(total);
+      total += bins.cuts[f].size() + 1;
+    }
+  }
+};
 
-// Histogram buffers are large (features x 256 bins) and needed per node: recycle them instead
-// of returning them to the allocator (which would hand fresh, page-faulting memory back).
+// Histogram buffers are needed per node: recycle them instead of returning them to the
+// allocator (which would hand fresh, page-faulting memory back). Buffers are as large as the
+// largest histogram asked for so far.
 class HistogramPool {
  public:
-  explicit HistogramPool(std::size_t features) : size_(features * kBinsPerFeature) {}
-  std::unique_ptr<HistBin[]> acquire() {
+  std::unique_ptr<HistBin[]> acquire(std::size_t size) {
+    if (size > size_) {
+      free_.clear();
+      size_ = size;
+    }
     if (free_.empty()) return std::unique_ptr<HistBin[]>(new HistBin[size_]);
     auto h = std::move(free_.back());
     free_.pop_back();
@@ -93,22 +109,23 @@ class HistogramPool {
   }
 
  private:
-  std::size_t size_;
+  std::size_t size_ = 0;
   std::vector<std::unique_ptr<HistBin[]>> free_;
 };
 
-void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& features,
+void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& features, const HistLayout& layout,
                      const std::vector<std::uint32_t>& rows, const std::vector<double>& gradient,
                      const std::vector<double>& hessian, std::unique_ptr<HistBin[]>& hist,
                      HistogramPool& histograms, ThreadPool& pool) {
-  hist = histograms.acquire();
+  hist = histograms.acquire(layout.total);
   // Small nodes are not worth waking the other threads for.
   const bool parallel = rows.size() * features.size() >= 65536;
   auto fill = [&](std::size_t i) {
     const std::uint32_t f = features[i];
     const std::uint8_t* codes = &bins.codes[f * bins.rows];
-    HistBin* h = &hist[f * kBinsPerFeature];
-    for (std::size_t b = 0; b < kBinsPerFeature; ++b) h[b] = HistBin{0.0, 0.0};
+    HistBin* h = &hist[layout.offset[i]];
+    const std::size_t used = bins.cuts[f].size() + 1;
+    for (std::size_t b = 0; b < used; ++b) h[b] = HistBin{0.0, 0.0};
     for (std::uint32_t r : rows) {
       HistBin& cell = h[codes[r]];
       cell.gradient += gradient[r];
@@ -122,12 +139,15 @@ void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& feature
   }
 }
 
-Split best_split(const Bins& bins, const std::vector<std::uint32_t>& features, const NodeState& node,
-                 const GbdtParams& p) {
+// The best split of features[first, last) by the rule: a candidate replaces the best so far when
+// its gain exceeds it by more than 1e-12.
+Split best_split_of(const Bins& bins, const std::vector<std::uint32_t>& features, const HistLayout& layout,
+                    const NodeState& node, const GbdtParams& p, std::size_t first, std::size_t last) {
   Split best;
   const double parent = node.gradient * node.gradient / (node.hessian + p.lambda);
-  for (std::uint32_t f : features) {
-    const HistBin* h = &node.hist[f * kBinsPerFeature];
+  for (std::size_t i = first; i < last; ++i) {
+    const std::uint32_t f = features[i];
+    const HistBin* h = &node.hist[layout.offset[i]];
     const std::size_t used = bins.cuts[f].size() + 1;
     double gl = 0, hl = 0;
     for (std::size_t b = 0; b + 1 < used; ++b) {
@@ -140,6 +160,28 @@ Split best_split(const Bins& bins, const std::vector<std::uint32_t>& features, c
         best = {gain, f, static_cast<std::uint32_t>(b), true};
       }
     }
+  }
+  return best;
+}
+
+// Many features (raw weights): fixed chunks of features on the pool, their bests combined in
+// chunk order by the same rule, so the split does not depend on the number of threads.
+Split best_split(const Bins& bins, const std::vector<std::uint32_t>& features, const HistLayout& layout,
+                 const NodeState& node, const GbdtParams& p, ThreadPool& pool) {
+  constexpr std::size_t kChunkBins = 1 << 15;
+  if (layout.total <= kChunkBins) return best_split_of(bins, features, layout, node, p, 0, features.size());
+  std::vector<std::size_t> bounds = {0};  // chunk boundaries, about kChunkBins bins each
+  for (std::size_t i = 0; i < features.size(); ++i) {
+    if (layout.offset[i] - layout.offset[bounds.back()] >= kChunkBins) bounds.push_back(i);
+  }
+  bounds.push_back(features.size());
+  std::vector<Split> chunk_best(bounds.size() - 1);
+  pool.parallel_for(chunk_best.size(), [&](std::size_t c) {
+    chunk_best[c] = best_split_of(bins, features, layout, node, p, bounds[c], bounds[c + 1]);
+  });
+  Split best;
+  for (const Split& s : chunk_best) {
+    if (s.valid && s.gain > best.gain + 1e-12) best = s;
   }
   return best;
 }
@@ -189,7 +231,7 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
   ThreadPool pool(std::max(1u, p.threads));
   const Bins bins = make_bins(x, std::min(256, std::max(2, p.max_bins)), pool);
   const std::size_t n = x.rows, cols = x.cols;
-  HistogramPool histograms(cols);
+  HistogramPool histograms;
 
   GbdtTraining out;
   const GbdtLoss& loss = *p.loss;
@@ -223,11 +265,12 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
       std::sort(features.begin(), features.end());
     }
 
+    const HistLayout layout(bins, features);
     Tree tree;
     tree.nodes.emplace_back();
     std::vector<NodeState> level(1);
     level[0].rows = std::move(rows);
-    build_histogram(bins, features, level[0].rows, gradient, hessian, level[0].hist, histograms, pool);
+    build_histogram(bins, features, layout, level[0].rows, gradient, hessian, level[0].hist, histograms, pool);
     for (std::uint32_t r : level[0].rows) {
       level[0].gradient += gradient[r];
       level[0].hessian += hessian[r];
@@ -238,7 +281,7 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
       std::vector<NodeState> next;
       for (NodeState& node : level) {
         Split split;
-        if (depth < p.max_depth) split = best_split(bins, features, node, p);
+        if (depth < p.max_depth) split = best_split(bins, features, layout, node, p, pool);
         TreeNode& t = tree.nodes[static_cast<std::size_t>(node.tree_index)];
         if (!split.valid) {
           t.is_leaf = true;
@@ -255,16 +298,19 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
           child.gradient += gradient[r];
           child.hessian += hessian[r];
         }
-        // Histogram of the smaller child; the larger one's is the parent's minus it.
-        NodeState& small = left.rows.size() <= right.rows.size() ? left : right;
-        NodeState& large = &small == &left ? right : left;
-        build_histogram(bins, features, small.rows, gradient, hessian, small.hist, histograms, pool);
-        large.hist = std::move(node.hist);
-        for (std::uint32_t f : features) {
-          for (std::size_t b = f * kBinsPerFeature; b < (f + 1) * kBinsPerFeature; ++b) {
+        // Histogram of the smaller child; the larger one's is the parent's minus it. Children at
+        // the maximum depth are leaves and need none.
+        if (depth + 1 < p.max_depth) {
+          NodeState& small = left.rows.size() <= right.rows.size() ? left : right;
+          NodeState& large = &small == &left ? right : left;
+          build_histogram(bins, features, layout, small.rows, gradient, hessian, small.hist, histograms, pool);
+          large.hist = std::move(node.hist);
+          for (std::size_t b = 0; b < layout.total; ++b) {
             large.hist[b].gradient -= small.hist[b].gradient;
             large.hist[b].hessian -= small.hist[b].hessian;
           }
+        } else {
+          histograms.release(std::move(node.hist));
         }
         t.is_leaf = false;
         t.feature = split.feature;

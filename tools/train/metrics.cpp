@@ -108,4 +108,15 @@ RegressionMetrics evaluate(const std::vector<float>& truth, const std::vector<fl
   return m;
 }
 
+MeanSpread mean_spread(const std::vector<RegressionMetrics>& folds, double RegressionMetrics::*metric) {
+  MeanSpread out;
+  if (folds.empty()) return out;
+  for (const RegressionMetrics& m : folds) out.mean += m.*metric;
+  out.mean /= static_cast<double>(folds.size());
+  double squares = 0;
+  for (const RegressionMetrics& m : folds) squares += (m.*metric - out.mean) * (m.*metric - out.mean);
+  out.sd = std::sqrt(squares / static_cast<double>(folds.size()));
+  return out;
+}
+
 }  // namespace dpa::tools

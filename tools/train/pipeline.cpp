@@ -1,15 +1,19 @@
 #include "train/pipeline.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 #include <sstream>
+#include <stdexcept>
 
 #include "common/cli_args.hpp"
 #include "common/parallel.hpp"
+#include "common/progress.hpp"
 #include "common/stats_options.hpp"
 #include "train/context.hpp"
 #include "train/held_out.hpp"
@@ -24,41 +28,43 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// A row's features in the model's block order: weight features (from the zoo's statistics), then
-// the context block as the runtime computes it from the row's context values.
+// A row's features in the model's block order: the weights block (precomputed per training row),
+// then the context block as the runtime computes it from the row's context values.
 class RowFeatures {
  public:
-  RowFeatures(const ZooFeatures& weights, const dpa_model& inputs, const ContextTable& context)
-      : weights_(weights), inputs_(inputs), context_(context) {
-    if (inputs.num_features != weights.per_row + context.per_row()) throw ToolError("feature count mismatch");
+  RowFeatures(const TrainingRows& rows, const dpa_model& inputs, const ContextTable& context)
+      : rows_(rows), inputs_(inputs), context_(context) {
+    if (inputs.num_features != rows.per_row + context.per_row()) throw ToolError("feature count mismatch");
   }
   std::size_t per_row() const { return inputs_.num_features; }
-  void fill(std::size_t row, float* out) const {
+  // position: of the row in rows.selected.
+  void fill(std::size_t position, float* out) const {
     std::uint32_t offset = 0;
     for (std::uint32_t b = 0; b < inputs_.num_input_blocks; ++b) {
       if (inputs_.input_blocks[b] == DPA_INPUT_CONTEXT) {
-        dpa_model_context_features(&inputs_, context_.row(row), context_.per_row(), out + offset, context_.per_row());
+        dpa_model_context_features(&inputs_, context_.row(rows_.selected.rows[position]), context_.per_row(),
+                                   out + offset, context_.per_row());
         offset += static_cast<std::uint32_t>(context_.per_row());
       } else {
-        std::memcpy(out + offset, &weights_.values[row * weights_.per_row], weights_.per_row * sizeof(float));
-        offset += static_cast<std::uint32_t>(weights_.per_row);
+        std::memcpy(out + offset, &rows_.weights[position * rows_.per_row], rows_.per_row * sizeof(float));
+        offset += static_cast<std::uint32_t>(rows_.per_row);
       }
     }
   }
 
  private:
-  const ZooFeatures& weights_;
+  const TrainingRows& rows_;
   const dpa_model& inputs_;
   const ContextTable& context_;
 };
 
-// Rows of the selection, as a dense matrix and targets.
+// Rows of the selection (positions in it), as a dense matrix and targets.
 void gather(const RowFeatures& f, const SelectedRows& s, const std::vector<std::size_t>& part,
             std::vector<float>& x, std::vector<float>& y) {
   x.resize(part.size() * f.per_row());
   y.resize(part.size());
   for (std::size_t i = 0; i < part.size(); ++i) {
-    f.fill(s.rows[part[i]], &x[i * f.per_row()]);
+    f.fill(part[i], &x[i * f.per_row()]);
     y[i] = s.targets[part[i]];
   }
 }
@@ -122,26 +128,76 @@ const char* model_kind_name(ModelKind k) {
   return k == ModelKind::kGbdt ? "gbdt" : k == ModelKind::kLinear ? "linear" : "mlp";
 }
 
-ZooFeatures compute_zoo_features(const ZooDataset& zoo, dpa_stats_set set, unsigned threads) {
-  ZooFeatures f;
+const std::vector<WeightInputs>& weight_inputs_table() {
+  static const std::vector<WeightInputs> table = {
+      {"stats", true, DPA_INPUT_STATISTICS, "per-layer statistics of the weights (--stats)"},
+      {"raw", true, DPA_INPUT_RAW_WEIGHTS, "every weight"},
+      {"none", false, DPA_INPUT_CONTEXT, "no weights: the --context values alone"},
+  };
+  return table;
+}
+
+const WeightInputs& find_weight_inputs(const std::string& name) {
+  std::string names;
+  for (const WeightInputs& w : weight_inputs_table()) {
+    if (name == w.name) return w;
+    names += (names.empty() ? "" : ", ") + std::string(w.name);
+  }
+  throw UsageError("--inputs must be one of " + names + ", got '" + name + "'");
+}
+
+std::string training_rows_key(const TrainOptions& o) {
+  return std::string(o.inputs->name) + (o.inputs->kind == DPA_INPUT_STATISTICS ? std::string(":") + stats_set_name(o.stats) : "") +
+         "/" + o.checkpoints.text() + "/" + target_name(o.target);
+}
+
+TrainingRows training_rows(const ZooDataset& zoo, const TrainOptions& o, bool show_progress) {
+  const auto start = std::chrono::steady_clock::now();
+  TrainingRows t;
+  t.key = training_rows_key(o);
+  const SelectedRows chosen = select_rows(zoo.metrics(), o.checkpoints, o.target, {});
+  if (!o.inputs->weights) {
+    t.selected = chosen;
+    t.seconds = seconds_since(start);
+    return t;
+  }
   const dpa_layout layout = zoo.layout();
-  f.per_row = static_cast<std::size_t>(layout.num_segments) * dpa_stats_per_segment(set);
-  f.values.resize(zoo.rows() * f.per_row);
-  f.finite.assign(zoo.rows(), true);
-  const FeatureRun run = extract_features(zoo.weights(), layout, set, threads,
-      [&](std::uint64_t first, std::uint64_t count, const float* block) {
-        std::memcpy(&f.values[first * f.per_row], block, count * f.per_row * sizeof(float));
+  const WeightBlock block{o.inputs->kind, o.stats};
+  t.per_row = block.per_row(layout);
+  std::vector<float> values(chosen.rows.size() * t.per_row);
+  std::vector<bool> finite(chosen.rows.size(), true);
+  Progress progress(o.inputs->kind == DPA_INPUT_RAW_WEIGHTS ? "reading weights" : "statistics", chosen.rows.size(),
+                    show_progress);
+  extract_features(zoo.weights(), layout, block, o.threads, &chosen.rows,
+      [&](std::uint64_t first, std::uint64_t count, const float* features) {
+        std::memcpy(&values[first * t.per_row], features, count * t.per_row * sizeof(float));
         for (std::uint64_t r = 0; r < count; ++r) {
-          for (std::size_t c = 0; c < f.per_row; ++c) {
-            if (std::isnan(block[r * f.per_row + c])) {
-              f.finite[first + r] = false;
+          for (std::size_t c = 0; c < t.per_row; ++c) {
+            if (std::isnan(features[r * t.per_row + c])) {
+              finite[first + r] = false;
               break;
             }
           }
         }
-      });
-  f.seconds = run.seconds;
-  return f;
+      },
+      [&](std::uint64_t done) { progress.update(done); });
+  // Keep the rows with finite features, compacting their values in place.
+  t.selected.dropped_unfinished = chosen.dropped_unfinished;
+  for (std::size_t i = 0; i < chosen.rows.size(); ++i) {
+    if (!finite[i]) {
+      ++t.selected.dropped_non_finite;
+      continue;
+    }
+    const std::size_t at = t.selected.rows.size();
+    if (at != i) std::memmove(&values[at * t.per_row], &values[i * t.per_row], t.per_row * sizeof(float));
+    t.selected.rows.push_back(chosen.rows[i]);
+    t.selected.targets.push_back(chosen.targets[i]);
+    t.selected.run.push_back(chosen.run[i]);
+  }
+  values.resize(t.selected.rows.size() * t.per_row);
+  t.weights = std::move(values);
+  t.seconds = seconds_since(start);
+  return t;
 }
 
 namespace {
@@ -217,9 +273,18 @@ BudgetFit fit_flash_budget(const ModelSpec& spec, const GbdtModel& at_max_depth,
 
 TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
                             const std::function<void(const std::string&)>& status) {
+  return train_predictor(zoo, o, training_rows(zoo, o, static_cast<bool>(status)), status);
+}
+
+TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const TrainingRows& weights,
+                            const std::function<void(const std::string&)>& status) {
+  if (weights.key != training_rows_key(o)) {
+    throw std::invalid_argument("training rows for " + weights.key + " given to a model of " + training_rows_key(o));
+  }
   TrainReport report;
   ModelSpec spec;
-  spec.features.kind = DPA_FEATURES_STATISTICS;
+  spec.features.weights = o.inputs->weights;
+  spec.features.kind = o.inputs->kind == DPA_INPUT_RAW_WEIGHTS ? DPA_FEATURES_RAW_WEIGHTS : DPA_FEATURES_STATISTICS;
   spec.features.stats_set = o.stats;
   const dpa_layout layout = zoo.layout();
   spec.features.segments.assign(layout.segments, layout.segments + layout.num_segments);
@@ -227,26 +292,44 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
   // Trees split on any monotone scale; linear and MLP models want wide columns on a log scale.
   spec.features.context = describe_context(resolve_context(o.context, zoo.metrics(), o.target), zoo.metrics(),
                                            o.kind != ModelKind::kGbdt);
+  if (!o.inputs->weights && spec.features.context.empty()) {
+    throw UsageError("--inputs none reads no weights: name what the model reads with --context (e.g. hyper)");
+  }
   report.context = context_summary(spec.features.context);
   const std::unique_ptr<ModelFile> inputs = inputs_only(spec.features);
   const ContextTable context(inputs->model(), zoo.metrics());
 
-  const ZooFeatures features = compute_zoo_features(zoo, o.stats, o.threads);
-  report.feature_seconds = features.seconds;
-  std::vector<bool> usable = features.finite;
-  for (std::size_t r = 0; r < usable.size(); ++r) usable[r] = usable[r] && context.finite(r);
-  const SelectedRows selected = select_rows(zoo.metrics(), o.checkpoints, o.target, usable);
+  report.feature_seconds = weights.seconds;
+  // The training rows whose context values are finite too: positions into weights.selected.
+  SelectedRows selected;
+  std::vector<std::size_t> kept;
+  selected.dropped_non_finite = weights.selected.dropped_non_finite;
+  selected.dropped_unfinished = weights.selected.dropped_unfinished;
+  for (std::size_t i = 0; i < weights.selected.rows.size(); ++i) {
+    if (!context.finite(weights.selected.rows[i])) {
+      ++selected.dropped_non_finite;
+      continue;
+    }
+    kept.push_back(i);
+    selected.rows.push_back(weights.selected.rows[i]);
+    selected.targets.push_back(weights.selected.targets[i]);
+    selected.run.push_back(weights.selected.run[i]);
+  }
   report.dropped_non_finite = selected.dropped_non_finite;
   report.dropped_unfinished = selected.dropped_unfinished;
   if (selected.rows.empty()) throw ToolError(zoo.dir() + ": no rows match --checkpoints " + o.checkpoints.text());
-  const Split split = o.folds > 0 ? split_by_fold(selected, zoo.metrics(), o.folds, o.fold, o.validation_fraction, o.seed)
-                                  : split_by_run(selected, zoo.metrics(), o.validation_fraction, o.test_fraction, o.seed);
+  Split split = o.folds > 0 ? split_by_fold(selected, zoo.metrics(), o.folds, o.fold, o.validation_fraction, o.seed)
+                            : split_by_run(selected, zoo.metrics(), o.validation_fraction, o.test_fraction, o.seed);
   if (split.train.empty()) throw ToolError("the split left no training rows");
+  // Split positions index `selected`; the features are at weights' positions.
+  for (std::vector<std::size_t>* part : {&split.train, &split.validation, &split.test}) {
+    for (std::size_t& i : *part) i = kept[i];
+  }
   std::vector<float> xt, yt, xv, yv, xs, ys;
-  const RowFeatures rows(features, inputs->model(), context);
-  gather(rows, selected, split.train, xt, yt);
-  gather(rows, selected, split.validation, xv, yv);
-  gather(rows, selected, split.test, xs, ys);
+  const RowFeatures rows(weights, inputs->model(), context);
+  gather(rows, weights.selected, split.train, xt, yt);
+  gather(rows, weights.selected, split.validation, xv, yv);
+  gather(rows, weights.selected, split.test, xs, ys);
   report.train_rows = yt.size();
   report.validation_rows = yv.size();
   report.test_rows = ys.size();
@@ -265,7 +348,7 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
       p.threads = o.threads;
       if (o.tune) {
         std::vector<std::uint32_t> run_of_row;
-        for (const std::size_t i : split.train) run_of_row.push_back(selected.run[i]);
+        for (const std::size_t i : split.train) run_of_row.push_back(weights.selected.run[i]);
         p = tune_gbdt(train, yt, run_of_row, p, 3, status).best;
       }
       report.gbdt = p;
@@ -301,11 +384,26 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
       if (o.max_bytes > 0) options << "max_bytes=" << o.max_bytes << "\nbudget_depth=" << report.budget_depth << "\n";
       break;
     }
-    case ModelKind::kLinear:
-      spec.predictor = train_linear(train, yt, o.linear);
+    case ModelKind::kLinear: {
       spec.transform = o.linear.logit_link ? DPA_OUTPUT_SIGMOID : DPA_OUTPUT_CLAMP01;
-      options << "alpha=" << o.linear.alpha << "\nlogit_link=" << (o.linear.logit_link ? 1 : 0) << "\n";
+      const bool choose = std::isnan(o.linear.alpha) && !yv.empty();
+      const std::vector<double> alphas = choose ? kAlphaGrid : std::vector<double>{std::isnan(o.linear.alpha) ? 1.0 : o.linear.alpha};
+      const std::vector<LinearModel> fits = train_linear_path(train, yt, alphas, o.linear.logit_link);
+      // Automatic alpha: the fit that predicts the validation runs best, through the runtime.
+      double best_rmse = INFINITY;
+      for (std::size_t i = 0; i < fits.size(); ++i) {
+        spec.predictor = fits[i];
+        const double rmse = choose ? rmse_of(write_model(spec), xv, yv, d) : 0.0;
+        if (rmse < best_rmse) {
+          best_rmse = rmse;
+          report.alpha = alphas[i];
+        }
+      }
+      spec.predictor = fits[static_cast<std::size_t>(std::find(alphas.begin(), alphas.end(), report.alpha) - alphas.begin())];
+      options << "alpha=" << report.alpha << "\nalpha_chosen=" << (choose ? 1 : 0)
+              << "\nlogit_link=" << (o.linear.logit_link ? 1 : 0) << "\n";
       break;
+    }
     case ModelKind::kMlp: {
       MlpParams p = o.mlp;
       p.seed = o.seed;
@@ -321,13 +419,13 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
 
   // Metrics through the runtime, on the bytes about to be written.
   Provenance prov;
-  prov.text = "zoo=" + zoo.dir() + "\nmodel=" + model_kind_name(o.kind) + "\nstats=" +
+  prov.text = "zoo=" + zoo.dir() + "\nmodel=" + model_kind_name(o.kind) + "\ninputs=" + o.inputs->name + "\nstats=" +
               stats_set_name(o.stats) + "\ncontext=" + report.context + "\ncheckpoints=" + o.checkpoints.text() +
               "\ntarget=" + target_name(o.target) + "\nseed=" + std::to_string(o.seed) +
               "\ntest_fraction=" + std::to_string(o.test_fraction) + "\nvalidation_fraction=" +
               std::to_string(o.validation_fraction) + "\n" + options.str() +
               TrainingSplit{true, runs_fingerprint(zoo.metrics()), o.seed, o.test_fraction, o.folds, o.fold}.provenance();
-  prov.text += training_ranges(inputs->model(), context, selected, split.train, yt).provenance();
+  prov.text += training_ranges(inputs->model(), context, weights.selected, split.train, yt).provenance();
   spec.provenance = prov;
   // The budget holds for the file as written: drop trailing trees while it does not (the
   // provenance may be longer than the search above assumed).
@@ -344,7 +442,11 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
   const ModelFile draft(write_model(spec));
   const dpa_model& m = draft.model();
   if (!yv.empty()) report.validation = evaluate(yv, predict_rows(m, xv, d));
-  if (!ys.empty()) report.test = evaluate(ys, predict_rows(m, xs, d));
+  if (!ys.empty()) {
+    report.test_predicted = predict_rows(m, xs, d);
+    report.test = evaluate(ys, report.test_predicted);
+    report.test_truth = ys;
+  }
   prov.train_rows = static_cast<std::uint32_t>(report.train_rows);
   prov.validation_rows = static_cast<std::uint32_t>(report.validation_rows);
   prov.test_rows = static_cast<std::uint32_t>(report.test_rows);
@@ -362,35 +464,24 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
 
 Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
                           const CheckpointSelection& checkpoints, Target target, unsigned threads,
-                          bool all_runs) {
+                          bool all_runs, bool show_progress,
+                          const std::function<bool(const std::string&)>& only_runs) {
+  const bool reads_weights = model.feature_kind != DPA_INPUT_CONTEXT;
   const dpa_layout layout = zoo.layout();
-  if (layout.total_length != model.layout.total_length) {
+  if (reads_weights && layout.total_length != model.layout.total_length) {
     throw ToolError(zoo.dir() + ": rows hold " + std::to_string(layout.total_length) +
                     " weights, the model takes " + std::to_string(model.layout.total_length));
   }
   const ContextTable context(model, zoo.metrics());
-  // Rows with non-finite weights or context are found by the runtime itself while predicting.
-  std::vector<float> predicted_all(zoo.rows());  // NaN where the inputs hold NaN/Inf
-  ThreadPool pool(std::max(1u, threads));
-  const std::size_t chunk = 256;
-  const std::size_t chunks = (zoo.rows() + chunk - 1) / chunk;
-  pool.parallel_for(chunks, [&](std::size_t c) {
-    std::vector<unsigned char> scratch(dpa_model_scratch_size(&model) + 64);
-    std::vector<float> converted(zoo.weights().cols());
-    for (std::size_t r = c * chunk; r < std::min<std::size_t>(zoo.rows(), (c + 1) * chunk); ++r) {
-      const dpa_inputs in = context.inputs(zoo.weights().row(r, converted.data()), zoo.weights().cols(), r);
-      float p = NAN;
-      if (dpa_model_predict_inputs(&model, &in, &p, scratch.data(), scratch.size()) != DPA_OK) p = NAN;
-      predicted_all[r] = p;
-    }
-  });
   Evaluation e;
   e.range_warning = range_warning(model, context);
   const TrainingSplit split = TrainingSplit::of(model);
   e.split_known = split.known;
   e.own_zoo = split.trained_on(zoo.metrics());
   std::vector<bool> seen(zoo.rows(), false);  // rows of runs the model was trained or validated on
-  if (e.own_zoo && !all_runs) {
+  if (only_runs) {
+    for (std::size_t r = 0; r < zoo.rows(); ++r) seen[r] = !only_runs(zoo.metrics().modeldir[r]);
+  } else if (e.own_zoo && !all_runs) {
     std::unordered_map<std::string, bool> held_out;
     for (std::size_t r = 0; r < zoo.rows(); ++r) {
       const auto [it, inserted] = held_out.emplace(zoo.metrics().modeldir[r], false);
@@ -401,15 +492,53 @@ Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
       seen[r] = !it->second;
     }
   }
-  std::vector<bool> usable(zoo.rows());
-  for (std::size_t r = 0; r < zoo.rows(); ++r) usable[r] = !std::isnan(predicted_all[r]);
-  const SelectedRows s = select_rows(zoo.metrics(), checkpoints, target, usable);
-  e.dropped_non_finite = s.dropped_non_finite;
-  e.dropped_unfinished = s.dropped_unfinished;
-  for (std::size_t i = 0; i < s.rows.size(); ++i) {
-    if (seen[s.rows[i]]) continue;
-    e.truth.push_back(s.targets[i]);
-    e.predicted.push_back(predicted_all[s.rows[i]]);
+  // Rows first, from the metrics; then only those are read and predicted.
+  const SelectedRows chosen = select_rows(zoo.metrics(), checkpoints, target, {});
+  e.dropped_unfinished = chosen.dropped_unfinished;
+  std::vector<std::uint64_t> rows;
+  std::vector<float> targets;
+  for (std::size_t i = 0; i < chosen.rows.size(); ++i) {
+    if (seen[chosen.rows[i]]) continue;
+    rows.push_back(chosen.rows[i]);
+    targets.push_back(chosen.targets[i]);
+  }
+  // Rows with non-finite weights or context are found by the runtime itself while predicting.
+  std::vector<float> predicted(rows.size());
+  std::vector<dpa_status> status(rows.size(), DPA_OK);
+  ThreadPool pool(std::max(1u, threads));
+  constexpr std::size_t kChunk = 256;
+  const std::size_t chunks = (rows.size() + kChunk - 1) / kChunk;
+  std::atomic<std::size_t> chunks_done{0};
+  Progress progress("predicting", rows.size(), show_progress);
+  std::mutex progress_lock;
+  pool.parallel_for(chunks, [&](std::size_t c) {
+    std::vector<unsigned char> scratch(dpa_model_scratch_size(&model) + 64);
+    std::vector<float> converted(zoo.weights().cols());
+    const std::size_t first = c * kChunk, count = std::min(kChunk, rows.size() - first);
+    if (reads_weights) zoo.weights().advise_rows(&rows[first], count, true);
+    for (std::size_t i = first; i < first + count; ++i) {
+      const dpa_inputs in = reads_weights
+          ? context.inputs(zoo.weights().row(rows[i], converted.data()), zoo.weights().cols(), rows[i])
+          : context.inputs(nullptr, 0, rows[i]);
+      status[i] = dpa_model_predict_inputs(&model, &in, &predicted[i], scratch.data(), scratch.size());
+    }
+    // Done with these rows: their pages leave our resident set.
+    if (reads_weights) zoo.weights().advise_rows(&rows[first], count, false);
+    const std::size_t done = ++chunks_done;
+    const std::lock_guard<std::mutex> hold(progress_lock);
+    progress.update(std::min(rows.size(), done * kChunk));
+  });
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (status[i] == DPA_ERR_NON_FINITE) {  // NaN/Inf weights or context: a diverged run
+      ++e.dropped_non_finite;
+      continue;
+    }
+    if (status[i] != DPA_OK) {
+      throw ToolError(zoo.dir() + ": row " + std::to_string(rows[i]) + " (" + zoo.metrics().modeldir[rows[i]] +
+                      "): " + dpa_status_string(status[i]));
+    }
+    e.truth.push_back(targets[i]);
+    e.predicted.push_back(predicted[i]);
   }
   e.metrics = evaluate(e.truth, e.predicted);
   return e;

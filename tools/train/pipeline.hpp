@@ -23,8 +23,20 @@ enum class ModelKind { kGbdt, kLinear, kMlp };
 ModelKind parse_model_kind(const std::string& text);
 const char* model_kind_name(ModelKind k);
 
+// --inputs: what a model reads of a network's weights, besides its --context values.
+struct WeightInputs {
+  const char* name;         // "stats", "raw", "none"
+  bool weights;             // a weights block at all
+  dpa_input_kind kind;      // the weights block's kind
+  const char* description;  // for messages and reports
+};
+// The table every command, usage text and report iterates.
+const std::vector<WeightInputs>& weight_inputs_table();
+const WeightInputs& find_weight_inputs(const std::string& name);  // throws UsageError naming the choices
+
 struct TrainOptions {
   ModelKind kind = ModelKind::kGbdt;
+  const WeightInputs* inputs = &find_weight_inputs("stats");
   dpa_stats_set stats = DPA_STATS_PAPER;
   std::string context = "none";  // --context: metrics columns and presets (train/context.hpp)
   CheckpointSelection checkpoints;
@@ -48,6 +60,7 @@ struct TrainOptions {
 struct TrainReport {
   std::vector<unsigned char> model_bytes;
   RegressionMetrics validation, test;
+  std::vector<float> test_truth, test_predicted;  // the held-out rows, through the runtime
   std::size_t train_rows = 0, validation_rows = 0, test_rows = 0;
   std::uint64_t dropped_non_finite = 0, dropped_unfinished = 0;
   int trees = 0;
@@ -55,17 +68,27 @@ struct TrainReport {
   std::string context;  // the context values the model reads, context_summary()
   GbdtParams gbdt;      // the GBDT settings used (tuned ones with TrainOptions::tune)
   int budget_depth = 0;  // with max_bytes: the depth chosen
+  double alpha = 0;      // linear: the ridge strength used (chosen on validation runs by default)
 };
 
-// Per-row features of a whole zoo (NaN rows flagged), computed by the runtime.
-struct ZooFeatures {
-  std::vector<float> values;  // rows x per_row
+// The rows a model is trained and tested on and their weights block (statistics or raw weights),
+// computed once: cross-validation folds and report cells train on the same rows without
+// recomputing. Rows are chosen from the metrics first; only those are read.
+struct TrainingRows {
+  SelectedRows selected;       // rows whose weights block is finite
+  std::vector<float> weights;  // selected.rows.size() x per_row (nothing when no weights are read)
   std::size_t per_row = 0;
-  std::vector<bool> finite;
+  std::string key;             // the options it was computed for (training_rows_key)
   double seconds = 0;
 };
-ZooFeatures compute_zoo_features(const ZooDataset& zoo, dpa_stats_set set, unsigned threads);
+// show_progress: a progress line on stderr while the weights are read.
+TrainingRows training_rows(const ZooDataset& zoo, const TrainOptions& options, bool show_progress = false);
+// Options that decide the rows and their weights block: inputs, statistics, checkpoints, target.
+std::string training_rows_key(const TrainOptions& options);
 
+// Trains on rows from training_rows() with the same key (else std::invalid_argument).
+TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& options, const TrainingRows& rows,
+                            const std::function<void(const std::string&)>& status = {});
 TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& options,
                             const std::function<void(const std::string&)>& status = {});
 
@@ -81,10 +104,12 @@ struct Evaluation {
 
 // Evaluates a loaded model on every usable row of the zoo for that selection and target, with the
 // context values it reads taken from the zoo's metrics. On the zoo it was trained on, only the
-// runs it never saw count unless all_runs.
+// runs it never saw count unless all_runs. only_runs, when given, chooses the runs instead
+// (by modeldir). show_progress: a progress line on stderr.
 Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
                           const CheckpointSelection& checkpoints, Target target, unsigned threads,
-                          bool all_runs = false);
+                          bool all_runs = false, bool show_progress = false,
+                          const std::function<bool(const std::string&)>& only_runs = {});
 
 
 }  // namespace dpa::tools

@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -10,30 +12,65 @@
 
 namespace dpa::tools {
 
-FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, dpa_stats_set set,
-                            unsigned threads,
-                            const std::function<void(std::uint64_t, std::uint64_t, const float*)>& sink,
+std::size_t WeightBlock::per_row(const dpa_layout& layout) const {
+  if (kind == DPA_INPUT_RAW_WEIGHTS) return layout.total_length;
+  if (kind == DPA_INPUT_STATISTICS) return feature_count(layout, set);
+  return 0;
+}
+
+namespace {
+
+void advise_rows(const NpyMatrix& weights, const std::vector<std::uint64_t>* list, std::uint64_t first,
+                 std::uint64_t count, bool will_need) {
+  if (list) weights.advise_rows(list->data() + first, count, will_need);
+  else weights.advise(first, first + count, will_need);
+}
+
+}  // namespace
+
+FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, WeightBlock what,
+                            unsigned threads, const std::vector<std::uint64_t>* list, const FeatureSink& sink,
                             const std::function<void(std::uint64_t)>& progress) {
   const auto start = std::chrono::steady_clock::now();
-  const std::size_t per_row = feature_count(layout, set);
-  if (per_row == 0) throw ToolError("unknown statistics set");
+  const std::size_t per_row = what.per_row(layout);
+  if (per_row == 0) throw ToolError("unknown statistics set or weights block");
   if (dpa_layout_check(&layout) != DPA_OK) throw ToolError("invalid layout");
+  if (what.kind == DPA_INPUT_RAW_WEIGHTS && layout.total_length != weights.cols()) {
+    throw ToolError(weights.path() + ": rows hold " + std::to_string(weights.cols()) + " weights, the layout " +
+                    std::to_string(layout.total_length));
+  }
   threads = threads == 0 ? 1 : threads;
   constexpr std::uint64_t kBlockRows = 2048;  // bounds memory: block features + rows in flight
-  const std::uint64_t rows = weights.rows(), cols = weights.cols();
-  std::vector<float> block(kBlockRows * per_row);
+  const std::uint64_t rows = list ? list->size() : weights.rows(), cols = weights.cols();
+  if (list) {
+    for (const std::uint64_t r : *list) {
+      if (r >= weights.rows()) throw ToolError(weights.path() + ": row " + std::to_string(r) + " out of range");
+    }
+  }
+  std::vector<float> block(std::min(kBlockRows, rows) * per_row);
   std::atomic<std::uint64_t> non_finite{0};
   FeatureRun run;
   for (std::uint64_t first = 0; first < rows; first += kBlockRows) {
     const std::uint64_t count = std::min(kBlockRows, rows - first);
-    weights.advise(first, first + count, true);
+    advise_rows(weights, list, first, count, true);
     auto work = [&](unsigned t) {
-      dpa::FeatureExtractor fx(layout, set);
+      dpa::FeatureExtractor fx(layout, what.set);
       std::vector<float> converted(cols);
       std::uint64_t bad = 0;
       for (std::uint64_t r = t; r < count; r += threads) {
-        const float* w = weights.row(first + r, converted.data());
-        const dpa_status s = fx.compute(w, cols, block.data() + r * per_row, per_row);
+        const float* w = weights.row(list ? (*list)[first + r] : first + r, converted.data());
+        float* out = block.data() + r * per_row;
+        if (what.kind == DPA_INPUT_RAW_WEIGHTS) {
+          std::memcpy(out, w, per_row * sizeof(float));
+          bool finite = true;
+          for (std::size_t c = 0; c < per_row; ++c) finite &= std::isfinite(w[c]);
+          if (!finite) {
+            ++bad;
+            for (std::size_t c = 0; c < per_row; ++c) if (!std::isfinite(out[c])) out[c] = NAN;
+          }
+          continue;
+        }
+        const dpa_status s = fx.compute(w, cols, out, per_row);
         if (s == DPA_ERR_NON_FINITE) ++bad;
         else if (s != DPA_OK) throw ToolError(dpa_status_string(s));
       }
@@ -57,7 +94,7 @@ FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, 
       for (auto& e : errors) if (e) std::rethrow_exception(e);
     }
     // Done with these rows: let the kernel drop their pages from our resident set.
-    weights.advise(first, first + count, false);
+    advise_rows(weights, list, first, count, false);
     sink(first, count, block.data());
     if (progress) progress(first + count);
   }

@@ -193,6 +193,16 @@ void NpyMatrix::advise(std::uint64_t first, std::uint64_t last, bool will_need) 
             will_need ? MADV_WILLNEED : MADV_DONTNEED);
 }
 
+void NpyMatrix::advise_rows(const std::uint64_t* rows, std::size_t count, bool will_need) const {
+  std::size_t i = 0;
+  while (i < count) {
+    std::size_t j = i + 1;
+    while (j < count && rows[j] == rows[j - 1] + 1) ++j;
+    advise(rows[i], rows[j - 1] + 1, will_need);
+    i = j;
+  }
+}
+
 namespace {
 
 std::string npy_f32_header(std::uint64_t rows, std::uint64_t cols) {

@@ -28,6 +28,9 @@ class NpyMatrix {
 
   // Tell the kernel rows [first, last) will be read soon / are no longer needed.
   void advise(std::uint64_t first, std::uint64_t last, bool will_need) const;
+  // The same for a list of rows, as runs of consecutive ones: a sparse choice (final checkpoints
+  // only) neither reads nor keeps the rows between.
+  void advise_rows(const std::uint64_t* rows, std::size_t count, bool will_need) const;
 
  private:
   std::string path_, dtype_;

@@ -1,0 +1,176 @@
+#include "train/comparison.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <unordered_set>
+
+#include "common/cli_args.hpp"
+#include "model/model_file.hpp"
+#include "train/context.hpp"
+#include "zoo/row_selection.hpp"
+
+namespace dpa::tools {
+
+const std::vector<ComparisonInputs>& comparison_inputs() {
+  static const std::vector<ComparisonInputs> table = {
+      {"W-stats", "stats", "none", "the 56 per-layer statistics of the weights (the paper's W-stats)"},
+      {"W", "raw", "none", "every weight (the paper's W)"},
+      {"H", "none", "hyper", "the hyperparameters alone (the paper's H: every config.* column that varies)"},
+      {"W-stats+H", "stats", "hyper", "statistics and hyperparameters together"},
+  };
+  return table;
+}
+
+const std::vector<ModelKind>& comparison_models() {
+  static const std::vector<ModelKind> models = {ModelKind::kGbdt, ModelKind::kLinear, ModelKind::kMlp};
+  return models;
+}
+
+TrainOptions comparison_train_options(ModelKind model, const ComparisonInputs& inputs, const ComparisonOptions& o) {
+  TrainOptions t;
+  t.kind = model;
+  t.inputs = &find_weight_inputs(inputs.inputs);
+  t.context = inputs.context;
+  t.checkpoints = parse_checkpoints("final");
+  t.target = Target::kTestAccuracy;
+  t.seed = o.seed;
+  t.threads = o.threads;
+  t.test_fraction = o.test_fraction;
+  // Thousands of raw weights: a tenth of them per tree, as is usual for wide data (all of them
+  // take 4x longer for no better held-out figures).
+  if (model == ModelKind::kGbdt && t.inputs->kind == DPA_INPUT_RAW_WEIGHTS) t.gbdt.colsample = 0.1;
+  if (o.quick) {
+    t.gbdt.num_trees = 100;
+    t.gbdt.learning_rate = 0.1;
+    t.gbdt.early_stopping_rounds = 20;
+    t.mlp.max_epochs = 40;
+    t.mlp.patience = 10;
+  }
+  return t;
+}
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// "fmnist-ref" from "../shared/zoo/fmnist-ref/".
+std::string zoo_name(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  const std::size_t slash = dir.rfind('/');
+  return slash == std::string::npos ? dir : dir.substr(slash + 1);
+}
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+}  // namespace
+
+Comparison run_comparison(const std::vector<std::string>& dirs, const ComparisonOptions& o,
+                          const std::function<void(const std::string&)>& status) {
+  const auto start = std::chrono::steady_clock::now();
+  if (dirs.empty()) throw UsageError("name at least one zoo");
+  if (o.folds < 2) throw UsageError("cross-validation needs at least 2 folds");
+  Comparison c;
+  c.options = o;
+  std::vector<std::unique_ptr<ZooDataset>> zoos;
+  std::vector<TrainingRows> statistics;  // per zoo: the rows the transfer models train on
+  std::unordered_set<std::string> names;
+  for (const std::string& dir : dirs) {
+    zoos.push_back(std::make_unique<ZooDataset>(dir));
+    const ZooDataset& zoo = *zoos.back();
+    ZooComparison z;
+    z.dir = dir;
+    z.name = zoo_name(dir);
+    for (int k = 2; !names.insert(z.name).second; ++k) z.name = zoo_name(dir) + "-" + std::to_string(k);
+    std::unordered_set<std::string> runs(zoo.metrics().modeldir.begin(), zoo.metrics().modeldir.end());
+    z.runs = runs.size();
+    const SelectedRows finals = select_rows(zoo.metrics(), parse_checkpoints("final"), Target::kTestAccuracy, {});
+    const MetricsColumn* train_accuracy = zoo.metrics().column("train_accuracy");
+    for (std::size_t i = 0; i < finals.rows.size(); ++i) {
+      z.final_test_accuracy.push_back(finals.targets[i]);
+      z.final_train_accuracy.push_back(train_accuracy && !train_accuracy->categorical
+                                           ? train_accuracy->values[finals.rows[i]] : NAN);
+    }
+    if (status) status(z.name + ": " + std::to_string(z.runs) + " runs, " + std::to_string(finals.rows.size()) + " finished");
+
+    std::map<std::string, TrainingRows> rows;  // by training_rows_key: each weights block read once
+    for (const ModelKind model : comparison_models()) {
+      for (const ComparisonInputs& inputs : comparison_inputs()) {
+        ComparisonCell cell;
+        cell.model = model;
+        cell.inputs = &inputs;
+        TrainOptions t = comparison_train_options(model, inputs, o);
+        const auto cell_start = std::chrono::steady_clock::now();
+        if (t.context != "none" && resolve_context(t.context, zoo.metrics(), t.target).empty()) {
+          cell.skipped = "no hyperparameter (config.*) column varies in this zoo";
+          z.cells.push_back(std::move(cell));
+          continue;
+        }
+        const std::string key = training_rows_key(t);
+        auto cached = rows.find(key);
+        if (cached == rows.end()) cached = rows.emplace(key, training_rows(zoo, t, static_cast<bool>(status))).first;
+        for (int fold = 0; fold < o.folds; ++fold) {
+          t.folds = o.folds;
+          t.fold = fold;
+          const TrainReport r = train_predictor(zoo, t, cached->second);
+          cell.folds.push_back(r.test);
+          cell.truth.insert(cell.truth.end(), r.test_truth.begin(), r.test_truth.end());
+          cell.predicted.insert(cell.predicted.end(), r.test_predicted.begin(), r.test_predicted.end());
+        }
+        cell.seconds = seconds_since(cell_start);
+        if (status) {
+          const MeanSpread r2 = mean_spread(cell.folds, &RegressionMetrics::r2);
+          const MeanSpread tau = mean_spread(cell.folds, &RegressionMetrics::kendall_tau);
+          status(z.name + ": " + model_kind_name(model) + " on " + inputs.name + ": R2 " + fixed(r2.mean, 3) + " ± " +
+                 fixed(r2.sd, 3) + ", tau " + fixed(tau.mean, 3) + " ± " + fixed(tau.sd, 3) + " (" +
+                 std::to_string(o.folds) + " folds, " + fixed(cell.seconds, 1) + " s)");
+        }
+        z.cells.push_back(std::move(cell));
+      }
+    }
+    // Keep only the statistics rows the transfer models need: raw weights are large.
+    const std::string transfer_key =
+        training_rows_key(comparison_train_options(ModelKind::kGbdt, comparison_inputs()[0], o));
+    statistics.push_back(std::move(rows.at(transfer_key)));
+    c.zoos.push_back(std::move(z));
+  }
+
+  // Transfer: GBDT on W-stats trained on each zoo's training runs, scored on each zoo's held-out
+  // runs (the same runs in every row of the matrix, so the diagonal compares with the rest).
+  const TrainOptions transfer = comparison_train_options(ModelKind::kGbdt, comparison_inputs()[0], o);
+  c.transfer.assign(zoos.size(), std::vector<TransferCell>(zoos.size()));
+  for (std::size_t a = 0; a < zoos.size(); ++a) {
+    const TrainReport r = train_predictor(*zoos[a], transfer, statistics[a]);
+    const ModelFile model(r.model_bytes);
+    for (std::size_t b = 0; b < zoos.size(); ++b) {
+      TransferCell& cell = c.transfer[a][b];
+      try {
+        const Evaluation e = evaluate_model(model.model(), *zoos[b], transfer.checkpoints, transfer.target, o.threads,
+            false, false, [&](const std::string& run) { return run_in_test_fraction(run, o.test_fraction, o.seed); });
+        if (e.metrics.n < 2) throw ToolError("fewer than 2 held-out runs");
+        cell.metrics = e.metrics;
+        cell.truth = e.truth;
+        cell.predicted = e.predicted;
+      } catch (const ToolError& e) {
+        cell.skipped = e.what();  // another architecture: its weights do not fit the model
+      }
+      if (status) {
+        status("transfer " + c.zoos[a].name + " -> " + c.zoos[b].name + ": " +
+               (cell.skipped.empty() ? "tau " + fixed(cell.metrics.kendall_tau, 3) + ", R2 " + fixed(cell.metrics.r2, 3)
+                                     : cell.skipped));
+      }
+    }
+  }
+  c.seconds = seconds_since(start);
+  return c;
+}
+
+}  // namespace dpa::tools

@@ -131,6 +131,10 @@ check "linear json says the alpha chosen" contains "$tmp/last" '"alpha":'
 check "train on hyperparameters alone" "$dpa" train "$zoo" -o "$tmp/hyper.dpa" --inputs none --context hyper --trees 40 --json
 check "eval a model that reads no weights" "$dpa" eval "$tmp/hyper.dpa" "$zoo" --json
 check "hyperparameters-only model evaluated" python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['n'] > 20 and r['r2'] > 0, r" "$tmp/last"
+check "predict with a model that reads no weights" "$dpa" predict "$tmp/hyper.dpa" "$zoo/weights.npy" --metrics "$tmp/metrics.csv" -o "$tmp/hyper.csv"
+check "predict on 1 thread" "$dpa" predict "$tmp/ctx.dpa" "$zoo/weights.npy" --metrics "$tmp/metrics.csv" -o "$tmp/one.csv" --threads 1
+check "predict on 3 threads" "$dpa" predict "$tmp/ctx.dpa" "$zoo/weights.npy" --metrics "$tmp/metrics.csv" -o "$tmp/three.csv" --threads 3
+check "the same predictions on any number of threads" cmp "$tmp/one.csv" "$tmp/three.csv"
 expect_exit "no inputs at all" 2 "name what the model reads with --context" "$dpa" train "$zoo" -o "$tmp/x.dpa" --inputs none
 expect_exit "unknown inputs" 2 "stats, raw, none" "$dpa" train "$zoo" -o "$tmp/x.dpa" --inputs pixels
 expect_exit "--stats with raw inputs" 2 "--stats chooses" "$dpa" train "$zoo" -o "$tmp/x.dpa" --inputs raw --stats extended

@@ -38,7 +38,7 @@ int run_features(int argc, char** argv, int first) {
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   const auto threads = static_cast<unsigned>(args.integer("--threads", hw, 1, 256));
 
-  const ZooDataset zoo(args.positionals()[0]);
+  const ZooDataset zoo(args.positionals()[0], ZooDataset::Metrics::kSkip);
   const dpa_layout layout = zoo.layout();
   const std::size_t per_row = feature_count(layout, set);
   NpyWriter writer(*out, zoo.rows(), per_row);

@@ -9,22 +9,26 @@
 #include "common/cli_args.hpp"
 #include "train/context.hpp"
 #include "train/pipeline.hpp"
+#include "train/row_predictions.hpp"
 #include "zoo/npy_file.hpp"
 
 namespace dpa::tools {
 
 const char* const kPredictUsage =
     "usage: dpa predict MODEL.dpa WEIGHTS.npy [--metrics METRICS.csv[.gz]] [-o OUT.npy|OUT.csv]\n"
+    "                   [--threads N]\n"
     "\n"
     "Predicts one value per row of WEIGHTS.npy (N x D, D = the model's weight-vector length) with\n"
     "the runtime. Writes OUT.npy (float32, N x 1) or OUT.csv (row,prediction); without -o, prints\n"
     "the CSV. Rows holding NaN/Inf weights or context values get NaN and are counted on stderr.\n"
     "\n"
     "  --metrics FILE   the context values of a model that reads them (dpa inspect lists them):\n"
-    "                   a CSV with a header naming them, one row per row of WEIGHTS.npy\n";
+    "                   a CSV with a header naming them, one row per row of WEIGHTS.npy (a model\n"
+    "                   of context values alone still takes WEIGHTS.npy: its rows are the runs)\n"
+    "  --threads N      default: every core\n";
 
 int run_predict(int argc, char** argv, int first) {
-  const Args args(argc, argv, first, {{"-o", true, "--output"}, {"--metrics", true, ""}});
+  const Args args(argc, argv, first, {{"-o", true, "--output"}, {"--metrics", true, ""}, {"--threads", true, ""}});
   args.expect_positionals(2, "MODEL.dpa and WEIGHTS.npy");
   const auto path = args.value("-o");
   auto ends_with = [&](const char* suffix) {
@@ -33,7 +37,7 @@ int run_predict(int argc, char** argv, int first) {
   if (path && !ends_with(".npy") && !ends_with(".csv")) throw UsageError("-o must end in .npy or .csv");
   const ModelFile loaded(args.positionals()[0]);
   const NpyMatrix w(args.positionals()[1]);
-  if (w.cols() != loaded.model().layout.total_length) {
+  if (loaded.model().feature_kind != DPA_INPUT_CONTEXT && w.cols() != loaded.model().layout.total_length) {
     throw ToolError(w.path() + ": rows hold " + std::to_string(w.cols()) + " weights, the model takes " +
                     std::to_string(loaded.model().layout.total_length));
   }
@@ -54,13 +58,11 @@ int run_predict(int argc, char** argv, int first) {
   if (const std::string warning = range_warning(loaded.model(), context); !warning.empty()) {
     std::fprintf(stderr, "warning: %s\n", warning.c_str());
   }
-  std::vector<float> out(w.rows());
-  std::vector<float> converted(w.cols());
-  std::vector<unsigned char> scratch(dpa_model_scratch_size(&loaded.model()) + 64);
+  const RowPredictions predicted = predict_rows(loaded.model(), w, context, nullptr, args.threads(), true);
+  const std::vector<float>& out = predicted.values;
   std::uint64_t non_finite = 0;
   for (std::uint64_t r = 0; r < w.rows(); ++r) {
-    const dpa_inputs in = context.inputs(w.row(r, converted.data()), w.cols(), r);
-    const dpa_status s = dpa_model_predict_inputs(&loaded.model(), &in, &out[r], scratch.data(), scratch.size());
+    const dpa_status s = predicted.statuses[r];
     if (s == DPA_ERR_NON_FINITE) ++non_finite;
     else if (s != DPA_OK) throw ToolError(w.path() + ": row " + std::to_string(r) + ": " + dpa_status_string(s));
   }

@@ -106,6 +106,7 @@ std::vector<ReplayRun> replay_runs(const ZooDataset& zoo, const std::vector<cons
     if (s != DPA_OK && s != DPA_ERR_NON_FINITE) {
       throw ToolError(zoo.dir() + ": row " + std::to_string(row) + ": " + dpa_status_string(s));
     }
+    zoo.weights().advise(row, row + 1, false);  // read once: out of our resident set
   }
   return out;
 }
@@ -148,20 +149,21 @@ EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions&
     report.excluded_runs = runs.size() - replayed.size();
     replay_all(replayed, model.model(), context);
   } else {
+    TrainOptions t;
+    t.checkpoints.kind = CheckpointSelection::kSteps;
+    t.checkpoints.steps = {o.step};
+    if (!o.train_checkpoints.empty()) t.checkpoints = parse_checkpoints(o.train_checkpoints);
+    t.target = Target::kFinalTestAccuracy;
+    t.folds = o.folds;
+    t.validation_fraction = 0.1;
+    t.seed = o.seed;
+    t.threads = o.threads;
+    t.context = o.context;
+    t.tune = o.tune;
+    const TrainingRows rows = training_rows(zoo, t, true);  // read once for every fold
     for (int fold = 0; fold < o.folds; ++fold) {
-      TrainOptions t;
-      t.checkpoints.kind = CheckpointSelection::kSteps;
-      t.checkpoints.steps = {o.step};
-      if (!o.train_checkpoints.empty()) t.checkpoints = parse_checkpoints(o.train_checkpoints);
-      t.target = Target::kFinalTestAccuracy;
-      t.folds = o.folds;
       t.fold = fold;
-      t.validation_fraction = 0.1;
-      t.seed = o.seed;
-      t.threads = o.threads;
-      t.context = o.context;
-      t.tune = o.tune;
-      const TrainReport trained = train_predictor(zoo, t);
+      const TrainReport trained = train_predictor(zoo, t, rows);
       report.context = trained.context;
       const ModelFile model(trained.model_bytes);
       std::vector<const RunRows*> held_out;

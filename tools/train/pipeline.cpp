@@ -17,6 +17,7 @@
 #include "common/stats_options.hpp"
 #include "train/context.hpp"
 #include "train/held_out.hpp"
+#include "train/row_predictions.hpp"
 #include "model/model_writer.hpp"
 #include "model/tree_layout.hpp"
 #include "zoo/feature_extraction.hpp"
@@ -104,7 +105,7 @@ std::unique_ptr<ModelFile> inputs_only(const FeatureSpec& features) {
   return std::make_unique<ModelFile>(write_model(draft));
 }
 
-std::vector<float> predict_rows(const dpa_model& m, const std::vector<float>& x, std::size_t per_row) {
+std::vector<float> predict_feature_rows(const dpa_model& m, const std::vector<float>& x, std::size_t per_row) {
   std::vector<float> out(x.size() / per_row);
   std::vector<unsigned char> scratch(dpa_model_scratch_size(&m) + 64);
   for (std::size_t i = 0; i < out.size(); ++i) {
@@ -206,7 +207,7 @@ namespace {
 double rmse_of(const std::vector<unsigned char>& bytes, const std::vector<float>& x, const std::vector<float>& y,
                std::size_t per_row) {
   const ModelFile file(bytes);
-  return evaluate(y, predict_rows(file.model(), x, per_row)).rmse;
+  return evaluate(y, predict_feature_rows(file.model(), x, per_row)).rmse;
 }
 
 // The longest prefix of `trained`'s trees whose file (spec with that prefix) takes at most
@@ -441,9 +442,9 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const 
   }
   const ModelFile draft(write_model(spec));
   const dpa_model& m = draft.model();
-  if (!yv.empty()) report.validation = evaluate(yv, predict_rows(m, xv, d));
+  if (!yv.empty()) report.validation = evaluate(yv, predict_feature_rows(m, xv, d));
   if (!ys.empty()) {
-    report.test_predicted = predict_rows(m, xs, d);
+    report.test_predicted = predict_feature_rows(m, xs, d);
     report.test = evaluate(ys, report.test_predicted);
     report.test_truth = ys;
   }
@@ -503,31 +504,8 @@ Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
     targets.push_back(chosen.targets[i]);
   }
   // Rows with non-finite weights or context are found by the runtime itself while predicting.
-  std::vector<float> predicted(rows.size());
-  std::vector<dpa_status> status(rows.size(), DPA_OK);
-  ThreadPool pool(std::max(1u, threads));
-  constexpr std::size_t kChunk = 256;
-  const std::size_t chunks = (rows.size() + kChunk - 1) / kChunk;
-  std::atomic<std::size_t> chunks_done{0};
-  Progress progress("predicting", rows.size(), show_progress);
-  std::mutex progress_lock;
-  pool.parallel_for(chunks, [&](std::size_t c) {
-    std::vector<unsigned char> scratch(dpa_model_scratch_size(&model) + 64);
-    std::vector<float> converted(zoo.weights().cols());
-    const std::size_t first = c * kChunk, count = std::min(kChunk, rows.size() - first);
-    if (reads_weights) zoo.weights().advise_rows(&rows[first], count, true);
-    for (std::size_t i = first; i < first + count; ++i) {
-      const dpa_inputs in = reads_weights
-          ? context.inputs(zoo.weights().row(rows[i], converted.data()), zoo.weights().cols(), rows[i])
-          : context.inputs(nullptr, 0, rows[i]);
-      status[i] = dpa_model_predict_inputs(&model, &in, &predicted[i], scratch.data(), scratch.size());
-    }
-    // Done with these rows: their pages leave our resident set.
-    if (reads_weights) zoo.weights().advise_rows(&rows[first], count, false);
-    const std::size_t done = ++chunks_done;
-    const std::lock_guard<std::mutex> hold(progress_lock);
-    progress.update(std::min(rows.size(), done * kChunk));
-  });
+  const RowPredictions predicted = predict_rows(model, zoo.weights(), context, &rows, threads, show_progress);
+  const std::vector<dpa_status>& status = predicted.statuses;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (status[i] == DPA_ERR_NON_FINITE) {  // NaN/Inf weights or context: a diverged run
       ++e.dropped_non_finite;
@@ -538,7 +516,7 @@ Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
                       "): " + dpa_status_string(status[i]));
     }
     e.truth.push_back(targets[i]);
-    e.predicted.push_back(predicted[i]);
+    e.predicted.push_back(predicted.values[i]);
   }
   e.metrics = evaluate(e.truth, e.predicted);
   return e;

@@ -203,14 +203,16 @@ ZooMetrics read_metrics_csv(const std::string& path, bool required) {
   return m;
 }
 
-ZooDataset::ZooDataset(const std::string& dir) : dir_(dir) {
+ZooDataset::ZooDataset(const std::string& dir, Metrics metrics) : dir_(dir) {
   weights_ = std::make_unique<NpyMatrix>(dir + "/weights.npy");
-  const std::string metrics_gz = dir + "/metrics.csv.gz", metrics_plain = dir + "/metrics.csv";
-  const std::string metrics_path = is_readable(metrics_gz) ? metrics_gz : metrics_plain;
-  metrics_ = read_metrics_csv(metrics_path);
-  if (metrics_.rows() != weights_->rows()) {
-    throw ToolError(metrics_path + ": " + std::to_string(metrics_.rows()) + " rows but weights.npy has " +
-                    std::to_string(weights_->rows()));
+  if (metrics == Metrics::kRead) {
+    const std::string metrics_gz = dir + "/metrics.csv.gz", metrics_plain = dir + "/metrics.csv";
+    const std::string metrics_path = is_readable(metrics_gz) ? metrics_gz : metrics_plain;
+    metrics_ = read_metrics_csv(metrics_path);
+    if (metrics_.rows() != weights_->rows()) {
+      throw ToolError(metrics_path + ": " + std::to_string(metrics_.rows()) + " rows but weights.npy has " +
+                      std::to_string(weights_->rows()));
+    }
   }
   layout_ = read_layout_csv(dir + "/layout.csv", weights_->cols());
   for (const LayoutSegment& s : layout_) segments_.push_back(s.segment);

@@ -54,7 +54,10 @@ ZooMetrics read_metrics_csv(const std::string& path, bool required = true);
 
 class ZooDataset {
  public:
-  explicit ZooDataset(const std::string& dir);  // throws ToolError
+  enum class Metrics { kRead, kSkip };
+  // Throws ToolError. kSkip: weights and layout only (dpa features needs no metrics; reading a
+  // full zoo's metrics.csv.gz takes seconds); metrics() is then empty.
+  explicit ZooDataset(const std::string& dir, Metrics metrics = Metrics::kRead);
 
   const std::string& dir() const { return dir_; }
   const NpyMatrix& weights() const { return *weights_; }

@@ -128,6 +128,33 @@ TEST_CASE("a tiny zoo reads back: rows, columns by name, quoted fields, layout k
   CHECK(dpa::tools::ZooDataset(plain.path.string()).metrics().test_accuracy[3] == 0.4f);
 }
 
+TEST_CASE("metrics columns: numbers, categories, and a column that turns categorical late") {
+  TempDir d;
+  write_text(d / "metrics.csv",
+             "modeldir,step,test_accuracy,config.epochs,lr,mixed,name\n"
+             "r,0,0.1,1,0.5,1.0,b\n"
+             "r,1,0.2,1,,2,a\n"
+             "s,0,0.3,1,1e-3,1.0,b\n"
+             "s,1,0.4,1,2,high,c\n");
+  const dpa::tools::ZooMetrics m = dpa::tools::read_metrics_csv(d / "metrics.csv");
+  const dpa::tools::MetricsColumn* lr = m.column("lr");
+  REQUIRE(lr != nullptr);
+  CHECK(!lr->categorical);
+  CHECK(lr->values[0] == 0.5f);
+  CHECK(std::isnan(lr->values[1]));  // empty: missing
+  CHECK(lr->values[2] == 1e-3f);
+  // Numbers first, then a text: categories of the texts as written ("1.0" stays "1.0").
+  const dpa::tools::MetricsColumn* mixed = m.column("mixed");
+  REQUIRE(mixed != nullptr);
+  CHECK(mixed->categorical);
+  CHECK(mixed->categories == std::vector<std::string>{"1.0", "2", "high"});
+  CHECK(mixed->values == std::vector<float>{0, 1, 0, 2});
+  const dpa::tools::MetricsColumn* name = m.column("name");
+  REQUIRE(name != nullptr);
+  CHECK(name->categories == std::vector<std::string>{"a", "b", "c"});
+  CHECK(name->values == std::vector<float>{1, 0, 1, 2});
+}
+
 TEST_CASE("npy: versions 1-3, float16/32/64 rows convert to float32") {
   TempDir d;
   const std::vector<double> values = {0.5, -1.25, 3.0, 1e-3};
@@ -301,9 +328,6 @@ TEST_CASE("row selection, targets and run-level splits") {
       m.step.push_back(step);
       m.test_accuracy.push_back(static_cast<float>(run) / 1000.0f + static_cast<float>(step) / 100.0f);
       m.epochs.push_back(10);
-      m.activation.push_back("relu");
-      m.optimizer.push_back("adam");
-      m.w_init.push_back("he_normal");
     }
   }
   m.num_rows = m.step.size();

@@ -35,6 +35,15 @@ double linear_quantile(std::vector<float> v, double q) {
   return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
+// A row's value of a descriptive column as text ("" when the zoo lacks the column).
+std::string cell_text(const MetricsColumn* column, std::size_t row) {
+  if (!column) return "";
+  if (column->categorical) return column->categories[static_cast<std::size_t>(column->values[row])];
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", static_cast<double>(column->values[row]));
+  return buf;
+}
+
 int zoo_info(const Args& args) {
   args.expect_positionals(2, "ZOO_DIR");
   const ZooDataset zoo(args.positionals()[1]);
@@ -54,9 +63,9 @@ int zoo_info(const Args& args) {
       reached_end |= m.step[r] == m.epochs[r];
     }
     incomplete += !reached_end;
-    ++activation[m.activation[rows[0]]];
-    ++optimizer[m.optimizer[rows[0]]];
-    ++w_init[m.w_init[rows[0]]];
+    ++activation[cell_text(m.column("config.activation"), rows[0])];
+    ++optimizer[cell_text(m.column("config.optimizer"), rows[0])];
+    ++w_init[cell_text(m.column("config.w_init"), rows[0])];
   }
 
   std::uint64_t non_finite_rows = 0;

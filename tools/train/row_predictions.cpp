@@ -35,16 +35,22 @@ RowPredictions predict_rows(const dpa_model& model, const NpyMatrix& weights, co
     std::vector<float> converted(weights.cols());
     const std::size_t first = c * kChunk, count = std::min(kChunk, n - first);
     const std::uint64_t* chunk = rows->data() + first;
-    if (reads_weights) weights.advise_rows(chunk, count, true);
+    const bool scattered = NpyMatrix::scattered(chunk, count);
+    if (reads_weights && !scattered) weights.advise_rows(chunk, count, true);
     for (std::size_t i = 0; i < count; ++i) {
-      const dpa_inputs in = reads_weights
-          ? context.inputs(weights.row(chunk[i], converted.data()), weights.cols(), chunk[i])
-          : context.inputs(nullptr, 0, chunk[i]);
+      const float* w = nullptr;
+      if (reads_weights && scattered) {
+        weights.read_row(chunk[i], converted.data());
+        w = converted.data();
+      } else if (reads_weights) {
+        w = weights.row(chunk[i], converted.data());
+      }
+      const dpa_inputs in = context.inputs(w, reads_weights ? weights.cols() : 0, chunk[i]);
       out.statuses[first + i] =
           dpa_model_predict_inputs(&model, &in, &out.values[first + i], scratch.data(), scratch.size());
     }
     // Done with these rows: their pages leave our resident set.
-    if (reads_weights) weights.advise_rows(chunk, count, false);
+    if (reads_weights && !scattered) weights.advise_rows(chunk, count, false);
     const std::size_t done = ++chunks_done;
     const std::lock_guard<std::mutex> hold(progress_lock);
     progress.update(std::min(n, done * kChunk));

@@ -52,13 +52,19 @@ FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, 
   FeatureRun run;
   for (std::uint64_t first = 0; first < rows; first += kBlockRows) {
     const std::uint64_t count = std::min(kBlockRows, rows - first);
-    advise_rows(weights, list, first, count, true);
+    // Rows scattered over the file (final checkpoints only) are read with pread: mapping them
+    // would map their neighbours' pages too.
+    const bool scattered = list && NpyMatrix::scattered(list->data() + first, count);
+    if (!scattered) advise_rows(weights, list, first, count, true);
     auto work = [&](unsigned t) {
       dpa::FeatureExtractor fx(layout, what.set);
       std::vector<float> converted(cols);
       std::uint64_t bad = 0;
       for (std::uint64_t r = t; r < count; r += threads) {
-        const float* w = weights.row(list ? (*list)[first + r] : first + r, converted.data());
+        const std::uint64_t row = list ? (*list)[first + r] : first + r;
+        const float* w = converted.data();
+        if (scattered) weights.read_row(row, converted.data());
+        else w = weights.row(row, converted.data());
         float* out = block.data() + r * per_row;
         if (what.kind == DPA_INPUT_RAW_WEIGHTS) {
           std::memcpy(out, w, per_row * sizeof(float));
@@ -94,7 +100,7 @@ FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, 
       for (auto& e : errors) if (e) std::rethrow_exception(e);
     }
     // Done with these rows: let the kernel drop their pages from our resident set.
-    advise_rows(weights, list, first, count, false);
+    if (!scattered) advise_rows(weights, list, first, count, false);
     sink(first, count, block.data());
     if (progress) progress(first + count);
   }

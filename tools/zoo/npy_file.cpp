@@ -1,5 +1,7 @@
 #include "zoo/npy_file.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -133,11 +135,12 @@ NpyMatrix::NpyMatrix(const std::string& path) : path_(path) {
     if (m == MAP_FAILED) close_and_fail(std::string("cannot map: ") + std::strerror(errno));
     map_ = static_cast<const unsigned char*>(m);
   }
-  ::close(fd);
+  fd_ = fd;
 }
 
 NpyMatrix::~NpyMatrix() {
   if (map_ != nullptr) ::munmap(const_cast<unsigned char*>(map_), file_size_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 float half_to_float(std::uint16_t h) {
@@ -162,15 +165,16 @@ float half_to_float(std::uint16_t h) {
   return f;
 }
 
-const float* NpyMatrix::row(std::uint64_t r, float* out) const {
-  const unsigned char* p = map_ + data_offset_ + r * cols_ * item_size_;
-  if (item_size_ == 4) {
-    if (reinterpret_cast<std::uintptr_t>(p) % alignof(float) == 0) return reinterpret_cast<const float*>(p);
-    std::memcpy(out, p, cols_ * 4);
-    return out;
+namespace {
+
+// cols items of item_size bytes (<f2, <f4 or <f8) at p as float32 into out.
+void convert_row(const unsigned char* p, std::uint64_t cols, unsigned item_size, float* out) {
+  if (item_size == 4) {
+    std::memcpy(out, p, cols * 4);
+    return;
   }
-  for (std::uint64_t c = 0; c < cols_; ++c) {
-    if (item_size_ == 8) {
+  for (std::uint64_t c = 0; c < cols; ++c) {
+    if (item_size == 8) {
       double d;
       std::memcpy(&d, p + c * 8, 8);
       out[c] = static_cast<float>(d);
@@ -180,7 +184,40 @@ const float* NpyMatrix::row(std::uint64_t r, float* out) const {
       out[c] = half_to_float(h);
     }
   }
+}
+
+}  // namespace
+
+const float* NpyMatrix::row(std::uint64_t r, float* out) const {
+  const unsigned char* p = map_ + data_offset_ + r * cols_ * item_size_;
+  if (item_size_ == 4 && reinterpret_cast<std::uintptr_t>(p) % alignof(float) == 0) {
+    return reinterpret_cast<const float*>(p);
+  }
+  convert_row(p, cols_, item_size_, out);
   return out;
+}
+
+void NpyMatrix::read_row(std::uint64_t r, float* out) const {
+  const std::size_t bytes = cols_ * item_size_;
+  thread_local std::vector<unsigned char> buffer;
+  unsigned char* into = reinterpret_cast<unsigned char*>(out);
+  if (item_size_ != 4) {
+    buffer.resize(bytes);
+    into = buffer.data();
+  }
+  std::size_t done = 0;
+  while (done < bytes) {
+    const ssize_t got = ::pread(fd_, into + done, bytes - done, static_cast<off_t>(data_offset_ + r * bytes + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) fail(path_, "reading row " + std::to_string(r) + ": " + std::strerror(errno));
+    if (got == 0) fail(path_, "row " + std::to_string(r) + " is past the end of the file: it shrank while being read");
+    done += static_cast<std::size_t>(got);
+  }
+  if (item_size_ != 4) convert_row(into, cols_, item_size_, out);
+}
+
+bool NpyMatrix::scattered(const std::uint64_t* rows, std::size_t count) {
+  return count > 0 && (!std::is_sorted(rows, rows + count) || rows[count - 1] - rows[0] + 1 > 2 * count);
 }
 
 void NpyMatrix::advise(std::uint64_t first, std::uint64_t last, bool will_need) const {
@@ -194,6 +231,9 @@ void NpyMatrix::advise(std::uint64_t first, std::uint64_t last, bool will_need) 
 }
 
 void NpyMatrix::advise_rows(const std::uint64_t* rows, std::size_t count, bool will_need) const {
+  // Releasing: the whole span of ascending rows. Touching a row maps its neighbours' cached pages
+  // too (the kernel's fault-around), and those count in our resident set until released.
+  if (!will_need && count > 0 && std::is_sorted(rows, rows + count)) return advise(rows[0], rows[count - 1] + 1, false);
   std::size_t i = 0;
   while (i < count) {
     std::size_t j = i + 1;

@@ -25,11 +25,18 @@ class NpyMatrix {
   // Row r converted to float32 into out (cols() floats). Returns a pointer to the row: into the
   // map itself when the file is float32 (no copy), else into out.
   const float* row(std::uint64_t r, float* out) const;
+  // Row r read with pread into out: for rows scattered over the file, whose pages (and, as the
+  // kernel maps them, their neighbours') would otherwise join the resident set. A file that
+  // shrank since it was opened is a ToolError, not a SIGBUS.
+  void read_row(std::uint64_t r, float* out) const;
+  // Are these ascending rows scattered (spanning more than twice their count)? Then read_row.
+  static bool scattered(const std::uint64_t* rows, std::size_t count);
 
   // Tell the kernel rows [first, last) will be read soon / are no longer needed.
   void advise(std::uint64_t first, std::uint64_t last, bool will_need) const;
-  // The same for a list of rows, as runs of consecutive ones: a sparse choice (final checkpoints
-  // only) neither reads nor keeps the rows between.
+  // The same for a list of rows: read ahead as runs of consecutive rows (a sparse choice, final
+  // checkpoints only, does not read the rows between); released as the whole span of ascending
+  // rows (pages mapped around the rows read go too).
   void advise_rows(const std::uint64_t* rows, std::size_t count, bool will_need) const;
 
  private:
@@ -37,6 +44,7 @@ class NpyMatrix {
   std::uint64_t rows_ = 0, cols_ = 0, data_offset_ = 0, file_size_ = 0;
   unsigned item_size_ = 0;
   const unsigned char* map_ = nullptr;
+  int fd_ = -1;  // kept open for read_row
 };
 
 // Parses an npy header (the bytes after the magic and version). Exposed for tests and fuzzing.

@@ -122,37 +122,65 @@ bool parse_metric_number(const std::string& text, float* value) {
 namespace {
 
 // Collects a column's values as codes of distinct texts, then decides numbers or categories.
+// A column built row by row: numbers while every cell is one (their texts kept packed, in case a
+// later cell is not a number), categories from the first cell that is not. A map of distinct
+// texts per numeric column would take ~100 bytes per row on a full-size zoo (losses and
+// accuracies are nearly all distinct).
 class ColumnBuilder {
  public:
   explicit ColumnBuilder(std::string name) { column_.name = std::move(name); }
   void add(const std::string& text) {
+    if (numeric_) {
+      float v = NAN;  // an empty cell: missing
+      if (text.empty() || parse_metric_number(text, &v)) {
+        column_.values.push_back(v);
+        packed_ += text;
+        ends_.push_back(packed_.size());
+        return;
+      }
+      become_categorical();
+    }
     const auto [it, inserted] = codes_.emplace(text, static_cast<std::uint32_t>(texts_.size()));
     if (inserted) texts_.push_back(text);
     rows_.push_back(it->second);
   }
   MetricsColumn finish() {
-    std::vector<float> number(texts_.size());
-    bool numeric = true;
-    for (std::size_t i = 0; i < texts_.size() && numeric; ++i) {
-      number[i] = NAN;  // an empty cell: missing
-      if (!texts_[i].empty()) numeric = parse_metric_number(texts_[i], &number[i]);
+    if (numeric_) return std::move(column_);
+    column_.categorical = true;  // codes in sorted order of the names
+    column_.categories = texts_;
+    std::sort(column_.categories.begin(), column_.categories.end());
+    std::vector<float> code(texts_.size());
+    for (std::size_t i = 0; i < texts_.size(); ++i) {
+      code[i] = static_cast<float>(std::lower_bound(column_.categories.begin(), column_.categories.end(), texts_[i]) -
+                                   column_.categories.begin());
     }
-    column_.categorical = !numeric;
-    if (column_.categorical) {  // codes in sorted order of the names
-      column_.categories = texts_;
-      std::sort(column_.categories.begin(), column_.categories.end());
-      for (std::size_t i = 0; i < texts_.size(); ++i) {
-        number[i] = static_cast<float>(std::lower_bound(column_.categories.begin(), column_.categories.end(), texts_[i]) -
-                                       column_.categories.begin());
-      }
-    }
+    column_.values.clear();
     column_.values.reserve(rows_.size());
-    for (const std::uint32_t code : rows_) column_.values.push_back(number[code]);
+    for (const std::uint32_t c : rows_) column_.values.push_back(code[c]);
     return std::move(column_);
   }
 
  private:
+  // The rows so far become categories of their texts.
+  void become_categorical() {
+    numeric_ = false;
+    std::size_t begin = 0;
+    for (const std::size_t end : ends_) {
+      const std::string text = packed_.substr(begin, end - begin);
+      begin = end;
+      const auto [it, inserted] = codes_.emplace(text, static_cast<std::uint32_t>(texts_.size()));
+      if (inserted) texts_.push_back(text);
+      rows_.push_back(it->second);
+    }
+    std::string().swap(packed_);
+    std::vector<std::size_t>().swap(ends_);
+    column_.values.clear();
+  }
+
   MetricsColumn column_;
+  bool numeric_ = true;
+  std::string packed_;             // numeric phase: the texts one after the other,
+  std::vector<std::size_t> ends_;  // each ending there
   std::unordered_map<std::string, std::uint32_t> codes_;
   std::vector<std::string> texts_;
   std::vector<std::uint32_t> rows_;
@@ -172,9 +200,6 @@ ZooMetrics read_metrics_csv(const std::string& path, bool required) {
   const long step = required ? static_cast<long>(r.column("step")) : -1;
   const long accuracy = required ? static_cast<long>(r.column("test_accuracy")) : -1;
   const long epochs = required ? static_cast<long>(r.column("config.epochs")) : -1;
-  // Optional descriptive columns, for `dpa zoo info`.
-  const long activation = optional("config.activation"), optimizer = optional("config.optimizer"),
-             w_init = optional("config.w_init");
   std::vector<std::size_t> generic;
   std::vector<ColumnBuilder> builders;
   for (std::size_t i = 0; i < r.header().size(); ++i) {
@@ -194,9 +219,6 @@ ZooMetrics read_metrics_csv(const std::string& path, bool required) {
       m.test_accuracy.push_back(static_cast<float>(parse_csv_number(text(accuracy), r, "test_accuracy")));
       m.epochs.push_back(static_cast<std::uint32_t>(parse_index(text(epochs), r, "config.epochs")));
     }
-    m.activation.push_back(text(activation));
-    m.optimizer.push_back(text(optimizer));
-    m.w_init.push_back(text(w_init));
     for (std::size_t k = 0; k < generic.size(); ++k) builders[k].add(f[generic[k]]);
   }
   for (ColumnBuilder& b : builders) m.columns.push_back(b.finish());

@@ -39,7 +39,6 @@ struct ZooMetrics {
   std::vector<std::uint32_t> step;      // epoch of the checkpoint
   std::vector<float> test_accuracy;
   std::vector<std::uint32_t> epochs;    // config.epochs: the run's planned last step
-  std::vector<std::string> activation, optimizer, w_init;
   std::vector<MetricsColumn> columns;  // every named column but modeldir, in file order
   std::size_t num_rows = 0;
   std::string path;

@@ -244,6 +244,36 @@ TEST_CASE("features of a zoo equal the runtime's per row; NaN rows give NaN feat
   }
 }
 
+TEST_CASE("chosen rows: scattered ones read with pread equal mapped ones; a shrunk file is an error") {
+  TempDir d;
+  make_zoo(d, some_weights());
+  const dpa::tools::ZooDataset zoo(d.path.string());
+  const dpa_layout layout = zoo.layout();
+  std::vector<float> all, chosen;
+  dpa::tools::extract_features(zoo.weights(), layout, DPA_STATS_PAPER, 1,
+      [&](std::uint64_t, std::uint64_t n, const float* f) { all.insert(all.end(), f, f + n * 14); });
+  const std::vector<std::uint64_t> rows = {0, 3};  // span 4 >= 2 x 2: scattered
+  REQUIRE(dpa::tools::NpyMatrix::scattered(rows.data(), rows.size()));
+  for (const dpa_input_kind kind : {DPA_INPUT_STATISTICS, DPA_INPUT_RAW_WEIGHTS}) {
+    chosen.clear();
+    const dpa::tools::WeightBlock block{kind, DPA_STATS_PAPER};
+    const std::size_t per_row = block.per_row(layout);
+    dpa::tools::extract_features(zoo.weights(), layout, block, 2, &rows,
+        [&](std::uint64_t, std::uint64_t n, const float* f) { chosen.insert(chosen.end(), f, f + n * per_row); });
+    REQUIRE(chosen.size() == 2 * per_row);
+    for (std::size_t i = 0; i < per_row; ++i) {
+      const float row0 = kind == DPA_INPUT_STATISTICS ? all[i] : some_weights()[i];
+      const float row3 = kind == DPA_INPUT_STATISTICS ? all[3 * 14 + i] : some_weights()[3 * 8 + i];
+      CHECK(dpa_test::bits_of(chosen[i]) == dpa_test::bits_of(row0));
+      CHECK(dpa_test::bits_of(chosen[per_row + i]) == dpa_test::bits_of(row3));
+    }
+  }
+  // Another process truncates the weights while they are read: an error naming the file.
+  fs::resize_file(d / "weights.npy", fs::file_size(d / "weights.npy") - 40);
+  std::vector<float> out(8);
+  CHECK(error_of([&] { zoo.weights().read_row(3, out.data()); }).find("shrank while being read") != std::string::npos);
+}
+
 TEST_CASE("npy writer: atomic, valid, and nothing left behind on failure") {
   TempDir d;
   const std::vector<float> v = {1, 2, 3, 4, 5, 6};

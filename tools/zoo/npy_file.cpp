@@ -217,7 +217,7 @@ void NpyMatrix::read_row(std::uint64_t r, float* out) const {
 }
 
 bool NpyMatrix::scattered(const std::uint64_t* rows, std::size_t count) {
-  return count > 0 && (!std::is_sorted(rows, rows + count) || rows[count - 1] - rows[0] + 1 > 2 * count);
+  return count > 0 && (!std::is_sorted(rows, rows + count) || rows[count - 1] - rows[0] + 1 >= 2 * count);
 }
 
 void NpyMatrix::advise(std::uint64_t first, std::uint64_t last, bool will_need) const {

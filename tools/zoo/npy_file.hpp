@@ -29,7 +29,7 @@ class NpyMatrix {
   // kernel maps them, their neighbours') would otherwise join the resident set. A file that
   // shrank since it was opened is a ToolError, not a SIGBUS.
   void read_row(std::uint64_t r, float* out) const;
-  // Are these ascending rows scattered (spanning more than twice their count)? Then read_row.
+  // Are these rows scattered (unsorted, or spanning at least twice their count)? Then read_row.
   static bool scattered(const std::uint64_t* rows, std::size_t count);
 
   // Tell the kernel rows [first, last) will be read soon / are no longer needed.

@@ -34,27 +34,8 @@ except ImportError as e:  # a clear skip, not a failure
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 DPA = os.path.join(ROOT, "build", "dpa")
-M = (1 << 64) - 1
-
-
-def mix(x):
-    x = (x + 0x9E3779B97F4A7C15) & M
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & M
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & M
-    return x ^ (x >> 31)
-
-
-def run_position(modeldir, seed):
-    """The same split hash as tools/zoo/row_selection.cpp."""
-    h = 1469598103934665603
-    for c in modeldir.encode():
-        h = ((h ^ c) * 1099511628211) & M
-    return (mix(h ^ mix(seed)) >> 11) * 2.0 ** -53
-
-
-def run_in_fold(modeldir, folds, fold, seed):
-    """tools/zoo/row_selection.cpp run_in_fold."""
-    return int(run_position(modeldir, seed) * folds) == fold
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from split_hash import run_in_fold, run_position  # noqa: E402
 
 
 def inner_fold(run_id, folds, seed):

@@ -69,7 +69,7 @@ struct Split {
 };
 
 struct NodeState {
-  std::vector<std::uint32_t> rows;
+  std::size_t begin = 0, end = 0;   // its rows: order[begin, end) of the tree's row order
   std::unique_ptr<HistBin[]> hist;  // the tree's features, each with the bins it uses (HistLayout)
   double gradient = 0, hessian = 0;
   std::int32_t tree_index = 0;  // position in Tree::nodes
@@ -114,19 +114,20 @@ class HistogramPool {
 };
 
 void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& features, const HistLayout& layout,
-                     const std::vector<std::uint32_t>& rows, const std::vector<double>& gradient,
+                     const std::uint32_t* rows, std::size_t count, const std::vector<double>& gradient,
                      const std::vector<double>& hessian, std::unique_ptr<HistBin[]>& hist,
                      HistogramPool& histograms, ThreadPool& pool) {
   hist = histograms.acquire(layout.total);
   // Small nodes are not worth waking the other threads for.
-  const bool parallel = rows.size() * features.size() >= 65536;
+  const bool parallel = count * features.size() >= 65536;
   auto fill = [&](std::size_t i) {
     const std::uint32_t f = features[i];
     const std::uint8_t* codes = &bins.codes[f * bins.rows];
     HistBin* h = &hist[layout.offset[i]];
     const std::size_t used = bins.cuts[f].size() + 1;
     for (std::size_t b = 0; b < used; ++b) h[b] = HistBin{0.0, 0.0};
-    for (std::uint32_t r : rows) {
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::uint32_t r = rows[k];
       HistBin& cell = h[codes[r]];
       cell.gradient += gradient[r];
       cell.hessian += hessian[r];
@@ -187,6 +188,14 @@ Split best_split(const Bins& bins, const std::vector<std::uint32_t>& features, c
 }
 
 float tree_value(const Tree& t, const float* x) { return reference_tree_value(t, x); }
+
+// fn(first, last) over [0, n) in fixed blocks of rows on the pool: for per-row work whose results
+// do not depend on how rows are shared out.
+void for_row_blocks(ThreadPool& pool, std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn) {
+  constexpr std::size_t kBlock = 8192;
+  if (n <= kBlock || pool.size() == 1) return fn(0, n);
+  pool.parallel_for((n + kBlock - 1) / kBlock, [&](std::size_t b) { fn(b * kBlock, std::min(n, (b + 1) * kBlock)); });
+}
 
 double identity(double s) { return s; }
 void l2_derivatives(double s, double y, double* g, double* h) {
@@ -251,7 +260,9 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
   std::iota(all_features.begin(), all_features.end(), 0u);
 
   for (int round = 0; round < p.num_trees; ++round) {
-    for (std::size_t r = 0; r < n; ++r) loss.derivatives(prediction[r], y[r], &gradient[r], &hessian[r]);
+    for_row_blocks(pool, n, [&](std::size_t first, std::size_t last) {
+      for (std::size_t r = first; r < last; ++r) loss.derivatives(prediction[r], y[r], &gradient[r], &hessian[r]);
+    });
     // Rows and features for this tree.
     std::vector<std::uint32_t> rows;
     rows.reserve(n);
@@ -269,9 +280,12 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
     Tree tree;
     tree.nodes.emplace_back();
     std::vector<NodeState> level(1);
-    level[0].rows = std::move(rows);
-    build_histogram(bins, features, layout, level[0].rows, gradient, hessian, level[0].hist, histograms, pool);
-    for (std::uint32_t r : level[0].rows) {
+    // Each node's rows are a range of `order`, partitioned in place (stably: rows keep their
+    // order, so sums do not depend on the partitioning).
+    std::vector<std::uint32_t> order = std::move(rows), right_rows(order.size());
+    level[0].end = order.size();
+    build_histogram(bins, features, layout, order.data(), order.size(), gradient, hessian, level[0].hist, histograms, pool);
+    for (std::uint32_t r : order) {
       level[0].gradient += gradient[r];
       level[0].hessian += hessian[r];
     }
@@ -286,24 +300,37 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
         if (!split.valid) {
           t.is_leaf = true;
           t.value = static_cast<float>(-node.gradient / (node.hessian + p.lambda) * p.learning_rate);
-          for (std::uint32_t r : node.rows) leaf_of_row[r] = node.tree_index;
+          for (std::size_t i = node.begin; i < node.end; ++i) leaf_of_row[order[i]] = node.tree_index;
           histograms.release(std::move(node.hist));
           continue;
         }
         NodeState left, right;
         const std::uint8_t* codes = &bins.codes[split.feature * n];
-        for (std::uint32_t r : node.rows) {
-          NodeState& child = codes[r] <= split.bin ? left : right;
-          child.rows.push_back(r);
-          child.gradient += gradient[r];
-          child.hessian += hessian[r];
+        std::uint32_t* range = &order[node.begin];
+        std::size_t to_left = 0, to_right = 0;
+        for (std::size_t i = 0; i < node.end - node.begin; ++i) {
+          const std::uint32_t r = range[i];
+          if (codes[r] <= split.bin) {
+            range[to_left++] = r;  // to_left <= i: never overwrites a row still to read
+            left.gradient += gradient[r];
+            left.hessian += hessian[r];
+          } else {
+            right_rows[to_right++] = r;
+            right.gradient += gradient[r];
+            right.hessian += hessian[r];
+          }
         }
+        std::copy(right_rows.begin(), right_rows.begin() + static_cast<std::ptrdiff_t>(to_right), range + to_left);
+        left.begin = node.begin;
+        left.end = right.begin = node.begin + to_left;
+        right.end = node.end;
         // Histogram of the smaller child; the larger one's is the parent's minus it. Children at
         // the maximum depth are leaves and need none.
         if (depth + 1 < p.max_depth) {
-          NodeState& small = left.rows.size() <= right.rows.size() ? left : right;
+          NodeState& small = left.end - left.begin <= right.end - right.begin ? left : right;
           NodeState& large = &small == &left ? right : left;
-          build_histogram(bins, features, layout, small.rows, gradient, hessian, small.hist, histograms, pool);
+          build_histogram(bins, features, layout, &order[small.begin], small.end - small.begin, gradient, hessian,
+                          small.hist, histograms, pool);
           large.hist = std::move(node.hist);
           for (std::size_t b = 0; b < layout.total; ++b) {
             large.hist[b].gradient -= small.hist[b].gradient;
@@ -327,16 +354,20 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
       level = std::move(next);
     }
     // Training predictions: rows of the sample through their leaf, the others by traversal.
-    for (std::size_t r = 0; r < n; ++r) {
-      prediction[r] += leaf_of_row[r] >= 0 ? tree.nodes[static_cast<std::size_t>(leaf_of_row[r])].value
-                                           : tree_value(tree, x.row(r));
-    }
+    for_row_blocks(pool, n, [&](std::size_t first, std::size_t last) {
+      for (std::size_t r = first; r < last; ++r) {
+        prediction[r] += leaf_of_row[r] >= 0 ? tree.nodes[static_cast<std::size_t>(leaf_of_row[r])].value
+                                             : tree_value(tree, x.row(r));
+      }
+    });
     out.model.trees.push_back(std::move(tree));
     double rmse = std::numeric_limits<double>::quiet_NaN();
     if (has_valid) {
-      double sq = 0;
+      for_row_blocks(pool, x_valid->rows, [&](std::size_t first, std::size_t last) {
+        for (std::size_t r = first; r < last; ++r) valid_prediction[r] += tree_value(out.model.trees.back(), x_valid->row(r));
+      });
+      double sq = 0;  // summed in row order: the same for any thread count
       for (std::size_t r = 0; r < x_valid->rows; ++r) {
-        valid_prediction[r] += tree_value(out.model.trees.back(), x_valid->row(r));
         const double d = loss.prediction(valid_prediction[r]) - (*y_valid)[r];
         sq += d * d;
       }

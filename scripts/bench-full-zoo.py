@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""dpa at the released zoo's size: 270,000 rows x 4970 float32 (5.4 GB), built by tiling
+../shared/zoo/fmnist-ref (scripts/make-full-zoo.py; skipped with a message where the disk is
+short). For each command: wall time, max RSS (per process, from wait4) and the longest silence on
+stderr (progress must speak at least every 5 s). Then GBDT training on all checkpoints (216,000
+training rows, 500 trees, depth 6, learning rate 0.05, 2 threads, no early stopping) against
+XGBoost `hist` with the same rows, settings and threads (Debian python3-xgboost), and 21,000 rows
+(final checkpoints) the same way.
+
+The tiled zoo holds near-copies of each run (copies differ by 0.1 % noise) on both sides of any
+split, so its R2 figures are not quality figures: only compare dpa with XGBoost on it.
+
+Usage: scripts/bench-full-zoo.py [--zoo DIR (default build/full-zoo)] [--json]"""
+import argparse
+import gzip
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DPA = os.path.join(ROOT, "build", "dpa")
+
+
+def run(cmd):
+    """Runs cmd; returns (seconds, max RSS in MB, longest stderr silence in s, stdout)."""
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    last = [start]
+    gap = [0.0]
+    out = []
+
+    def read_err():
+        for _ in iter(p.stderr.readline, b""):
+            now = time.perf_counter()
+            gap[0] = max(gap[0], now - last[0])
+            last[0] = now
+
+    def read_out():
+        out.append(p.stdout.read())
+
+    threads = [threading.Thread(target=read_err), threading.Thread(target=read_out)]
+    for t in threads:
+        t.start()
+    _, status, usage = os.wait4(p.pid, 0)
+    end = time.perf_counter()
+    for t in threads:
+        t.join()
+    if status != 0:
+        sys.exit("failed (%d): %s" % (status, " ".join(cmd)))
+    gap[0] = max(gap[0], end - last[0])
+    return end - start, usage.ru_maxrss / 1024.0, gap[0], out[0].decode()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--zoo", default=os.path.join(ROOT, "build", "full-zoo"))
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    if not os.path.isdir(a.zoo):
+        code = subprocess.call([sys.executable, os.path.join(ROOT, "scripts", "make-full-zoo.py"),
+                                os.path.join(ROOT, "..", "shared", "zoo", "fmnist-ref"), a.zoo])
+        if code == 3:
+            print("skipped: not enough disk for the full-size zoo", file=sys.stderr)
+            return
+        if code != 0:
+            sys.exit(code)
+    tmp = tempfile.mkdtemp()
+    m = lambda name: os.path.join(tmp, name)
+    commands = [
+        ("features", [DPA, "features", a.zoo, "-o", m("f.npy"), "--threads", "2"]),
+        ("train --checkpoints final", [DPA, "train", a.zoo, "-o", m("final.dpa"), "--threads", "2", "--json"]),
+        ("train --checkpoints all", [DPA, "train", a.zoo, "-o", m("all.dpa"), "--checkpoints", "all",
+                                     "--validation-fraction", "0", "--patience", "0", "--threads", "2", "--json"]),
+        ("eval (final)", [DPA, "eval", m("final.dpa"), a.zoo, "--json"]),
+        ("eval --checkpoints all", [DPA, "eval", m("all.dpa"), a.zoo, "--json", "--all-runs"]),
+        ("predict", [DPA, "predict", m("all.dpa"), os.path.join(a.zoo, "weights.npy"), "-o", m("p.npy"), "--threads", "2"]),
+        ("early-stop --at 1 --folds 2", [DPA, "early-stop", a.zoo, "--at", "1", "--folds", "2", "--json", "--threads", "2"]),
+    ]
+    results = []
+    for name, cmd in commands:
+        seconds, rss, silence, out = run(cmd)
+        r = {"command": name, "seconds": seconds, "max_rss_mb": rss, "longest_silence_s": silence}
+        if cmd[1] == "train":
+            j = json.loads(out)
+            r.update(train_rows=j["train_rows"], train_seconds=j["train_seconds"], test_r2=j["test"]["r2"])
+        results.append(r)
+        print("%-30s %7.1f s  %7.0f MB  silent %4.1f s" % (name, seconds, rss, silence), file=sys.stderr)
+    xgb_rows = xgboost_side(a.zoo, m("f.npy"), results)
+    report = {"zoo": a.zoo, "commands": results, "xgboost": xgb_rows}
+    if a.json:
+        print(json.dumps(report, indent=1))
+        return
+    print("| command | wall s | max RSS MB | longest silence s |")
+    print("|---|---|---|---|")
+    for r in results:
+        print("| `dpa %s` | %.1f | %.0f | %.1f |" % (r["command"], r["seconds"], r["max_rss_mb"], r["longest_silence_s"]))
+    if xgb_rows:
+        print()
+        print("| training | rows | dpa train s | XGBoost hist s | ratio (dpa / XGBoost) |")
+        print("|---|---|---|---|---|")
+        for x in xgb_rows:
+            print("| %s | %d | %.2f | %.2f | %.2f |" % (x["case"], x["train_rows"], x["dpa_seconds"], x["xgboost_seconds"],
+                                                     x["dpa_seconds"] / x["xgboost_seconds"]))
+
+
+def xgboost_side(zoo, features_path, results):
+    """XGBoost hist on the rows dpa trained on (the same run-level split hash), same settings."""
+    try:
+        import numpy as np
+        import xgboost as xgb
+    except ImportError:
+        print("no python3-xgboost / python3-numpy: XGBoost side skipped", file=sys.stderr)
+        return []
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import split_hash as split
+    with gzip.open(os.path.join(zoo, "metrics.csv.gz"), "rt") as f:
+        rows = list(csv.DictReader(f))
+    modeldir = [r["modeldir"] for r in rows]
+    step = np.array([int(r["step"]) for r in rows])
+    epochs = np.array([int(r["config.epochs"]) for r in rows])
+    acc = np.array([float(r["test_accuracy"]) for r in rows], dtype=np.float32)
+    position = {d: split.run_position(d, 0) for d in set(modeldir)}
+    features = np.load(features_path, mmap_mode="r")
+    out = []
+    for case, sel, valid in (("final checkpoints", step == epochs, 0.1), ("all checkpoints", np.ones(len(rows), bool), 0.0)):
+        # dpa's sides: test below 0.2, validation below 0.2 + valid, training above.
+        train = sel & np.array([position[d] >= 0.2 + valid for d in modeldir])
+        ours = next(r for r in results if r["command"] == "train --checkpoints " + ("final" if valid else "all"))
+        assert ours["train_rows"] == int(train.sum()), (ours["train_rows"], int(train.sum()))
+        x = np.ascontiguousarray(features[train])
+        dtrain = xgb.DMatrix(x, label=acc[train], nthread=2)
+        params = {"tree_method": "hist", "max_depth": 6, "eta": 0.05, "nthread": 2, "objective": "reg:squarederror", "seed": 0}
+        start = time.perf_counter()
+        xgb.train(params, dtrain, num_boost_round=500)
+        seconds = time.perf_counter() - start
+        out.append({"case": case, "train_rows": int(train.sum()), "dpa_seconds": ours["train_seconds"],
+                    "xgboost_seconds": seconds})
+        print("%s: dpa %.2f s, XGBoost %.2f s" % (case, ours["train_seconds"], seconds), file=sys.stderr)
+    return out
+
+
+if __name__ == "__main__":
+    main()

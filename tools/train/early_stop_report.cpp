@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <unordered_map>
 
 #include "common/cli_args.hpp"
@@ -92,7 +93,9 @@ std::vector<ReplayRun> replay_runs(const ZooDataset& zoo, const std::vector<cons
   std::vector<float> converted(zoo.weights().cols());
   for (std::size_t k = 0; k < out.size(); ++k) {
     const std::size_t row = row_at_step[k];
-    const dpa_inputs in = context.inputs(zoo.weights().row(row, converted.data()), zoo.weights().cols(), row);
+    // One checkpoint per run, scattered over the file: read, not mapped (bounded memory).
+    zoo.weights().read_row(row, converted.data());
+    const dpa_inputs in = context.inputs(converted.data(), zoo.weights().cols(), row);
     dpa_status s = DPA_OK;
     if (states.empty()) {  // percentile rules alone: the prediction is all they read
       s = dpa_model_predict_inputs(&model, &in, &out[k].predicted, scratch.data(), scratch.size());
@@ -106,7 +109,6 @@ std::vector<ReplayRun> replay_runs(const ZooDataset& zoo, const std::vector<cons
     if (s != DPA_OK && s != DPA_ERR_NON_FINITE) {
       throw ToolError(zoo.dir() + ": row " + std::to_string(row) + ": " + dpa_status_string(s));
     }
-    zoo.weights().advise(row, row + 1, false);  // read once: out of our resident set
   }
   return out;
 }
@@ -163,6 +165,8 @@ EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions&
     const TrainingRows rows = training_rows(zoo, t, true);  // read once for every fold
     for (int fold = 0; fold < o.folds; ++fold) {
       t.fold = fold;
+      std::fprintf(stderr, "early-stop: fold %d/%d: training on the other folds' runs, replaying this one's\n", fold + 1,
+                   o.folds);
       const TrainReport trained = train_predictor(zoo, t, rows);
       report.context = trained.context;
       const ModelFile model(trained.model_bytes);

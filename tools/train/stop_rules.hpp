@@ -52,6 +52,7 @@ struct RuleOutcome {
 
 // The numpy-default (linear) p-th percentile of values (not empty).
 double percentile(std::vector<double> values, double p);
+double percentile_of_sorted(const std::vector<double>& sorted, double p);  // ascending values
 
 // Replays one search (runs in order) under a rule decided at `step`, adding to the outcome.
 // startup: percentile rules stop nothing until that many runs were seen.

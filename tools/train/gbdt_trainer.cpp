@@ -114,16 +114,17 @@ class HistogramPool {
 };
 
 // Each feature's histogram sums its rows in row order, whatever the grouping below: the result
-// does not depend on the thread count. Features go to the threads in groups, and each group walks
-// the rows in blocks, so that a block's gradient pairs are read from memory once for all the
-// group's features instead of once per feature.
+// does not depend on the thread count. Large nodes: features go to the threads in groups (pool);
+// small ones are built whole on one thread (nullptr), many at once. A group walks its rows once,
+// reading each row's gradient pair once for all the group's features.
+// Small nodes are not worth waking the other threads for: the trainer builds many of them at
+// once instead, one per thread.
+bool histogram_is_large(std::size_t rows, std::size_t features) { return rows * features >= 65536; }
+
 void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& features, const HistLayout& layout,
-                     const std::uint32_t* rows, std::size_t count, const std::vector<HistBin>& pairs,
-                     std::unique_ptr<HistBin[]>& hist, HistogramPool& histograms, ThreadPool& pool) {
-  hist = histograms.acquire(layout.total);
-  constexpr std::size_t kBlockRows = 2048;  // 32 KB of gradient pairs: stays in L1/L2 across a group
-  // Small nodes are not worth waking the other threads for.
-  const std::size_t groups = count * features.size() >= 65536 ? std::min<std::size_t>(features.size(), 2 * pool.size()) : 1;
+                     const std::uint32_t* rows, std::size_t count, const std::vector<HistBin>& pairs, HistBin* hist,
+                     ThreadPool* pool) {
+  const std::size_t groups = pool ? std::min<std::size_t>(features.size(), 2 * pool->size()) : 1;
   const std::size_t per_group = (features.size() + groups - 1) / groups;
   auto fill = [&](std::size_t g) {
     const std::size_t first = g * per_group, last = std::min(features.size(), first + per_group);
@@ -132,25 +133,58 @@ void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& feature
       const std::size_t used = bins.cuts[features[i]].size() + 1;
       for (std::size_t b = 0; b < used; ++b) h[b] = HistBin{0.0, 0.0};
     }
-    for (std::size_t block = 0; block < count; block += kBlockRows) {
-      const std::size_t end = std::min(count, block + kBlockRows);
-      for (std::size_t i = first; i < last; ++i) {
-        const std::uint8_t* codes = &bins.codes[features[i] * bins.rows];
-        HistBin* h = &hist[layout.offset[i]];
-        for (std::size_t k = block; k < end; ++k) {
-          const std::uint32_t r = rows[k];
-          HistBin& cell = h[codes[r]];
-          cell.gradient += pairs[r].gradient;
-          cell.hessian += pairs[r].hessian;
-        }
+    // Row by row, each row adding to every feature of the group: consecutive additions go to
+    // different features' cells, so they do not wait on each other as a run of rows in one bin
+    // of one feature would.
+    const std::size_t width = last - first;
+    std::vector<const std::uint8_t*> codes(width);
+    std::vector<HistBin*> cells(width);
+    for (std::size_t i = 0; i < width; ++i) {
+      codes[i] = &bins.codes[features[first + i] * bins.rows];
+      cells[i] = &hist[layout.offset[first + i]];
+    }
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::uint32_t r = rows[k];
+      const HistBin pair = pairs[r];
+      for (std::size_t i = 0; i < width; ++i) {
+        HistBin& cell = cells[i][codes[i][r]];
+        cell.gradient += pair.gradient;
+        cell.hessian += pair.hessian;
       }
     }
   };
   if (groups > 1) {
-    pool.parallel_for(groups, fill);
+    pool->parallel_for(groups, fill);
   } else {
     fill(0);
   }
+}
+
+// Splits node's rows (order[begin, end)) stably in place: rows going left first, then the others
+// (scratch: the same range of another array), summing each side's gradients in row order.
+void partition_rows(const Bins& bins, const Split& split, const NodeState& node, std::vector<std::uint32_t>& order,
+                    std::vector<std::uint32_t>& scratch, const std::vector<double>& gradient,
+                    const std::vector<double>& hessian, NodeState& left, NodeState& right) {
+  const std::uint8_t* codes = &bins.codes[split.feature * bins.rows];
+  std::uint32_t* range = &order[node.begin];
+  std::uint32_t* to_the_right = &scratch[node.begin];
+  std::size_t to_left = 0, to_right = 0;
+  for (std::size_t i = 0; i < node.end - node.begin; ++i) {
+    const std::uint32_t r = range[i];
+    if (codes[r] <= split.bin) {
+      range[to_left++] = r;  // to_left <= i: never overwrites a row still to read
+      left.gradient += gradient[r];
+      left.hessian += hessian[r];
+    } else {
+      to_the_right[to_right++] = r;
+      right.gradient += gradient[r];
+      right.hessian += hessian[r];
+    }
+  }
+  std::copy(to_the_right, to_the_right + to_right, range + to_left);
+  left.begin = node.begin;
+  left.end = right.begin = node.begin + to_left;
+  right.end = node.end;
 }
 
 // The best split of features[first, last) by the rule: a candidate replaces the best so far when
@@ -301,7 +335,9 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
     // order, so sums do not depend on the partitioning).
     std::vector<std::uint32_t> order = std::move(rows), right_rows(order.size());
     level[0].end = order.size();
-    build_histogram(bins, features, layout, order.data(), order.size(), pairs, level[0].hist, histograms, pool);
+    level[0].hist = histograms.acquire(layout.total);
+    build_histogram(bins, features, layout, order.data(), order.size(), pairs, level[0].hist.get(),
+                    histogram_is_large(order.size(), features.size()) ? &pool : nullptr);
     for (std::uint32_t r : order) {
       level[0].gradient += gradient[r];
       level[0].hessian += hessian[r];
@@ -309,56 +345,67 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
     std::vector<std::int32_t> leaf_of_row(n, -1);
 
     for (int depth = 0; !level.empty(); ++depth) {
+      // The level's splits; then the splitting nodes' rows partitioned, nodes in parallel (their
+      // ranges are disjoint); then the smaller children's histograms, large ones split over the
+      // threads by feature, small ones one per thread. Every sum is the one-node-at-a-time sum.
+      std::vector<Split> splits(level.size());
+      if (depth < p.max_depth) {
+        for (std::size_t i = 0; i < level.size(); ++i) splits[i] = best_split(bins, features, layout, level[i], p, pool);
+      }
+      std::vector<NodeState> children(2 * level.size());
+      pool.parallel_for(level.size(), [&](std::size_t i) {
+        if (splits[i].valid) {
+          partition_rows(bins, splits[i], level[i], order, right_rows, gradient, hessian, children[2 * i], children[2 * i + 1]);
+        }
+      });
+      // Histogram of the smaller child; the larger one's is the parent's minus it. Children at the
+      // maximum depth are leaves and need none.
+      std::vector<std::size_t> small, large_small;  // indices into children
+      if (depth + 1 < p.max_depth) {
+        for (std::size_t i = 0; i < level.size(); ++i) {
+          if (!splits[i].valid) continue;
+          const NodeState& l = children[2 * i];
+          const NodeState& r = children[2 * i + 1];
+          const std::size_t k = l.end - l.begin <= r.end - r.begin ? 2 * i : 2 * i + 1;
+          children[k].hist = histograms.acquire(layout.total);
+          (histogram_is_large(children[k].end - children[k].begin, features.size()) ? large_small : small).push_back(k);
+        }
+      }
+      for (const std::size_t k : large_small) {
+        build_histogram(bins, features, layout, &order[children[k].begin], children[k].end - children[k].begin, pairs,
+                        children[k].hist.get(), &pool);
+      }
+      pool.parallel_for(small.size(), [&](std::size_t j) {
+        const NodeState& c = children[small[j]];
+        build_histogram(bins, features, layout, &order[c.begin], c.end - c.begin, pairs, c.hist.get(), nullptr);
+      });
       std::vector<NodeState> next;
-      for (NodeState& node : level) {
-        Split split;
-        if (depth < p.max_depth) split = best_split(bins, features, layout, node, p, pool);
+      for (std::size_t i = 0; i < level.size(); ++i) {
+        NodeState& node = level[i];
         TreeNode& t = tree.nodes[static_cast<std::size_t>(node.tree_index)];
-        if (!split.valid) {
+        if (!splits[i].valid) {
           t.is_leaf = true;
           t.value = static_cast<float>(-node.gradient / (node.hessian + p.lambda) * p.learning_rate);
-          for (std::size_t i = node.begin; i < node.end; ++i) leaf_of_row[order[i]] = node.tree_index;
+          for (std::size_t k = node.begin; k < node.end; ++k) leaf_of_row[order[k]] = node.tree_index;
           histograms.release(std::move(node.hist));
           continue;
         }
-        NodeState left, right;
-        const std::uint8_t* codes = &bins.codes[split.feature * n];
-        std::uint32_t* range = &order[node.begin];
-        std::size_t to_left = 0, to_right = 0;
-        for (std::size_t i = 0; i < node.end - node.begin; ++i) {
-          const std::uint32_t r = range[i];
-          if (codes[r] <= split.bin) {
-            range[to_left++] = r;  // to_left <= i: never overwrites a row still to read
-            left.gradient += gradient[r];
-            left.hessian += hessian[r];
-          } else {
-            right_rows[to_right++] = r;
-            right.gradient += gradient[r];
-            right.hessian += hessian[r];
-          }
-        }
-        std::copy(right_rows.begin(), right_rows.begin() + static_cast<std::ptrdiff_t>(to_right), range + to_left);
-        left.begin = node.begin;
-        left.end = right.begin = node.begin + to_left;
-        right.end = node.end;
-        // Histogram of the smaller child; the larger one's is the parent's minus it. Children at
-        // the maximum depth are leaves and need none.
+        NodeState& left = children[2 * i];
+        NodeState& right = children[2 * i + 1];
         if (depth + 1 < p.max_depth) {
-          NodeState& small = left.end - left.begin <= right.end - right.begin ? left : right;
-          NodeState& large = &small == &left ? right : left;
-          build_histogram(bins, features, layout, &order[small.begin], small.end - small.begin, pairs, small.hist,
-                          histograms, pool);
-          large.hist = std::move(node.hist);
+          NodeState& with = left.hist ? left : right;  // the one built above
+          NodeState& without = &with == &left ? right : left;
+          without.hist = std::move(node.hist);
           for (std::size_t b = 0; b < layout.total; ++b) {
-            large.hist[b].gradient -= small.hist[b].gradient;
-            large.hist[b].hessian -= small.hist[b].hessian;
+            without.hist[b].gradient -= with.hist[b].gradient;
+            without.hist[b].hessian -= with.hist[b].hessian;
           }
         } else {
           histograms.release(std::move(node.hist));
         }
         t.is_leaf = false;
-        t.feature = split.feature;
-        t.threshold = bins.cuts[split.feature][split.bin];
+        t.feature = splits[i].feature;
+        t.threshold = bins.cuts[splits[i].feature][splits[i].bin];
         t.left = static_cast<std::int32_t>(tree.nodes.size());
         t.right = t.left + 1;
         left.tree_index = t.left;

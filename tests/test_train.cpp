@@ -113,6 +113,32 @@ TEST_CASE("GBDT recovers a nonlinear function with interactions; deterministic f
   CHECK(stopped.model.trees.size() < 100);
 }
 
+TEST_CASE("GBDT on wide data: the same trees on 1 and 3 threads (parallel histograms, splits, partitions)") {
+  // 12,000 rows x 160 features: large histograms (split by feature over the threads), split
+  // finding in feature chunks (160 x 256 bins), row blocks for the score updates.
+  auto f = [](const float* x) { return x[0] * x[1] + (x[17] > 0.3f ? 0.5f : 0.0f) - x[150]; };
+  const Synthetic train = synthetic(12000, 160, 31, f), valid = synthetic(9000, 160, 32, f);
+  const MatrixView vv = valid.view();
+  GbdtParams p;
+  p.num_trees = 15;
+  p.learning_rate = 0.2;
+  p.threads = 3;
+  const GbdtTraining three = train_gbdt(train.view(), train.y, &vv, &valid.y, p);
+  p.threads = 1;
+  const GbdtTraining one = train_gbdt(train.view(), train.y, &vv, &valid.y, p);
+  REQUIRE(three.model.trees.size() == one.model.trees.size());
+  CHECK(three.validation_rmse == one.validation_rmse);
+  for (std::size_t t = 0; t < one.model.trees.size(); ++t) {
+    REQUIRE(three.model.trees[t].nodes.size() == one.model.trees[t].nodes.size());
+    for (std::size_t k = 0; k < one.model.trees[t].nodes.size(); ++k) {
+      const TreeNode& a = three.model.trees[t].nodes[k];
+      const TreeNode& b = one.model.trees[t].nodes[k];
+      CHECK((a.is_leaf == b.is_leaf && a.feature == b.feature && a.threshold == b.threshold && a.value == b.value));
+    }
+  }
+  CHECK(one.validation_rmse.back() < 0.8 * one.validation_rmse.front());  // it learns
+}
+
 TEST_CASE("ridge recovers linear coefficients; logit link recovers a logistic curve") {
   const Synthetic lin = synthetic(3000, 5, 7, [](const float* x) { return 0.2f + 0.5f * x[0] - 0.3f * x[4]; });
   LinearParams p;

@@ -69,8 +69,12 @@ def main():
             return
         if code != 0:
             sys.exit(code)
-    tmp = tempfile.mkdtemp()
-    m = lambda name: os.path.join(tmp, name)
+    with tempfile.TemporaryDirectory() as tmp:
+        measure(a, lambda name: os.path.join(tmp, name))
+
+
+def measure(a, m):
+    """Every command on the zoo, outputs at m(name); prints the tables (or JSON)."""
     commands = [
         ("features", [DPA, "features", a.zoo, "-o", m("f.npy"), "--threads", "2"]),
         ("train --checkpoints final", [DPA, "train", a.zoo, "-o", m("final.dpa"), "--threads", "2", "--json"]),

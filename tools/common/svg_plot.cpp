@@ -18,6 +18,26 @@ std::string escaped(const std::string& text) {
   return out;
 }
 
+// The document's start: size, white background, the title.
+std::string svg_start(const std::string& title) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "<text x=\"260\" y=\"28\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"15\">%s</text>\n",
+                escaped(title).c_str());
+  return std::string("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"520\" height=\"520\" viewBox=\"0 0 520 520\">\n"
+                     "<rect width=\"520\" height=\"520\" fill=\"white\"/>\n") + buf;
+}
+
+// The x label under the plot area, the y label turned along its left side.
+std::string axis_labels(const std::string& x_label, const std::string& y_label) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "<text x=\"260\" y=\"505\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\">%s</text>\n"
+                "<text x=\"16\" y=\"260\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\" "
+                "transform=\"rotate(-90 16 260)\">%s</text>\n",
+                escaped(x_label).c_str(), escaped(y_label).c_str());
+  return buf;
+}
+
 // A square plot area over [x_lo, x_hi] x [y_lo, y_hi]: maps values to pixels, draws the frame,
 // six ticks per axis, the title and the axis labels.
 struct Frame {
@@ -27,11 +47,7 @@ struct Frame {
 
   std::string open(const std::string& title, const std::string& x_label, const std::string& y_label) const {
     char buf[512];
-    std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"520\" height=\"520\" viewBox=\"0 0 520 520\">\n"
-                      "<rect width=\"520\" height=\"520\" fill=\"white\"/>\n";
-    std::snprintf(buf, sizeof buf, "<text x=\"260\" y=\"28\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"15\">%s</text>\n",
-                  escaped(title).c_str());
-    svg += buf;
+    std::string svg = svg_start(title);
     std::snprintf(buf, sizeof buf, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>\n",
                   kMargin, kMargin, kPlot, kPlot);
     svg += buf;
@@ -43,12 +59,7 @@ struct Frame {
                     px(x), kSize - kMargin + 16, x, kMargin - 6, py(y) + 4, y);
       svg += buf;
     }
-    std::snprintf(buf, sizeof buf,
-                  "<text x=\"260\" y=\"505\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\">%s</text>\n"
-                  "<text x=\"16\" y=\"260\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\" "
-                  "transform=\"rotate(-90 16 260)\">%s</text>\n",
-                  escaped(x_label).c_str(), escaped(y_label).c_str());
-    return svg + buf;
+    return svg + axis_labels(x_label, y_label);
   }
 };
 
@@ -110,11 +121,7 @@ std::string heatmap_svg(const std::vector<std::string>& rows, const std::vector<
   const double cell_w = kPlot / static_cast<double>(std::max<std::size_t>(1, columns.size()));
   const double cell_h = kPlot / static_cast<double>(std::max<std::size_t>(1, rows.size()));
   char buf[512];
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"520\" height=\"520\" viewBox=\"0 0 520 520\">\n"
-                    "<rect width=\"520\" height=\"520\" fill=\"white\"/>\n";
-  std::snprintf(buf, sizeof buf, "<text x=\"260\" y=\"28\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"15\">%s</text>\n",
-                escaped(title).c_str());
-  svg += buf;
+  std::string svg = svg_start(title);
   for (std::size_t r = 0; r < rows.size(); ++r) {
     for (std::size_t c = 0; c < columns.size(); ++c) {
       const double v = r < values.size() && c < values[r].size() ? values[r][c] : NAN;
@@ -148,12 +155,7 @@ std::string heatmap_svg(const std::vector<std::string>& rows, const std::vector<
                   kMargin - 10, y, kMargin - 10, y, escaped(rows[r]).c_str());
     svg += buf;
   }
-  std::snprintf(buf, sizeof buf,
-                "<text x=\"260\" y=\"505\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\">%s</text>\n"
-                "<text x=\"16\" y=\"260\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\" "
-                "transform=\"rotate(-90 16 260)\">%s</text>\n",
-                escaped(column_label).c_str(), escaped(row_label).c_str());
-  return svg + buf + "</svg>\n";
+  return svg + axis_labels(column_label, row_label) + "</svg>\n";
 }
 
 std::string curves_svg(const std::vector<Curve>& curves, const std::string& title, const std::string& x_label,

@@ -1,18 +1,15 @@
 #include "train/pipeline.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 #include <sstream>
 #include <stdexcept>
 
 #include "common/cli_args.hpp"
-#include "common/parallel.hpp"
 #include "common/progress.hpp"
 #include "common/stats_options.hpp"
 #include "train/context.hpp"

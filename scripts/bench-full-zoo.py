@@ -5,7 +5,8 @@ short). For each command: wall time, max RSS (per process, from wait4) and the l
 stderr (progress must speak at least every 5 s). Then GBDT training on all checkpoints (216,000
 training rows, 500 trees, depth 6, learning rate 0.05, 2 threads, no early stopping) against
 XGBoost `hist` with the same rows, settings and threads (Debian python3-xgboost), and 21,000 rows
-(final checkpoints) the same way.
+(final checkpoints) the same way. As root, also `dpa features` against a plain sequential read of
+the weights, both from a cold page cache.
 
 The tiled zoo holds near-copies of each run (copies differ by 0.1 % noise) on both sides of any
 split, so its R2 figures are not quality figures: only compare dpa with XGBoost on it.
@@ -95,7 +96,8 @@ def measure(a, m):
         results.append(r)
         print("%-30s %7.1f s  %7.0f MB  silent %4.1f s" % (name, seconds, rss, silence), file=sys.stderr)
     xgb_rows = xgboost_side(a.zoo, m("f.npy"), results)
-    report = {"zoo": a.zoo, "commands": results, "xgboost": xgb_rows}
+    cold = cold_cache(a.zoo, m("cold.npy"))
+    report = {"zoo": a.zoo, "commands": results, "xgboost": xgb_rows, "cold_cache": cold}
     if a.json:
         print(json.dumps(report, indent=1))
         return
@@ -103,6 +105,10 @@ def measure(a, m):
     print("|---|---|---|---|")
     for r in results:
         print("| `dpa %s` | %.1f | %.0f | %.1f |" % (r["command"], r["seconds"], r["max_rss_mb"], r["longest_silence_s"]))
+    if cold:
+        print()
+        print("Cold page cache: sequential read %.2f GB/s, `dpa features` %.2f GB/s (%.0f %% of the read)" % (
+            cold["read_gb_per_s"], cold["features_gb_per_s"], 100 * cold["features_gb_per_s"] / cold["read_gb_per_s"]))
     if xgb_rows:
         print()
         print("| training | rows | dpa train s | XGBoost hist s | ratio (dpa / XGBoost) |")
@@ -110,6 +116,33 @@ def measure(a, m):
         for x in xgb_rows:
             print("| %s | %d | %.2f | %.2f | %.2f |" % (x["case"], x["train_rows"], x["dpa_seconds"], x["xgboost_seconds"],
                                                      x["dpa_seconds"] / x["xgboost_seconds"]))
+
+
+def drop_page_cache():
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("1\n")
+
+
+def cold_cache(zoo, out):
+    """dpa features against a plain sequential read of weights.npy, each from a cold page cache
+    (needs root: /proc/sys/vm/drop_caches); None where that is not allowed."""
+    if not os.access("/proc/sys/vm/drop_caches", os.W_OK):
+        print("cold-cache figures skipped: dropping the page cache needs root", file=sys.stderr)
+        return None
+    path = os.path.join(zoo, "weights.npy")
+    size = os.path.getsize(path)
+    os.sync()
+    drop_page_cache()
+    start = time.perf_counter()
+    with open(path, "rb", buffering=0) as f:
+        while f.read(16 << 20):
+            pass
+    read_s = time.perf_counter() - start
+    drop_page_cache()
+    features_s, _, _, _ = run([DPA, "features", zoo, "-o", out, "--threads", "2"])
+    r = {"read_gb_per_s": size / read_s / 1e9, "features_gb_per_s": size / features_s / 1e9}
+    print("cold cache: read %.2f GB/s, features %.2f GB/s" % (r["read_gb_per_s"], r["features_gb_per_s"]), file=sys.stderr)
+    return r
 
 
 def xgboost_side(zoo, features_path, results):

@@ -190,6 +190,7 @@ TEST_CASE("malformed zoo files: each gives the right error and names the file") 
       {"Fortran order", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 8)", floats(w), true)); }, "Fortran"},
       {"3-D array", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 2, 4)", floats(w))); }, "2-D"},
       {"not npy", [&](const TempDir& d) { write_text(d / "weights.npy", "hello"); }, "not an npy file"},
+      {"repeated header key", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 8), 'shape': (2, 16)", floats(w))); }, "'shape' appears twice"},
       {"shape overflow", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4611686018427387904, 8)", floats(w))); }, "overflows"},
       {"missing column", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", "modeldir,step,config.epochs\nr,0,1\n"); }, "missing column 'test_accuracy'"},
       {"unparseable number", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1,1\nr,1,abc,1\ns,0,0.1,1\ns,1,0.1,1\n"); }, "metrics.csv.gz:3: column 'test_accuracy': 'abc'"},
@@ -209,6 +210,24 @@ TEST_CASE("malformed zoo files: each gives the right error and names the file") 
       // Found by fuzz_csv: a huge index used to be converted to an integer before its range check.
       {"huge step", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,1e30,0.1,1\n"); }, "is not a valid index"},
       {"empty metrics", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", ""); }, "empty file"},
+      // A gzip stream cut short ends inside a record or between records: either way not a clean end.
+      {"truncated gzip", [&](const TempDir& d) {
+         std::string rows = "modeldir,step,test_accuracy,config.epochs\n";
+         for (int i = 0; i < 4; ++i) rows += "r,0,0.1,1\n";
+         write_gz(d / "metrics.csv.gz", rows);
+         std::ifstream in(d / "metrics.csv.gz", std::ios::binary);
+         std::string bytes((std::istreambuf_iterator<char>(in)), {});
+         write_text(d / "metrics.csv.gz", bytes.substr(0, bytes.size() - 8));  // the CRC and size trailer gone
+       }, "truncated"},
+      // A decompression bomb: far more rows than weights, stopped at the first extra one.
+      {"more metrics rows than weights", [&](const TempDir& d) {
+         std::string rows = "modeldir,step,test_accuracy,config.epochs\n";
+         for (int i = 0; i < 100000; ++i) rows += "r,0,0.1,1\n";
+         write_gz(d / "metrics.csv.gz", rows);
+       }, "more than 4 rows"},
+      {"a record of megabytes", [&](const TempDir& d) {
+         write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1," + std::string(3 << 20, '1') + "\n");
+       }, "a record longer than 1 MB"},
   };
   for (const Case& c : cases) {
     CAPTURE(std::string(c.name));

@@ -64,9 +64,9 @@ std::string Args::value_or(const std::string& name, const std::string& fallback)
   return value(name).value_or(fallback);
 }
 
-unsigned Args::threads() const {
-  return static_cast<unsigned>(integer("--threads", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
-}
+unsigned default_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+unsigned Args::threads() const { return static_cast<unsigned>(integer("--threads", default_threads(), 1, 256)); }
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> out;

@@ -39,7 +39,7 @@ class Args {
   // Typed accessors: throw UsageError naming the option when the text is not a number in range.
   long long integer(const std::string& name, long long fallback, long long min, long long max) const;
   double real(const std::string& name, double fallback, double min, double max) const;
-  // --threads: 1..256, by default every core of the machine.
+  // --threads: 1..256, by default default_threads().
   unsigned threads() const;
 
   // Exactly `count` positionals or a UsageError naming what is missing / extra.
@@ -52,6 +52,9 @@ class Args {
 };
 
 // "a,b,,c" -> {"a", "b", "", "c"}: every field, empty ones included (callers reject them).
+// Every core of the machine (at least 1): what --threads means when not given.
+unsigned default_threads();
+
 std::vector<std::string> split(const std::string& text, char separator);
 // Parses an integer / real from text, or throws UsageError mentioning `what`.
 long long parse_integer(const std::string& text, const std::string& what);

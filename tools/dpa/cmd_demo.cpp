@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <thread>
 
 #include "commands.hpp"
 #include "common/atomic_file.hpp"
@@ -40,7 +39,7 @@ int run_demo(int argc, char** argv, int first) {
               static_cast<unsigned long long>(zoo.rows()), static_cast<unsigned long long>(zoo.weights().cols()));
 
   TrainOptions o;
-  o.threads = std::max(1u, std::thread::hardware_concurrency());  // as --threads defaults
+  o.threads = default_threads();
   o.test_fraction = 0.3;
   const TrainReport r = train_predictor(zoo, o);
   const std::string model_path = work + "/model.dpa";

@@ -1,6 +1,5 @@
 // dpa features: one float32 row of statistics per weights row, as an npy file.
 #include <cstdio>
-#include <thread>
 
 #include "commands.hpp"
 #include "common/cli_args.hpp"
@@ -35,8 +34,7 @@ int run_features(int argc, char** argv, int first) {
   const auto out = args.value("-o");
   if (!out) throw UsageError("missing -o OUT.npy");
   const dpa_stats_set set = parse_stats_set(args.value_or("--stats", "paper"));
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  const auto threads = static_cast<unsigned>(args.integer("--threads", hw, 1, 256));
+  const unsigned threads = args.threads();
 
   const ZooDataset zoo(args.positionals()[0], ZooDataset::Metrics::kSkip);
   const dpa_layout layout = zoo.layout();

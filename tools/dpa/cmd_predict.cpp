@@ -48,7 +48,7 @@ int run_predict(int argc, char** argv, int first) {
   }
   ZooMetrics metrics;
   if (metrics_path) {
-    metrics = read_metrics_csv(*metrics_path, false);
+    metrics = read_metrics_csv(*metrics_path, false, w.rows());
     if (metrics.rows() != w.rows()) {
       throw ToolError(*metrics_path + ": " + std::to_string(metrics.rows()) + " rows, but " + w.path() + " has " +
                       std::to_string(w.rows()));

@@ -39,7 +39,17 @@ int CsvReader::get() {
       throw ToolError(path_ + ": corrupt or unreadable near line " + std::to_string(line_) + ": " +
                       (code == Z_ERRNO ? std::strerror(errno) : message));
     }
-    if (n == 0) return -1;
+    if (n == 0) {
+      // The end of the input: a clean one only if the last gzip stream was complete (plain text
+      // always is). Z_BUF_ERROR: the file ends inside a stream (truncated, or still being written).
+      int code = 0;
+      const char* message = gzerror(static_cast<gzFile>(gz_), &code);
+      if (code == Z_BUF_ERROR) {
+        throw ToolError(path_ + ": truncated: the gzip stream ends inside line " + std::to_string(line_));
+      }
+      if (code != Z_OK) throw ToolError(path_ + ": corrupt near line " + std::to_string(line_) + ": " + message);
+      return -1;
+    }
     pos_ = 0;
     len_ = static_cast<std::size_t>(n);
   }
@@ -57,7 +67,13 @@ bool CsvReader::read_record(std::vector<std::string>& fields) {
   record_line_ = line_;
   std::string field;
   bool quoted = false, was_quoted = false;
+  std::size_t record_bytes = 0;
   for (;; c = get()) {
+    // A record longer than any metrics row: a corrupt file or a decompression bomb, not data.
+    if (++record_bytes > kMaxRecordBytes) {
+      throw ToolError(path_ + ":" + std::to_string(record_line_) + ": a record longer than " +
+                      std::to_string(kMaxRecordBytes >> 20) + " MB: not a metrics or layout file");
+    }
     if (quoted) {
       if (c == -1) throw ToolError(path_ + ":" + std::to_string(record_line_) + ": unterminated quoted field");
       if (c == '"') {

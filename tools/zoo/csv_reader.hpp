@@ -10,6 +10,8 @@ namespace dpa::tools {
 
 class CsvReader {
  public:
+  static constexpr std::size_t kMaxRecordBytes = std::size_t{1} << 20;
+
   explicit CsvReader(const std::string& path);  // throws ToolError
   ~CsvReader();
   CsvReader(const CsvReader&) = delete;
@@ -18,8 +20,9 @@ class CsvReader {
   const std::vector<std::string>& header() const { return header_; }
   // Index of a header column, or throws ToolError "missing column NAME".
   std::size_t column(const std::string& name) const;
-  // Reads the next record; false at the end. Throws ToolError on corrupt input or a record with
-  // fewer fields than the header.
+  // Reads the next record; false at the end. Throws ToolError on corrupt or truncated input
+  // (a gzip stream cut short is not an end), a record longer than kMaxRecordBytes, or a record
+  // with fewer fields than the header.
   bool next(std::vector<std::string>& fields);
   // 1-based line number of the last record read (header = line 1), for error messages.
   std::uint64_t line() const { return record_line_; }

@@ -26,6 +26,9 @@ namespace {
 std::size_t value_of(const std::string& text, const std::string& key) {
   const std::size_t k = text.find("'" + key + "'");
   if (k == std::string::npos) throw ToolError("npy header lacks '" + key + "'");
+  // numpy reads a repeated key's last value, a first-match reader its first: refuse rather than
+  // read a file differently from numpy.
+  if (text.find("'" + key + "'", k + 1) != std::string::npos) throw ToolError("npy header: '" + key + "' appears twice");
   std::size_t i = text.find(':', k);
   if (i == std::string::npos) throw ToolError("npy header: no value for '" + key + "'");
   ++i;

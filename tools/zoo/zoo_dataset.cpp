@@ -188,7 +188,7 @@ class ColumnBuilder {
 
 }  // namespace
 
-ZooMetrics read_metrics_csv(const std::string& path, bool required) {
+ZooMetrics read_metrics_csv(const std::string& path, bool required, std::uint64_t max_rows) {
   CsvReader r(path);
   auto optional = [&](const char* name) -> long {
     for (std::size_t i = 0; i < r.header().size(); ++i) {
@@ -212,7 +212,9 @@ ZooMetrics read_metrics_csv(const std::string& path, bool required) {
   std::vector<std::string> f;
   auto text = [&](long column) { return column >= 0 ? f[static_cast<std::size_t>(column)] : std::string(); };
   while (r.next(f)) {
-    ++m.num_rows;
+    if (++m.num_rows > max_rows) {  // stop at once: a bomb expands to far more than any zoo's rows
+      throw ToolError(path + ": more than " + std::to_string(max_rows) + " rows, more than the weights have");
+    }
     if (modeldir >= 0) m.modeldir.push_back(text(modeldir));
     if (required) {
       m.step.push_back(static_cast<std::uint32_t>(parse_index(text(step), r, "step")));
@@ -230,7 +232,7 @@ ZooDataset::ZooDataset(const std::string& dir, Metrics metrics) : dir_(dir) {
   if (metrics == Metrics::kRead) {
     const std::string metrics_gz = dir + "/metrics.csv.gz", metrics_plain = dir + "/metrics.csv";
     const std::string metrics_path = is_readable(metrics_gz) ? metrics_gz : metrics_plain;
-    metrics_ = read_metrics_csv(metrics_path);
+    metrics_ = read_metrics_csv(metrics_path, true, weights_->rows());
     if (metrics_.rows() != weights_->rows()) {
       throw ToolError(metrics_path + ": " + std::to_string(metrics_.rows()) + " rows but weights.npy has " +
                       std::to_string(weights_->rows()));

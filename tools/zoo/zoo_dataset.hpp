@@ -49,7 +49,9 @@ struct ZooMetrics {
 
 // required: modeldir, step, test_accuracy and config.epochs must be there (a zoo); otherwise only
 // the generic columns are read (context values for `dpa predict --metrics`).
-ZooMetrics read_metrics_csv(const std::string& path, bool required = true);
+// max_rows: more rows are an error as soon as they are read (a zoo's weights row count).
+ZooMetrics read_metrics_csv(const std::string& path, bool required = true,
+                            std::uint64_t max_rows = UINT64_MAX);
 
 class ZooDataset {
  public:

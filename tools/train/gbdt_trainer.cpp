@@ -70,6 +70,7 @@ struct Split {
 
 struct NodeState {
   std::size_t begin = 0, end = 0;   // its rows: order[begin, end) of the tree's row order
+  std::size_t rest_begin = 0, rest_end = 0;  // its rows left out of the sample: rest[rest_begin, rest_end)
   std::unique_ptr<HistBin[]> hist;  // the tree's features, each with the bins it uses (HistLayout)
   double gradient = 0, hessian = 0;
   std::int32_t tree_index = 0;  // position in Tree::nodes
@@ -185,6 +186,24 @@ void partition_rows(const Bins& bins, const Split& split, const NodeState& node,
   left.begin = node.begin;
   left.end = right.begin = node.begin + to_left;
   right.end = node.end;
+}
+
+// The same split of the node's rows left out of the sample (no sums: they only need their leaf).
+void partition_rest(const Bins& bins, const Split& split, const NodeState& node, std::vector<std::uint32_t>& rest,
+                    std::vector<std::uint32_t>& scratch, NodeState& left, NodeState& right) {
+  const std::uint8_t* codes = &bins.codes[split.feature * bins.rows];
+  std::uint32_t* range = &rest[node.rest_begin];
+  std::uint32_t* to_the_right = &scratch[node.rest_begin];
+  std::size_t to_left = 0, to_right = 0;
+  for (std::size_t i = 0; i < node.rest_end - node.rest_begin; ++i) {
+    const std::uint32_t r = range[i];
+    if (codes[r] <= split.bin) range[to_left++] = r;
+    else to_the_right[to_right++] = r;
+  }
+  std::copy(to_the_right, to_the_right + to_right, range + to_left);
+  left.rest_begin = node.rest_begin;
+  left.rest_end = right.rest_begin = node.rest_begin + to_left;
+  right.rest_end = node.rest_end;
 }
 
 // The best split of features[first, last) by the rule: a candidate replaces the best so far when
@@ -315,11 +334,15 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
       }
     });
     // Rows and features for this tree.
-    std::vector<std::uint32_t> rows;
+    std::vector<std::uint32_t> rows, rest;  // the sample, and the rows left out of it
     rows.reserve(n);
     std::uniform_real_distribution<double> unit(0.0, 1.0);
-    for (std::uint32_t r = 0; r < n; ++r) if (p.subsample >= 1.0 || unit(rng) < p.subsample) rows.push_back(r);
-    if (rows.empty()) rows.push_back(static_cast<std::uint32_t>(rng() % n));
+    for (std::uint32_t r = 0; r < n; ++r) (p.subsample >= 1.0 || unit(rng) < p.subsample ? rows : rest).push_back(r);
+    if (rows.empty()) {
+      const auto r = static_cast<std::uint32_t>(rng() % n);
+      rows.push_back(r);
+      rest.erase(rest.begin() + r);
+    }
     std::vector<std::uint32_t> features = all_features;
     if (p.colsample < 1.0) {
       std::shuffle(features.begin(), features.end(), rng);
@@ -333,8 +356,11 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
     std::vector<NodeState> level(1);
     // Each node's rows are a range of `order`, partitioned in place (stably: rows keep their
     // order, so sums do not depend on the partitioning).
-    std::vector<std::uint32_t> order = std::move(rows), right_rows(order.size());
+    // The rows left out of the sample go down the tree the same way (no histograms): their leaf
+    // gives their new score without a traversal.
+    std::vector<std::uint32_t> order = std::move(rows), right_rows(order.size()), rest_right(rest.size());
     level[0].end = order.size();
+    level[0].rest_end = rest.size();
     level[0].hist = histograms.acquire(layout.total);
     build_histogram(bins, features, layout, order.data(), order.size(), pairs, level[0].hist.get(),
                     histogram_is_large(order.size(), features.size()) ? &pool : nullptr);
@@ -342,7 +368,7 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
       level[0].gradient += gradient[r];
       level[0].hessian += hessian[r];
     }
-    std::vector<std::int32_t> leaf_of_row(n, -1);
+    std::vector<std::int32_t> leaf_of_row(n, -1);  // every row's, sampled or not, once the tree is grown
 
     for (int depth = 0; !level.empty(); ++depth) {
       // The level's splits; then the splitting nodes' rows partitioned, nodes in parallel (their
@@ -356,6 +382,7 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
       pool.parallel_for(level.size(), [&](std::size_t i) {
         if (splits[i].valid) {
           partition_rows(bins, splits[i], level[i], order, right_rows, gradient, hessian, children[2 * i], children[2 * i + 1]);
+          partition_rest(bins, splits[i], level[i], rest, rest_right, children[2 * i], children[2 * i + 1]);
         }
       });
       // Histogram of the smaller child; the larger one's is the parent's minus it. Children at the
@@ -387,6 +414,7 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
           t.is_leaf = true;
           t.value = static_cast<float>(-node.gradient / (node.hessian + p.lambda) * p.learning_rate);
           for (std::size_t k = node.begin; k < node.end; ++k) leaf_of_row[order[k]] = node.tree_index;
+          for (std::size_t k = node.rest_begin; k < node.rest_end; ++k) leaf_of_row[rest[k]] = node.tree_index;
           histograms.release(std::move(node.hist));
           continue;
         }
@@ -417,11 +445,10 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
       }
       level = std::move(next);
     }
-    // Training predictions: rows of the sample through their leaf, the others by traversal.
+    // Training predictions: every row through its leaf.
     for_row_blocks(pool, n, [&](std::size_t first, std::size_t last) {
       for (std::size_t r = first; r < last; ++r) {
-        prediction[r] += leaf_of_row[r] >= 0 ? tree.nodes[static_cast<std::size_t>(leaf_of_row[r])].value
-                                             : tree_value(tree, x.row(r));
+        prediction[r] += tree.nodes[static_cast<std::size_t>(leaf_of_row[r])].value;
       }
     });
     out.model.trees.push_back(std::move(tree));

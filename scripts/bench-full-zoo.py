@@ -4,14 +4,14 @@
 short). For each command: wall time, max RSS (per process, from wait4) and the longest silence on
 stderr (progress must speak at least every 5 s). Then GBDT training on all checkpoints (216,000
 training rows, 500 trees, depth 6, learning rate 0.05, 2 threads, no early stopping) against
-XGBoost `hist` with the same rows, settings and threads (Debian python3-xgboost), and 21,000 rows
-(final checkpoints) the same way. As root, also `dpa features` against a plain sequential read of
+XGBoost `hist` with the same rows, settings and threads (Debian python3-xgboost), and 24,000 rows
+(final checkpoints) the same way, --repeat pairs each (median ratio). As root, also `dpa features` against a plain sequential read of
 the weights, both from a cold page cache.
 
 The tiled zoo holds near-copies of each run (copies differ by 0.1 % noise) on both sides of any
 split, so its R2 figures are not quality figures: only compare dpa with XGBoost on it.
 
-Usage: scripts/bench-full-zoo.py [--zoo DIR (default build/full-zoo)] [--json]"""
+Usage: scripts/bench-full-zoo.py [--zoo DIR (default build/full-zoo)] [--repeat N] [--json]"""
 import argparse
 import gzip
 import csv
@@ -60,6 +60,7 @@ def run(cmd):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--zoo", default=os.path.join(ROOT, "build", "full-zoo"))
+    ap.add_argument("--repeat", type=int, default=3, help="dpa/XGBoost training pairs per case (median ratio)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     if not os.path.isdir(a.zoo):
@@ -95,7 +96,7 @@ def measure(a, m):
             r.update(train_rows=j["train_rows"], train_seconds=j["train_seconds"], test_r2=j["test"]["r2"])
         results.append(r)
         print("%-30s %7.1f s  %7.0f MB  silent %4.1f s" % (name, seconds, rss, silence), file=sys.stderr)
-    xgb_rows = xgboost_side(a.zoo, m("f.npy"), results)
+    xgb_rows = xgboost_side(a.zoo, m("f.npy"), m("pair.dpa"), a.repeat)
     cold = cold_cache(a.zoo, m("cold.npy"))
     report = {"zoo": a.zoo, "commands": results, "xgboost": xgb_rows, "cold_cache": cold}
     if a.json:
@@ -111,11 +112,11 @@ def measure(a, m):
             cold["read_gb_per_s"], cold["features_gb_per_s"], 100 * cold["features_gb_per_s"] / cold["read_gb_per_s"]))
     if xgb_rows:
         print()
-        print("| training | rows | dpa train s | XGBoost hist s | ratio (dpa / XGBoost) |")
+        print("| training | rows | dpa train s (median) | XGBoost hist s (median) | ratio dpa / XGBoost, median (min-max) |")
         print("|---|---|---|---|---|")
         for x in xgb_rows:
-            print("| %s | %d | %.2f | %.2f | %.2f |" % (x["case"], x["train_rows"], x["dpa_seconds"], x["xgboost_seconds"],
-                                                     x["dpa_seconds"] / x["xgboost_seconds"]))
+            print("| %s | %d | %.2f | %.2f | %.2f (%.2f-%.2f) |" % (x["case"], x["train_rows"], x["dpa_seconds"],
+                                                                 x["xgboost_seconds"], x["median_ratio"], x["min_ratio"], x["max_ratio"]))
 
 
 def drop_page_cache():
@@ -145,8 +146,10 @@ def cold_cache(zoo, out):
     return r
 
 
-def xgboost_side(zoo, features_path, results):
-    """XGBoost hist on the rows dpa trained on (the same run-level split hash), same settings."""
+def xgboost_side(zoo, features_path, model_path, repeat):
+    """dpa train against XGBoost hist on the same rows (the same run-level split hash), 500 trees,
+    depth 6, learning rate 0.05, 2 threads, no early stopping; `repeat` pairs run alternately,
+    the median ratio reported (this machine's speed drifts between runs)."""
     try:
         import numpy as np
         import xgboost as xgb
@@ -164,20 +167,27 @@ def xgboost_side(zoo, features_path, results):
     position = {d: split.run_position(d, 0) for d in set(modeldir)}
     features = np.load(features_path, mmap_mode="r")
     out = []
-    for case, sel, valid in (("final checkpoints", step == epochs, 0.1), ("all checkpoints", np.ones(len(rows), bool), 0.0)):
-        # dpa's sides: test below 0.2, validation below 0.2 + valid, training above.
-        train = sel & np.array([position[d] >= 0.2 + valid for d in modeldir])
-        ours = next(r for r in results if r["command"] == "train --checkpoints " + ("final" if valid else "all"))
-        assert ours["train_rows"] == int(train.sum()), (ours["train_rows"], int(train.sum()))
-        x = np.ascontiguousarray(features[train])
-        dtrain = xgb.DMatrix(x, label=acc[train], nthread=2)
+    for case, checkpoints, sel in (("final checkpoints", "final", step == epochs),
+                                   ("all checkpoints", "all", np.ones(len(rows), bool))):
+        train = sel & np.array([position[d] >= 0.2 for d in modeldir])  # dpa's test side: below 0.2
+        dtrain = xgb.DMatrix(np.ascontiguousarray(features[train]), label=acc[train], nthread=2)
         params = {"tree_method": "hist", "max_depth": 6, "eta": 0.05, "nthread": 2, "objective": "reg:squarederror", "seed": 0}
-        start = time.perf_counter()
-        xgb.train(params, dtrain, num_boost_round=500)
-        seconds = time.perf_counter() - start
-        out.append({"case": case, "train_rows": int(train.sum()), "dpa_seconds": ours["train_seconds"],
-                    "xgboost_seconds": seconds})
-        print("%s: dpa %.2f s, XGBoost %.2f s" % (case, ours["train_seconds"], seconds), file=sys.stderr)
+        pairs = []
+        for _ in range(repeat):
+            _, _, _, text = run([DPA, "train", zoo, "-o", model_path, "--checkpoints", checkpoints, "--validation-fraction", "0",
+                                 "--patience", "0", "--trees", "500", "--depth", "6", "--learning-rate", "0.05",
+                                 "--threads", "2", "--json"])
+            ours = json.loads(text)
+            assert ours["train_rows"] == int(train.sum()), (ours["train_rows"], int(train.sum()))
+            start = time.perf_counter()
+            xgb.train(params, dtrain, num_boost_round=500)
+            pairs.append((ours["train_seconds"], time.perf_counter() - start))
+            print("%s: dpa %.2f s, XGBoost %.2f s" % (case, *pairs[-1]), file=sys.stderr)
+        ratios = sorted(d / x for d, x in pairs)
+        out.append({"case": case, "train_rows": int(train.sum()), "pairs": pairs,
+                    "median_ratio": ratios[len(ratios) // 2], "min_ratio": ratios[0], "max_ratio": ratios[-1],
+                    "dpa_seconds": sorted(d for d, _ in pairs)[len(pairs) // 2],
+                    "xgboost_seconds": sorted(x for _, x in pairs)[len(pairs) // 2]})
     return out
 
 

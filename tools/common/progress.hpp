@@ -1,6 +1,6 @@
 // Progress on stderr for long work, only after the first second, so short runs print nothing. On
-// a terminal one line redrawn a few times a second; otherwise (a log file) a full line every five
-// seconds, so logs do not run together.
+// a terminal one line redrawn a few times a second; otherwise (a log file) a full line every three
+// seconds, so logs do not run together and no long job looks stuck.
 #pragma once
 
 #include <unistd.h>
@@ -21,7 +21,7 @@ class Progress {
   void update(std::uint64_t done) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
-    const auto interval = terminal_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(5000);
+    const auto interval = terminal_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(3000);
     const bool first_due = !shown_ && now - start_ >= std::chrono::seconds(terminal_ ? 1 : 2);
     if (!first_due && (!shown_ || now - last_ < interval) && !(done == total_ && shown_)) return;
     last_ = now;

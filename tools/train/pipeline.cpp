@@ -363,6 +363,9 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const 
         return g;
       };
       spec.transform = p.loss->transform;
+      if (status) {
+        status("gbdt: " + std::to_string(yt.size()) + " training rows x " + std::to_string(d) + " features, binning");
+      }
       GbdtModel model = train_at_depth(p);
       if (o.max_bytes > 0) {
         const bool validation = !yv.empty();

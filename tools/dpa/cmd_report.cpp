@@ -20,7 +20,7 @@ namespace dpa::tools {
 
 const char* const kReportUsage =
     "usage: dpa report ZOO_DIR [ZOO_DIR ...] -o OUT_DIR [--folds K] [--quick] [--seed N]\n"
-    "                  [--threads N] [--json]\n"
+    "                  [--test-fraction F] [--threads N] [--json]\n"
     "\n"
     "Reproduces the comparison of Unterthiner et al. (2020) on your zoos, on their final\n"
     "checkpoints: for each zoo, GBM (gbdt), logit-linear (linear) and DNN (mlp) predictors of\n"
@@ -40,6 +40,7 @@ const char* const kReportUsage =
     "  --quick       fewer boosting rounds and MLP epochs, 2 folds unless --folds: a smoke run\n"
     "  --seed N      folds, splits and training (default 0)\n"
     "  --test-fraction F  transfer: share of each zoo's runs held out (default 0.2)\n"
+    "  --threads N   default: every core\n"
     "  --json        report.json on stdout instead of the summary\n"
     "GBM on W uses a tenth of the weights per tree (--colsample 0.1); every other setting is dpa\n"
     "train's default (the linear model's ridge strength chosen on validation runs).\n";

@@ -161,48 +161,45 @@ void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& feature
   }
 }
 
-// Splits node's rows (order[begin, end)) stably in place: rows going left first, then the others
-// (scratch: the same range of another array), summing each side's gradients in row order.
-void partition_rows(const Bins& bins, const Split& split, const NodeState& node, std::vector<std::uint32_t>& order,
-                    std::vector<std::uint32_t>& scratch, const std::vector<double>& gradient,
-                    const std::vector<double>& hessian, NodeState& left, NodeState& right) {
+// Stably partitions rows[0, count) in place by the split's codes: rows going left first, then the
+// others (held in scratch meanwhile). went(row, left) sees every row in order. Returns how many
+// went left.
+template <class Went>
+std::size_t split_in_place(const Bins& bins, const Split& split, std::uint32_t* rows, std::size_t count,
+                           std::uint32_t* scratch, Went went) {
   const std::uint8_t* codes = &bins.codes[split.feature * bins.rows];
-  std::uint32_t* range = &order[node.begin];
-  std::uint32_t* to_the_right = &scratch[node.begin];
   std::size_t to_left = 0, to_right = 0;
-  for (std::size_t i = 0; i < node.end - node.begin; ++i) {
-    const std::uint32_t r = range[i];
-    if (codes[r] <= split.bin) {
-      range[to_left++] = r;  // to_left <= i: never overwrites a row still to read
-      left.gradient += gradient[r];
-      left.hessian += hessian[r];
-    } else {
-      to_the_right[to_right++] = r;
-      right.gradient += gradient[r];
-      right.hessian += hessian[r];
-    }
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint32_t r = rows[i];
+    const bool left = codes[r] <= split.bin;
+    if (left) rows[to_left++] = r;  // to_left <= i: never overwrites a row still to read
+    else scratch[to_right++] = r;
+    went(r, left);
   }
-  std::copy(to_the_right, to_the_right + to_right, range + to_left);
+  std::copy(scratch, scratch + to_right, rows + to_left);
+  return to_left;
+}
+
+// Splits node's sampled rows (order[begin, end); scratch: the same range of another array),
+// summing each side's gradients in row order, and its rows left out of the sample
+// (rest[rest_begin, rest_end)), which only need their leaf.
+void partition_rows(const Bins& bins, const Split& split, const NodeState& node, std::vector<std::uint32_t>& order,
+                    std::vector<std::uint32_t>& scratch, std::vector<std::uint32_t>& rest,
+                    std::vector<std::uint32_t>& rest_scratch, const std::vector<double>& gradient,
+                    const std::vector<double>& hessian, NodeState& left, NodeState& right) {
+  const std::size_t to_left = split_in_place(bins, split, &order[node.begin], node.end - node.begin, &scratch[node.begin],
+                                             [&](std::uint32_t r, bool went_left) {
+                                               NodeState& side = went_left ? left : right;
+                                               side.gradient += gradient[r];
+                                               side.hessian += hessian[r];
+                                             });
   left.begin = node.begin;
   left.end = right.begin = node.begin + to_left;
   right.end = node.end;
-}
-
-// The same split of the node's rows left out of the sample (no sums: they only need their leaf).
-void partition_rest(const Bins& bins, const Split& split, const NodeState& node, std::vector<std::uint32_t>& rest,
-                    std::vector<std::uint32_t>& scratch, NodeState& left, NodeState& right) {
-  const std::uint8_t* codes = &bins.codes[split.feature * bins.rows];
-  std::uint32_t* range = &rest[node.rest_begin];
-  std::uint32_t* to_the_right = &scratch[node.rest_begin];
-  std::size_t to_left = 0, to_right = 0;
-  for (std::size_t i = 0; i < node.rest_end - node.rest_begin; ++i) {
-    const std::uint32_t r = range[i];
-    if (codes[r] <= split.bin) range[to_left++] = r;
-    else to_the_right[to_right++] = r;
-  }
-  std::copy(to_the_right, to_the_right + to_right, range + to_left);
+  const std::size_t rest_left = split_in_place(bins, split, &rest[node.rest_begin], node.rest_end - node.rest_begin,
+                                               &rest_scratch[node.rest_begin], [](std::uint32_t, bool) {});
   left.rest_begin = node.rest_begin;
-  left.rest_end = right.rest_begin = node.rest_begin + to_left;
+  left.rest_end = right.rest_begin = node.rest_begin + rest_left;
   right.rest_end = node.rest_end;
 }
 
@@ -381,8 +378,8 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
       std::vector<NodeState> children(2 * level.size());
       pool.parallel_for(level.size(), [&](std::size_t i) {
         if (splits[i].valid) {
-          partition_rows(bins, splits[i], level[i], order, right_rows, gradient, hessian, children[2 * i], children[2 * i + 1]);
-          partition_rest(bins, splits[i], level[i], rest, rest_right, children[2 * i], children[2 * i + 1]);
+          partition_rows(bins, splits[i], level[i], order, right_rows, rest, rest_right, gradient, hessian, children[2 * i],
+                         children[2 * i + 1]);
         }
       });
       // Histogram of the smaller child; the larger one's is the parent's minus it. Children at the

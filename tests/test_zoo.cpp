@@ -155,6 +155,15 @@ TEST_CASE("metrics columns: numbers, categories, and a column that turns categor
   CHECK(name->values == std::vector<float>{1, 0, 1, 2});
 }
 
+TEST_CASE("a layout of 100000 segments is refused at its 1025th row") {
+  TempDir d;
+  std::string rows = "varname,start_idx,end_idx,shape\n";
+  for (int i = 0; i < 100000; ++i) rows += "s" + std::to_string(i) + "/bias," + std::to_string(i) + "," + std::to_string(i + 1) + ",\"(1,)\"\n";
+  write_text(d / "layout.csv", rows);
+  const std::string err = error_of([&] { dpa::tools::read_layout_csv(d / "layout.csv", 100000); });
+  CHECK(err.find("layout.csv:1026: more than 1024 segments") != std::string::npos);
+}
+
 TEST_CASE("npy: versions 1-3, float16/32/64 rows convert to float32") {
   TempDir d;
   const std::vector<double> values = {0.5, -1.25, 3.0, 1e-3};

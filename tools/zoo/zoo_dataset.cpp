@@ -58,6 +58,8 @@ std::vector<LayoutSegment> read_layout_csv(const std::string& path, std::uint64_
   std::vector<std::string> f;
   while (r.next(f)) {
     const std::string where = path + ":" + std::to_string(r.line());
+    // Before the overlap scan, which compares a row with every earlier one.
+    if (out.size() == DPA_MAX_SEGMENTS) throw ToolError(where + ": more than " + std::to_string(DPA_MAX_SEGMENTS) + " segments");
     const std::uint64_t start = parse_index(f[start_col], r, "start_idx");
     const std::uint64_t end = parse_index(f[end_col], r, "end_idx");
     if (end <= start) throw ToolError(where + ": end_idx " + std::to_string(end) + " is not after start_idx " + std::to_string(start));
@@ -80,7 +82,6 @@ std::vector<LayoutSegment> read_layout_csv(const std::string& path, std::uint64_
     out.push_back({name, {static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(end - start), kind, 0}});
   }
   if (out.empty()) throw ToolError(path + ": no segments");
-  if (out.size() > DPA_MAX_SEGMENTS) throw ToolError(path + ": more than " + std::to_string(DPA_MAX_SEGMENTS) + " segments");
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
+#include "common/text_format.hpp"
 #include "common/json_writer.hpp"
 #include "common/svg_plot.hpp"
 #include "train/comparison.hpp"
@@ -47,8 +48,8 @@ const char* const kReportUsage =
 
 namespace {
 
-// The paper's R2 on held-out runs (final checkpoints, 15,000 training runs; ../docs/paper.md):
-// MNIST, Fashion-MNIST, CIFAR10-GS, SVHN-GS.
+// The paper's R2 on held-out runs (final checkpoints, 15,000 training runs; as quoted in the
+// project's docs on the paper): MNIST, Fashion-MNIST, CIFAR10-GS, SVHN-GS.
 struct PublishedR2 {
   ModelKind model;
   const char* inputs;  // ComparisonInputs::name
@@ -64,13 +65,6 @@ constexpr const char* kPublishedZoos[] = {"MNIST", "Fashion-MNIST", "CIFAR10-GS"
 
 const char* paper_name(ModelKind k) {
   return k == ModelKind::kGbdt ? "GBM (gbdt)" : k == ModelKind::kLinear ? "logit-linear (linear)" : "DNN (mlp)";
-}
-
-std::string fixed(double v, int digits) {
-  if (!std::isfinite(v)) return "n/a";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
 }
 
 // A name safe as a file name: letters, digits, '.', '-', '_'; anything else becomes '_'.

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "common/cli_args.hpp"
+#include "common/text_format.hpp"
 #include "model/model_file.hpp"
 #include "train/context.hpp"
 #include "zoo/row_selection.hpp"
@@ -54,21 +55,11 @@ TrainOptions comparison_train_options(ModelKind model, const ComparisonInputs& i
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 // "fmnist-ref" from "../shared/zoo/fmnist-ref/".
 std::string zoo_name(std::string dir) {
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   const std::size_t slash = dir.rfind('/');
   return slash == std::string::npos ? dir : dir.substr(slash + 1);
-}
-
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
 }
 
 }  // namespace

@@ -57,7 +57,9 @@ Bins make_bins(const MatrixView& x, int max_bins, ThreadPool& pool) {
   return b;
 }
 
-struct HistBin {  // deliberately uninitialised: histograms zero only the features they use
+// A histogram bin's gradient and hessian sums, or a row's own pair. Deliberately uninitialised:
+// histograms zero only the features they use.
+struct HistBin {
   double gradient, hessian;
 };
 
@@ -114,13 +116,14 @@ class HistogramPool {
   std::vector<std::unique_ptr<HistBin[]>> free_;
 };
 
+// Small nodes are not worth waking the other threads for: the trainer builds many of them at
+// once instead, one per thread.
+bool histogram_is_large(std::size_t rows, std::size_t features) { return rows * features >= 65536; }
+
 // Each feature's histogram sums its rows in row order, whatever the grouping below: the result
 // does not depend on the thread count. Large nodes: features go to the threads in groups (pool);
 // small ones are built whole on one thread (nullptr), many at once. A group walks its rows once,
 // reading each row's gradient pair once for all the group's features.
-// Small nodes are not worth waking the other threads for: the trainer builds many of them at
-// once instead, one per thread.
-bool histogram_is_large(std::size_t rows, std::size_t features) { return rows * features >= 65536; }
 
 void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& features, const HistLayout& layout,
                      const std::uint32_t* rows, std::size_t count, const std::vector<HistBin>& pairs, HistBin* hist,
@@ -185,13 +188,13 @@ std::size_t split_in_place(const Bins& bins, const Split& split, std::uint32_t* 
 // (rest[rest_begin, rest_end)), which only need their leaf.
 void partition_rows(const Bins& bins, const Split& split, const NodeState& node, std::vector<std::uint32_t>& order,
                     std::vector<std::uint32_t>& scratch, std::vector<std::uint32_t>& rest,
-                    std::vector<std::uint32_t>& rest_scratch, const std::vector<double>& gradient,
-                    const std::vector<double>& hessian, NodeState& left, NodeState& right) {
+                    std::vector<std::uint32_t>& rest_scratch, const std::vector<HistBin>& pairs, NodeState& left,
+                    NodeState& right) {
   const std::size_t to_left = split_in_place(bins, split, &order[node.begin], node.end - node.begin, &scratch[node.begin],
                                              [&](std::uint32_t r, bool went_left) {
                                                NodeState& side = went_left ? left : right;
-                                               side.gradient += gradient[r];
-                                               side.hessian += hessian[r];
+                                               side.gradient += pairs[r].gradient;
+                                               side.hessian += pairs[r].hessian;
                                              });
   left.begin = node.begin;
   left.end = right.begin = node.begin + to_left;
@@ -311,8 +314,8 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
   for (float v : y) mean += v;
   mean /= static_cast<double>(n);
   out.model.base_score = static_cast<float>(loss.initial_score(mean));
-  std::vector<double> prediction(n, out.model.base_score), gradient(n), hessian(n);
-  std::vector<HistBin> pairs(n);  // gradient and hessian side by side: what histograms read
+  std::vector<double> prediction(n, out.model.base_score);
+  std::vector<HistBin> pairs(n);  // each row's gradient and hessian, side by side
   std::vector<double> valid_prediction;
   const bool has_valid = x_valid != nullptr && y_valid != nullptr && x_valid->rows > 0;
   if (has_valid) valid_prediction.assign(x_valid->rows, out.model.base_score);
@@ -325,10 +328,7 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
 
   for (int round = 0; round < p.num_trees; ++round) {
     for_row_blocks(pool, n, [&](std::size_t first, std::size_t last) {
-      for (std::size_t r = first; r < last; ++r) {
-        loss.derivatives(prediction[r], y[r], &gradient[r], &hessian[r]);
-        pairs[r] = {gradient[r], hessian[r]};
-      }
+      for (std::size_t r = first; r < last; ++r) loss.derivatives(prediction[r], y[r], &pairs[r].gradient, &pairs[r].hessian);
     });
     // Rows and features for this tree.
     std::vector<std::uint32_t> rows, rest;  // the sample, and the rows left out of it
@@ -362,8 +362,8 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
     build_histogram(bins, features, layout, order.data(), order.size(), pairs, level[0].hist.get(),
                     histogram_is_large(order.size(), features.size()) ? &pool : nullptr);
     for (std::uint32_t r : order) {
-      level[0].gradient += gradient[r];
-      level[0].hessian += hessian[r];
+      level[0].gradient += pairs[r].gradient;
+      level[0].hessian += pairs[r].hessian;
     }
     std::vector<std::int32_t> leaf_of_row(n, -1);  // every row's, sampled or not, once the tree is grown
 
@@ -378,13 +378,13 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
       std::vector<NodeState> children(2 * level.size());
       pool.parallel_for(level.size(), [&](std::size_t i) {
         if (splits[i].valid) {
-          partition_rows(bins, splits[i], level[i], order, right_rows, rest, rest_right, gradient, hessian, children[2 * i],
+          partition_rows(bins, splits[i], level[i], order, right_rows, rest, rest_right, pairs, children[2 * i],
                          children[2 * i + 1]);
         }
       });
       // Histogram of the smaller child; the larger one's is the parent's minus it. Children at the
       // maximum depth are leaves and need none.
-      std::vector<std::size_t> small, large_small;  // indices into children
+      std::vector<std::size_t> large, small;  // the children whose histograms are built, by size
       if (depth + 1 < p.max_depth) {
         for (std::size_t i = 0; i < level.size(); ++i) {
           if (!splits[i].valid) continue;
@@ -392,10 +392,10 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
           const NodeState& r = children[2 * i + 1];
           const std::size_t k = l.end - l.begin <= r.end - r.begin ? 2 * i : 2 * i + 1;
           children[k].hist = histograms.acquire(layout.total);
-          (histogram_is_large(children[k].end - children[k].begin, features.size()) ? large_small : small).push_back(k);
+          (histogram_is_large(children[k].end - children[k].begin, features.size()) ? large : small).push_back(k);
         }
       }
-      for (const std::size_t k : large_small) {
+      for (const std::size_t k : large) {
         build_histogram(bins, features, layout, &order[children[k].begin], children[k].end - children[k].begin, pairs,
                         children[k].hist.get(), &pool);
       }

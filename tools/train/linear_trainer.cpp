@@ -123,7 +123,7 @@ std::vector<LinearModel> train_linear_path(const MatrixView& x, const std::vecto
 }
 
 LinearModel train_linear(const MatrixView& x, const std::vector<float>& y, const LinearParams& p) {
-  return train_linear_path(x, y, {std::isnan(p.alpha) ? 1.0 : p.alpha}, p.logit_link)[0];
+  return train_linear_path(x, y, {p.fixed_alpha()}, p.logit_link)[0];
 }
 
 }  // namespace dpa::tools

@@ -2,6 +2,7 @@
 // linear model: fit logit(y), predict sigmoid). Closed form: (X'X + alpha I) w = X'y, Cholesky.
 #pragma once
 
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -14,6 +15,7 @@ struct LinearParams {
   // Ridge strength, on standardised features. NaN (the default): chosen from kAlphaGrid by
   // validation RMSE when validation rows exist, else 1.
   double alpha = std::numeric_limits<double>::quiet_NaN();
+  double fixed_alpha() const { return std::isnan(alpha) ? 1.0 : alpha; }  // the strength without a choice
   bool logit_link = true;  // targets in (0, 1): fit logit(y) and output through a sigmoid
 };
 

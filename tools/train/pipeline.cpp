@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "common/cli_args.hpp"
+#include "common/text_format.hpp"
 #include "common/progress.hpp"
 #include "common/stats_options.hpp"
 #include "train/context.hpp"
@@ -21,10 +22,6 @@
 
 namespace dpa::tools {
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // A row's features in the model's block order: the weights block (precomputed per training row),
 // then the context block as the runtime computes it from the row's context values.
@@ -180,19 +177,12 @@ TrainingRows training_rows(const ZooDataset& zoo, const TrainOptions& o, bool sh
       },
       [&](std::uint64_t done) { progress.update(done); });
   // Keep the rows with finite features, compacting their values in place.
-  t.selected.dropped_unfinished = chosen.dropped_unfinished;
-  for (std::size_t i = 0; i < chosen.rows.size(); ++i) {
-    if (!finite[i]) {
-      ++t.selected.dropped_non_finite;
-      continue;
-    }
-    const std::size_t at = t.selected.rows.size();
-    if (at != i) std::memmove(&values[at * t.per_row], &values[i * t.per_row], t.per_row * sizeof(float));
-    t.selected.rows.push_back(chosen.rows[i]);
-    t.selected.targets.push_back(chosen.targets[i]);
-    t.selected.run.push_back(chosen.run[i]);
+  std::vector<std::size_t> kept;
+  t.selected = keep_rows(chosen, [&](std::size_t i) { return finite[i]; }, &kept);
+  for (std::size_t at = 0; at < kept.size(); ++at) {
+    if (kept[at] != at) std::memmove(&values[at * t.per_row], &values[kept[at] * t.per_row], t.per_row * sizeof(float));
   }
-  values.resize(t.selected.rows.size() * t.per_row);
+  values.resize(kept.size() * t.per_row);
   t.weights = std::move(values);
   t.seconds = seconds_since(start);
   return t;
@@ -298,21 +288,10 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const 
   const ContextTable context(inputs->model(), zoo.metrics());
 
   report.feature_seconds = weights.seconds;
-  // The training rows whose context values are finite too: positions into weights.selected.
-  SelectedRows selected;
+  // The training rows whose context values are finite too; kept: their positions in weights.selected.
   std::vector<std::size_t> kept;
-  selected.dropped_non_finite = weights.selected.dropped_non_finite;
-  selected.dropped_unfinished = weights.selected.dropped_unfinished;
-  for (std::size_t i = 0; i < weights.selected.rows.size(); ++i) {
-    if (!context.finite(weights.selected.rows[i])) {
-      ++selected.dropped_non_finite;
-      continue;
-    }
-    kept.push_back(i);
-    selected.rows.push_back(weights.selected.rows[i]);
-    selected.targets.push_back(weights.selected.targets[i]);
-    selected.run.push_back(weights.selected.run[i]);
-  }
+  const SelectedRows selected = keep_rows(
+      weights.selected, [&](std::size_t i) { return context.finite(weights.selected.rows[i]); }, &kept);
   report.dropped_non_finite = selected.dropped_non_finite;
   report.dropped_unfinished = selected.dropped_unfinished;
   if (selected.rows.empty()) throw ToolError(zoo.dir() + ": no rows match --checkpoints " + o.checkpoints.text());
@@ -388,19 +367,21 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const 
     case ModelKind::kLinear: {
       spec.transform = o.linear.logit_link ? DPA_OUTPUT_SIGMOID : DPA_OUTPUT_CLAMP01;
       const bool choose = std::isnan(o.linear.alpha) && !yv.empty();
-      const std::vector<double> alphas = choose ? kAlphaGrid : std::vector<double>{std::isnan(o.linear.alpha) ? 1.0 : o.linear.alpha};
+      const std::vector<double> alphas = choose ? kAlphaGrid : std::vector<double>{o.linear.fixed_alpha()};
       const std::vector<LinearModel> fits = train_linear_path(train, yt, alphas, o.linear.logit_link);
       // Automatic alpha: the fit that predicts the validation runs best, through the runtime.
+      std::size_t best = 0;
       double best_rmse = INFINITY;
-      for (std::size_t i = 0; i < fits.size(); ++i) {
+      for (std::size_t i = 0; choose && i < fits.size(); ++i) {
         spec.predictor = fits[i];
-        const double rmse = choose ? rmse_of(write_model(spec), xv, yv, d) : 0.0;
+        const double rmse = rmse_of(write_model(spec), xv, yv, d);
         if (rmse < best_rmse) {
           best_rmse = rmse;
-          report.alpha = alphas[i];
+          best = i;
         }
       }
-      spec.predictor = fits[static_cast<std::size_t>(std::find(alphas.begin(), alphas.end(), report.alpha) - alphas.begin())];
+      spec.predictor = fits[best];
+      report.alpha = alphas[best];
       options << "alpha=" << report.alpha << "\nalpha_chosen=" << (choose ? 1 : 0)
               << "\nlogit_link=" << (o.linear.logit_link ? 1 : 0) << "\n";
       break;

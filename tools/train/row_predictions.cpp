@@ -4,7 +4,6 @@
 #include <atomic>
 #include <cmath>
 #include <mutex>
-#include <numeric>
 
 #include "common/parallel.hpp"
 #include "common/progress.hpp"
@@ -14,13 +13,7 @@ namespace dpa::tools {
 RowPredictions predict_rows(const dpa_model& model, const NpyMatrix& weights, const ContextTable& context,
                             const std::vector<std::uint64_t>* rows, unsigned threads, bool show_progress) {
   const bool reads_weights = model.feature_kind != DPA_INPUT_CONTEXT;
-  std::vector<std::uint64_t> every;
-  if (!rows) {
-    every.resize(weights.rows());
-    std::iota(every.begin(), every.end(), std::uint64_t{0});
-    rows = &every;
-  }
-  const std::size_t n = rows->size();
+  const std::size_t n = rows ? rows->size() : weights.rows();
   RowPredictions out;
   out.values.assign(n, NAN);
   out.statuses.assign(n, DPA_OK);
@@ -34,23 +27,16 @@ RowPredictions predict_rows(const dpa_model& model, const NpyMatrix& weights, co
     std::vector<unsigned char> scratch(dpa_model_scratch_size(&model) + 64);
     std::vector<float> converted(weights.cols());
     const std::size_t first = c * kChunk, count = std::min(kChunk, n - first);
-    const std::uint64_t* chunk = rows->data() + first;
-    const bool scattered = NpyMatrix::scattered(chunk, count);
-    if (reads_weights && !scattered) weights.advise_rows(chunk, count, true);
+    // Its pages leave our resident set when the chunk ends. A model of context values alone reads
+    // no weights: an empty chunk touches none.
+    const NpyRowChunk chunk(weights, rows ? rows->data() + first : nullptr, first, reads_weights ? count : 0);
     for (std::size_t i = 0; i < count; ++i) {
-      const float* w = nullptr;
-      if (reads_weights && scattered) {
-        weights.read_row(chunk[i], converted.data());
-        w = converted.data();
-      } else if (reads_weights) {
-        w = weights.row(chunk[i], converted.data());
-      }
-      const dpa_inputs in = context.inputs(w, reads_weights ? weights.cols() : 0, chunk[i]);
+      const std::uint64_t row = rows ? (*rows)[first + i] : first + i;
+      const dpa_inputs in = reads_weights ? context.inputs(chunk.row(i, converted.data()), weights.cols(), row)
+                                          : context.inputs(nullptr, 0, row);
       out.statuses[first + i] =
           dpa_model_predict_inputs(&model, &in, &out.values[first + i], scratch.data(), scratch.size());
     }
-    // Done with these rows: their pages leave our resident set.
-    if (reads_weights && !scattered) weights.advise_rows(chunk, count, false);
     const std::size_t done = ++chunks_done;
     const std::lock_guard<std::mutex> hold(progress_lock);
     progress.update(std::min(n, done * kChunk));

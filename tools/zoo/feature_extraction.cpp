@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/cli_args.hpp"
+#include "common/text_format.hpp"
 #include "dpa/dpa.hpp"
 
 namespace dpa::tools {
@@ -17,16 +18,6 @@ std::size_t WeightBlock::per_row(const dpa_layout& layout) const {
   if (kind == DPA_INPUT_STATISTICS) return feature_count(layout, set);
   return 0;
 }
-
-namespace {
-
-void advise_rows(const NpyMatrix& weights, const std::vector<std::uint64_t>* list, std::uint64_t first,
-                 std::uint64_t count, bool will_need) {
-  if (list) weights.advise_rows(list->data() + first, count, will_need);
-  else weights.advise(first, first + count, will_need);
-}
-
-}  // namespace
 
 FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, WeightBlock what,
                             unsigned threads, const std::vector<std::uint64_t>* list, const FeatureSink& sink,
@@ -52,19 +43,14 @@ FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, 
   FeatureRun run;
   for (std::uint64_t first = 0; first < rows; first += kBlockRows) {
     const std::uint64_t count = std::min(kBlockRows, rows - first);
-    // Rows scattered over the file (final checkpoints only) are read with pread: mapping them
-    // would map their neighbours' pages too.
-    const bool scattered = list && NpyMatrix::scattered(list->data() + first, count);
-    if (!scattered) advise_rows(weights, list, first, count, true);
+    // Pages of these rows leave our resident set when the chunk ends, with this iteration.
+    const NpyRowChunk chunk(weights, list ? list->data() + first : nullptr, first, count);
     auto work = [&](unsigned t) {
       dpa::FeatureExtractor fx(layout, what.set);
       std::vector<float> converted(cols);
       std::uint64_t bad = 0;
       for (std::uint64_t r = t; r < count; r += threads) {
-        const std::uint64_t row = list ? (*list)[first + r] : first + r;
-        const float* w = converted.data();
-        if (scattered) weights.read_row(row, converted.data());
-        else w = weights.row(row, converted.data());
+        const float* w = chunk.row(r, converted.data());
         float* out = block.data() + r * per_row;
         if (what.kind == DPA_INPUT_RAW_WEIGHTS) {
           std::memcpy(out, w, per_row * sizeof(float));
@@ -99,14 +85,12 @@ FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, 
       for (auto& th : pool) th.join();
       for (auto& e : errors) if (e) std::rethrow_exception(e);
     }
-    // Done with these rows: let the kernel drop their pages from our resident set.
-    if (!scattered) advise_rows(weights, list, first, count, false);
     sink(first, count, block.data());
     if (progress) progress(first + count);
   }
   run.rows = rows;
   run.non_finite_rows = non_finite.load();
-  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.seconds = seconds_since(start);
   return run;
 }
 

@@ -246,6 +246,26 @@ void NpyMatrix::advise_rows(const std::uint64_t* rows, std::size_t count, bool w
   }
 }
 
+NpyRowChunk::NpyRowChunk(const NpyMatrix& matrix, const std::uint64_t* rows, std::uint64_t first, std::size_t count)
+    : matrix_(matrix), rows_(rows), first_(first), count_(count),
+      scattered_(rows != nullptr && NpyMatrix::scattered(rows, count)) {
+  advise(true);
+}
+
+NpyRowChunk::~NpyRowChunk() { advise(false); }
+
+void NpyRowChunk::advise(bool will_need) const {
+  if (scattered_) return;
+  if (rows_) matrix_.advise_rows(rows_, count_, will_need);
+  else matrix_.advise(first_, first_ + count_, will_need);
+}
+
+const float* NpyRowChunk::row(std::size_t i, float* out) const {
+  if (!scattered_) return matrix_.row(index(i), out);
+  matrix_.read_row(index(i), out);
+  return out;
+}
+
 namespace {
 
 std::string npy_f32_header(std::uint64_t rows, std::uint64_t cols) {

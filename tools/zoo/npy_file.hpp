@@ -47,6 +47,31 @@ class NpyMatrix {
   int fd_ = -1;  // kept open for read_row
 };
 
+// A chunk of rows about to be computed on, read as suits them: runs of consecutive rows through
+// the map, read ahead when the chunk starts and released when it ends; scattered rows (see
+// NpyMatrix::scattered) with pread, so that their neighbours' pages never join the resident set.
+class NpyRowChunk {
+ public:
+  // rows: the chunk's row indices (count of them), or nullptr for rows first .. first + count - 1.
+  NpyRowChunk(const NpyMatrix& matrix, const std::uint64_t* rows, std::uint64_t first, std::size_t count);
+  ~NpyRowChunk();
+  NpyRowChunk(const NpyRowChunk&) = delete;
+  NpyRowChunk& operator=(const NpyRowChunk&) = delete;
+
+  std::uint64_t index(std::size_t i) const { return rows_ ? rows_[i] : first_ + i; }
+  // Row i of the chunk as float32: into the map or into out (cols() floats), as NpyMatrix::row.
+  const float* row(std::size_t i, float* out) const;
+
+ private:
+  void advise(bool will_need) const;
+
+  const NpyMatrix& matrix_;
+  const std::uint64_t* rows_;
+  std::uint64_t first_;
+  std::size_t count_;
+  bool scattered_;
+};
+
 // Parses an npy header (the bytes after the magic and version). Exposed for tests and fuzzing.
 struct NpyHeader {
   std::string descr;

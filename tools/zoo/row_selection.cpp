@@ -88,6 +88,24 @@ SelectedRows select_rows(const ZooMetrics& m, const CheckpointSelection& checkpo
   return s;
 }
 
+SelectedRows keep_rows(const SelectedRows& selected, const std::function<bool(std::size_t)>& keep,
+                       std::vector<std::size_t>* kept) {
+  SelectedRows out;
+  out.dropped_non_finite = selected.dropped_non_finite;
+  out.dropped_unfinished = selected.dropped_unfinished;
+  for (std::size_t i = 0; i < selected.rows.size(); ++i) {
+    if (!keep(i)) {
+      ++out.dropped_non_finite;
+      continue;
+    }
+    if (kept) kept->push_back(i);
+    out.rows.push_back(selected.rows[i]);
+    out.targets.push_back(selected.targets[i]);
+    out.run.push_back(selected.run[i]);
+  }
+  return out;
+}
+
 namespace {
 
 std::uint64_t mix(std::uint64_t x) {  // splitmix64 finaliser

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,11 @@ struct SelectedRows {
 // row_is_finite: one flag per zoo row (empty: all finite).
 SelectedRows select_rows(const ZooMetrics& metrics, const CheckpointSelection& checkpoints,
                          Target target, const std::vector<bool>& row_is_finite);
+
+// The selected rows that keep(i) accepts (i: position in `selected`), in order; the others count
+// as dropped for non-finite values. kept (may be null): the positions kept.
+SelectedRows keep_rows(const SelectedRows& selected, const std::function<bool(std::size_t)>& keep,
+                       std::vector<std::size_t>* kept = nullptr);
 
 struct Split {
   std::vector<std::size_t> train, validation, test;  // indices into SelectedRows

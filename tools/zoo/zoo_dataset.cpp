@@ -122,7 +122,6 @@ bool parse_metric_number(const std::string& text, float* value) {
 
 namespace {
 
-// Collects a column's values as codes of distinct texts, then decides numbers or categories.
 // A column built row by row: numbers while every cell is one (their texts kept packed, in case a
 // later cell is not a number), categories from the first cell that is not. A map of distinct
 // texts per numeric column would take ~100 bytes per row on a full-size zoo (losses and

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -374,6 +375,75 @@ TEST_CASE("atomic outputs: a signal the parent ignores stays ignored (nohup), ot
   REQUIRE(::waitpid(child, &status, 0) == child);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("a mapped weights file that shrinks while read: one line naming it, exit 1, no temporary left") {
+  TempDir d;
+  // Many pages, so that the rows past the cut lie on pages beyond the file's new end.
+  std::vector<float> big(64 * 1024, 0.25f);
+  dpa::tools::write_npy_f32(d / "w.npy", big.data(), 64, 1024);
+  const std::string err = d / "stderr.txt", out = d / "out.bin";
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::freopen(err.c_str(), "w", stderr);
+    const dpa::tools::NpyMatrix m(d / "w.npy");
+    dpa::tools::AtomicFile pending(out);  // in flight when the fault comes: must be removed
+    pending.write("x", 1);
+    ::truncate((d / "w.npy").c_str(), 4096);  // another process cuts the file
+    float sum = 0;
+    for (std::uint64_t r = 0; r < m.rows(); ++r) sum += m.row(r, nullptr)[1023];
+    ::_exit(sum > 0 ? 3 : 4);  // not reached: the map past 4096 bytes faults
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  std::ifstream in(err);
+  const std::string message(std::istreambuf_iterator<char>(in), {});
+  CHECK(message.find(d / "w.npy") != std::string::npos);
+  CHECK(message.find("shrank") != std::string::npos);
+  CHECK(std::count(message.begin(), message.end(), '\n') == 1);
+  for (const auto& entry : fs::directory_iterator(d.path)) {
+    CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+  }
+}
+
+TEST_CASE("atomic outputs: temporaries of killed runs are removed, a live process's kept") {
+  TempDir d;
+  const std::string out = d / "out.bin";
+  // A pid that is gone: a child that has exited and been reaped.
+  const pid_t gone = ::fork();
+  REQUIRE(gone >= 0);
+  if (gone == 0) ::_exit(0);
+  REQUIRE(::waitpid(gone, nullptr, 0) == gone);
+  const std::string stale = out + ".tmp-" + std::to_string(gone);
+  const std::string live = out + ".tmp-1";  // init: always alive
+  const std::string other = d / "other.bin.tmp-" + std::to_string(gone);  // another output's
+  write_text(stale, "left by SIGKILL");
+  write_text(live, "being written");
+  write_text(other, "not ours");
+  dpa::tools::write_file_atomically(out, "new", 3);
+  CHECK(!fs::exists(stale));
+  CHECK(fs::exists(live));
+  CHECK(fs::exists(other));
+}
+
+TEST_CASE("chunks of float32 rows need no row buffer; other dtypes and scattered rows fill one") {
+  TempDir d;
+  const std::vector<float> v = {1, 2, 3, 4, 5, 6, 7, 8};
+  dpa::tools::write_npy_f32(d / "f4.npy", v.data(), 4, 2);
+  const dpa::tools::NpyMatrix m(d / "f4.npy");
+  std::vector<float> buffer;
+  {
+    const dpa::tools::NpyRowChunk dense(m, nullptr, 0, 4);
+    CHECK(dense.row(3, buffer)[1] == 8.0f);
+    CHECK(buffer.empty());
+  }
+  const std::vector<std::uint64_t> rows = {0, 3};
+  const dpa::tools::NpyRowChunk scattered(m, rows.data(), 0, rows.size());
+  CHECK(scattered.row(1, buffer)[0] == 7.0f);
+  CHECK(buffer.size() == 2);
 }
 
 TEST_CASE("row selection, targets and run-level splits") {

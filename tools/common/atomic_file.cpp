@@ -1,12 +1,16 @@
 #include "common/atomic_file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <signal.h>
 #include <cstring>
+#include <vector>
 
 #include "common/cli_args.hpp"
 #include "common/files.hpp"
@@ -20,9 +24,7 @@ constexpr int kSlots = 16;
 std::atomic<const char*> g_temporaries[kSlots];
 
 void remove_temporaries_and_die(int signal) {
-  for (auto& slot : g_temporaries) {
-    if (const char* path = slot.load()) ::unlink(path);
-  }
+  remove_temporaries_in_flight();
   std::signal(signal, SIG_DFL);
   std::raise(signal);
 }
@@ -41,7 +43,37 @@ void untrack(int slot) {
   if (slot >= 0) g_temporaries[slot].store(nullptr);
 }
 
+// Temporaries of this output left by runs that were killed (SIGKILL, a power cut): the name is
+// OUT.tmp-PID, and no process PID exists any more. A live process's temporary stays.
+void remove_stale_temporaries(const std::string& path) {
+  const std::size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string prefix = path.substr(slash == std::string::npos ? 0 : slash + 1) + ".tmp-";
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  std::vector<std::string> stale;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(digits));
+    if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(dir + "/" + name);
+  }
+  ::closedir(d);
+  for (const std::string& file : stale) {
+    struct stat st;
+    if (::lstat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::unlink(file.c_str());
+  }
+}
+
 }  // namespace
+
+void remove_temporaries_in_flight() {
+  for (auto& slot : g_temporaries) {
+    if (const char* path = slot.load()) ::unlink(path);
+  }
+}
 
 void install_cleanup_handlers() {
   for (int s : {SIGINT, SIGTERM, SIGHUP}) {
@@ -54,6 +86,7 @@ void install_cleanup_handlers() {
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   check_not_an_input(path_);
+  remove_stale_temporaries(path_);
   temporary_ = path_ + ".tmp-" + std::to_string(::getpid());
   // A new file, never through a symlink: whatever sits at the temporary's name (a leftover of a
   // killed run with this pid, a planted link) is removed, not written through.

@@ -1,5 +1,6 @@
 // Output files appear whole or not at all: written to a temporary file beside the target, then
-// renamed over it. A failure, an exception, SIGINT, SIGTERM or SIGHUP removes the temporary.
+// renamed over it. Temporaries of the same output left by killed runs (their process is gone)
+// are removed first. A failure, an exception, SIGINT, SIGTERM or SIGHUP removes the temporary.
 #pragma once
 
 #include <cstdio>
@@ -26,11 +27,14 @@ class AtomicFile {
   int slot_ = -1;  // registration for removal by a signal handler
 };
 
-// Writes a whole file atomically.
 // Makes SIGINT, SIGTERM and SIGHUP remove the temporaries in flight, except a signal the process
 // inherited as ignored, which stays ignored. The first AtomicFile calls it; exposed for tests.
 void install_cleanup_handlers();
 
+// Unlinks every temporary in flight; async-signal-safe (for the SIGBUS handler of mapped files).
+void remove_temporaries_in_flight();
+
+// Writes a whole file atomically.
 void write_file_atomically(const std::string& path, const void* data, std::size_t size);
 
 }  // namespace dpa::tools

@@ -25,14 +25,14 @@ RowPredictions predict_rows(const dpa_model& model, const NpyMatrix& weights, co
   std::mutex progress_lock;
   pool.parallel_for(chunks, [&](std::size_t c) {
     std::vector<unsigned char> scratch(dpa_model_scratch_size(&model) + 64);
-    std::vector<float> converted(weights.cols());
+    std::vector<float> converted;  // sized by the chunk when its rows need a copy
     const std::size_t first = c * kChunk, count = std::min(kChunk, n - first);
     // Its pages leave our resident set when the chunk ends. A model of context values alone reads
     // no weights: an empty chunk touches none.
     const NpyRowChunk chunk(weights, rows ? rows->data() + first : nullptr, first, reads_weights ? count : 0);
     for (std::size_t i = 0; i < count; ++i) {
       const std::uint64_t row = rows ? (*rows)[first + i] : first + i;
-      const dpa_inputs in = reads_weights ? context.inputs(chunk.row(i, converted.data()), weights.cols(), row)
+      const dpa_inputs in = reads_weights ? context.inputs(chunk.row(i, converted), weights.cols(), row)
                                           : context.inputs(nullptr, 0, row);
       out.statuses[first + i] =
           dpa_model_predict_inputs(&model, &in, &out.values[first + i], scratch.data(), scratch.size());

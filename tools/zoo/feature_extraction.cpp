@@ -47,10 +47,10 @@ FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, 
     const NpyRowChunk chunk(weights, list ? list->data() + first : nullptr, first, count);
     auto work = [&](unsigned t) {
       dpa::FeatureExtractor fx(layout, what.set);
-      std::vector<float> converted(cols);
+      std::vector<float> converted;  // sized by the chunk when its rows need a copy
       std::uint64_t bad = 0;
       for (std::uint64_t r = t; r < count; r += threads) {
-        const float* w = chunk.row(r, converted.data());
+        const float* w = chunk.row(r, converted);
         float* out = block.data() + r * per_row;
         if (what.kind == DPA_INPUT_RAW_WEIGHTS) {
           std::memcpy(out, w, per_row * sizeof(float));

@@ -14,6 +14,7 @@
 #include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
 #include "common/files.hpp"
+#include "common/mapped_guard.hpp"
 
 namespace dpa::tools {
 namespace {
@@ -137,11 +138,13 @@ NpyMatrix::NpyMatrix(const std::string& path) : path_(path) {
     void* m = ::mmap(nullptr, file_size_, PROT_READ, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED) close_and_fail(std::string("cannot map: ") + std::strerror(errno));
     map_ = static_cast<const unsigned char*>(m);
+    guard_ = std::make_unique<MappedGuard>(map_, file_size_, path_.c_str());
   }
   fd_ = fd;
 }
 
 NpyMatrix::~NpyMatrix() {
+  guard_.reset();
   if (map_ != nullptr) ::munmap(const_cast<unsigned char*>(map_), file_size_);
   if (fd_ >= 0) ::close(fd_);
 }
@@ -193,7 +196,7 @@ void convert_row(const unsigned char* p, std::uint64_t cols, unsigned item_size,
 
 const float* NpyMatrix::row(std::uint64_t r, float* out) const {
   const unsigned char* p = map_ + data_offset_ + r * cols_ * item_size_;
-  if (item_size_ == 4 && reinterpret_cast<std::uintptr_t>(p) % alignof(float) == 0) {
+  if (rows_in_place()) {
     return reinterpret_cast<const float*>(p);
   }
   convert_row(p, cols_, item_size_, out);
@@ -260,10 +263,12 @@ void NpyRowChunk::advise(bool will_need) const {
   else matrix_.advise(first_, first_ + count_, will_need);
 }
 
-const float* NpyRowChunk::row(std::size_t i, float* out) const {
-  if (!scattered_) return matrix_.row(index(i), out);
-  matrix_.read_row(index(i), out);
-  return out;
+const float* NpyRowChunk::row(std::size_t i, std::vector<float>& buffer) const {
+  const bool in_place = !scattered_ && matrix_.rows_in_place();
+  if (!in_place && buffer.size() < matrix_.cols()) buffer.resize(matrix_.cols());
+  if (!scattered_) return matrix_.row(index(i), buffer.data());
+  matrix_.read_row(index(i), buffer.data());
+  return buffer.data();
 }
 
 namespace {

@@ -1,13 +1,17 @@
 // A 2-D npy array (N rows × D columns) read through a memory map: the file may be many
-// gigabytes; only the rows touched are paged in. Format versions 1-3; dtypes <f2, <f4, <f8;
+// gigabytes; only the rows touched are paged in. A file that shrinks while mapped gives a
+// one-line error and exit 1 (common/mapped_guard), never a silent SIGBUS. Format versions 1-3; dtypes <f2, <f4, <f8;
 // C order. Also the writer of float32 npy files (features, predictions).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace dpa::tools {
+
+class MappedGuard;
 
 class NpyMatrix {
  public:
@@ -25,6 +29,8 @@ class NpyMatrix {
   // Row r converted to float32 into out (cols() floats). Returns a pointer to the row: into the
   // map itself when the file is float32 (no copy), else into out.
   const float* row(std::uint64_t r, float* out) const;
+  // Does row() return rows without a copy (float32 data at an aligned offset)?
+  bool rows_in_place() const { return item_size_ == 4 && data_offset_ % alignof(float) == 0; }
   // Row r read with pread into out: for rows scattered over the file, whose pages (and, as the
   // kernel maps them, their neighbours') would otherwise join the resident set. A file that
   // shrank since it was opened is a ToolError, not a SIGBUS.
@@ -44,6 +50,7 @@ class NpyMatrix {
   std::uint64_t rows_ = 0, cols_ = 0, data_offset_ = 0, file_size_ = 0;
   unsigned item_size_ = 0;
   const unsigned char* map_ = nullptr;
+  std::unique_ptr<MappedGuard> guard_;  // a SIGBUS in the map (the file shrank) is a message, exit 1
   int fd_ = -1;  // kept open for read_row
 };
 
@@ -59,8 +66,9 @@ class NpyRowChunk {
   NpyRowChunk& operator=(const NpyRowChunk&) = delete;
 
   std::uint64_t index(std::size_t i) const { return rows_ ? rows_[i] : first_ + i; }
-  // Row i of the chunk as float32: into the map or into out (cols() floats), as NpyMatrix::row.
-  const float* row(std::size_t i, float* out) const;
+  // Row i of the chunk as float32: into the map where it can (float32 rows read through the map),
+  // else into buffer, sized to cols() floats on first use (so float32 files need no row buffer).
+  const float* row(std::size_t i, std::vector<float>& buffer) const;
 
  private:
   void advise(bool will_need) const;

@@ -129,6 +129,20 @@ TEST_CASE("a tiny zoo reads back: rows, columns by name, quoted fields, layout k
   CHECK(dpa::tools::ZooDataset(plain.path.string()).metrics().test_accuracy[3] == 0.4f);
 }
 
+TEST_CASE("CSV text as spreadsheets save it: a UTF-8 byte-order mark and CRLF line ends") {
+  TempDir d;
+  make_zoo(d, some_weights());
+  write_text(d / "layout.csv", "\xef\xbb\xbfvarname,start_idx,end_idx,shape\r\n"
+                               "net/conv/bias:0,0,2,\"(2,)\"\r\n\r\n"
+                               "net/conv/kernel:0,2,8,\"(3, 2)\"\r\n");
+  write_gz(d / "metrics.csv.gz", "\xef\xbb\xbfmodeldir,step,test_accuracy,config.epochs\r\n"
+                                 "r,0,0.1,2\r\nr,2,0.5,2\r\ns,0,0.2,2\r\ns,2,\"0.7\",2\r\n");
+  const dpa::tools::ZooDataset zoo(d.path.string());
+  CHECK(zoo.layout().num_segments == 2);
+  CHECK(zoo.metrics().modeldir[0] == "r");  // the first column, found by its name
+  CHECK(zoo.metrics().test_accuracy[3] == 0.7f);
+}
+
 TEST_CASE("metrics columns: numbers, categories, and a column that turns categorical late") {
   TempDir d;
   write_text(d / "metrics.csv",
@@ -238,6 +252,17 @@ TEST_CASE("malformed zoo files: each gives the right error and names the file") 
       {"a record of megabytes", [&](const TempDir& d) {
          write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1," + std::string(3 << 20, '1') + "\n");
        }, "a record longer than 1 MB"},
+      {"a NUL byte", [&](const TempDir& d) {
+         write_gz(d / "metrics.csv.gz", std::string("modeldir,step,test_accuracy,config.epochs\nr,0,0.1\0,1\n", 52));
+       }, "metrics.csv.gz:2: a NUL byte"},
+      {"UTF-16 text", [&](const TempDir& d) { write_text(d / "layout.csv", std::string("\xff\xfev\0a\0r\0", 8)); }, "layout.csv:1: a NUL byte"},
+      {"CR-only line ends", [&](const TempDir& d) {
+         write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\rr,0,0.1,1\r");
+       }, "metrics.csv.gz:1: a carriage return without a line feed"},
+      // Finite as a double, infinite as the float every accuracy is kept in.
+      {"accuracy beyond float", [&](const TempDir& d) {
+         write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,1e300,1\nr,1,0.1,1\ns,0,0.1,1\ns,1,0.1,1\n");
+       }, "metrics.csv.gz:2: column 'test_accuracy': '1e300' is not a finite number"},
   };
   for (const Case& c : cases) {
     CAPTURE(std::string(c.name));

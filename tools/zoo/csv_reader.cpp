@@ -11,13 +11,13 @@
 #include "common/files.hpp"
 
 namespace dpa::tools {
-
 CsvReader::CsvReader(const std::string& path) : path_(path), buffer_(1 << 16) {
   check_input_file(path);
   gz_ = gzopen(path.c_str(), "rb");
   if (gz_ == nullptr) throw ToolError(path + ": cannot open: " + std::strerror(errno));
   // The destructor does not run when the constructor throws: close the file here then.
   try {
+    skip_byte_order_mark();
     if (!read_record(header_)) throw ToolError(path + ": empty file (no header row)");
   } catch (...) {
     gzclose(static_cast<gzFile>(gz_));
@@ -56,19 +56,43 @@ int CsvReader::get() {
   return static_cast<unsigned char>(buffer_[pos_++]);
 }
 
+void CsvReader::skip_byte_order_mark() {
+  // Spreadsheet programs start UTF-8 files with EF BB BF; without this the first column's name
+  // would carry those bytes and "missing column" errors would name a column the file shows.
+  if (get() == -1) return;
+  --pos_;  // the first buffer is loaded; nothing consumed
+  if (len_ - pos_ >= 3 && std::memcmp(buffer_.data() + pos_, "\xef\xbb\xbf", 3) == 0) pos_ += 3;
+}
+
+int CsvReader::get_text() {
+  const int c = get();
+  if (c == 0) {
+    throw ToolError(path_ + ":" + std::to_string(line_) + ": a NUL byte: not a text file (binary data, or UTF-16?)");
+  }
+  if (c == '\r') {
+    const int d = get();
+    if (d != '\n') {
+      throw ToolError(path_ + ":" + std::to_string(line_) +
+                      ": a carriage return without a line feed (old Mac line ends?): save the file with LF or CRLF line ends");
+    }
+    return '\n';  // CRLF: one line end
+  }
+  return c;
+}
+
 bool CsvReader::read_record(std::vector<std::string>& fields) {
   fields.clear();
-  int c = get();
-  while (c == '\n' || c == '\r') {  // blank lines between records
-    if (c == '\n') ++line_;
-    c = get();
+  int c = get_text();
+  while (c == '\n') {  // blank lines between records
+    ++line_;
+    c = get_text();
   }
   if (c == -1) return false;
   record_line_ = line_;
   std::string field;
   bool quoted = false, was_quoted = false;
   std::size_t record_bytes = 0;
-  for (;; c = get()) {
+  for (;; c = get_text()) {
     // A record longer than any metrics row: a corrupt file or a decompression bomb, not data.
     if (++record_bytes > kMaxRecordBytes) {
       throw ToolError(path_ + ":" + std::to_string(record_line_) + ": a record longer than " +
@@ -77,7 +101,7 @@ bool CsvReader::read_record(std::vector<std::string>& fields) {
     if (quoted) {
       if (c == -1) throw ToolError(path_ + ":" + std::to_string(record_line_) + ": unterminated quoted field");
       if (c == '"') {
-        const int d = get();
+        const int d = get_text();
         if (d == '"') {
           field += '"';
           continue;
@@ -102,7 +126,6 @@ bool CsvReader::read_record(std::vector<std::string>& fields) {
     }
     if (c == '\n' || c == -1) {
       if (c == '\n') ++line_;
-      if (!field.empty() && field.back() == '\r') field.pop_back();
       fields.push_back(std::move(field));
       return true;
     }
@@ -126,15 +149,27 @@ std::size_t CsvReader::column(const std::string& name) const {
   throw ToolError(path_ + ": missing column '" + name + "'");
 }
 
-double parse_csv_number(const std::string& text, const CsvReader& reader, const std::string& column) {
+namespace {
+
+double parse_checked(const std::string& text, const CsvReader& reader, const std::string& column, bool as_float) {
   errno = 0;
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v)) {
+  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(as_float ? static_cast<float>(v) : v)) {
     throw ToolError(reader.path() + ":" + std::to_string(reader.line()) + ": column '" + column +
                     "': '" + text + "' is not a finite number");
   }
   return v;
+}
+
+}  // namespace
+
+double parse_csv_number(const std::string& text, const CsvReader& reader, const std::string& column) {
+  return parse_checked(text, reader, column, false);
+}
+
+float parse_csv_float(const std::string& text, const CsvReader& reader, const std::string& column) {
+  return static_cast<float>(parse_checked(text, reader, column, true));
 }
 
 }  // namespace dpa::tools

@@ -1,5 +1,6 @@
 // Streaming CSV reader for metrics.csv(.gz) and layout.csv: gzip or plain text (zlib detects
-// which), quoted fields with "" escapes and embedded newlines, a header row naming the columns.
+// which), quoted fields with "" escapes and embedded newlines, a header row naming the columns;
+// LF or CRLF line ends, an optional UTF-8 byte-order mark. NUL bytes and lone CRs are errors.
 #pragma once
 
 #include <cstdint>
@@ -30,7 +31,10 @@ class CsvReader {
 
  private:
   bool read_record(std::vector<std::string>& fields);
+  void skip_byte_order_mark();
   int get();
+  // get() for text: CRLF as one '\n'; a NUL byte or a lone CR is a ToolError naming the line.
+  int get_text();
 
   std::string path_;
   void* gz_ = nullptr;
@@ -42,5 +46,7 @@ class CsvReader {
 
 // Parses a finite decimal number or throws ToolError naming file, line and column.
 double parse_csv_number(const std::string& text, const CsvReader& reader, const std::string& column);
+// The same for a value kept as float: finite as a float too (1e300 is not).
+float parse_csv_float(const std::string& text, const CsvReader& reader, const std::string& column);
 
 }  // namespace dpa::tools

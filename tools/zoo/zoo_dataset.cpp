@@ -218,7 +218,7 @@ ZooMetrics read_metrics_csv(const std::string& path, bool required, std::uint64_
     if (modeldir >= 0) m.modeldir.push_back(text(modeldir));
     if (required) {
       m.step.push_back(static_cast<std::uint32_t>(parse_index(text(step), r, "step")));
-      m.test_accuracy.push_back(static_cast<float>(parse_csv_number(text(accuracy), r, "test_accuracy")));
+      m.test_accuracy.push_back(parse_csv_float(text(accuracy), r, "test_accuracy"));
       m.epochs.push_back(static_cast<std::uint32_t>(parse_index(text(epochs), r, "config.epochs")));
     }
     for (std::size_t k = 0; k < generic.size(); ++k) builders[k].add(f[generic[k]]);

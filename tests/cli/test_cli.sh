@@ -7,21 +7,7 @@ set -uo pipefail
 dpa=$1 zoo=$2 include=$3 library=$4 source=$5 cc=$6
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-check() {  # check NAME COMMAND...: the command must succeed
-  local name=$1; shift
-  if "$@" > "$tmp/out" 2> "$tmp/err"; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAILED: $name"; cat "$tmp/out" "$tmp/err"; fi
-  cp "$tmp/out" "$tmp/last"  # what the next `contains` looks at
-  cp "$tmp/err" "$tmp/last_err"
-}
-expect_exit() {  # expect_exit NAME CODE TEXT COMMAND...: exit code CODE and TEXT on stderr
-  local name=$1 code=$2 text=$3; shift 3
-  "$@" > "$tmp/out" 2> "$tmp/err"; local got=$?
-  if [ "$got" -eq "$code" ] && grep -q -- "$text" "$tmp/err"; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAILED: $name (exit $got, want $code and '$text')"; cat "$tmp/err"; fi
-}
-contains() { grep -q -- "$2" "$1"; }
+source "$source/tests/cli/checks.sh"
 
 check "help" "$dpa" --help
 check "command help" "$dpa" train --help
@@ -232,18 +218,7 @@ expect_exit "directory as input" 1 "not a regular file" "$dpa" predict "$tmp/m.d
 # dpa zoo train on a tiny random IDX dataset: a release-format zoo that dpa reads back, and a
 # second run of the same job resumes instead of training again.
 mkdir "$tmp/idx"
-python3 - "$tmp/idx" << 'PY'
-import gzip, random, struct, sys
-random.seed(1)
-def write(name, magic, dims, payload):
-    with gzip.open(sys.argv[1] + "/" + name + ".gz", "wb") as f:
-        f.write(struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in dims) + bytes(payload))
-for prefix, n in (("train", 96), ("t10k", 40)):
-    labels = [random.randrange(10) for _ in range(n)]
-    pixels = [min(255, max(0, int(random.gauss(25 * l, 40)))) for l in labels for _ in range(784)]
-    write(prefix + "-images-idx3-ubyte", 0x803, (n, 28, 28), pixels)
-    write(prefix + "-labels-idx1-ubyte", 0x801, (n,), labels)
-PY
+python3 "$source/tests/cli/make_idx.py" "$tmp/idx" 96 40
 check "zoo train" "$dpa" zoo train --data "$tmp/idx" -o "$tmp/grown" --runs 3 --epochs 2 --checkpoints 0,1,2 --batch 32 --threads 2 --json
 # 3 runs x 2 epochs x 96 images (train_fraction sampled per run: at least a tenth of them).
 check "zoo train json counts trained images" python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
@@ -280,5 +255,4 @@ check "predict the same row and context" "$dpa" predict "$tmp/ctx.dpa" "$tmp/row
 host=$(tail -n 1 "$tmp/last" | cut -d, -f2)
 [ -n "$firmware" ] && [ "$firmware" = "$host" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAILED: context firmware $firmware != host $host"; }
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/text_format.hpp"
+
 namespace dpa::tools {
 
 class JsonWriter {
@@ -57,9 +59,25 @@ class JsonWriter {
       first_.back() = false;
     }
   }
+  // Control bytes escaped; bytes that are not UTF-8 (a model's names are untrusted bytes) become
+  // U+FFFD, so the output is always valid JSON.
   void string_literal(const std::string& s) {
     out_ += '"';
-    for (const unsigned char c : s) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    for (std::size_t i = 0; i < s.size();) {
+      const unsigned char c = p[i];
+      const std::size_t n = utf8_sequence_length(p + i, s.size() - i);
+      if (n == 0) {
+        out_ += "\xef\xbf\xbd";
+        ++i;
+        continue;
+      }
+      if (n > 1) {
+        out_.append(s, i, n);
+        i += n;
+        continue;
+      }
+      ++i;
       switch (c) {
         case '"': out_ += "\\\""; break;
         case '\\': out_ += "\\\\"; break;
@@ -67,7 +85,7 @@ class JsonWriter {
         case '\t': out_ += "\\t"; break;
         case '\r': out_ += "\\r"; break;
         default:
-          if (c < 0x20) {
+          if (c < 0x20 || c == 0x7f) {
             char buf[8];
             std::snprintf(buf, sizeof buf, "\\u%04x", c);
             out_ += buf;

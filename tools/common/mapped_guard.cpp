@@ -36,6 +36,11 @@ void on_bus_error(int signal, siginfo_t* info, void*) {
   for (const Mapping& m : g_mappings) {
     const char* path = m.path.load();
     if (path != nullptr && address >= m.begin.load() && address < m.end.load()) {
+      // Threads reading the same file fault together: one reports and exits, the others wait for it.
+      static std::atomic<bool> reporting{false};
+      if (reporting.exchange(true)) {
+        for (;;) ::pause();
+      }
       say("dpa: ");
       say(path);
       say(": the file shrank or became unreadable while being read (changed by another process?)\n");

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "common/cli_args.hpp"
 #include "common/json_writer.hpp"
+#include "common/text_format.hpp"
 #include "common/stats_options.hpp"
 #include "dpa/model_format.h"
 #include "model/tree_layout.hpp"
@@ -142,7 +143,8 @@ int run_inspect(int argc, char** argv, int first) {
     std::printf("%s\n", j.str().c_str());
     return 0;
   }
-  std::printf("%s: dpa model v%u.%u, %u bytes, verified\n", args.positionals()[0].c_str(), m.version_major,
+  // Names and provenance are bytes from the file: shown with control bytes escaped.
+  std::printf("%s: dpa model v%u.%u, %u bytes, verified\n", printable(args.positionals()[0]).c_str(), m.version_major,
               m.version_minor, m.total_bytes);
   std::printf("  inputs     %s: %u features\n", blocks_text(m).c_str(), m.num_features);
   if (weights) {
@@ -151,13 +153,13 @@ int run_inspect(int argc, char** argv, int first) {
   }
   for (const ContextLine& c : context) {
     std::string categories;
-    for (const std::string& k : c.categories) categories += (categories.empty() ? ": " : ", ") + k;
+    for (const std::string& k : c.categories) categories += (categories.empty() ? ": " : ", ") + printable(k);
     char range[96] = "";
     if (c.trained) {
       std::snprintf(range, sizeof range, "; trained on %g .. %g", static_cast<double>(c.trained->low),
                     static_cast<double>(c.trained->high));
     }
-    std::printf("  context    %s (%s%s%s)\n", c.name.c_str(), c.kind.c_str(), categories.c_str(), range);
+    std::printf("  context    %s (%s%s%s)\n", printable(c.name).c_str(), c.kind.c_str(), categories.c_str(), range);
   }
   std::printf("  predictor  %s: %s\n", predictor.c_str(), detail.c_str());
   std::printf("  output     %s of the score; predicts %s", dpa_output_transform_name(m.output_transform), target_text(m.target));
@@ -175,7 +177,7 @@ int run_inspect(int argc, char** argv, int first) {
     std::size_t start = 0;
     while (start < text.size()) {
       const std::size_t end = text.find('\n', start);
-      std::printf("    %s\n", text.substr(start, end - start).c_str());
+      std::printf("    %s\n", printable(text.substr(start, end - start)).c_str());
       if (end == std::string::npos) break;
       start = end + 1;
     }

@@ -1,5 +1,6 @@
 // dpa zoo train: grow a zoo of the Small CNN Zoo network from an image dataset, in the release
 // format, parallel over runs, resumable, optionally stopping runs early through the runtime.
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -24,6 +25,8 @@
 #include "common/progress.hpp"
 #include "train/context.hpp"
 #include "train/pipeline.hpp"
+#include "train/run_order_stops.hpp"
+#include "zoo/row_selection.hpp"
 #include "zoo/npy_file.hpp"
 
 namespace dpa::tools {
@@ -116,163 +119,302 @@ void make_dir(const std::string& path) {
   if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw ToolError("cannot create " + path + ": " + std::strerror(errno));
 }
 
-}  // namespace
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
-int zoo_train(int argc, char** argv, int first) {
-  const Args args(argc, argv, first,
-                  {{"--data", true, ""}, {"-o", true, "--output"}, {"--runs", true, ""}, {"--epochs", true, ""},
-                   {"--checkpoints", true, ""}, {"--seed", true, ""}, {"--threads", true, ""}, {"--batch", true, ""},
-                   {"--test-images", true, ""}, {"--train-pool", true, ""}, {"--train-eval-images", true, ""}, {"--optimizer", true, ""},
-                   {"--learning-rate", true, ""}, {"--activation", true, ""}, {"--dropout", true, ""},
-                   {"--l2", true, ""}, {"--w-init", true, ""}, {"--train-fraction", true, ""},
-                   {"--early-stop", true, ""}, {"--stop-below", true, ""}, {"--max-gap", true, ""},
-                   {"--json", false, ""}});
+// What one zoo train job is: every option that shapes its runs. Recorded in ZOO_DIR/.runs, so
+// that a resumed job trains the same kind of runs (--runs and --threads may change).
+struct ZooTrainJob {
+  std::string data_dir, out;
+  std::uint32_t runs = 0;
+  cnn::TrainingBudget budget;
+  std::uint64_t seed = 0;
+  unsigned threads = 1;
+  std::string fixed_options;  // the hyperparameters the command line fixes, as given
+  std::unique_ptr<ModelFile> stopper;
+  float stop_below = 0.5f, max_gap = 0;
+
+  void fix(cnn::RunConfig& c, const Args& args) const;
+  std::string record(const ImageDataset& data) const;
+};
+
+void ZooTrainJob::fix(cnn::RunConfig& c, const Args& args) const {
+  if (const auto v = args.value("--optimizer")) {
+    if (*v == "sgd") c.optimizer = cnn::Optimizer::kSgd;
+    else if (*v == "adam") c.optimizer = cnn::Optimizer::kAdam;
+    else if (*v == "rmsprop") c.optimizer = cnn::Optimizer::kRmsprop;
+    else throw UsageError("--optimizer must be sgd, adam or rmsprop");
+  }
+  if (const auto v = args.value("--activation")) {
+    if (*v == "relu") c.activation = cnn::Activation::kRelu;
+    else if (*v == "tanh") c.activation = cnn::Activation::kTanh;
+    else throw UsageError("--activation must be relu or tanh");
+  }
+  if (const auto v = args.value("--w-init")) {
+    bool found = false;
+    for (int i = 0; i < 5; ++i) {
+      if (*v == cnn::init_name(static_cast<cnn::Init>(i))) {
+        c.w_init = static_cast<cnn::Init>(i);
+        found = true;
+      }
+    }
+    if (!found) throw UsageError("--w-init must be he_normal, glorot_normal, orthogonal, RandomNormal or TruncatedNormal");
+  }
+  c.learning_rate = args.real("--learning-rate", c.learning_rate, 1e-8, 10);
+  c.dropout = args.real("--dropout", c.dropout, 0, 0.95);
+  c.l2 = args.real("--l2", c.l2, 0, 1);
+  c.train_fraction = args.real("--train-fraction", c.train_fraction, 1e-6, 1);
+}
+
+std::string ZooTrainJob::record(const ImageDataset& data) const {
+  std::ostringstream o;
+  o << "images=" << data.train_images.count << " train, " << data.test_images.count << " test\n"
+    << "epochs=" << budget.epochs << "\ncheckpoints=";
+  for (std::size_t i = 0; i < budget.checkpoints.size(); ++i) o << (i ? "," : "") << budget.checkpoints[i];
+  o << "\nbatch=" << budget.batch_size << "\ntest_images=" << budget.test_images << "\ntrain_pool=" << budget.train_pool
+    << "\ntrain_eval_images=" << budget.train_eval_images << "\nseed=" << seed << "\nfixed=" << fixed_options << "\n";
+  if (stopper) {
+    char crc[16];
+    std::snprintf(crc, sizeof crc, "%08x", dpa_crc32(stopper->bytes(), stopper->size()));
+    o << "early_stop=model crc32 " << crc << ", stop_below " << stop_below << ", max_gap " << max_gap << "\n";
+  }
+  return o.str();
+}
+
+const std::vector<OptionSpec> kZooTrainOptions = {
+    {"--data", true, ""}, {"-o", true, "--output"}, {"--runs", true, ""}, {"--epochs", true, ""},
+    {"--checkpoints", true, ""}, {"--seed", true, ""}, {"--threads", true, ""}, {"--batch", true, ""},
+    {"--test-images", true, ""}, {"--train-pool", true, ""}, {"--train-eval-images", true, ""}, {"--optimizer", true, ""},
+    {"--learning-rate", true, ""}, {"--activation", true, ""}, {"--dropout", true, ""},
+    {"--l2", true, ""}, {"--w-init", true, ""}, {"--train-fraction", true, ""},
+    {"--early-stop", true, ""}, {"--stop-below", true, ""}, {"--max-gap", true, ""},
+    {"--json", false, ""}};
+
+std::vector<std::uint32_t> checkpoint_steps(const Args& args, std::uint32_t epochs) {
+  std::vector<std::uint32_t> steps;
+  if (const auto list = args.value("--checkpoints")) {
+    const CheckpointSelection chosen = parse_checkpoints(*list);
+    if (chosen.kind != CheckpointSelection::kSteps) throw UsageError("--checkpoints: give the epochs to record, e.g. 0,1,2,4");
+    steps = chosen.steps;
+  } else {
+    for (std::uint32_t s : {0u, 1u, 2u, 3u, 4u, 6u, 8u, 10u, 12u}) if (s <= epochs) steps.push_back(s);
+  }
+  if (steps.back() > epochs) {
+    throw UsageError("--checkpoints: epoch " + std::to_string(steps.back()) + " is beyond --epochs " + std::to_string(epochs));
+  }
+  if (steps.back() != epochs) {
+    if (args.value("--checkpoints")) {
+      throw UsageError("--checkpoints must include the last epoch, " + std::to_string(epochs) + ": the run's final accuracy");
+    }
+    steps.push_back(epochs);
+  }
+  return steps;
+}
+
+ZooTrainJob parse_job(const Args& args) {
+  ZooTrainJob job;
   args.expect_positionals(0, "");
   const auto data_dir = args.value("--data");
   const auto out = args.value("-o");
   if (!data_dir) throw UsageError("missing --data IDX_DIR");
   if (!out) throw UsageError("missing -o ZOO_DIR");
-  const auto runs = static_cast<std::uint32_t>(args.integer("--runs", 0, 1, 1000000));
-  if (runs == 0) throw UsageError("missing --runs N");
-  cnn::TrainingBudget budget;
-  budget.epochs = static_cast<std::uint32_t>(args.integer("--epochs", 12, 1, 10000));
-  if (const auto list = args.value("--checkpoints")) {
-    budget.checkpoints = parse_checkpoints(*list).steps;
-  } else {
-    budget.checkpoints.clear();
-    for (std::uint32_t s : {0u, 1u, 2u, 3u, 4u, 6u, 8u, 10u, 12u}) if (s <= budget.epochs) budget.checkpoints.push_back(s);
-    if (budget.checkpoints.back() != budget.epochs) budget.checkpoints.push_back(budget.epochs);
+  job.data_dir = *data_dir;
+  job.out = *out;
+  job.runs = static_cast<std::uint32_t>(args.integer("--runs", 0, 1, 1000000));
+  if (job.runs == 0) throw UsageError("missing --runs N");
+  job.budget.epochs = static_cast<std::uint32_t>(args.integer("--epochs", 12, 1, 10000));
+  job.budget.checkpoints = checkpoint_steps(args, job.budget.epochs);
+  job.budget.batch_size = static_cast<std::uint32_t>(args.integer("--batch", 512, 1, 1 << 20));
+  job.budget.test_images = static_cast<std::uint32_t>(args.integer("--test-images", 10000, 1, 1 << 30));
+  job.budget.train_pool = static_cast<std::uint32_t>(args.integer("--train-pool", 60000, 1, 1 << 30));
+  job.budget.train_eval_images = static_cast<std::uint32_t>(args.integer("--train-eval-images", 5000, 1, 1 << 30));
+  job.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
+  job.threads = args.threads();
+  for (const char* name : {"--optimizer", "--learning-rate", "--activation", "--dropout", "--l2", "--w-init", "--train-fraction"}) {
+    if (const auto v = args.value(name)) job.fixed_options += std::string(job.fixed_options.empty() ? "" : " ") + name + " " + *v;
   }
-  budget.batch_size = static_cast<std::uint32_t>(args.integer("--batch", 512, 1, 1 << 20));
-  budget.test_images = static_cast<std::uint32_t>(args.integer("--test-images", 10000, 1, 1 << 30));
-  budget.train_pool = static_cast<std::uint32_t>(args.integer("--train-pool", 60000, 1, 1 << 30));
-  budget.train_eval_images = static_cast<std::uint32_t>(args.integer("--train-eval-images", 5000, 1, 1 << 30));
-  const auto seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
-  const auto threads = args.threads();
-  // Fixed hyperparameters (checked before any work).
-  auto fix = [&](cnn::RunConfig& c) {
-    if (const auto v = args.value("--optimizer")) {
-      if (*v == "sgd") c.optimizer = cnn::Optimizer::kSgd;
-      else if (*v == "adam") c.optimizer = cnn::Optimizer::kAdam;
-      else if (*v == "rmsprop") c.optimizer = cnn::Optimizer::kRmsprop;
-      else throw UsageError("--optimizer must be sgd, adam or rmsprop");
-    }
-    if (const auto v = args.value("--activation")) {
-      if (*v == "relu") c.activation = cnn::Activation::kRelu;
-      else if (*v == "tanh") c.activation = cnn::Activation::kTanh;
-      else throw UsageError("--activation must be relu or tanh");
-    }
-    if (const auto v = args.value("--w-init")) {
-      bool found = false;
-      for (int i = 0; i < 5; ++i) {
-        if (*v == cnn::init_name(static_cast<cnn::Init>(i))) {
-          c.w_init = static_cast<cnn::Init>(i);
-          found = true;
-        }
-      }
-      if (!found) throw UsageError("--w-init must be he_normal, glorot_normal, orthogonal, RandomNormal or TruncatedNormal");
-    }
-    c.learning_rate = args.real("--learning-rate", c.learning_rate, 1e-8, 10);
-    c.dropout = args.real("--dropout", c.dropout, 0, 0.95);
-    c.l2 = args.real("--l2", c.l2, 0, 1);
-    c.train_fraction = args.real("--train-fraction", c.train_fraction, 1e-6, 1);
-  };
-  {
-    cnn::RunConfig probe;
-    fix(probe);
-  }
-  std::unique_ptr<ModelFile> stopper;
-  std::unique_ptr<LoopContext> loop_context;
-  dpa_early_stop stop_state;
-  const bool early = args.value("--early-stop").has_value();
-  if (early) {
-    stopper = std::make_unique<ModelFile>(*args.value("--early-stop"));
-    if (stopper->model().layout.total_length != cnn::kParams) throw ToolError("--early-stop model does not take zoo CNN weights");
-    if (stopper->model().target != DPA_TARGET_FINAL_TEST_ACCURACY) {
+  cnn::RunConfig probe;  // fixed hyperparameters are checked before any work
+  job.fix(probe, args);
+  if (const auto model = args.value("--early-stop")) {
+    job.stopper = std::make_unique<ModelFile>(*model);
+    if (job.stopper->model().layout.total_length != cnn::kParams) throw ToolError("--early-stop model does not take zoo CNN weights");
+    if (job.stopper->model().target != DPA_TARGET_FINAL_TEST_ACCURACY) {
       throw ToolError("--early-stop model does not predict the run's final accuracy (train it with --target final_test_accuracy)");
     }
-    loop_context = std::make_unique<LoopContext>(stopper->model());
-    dpa_early_stop_init(&stop_state, static_cast<float>(args.real("--stop-below", 0.5, 0, 1)),
-                        static_cast<float>(args.real("--max-gap", 0, 0, 1)));
+    job.stop_below = static_cast<float>(args.real("--stop-below", 0.5, 0, 1));
+    job.max_gap = static_cast<float>(args.real("--max-gap", 0, 0, 1));
   }
+  return job;
+}
 
-  const ImageDataset data = read_idx_dataset(*data_dir);
-  // config.dataset: the data directory's name ("fashion-mnist" for Debian's package).
-  std::string dataset = data_dir->substr(data_dir->find_last_of('/') == std::string::npos ? 0 : data_dir->find_last_of('/') + 1);
-  if (dataset.empty()) dataset = "idx";
-  make_dir(*out);
-  const std::string partial = *out + "/.runs";
-  make_dir(partial);
-  std::vector<std::uint32_t> todo;
-  for (std::uint32_t r = 0; r < runs; ++r) {
-    if (!is_readable(partial + "/" + run_name(r) + ".csv")) todo.push_back(r);
+// ZOO_DIR and its .runs, made or checked: a resumed job must be the same job, and a zoo that no
+// job of this kind started (release files without .runs) is never replaced.
+std::string prepare_output(const ZooTrainJob& job, const std::string& record) {
+  const std::string partial = job.out + "/.runs", options = partial + "/options";
+  struct stat st;
+  const bool has_runs = ::stat(partial.c_str(), &st) == 0;
+  if (!has_runs) {
+    for (const char* file : {"weights.npy", "metrics.csv.gz", "metrics.csv", "layout.csv"}) {
+      if (::stat((job.out + "/" + file).c_str(), &st) == 0) {
+        throw ToolError(job.out + ": already holds a zoo (" + file + ") that no resumable zoo train job started: "
+                        "choose another -o, or remove it first");
+      }
+    }
   }
-  if (todo.size() < runs) std::fprintf(stderr, "resuming: %u of %u runs already trained\n", runs - static_cast<std::uint32_t>(todo.size()), runs);
+  make_dir(job.out);
+  make_dir(partial);
+  if (is_readable(options)) {
+    check_input_file(options);
+    const std::string before = read_text(options);
+    if (before != record) {
+      throw ToolError(options + ": this zoo was started with other options; resume it with the same ones, or choose another -o\n"
+                      "  recorded:\n" + before + "  now:\n" + record);
+    }
+  } else {
+    DIR* d = ::opendir(partial.c_str());
+    bool runs_there = false;
+    while (const dirent* e = d ? ::readdir(d) : nullptr) runs_there |= std::string(e->d_name).rfind("run", 0) == 0;
+    if (d) ::closedir(d);
+    if (runs_there) {
+      throw ToolError(partial + ": runs of a job whose options were not recorded (an earlier dpa): remove " + partial +
+                      " to start over");
+    }
+    write_file_atomically(options, record.data(), record.size());
+  }
+  return partial;
+}
+
+// The steps at which the early-stopping model is asked: every checkpoint but the first and last.
+std::vector<std::uint32_t> checked_steps(const cnn::TrainingBudget& budget) {
+  std::vector<std::uint32_t> steps;
+  for (const std::uint32_t s : budget.checkpoints) if (s != 0 && s != budget.epochs) steps.push_back(s);
+  return steps;
+}
+
+// What a finished run predicted at its checked steps, recomputed from its files: a resumed job
+// decides later runs as the first job would have.
+void replay_finished_run(const ZooTrainJob& job, const LoopContext& context, const std::string& partial,
+                         std::uint32_t run, RunOrderStops& stops) {
+  const std::vector<std::uint32_t> checked = checked_steps(job.budget);
+  const std::string weights = read_text(partial + "/" + run_name(run) + ".weights");
+  const std::vector<std::string> rows = split(read_text(partial + "/" + run_name(run) + ".csv"), '\n');
+  const dpa_model& model = job.stopper->model();
+  std::vector<unsigned char> scratch(dpa_model_scratch_size(&model));
+  std::string header = metrics_header();
+  header.pop_back();  // the line end
+  const std::vector<std::string> names = split(header, ',');
+  const auto step_column = static_cast<std::size_t>(std::find(names.begin(), names.end(), "step") - names.begin());
+  for (std::size_t i = 0; i < rows.size() && (i + 1) * cnn::kParams * sizeof(float) <= weights.size(); ++i) {
+    const std::vector<std::string> fields = split(rows[i], ',');
+    if (fields.size() <= step_column) continue;
+    const auto step = static_cast<std::uint32_t>(std::strtoul(fields[step_column].c_str(), nullptr, 10));
+    const auto k = static_cast<std::size_t>(std::find(checked.begin(), checked.end(), step) - checked.begin());
+    if (k == checked.size()) continue;
+    std::vector<float> w(cnn::kParams);
+    std::memcpy(w.data(), weights.data() + i * cnn::kParams * sizeof(float), cnn::kParams * sizeof(float));
+    const std::vector<float> values = context.values(rows[i]);
+    const dpa_inputs in{w.data(), w.size(), values.data(), values.size()};
+    dpa_early_stop state = stops.state_for(run, k);
+    float predicted;
+    dpa_decision decision;
+    dpa_early_stop_check_inputs(&model, &state, &in, scratch.data(), scratch.size(), &predicted, &decision);
+    stops.record(run, k, state, predicted);
+  }
+  stops.finish(run);
+}
+
+struct TrainedRuns {
+  std::uint64_t trained = 0;
+  cnn::TrainingTime time;
+};
+
+// Trains the runs not yet in .runs, in parallel; each run's files are written when it ends.
+TrainedRuns train_runs(const ZooTrainJob& job, const Args& args, const ImageDataset& data, const std::string& dataset,
+                       const std::string& partial, const LoopContext* context, RunOrderStops* stops) {
+  std::vector<std::uint32_t> todo;
+  for (std::uint32_t r = 0; r < job.runs; ++r) {
+    if (is_readable(partial + "/" + run_name(r) + ".csv")) {
+      if (stops) replay_finished_run(job, *context, partial, r, *stops);
+    } else {
+      todo.push_back(r);
+    }
+  }
+  if (todo.size() < job.runs) {
+    std::fprintf(stderr, "resuming: %u of %u runs already trained\n", job.runs - static_cast<std::uint32_t>(todo.size()), job.runs);
+  }
+  const std::vector<std::uint32_t> checked = checked_steps(job.budget);
   std::mutex lock;
-  std::uint64_t done = 0;
-  cnn::TrainingTime trained;  // over the runs this job trained
+  TrainedRuns result;
   Progress progress("runs", todo.size());
-  ThreadPool pool(threads);
+  ThreadPool pool(job.threads);  // hands out runs in ascending order: earlier runs never wait on later ones
   std::vector<std::exception_ptr> errors(todo.size());
-  pool.parallel_for(todo.size(), [&](std::size_t k) {
+  pool.parallel_for(todo.size(), [&](std::size_t i) {
+    const std::uint32_t run = todo[i];
     try {
-      const std::uint32_t run = todo[k];
-      cnn::RunConfig cfg = cnn::sample_config(seed, run);
-      fix(cfg);
-      std::vector<unsigned char> scratch(early ? dpa_model_scratch_size(&stopper->model()) : 0);
+      cnn::RunConfig cfg = cnn::sample_config(job.seed, run);
+      job.fix(cfg, args);
+      std::vector<unsigned char> scratch(stops ? dpa_model_scratch_size(&job.stopper->model()) : 0);
       int stopped_at = -1;
       cnn::TrainingTime time;
       const std::string dir = "zoo/" + dataset + "/" + run_name(run);
-      const auto checkpoints = cnn::train_run(data, cfg, budget, [&](const cnn::Checkpoint& c) {
-        if (!early || c.step == 0 || c.step == budget.epochs) return true;
+      const auto checkpoints = cnn::train_run(data, cfg, job.budget, [&](const cnn::Checkpoint& c) {
+        const auto k = static_cast<std::size_t>(std::find(checked.begin(), checked.end(), c.step) - checked.begin());
+        if (!stops || k == checked.size()) return true;
         float predicted;
         dpa_decision decision;
-        const std::vector<float> context = loop_context->values(metrics_row(dir, dataset, run, cfg, budget, c, -1));
-        const dpa_inputs in{c.weights.data(), c.weights.size(), context.data(), context.size()};
-        std::lock_guard<std::mutex> guard(lock);  // the state is shared by the search
-        const dpa_status s = dpa_early_stop_check_inputs(&stopper->model(), &stop_state, &in, scratch.data(),
+        const std::vector<float> values = context->values(metrics_row(dir, dataset, run, cfg, job.budget, c, -1));
+        const dpa_inputs in{c.weights.data(), c.weights.size(), values.data(), values.size()};
+        dpa_early_stop state = stops->state_for(run, k);
+        const dpa_status s = dpa_early_stop_check_inputs(&job.stopper->model(), &state, &in, scratch.data(),
                                                          scratch.size(), &predicted, &decision);
         if (s != DPA_OK && s != DPA_ERR_NON_FINITE) throw ToolError(std::string("early stopping: ") + dpa_status_string(s));
+        stops->record(run, k, state, predicted);
         if (decision != DPA_CONTINUE) stopped_at = static_cast<int>(c.step);
         return decision == DPA_CONTINUE;
       }, &time);
+      if (stops) stops->finish(run);
       std::string weights, csv;
       for (const cnn::Checkpoint& c : checkpoints) {
         weights.append(reinterpret_cast<const char*>(c.weights.data()), c.weights.size() * sizeof(float));
-        csv += metrics_row(dir, dataset, run, cfg, budget, c, stopped_at) + "\n";
+        csv += metrics_row(dir, dataset, run, cfg, job.budget, c, stopped_at) + "\n";
       }
       // Weights first, metrics last: a run counts as done once its metrics file exists.
       write_file_atomically(partial + "/" + run_name(run) + ".weights", weights.data(), weights.size());
       write_file_atomically(partial + "/" + run_name(run) + ".csv", csv.data(), csv.size());
       std::lock_guard<std::mutex> guard(lock);
-      trained.images += time.images;
-      trained.seconds += time.seconds;
-      progress.update(++done);
+      result.time.images += time.images;
+      result.time.seconds += time.seconds;
+      progress.update(++result.trained);
     } catch (...) {
-      errors[k] = std::current_exception();
+      if (stops) stops->finish(run);  // later runs must not wait on a failed one
+      errors[i] = std::current_exception();
     }
   });
   for (auto& e : errors) if (e) std::rethrow_exception(e);
+  return result;
+}
 
-  // Assemble the release files from the runs, in run order.
+// The release files from the runs, in run order. Returns the number of checkpoints.
+std::uint64_t assemble_zoo(const ZooTrainJob& job, const std::string& partial) {
   std::uint64_t rows = 0;
   std::string metrics = metrics_header();
-  for (std::uint32_t r = 0; r < runs; ++r) {
-    std::ifstream in(partial + "/" + run_name(r) + ".csv");
-    std::stringstream s;
-    s << in.rdbuf();
-    for (char c : s.str()) rows += c == '\n';
-    metrics += s.str();
+  for (std::uint32_t r = 0; r < job.runs; ++r) {
+    const std::string csv = read_text(partial + "/" + run_name(r) + ".csv");
+    rows += static_cast<std::uint64_t>(std::count(csv.begin(), csv.end(), '\n'));
+    metrics += csv;
   }
-  NpyWriter writer(*out + "/weights.npy", rows, cnn::kParams);
-  for (std::uint32_t r = 0; r < runs; ++r) {
-    std::ifstream in(partial + "/" + run_name(r) + ".weights", std::ios::binary);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+  NpyWriter writer(job.out + "/weights.npy", rows, cnn::kParams);
+  for (std::uint32_t r = 0; r < job.runs; ++r) {
+    const std::string bytes = read_text(partial + "/" + run_name(r) + ".weights");
     writer.append(reinterpret_cast<const float*>(bytes.data()), bytes.size() / (cnn::kParams * sizeof(float)));
   }
   writer.commit();
   const std::string compressed = gzip_compress(metrics);
-  write_file_atomically(*out + "/metrics.csv.gz", compressed.data(), compressed.size());
+  write_file_atomically(job.out + "/metrics.csv.gz", compressed.data(), compressed.size());
   std::string layout = "varname,start_idx,end_idx,shape\n";
   const dpa_layout* zoo = dpa_zoo_layout();
   const char* shapes[8] = {"(16,)", "(3, 3, 1, 16)", "(16,)", "(3, 3, 16, 16)", "(16,)", "(3, 3, 16, 16)", "(10,)", "(16, 10)"};
@@ -280,27 +422,50 @@ int zoo_train(int argc, char** argv, int first) {
     layout += std::string(dpa_zoo_segment_name(s)) + "," + std::to_string(zoo->segments[s].offset) + "," +
               std::to_string(zoo->segments[s].offset + zoo->segments[s].length) + ",\"" + shapes[s] + "\"\n";
   }
-  write_file_atomically(*out + "/layout.csv", layout.data(), layout.size());
+  write_file_atomically(job.out + "/layout.csv", layout.data(), layout.size());
+  return rows;
+}
+
+void report(const ZooTrainJob& job, bool json, std::uint64_t rows, const TrainedRuns& trained, const RunOrderStops* stops) {
   // Throughput per thread: training-step time summed over runs, each run on one thread.
-  const double per_thread = trained.seconds > 0 ? static_cast<double>(trained.images) / trained.seconds : 0;
-  if (args.flag("--json")) {
+  const double per_thread = trained.time.seconds > 0 ? static_cast<double>(trained.time.images) / trained.time.seconds : 0;
+  if (json) {
     JsonWriter j;
-    j.begin_object().field("output", *out).field("runs", runs)
-        .field("runs_trained", static_cast<unsigned long long>(todo.size()))
+    j.begin_object().field("output", job.out).field("runs", job.runs)
+        .field("runs_trained", static_cast<unsigned long long>(trained.trained))
         .field("checkpoints", static_cast<unsigned long long>(rows))
-        .field("trained_images", static_cast<unsigned long long>(trained.images))
-        .field("training_seconds", trained.seconds).field("images_per_second_per_thread", per_thread)
-        .field("threads", threads);
-    if (early) {
-      j.key("early_stop").begin_object().field("checks", stop_state.checks).field("stops", stop_state.stops).end_object();
-    }
+        .field("trained_images", static_cast<unsigned long long>(trained.time.images))
+        .field("training_seconds", trained.time.seconds).field("images_per_second_per_thread", per_thread)
+        .field("threads", job.threads);
+    if (stops) j.key("early_stop").begin_object().field("checks", stops->checks()).field("stops", stops->stops()).end_object();
     j.end_object();
     std::printf("%s\n", j.str().c_str());
   }
-  std::fprintf(stderr, "wrote %s: %u runs, %llu checkpoints; %.0f training images/s per thread", out->c_str(), runs,
+  std::fprintf(stderr, "wrote %s: %u runs, %llu checkpoints; %.0f training images/s per thread", job.out.c_str(), job.runs,
                static_cast<unsigned long long>(rows), per_thread);
-  if (early) std::fprintf(stderr, "; early stopping stopped %u of %u checks", stop_state.stops, stop_state.checks);
+  if (stops) std::fprintf(stderr, "; early stopping stopped %u of %u checks", stops->stops(), stops->checks());
   std::fprintf(stderr, "\n");
+}
+
+}  // namespace
+
+int zoo_train(int argc, char** argv, int first) {
+  const Args args(argc, argv, first, kZooTrainOptions);
+  const ZooTrainJob job = parse_job(args);
+  const std::unique_ptr<LoopContext> context = job.stopper ? std::make_unique<LoopContext>(job.stopper->model()) : nullptr;
+  const ImageDataset data = read_idx_dataset(job.data_dir);
+  // config.dataset: the data directory's name ("fashion-mnist" for Debian's package).
+  const std::size_t slash = job.data_dir.find_last_of('/');
+  std::string dataset = job.data_dir.substr(slash == std::string::npos ? 0 : slash + 1);
+  if (dataset.empty()) dataset = "idx";
+  const std::string partial = prepare_output(job, job.record(data));
+  std::unique_ptr<RunOrderStops> stops;
+  if (job.stopper) {
+    stops = std::make_unique<RunOrderStops>(job.runs, checked_steps(job.budget).size(), job.stop_below, job.max_gap);
+  }
+  const TrainedRuns trained = train_runs(job, args, data, dataset, partial, context.get(), stops.get());
+  const std::uint64_t rows = assemble_zoo(job, partial);
+  report(job, args.flag("--json"), rows, trained, stops.get());
   return 0;
 }
 

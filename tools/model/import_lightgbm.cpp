@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/cli_args.hpp"
+#include "common/text_format.hpp"
 #include "model/importers.hpp"
 
 namespace dpa::tools {
@@ -260,7 +261,7 @@ ImportResult import_lightgbm_text(const std::string& text, const FeatureSpec& fe
   r.summary = "LightGBM, " + objective.text + (average ? ", random forest" : "") + ", " + std::to_string(g.trees.size()) +
               " trees, max depth " + std::to_string(depth);
   Provenance p;
-  p.text = "imported_from=lightgbm\nobjective=" + objective.text + "\ntrees=" + std::to_string(g.trees.size()) +
+  p.text = "imported_from=lightgbm\nobjective=" + printable(objective.text) + "\ntrees=" + std::to_string(g.trees.size()) +
            "\ndepth=" + std::to_string(depth) + (average ? "\naverage_output=1" : "") + "\n";
   r.spec.provenance = p;
   return r;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/cli_args.hpp"
+#include "common/text_format.hpp"
 
 namespace dpa::tools {
 
@@ -152,7 +153,7 @@ std::string TrainedRanges::provenance() const {
   char buf[64];
   for (const Range& r : ranges) {
     std::snprintf(buf, sizeof buf, "=%.9g %.9g\n", static_cast<double>(r.low), static_cast<double>(r.high));
-    s += "range:" + r.name + buf;
+    s += "range:" + printable(r.name) + buf;  // a name's line end must not add a key
   }
   return s;
 }
@@ -174,7 +175,7 @@ TrainedRanges TrainedRanges::of(const dpa_model& model) {
 
 const TrainedRanges::Range* TrainedRanges::find(const std::string& name) const {
   for (const Range& r : ranges) {
-    if (r.name == name) return &r;
+    if (r.name == printable(name)) return &r;  // names are kept escaped
   }
   return nullptr;
 }

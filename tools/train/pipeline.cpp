@@ -401,8 +401,9 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const 
 
   // Metrics through the runtime, on the bytes about to be written.
   Provenance prov;
-  prov.text = "zoo=" + zoo.dir() + "\nmodel=" + model_kind_name(o.kind) + "\ninputs=" + o.inputs->name + "\nstats=" +
-              stats_set_name(o.stats) + "\ncontext=" + report.context + "\ncheckpoints=" + o.checkpoints.text() +
+  // Values from the file system or a zoo's header escaped: a line end in a path must not add a key.
+  prov.text = "zoo=" + printable(zoo.dir()) + "\nmodel=" + model_kind_name(o.kind) + "\ninputs=" + o.inputs->name + "\nstats=" +
+              stats_set_name(o.stats) + "\ncontext=" + printable(report.context) + "\ncheckpoints=" + o.checkpoints.text() +
               "\ntarget=" + target_name(o.target) + "\nseed=" + std::to_string(o.seed) +
               "\ntest_fraction=" + std::to_string(o.test_fraction) + "\nvalidation_fraction=" +
               std::to_string(o.validation_fraction) + "\n" + options.str() +

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Big and special inputs, the part of issue 17 that in-memory fuzzing cannot reach: files cut by
+# another process while mapped, a full file system, temporaries of killed runs, control bytes in
+# paths and names, zoo train's refusals, and early-stopping decisions that depend neither on
+# threads nor on resumption. Each case: a one-line error naming the file, the documented exit
+# code, inputs untouched and nothing half-written. docs/hostile-inputs.md lists the outcomes.
+# Usage: test_hostile.sh DPA_BINARY MINI_ZOO TRUNCATE_SHIM SOURCE_DIR
+set -uo pipefail
+dpa=$1 zoo=$2 shim=$3 source=$4
+tmp=$(mktemp -d)
+trap 'mountpoint -q "$tmp/full" 2> /dev/null && umount "$tmp/full"; rm -rf "$tmp"' EXIT
+source "$source/tests/cli/checks.sh"
+
+# A weights file cut by another process while it is mapped and read: before, SIGBUS and no word.
+cp -r "$zoo" "$tmp/cut"
+DPA_TEST_TRUNCATE="$tmp/cut/weights.npy" LD_PRELOAD="$shim" \
+  expect_exit "weights cut while features reads them" 1 "cut/weights.npy: the file shrank" \
+  "$dpa" features "$tmp/cut" -o "$tmp/cut.npy" --threads 2
+expect "one line of error" [ "$(wc -l < "$tmp/err")" -eq 1 ]
+expect "no output after the cut" [ ! -e "$tmp/cut.npy" ]
+expect "no temporary after the cut" no_temporaries "$tmp"
+cp "$zoo/weights.npy" "$tmp/cut/weights.npy"
+DPA_TEST_TRUNCATE="$tmp/cut/weights.npy" LD_PRELOAD="$shim" \
+  expect_exit "weights cut while train reads them" 1 "the file shrank" "$dpa" train "$tmp/cut" -o "$tmp/cut.dpa" --trees 5
+expect "no model after the cut" [ ! -e "$tmp/cut.dpa" ]
+
+# A full file system: the error names the output; no temporary is left.
+mkdir "$tmp/full"
+if mount -t tmpfs -o size=32k tmpfs "$tmp/full" 2> /dev/null; then
+  expect_exit "features onto a full file system" 1 "No space left on device" "$dpa" features "$zoo" -o "$tmp/full/f.npy"
+  expect "nothing left on the full file system" [ -z "$(ls -A "$tmp/full")" ]
+  umount "$tmp/full"
+else
+  echo "not run here: a full file system (mounting a tmpfs is not allowed; run as root)"
+fi
+
+# A temporary left by a killed run (SIGKILL: no handler runs) goes with the next write of that output.
+sh -c 'exit 0' & dead=$!
+wait "$dead"
+echo partial > "$tmp/f.npy.tmp-$dead"
+check "features after a killed run" "$dpa" features "$zoo" -o "$tmp/f.npy"
+expect "the killed run's temporary is gone" [ ! -e "$tmp/f.npy.tmp-$dead" ]
+
+# A line end in a zoo's path becomes \x0a in the provenance, not a key of its own that eval would
+# read as the split.
+odd="$tmp/zoo"$'\n'"split=seed 7 test_fraction 0.9 folds 0 fold 0"
+cp -r "$zoo" "$odd"
+check "train on a zoo whose path has a line end" "$dpa" train "$odd" -o "$tmp/odd.dpa" --trees 20
+check "inspect the model" "$dpa" inspect "$tmp/odd.dpa" --json
+check "the path is one provenance line" python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['provenance']['text']; \
+assert '\\\\x0asplit=seed 7' in t and '\nsplit=seed 7' not in t and '\nsplit=seed 0 ' in t, t" "$tmp/last"
+check "eval reads the real split" "$dpa" eval "$tmp/odd.dpa" "$odd" --json
+check "held-out runs by the real split" python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
+assert r['held_out_only'] and 200 < r['excluded_runs'] < 380, r" "$tmp/last"
+
+# Names from a zoo's header with terminal escapes and bytes that are not UTF-8: inspect shows
+# them escaped, and its JSON stays valid.
+python3 - "$zoo" "$tmp/names" << 'PY'
+import gzip, shutil, sys
+src, dst = sys.argv[1], sys.argv[2]
+shutil.copytree(src, dst)
+data = gzip.open(src + "/metrics.csv.gz", "rb").read().split(b"\n")
+data[0] += b",\x1b[31mred"
+for i in range(1, len(data)):
+    if data[i]:
+        data[i] += b"," + (b"\xff\xfe" if i % 2 else b"plain")
+gzip.open(dst + "/metrics.csv.gz", "wb").write(b"\n".join(data))
+PY
+check "train with an odd context name" "$dpa" train "$tmp/names" -o "$tmp/names.dpa" --trees 10 --context $'\x1b[31mred'
+check "inspect escapes control bytes" "$dpa" inspect "$tmp/names.dpa"
+expect "no escape byte on the terminal" lacks "$tmp/last" $'\x1b'
+check "the name shown escaped" contains "$tmp/last" '\\x1b\[31mred'
+check "inspect JSON" "$dpa" inspect "$tmp/names.dpa" --json
+check "inspect JSON is valid UTF-8 JSON" python3 -c "import json,sys; j=json.loads(open(sys.argv[1],'rb').read().decode('utf-8')); \
+c=j['context'][0]; assert c['name']=='\x1b[31mred' and '\ufffd\ufffd' in c['categories'], c" "$tmp/last"
+
+# zoo train: datasets without images, checkpoints the job cannot have, a zoo it did not start,
+# and a resumed job with other options.
+mkdir "$tmp/idx" "$tmp/empty"
+python3 "$source/tests/cli/make_idx.py" "$tmp/idx" 96 40
+python3 "$source/tests/cli/make_idx.py" "$tmp/empty" 0 40
+expect_exit "zoo train on 0 training images" 1 "train-images-idx3-ubyte.gz: holds no images" \
+  "$dpa" zoo train --data "$tmp/empty" -o "$tmp/z0" --runs 1 --epochs 1
+python3 "$source/tests/cli/make_idx.py" "$tmp/empty" 96 0
+expect_exit "zoo train on 0 test images" 1 "t10k-images-idx3-ubyte.gz: holds no images" \
+  "$dpa" zoo train --data "$tmp/empty" -o "$tmp/z0" --runs 1 --epochs 1
+expect "nothing made for an empty dataset" [ ! -e "$tmp/z0" ]
+expect_exit "checkpoints beyond the epochs" 2 "epoch 14 is beyond --epochs 12" \
+  "$dpa" zoo train --data "$tmp/idx" -o "$tmp/z1" --runs 1 --checkpoints 0,1,14
+expect_exit "checkpoints without the last epoch" 2 "must include the last epoch, 3" \
+  "$dpa" zoo train --data "$tmp/idx" -o "$tmp/z1" --runs 1 --epochs 3 --checkpoints 0,1
+before=$(cksum < "$tmp/cut/weights.npy")
+expect_exit "zoo train into a zoo it did not start" 1 "already holds a zoo (weights.npy)" \
+  "$dpa" zoo train --data "$tmp/idx" -o "$tmp/cut" --runs 1 --epochs 1
+expect "that zoo is untouched" [ "$(cksum < "$tmp/cut/weights.npy")" = "$before" ]
+small=(--data "$tmp/idx" --epochs 4 --checkpoints 0,1,2,3,4 --batch 32)
+check "zoo train, 2 runs" "$dpa" zoo train "${small[@]}" -o "$tmp/job" --runs 2
+expect_exit "resumed with other options" 1 "started with other options" \
+  "$dpa" zoo train "${small[@]}" -o "$tmp/job" --runs 3 --learning-rate 0.01
+check "resumed with the same options and more runs" "$dpa" zoo train "${small[@]}" -o "$tmp/job" --runs 3
+check "resume message" contains "$tmp/last_err" "resuming: 2 of 3 runs already trained"
+
+# --max-gap: which runs stop is decided in run order, so 1 thread, 2 threads and a job resumed
+# half-way stop the same runs at the same epochs.
+check "a final-accuracy model" "$dpa" train "$zoo" -o "$tmp/stop.dpa" --trees 30 --target final_test_accuracy --checkpoints all
+gap=(--early-stop "$tmp/stop.dpa" --stop-below 0 --max-gap 0.0005 --json)
+check "max-gap, 1 thread" "$dpa" zoo train "${small[@]}" "${gap[@]}" -o "$tmp/gap1" --runs 8 --threads 1
+cp "$tmp/last" "$tmp/gap1.json"
+check "max-gap, 2 threads" "$dpa" zoo train "${small[@]}" "${gap[@]}" -o "$tmp/gap2" --runs 8 --threads 2
+check "max-gap, 3 runs then resumed to 8" "$dpa" zoo train "${small[@]}" "${gap[@]}" -o "$tmp/gapr" --runs 3 --threads 2
+check "max-gap, resumed" "$dpa" zoo train "${small[@]}" "${gap[@]}" -o "$tmp/gapr" --runs 8 --threads 2
+check "some runs stopped, not all" python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['early_stop']; \
+assert 0 < s['stops'] < 8, s" "$tmp/gap1.json"
+expect "2 threads stop as 1 does" cmp -s <(gzip -dc "$tmp/gap1/metrics.csv.gz") <(gzip -dc "$tmp/gap2/metrics.csv.gz")
+expect "a resumed job stops as one job does" cmp -s <(gzip -dc "$tmp/gap1/metrics.csv.gz") <(gzip -dc "$tmp/gapr/metrics.csv.gz")
+expect "the same weights" cmp -s "$tmp/gap1/weights.npy" "$tmp/gapr/weights.npy"
+
+finish

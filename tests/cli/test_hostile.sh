@@ -4,9 +4,9 @@
 # paths and names, zoo train's refusals, and early-stopping decisions that depend neither on
 # threads nor on resumption. Each case: a one-line error naming the file, the documented exit
 # code, inputs untouched and nothing half-written. docs/hostile-inputs.md lists the outcomes.
-# Usage: test_hostile.sh DPA_BINARY MINI_ZOO TRUNCATE_SHIM SOURCE_DIR
+# Usage: test_hostile.sh DPA_BINARY MINI_ZOO TRUNCATE_SHIM SOURCE_DIR C_COMPILER
 set -uo pipefail
-dpa=$1 zoo=$2 shim=$3 source=$4
+dpa=$1 zoo=$2 shim=$3 source=$4 cc=$5
 tmp=$(mktemp -d)
 trap 'mountpoint -q "$tmp/full" 2> /dev/null && umount "$tmp/full"; rm -rf "$tmp"' EXIT
 source "$source/tests/cli/checks.sh"
@@ -73,6 +73,8 @@ check "the name shown escaped" contains "$tmp/last" '\\x1b\[31mred'
 check "inspect JSON" "$dpa" inspect "$tmp/names.dpa" --json
 check "inspect JSON is valid UTF-8 JSON" python3 -c "import json,sys; j=json.loads(open(sys.argv[1],'rb').read().decode('utf-8')); \
 c=j['context'][0]; assert c['name']=='\x1b[31mred' and '\ufffd\ufffd' in c['categories'], c" "$tmp/last"
+check "export-c of such names" "$dpa" export-c "$tmp/names.dpa" -o "$tmp/names.h" --name odd_names
+check "the header compiles" "$cc" -std=c99 -Wall -Werror -fsyntax-only -I"$source/runtime/include" -x c "$tmp/names.h"
 
 # zoo train: datasets without images, checkpoints the job cannot have, a zoo it did not start,
 # and a resumed job with other options.

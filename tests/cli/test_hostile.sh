@@ -87,6 +87,27 @@ python3 "$source/tests/cli/make_idx.py" "$tmp/empty" 96 0
 expect_exit "zoo train on 0 test images" 1 "t10k-images-idx3-ubyte.gz: holds no images" \
   "$dpa" zoo train --data "$tmp/empty" -o "$tmp/z0" --runs 1 --epochs 1
 expect "nothing made for an empty dataset" [ ! -e "$tmp/z0" ]
+# Headers that claim too much, and a bomb: 96 images' header, then 64 MB of zeros (64 KB gzipped).
+python3 - "$tmp/idx" "$tmp/claims" << 'PY'
+import gzip, shutil, struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+for name, dims in (("huge", (1 << 25, 28, 28)), ("wide", (96, 32, 32))):
+    shutil.copytree(src, dst + "-" + name)
+    with gzip.open(dst + "-" + name + "/train-images-idx3-ubyte.gz", "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, *dims))
+shutil.copytree(src, dst + "-bomb")
+pixels = gzip.open(src + "/train-images-idx3-ubyte.gz").read()
+with gzip.open(dst + "-bomb/train-images-idx3-ubyte.gz", "wb") as f:
+    f.write(pixels)
+    for _ in range(64):
+        f.write(bytes(1 << 20))
+PY
+expect_exit "an IDX header claiming 2^25 images" 1 "header claims 33554432 images" \
+  "$dpa" zoo train --data "$tmp/claims-huge" -o "$tmp/z0" --runs 1 --epochs 1
+expect_exit "32 x 32 images" 1 "32 x 32 images; the zoo CNN takes 28 x 28" \
+  "$dpa" zoo train --data "$tmp/claims-wide" -o "$tmp/z0" --runs 1 --epochs 1
+check "a bomb behind a small header: only its images are read" \
+  "$dpa" zoo train --data "$tmp/claims-bomb" -o "$tmp/zb" --runs 1 --epochs 1 --batch 32
 expect_exit "checkpoints beyond the epochs" 2 "epoch 14 is beyond --epochs 12" \
   "$dpa" zoo train --data "$tmp/idx" -o "$tmp/z1" --runs 1 --checkpoints 0,1,14
 expect_exit "checkpoints without the last epoch" 2 "must include the last epoch, 3" \

@@ -67,20 +67,20 @@ void stats_with(benchmark::State& state, dpa_kernel kernel, dpa_stats_set set) {
   }
 }
 
-void BM_StatsPaper_Scalar(benchmark::State& s) { stats_with(s, DPA_KERNEL_SCALAR, DPA_STATS_PAPER); }
-void BM_StatsPaper_SSE2(benchmark::State& s) { stats_with(s, DPA_KERNEL_SSE2, DPA_STATS_PAPER); }
-void BM_StatsPaper_AVX2(benchmark::State& s) { stats_with(s, DPA_KERNEL_AVX2, DPA_STATS_PAPER); }
-void BM_StatsPaper_AVX512(benchmark::State& s) { stats_with(s, DPA_KERNEL_AVX512, DPA_STATS_PAPER); }
-void BM_StatsPaper_NEON(benchmark::State& s) { stats_with(s, DPA_KERNEL_NEON, DPA_STATS_PAPER); }
-void BM_StatsPaper_Auto(benchmark::State& s) { stats_with(s, DPA_KERNEL_AUTO, DPA_STATS_PAPER); }
-void BM_StatsExtended_Auto(benchmark::State& s) { stats_with(s, DPA_KERNEL_AUTO, DPA_STATS_EXTENDED); }
-BENCHMARK(BM_StatsPaper_Scalar);
-BENCHMARK(BM_StatsPaper_SSE2);
-BENCHMARK(BM_StatsPaper_AVX2);
-BENCHMARK(BM_StatsPaper_AVX512);
-BENCHMARK(BM_StatsPaper_NEON);
-BENCHMARK(BM_StatsPaper_Auto);
-BENCHMARK(BM_StatsExtended_Auto);
+// Every kernel the runtime lists, with the paper set; the best one with every set.
+const bool registered = [] {
+  for (std::uint32_t i = 0; i < dpa_kernel_count(); ++i) {
+    const dpa_kernel k = dpa_kernel_at(i);
+    benchmark::RegisterBenchmark((std::string("BM_StatsPaper/") + dpa_kernel_name(k)).c_str(),
+                                 [k](benchmark::State& s) { stats_with(s, k, DPA_STATS_PAPER); });
+  }
+  for (std::uint32_t i = 0; i < dpa_stats_set_count(); ++i) {
+    const auto set = static_cast<dpa_stats_set>(dpa_stats_set_at(i));
+    benchmark::RegisterBenchmark((std::string("BM_Stats/auto/") + dpa_stats_set_name(set)).c_str(),
+                                 [set](benchmark::State& s) { stats_with(s, DPA_KERNEL_AUTO, set); });
+  }
+  return true;
+}();
 
 }  // namespace
 

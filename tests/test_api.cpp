@@ -24,6 +24,35 @@ TEST_CASE("zoo layout is the release's: bias before kernel, 4970 floats") {
   CHECK(dpa_zoo_segment_name(8) == nullptr);
 }
 
+TEST_CASE("the runtime lists its kernels and statistics sets, names resolve both ways") {
+  REQUIRE(dpa_kernel_count() >= 2);
+  bool scalar_listed = false, best_listed = false;
+  for (std::uint32_t i = 0; i < dpa_kernel_count(); ++i) {
+    const dpa_kernel k = dpa_kernel_at(i);
+    CAPTURE(i);
+    CHECK(k != DPA_KERNEL_AUTO);
+    for (std::uint32_t j = 0; j < i; ++j) CHECK(std::string(dpa_kernel_name(dpa_kernel_at(j))) != dpa_kernel_name(k));
+    scalar_listed |= k == DPA_KERNEL_SCALAR;
+    best_listed |= k == dpa_kernel_best();
+  }
+  CHECK(scalar_listed);
+  CHECK(best_listed);
+  CHECK(dpa_kernel_available(DPA_KERNEL_SCALAR));
+  CHECK(dpa_kernel_available(dpa_kernel_best()));
+  CHECK(dpa_kernel_at(dpa_kernel_count()) == DPA_KERNEL_AUTO);
+  CHECK(std::string(dpa_kernel_name(static_cast<dpa_kernel>(99))) == "unknown");
+  REQUIRE(dpa_stats_set_count() >= 1);
+  CHECK(dpa_stats_set_at(0) == DPA_STATS_PAPER);
+  CHECK(dpa_stats_set_at(dpa_stats_set_count()) == 0);
+  for (std::uint32_t i = 0; i < dpa_stats_set_count(); ++i) {
+    const auto set = static_cast<dpa_stats_set>(dpa_stats_set_at(i));
+    REQUIRE(dpa_stats_set_name(set) != nullptr);
+    CHECK(dpa_stats_per_segment(set) > 0);
+    CHECK(dpa_stats_scratch_size(set) <= DPA_STATS_SCRATCH_MAX_BYTES);
+  }
+  CHECK(dpa_stats_set_name(static_cast<dpa_stats_set>(7)) == nullptr);
+}
+
 TEST_CASE("layout check rejects every malformed layout") {
   dpa_segment s[2] = {{0, 10, DPA_SEGMENT_BIAS, 0}, {10, 10, DPA_SEGMENT_KERNEL, 0}};
   dpa_layout l{s, 2, 20};

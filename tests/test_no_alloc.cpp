@@ -57,9 +57,11 @@ TEST_CASE("statistics: zero allocations in a call, every set and kernel") {
   for (float& v : w) v = normal(rng);
   w[10] = std::numeric_limits<float>::quiet_NaN();  // the non-finite path too
   std::vector<float> out(112);
-  for (dpa_kernel k : {DPA_KERNEL_SCALAR, DPA_KERNEL_SSE2, DPA_KERNEL_AVX2, DPA_KERNEL_AVX512, DPA_KERNEL_NEON}) {
+  for (std::uint32_t ki = 0; ki < dpa_kernel_count(); ++ki) {
+    const dpa_kernel k = dpa_kernel_at(ki);
     if (!dpa_kernel_available(k)) continue;
-    for (dpa_stats_set set : {DPA_STATS_PAPER, DPA_STATS_EXTENDED}) {
+    for (std::uint32_t si = 0; si < dpa_stats_set_count(); ++si) {
+      const auto set = static_cast<dpa_stats_set>(dpa_stats_set_at(si));
       dpa::FeatureExtractor fx(dpa::zoo_layout(), set, k);
       const long before = g_allocations.load();
       for (int i = 0; i < 20; ++i) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dpa/dpa.hpp"
+#include "support/kernels.hpp"
 #include "support/reference_stats.hpp"
 
 namespace {
@@ -26,15 +27,13 @@ const std::vector<GoldenCase>& golden_cases() {
   return cases;
 }
 
-const dpa_kernel kAllKernels[] = {DPA_KERNEL_SCALAR, DPA_KERNEL_SSE2, DPA_KERNEL_AVX2,
-                                  DPA_KERNEL_AVX512, DPA_KERNEL_NEON};
 
 }  // namespace
 
 TEST_CASE("golden values from numpy: every case, every available kernel") {
   REQUIRE(golden_cases().size() >= 30);
   int kernels_run = 0;
-  for (dpa_kernel kernel : kAllKernels) {
+  for (dpa_kernel kernel : dpa_test::all_kernels()) {
     if (!dpa_kernel_available(kernel)) continue;
     ++kernels_run;
     for (const GoldenCase& c : golden_cases()) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dpa/dpa.hpp"
+#include "support/kernels.hpp"
 #include "support/reference_stats.hpp"
 
 namespace {
@@ -60,7 +61,7 @@ void check_against_reference(const std::vector<float>& x, const float* stats) {
 
 TEST_CASE("SIMD kernels equal the scalar kernel and numpy on 10,000 random segments") {
   std::mt19937_64 rng(12345);
-  const dpa_kernel simd[] = {DPA_KERNEL_SSE2, DPA_KERNEL_AVX2, DPA_KERNEL_AVX512, DPA_KERNEL_NEON};
+  const std::vector<dpa_kernel> simd = dpa_test::simd_kernels();
   int simd_checked = 0;
   for (int trial = 0; trial < 10000; ++trial) {
     const std::vector<float> x = random_segment(rng, trial % 9);
@@ -172,7 +173,7 @@ TEST_CASE("every kernel gives the same bits when -0 and +0 tie (found by fuzz_st
       float reference[14];
       dpa::FeatureExtractor scalar(layout, DPA_STATS_EXTENDED, DPA_KERNEL_SCALAR);
       REQUIRE(scalar.compute(x.data(), n, reference, 14) == DPA_OK);
-      for (dpa_kernel kernel : {DPA_KERNEL_SSE2, DPA_KERNEL_AVX2, DPA_KERNEL_AVX512, DPA_KERNEL_NEON}) {
+      for (dpa_kernel kernel : dpa_test::simd_kernels()) {
         if (!dpa_kernel_available(kernel)) continue;
         float out[14];
         dpa::FeatureExtractor fx(layout, DPA_STATS_EXTENDED, kernel);

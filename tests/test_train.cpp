@@ -84,7 +84,7 @@ std::vector<float> predict_gbdt(const GbdtModel& g, const Synthetic& s) {
 
 }  // namespace
 
-TEST_CASE("GBDT recovers a nonlinear function with interactions; deterministic for a seed") {
+TEST_CASE("GBDT recovers a nonlinear function with interactions, deterministic for a seed") {
   auto f = [](const float* x) { return std::sin(3 * x[0]) + (x[1] > 0.5f ? x[2] : -x[2]) + 0.1f * x[3]; };
   const Synthetic train = synthetic(4000, 8, 1, f), valid = synthetic(1000, 8, 2, f), test = synthetic(2000, 8, 3, f);
   GbdtParams p;
@@ -139,7 +139,7 @@ TEST_CASE("GBDT on wide data: the same trees on 1 and 3 threads (parallel histog
   CHECK(one.validation_rmse.back() < 0.8 * one.validation_rmse.front());  // it learns
 }
 
-TEST_CASE("ridge recovers linear coefficients; logit link recovers a logistic curve") {
+TEST_CASE("ridge recovers linear coefficients, logit link recovers a logistic curve") {
   const Synthetic lin = synthetic(3000, 5, 7, [](const float* x) { return 0.2f + 0.5f * x[0] - 0.3f * x[4]; });
   LinearParams p;
   p.logit_link = false;

@@ -275,7 +275,7 @@ TEST_CASE("malformed zoo files: each gives the right error and names the file") 
   }
 }
 
-TEST_CASE("features of a zoo equal the runtime's per row; NaN rows give NaN features") {
+TEST_CASE("features of a zoo equal the runtime's per row, NaN rows give NaN features") {
   TempDir d;
   std::vector<float> w = some_weights();
   w[12] = NAN;  // row 1 (weights 8..15), offset 4: inside the kernel segment
@@ -298,7 +298,7 @@ TEST_CASE("features of a zoo equal the runtime's per row; NaN rows give NaN feat
   }
 }
 
-TEST_CASE("chosen rows: scattered ones read with pread equal mapped ones; a shrunk file is an error") {
+TEST_CASE("chosen rows: scattered ones read with pread equal mapped ones, a shrunk file is an error") {
   TempDir d;
   make_zoo(d, some_weights());
   const dpa::tools::ZooDataset zoo(d.path.string());
@@ -351,7 +351,7 @@ TEST_CASE("npy writer: atomic, valid, and nothing left behind on failure") {
 
 #include "zoo/row_selection.hpp"
 
-TEST_CASE("special files as inputs are refused before any open; no output replaces an input") {
+TEST_CASE("special files as inputs are refused before any open, no output replaces an input") {
   TempDir d;
   const std::string fifo = d / "weights.npy";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);  // opening it for reading would block forever
@@ -454,7 +454,7 @@ TEST_CASE("atomic outputs: temporaries of killed runs are removed, a live proces
   CHECK(fs::exists(other));
 }
 
-TEST_CASE("chunks of float32 rows need no row buffer; other dtypes and scattered rows fill one") {
+TEST_CASE("chunks of float32 rows need no row buffer, other dtypes and scattered rows fill one") {
   TempDir d;
   const std::vector<float> v = {1, 2, 3, 4, 5, 6, 7, 8};
   dpa::tools::write_npy_f32(d / "f4.npy", v.data(), 4, 2);

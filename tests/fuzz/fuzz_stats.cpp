@@ -22,8 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   float reference[28], other[28];
   const dpa_status s = dpa_stats_compute_with_kernel(&layout, DPA_STATS_EXTENDED, w.data(), n, reference, 28,
                                                       scratch, sizeof scratch, DPA_KERNEL_SCALAR);
-  for (dpa_kernel k : {DPA_KERNEL_SSE2, DPA_KERNEL_AVX2, DPA_KERNEL_AVX512, DPA_KERNEL_NEON}) {
-    if (!dpa_kernel_available(k)) continue;
+  for (std::uint32_t i = 0; i < dpa_kernel_count(); ++i) {
+    const dpa_kernel k = dpa_kernel_at(i);
+    if (k == DPA_KERNEL_SCALAR || !dpa_kernel_available(k)) continue;
     const dpa_status t = dpa_stats_compute_with_kernel(&layout, DPA_STATS_EXTENDED, w.data(), n, other, 28,
                                                         scratch, sizeof scratch, k);
     if (t != s) std::abort();

@@ -4,26 +4,30 @@
 
 namespace dpa::tools {
 
+// Both from the runtime's own tables: a set or kernel added there is an option here.
 dpa_stats_set parse_stats_set(const std::string& name) {
-  if (name == "paper") return DPA_STATS_PAPER;
-  if (name == "extended") return DPA_STATS_EXTENDED;
-  throw UsageError("--stats must be 'paper' or 'extended', got '" + name + "'");
+  std::string known;
+  for (std::uint32_t i = 0; i < dpa_stats_set_count(); ++i) {
+    const auto set = static_cast<dpa_stats_set>(dpa_stats_set_at(i));
+    if (name == dpa_stats_set_name(set)) return set;
+    known += std::string(known.empty() ? "'" : " or '") + dpa_stats_set_name(set) + "'";
+  }
+  throw UsageError("--stats must be " + known + ", got '" + name + "'");
 }
 
 const char* stats_set_name(dpa_stats_set set) {
-  switch (set) {
-    case DPA_STATS_PAPER: return "paper";
-    case DPA_STATS_EXTENDED: return "extended";
-  }
-  return "unknown";
+  const char* name = dpa_stats_set_name(set);
+  return name ? name : "unknown";
 }
 
 dpa_kernel parse_kernel(const std::string& name) {
-  for (dpa_kernel k : {DPA_KERNEL_AUTO, DPA_KERNEL_SCALAR, DPA_KERNEL_SSE2, DPA_KERNEL_AVX2,
-                       DPA_KERNEL_AVX512, DPA_KERNEL_NEON}) {
-    if (name == dpa_kernel_name(k)) return k;
+  std::string known = "auto";
+  if (name == "auto") return DPA_KERNEL_AUTO;
+  for (std::uint32_t i = 0; i < dpa_kernel_count(); ++i) {
+    if (name == dpa_kernel_name(dpa_kernel_at(i))) return dpa_kernel_at(i);
+    known += std::string(", ") + dpa_kernel_name(dpa_kernel_at(i));
   }
-  throw UsageError("--kernel must be one of auto, scalar, sse2, avx2, avx512, neon; got '" + name + "'");
+  throw UsageError("--kernel must be one of " + known + "; got '" + name + "'");
 }
 
 }  // namespace dpa::tools

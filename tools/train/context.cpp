@@ -208,18 +208,18 @@ std::string range_warning(const dpa_model& model, const ContextTable& table) {
   if (rows_outside == 0) return "";
   std::string s = std::to_string(rows_outside) + " of " + std::to_string(rows) +
                   " rows lie outside what the model was trained on:";
-  char buf[256];
+  char buf[640];  // names of up to 128 bytes, escaped (4 bytes each at most)
   for (std::size_t i = 0; i < table.per_row(); ++i) {
     if (below[i]) {
-      std::snprintf(buf, sizeof buf, " %s below %g (%zu rows);", info[i].name, static_cast<double>(range[i]->low), below[i]);
+      std::snprintf(buf, sizeof buf, " %s below %g (%zu rows);", printable(info[i].name).c_str(), static_cast<double>(range[i]->low), below[i]);
       s += buf;
     }
     if (above[i]) {
-      std::snprintf(buf, sizeof buf, " %s above %g (%zu rows);", info[i].name, static_cast<double>(range[i]->high), above[i]);
+      std::snprintf(buf, sizeof buf, " %s above %g (%zu rows);", printable(info[i].name).c_str(), static_cast<double>(range[i]->high), above[i]);
       s += buf;
     }
     if (unseen[i]) {
-      std::snprintf(buf, sizeof buf, " %s a category it never saw (%zu rows);", info[i].name, unseen[i]);
+      std::snprintf(buf, sizeof buf, " %s a category it never saw (%zu rows);", printable(info[i].name).c_str(), unseen[i]);
       s += buf;
     }
   }

@@ -108,6 +108,12 @@ typedef enum dpa_kernel {
   DPA_KERNEL_AVX512 = 5
 } dpa_kernel;
 
+/* The sets this build knows (DPA_EXTENDED_STATS=OFF leaves the extended set out): the id of set i
+ * for i in 0..dpa_stats_set_count()-1 (0 past the end), and a set's name ("paper", "extended"; NULL
+ * for an unknown set). Iterate these rather than the enum. */
+uint32_t dpa_stats_set_count(void);
+uint32_t dpa_stats_set_at(uint32_t index);
+const char* dpa_stats_set_name(dpa_stats_set set);
 /* Number of statistics per segment for a set, or 0 for an unknown set. */
 uint32_t dpa_stats_per_segment(dpa_stats_set set);
 /* Name of statistic i of a set ("q25", "std", ...), or NULL when out of range. */
@@ -116,6 +122,10 @@ const char* dpa_stats_name(dpa_stats_set set, uint32_t index);
  * No set needs more than DPA_STATS_SCRATCH_MAX_BYTES (for static buffers in firmware). */
 #define DPA_STATS_SCRATCH_MAX_BYTES 3200u
 size_t dpa_stats_scratch_size(dpa_stats_set set);
+/* Every kernel the runtime knows, compiled in or not, best first: dpa_kernel_at(i) for i in
+ * 0..dpa_kernel_count()-1 (DPA_KERNEL_AUTO past the end). Iterate these rather than the enum. */
+uint32_t dpa_kernel_count(void);
+dpa_kernel dpa_kernel_at(uint32_t index);
 /* Is this kernel compiled in and supported by the running CPU? */
 int dpa_kernel_available(dpa_kernel kernel);
 /* The kernel DPA_KERNEL_AUTO resolves to on this CPU. */

@@ -20,11 +20,12 @@ dpa_status take_weights(const dpa_segment* segments, std::uint32_t num_segments,
   if (num_segments == 0 || dpa_layout_check(&m->layout) != DPA_OK) return error;
   m->feature_kind = kind;
   if (kind == DPA_INPUT_STATISTICS) {
-    // Check the raw number before it becomes an enum: an out-of-range enum value is undefined.
-    if (stats_set != DPA_STATS_PAPER && stats_set != DPA_STATS_EXTENDED) return error;
+    // The raw number is matched against the sets this build knows before it becomes an enum (an
+    // out-of-range enum value is undefined); a set the build leaves out cannot load.
+    bool known = false;
+    for (std::uint32_t i = 0; i < dpa_stats_set_count(); ++i) known |= dpa_stats_set_at(i) == stats_set;
+    if (!known) return error;
     m->stats_set = static_cast<dpa_stats_set>(stats_set);
-    // per segment 0: a set this build leaves out (DPA_EXTENDED_STATS=OFF) cannot load.
-    if (dpa_stats_per_segment(m->stats_set) == 0) return error;
   } else if (stats_set != 0) {
     return error;
   }

@@ -20,24 +20,39 @@ bool cpu_has_avx512() {
 #endif
 }
 
+bool always() { return true; }
+
+// Every kernel the runtime knows, in the order AUTO prefers them (best first); tests, fuzzers,
+// benchmarks and the tools' --kernel iterate this through dpa_kernel_count / dpa_kernel_at.
+// Adding a kernel: its id in dpa.h, its source file, and one row here.
+struct KernelEntry {
+  dpa_kernel id;
+  const char* name;
+  const KernelTable* (*table)();  // nullptr when not compiled in
+  bool (*cpu_supports)();
+};
+constexpr KernelEntry kKernels[] = {
+    {DPA_KERNEL_AVX512, "avx512", avx512_kernels, cpu_has_avx512},
+    {DPA_KERNEL_AVX2, "avx2", avx2_kernels, cpu_has_avx2},
+    {DPA_KERNEL_SSE2, "sse2", sse2_kernels, always},
+    {DPA_KERNEL_NEON, "neon", neon_kernels, always},
+    {DPA_KERNEL_SCALAR, "scalar", scalar_kernels, always},
+};
+constexpr std::uint32_t kKernelCount = sizeof kKernels / sizeof kKernels[0];
+
+const KernelTable* usable(const KernelEntry& k) { return k.cpu_supports() ? k.table() : nullptr; }
+
 }  // namespace
 
 const KernelTable* kernels_for(dpa_kernel kernel) {
-  switch (kernel) {
-    case DPA_KERNEL_SCALAR: return scalar_kernels();
-    case DPA_KERNEL_SSE2: return sse2_kernels();
-    case DPA_KERNEL_AVX2: return cpu_has_avx2() ? avx2_kernels() : nullptr;
-    case DPA_KERNEL_NEON: return neon_kernels();
-    case DPA_KERNEL_AVX512: return cpu_has_avx512() ? avx512_kernels() : nullptr;
-    case DPA_KERNEL_AUTO: {
-      if (const KernelTable* k = kernels_for(DPA_KERNEL_AVX512)) return k;
-      if (const KernelTable* k = kernels_for(DPA_KERNEL_AVX2)) return k;
-      if (const KernelTable* k = sse2_kernels()) return k;
-      if (const KernelTable* k = neon_kernels()) return k;
-      return scalar_kernels();
+  for (const KernelEntry& k : kKernels) {
+    if (kernel == DPA_KERNEL_AUTO) {
+      if (const KernelTable* t = usable(k)) return t;
+    } else if (k.id == kernel) {
+      return usable(k);
     }
   }
-  return nullptr;
+  return nullptr;  // an id no kernel has
 }
 
 }  // namespace dpa::detail
@@ -50,14 +65,16 @@ int dpa_kernel_available(dpa_kernel kernel) {
 
 dpa_kernel dpa_kernel_best(void) { return dpa::detail::kernels_for(DPA_KERNEL_AUTO)->id; }
 
+uint32_t dpa_kernel_count(void) { return dpa::detail::kKernelCount; }
+
+dpa_kernel dpa_kernel_at(uint32_t index) {
+  return index < dpa::detail::kKernelCount ? dpa::detail::kKernels[index].id : DPA_KERNEL_AUTO;
+}
+
 const char* dpa_kernel_name(dpa_kernel kernel) {
-  switch (kernel) {
-    case DPA_KERNEL_AUTO: return "auto";
-    case DPA_KERNEL_SCALAR: return "scalar";
-    case DPA_KERNEL_SSE2: return "sse2";
-    case DPA_KERNEL_AVX2: return "avx2";
-    case DPA_KERNEL_NEON: return "neon";
-    case DPA_KERNEL_AVX512: return "avx512";
+  if (kernel == DPA_KERNEL_AUTO) return "auto";
+  for (const dpa::detail::KernelEntry& k : dpa::detail::kKernels) {
+    if (k.id == kernel) return k.name;
   }
   return "unknown";
 }

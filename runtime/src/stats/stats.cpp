@@ -33,6 +33,7 @@ constexpr float kNearZeroFraction = 0.01f;
 
 struct StatsSet {
   dpa_stats_set id;
+  const char* name;  // what files and options call it
   const PercentileSpec* percentiles;
   int num_percentiles;
   const char* const* names;
@@ -49,9 +50,9 @@ constexpr bool kWithExtended = true;
 #endif
 
 constexpr StatsSet kSets[] = {
-    {DPA_STATS_PAPER, kPaperPercentiles, 5, kPaperNames, 7, false},
+    {DPA_STATS_PAPER, "paper", kPaperPercentiles, 5, kPaperNames, 7, false},
 #if !defined(DPA_NO_EXTENDED_STATS)
-    {DPA_STATS_EXTENDED, kExtendedPercentiles, 7, kExtendedNames, 14, true},
+    {DPA_STATS_EXTENDED, "extended", kExtendedPercentiles, 7, kExtendedNames, 14, true},
 #endif
 };
 
@@ -133,6 +134,15 @@ dpa_status stats_of_checked_layout(const dpa_layout& layout, dpa_stats_set set, 
 }  // namespace dpa::detail
 
 extern "C" {
+
+uint32_t dpa_stats_set_count(void) { return sizeof dpa::detail::kSets / sizeof dpa::detail::kSets[0]; }
+
+uint32_t dpa_stats_set_at(uint32_t index) { return index < dpa_stats_set_count() ? dpa::detail::kSets[index].id : 0; }
+
+const char* dpa_stats_set_name(dpa_stats_set set) {
+  const auto* s = dpa::detail::find_set(set);
+  return s ? s->name : nullptr;
+}
 
 uint32_t dpa_stats_per_segment(dpa_stats_set set) {
   const auto* s = dpa::detail::find_set(set);

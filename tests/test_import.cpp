@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "dpa/dpa.hpp"
 #include "model/importers.hpp"
 #include "model/model_writer.hpp"

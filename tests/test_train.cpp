@@ -2,11 +2,14 @@
 // train -> bytes -> runtime -> predict path.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
 
+#include "common/errors.hpp"
+#include "common/parallel.hpp"
 #include "dpa/dpa.hpp"
 #include "model/model_writer.hpp"
 #include "support/model_builders.hpp"
@@ -219,5 +222,25 @@ TEST_CASE("train -> bytes -> runtime: GBDT predictions equal the trainer's trees
     float p_runtime;
     REQUIRE(dpa_model_predict(&model, &train.x[r * 6], 6, &p_runtime, scratch.data(), scratch.size()) == DPA_OK);
     CHECK(dpa_test::bits_of(p_runtime) == dpa_test::bits_of(reference_gbdt_score(t.model, &train.x[r * 6])));
+  }
+}
+
+TEST_CASE("thread pool: every item once; the lowest failing item's exception, later items not started") {
+  for (const unsigned threads : {1u, 3u}) {
+    CAPTURE(threads);
+    dpa::tools::ThreadPool pool(threads);
+    std::vector<std::atomic<int>> seen(1000);
+    pool.parallel_for(seen.size(), [&](std::size_t i) { ++seen[i]; });
+    for (const auto& s : seen) CHECK(s.load() == 1);
+    std::atomic<int> ran{0};
+    CHECK_THROWS_WITH_AS(pool.parallel_for(100000, [&](std::size_t i) {
+      ++ran;
+      if (i == 7 || i == 9) throw dpa::tools::ToolError("item " + std::to_string(i));
+    }), "item 7", dpa::tools::ToolError);
+    CHECK(ran.load() < 100000);  // a failure stops what has not started
+    // The pool is usable again after a failure.
+    std::atomic<int> after{0};
+    pool.parallel_for(10, [&](std::size_t) { ++after; });
+    CHECK(after.load() == 10);
   }
 }

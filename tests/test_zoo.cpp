@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "common/atomic_file.hpp"
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "dpa/dpa.hpp"
 #include "support/reference_stats.hpp"
 #include "zoo/csv_reader.hpp"

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "model/importers.hpp"
 #include "model/model_writer.hpp"
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "memory_file.hpp"
 #include "zoo/npy_file.hpp"
 

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <random>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "model/model_spec.hpp"
 
 namespace dpa_test {

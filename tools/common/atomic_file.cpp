@@ -12,7 +12,7 @@
 #include <cstring>
 #include <vector>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "common/files.hpp"
 
 namespace dpa::tools {

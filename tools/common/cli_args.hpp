@@ -3,21 +3,12 @@
 
 #include <map>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "common/errors.hpp"
+
 namespace dpa::tools {
-
-// A mistake in how the tool was called: reported with the subcommand's usage, exit code 2.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// A failure of the work itself (bad input file, I/O error): exit code 1.
-struct ToolError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 struct OptionSpec {
   std::string name;   // "--stats" or "-o"

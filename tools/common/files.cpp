@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 
 namespace dpa::tools {
 namespace {

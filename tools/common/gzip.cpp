@@ -2,7 +2,7 @@
 
 #include <zlib.h>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 
 namespace dpa::tools {
 

@@ -1,5 +1,7 @@
 #include "common/parallel.hpp"
 
+#include <utility>
+
 namespace dpa::tools {
 
 ThreadPool::ThreadPool(unsigned threads) {
@@ -23,7 +25,17 @@ void ThreadPool::run_items() {
       if (next_ >= total_) return;
       i = next_++;
     }
-    (*job_)(i);
+    try {
+      (*job_)(i);
+    } catch (...) {
+      // The failure of the lowest item wins (deterministic); items not yet started never start.
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_ || i < error_item_) {
+        error_ = std::current_exception();
+        error_item_ = i;
+      }
+      next_ = total_;
+    }
   }
 }
 
@@ -56,6 +68,7 @@ void ThreadPool::parallel_for(std::size_t n, const std::function<void(std::size_
     job_ = &fn;
     next_ = 0;
     total_ = n;
+    error_ = nullptr;
     ++generation_;
   }
   wake_.notify_all();
@@ -63,6 +76,7 @@ void ThreadPool::parallel_for(std::size_t n, const std::function<void(std::size_
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, [&] { return next_ >= total_ && busy_ == 0; });
   job_ = nullptr;
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
 
 }  // namespace dpa::tools

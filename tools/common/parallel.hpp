@@ -1,8 +1,10 @@
 // A small persistent thread pool: parallel_for over an index range, the calling thread working
-// too. Work items must not throw (trainers catch nothing inside their inner loops).
+// too. An item that throws stops the items not yet started; parallel_for rethrows, once every
+// started item has returned, the exception of the lowest item that threw.
 #pragma once
 
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -30,6 +32,8 @@ class ThreadPool {
   std::condition_variable wake_, done_;
   const std::function<void(std::size_t)>* job_ = nullptr;
   std::size_t next_ = 0, total_ = 0, busy_ = 0;
+  std::exception_ptr error_;
+  std::size_t error_item_ = 0;
   unsigned long generation_ = 0;
   bool stop_ = false;
 };

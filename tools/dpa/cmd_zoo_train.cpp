@@ -351,7 +351,6 @@ TrainedRuns train_runs(const ZooTrainJob& job, const Args& args, const ImageData
   TrainedRuns result;
   Progress progress("runs", todo.size());
   ThreadPool pool(job.threads);  // hands out runs in ascending order: earlier runs never wait on later ones
-  std::vector<std::exception_ptr> errors(todo.size());
   pool.parallel_for(todo.size(), [&](std::size_t i) {
     const std::uint32_t run = todo[i];
     try {
@@ -391,10 +390,9 @@ TrainedRuns train_runs(const ZooTrainJob& job, const Args& args, const ImageData
       progress.update(++result.trained);
     } catch (...) {
       if (stops) stops->finish(run);  // later runs must not wait on a failed one
-      errors[i] = std::current_exception();
+      throw;
     }
   });
-  for (auto& e : errors) if (e) std::rethrow_exception(e);
   return result;
 }
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "commands.hpp"
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <sstream>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "common/text_format.hpp"
 #include "model/importers.hpp"
 

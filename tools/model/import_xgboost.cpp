@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "model/importers.hpp"
 
 namespace dpa::tools {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "model/model_spec.hpp"
 
 namespace dpa::tools {

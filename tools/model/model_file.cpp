@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "common/files.hpp"
 
 namespace dpa::tools {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 
 #include "common/stats_options.hpp"
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "model/tree_layout.hpp"
 
 namespace dpa::tools {

@@ -6,7 +6,7 @@
 #include <map>
 #include <utility>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 
 namespace dpa::tools {
 namespace {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <unordered_set>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "common/text_format.hpp"
 #include "model/model_file.hpp"
 #include "train/context.hpp"

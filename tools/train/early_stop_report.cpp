@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <unordered_map>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "model/model_file.hpp"
 #include "train/context.hpp"
 #include "train/held_out.hpp"

@@ -7,7 +7,7 @@
 #include <numeric>
 #include <random>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "common/parallel.hpp"
 
 namespace dpa::tools {

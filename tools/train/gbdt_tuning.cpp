@@ -7,7 +7,7 @@
 
 #include <mutex>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "common/parallel.hpp"
 #include "train/metrics.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 
 namespace dpa::tools {
 namespace {

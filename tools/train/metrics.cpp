@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <numeric>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 
 namespace dpa::tools {
 namespace {

@@ -6,7 +6,7 @@
 #include <numeric>
 #include <random>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "train/linear_trainer.hpp"
 
 namespace dpa::tools {

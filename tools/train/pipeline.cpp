@@ -9,7 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "common/text_format.hpp"
 #include "common/progress.hpp"
 #include "common/stats_options.hpp"

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "common/files.hpp"
 
 namespace dpa::tools {

@@ -4,10 +4,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <thread>
 #include <vector>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
+#include "common/parallel.hpp"
 #include "common/text_format.hpp"
 #include "dpa/dpa.hpp"
 
@@ -39,6 +39,7 @@ FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, 
     }
   }
   std::vector<float> block(std::min(kBlockRows, rows) * per_row);
+  ThreadPool pool(threads);
   std::atomic<std::uint64_t> non_finite{0};
   FeatureRun run;
   for (std::uint64_t first = 0; first < rows; first += kBlockRows) {
@@ -68,23 +69,7 @@ FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, 
       }
       non_finite += bad;
     };
-    if (threads == 1) {
-      work(0);
-    } else {
-      std::vector<std::thread> pool;
-      std::vector<std::exception_ptr> errors(threads);
-      for (unsigned t = 0; t < threads; ++t) {
-        pool.emplace_back([&, t] {
-          try {
-            work(t);
-          } catch (...) {
-            errors[t] = std::current_exception();
-          }
-        });
-      }
-      for (auto& th : pool) th.join();
-      for (auto& e : errors) if (e) std::rethrow_exception(e);
-    }
+    pool.parallel_for(threads, [&](std::size_t t) { work(static_cast<unsigned>(t)); });
     sink(first, count, block.data());
     if (progress) progress(first + count);
   }

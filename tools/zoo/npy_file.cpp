@@ -12,7 +12,7 @@
 #include <cstring>
 
 #include "common/atomic_file.hpp"
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "common/files.hpp"
 #include "common/mapped_guard.hpp"
 

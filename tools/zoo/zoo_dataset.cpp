@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <unordered_map>
 
-#include "common/cli_args.hpp"
+#include "common/errors.hpp"
 #include "common/files.hpp"
 #include "zoo/csv_reader.hpp"
 

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --preset host > /dev/null
 cmake --build build -j "$(nproc)"

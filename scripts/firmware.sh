@@ -15,9 +15,7 @@ mkdir -p "$gen"
 build/dpa train tools/data/mini-zoo -o "$gen/model.dpa" --trees 100 --seed 1 --context hyper,train > /dev/null 2>&1
 build/dpa export-c "$gen/model.dpa" -o "$gen/model.h" --name dpa_firmware_model
 build/tests/make_firmware_vectors "$gen/model.dpa" tools/data/mini-zoo 4 "$gen/vectors.h"
-cmake -S . -B build-cortex-m4 -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/cortex-m4f.cmake \
-  -DCMAKE_BUILD_TYPE=MinSizeRel -DDPA_BUILD_TOOLS=OFF -DDPA_BUILD_TESTS=OFF -DDPA_BUILD_BENCH=OFF \
-  -DDPA_FIRMWARE=ON -DDPA_FIRMWARE_GENERATED="$PWD/$gen" > /dev/null
+cmake --preset firmware -DDPA_FIRMWARE_GENERATED="$PWD/$gen" > /dev/null
 json=${1:-}
 run_firmware() {  # BUILD_DIR: build, run under qemu (output to stderr with --json), check sizes
   cmake --build "$1" -j "$(nproc)" > /dev/null
@@ -28,9 +26,7 @@ run_firmware() {  # BUILD_DIR: build, run under qemu (output to stderr with --js
   python3 scripts/firmware_size.py "$1" "$(build/dpa inspect "$gen/model.dpa" --json)" $json
 }
 # The same with the paper statistics set alone (DPA_EXTENDED_STATS=OFF), the smallest runtime.
-cmake -S . -B build-cortex-m4-paper -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/cortex-m4f.cmake \
-  -DCMAKE_BUILD_TYPE=MinSizeRel -DDPA_BUILD_TOOLS=OFF -DDPA_BUILD_TESTS=OFF -DDPA_BUILD_BENCH=OFF \
-  -DDPA_FIRMWARE=ON -DDPA_FIRMWARE_GENERATED="$PWD/$gen" -DDPA_EXTENDED_STATS=OFF > /dev/null
+cmake --preset firmware-paper -DDPA_FIRMWARE_GENERATED="$PWD/$gen" > /dev/null
 if [ -n "$json" ]; then
   default=$(run_firmware build-cortex-m4)  # an assignment: a failure stops the script
   paper=$(run_firmware build-cortex-m4-paper)

@@ -6,8 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 DPA_EXTRA_PACKAGES="clang libclang-rt-14-dev" scripts/install-deps.sh
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -DDPA_FUZZ=ON -DDPA_BUILD_TESTS=OFF \
-  -DDPA_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+cmake --preset fuzz > /dev/null
 cmake --build build-fuzz -j "$(nproc)" --target fuzz_model fuzz_stats fuzz_npy fuzz_csv fuzz_import
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -115,7 +115,7 @@ def zoo_cnn(activation=nn.ReLU):
 
 
 def zoo_weights(net):
-    """PyTorch parameters -> the zoo's 4970-float vector (bias first, TensorFlow kernel order)."""
+    """PyTorch parameters -> the zoo's weight vector (bias first, TensorFlow kernel order)."""
     parts = []
     for layer in net:
         if isinstance(layer, nn.Conv2d):
@@ -123,9 +123,7 @@ def zoo_weights(net):
                       layer.weight.detach().numpy().transpose(2, 3, 1, 0).ravel()]  # (out,in,kh,kw)->(kh,kw,in,out)
         elif isinstance(layer, nn.Linear):
             parts += [layer.bias.detach().numpy().ravel(), layer.weight.detach().numpy().T.ravel()]  # (out,in)->(in,out)
-    w = np.concatenate(parts).astype(np.float32)
-    assert w.size == 4970
-    return w
+    return np.concatenate(parts).astype(np.float32)  # the runtime checks the length against the model's layout
 
 
 def main():

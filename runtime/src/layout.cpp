@@ -3,19 +3,12 @@
 
 namespace {
 
-constexpr dpa_segment kZooSegments[DPA_ZOO_NUM_SEGMENTS] = {
-    {0, 16, DPA_SEGMENT_BIAS, 0},       {16, 144, DPA_SEGMENT_KERNEL, 0},
-    {160, 16, DPA_SEGMENT_BIAS, 0},     {176, 2304, DPA_SEGMENT_KERNEL, 0},
-    {2480, 16, DPA_SEGMENT_BIAS, 0},    {2496, 2304, DPA_SEGMENT_KERNEL, 0},
-    {4800, 10, DPA_SEGMENT_BIAS, 0},    {4810, 160, DPA_SEGMENT_KERNEL, 0},
-};
-
-constexpr const char* kZooNames[DPA_ZOO_NUM_SEGMENTS] = {
-    "sequential/conv2d/bias:0",   "sequential/conv2d/kernel:0",
-    "sequential/conv2d_1/bias:0", "sequential/conv2d_1/kernel:0",
-    "sequential/conv2d_2/bias:0", "sequential/conv2d_2/kernel:0",
-    "sequential/dense/bias:0",    "sequential/dense/kernel:0",
-};
+#define DPA_ZOO_SEGMENT(offset, length, kind, name, shape) {offset, length, kind, 0},
+constexpr dpa_segment kZooSegments[DPA_ZOO_NUM_SEGMENTS] = {DPA_ZOO_SEGMENT_TABLE(DPA_ZOO_SEGMENT)};
+#undef DPA_ZOO_SEGMENT
+#define DPA_ZOO_NAME(offset, length, kind, name, shape) name,
+constexpr const char* kZooNames[DPA_ZOO_NUM_SEGMENTS] = {DPA_ZOO_SEGMENT_TABLE(DPA_ZOO_NAME)};
+#undef DPA_ZOO_NAME
 
 constexpr dpa_layout kZooLayout{kZooSegments, DPA_ZOO_NUM_SEGMENTS, DPA_ZOO_TOTAL_LENGTH};
 

@@ -9,23 +9,38 @@
 #include <cstdint>
 #include <vector>
 
+#include "dpa/dpa.h"
+
 namespace dpa::tools::cnn {
 
-constexpr std::size_t kParams = 4970;
 constexpr int kImage = 28;
 constexpr int kChannels = 16;
 constexpr int kClasses = 10;
 
 enum class Activation { kRelu, kTanh };
 
+// The parameters as the runtime's one table of the zoo layout (dpa.h) places them.
+#define DPA_CNN_SEGMENT(offset, length, kind, name, shape) dpa_segment{offset, length, kind, 0},
+constexpr dpa_segment kSegments[DPA_ZOO_NUM_SEGMENTS] = {DPA_ZOO_SEGMENT_TABLE(DPA_CNN_SEGMENT)};
+#undef DPA_CNN_SEGMENT
+constexpr std::size_t kParams = DPA_ZOO_TOTAL_LENGTH;
+
 struct LayerOffsets {
   std::size_t bias, kernel;
   int in_channels;
 };
-constexpr LayerOffsets kConv[3] = {{0, 16, 1}, {160, 176, 16}, {2480, 2496, 16}};
-constexpr std::size_t kDenseBias = 4800, kDenseKernel = 4810;
+constexpr LayerOffsets kConv[3] = {{kSegments[0].offset, kSegments[1].offset, 1},
+                                   {kSegments[2].offset, kSegments[3].offset, kChannels},
+                                   {kSegments[4].offset, kSegments[5].offset, kChannels}};
+constexpr std::size_t kDenseBias = kSegments[6].offset, kDenseKernel = kSegments[7].offset;
+static_assert(kSegments[1].length == 9 * 1 * kChannels && kSegments[3].length == 9 * kChannels * kChannels &&
+                  kSegments[7].length == kChannels * kClasses && kSegments[6].length == kClasses,
+              "the zoo layout's shapes are the network's");
 constexpr bool is_kernel(std::size_t i) {
-  return (i >= 16 && i < 160) || (i >= 176 && i < 2480) || (i >= 2496 && i < 4800) || i >= 4810;
+  for (const dpa_segment& s : kSegments) {
+    if (i >= s.offset && i < s.offset + s.length) return s.kind == DPA_SEGMENT_KERNEL;
+  }
+  return false;
 }
 
 // Dropout's random stream: Keras keeps a unit with probability 1 - rate and scales it by

@@ -1,5 +1,6 @@
 // dpa demo: the whole pipeline on the embedded default zoo: train, evaluate, export, predict.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include "commands.hpp"
 #include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
+#include "common/files.hpp"
 #include "common/svg_plot.hpp"
 #include "model/c_export.hpp"
 #include "sample_weights.hpp"
@@ -23,14 +25,32 @@ const char* const kDemoUsage =
     "held-out runs and on the whole zoo (with a plot), exports it as a C header, and predicts the\n"
     "accuracy of a trained network embedded in the tool from its weights alone.\n"
     "\n"
-    "  --zoo DIR       zoo directory (release format); default " DPA_DEFAULT_ZOO "\n"
-    "  --workdir DIR   where model.dpa, model.h and eval.svg go; default " DPA_DEFAULT_WORKDIR "\n";
+    "  --zoo DIR       zoo directory (release format); default the embedded mini zoo, share/dpa/mini-zoo\n"
+    "                  beside the dpa binary (build tree) or above it (installed)\n"
+    "  --workdir DIR   where model.dpa, model.h and eval.svg go; default dpa-demo\n";
+
+namespace {
+
+// The mini zoo that comes with dpa: share/dpa/mini-zoo next to the binary (the build tree) or in
+// the prefix it is installed in (PREFIX/bin/dpa, PREFIX/share/dpa/mini-zoo).
+std::string embedded_zoo() {
+  char exe[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  const std::string path = n > 0 ? std::string(exe, static_cast<std::size_t>(n)) : "";
+  const std::string dir = path.substr(0, path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/'));
+  for (const std::string& candidate : {dir + "/share/dpa/mini-zoo", dir + "/../share/dpa/mini-zoo"}) {
+    if (is_readable(candidate + "/weights.npy")) return candidate;
+  }
+  throw ToolError("the embedded mini zoo is not beside " + path + " (share/dpa/mini-zoo): give --zoo DIR");
+}
+
+}  // namespace
 
 int run_demo(int argc, char** argv, int first) {
   const Args args(argc, argv, first, {{"--zoo", true, ""}, {"--workdir", true, ""}});
   args.expect_positionals(0, "");
-  const std::string zoo_dir = args.value_or("--zoo", DPA_DEFAULT_ZOO);
-  const std::string work = args.value_or("--workdir", DPA_DEFAULT_WORKDIR);
+  const std::string zoo_dir = args.value_or("--zoo", embedded_zoo());
+  const std::string work = args.value_or("--workdir", "dpa-demo");
   if (::mkdir(work.c_str(), 0755) != 0 && errno != EEXIST) {
     throw ToolError("cannot create " + work + ": " + std::strerror(errno));
   }

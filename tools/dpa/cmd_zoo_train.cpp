@@ -414,12 +414,10 @@ std::uint64_t assemble_zoo(const ZooTrainJob& job, const std::string& partial) {
   const std::string compressed = gzip_compress(metrics);
   write_file_atomically(job.out + "/metrics.csv.gz", compressed.data(), compressed.size());
   std::string layout = "varname,start_idx,end_idx,shape\n";
-  const dpa_layout* zoo = dpa_zoo_layout();
-  const char* shapes[8] = {"(16,)", "(3, 3, 1, 16)", "(16,)", "(3, 3, 16, 16)", "(16,)", "(3, 3, 16, 16)", "(10,)", "(16, 10)"};
-  for (std::uint32_t s = 0; s < zoo->num_segments; ++s) {
-    layout += std::string(dpa_zoo_segment_name(s)) + "," + std::to_string(zoo->segments[s].offset) + "," +
-              std::to_string(zoo->segments[s].offset + zoo->segments[s].length) + ",\"" + shapes[s] + "\"\n";
-  }
+#define DPA_LAYOUT_ROW(offset, length, kind, name, shape) \
+  layout += std::string(name) + "," + std::to_string(offset) + "," + std::to_string(offset + length) + ",\"" + shape + "\"\n";
+  DPA_ZOO_SEGMENT_TABLE(DPA_LAYOUT_ROW)
+#undef DPA_LAYOUT_ROW
   write_file_atomically(job.out + "/layout.csv", layout.data(), layout.size());
   return rows;
 }

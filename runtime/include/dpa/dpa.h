@@ -76,7 +76,18 @@ typedef struct dpa_layout {
 #define DPA_MAX_SEGMENTS 1024u
 #define DPA_MAX_TOTAL_LENGTH (1u << 30)
 
-/* The Small CNN Zoo layout: 8 segments, bias before kernel per layer, 4970 floats. */
+/* The Small CNN Zoo layout: 8 segments, bias before kernel per layer, 4970 floats. The one
+ * definition of the architecture's parameters, expanded by the runtime, the CNN trainer and zoo
+ * train: X(offset, length, kind, TensorFlow variable name, shape as layout.csv writes it). */
+#define DPA_ZOO_SEGMENT_TABLE(X)                                                               \
+  X(0, 16, DPA_SEGMENT_BIAS, "sequential/conv2d/bias:0", "(16,)")                              \
+  X(16, 144, DPA_SEGMENT_KERNEL, "sequential/conv2d/kernel:0", "(3, 3, 1, 16)")                \
+  X(160, 16, DPA_SEGMENT_BIAS, "sequential/conv2d_1/bias:0", "(16,)")                          \
+  X(176, 2304, DPA_SEGMENT_KERNEL, "sequential/conv2d_1/kernel:0", "(3, 3, 16, 16)")           \
+  X(2480, 16, DPA_SEGMENT_BIAS, "sequential/conv2d_2/bias:0", "(16,)")                         \
+  X(2496, 2304, DPA_SEGMENT_KERNEL, "sequential/conv2d_2/kernel:0", "(3, 3, 16, 16)")          \
+  X(4800, 10, DPA_SEGMENT_BIAS, "sequential/dense/bias:0", "(10,)")                            \
+  X(4810, 160, DPA_SEGMENT_KERNEL, "sequential/dense/kernel:0", "(16, 10)")
 #define DPA_ZOO_TOTAL_LENGTH 4970u
 #define DPA_ZOO_NUM_SEGMENTS 8u
 const dpa_layout* dpa_zoo_layout(void);

@@ -26,8 +26,8 @@
 #include "train/context.hpp"
 #include "train/pipeline.hpp"
 #include "train/run_order_stops.hpp"
-#include "zoo/row_selection.hpp"
 #include "zoo/npy_file.hpp"
+#include "zoo/row_selection.hpp"
 
 namespace dpa::tools {
 

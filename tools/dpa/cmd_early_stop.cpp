@@ -74,15 +74,12 @@ std::string tradeoff_plot(const EarlyStopReport& r) {
                     "epochs saved (%)", "best 10 % of runs stopped (%)");
 }
 
-}  // namespace
+const std::vector<OptionSpec> kEarlyStopOptions = {{"--at", true, ""}, {"--model", true, ""}, {"--folds", true, ""}, {"--context", true, ""},
+    {"--below", true, ""}, {"--gap", true, ""}, {"--percentile", true, ""}, {"--startup", true, ""},
+    {"--halving", true, ""}, {"--seed", true, ""}, {"--threads", true, ""}, {"--json", false, ""},
+    {"--plot", true, ""}, {"--tune", false, ""}, {"--train-checkpoints", true, ""}};
 
-int run_early_stop(int argc, char** argv, int first) {
-  const Args args(argc, argv, first,
-                  {{"--at", true, ""}, {"--model", true, ""}, {"--folds", true, ""}, {"--context", true, ""},
-                   {"--below", true, ""}, {"--gap", true, ""}, {"--percentile", true, ""}, {"--startup", true, ""},
-                   {"--halving", true, ""}, {"--seed", true, ""}, {"--threads", true, ""}, {"--json", false, ""},
-                   {"--plot", true, ""}, {"--tune", false, ""}, {"--train-checkpoints", true, ""}});
-  args.expect_positionals(1, "ZOO_DIR");
+EarlyStopOptions parse_early_stop_options(const Args& args) {
   EarlyStopOptions o;
   o.step = static_cast<std::uint32_t>(args.integer("--at", 1, 0, 1000000));
   o.model_path = args.value_or("--model", "");
@@ -102,32 +99,29 @@ int run_early_stop(int argc, char** argv, int first) {
   o.halving = parse_list(args.value_or("--halving", "2,3"), "--halving", 1.5, 100);
   o.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
   o.threads = args.threads();
-  const ZooDataset zoo(args.positionals()[0]);
-  const EarlyStopReport r = early_stop_report(zoo, o);
-  if (!r.range_warning.empty()) std::fprintf(stderr, "warning: %s\n", r.range_warning.c_str());
-  if (const auto plot = args.value("--plot")) {
-    const std::string svg = tradeoff_plot(r);
-    write_file_atomically(*plot, svg.data(), svg.size());
+  return o;
+}
+
+void print_early_stop_json(const ZooDataset& zoo, const EarlyStopOptions& o, const EarlyStopReport& r) {
+  JsonWriter j;
+  j.begin_object().field("zoo", zoo.dir()).field("step", r.step).field("seed", static_cast<unsigned long long>(o.seed))
+      .field("replays", r.replays).field("model", o.model_path.empty() ? "trained per fold" : o.model_path)
+      .field("context", r.context).field("excluded_runs", r.excluded_runs);
+  j.key("predictor").begin_object().field("runs", r.predictor.n).field("r2", r.predictor.r2)
+      .field("kendall_tau", r.predictor.kendall_tau).field("mae", r.predictor.mae).end_object();
+  j.key("rules").begin_array();
+  for (const RuleOutcome& x : r.outcomes) {
+    j.begin_object().field("signal", signal_name(x.rule.signal)).field("rule", rule_kind_name(x.rule.kind))
+        .field("value", x.rule.value).field("runs", x.runs).field("stopped", x.stopped)
+        .field("epochs_saved_share", x.epochs_saved_share()).field("best_runs", x.best_runs)
+        .field("best_runs_stopped", x.best_runs_stopped).field("regret", x.regret())
+        .field("mean_final_of_stopped", x.mean_final_of_stopped()).end_object();
   }
-  if (args.flag("--json")) {
-    JsonWriter j;
-    j.begin_object().field("zoo", zoo.dir()).field("step", r.step).field("seed", static_cast<unsigned long long>(o.seed))
-        .field("replays", r.replays).field("model", o.model_path.empty() ? "trained per fold" : o.model_path)
-        .field("context", r.context).field("excluded_runs", r.excluded_runs);
-    j.key("predictor").begin_object().field("runs", r.predictor.n).field("r2", r.predictor.r2)
-        .field("kendall_tau", r.predictor.kendall_tau).field("mae", r.predictor.mae).end_object();
-    j.key("rules").begin_array();
-    for (const RuleOutcome& x : r.outcomes) {
-      j.begin_object().field("signal", signal_name(x.rule.signal)).field("rule", rule_kind_name(x.rule.kind))
-          .field("value", x.rule.value).field("runs", x.runs).field("stopped", x.stopped)
-          .field("epochs_saved_share", x.epochs_saved_share()).field("best_runs", x.best_runs)
-          .field("best_runs_stopped", x.best_runs_stopped).field("regret", x.regret())
-          .field("mean_final_of_stopped", x.mean_final_of_stopped()).end_object();
-    }
-    j.end_array().end_object();
-    std::printf("%s\n", j.str().c_str());
-    return 0;
-  }
+  j.end_array().end_object();
+  std::printf("%s\n", j.str().c_str());
+}
+
+void print_early_stop_text(const EarlyStopReport& r) {
   std::printf("final-accuracy predictor at step %u (context: %s): R2 %.3f, Kendall tau %.3f on %zu runs, %d replay%s\n",
               r.step, r.context.c_str(), r.predictor.r2, r.predictor.kendall_tau, r.predictor.n, r.replays,
               r.replays == 1 ? "" : "s");
@@ -139,6 +133,26 @@ int run_early_stop(int argc, char** argv, int first) {
   for (const RuleOutcome& x : r.outcomes) {
     std::printf("| %s | %zu / %zu | %.1f %% | %zu / %zu | %.3f | %.3f |\n", x.rule.name().c_str(), x.stopped, x.runs,
                 100 * x.epochs_saved_share(), x.best_runs_stopped, x.best_runs, x.regret(), x.mean_final_of_stopped());
+  }
+}
+
+}  // namespace
+
+int run_early_stop(int argc, char** argv, int first) {
+  const Args args(argc, argv, first, kEarlyStopOptions);
+  args.expect_positionals(1, "ZOO_DIR");
+  const EarlyStopOptions o = parse_early_stop_options(args);
+  const ZooDataset zoo(args.positionals()[0]);
+  const EarlyStopReport r = early_stop_report(zoo, o);
+  if (!r.range_warning.empty()) std::fprintf(stderr, "warning: %s\n", r.range_warning.c_str());
+  if (const auto plot = args.value("--plot")) {
+    const std::string svg = tradeoff_plot(r);
+    write_file_atomically(*plot, svg.data(), svg.size());
+  }
+  if (args.flag("--json")) {
+    print_early_stop_json(zoo, o, r);
+  } else {
+    print_early_stop_text(r);
   }
   return 0;
 }

@@ -97,22 +97,18 @@ void metrics_json(JsonWriter& j, const char* name, const RegressionMetrics& m) {
       .field("mae", m.mae).field("rmse", m.rmse).end_object();
 }
 
-}  // namespace
+const std::vector<OptionSpec> kTrainOptions = {{"-o", true, "--output"}, {"--model", true, ""}, {"--inputs", true, ""}, {"--stats", true, ""},
+     {"--context", true, ""}, {"--checkpoints", true, ""}, {"--target", true, ""}, {"--test-fraction", true, ""},
+     {"--validation-fraction", true, ""}, {"--seed", true, ""}, {"--threads", true, ""},
+     {"--trees", true, ""}, {"--depth", true, ""}, {"--learning-rate", true, ""},
+     {"--min-child-weight", true, ""}, {"--lambda", true, ""}, {"--min-split-gain", true, ""},
+     {"--subsample", true, ""}, {"--colsample", true, ""}, {"--bins", true, ""},
+     {"--patience", true, ""}, {"--cv", true, ""}, {"--tune", false, ""},
+     {"--loss", true, ""}, {"--alpha", true, ""}, {"--tree-layout", true, ""}, {"--max-bytes", true, ""}, {"--leaves", true, ""},
+     {"--json", false, ""}};
 
-int run_train(int argc, char** argv, int first) {
-  const Args args(argc, argv, first,
-                  {{"-o", true, "--output"}, {"--model", true, ""}, {"--inputs", true, ""}, {"--stats", true, ""},
-                   {"--context", true, ""}, {"--checkpoints", true, ""}, {"--target", true, ""}, {"--test-fraction", true, ""},
-                   {"--validation-fraction", true, ""}, {"--seed", true, ""}, {"--threads", true, ""},
-                   {"--trees", true, ""}, {"--depth", true, ""}, {"--learning-rate", true, ""},
-                   {"--min-child-weight", true, ""}, {"--lambda", true, ""}, {"--min-split-gain", true, ""},
-                   {"--subsample", true, ""}, {"--colsample", true, ""}, {"--bins", true, ""},
-                   {"--patience", true, ""}, {"--cv", true, ""}, {"--tune", false, ""},
-                   {"--loss", true, ""}, {"--alpha", true, ""}, {"--tree-layout", true, ""}, {"--max-bytes", true, ""}, {"--leaves", true, ""},
-                   {"--json", false, ""}});
-  args.expect_positionals(1, "ZOO_DIR");
-  const auto out = args.value("-o");
-  if (!out) throw UsageError("missing -o MODEL.dpa");
+// Every option but -o, --cv and --json, checked against each other before any work.
+TrainOptions parse_train_options(const Args& args) {
   TrainOptions o;
   o.kind = parse_model_kind(args.value_or("--model", "gbdt"));
   o.inputs = &find_weight_inputs(args.value_or("--inputs", "stats"));
@@ -152,8 +148,74 @@ int run_train(int argc, char** argv, int first) {
   }
   check_tree_options(o.tree_layout, o.leaves);
   if (o.tune && o.kind != ModelKind::kGbdt) throw UsageError("--tune chooses GBDT settings (--model gbdt)");
+  return o;
+}
+
+void print_train_json(const std::string& out, const TrainOptions& o, const TrainReport& r, int cv,
+                      const CrossValidation& folds) {
+  JsonWriter j;
+  j.begin_object().field("model", out).field("kind", model_kind_name(o.kind))
+      .field("inputs", o.inputs->name).field("stats", stats_set_name(o.stats)).field("context", r.context).field("checkpoints", o.checkpoints.text())
+      .field("target", target_name(o.target)).field("seed", static_cast<unsigned long long>(o.seed))
+      .field("train_rows", r.train_rows).field("validation_rows", r.validation_rows)
+      .field("test_rows", r.test_rows).field("dropped_non_finite", r.dropped_non_finite)
+      .field("dropped_unfinished", r.dropped_unfinished).field("trees", r.trees)
+      .field("bytes", r.model_bytes.size()).field("feature_seconds", r.feature_seconds)
+      .field("train_seconds", r.train_seconds);
+  if (o.kind == ModelKind::kGbdt) {
+    j.key("gbdt").begin_object().field("loss", r.gbdt.loss->name).field("tuned", o.tune)
+        .field("max_trees", r.gbdt.num_trees).field("depth", r.gbdt.max_depth)
+        .field("learning_rate", r.gbdt.learning_rate).field("min_child_weight", r.gbdt.min_child_weight)
+        .field("lambda", r.gbdt.lambda).field("subsample", r.gbdt.subsample).field("colsample", r.gbdt.colsample)
+        .end_object();
+  }
+  if (o.kind == ModelKind::kLinear) j.field("alpha", r.alpha);
+  metrics_json(j, "validation", r.validation);
+  metrics_json(j, "test", r.test);
+  if (cv > 0) {
+    j.key("cv").begin_object().field("folds", cv);
+    for (const NamedMetric& metric : kNamedMetrics) {
+      const MeanSpread m = mean_spread(folds.folds, metric.field);
+      j.field(std::string(metric.name) + "_mean", m.mean).field(std::string(metric.name) + "_sd", m.sd);
+    }
+    j.end_object();
+  }
+  j.end_object();
+  std::printf("%s\n", j.str().c_str());
+}
+
+void print_train_text(const std::string& out, const TrainOptions& o, const TrainReport& r, int cv,
+                      const CrossValidation& folds) {
+  if (r.context != "none") std::printf("context: %s\n", r.context.c_str());
+  if (o.tune) {
+    std::printf("tuned: depth %d, learning rate %g, min child weight %g, up to %d trees\n", r.gbdt.max_depth,
+                r.gbdt.learning_rate, r.gbdt.min_child_weight, r.gbdt.num_trees);
+  }
+  std::printf("trained %s on %zu rows (%zu validation, %zu test) in %.2f s; wrote %s (%zu bytes)\n",
+              model_kind_name(o.kind), r.train_rows, r.validation_rows, r.test_rows, r.train_seconds,
+              out.c_str(), r.model_bytes.size());
+  std::printf("  validation: R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n", r.validation.r2,
+              r.validation.kendall_tau, r.validation.mae, r.validation.rmse);
+  std::printf("  test:       R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n", r.test.r2,
+              r.test.kendall_tau, r.test.mae, r.test.rmse);
+  if (cv > 0) {
+    const MeanSpread r2 = mean_spread(folds.folds, &RegressionMetrics::r2);
+    const MeanSpread tau = mean_spread(folds.folds, &RegressionMetrics::kendall_tau);
+    const MeanSpread mae = mean_spread(folds.folds, &RegressionMetrics::mae);
+    std::printf("  %d-fold cross-validation by run, held-out folds: R2 %.4f ± %.4f  Kendall tau %.4f ± %.4f  MAE %.4f ± %.4f\n",
+                cv, r2.mean, r2.sd, tau.mean, tau.sd, mae.mean, mae.sd);
+  }
+}
+
+}  // namespace
+
+int run_train(int argc, char** argv, int first) {
+  const Args args(argc, argv, first, kTrainOptions);
+  args.expect_positionals(1, "ZOO_DIR");
+  const auto out = args.value("-o");
+  if (!out) throw UsageError("missing -o MODEL.dpa");
+  const TrainOptions o = parse_train_options(args);
   const int cv = static_cast<int>(args.integer("--cv", 0, 2, 100));
-  const bool json = args.flag("--json");
 
   if (o.kind == ModelKind::kGbdt && o.inputs->kind == DPA_INPUT_RAW_WEIGHTS) {
     std::fprintf(stderr, "note: trees on every raw weight split thousands of features with no shared meaning "
@@ -171,56 +233,10 @@ int run_train(int argc, char** argv, int first) {
   });
   if (terminal) std::fprintf(stderr, "\n");
   write_file_atomically(*out, r.model_bytes.data(), r.model_bytes.size());
-  if (json) {
-    JsonWriter j;
-    j.begin_object().field("model", *out).field("kind", model_kind_name(o.kind))
-        .field("inputs", o.inputs->name).field("stats", stats_set_name(o.stats)).field("context", r.context).field("checkpoints", o.checkpoints.text())
-        .field("target", target_name(o.target)).field("seed", static_cast<unsigned long long>(o.seed))
-        .field("train_rows", r.train_rows).field("validation_rows", r.validation_rows)
-        .field("test_rows", r.test_rows).field("dropped_non_finite", r.dropped_non_finite)
-        .field("dropped_unfinished", r.dropped_unfinished).field("trees", r.trees)
-        .field("bytes", r.model_bytes.size()).field("feature_seconds", r.feature_seconds)
-        .field("train_seconds", r.train_seconds);
-    if (o.kind == ModelKind::kGbdt) {
-      j.key("gbdt").begin_object().field("loss", r.gbdt.loss->name).field("tuned", o.tune)
-          .field("max_trees", r.gbdt.num_trees).field("depth", r.gbdt.max_depth)
-          .field("learning_rate", r.gbdt.learning_rate).field("min_child_weight", r.gbdt.min_child_weight)
-          .field("lambda", r.gbdt.lambda).field("subsample", r.gbdt.subsample).field("colsample", r.gbdt.colsample)
-          .end_object();
-    }
-    if (o.kind == ModelKind::kLinear) j.field("alpha", r.alpha);
-    metrics_json(j, "validation", r.validation);
-    metrics_json(j, "test", r.test);
-    if (cv > 0) {
-      j.key("cv").begin_object().field("folds", cv);
-      for (const NamedMetric& metric : kNamedMetrics) {
-        const MeanSpread m = mean_spread(folds.folds, metric.field);
-        j.field(std::string(metric.name) + "_mean", m.mean).field(std::string(metric.name) + "_sd", m.sd);
-      }
-      j.end_object();
-    }
-    j.end_object();
-    std::printf("%s\n", j.str().c_str());
-    return 0;
-  }
-  if (r.context != "none") std::printf("context: %s\n", r.context.c_str());
-  if (o.tune) {
-    std::printf("tuned: depth %d, learning rate %g, min child weight %g, up to %d trees\n", r.gbdt.max_depth,
-                r.gbdt.learning_rate, r.gbdt.min_child_weight, r.gbdt.num_trees);
-  }
-  std::printf("trained %s on %zu rows (%zu validation, %zu test) in %.2f s; wrote %s (%zu bytes)\n",
-              model_kind_name(o.kind), r.train_rows, r.validation_rows, r.test_rows, r.train_seconds,
-              out->c_str(), r.model_bytes.size());
-  std::printf("  validation: R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n", r.validation.r2,
-              r.validation.kendall_tau, r.validation.mae, r.validation.rmse);
-  std::printf("  test:       R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n", r.test.r2,
-              r.test.kendall_tau, r.test.mae, r.test.rmse);
-  if (cv > 0) {
-    const MeanSpread r2 = mean_spread(folds.folds, &RegressionMetrics::r2);
-    const MeanSpread tau = mean_spread(folds.folds, &RegressionMetrics::kendall_tau);
-    const MeanSpread mae = mean_spread(folds.folds, &RegressionMetrics::mae);
-    std::printf("  %d-fold cross-validation by run, held-out folds: R2 %.4f ± %.4f  Kendall tau %.4f ± %.4f  MAE %.4f ± %.4f\n",
-                cv, r2.mean, r2.sd, tau.mean, tau.sd, mae.mean, mae.sd);
+  if (args.flag("--json")) {
+    print_train_json(*out, o, r, cv, folds);
+  } else {
+    print_train_text(*out, o, r, cv, folds);
   }
   return 0;
 }

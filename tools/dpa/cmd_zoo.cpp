@@ -44,32 +44,35 @@ std::string cell_text(const MetricsColumn* column, std::size_t row) {
   return buf;
 }
 
-int zoo_info(const Args& args) {
-  args.expect_positionals(2, "ZOO_DIR");
-  const ZooDataset zoo(args.positionals()[1]);
-  const ZooMetrics& m = zoo.metrics();
-
-  std::map<std::string, std::vector<std::size_t>> runs;
-  for (std::size_t r = 0; r < m.rows(); ++r) runs[m.modeldir[r]].push_back(r);
+// What zoo info reports, gathered once for both forms of output.
+struct ZooSummary {
+  std::map<std::string, std::vector<std::size_t>> runs;  // rows per run
   std::map<std::size_t, std::size_t> checkpoints_per_run;
   std::set<std::uint32_t> steps;
   std::size_t incomplete = 0;
   std::map<std::string, std::size_t> activation, optimizer, w_init;
-  for (const auto& [name, rows] : runs) {
-    ++checkpoints_per_run[rows.size()];
+  std::uint64_t non_finite_rows = 0;
+  double accuracy[5];  // min, q25, median, q75, max
+};
+
+void count_runs(const ZooMetrics& m, ZooSummary& z) {
+  for (std::size_t r = 0; r < m.rows(); ++r) z.runs[m.modeldir[r]].push_back(r);
+  for (const auto& [name, rows] : z.runs) {
+    ++z.checkpoints_per_run[rows.size()];
     bool reached_end = false;
     for (std::size_t r : rows) {
-      steps.insert(m.step[r]);
+      z.steps.insert(m.step[r]);
       reached_end |= m.step[r] == m.epochs[r];
     }
-    incomplete += !reached_end;
-    ++activation[cell_text(m.column("config.activation"), rows[0])];
-    ++optimizer[cell_text(m.column("config.optimizer"), rows[0])];
-    ++w_init[cell_text(m.column("config.w_init"), rows[0])];
+    z.incomplete += !reached_end;
+    ++z.activation[cell_text(m.column("config.activation"), rows[0])];
+    ++z.optimizer[cell_text(m.column("config.optimizer"), rows[0])];
+    ++z.w_init[cell_text(m.column("config.w_init"), rows[0])];
   }
+}
 
+std::uint64_t count_non_finite_rows(const NpyMatrix& w) {
   std::uint64_t non_finite_rows = 0;
-  const NpyMatrix& w = zoo.weights();
   std::vector<float> converted(w.cols());
   Progress progress("scanning weights", w.rows());
   for (std::uint64_t r = 0; r < w.rows(); ++r) {
@@ -82,54 +85,76 @@ int zoo_info(const Args& args) {
       progress.update(r + 1);
     }
   }
-  const double quantiles[5] = {0, 0.25, 0.5, 0.75, 1};
-  double acc[5];
-  for (int i = 0; i < 5; ++i) acc[i] = linear_quantile(m.test_accuracy, quantiles[i]);
+  return non_finite_rows;
+}
 
-  if (args.flag("--json")) {
-    JsonWriter j;
-    j.begin_object()
-        .field("dir", zoo.dir())
-        .field("rows", w.rows())
-        .field("weights_per_row", w.cols())
-        .field("dtype", w.dtype())
-        .field("segments", zoo.layout_segments().size())
-        .field("runs", runs.size())
-        .field("incomplete_runs", incomplete)
-        .field("non_finite_rows", non_finite_rows);
-    j.key("checkpoints_per_run").begin_object();
-    for (const auto& [k, v] : checkpoints_per_run) j.field(std::to_string(k), v);
-    j.end_object().key("steps").begin_array();
-    for (std::uint32_t s : steps) j.value(s);
-    j.end_array().key("test_accuracy").begin_object();
-    const char* names[5] = {"min", "q25", "median", "q75", "max"};
-    for (int i = 0; i < 5; ++i) j.field(names[i], acc[i]);
+ZooSummary summarize(const ZooDataset& zoo) {
+  ZooSummary z;
+  count_runs(zoo.metrics(), z);
+  z.non_finite_rows = count_non_finite_rows(zoo.weights());
+  const double quantiles[5] = {0, 0.25, 0.5, 0.75, 1};
+  for (int i = 0; i < 5; ++i) z.accuracy[i] = linear_quantile(zoo.metrics().test_accuracy, quantiles[i]);
+  return z;
+}
+
+void print_zoo_json(const ZooDataset& zoo, const ZooSummary& z) {
+  const NpyMatrix& w = zoo.weights();
+  JsonWriter j;
+  j.begin_object()
+      .field("dir", zoo.dir())
+      .field("rows", w.rows())
+      .field("weights_per_row", w.cols())
+      .field("dtype", w.dtype())
+      .field("segments", zoo.layout_segments().size())
+      .field("runs", z.runs.size())
+      .field("incomplete_runs", z.incomplete)
+      .field("non_finite_rows", z.non_finite_rows);
+  j.key("checkpoints_per_run").begin_object();
+  for (const auto& [k, v] : z.checkpoints_per_run) j.field(std::to_string(k), v);
+  j.end_object().key("steps").begin_array();
+  for (std::uint32_t s : z.steps) j.value(s);
+  j.end_array().key("test_accuracy").begin_object();
+  const char* names[5] = {"min", "q25", "median", "q75", "max"};
+  for (int i = 0; i < 5; ++i) j.field(names[i], z.accuracy[i]);
+  j.end_object();
+  for (const auto& [title, counts] : {std::pair{"activation", &z.activation}, {"optimizer", &z.optimizer}, {"w_init", &z.w_init}}) {
+    j.key(std::string("runs_per_") + title).begin_object();
+    for (const auto& [k, v] : *counts) j.field(k, v);
     j.end_object();
-    for (const auto& [title, counts] : {std::pair{"activation", &activation}, {"optimizer", &optimizer}, {"w_init", &w_init}}) {
-      j.key(std::string("runs_per_") + title).begin_object();
-      for (const auto& [k, v] : *counts) j.field(k, v);
-      j.end_object();
-    }
-    j.end_object();
-    std::printf("%s\n", j.str().c_str());
-    return 0;
   }
+  j.end_object();
+  std::printf("%s\n", j.str().c_str());
+}
+
+void print_zoo_text(const ZooDataset& zoo, const ZooSummary& z) {
+  const NpyMatrix& w = zoo.weights();
   std::printf("zoo %s\n", zoo.dir().c_str());
   std::printf("  rows              %llu x %llu weights (%s), %zu segments\n",
               static_cast<unsigned long long>(w.rows()), static_cast<unsigned long long>(w.cols()),
               w.dtype().c_str(), zoo.layout_segments().size());
-  std::printf("  runs              %zu (%zu did not reach config.epochs)\n", runs.size(), incomplete);
+  std::printf("  runs              %zu (%zu did not reach config.epochs)\n", z.runs.size(), z.incomplete);
   std::printf("  checkpoints/run  ");
-  for (const auto& [k, v] : checkpoints_per_run) std::printf(" %zu: %zu runs;", k, v);
+  for (const auto& [k, v] : z.checkpoints_per_run) std::printf(" %zu: %zu runs;", k, v);
   std::printf("\n  steps            ");
-  for (std::uint32_t s : steps) std::printf(" %u", s);
-  std::printf("\n  non-finite rows   %llu\n", static_cast<unsigned long long>(non_finite_rows));
-  std::printf("  test accuracy     min %.4f  q25 %.4f  median %.4f  q75 %.4f  max %.4f\n", acc[0],
-              acc[1], acc[2], acc[3], acc[4]);
-  for (const auto& [title, counts] : {std::pair{"activation", &activation}, {"optimizer", &optimizer}, {"w_init", &w_init}}) {
+  for (std::uint32_t s : z.steps) std::printf(" %u", s);
+  std::printf("\n  non-finite rows   %llu\n", static_cast<unsigned long long>(z.non_finite_rows));
+  std::printf("  test accuracy     min %.4f  q25 %.4f  median %.4f  q75 %.4f  max %.4f\n", z.accuracy[0],
+              z.accuracy[1], z.accuracy[2], z.accuracy[3], z.accuracy[4]);
+  for (const auto& [title, counts] : {std::pair{"activation", &z.activation}, {"optimizer", &z.optimizer}, {"w_init", &z.w_init}}) {
     std::printf("  %-17s", title);
     for (const auto& [k, v] : *counts) std::printf(" %s %zu;", k.empty() ? "(none)" : k.c_str(), v);
     std::printf("\n");
+  }
+}
+
+int zoo_info(const Args& args) {
+  args.expect_positionals(2, "ZOO_DIR");
+  const ZooDataset zoo(args.positionals()[1]);
+  const ZooSummary z = summarize(zoo);
+  if (args.flag("--json")) {
+    print_zoo_json(zoo, z);
+  } else {
+    print_zoo_text(zoo, z);
   }
   return 0;
 }

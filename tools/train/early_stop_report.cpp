@@ -9,6 +9,7 @@
 #include "model/model_file.hpp"
 #include "train/context.hpp"
 #include "train/held_out.hpp"
+#include "train/row_predictions.hpp"
 
 namespace dpa::tools {
 namespace {
@@ -56,11 +57,12 @@ const MetricsColumn& required_column(const ZooMetrics& m, const char* name) {
 // with the runtime's prediction and its decisions under the model's rules (context: the model's
 // context table over the zoo).
 std::vector<ReplayRun> replay_runs(const ZooDataset& zoo, const std::vector<const RunRows*>& runs, std::uint32_t step,
-                                   const dpa_model& model, const ContextTable& context, const std::vector<Rule>& rules) {
+                                   const dpa_model& model, const ContextTable& context, const std::vector<Rule>& rules,
+                                   unsigned threads) {
   const ZooMetrics& m = zoo.metrics();
   const MetricsColumn& train_loss = required_column(m, "train_loss");
   std::vector<ReplayRun> out;
-  std::vector<std::size_t> row_at_step;
+  std::vector<std::uint64_t> row_at_step;
   for (const RunRows* run : runs) {
     ReplayRun r;
     std::size_t at = m.rows();
@@ -89,26 +91,16 @@ std::vector<ReplayRun> replay_runs(const ZooDataset& zoo, const std::vector<cons
     dpa_early_stop_init(&states.back(), rule.kind == RuleKind::kBelow ? static_cast<float>(rule.value) : NAN,
                         rule.kind == RuleKind::kGap ? static_cast<float>(rule.value) : 0.0f);
   }
-  std::vector<unsigned char> scratch(dpa_model_scratch_size(&model));
-  std::vector<float> converted(zoo.weights().cols());
+  // Predicted on the pool (one checkpoint per run, scattered over the file: read, not mapped),
+  // then decided in run order, as a search would.
+  const RowPredictions predicted = predict_rows(model, zoo.weights(), context, &row_at_step, threads, false);
   for (std::size_t k = 0; k < out.size(); ++k) {
-    const std::size_t row = row_at_step[k];
-    // One checkpoint per run, scattered over the file: read, not mapped (bounded memory).
-    zoo.weights().read_row(row, converted.data());
-    const dpa_inputs in = context.inputs(converted.data(), zoo.weights().cols(), row);
-    dpa_status s = DPA_OK;
-    if (states.empty()) {  // percentile rules alone: the prediction is all they read
-      s = dpa_model_predict_inputs(&model, &in, &out[k].predicted, scratch.data(), scratch.size());
-    }
-    for (dpa_early_stop& state : states) {
-      dpa_decision decision = DPA_CONTINUE;
-      s = dpa_early_stop_check_inputs(&model, &state, &in, scratch.data(), scratch.size(), &out[k].predicted, &decision);
-      if (s != DPA_OK && s != DPA_ERR_NON_FINITE) break;
-      out[k].runtime_stop.push_back(decision != DPA_CONTINUE);
-    }
+    const dpa_status s = predicted.statuses[k];
     if (s != DPA_OK && s != DPA_ERR_NON_FINITE) {
-      throw ToolError(zoo.dir() + ": row " + std::to_string(row) + ": " + dpa_status_string(s));
+      throw ToolError(zoo.dir() + ": row " + std::to_string(row_at_step[k]) + ": " + dpa_status_string(s));
     }
+    out[k].predicted = predicted.values[k];
+    for (dpa_early_stop& state : states) out[k].runtime_stop.push_back(dpa_early_stop_decide(&state, out[k].predicted) != DPA_CONTINUE);
   }
   return out;
 }
@@ -124,7 +116,7 @@ EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions&
   std::vector<float> truth, predicted;
   auto replay_all = [&](const std::vector<const RunRows*>& replayed, const dpa_model& model,
                         const ContextTable& context) {
-    const std::vector<ReplayRun> search = replay_runs(zoo, replayed, o.step, model, context, rules);
+    const std::vector<ReplayRun> search = replay_runs(zoo, replayed, o.step, model, context, rules, o.threads);
     if (search.empty()) throw ToolError(zoo.dir() + ": no finished run has a checkpoint at step " + std::to_string(o.step));
     for (RuleOutcome& outcome : report.outcomes) replay(search, o.step, o.startup, &outcome);
     for (const ReplayRun& r : search) {

@@ -334,6 +334,11 @@ dpa_status dpa_early_stop_check_inputs(const dpa_model* model, dpa_early_stop* s
                                        size_t scratch_bytes, float* predicted,
                                        dpa_decision* decision);
 
+/* The decision alone, for a prediction already made (dpa_model_predict_inputs, a batch): the
+ * rules and state updates of dpa_early_stop_check_inputs. A NaN or infinite prediction (a
+ * diverged run) stops, as DPA_STOP_BELOW_THRESHOLD. A NULL state: DPA_CONTINUE, nothing recorded. */
+dpa_decision dpa_early_stop_decide(dpa_early_stop* state, float predicted);
+
 /* Weights only: dpa_early_stop_check_inputs without context. */
 dpa_status dpa_early_stop_check(const dpa_model* model, dpa_early_stop* state,
                                 const float* weights, size_t num_weights, void* scratch,

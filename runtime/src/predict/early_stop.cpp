@@ -26,25 +26,25 @@ dpa_status dpa_early_stop_check_inputs(const dpa_model* model, dpa_early_stop* s
   }
   if (model->target != DPA_TARGET_FINAL_TEST_ACCURACY) return DPA_ERR_WRONG_TARGET;
   const dpa_status s = dpa_model_predict_inputs(model, inputs, predicted, scratch, scratch_bytes);
-  if (s == DPA_ERR_NON_FINITE) {  // a diverged run never recovers
-    ++state->checks;
-    ++state->stops;
-    *decision = DPA_STOP_BELOW_THRESHOLD;
-    return s;
-  }
-  if (s != DPA_OK) return s;
+  if (s != DPA_OK && s != DPA_ERR_NON_FINITE) return s;  // NaN/Inf inputs: decided below, as a stop
+  *decision = dpa_early_stop_decide(state, s == DPA_OK ? *predicted : NAN);
+  return s;
+}
+
+dpa_decision dpa_early_stop_decide(dpa_early_stop* state, float p) {
+  if (state == nullptr) return DPA_CONTINUE;  // nothing to decide with (documented in dpa.h)
   ++state->checks;
-  const float p = *predicted;
   dpa_decision d = DPA_CONTINUE;
-  if (!std::isnan(state->stop_below) && p < state->stop_below) {
+  if (!std::isfinite(p)) {  // a diverged run never recovers
+    d = DPA_STOP_BELOW_THRESHOLD;
+  } else if (!std::isnan(state->stop_below) && p < state->stop_below) {
     d = DPA_STOP_BELOW_THRESHOLD;
   } else if (state->max_gap > 0 && p < state->best_predicted - state->max_gap) {
     d = DPA_STOP_FAR_BELOW_BEST;
   }
-  if (p > state->best_predicted) state->best_predicted = p;
+  if (std::isfinite(p) && p > state->best_predicted) state->best_predicted = p;
   state->stops += d != DPA_CONTINUE;
-  *decision = d;
-  return DPA_OK;
+  return d;
 }
 
 }  // extern "C"

@@ -332,7 +332,45 @@ struct TrainedRuns {
   cnn::TrainingTime time;
 };
 
-// Trains the runs not yet in .runs, in parallel; each run's files are written when it ends.
+// Trains one run, asking the early-stopping model (if any) at its checked steps, and writes its
+// files: weights first, metrics last, so a run counts as done once its metrics file exists.
+cnn::TrainingTime train_one_run(const ZooTrainJob& job, const Args& args, const ImageDataset& data,
+                                const std::string& dataset, const std::string& partial, const LoopContext* context,
+                                RunOrderStops* stops, std::uint32_t run) {
+  const std::vector<std::uint32_t> checked = checked_steps(job.budget);
+  cnn::RunConfig cfg = cnn::sample_config(job.seed, run);
+  job.fix(cfg, args);
+  std::vector<unsigned char> scratch(stops ? dpa_model_scratch_size(&job.stopper->model()) : 0);
+  int stopped_at = -1;
+  cnn::TrainingTime time;
+  const std::string dir = "zoo/" + dataset + "/" + run_name(run);
+  const auto checkpoints = cnn::train_run(data, cfg, job.budget, [&](const cnn::Checkpoint& c) {
+    const auto k = static_cast<std::size_t>(std::find(checked.begin(), checked.end(), c.step) - checked.begin());
+    if (!stops || k == checked.size()) return true;
+    float predicted;
+    dpa_decision decision;
+    const std::vector<float> values = context->values(metrics_row(dir, dataset, run, cfg, job.budget, c, -1));
+    const dpa_inputs in{c.weights.data(), c.weights.size(), values.data(), values.size()};
+    dpa_early_stop state = stops->state_for(run, k);
+    const dpa_status s = dpa_early_stop_check_inputs(&job.stopper->model(), &state, &in, scratch.data(), scratch.size(),
+                                                     &predicted, &decision);
+    if (s != DPA_OK && s != DPA_ERR_NON_FINITE) throw ToolError(std::string("early stopping: ") + dpa_status_string(s));
+    stops->record(run, k, state, predicted);
+    if (decision != DPA_CONTINUE) stopped_at = static_cast<int>(c.step);
+    return decision == DPA_CONTINUE;
+  }, &time);
+  if (stops) stops->finish(run);
+  std::string weights, csv;
+  for (const cnn::Checkpoint& c : checkpoints) {
+    weights.append(reinterpret_cast<const char*>(c.weights.data()), c.weights.size() * sizeof(float));
+    csv += metrics_row(dir, dataset, run, cfg, job.budget, c, stopped_at) + "\n";
+  }
+  write_file_atomically(partial + "/" + run_name(run) + ".weights", weights.data(), weights.size());
+  write_file_atomically(partial + "/" + run_name(run) + ".csv", csv.data(), csv.size());
+  return time;
+}
+
+// Trains the runs not yet in .runs, in parallel.
 TrainedRuns train_runs(const ZooTrainJob& job, const Args& args, const ImageDataset& data, const std::string& dataset,
                        const std::string& partial, const LoopContext* context, RunOrderStops* stops) {
   std::vector<std::uint32_t> todo;
@@ -346,52 +384,22 @@ TrainedRuns train_runs(const ZooTrainJob& job, const Args& args, const ImageData
   if (todo.size() < job.runs) {
     std::fprintf(stderr, "resuming: %u of %u runs already trained\n", job.runs - static_cast<std::uint32_t>(todo.size()), job.runs);
   }
-  const std::vector<std::uint32_t> checked = checked_steps(job.budget);
   std::mutex lock;
   TrainedRuns result;
   Progress progress("runs", todo.size());
   ThreadPool pool(job.threads);  // hands out runs in ascending order: earlier runs never wait on later ones
   pool.parallel_for(todo.size(), [&](std::size_t i) {
-    const std::uint32_t run = todo[i];
+    cnn::TrainingTime time;
     try {
-      cnn::RunConfig cfg = cnn::sample_config(job.seed, run);
-      job.fix(cfg, args);
-      std::vector<unsigned char> scratch(stops ? dpa_model_scratch_size(&job.stopper->model()) : 0);
-      int stopped_at = -1;
-      cnn::TrainingTime time;
-      const std::string dir = "zoo/" + dataset + "/" + run_name(run);
-      const auto checkpoints = cnn::train_run(data, cfg, job.budget, [&](const cnn::Checkpoint& c) {
-        const auto k = static_cast<std::size_t>(std::find(checked.begin(), checked.end(), c.step) - checked.begin());
-        if (!stops || k == checked.size()) return true;
-        float predicted;
-        dpa_decision decision;
-        const std::vector<float> values = context->values(metrics_row(dir, dataset, run, cfg, job.budget, c, -1));
-        const dpa_inputs in{c.weights.data(), c.weights.size(), values.data(), values.size()};
-        dpa_early_stop state = stops->state_for(run, k);
-        const dpa_status s = dpa_early_stop_check_inputs(&job.stopper->model(), &state, &in, scratch.data(),
-                                                         scratch.size(), &predicted, &decision);
-        if (s != DPA_OK && s != DPA_ERR_NON_FINITE) throw ToolError(std::string("early stopping: ") + dpa_status_string(s));
-        stops->record(run, k, state, predicted);
-        if (decision != DPA_CONTINUE) stopped_at = static_cast<int>(c.step);
-        return decision == DPA_CONTINUE;
-      }, &time);
-      if (stops) stops->finish(run);
-      std::string weights, csv;
-      for (const cnn::Checkpoint& c : checkpoints) {
-        weights.append(reinterpret_cast<const char*>(c.weights.data()), c.weights.size() * sizeof(float));
-        csv += metrics_row(dir, dataset, run, cfg, job.budget, c, stopped_at) + "\n";
-      }
-      // Weights first, metrics last: a run counts as done once its metrics file exists.
-      write_file_atomically(partial + "/" + run_name(run) + ".weights", weights.data(), weights.size());
-      write_file_atomically(partial + "/" + run_name(run) + ".csv", csv.data(), csv.size());
-      std::lock_guard<std::mutex> guard(lock);
-      result.time.images += time.images;
-      result.time.seconds += time.seconds;
-      progress.update(++result.trained);
+      time = train_one_run(job, args, data, dataset, partial, context, stops, todo[i]);
     } catch (...) {
-      if (stops) stops->finish(run);  // later runs must not wait on a failed one
+      if (stops) stops->finish(todo[i]);  // later runs must not wait on a failed one
       throw;
     }
+    std::lock_guard<std::mutex> guard(lock);
+    result.time.images += time.images;
+    result.time.seconds += time.seconds;
+    progress.update(++result.trained);
   });
   return result;
 }

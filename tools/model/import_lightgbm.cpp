@@ -196,6 +196,27 @@ Tree convert_tree(const LgbTree& t, std::uint32_t num_features, const std::strin
   return out;
 }
 
+// The trees after the header, up to 'end of trees' (a file without it is truncated).
+std::vector<Tree> read_trees(std::istringstream& in, std::string& line, std::uint32_t num_features, double leaf_scale) {
+  std::vector<Tree> trees;
+  for (std::size_t index = 0;; ++index) {
+    while (line.empty() && std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+    }
+    if (line == "end of trees") break;
+    if (line != "Tree=" + std::to_string(index)) {
+      if (trees.empty()) throw ToolError("LightGBM model has no trees");
+      throw ToolError("LightGBM model is truncated or malformed: after " + std::to_string(trees.size()) +
+                      " trees, '" + line.substr(0, 40) + "' where 'Tree=" + std::to_string(trees.size()) +
+                      "' or 'end of trees' should be");
+    }
+    const std::string where = "tree " + std::to_string(index);
+    trees.push_back(convert_tree(read_tree(read_block(in, line), where), num_features, where, leaf_scale));
+  }
+  if (trees.empty()) throw ToolError("LightGBM model has no trees");
+  return trees;
+}
+
 }  // namespace
 
 ImportResult import_lightgbm_text(const std::string& text, const FeatureSpec& features) {
@@ -220,43 +241,24 @@ ImportResult import_lightgbm_text(const std::string& text, const FeatureSpec& fe
   std::size_t expected_trees = 0;
   if (header.count("tree_sizes")) expected_trees = parse_numbers(header.at("tree_sizes"), "tree_sizes").size();
 
-  ImportResult r;
-  r.spec.features = features;
-  r.spec.transform = objective.transform;
   GbdtModel g;
   g.base_score = 0.0f;  // LightGBM folds the initial score into the first tree
-  std::uint32_t depth = 0;
-  bool ended = false;
-  for (std::size_t index = 0;; ++index) {
-    while (line.empty() && std::getline(in, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-    }
-    if (line == "end of trees") {
-      ended = true;
-      break;
-    }
-    if (line != "Tree=" + std::to_string(index)) break;
-    const std::string where = "tree " + std::to_string(index);
-    const LgbTree t = read_tree(read_block(in, line), where);
-    g.trees.push_back(convert_tree(t, num_features, where, objective.leaf_scale));
-    depth = std::max(depth, tree_depth(g.trees.back()));
-  }
-  if (g.trees.empty()) throw ToolError("LightGBM model has no trees");
-  if (!ended) {
-    throw ToolError("LightGBM model is truncated or malformed: after " + std::to_string(g.trees.size()) +
-                    " trees, '" + line.substr(0, 40) + "' where 'Tree=" + std::to_string(g.trees.size()) +
-                    "' or 'end of trees' should be");
-  }
+  g.trees = read_trees(in, line, num_features, objective.leaf_scale);
   if (expected_trees != 0 && expected_trees != g.trees.size()) {
     throw ToolError("LightGBM model lists " + std::to_string(expected_trees) + " trees in tree_sizes but holds " +
                     std::to_string(g.trees.size()));
   }
+  std::uint32_t depth = 0;
+  for (const Tree& t : g.trees) depth = std::max(depth, tree_depth(t));
   if (average) {
     const double share = 1.0 / static_cast<double>(g.trees.size());
     for (Tree& t : g.trees) {
       for (TreeNode& n : t.nodes) n.value = static_cast<float>(n.value * share);
     }
   }
+  ImportResult r;
+  r.spec.features = features;
+  r.spec.transform = objective.transform;
   r.spec.predictor = g;
   r.summary = "LightGBM, " + objective.text + (average ? ", random forest" : "") + ", " + std::to_string(g.trees.size()) +
               " trees, max depth " + std::to_string(depth);

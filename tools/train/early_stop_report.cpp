@@ -105,71 +105,95 @@ std::vector<ReplayRun> replay_runs(const ZooDataset& zoo, const std::vector<cons
   return out;
 }
 
+// Replays the runs with one model and adds what its rules and the baselines did to the report.
+class Replays {
+ public:
+  Replays(const ZooDataset& zoo, const EarlyStopOptions& o, EarlyStopReport& report)
+      : zoo_(zoo), o_(o), report_(report), rules_(rules_of(o)), runs_(runs_of(zoo.metrics())) {
+    for (const Rule& r : rules_) report_.outcomes.push_back(RuleOutcome{r, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  }
+  const std::vector<RunRows>& runs() const { return runs_; }
+  void replay(const std::vector<const RunRows*>& replayed, const dpa_model& model, const ContextTable& context) {
+    const std::vector<ReplayRun> search = replay_runs(zoo_, replayed, o_.step, model, context, rules_, o_.threads);
+    if (search.empty()) throw ToolError(zoo_.dir() + ": no finished run has a checkpoint at step " + std::to_string(o_.step));
+    for (RuleOutcome& outcome : report_.outcomes) tools::replay(search, o_.step, o_.startup, &outcome);
+    for (const ReplayRun& r : search) {
+      truth_.push_back(r.final_accuracy);
+      predicted_.push_back(r.predicted);
+    }
+    ++report_.replays;
+  }
+  void finish() { report_.predictor = evaluate(truth_, predicted_); }
+
+ private:
+  const ZooDataset& zoo_;
+  const EarlyStopOptions& o_;
+  EarlyStopReport& report_;
+  const std::vector<Rule> rules_;
+  const std::vector<RunRows> runs_;
+  std::vector<float> truth_, predicted_;
+};
+
+// --model: the user's model; on the zoo it was trained on, only the runs it never saw.
+void replay_given_model(const ZooDataset& zoo, const EarlyStopOptions& o, EarlyStopReport& report, Replays& replays) {
+  const ModelFile model(o.model_path);
+  if (model.model().target != DPA_TARGET_FINAL_TEST_ACCURACY) {
+    throw ToolError(o.model_path + ": the model does not predict the run's final accuracy (train it with --target final_test_accuracy)");
+  }
+  report.context = metadata_value(model.model(), "context");
+  const ContextTable context(model.model(), zoo.metrics());
+  report.range_warning = range_warning(model.model(), context);
+  const TrainingSplit split = TrainingSplit::of(model.model());
+  const bool own_zoo = split.trained_on(zoo.metrics());
+  std::vector<const RunRows*> replayed;
+  for (const RunRows& r : replays.runs()) {
+    if (!own_zoo || split.held_out(r.name)) replayed.push_back(&r);
+  }
+  report.excluded_runs = replays.runs().size() - replayed.size();
+  replays.replay(replayed, model.model(), context);
+}
+
+// Without --model: a model per fold, trained on the other folds' runs, replays this fold's.
+void replay_models_per_fold(const ZooDataset& zoo, const EarlyStopOptions& o, EarlyStopReport& report, Replays& replays) {
+  TrainOptions t;
+  t.checkpoints.kind = CheckpointSelection::kSteps;
+  t.checkpoints.steps = {o.step};
+  if (!o.train_checkpoints.empty()) t.checkpoints = parse_checkpoints(o.train_checkpoints);
+  t.target = Target::kFinalTestAccuracy;
+  t.folds = o.folds;
+  t.validation_fraction = 0.1;
+  t.seed = o.seed;
+  t.threads = o.threads;
+  t.context = o.context;
+  t.tune = o.tune;
+  const TrainingRows rows = training_rows(zoo, t, true);  // read once for every fold
+  for (int fold = 0; fold < o.folds; ++fold) {
+    t.fold = fold;
+    std::fprintf(stderr, "early-stop: fold %d/%d: training on the other folds' runs, replaying this one's\n", fold + 1,
+                 o.folds);
+    const TrainReport trained = train_predictor(zoo, t, rows);
+    report.context = trained.context;
+    const ModelFile model(trained.model_bytes);
+    std::vector<const RunRows*> held_out;
+    for (const RunRows& r : replays.runs()) {
+      if (run_in_fold(r.name, o.folds, fold, o.seed)) held_out.push_back(&r);
+    }
+    replays.replay(held_out, model.model(), ContextTable(model.model(), zoo.metrics()));
+  }
+}
+
 }  // namespace
 
 EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions& o) {
   EarlyStopReport report;
   report.step = o.step;
-  const std::vector<Rule> rules = rules_of(o);
-  for (const Rule& r : rules) report.outcomes.push_back(RuleOutcome{r, 0, 0, 0, 0, 0, 0, 0, 0, 0});
-  const std::vector<RunRows> runs = runs_of(zoo.metrics());
-  std::vector<float> truth, predicted;
-  auto replay_all = [&](const std::vector<const RunRows*>& replayed, const dpa_model& model,
-                        const ContextTable& context) {
-    const std::vector<ReplayRun> search = replay_runs(zoo, replayed, o.step, model, context, rules, o.threads);
-    if (search.empty()) throw ToolError(zoo.dir() + ": no finished run has a checkpoint at step " + std::to_string(o.step));
-    for (RuleOutcome& outcome : report.outcomes) replay(search, o.step, o.startup, &outcome);
-    for (const ReplayRun& r : search) {
-      truth.push_back(r.final_accuracy);
-      predicted.push_back(r.predicted);
-    }
-    ++report.replays;
-  };
+  Replays replays(zoo, o, report);
   if (!o.model_path.empty()) {
-    const ModelFile model(o.model_path);
-    if (model.model().target != DPA_TARGET_FINAL_TEST_ACCURACY) {
-      throw ToolError(o.model_path + ": the model does not predict the run's final accuracy (train it with --target final_test_accuracy)");
-    }
-    report.context = metadata_value(model.model(), "context");
-    const ContextTable context(model.model(), zoo.metrics());
-    report.range_warning = range_warning(model.model(), context);
-    // On the zoo the model was trained on, only the runs it never saw are replayed.
-    const TrainingSplit split = TrainingSplit::of(model.model());
-    const bool own_zoo = split.trained_on(zoo.metrics());
-    std::vector<const RunRows*> replayed;
-    for (const RunRows& r : runs) {
-      if (!own_zoo || split.held_out(r.name)) replayed.push_back(&r);
-    }
-    report.excluded_runs = runs.size() - replayed.size();
-    replay_all(replayed, model.model(), context);
+    replay_given_model(zoo, o, report, replays);
   } else {
-    TrainOptions t;
-    t.checkpoints.kind = CheckpointSelection::kSteps;
-    t.checkpoints.steps = {o.step};
-    if (!o.train_checkpoints.empty()) t.checkpoints = parse_checkpoints(o.train_checkpoints);
-    t.target = Target::kFinalTestAccuracy;
-    t.folds = o.folds;
-    t.validation_fraction = 0.1;
-    t.seed = o.seed;
-    t.threads = o.threads;
-    t.context = o.context;
-    t.tune = o.tune;
-    const TrainingRows rows = training_rows(zoo, t, true);  // read once for every fold
-    for (int fold = 0; fold < o.folds; ++fold) {
-      t.fold = fold;
-      std::fprintf(stderr, "early-stop: fold %d/%d: training on the other folds' runs, replaying this one's\n", fold + 1,
-                   o.folds);
-      const TrainReport trained = train_predictor(zoo, t, rows);
-      report.context = trained.context;
-      const ModelFile model(trained.model_bytes);
-      std::vector<const RunRows*> held_out;
-      for (const RunRows& r : runs) {
-        if (run_in_fold(r.name, o.folds, fold, o.seed)) held_out.push_back(&r);
-      }
-      replay_all(held_out, model.model(), ContextTable(model.model(), zoo.metrics()));
-    }
+    replay_models_per_fold(zoo, o, report, replays);
   }
-  report.predictor = evaluate(truth, predicted);
+  replays.finish();
   return report;
 }
 

@@ -31,12 +31,9 @@ void fold_rows(const MatrixView& x, const std::vector<float>& y, const std::vect
   }
 }
 
-}  // namespace
-
-GbdtTuning tune_gbdt(const MatrixView& x, const std::vector<float>& y, const std::vector<std::uint32_t>& run_of_row,
-                     const GbdtParams& base, int folds, const std::function<void(const std::string&)>& status) {
-  if (folds < 2) throw UsageError("tuning needs at least 2 inner folds");
-  GbdtTuning tuning;
+// The search grid: depth x learning rate x min_child_weight, each point early-stopped.
+std::vector<GbdtTrial> grid(const GbdtParams& base) {
+  std::vector<GbdtTrial> trials;
   for (int depth : {3, 4, 6}) {
     for (double rate : {0.03, 0.1}) {
       for (double child : {1.0, 5.0}) {
@@ -47,42 +44,52 @@ GbdtTuning tune_gbdt(const MatrixView& x, const std::vector<float>& y, const std
         p.num_trees = 3000;  // early stopping on the inner fold picks the rounds
         p.early_stopping_rounds = std::max(base.early_stopping_rounds, 50);
         p.threads = 1;       // grid points train in parallel instead; results do not depend on threads
-        tuning.trials.push_back({p, 0, 0});
+        trials.push_back({p, 0, 0});
       }
     }
   }
-  // The inner folds' matrices, shared by every grid point.
-  std::vector<std::vector<float>> xt(static_cast<std::size_t>(folds)), yt(xt.size()), xv(xt.size()), yv(xt.size());
-  for (int fold = 0; fold < folds; ++fold) {
-    const auto f = static_cast<std::size_t>(fold);
-    fold_rows(x, y, run_of_row, folds, fold, base.seed, xt[f], yt[f], xv[f], yv[f]);
-    if (yt[f].empty() || yv[f].empty()) throw ToolError("too few runs to tune by " + std::to_string(folds) + " inner folds");
+  return trials;
+}
+
+// The inner folds' matrices, shared by every grid point.
+struct InnerFolds {
+  std::vector<std::vector<float>> xt, yt, xv, yv;
+};
+
+InnerFolds inner_folds(const MatrixView& x, const std::vector<float>& y, const std::vector<std::uint32_t>& run_of_row,
+                       int folds, std::uint64_t seed) {
+  const auto n = static_cast<std::size_t>(folds);
+  InnerFolds f{std::vector<std::vector<float>>(n), std::vector<std::vector<float>>(n),
+               std::vector<std::vector<float>>(n), std::vector<std::vector<float>>(n)};
+  for (std::size_t k = 0; k < n; ++k) {
+    fold_rows(x, y, run_of_row, folds, static_cast<int>(k), seed, f.xt[k], f.yt[k], f.xv[k], f.yv[k]);
+    if (f.yt[k].empty() || f.yv[k].empty()) throw ToolError("too few runs to tune by " + std::to_string(folds) + " inner folds");
   }
-  ThreadPool pool(std::max(1u, base.threads));
-  std::mutex lock;
-  std::size_t done = 0;
-  pool.parallel_for(tuning.trials.size(), [&](std::size_t g) {
-    GbdtTrial& trial = tuning.trials[g];
-    for (std::size_t f = 0; f < xt.size(); ++f) {
-      const MatrixView train{xt[f].data(), yt[f].size(), x.cols}, valid{xv[f].data(), yv[f].size(), x.cols};
-      const GbdtTraining t = train_gbdt(train, yt[f], &valid, &yv[f], trial.params);
-      trial.validation_rmse += t.validation_rmse[static_cast<std::size_t>(t.best_iteration - 1)] / folds;
-      trial.rounds += static_cast<double>(t.best_iteration) / folds;
-      std::vector<float> predicted(yv[f].size());
-      for (std::size_t r = 0; r < predicted.size(); ++r) {
-        predicted[r] = static_cast<float>(trial.params.loss->prediction(reference_gbdt_score(t.model, valid.row(r))));
-      }
-      trial.validation_tau += kendall_tau_b(yv[f], predicted) / folds;
+  return f;
+}
+
+// A grid point's mean validation RMSE, tau and rounds over the inner folds.
+void score_trial(GbdtTrial& trial, const InnerFolds& f, std::size_t cols) {
+  const auto folds = static_cast<double>(f.xt.size());
+  for (std::size_t k = 0; k < f.xt.size(); ++k) {
+    const MatrixView train{f.xt[k].data(), f.yt[k].size(), cols}, valid{f.xv[k].data(), f.yv[k].size(), cols};
+    const GbdtTraining t = train_gbdt(train, f.yt[k], &valid, &f.yv[k], trial.params);
+    trial.validation_rmse += t.validation_rmse[static_cast<std::size_t>(t.best_iteration - 1)] / folds;
+    trial.rounds += static_cast<double>(t.best_iteration) / folds;
+    std::vector<float> predicted(f.yv[k].size());
+    for (std::size_t r = 0; r < predicted.size(); ++r) {
+      predicted[r] = static_cast<float>(trial.params.loss->prediction(reference_gbdt_score(t.model, valid.row(r))));
     }
-    std::lock_guard<std::mutex> guard(lock);
-    if (status) status("tuning: " + std::to_string(++done) + "/" + std::to_string(tuning.trials.size()) + " settings");
-  });
-  // Rank by RMSE (ascending) and by tau (descending); the lowest rank sum wins, then the lowest
-  // RMSE, then grid order: the same choice whatever the threads' timing.
-  const std::size_t n = tuning.trials.size();
+    trial.validation_tau += kendall_tau_b(f.yv[k], predicted) / folds;
+  }
+}
+
+// Rank by RMSE (ascending) and by tau (descending); the lowest rank sum wins, then the lowest
+// RMSE, then grid order: the same choice whatever the threads' timing.
+std::size_t choose(const std::vector<GbdtTrial>& trials) {
+  const std::size_t n = trials.size();
   std::vector<std::size_t> by_rmse(n), by_tau(n), rank_sum(n, 0);
   for (std::size_t i = 0; i < n; ++i) by_rmse[i] = by_tau[i] = i;
-  const auto& trials = tuning.trials;
   std::stable_sort(by_rmse.begin(), by_rmse.end(), [&](std::size_t a, std::size_t b) {
     return trials[a].validation_rmse < trials[b].validation_rmse;
   });
@@ -100,7 +107,26 @@ GbdtTuning tune_gbdt(const MatrixView& x, const std::vector<float>& y, const std
       chosen = i;
     }
   }
-  const GbdtTrial* best = &trials[chosen];
+  return chosen;
+}
+
+}  // namespace
+
+GbdtTuning tune_gbdt(const MatrixView& x, const std::vector<float>& y, const std::vector<std::uint32_t>& run_of_row,
+                     const GbdtParams& base, int folds, const std::function<void(const std::string&)>& status) {
+  if (folds < 2) throw UsageError("tuning needs at least 2 inner folds");
+  GbdtTuning tuning;
+  tuning.trials = grid(base);
+  const InnerFolds inner = inner_folds(x, y, run_of_row, folds, base.seed);
+  ThreadPool pool(std::max(1u, base.threads));
+  std::mutex lock;
+  std::size_t done = 0;
+  pool.parallel_for(tuning.trials.size(), [&](std::size_t g) {
+    score_trial(tuning.trials[g], inner, x.cols);
+    std::lock_guard<std::mutex> guard(lock);
+    if (status) status("tuning: " + std::to_string(++done) + "/" + std::to_string(tuning.trials.size()) + " settings");
+  });
+  const GbdtTrial* best = &tuning.trials[choose(tuning.trials)];
   tuning.best = best->params;
   // The inner models trained on (folds - 1) / folds of the runs; the final one sees them all.
   tuning.best.num_trees = std::max(1, static_cast<int>(std::lround(best->rounds * folds / (folds - 1))));

@@ -52,66 +52,89 @@ void standardisation(const MatrixView& x, std::vector<float>& mean, std::vector<
   }
 }
 
-std::vector<LinearModel> train_linear_path(const MatrixView& x, const std::vector<float>& y,
-                                           const std::vector<double>& alphas, bool logit_link) {
-  const std::size_t n = x.rows, d = x.cols;
-  if (n == 0 || n != y.size()) throw ToolError("linear: no training rows or size mismatch");
-  LinearModel scaled;
-  standardisation(x, scaled.mean, scaled.inv_scale);
-  std::vector<double> target(n);
-  double target_mean = 0;
-  for (std::size_t r = 0; r < n; ++r) {
+namespace {
+
+// The regression target, through the logit when asked, centred; returns its mean (the intercept).
+double centred_target(const std::vector<float>& y, bool logit_link, std::vector<double>& target) {
+  target.resize(y.size());
+  double mean = 0;
+  for (std::size_t r = 0; r < y.size(); ++r) {
     double t = y[r];
     if (logit_link) {
       const double clipped = std::min(1.0 - 1e-4, std::max(1e-4, t));
       t = std::log(clipped / (1.0 - clipped));
     }
     target[r] = t;
-    target_mean += t;
+    mean += t;
   }
-  target_mean /= static_cast<double>(n);
-  for (double& t : target) t -= target_mean;
-  auto standardised = [&](std::size_t r, double* out) {
-    for (std::size_t c = 0; c < d; ++c) out[c] = (x.row(r)[c] - scaled.mean[c]) * static_cast<double>(scaled.inv_scale[c]);
-  };
-  // Ridge on standardised, centred features Z (the intercept is the target mean): the primal
-  // (Z'Z + alpha I) w = Z't, or with more features than rows (raw weights) the dual
-  // (ZZ' + alpha I) v = t, w = Z'v -- the same w from an n x n system instead of d x d. The
-  // Gram matrix is formed once for every alpha.
+  mean /= static_cast<double>(y.size());
+  for (double& t : target) t -= mean;
+  return mean;
+}
+
+void standardised_row(const MatrixView& x, const LinearModel& scaled, std::size_t r, double* out) {
+  for (std::size_t c = 0; c < x.cols; ++c) out[c] = (x.row(r)[c] - scaled.mean[c]) * static_cast<double>(scaled.inv_scale[c]);
+}
+
+// Primal ridge (Z'Z + alpha I) w = Z't, its Gram matrix formed once for every alpha.
+std::vector<std::vector<double>> primal_ridge(const MatrixView& x, const LinearModel& scaled,
+                                              const std::vector<double>& target, const std::vector<double>& alphas) {
+  const std::size_t n = x.rows, d = x.cols;
+  std::vector<double> a(d * d, 0.0), b(d, 0.0), z(d);
+  for (std::size_t r = 0; r < n; ++r) {
+    standardised_row(x, scaled, r, z.data());
+    for (std::size_t i = 0; i < d; ++i) {
+      b[i] += z[i] * target[r];
+      for (std::size_t j = 0; j <= i; ++j) a[i * d + j] += z[i] * z[j];
+    }
+  }
   std::vector<std::vector<double>> weights;
-  if (d <= n) {
-    std::vector<double> a(d * d, 0.0), b(d, 0.0), z(d);
-    for (std::size_t r = 0; r < n; ++r) {
-      standardised(r, z.data());
-      for (std::size_t i = 0; i < d; ++i) {
-        b[i] += z[i] * target[r];
-        for (std::size_t j = 0; j <= i; ++j) a[i * d + j] += z[i] * z[j];
-      }
-    }
-    for (const double alpha : alphas) {
-      std::vector<double> system = a;
-      weights.push_back(solve_ridge(system, b, d, alpha));
-    }
-  } else {
-    std::vector<double> z(n * d), k(n * n, 0.0);
-    for (std::size_t r = 0; r < n; ++r) standardised(r, &z[r * d]);
-    for (std::size_t i = 0; i < n; ++i) {
-      for (std::size_t j = 0; j <= i; ++j) {
-        double dot = 0;
-        for (std::size_t c = 0; c < d; ++c) dot += z[i * d + c] * z[j * d + c];
-        k[i * n + j] = dot;
-      }
-    }
-    for (const double alpha : alphas) {
-      std::vector<double> system = k;
-      const std::vector<double> v = solve_ridge(system, target, n, alpha);
-      std::vector<double> w(d, 0.0);
-      for (std::size_t r = 0; r < n; ++r) {
-        for (std::size_t c = 0; c < d; ++c) w[c] += z[r * d + c] * v[r];
-      }
-      weights.push_back(std::move(w));
+  for (const double alpha : alphas) {
+    std::vector<double> system = a;
+    weights.push_back(solve_ridge(system, b, d, alpha));
+  }
+  return weights;
+}
+
+// Dual ridge (ZZ' + alpha I) v = t, w = Z'v: the same w from an n x n system, for more features
+// than rows (raw weights).
+std::vector<std::vector<double>> dual_ridge(const MatrixView& x, const LinearModel& scaled,
+                                            const std::vector<double>& target, const std::vector<double>& alphas) {
+  const std::size_t n = x.rows, d = x.cols;
+  std::vector<double> z(n * d), k(n * n, 0.0);
+  for (std::size_t r = 0; r < n; ++r) standardised_row(x, scaled, r, &z[r * d]);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j <= i; ++j) {
+      double dot = 0;
+      for (std::size_t c = 0; c < d; ++c) dot += z[i * d + c] * z[j * d + c];
+      k[i * n + j] = dot;
     }
   }
+  std::vector<std::vector<double>> weights;
+  for (const double alpha : alphas) {
+    std::vector<double> system = k;
+    const std::vector<double> v = solve_ridge(system, target, n, alpha);
+    std::vector<double> w(d, 0.0);
+    for (std::size_t r = 0; r < n; ++r) {
+      for (std::size_t c = 0; c < d; ++c) w[c] += z[r * d + c] * v[r];
+    }
+    weights.push_back(std::move(w));
+  }
+  return weights;
+}
+
+}  // namespace
+
+// Ridge on standardised, centred features Z; the intercept is the target mean.
+std::vector<LinearModel> train_linear_path(const MatrixView& x, const std::vector<float>& y,
+                                           const std::vector<double>& alphas, bool logit_link) {
+  if (x.rows == 0 || x.rows != y.size()) throw ToolError("linear: no training rows or size mismatch");
+  LinearModel scaled;
+  standardisation(x, scaled.mean, scaled.inv_scale);
+  std::vector<double> target;
+  const double target_mean = centred_target(y, logit_link, target);
+  const std::vector<std::vector<double>> weights =
+      x.cols <= x.rows ? primal_ridge(x, scaled, target, alphas) : dual_ridge(x, scaled, target, alphas);
   std::vector<LinearModel> out;
   for (const std::vector<double>& w : weights) {
     LinearModel m = scaled;

@@ -71,76 +71,83 @@ NpyHeader parse_npy_header(const std::string& text) {
   return h;
 }
 
-NpyMatrix::NpyMatrix(const std::string& path) : path_(path) {
-  check_input_file(path);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    fail(path, std::string("cannot stat: ") + std::strerror(errno));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    fail(path, "not a regular file");
-  }
-  file_size_ = static_cast<std::uint64_t>(st.st_size);
+namespace {
+
+// The header of an open npy file: its dict parsed, and where the data starts. Throws ToolError
+// naming the file.
+NpyHeader read_header(int fd, const std::string& path, std::uint64_t file_size, std::uint64_t* data_offset) {
   unsigned char prefix[12] = {};
   const ssize_t got = ::pread(fd, prefix, sizeof prefix, 0);
-  auto close_and_fail = [&](const std::string& what) {
-    ::close(fd);
-    fail(path, what);
-  };
-  if (got < 0) close_and_fail(std::string("cannot read: ") + std::strerror(errno));
-  if (got < 10 || std::memcmp(prefix, "\x93NUMPY", 6) != 0) close_and_fail("not an npy file (bad magic)");
+  if (got < 0) fail(path, std::string("cannot read: ") + std::strerror(errno));
+  if (got < 10 || std::memcmp(prefix, "\x93NUMPY", 6) != 0) fail(path, "not an npy file (bad magic)");
   const unsigned major = prefix[6];
-  if (major < 1 || major > 3) close_and_fail("unsupported npy format version " + std::to_string(major));
+  if (major < 1 || major > 3) fail(path, "unsupported npy format version " + std::to_string(major));
   std::uint64_t header_len, header_start;
   if (major == 1) {
     header_len = prefix[8] | (prefix[9] << 8);
     header_start = 10;
   } else {
-    if (got < 12) close_and_fail("truncated npy header");
+    if (got < 12) fail(path, "truncated npy header");
     header_len = prefix[8] | (prefix[9] << 8) | (prefix[10] << 16) | (static_cast<std::uint64_t>(prefix[11]) << 24);
     header_start = 12;
   }
-  if (header_start + header_len > file_size_) close_and_fail("truncated npy header");
+  if (header_start + header_len > file_size) fail(path, "truncated npy header");
   std::string text(header_len, '\0');
   if (::pread(fd, text.data(), header_len, static_cast<off_t>(header_start)) != static_cast<ssize_t>(header_len)) {
-    close_and_fail("cannot read npy header");
+    fail(path, "cannot read npy header");
   }
-  NpyHeader h;
+  *data_offset = header_start + header_len;
   try {
-    h = parse_npy_header(text);
+    return parse_npy_header(text);
   } catch (const ToolError& e) {
-    close_and_fail(e.what());
+    fail(path, e.what());
   }
+}
+
+}  // namespace
+
+NpyMatrix::NpyMatrix(const std::string& path) : path_(path) {
+  check_input_file(path);
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
+  // The destructor does not run when the constructor throws: close the file here then.
+  try {
+    open_checked();
+  } catch (...) {
+    ::close(fd_);
+    throw;
+  }
+}
+
+void NpyMatrix::open_checked() {
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) fail(path_, std::string("cannot stat: ") + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) fail(path_, "not a regular file");
+  file_size_ = static_cast<std::uint64_t>(st.st_size);
+  const NpyHeader h = read_header(fd_, path_, file_size_, &data_offset_);
   if (h.descr == "<f4") item_size_ = 4;
   else if (h.descr == "<f8") item_size_ = 8;
   else if (h.descr == "<f2") item_size_ = 2;
-  else close_and_fail("unsupported dtype '" + h.descr + "' (expected <f2, <f4 or <f8)");
-  if (h.fortran_order) close_and_fail("Fortran-order arrays are not supported (save with C order)");
-  if (h.shape.size() != 2) close_and_fail("expected a 2-D array (rows, weights), got " + std::to_string(h.shape.size()) + " dimensions");
+  else fail(path_, "unsupported dtype '" + h.descr + "' (expected <f2, <f4 or <f8)");
+  if (h.fortran_order) fail(path_, "Fortran-order arrays are not supported (save with C order)");
+  if (h.shape.size() != 2) fail(path_, "expected a 2-D array (rows, weights), got " + std::to_string(h.shape.size()) + " dimensions");
   dtype_ = h.descr;
   rows_ = h.shape[0];
   cols_ = h.shape[1];
-  data_offset_ = header_start + header_len;
   std::uint64_t cells = 0, bytes = 0;
   if (__builtin_mul_overflow(rows_, cols_, &cells) || __builtin_mul_overflow(cells, item_size_, &bytes)) {
-    close_and_fail("shape overflows 64 bits");
+    fail(path_, "shape overflows 64 bits");
   }
   if (bytes > file_size_ - data_offset_) {
-    close_and_fail("truncated: header says " + std::to_string(rows_) + " x " + std::to_string(cols_) +
-                   " (" + std::to_string(bytes) + " bytes of data) but the file holds " +
-                   std::to_string(file_size_ - data_offset_));
+    fail(path_, "truncated: header says " + std::to_string(rows_) + " x " + std::to_string(cols_) + " (" +
+                    std::to_string(bytes) + " bytes of data) but the file holds " + std::to_string(file_size_ - data_offset_));
   }
   if (file_size_ > 0) {
-    void* m = ::mmap(nullptr, file_size_, PROT_READ, MAP_SHARED, fd, 0);
-    if (m == MAP_FAILED) close_and_fail(std::string("cannot map: ") + std::strerror(errno));
+    void* m = ::mmap(nullptr, file_size_, PROT_READ, MAP_SHARED, fd_, 0);
+    if (m == MAP_FAILED) fail(path_, std::string("cannot map: ") + std::strerror(errno));
     map_ = static_cast<const unsigned char*>(m);
     guard_ = std::make_unique<MappedGuard>(map_, file_size_, path_.c_str());
   }
-  fd_ = fd;
 }
 
 NpyMatrix::~NpyMatrix() {

@@ -46,6 +46,8 @@ class NpyMatrix {
   void advise_rows(const std::uint64_t* rows, std::size_t count, bool will_need) const;
 
  private:
+  void open_checked();  // the constructor's checks and map, with fd_ open
+
   std::string path_, dtype_;
   std::uint64_t rows_ = 0, cols_ = 0, data_offset_ = 0, file_size_ = 0;
   unsigned item_size_ = 0;

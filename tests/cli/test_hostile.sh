@@ -24,6 +24,13 @@ DPA_TEST_TRUNCATE="$tmp/cut/weights.npy" LD_PRELOAD="$shim" \
   expect_exit "weights cut while train reads them" 1 "the file shrank" "$dpa" train "$tmp/cut" -o "$tmp/cut.dpa" --trees 5
 expect "no model after the cut" [ ! -e "$tmp/cut.dpa" ]
 
+# SIGTERM while features are written (sent at the first read-ahead, the output's temporary open):
+# neither the output nor a temporary is left, and the process ends by the signal.
+DPA_TEST_RAISE=15 LD_PRELOAD="$shim" "$dpa" features "$zoo" -o "$tmp/term.npy" 2> /dev/null
+expect "SIGTERM ends features by the signal" [ $? -eq 143 ]
+expect "no output after SIGTERM" [ ! -e "$tmp/term.npy" ]
+expect "no temporary after SIGTERM" no_temporaries "$tmp"
+
 # A full file system: the error names the output; no temporary is left.
 mkdir "$tmp/full"
 if mount -t tmpfs -o size=32k tmpfs "$tmp/full" 2> /dev/null; then

@@ -1,9 +1,11 @@
-/* Test shim, loaded with LD_PRELOAD by tests/cli/test_hostile.sh: the first time the process asks
+/* Test shim, loaded with LD_PRELOAD by tests/cli/test_hostile.sh. The first time the process asks
  * the kernel to read ahead part of a mapping (madvise MADV_WILLNEED, as dpa does before each
- * chunk of rows), the file named by DPA_TEST_TRUNCATE is cut to DPA_TEST_TRUNCATE_TO bytes, as
- * another process truncating it at that moment would. Deterministic, unlike racing a real one. */
+ * chunk of rows, with its outputs' temporaries open), it does what another process could do at
+ * that moment: cut the file named by DPA_TEST_TRUNCATE to DPA_TEST_TRUNCATE_TO bytes, or send
+ * the signal numbered DPA_TEST_RAISE. Deterministic, unlike racing a real process. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -13,10 +15,12 @@ int madvise(void* address, size_t length, int advice) {
   static int done;
   if (real_madvise == NULL) real_madvise = (int (*)(void*, size_t, int))dlsym(RTLD_NEXT, "madvise");
   const char* path = getenv("DPA_TEST_TRUNCATE");
-  if (!done && advice == MADV_WILLNEED && path != NULL) {
+  const char* signal_number = getenv("DPA_TEST_RAISE");
+  if (!done && advice == MADV_WILLNEED && (path != NULL || signal_number != NULL)) {
     done = 1;
     const char* to = getenv("DPA_TEST_TRUNCATE_TO");
-    if (truncate(path, to ? atoll(to) : 4096) != 0) abort();
+    if (path != NULL && truncate(path, to ? atoll(to) : 4096) != 0) abort();
+    if (signal_number != NULL) raise(atoi(signal_number));
   }
   return real_madvise(address, length, advice);
 }

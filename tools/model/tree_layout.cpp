@@ -165,116 +165,139 @@ EncodedTrees encode_complete(const GbdtModel& model, std::uint32_t num_features)
   return e;
 }
 
-EncodedTrees encode_sparse(const GbdtModel& model, std::uint32_t num_features) {
-  if (num_features > 0xFFFFu) return cannot(DPA_SECTION_SPARSE_GBDT, "sparse trees read at most 65535 features");
-  // Every split feature's distinct thresholds, ascending; a node's index is its place in the table.
-  std::map<SplitKey, std::vector<float>> thresholds;
-  for (const Tree& t : model.trees) {
-    for (const TreeNode& n : t.nodes) {
-      if (!n.is_leaf) thresholds[{n.feature, n.zero_mode}].push_back(n.threshold);
-    }
-  }
-  if (thresholds.empty()) {
-    thresholds[{0u, DPA_ZERO_AS_IS}].push_back(0.0f);  // the format wants one; no node uses it
-  }
+namespace {
+
+// Every split feature's distinct thresholds, ascending; a node's threshold index is its place in
+// the table, counted over all features in key order.
+struct ThresholdTable {
+  std::map<SplitKey, std::vector<float>> values;
   std::map<SplitKey, std::uint32_t> first;
   std::uint64_t total = 0;
-  for (auto& [key, values] : thresholds) {
-    std::sort(values.begin(), values.end());
-    values.erase(std::unique(values.begin(), values.end()), values.end());
-    first[key] = static_cast<std::uint32_t>(total);
-    total += values.size();
-    if (total > DPA_MODEL_MAX_THRESHOLDS) {
-      return cannot(DPA_SECTION_SPARSE_GBDT, "more than " + std::to_string(DPA_MODEL_MAX_THRESHOLDS) +
-                                                 " distinct split thresholds");
+
+  std::uint32_t index_of(const TreeNode& n) const {
+    const SplitKey key{n.feature, n.zero_mode};
+    const std::vector<float>& v = values.at(key);
+    return first.at(key) + static_cast<std::uint32_t>(std::lower_bound(v.begin(), v.end(), n.threshold) - v.begin());
+  }
+};
+
+ThresholdTable threshold_table(const GbdtModel& model) {
+  ThresholdTable table;
+  for (const Tree& t : model.trees) {
+    for (const TreeNode& n : t.nodes) {
+      if (!n.is_leaf) table.values[{n.feature, n.zero_mode}].push_back(n.threshold);
     }
   }
-  const bool half = model.leaves == DPA_LEAF_FLOAT16;
-  const std::uint32_t node_units = half ? 2 : 1;
-  auto index_of = [&](const TreeNode& n) {
-    const SplitKey key{n.feature, n.zero_mode};
-    const std::vector<float>& values = thresholds.at(key);
-    return first.at(key) + static_cast<std::uint32_t>(std::lower_bound(values.begin(), values.end(), n.threshold) - values.begin());
-  };
-  // Units (model_format.h): a node's 32-bit word is one u32 unit, or two u16 units low half first;
-  // a leaf is one unit, its float32 or float16 bits.
+  if (table.values.empty()) {
+    table.values[{0u, DPA_ZERO_AS_IS}].push_back(0.0f);  // the format wants one; no node uses it
+  }
+  for (auto& [key, v] : table.values) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    table.first[key] = static_cast<std::uint32_t>(table.total);
+    table.total += v.size();
+  }
+  return table;
+}
+
+// Units (model_format.h): a node's 32-bit word is one u32 unit, or two u16 units low half first;
+// a leaf is one unit, its float32 or float16 bits.
+struct SparseUnits {
   std::vector<std::uint32_t> tree_start, units;
   std::uint32_t max_depth = 0;
-  for (const Tree& t : model.trees) {
-    tree_start.push_back(static_cast<std::uint32_t>(units.size()));
-    // Preorder without recursion: right children wait on a stack with the word that points at them.
-    struct Pending {
-      std::int32_t node;
-      std::uint32_t depth;
-      std::int64_t parent_word;  // -1: a left child or the root
-    };
-    std::vector<Pending> stack{{0, 0, -1}};
-    while (!stack.empty()) {
-      const Pending p = stack.back();
-      stack.pop_back();
-      const auto here = static_cast<std::uint32_t>(units.size());
-      if (p.parent_word >= 0) {
-        const std::uint32_t distance = here - static_cast<std::uint32_t>(p.parent_word);
-        if (distance > DPA_MODEL_MAX_RIGHT_DISTANCE) {
-          return cannot(DPA_SECTION_SPARSE_GBDT, "a left subtree of more than " +
-                                                     std::to_string(DPA_MODEL_MAX_RIGHT_DISTANCE - 1) + " units");
-        }
-        // The distance sits in the word's high bits: in the node's last unit when it has two.
-        units[static_cast<std::size_t>(p.parent_word) + node_units - 1] |= (distance << DPA_SPARSE_DISTANCE_SHIFT) >> (half ? 16 : 0);
+};
+
+// Appends one tree in preorder, without recursion: right children wait on a stack with the word
+// that points at them. Returns why the tree cannot be encoded, or "".
+std::string append_sparse_tree(const Tree& t, const ThresholdTable& table, bool half, SparseUnits& out) {
+  const std::uint32_t node_units = half ? 2 : 1;
+  std::vector<std::uint32_t>& units = out.units;
+  out.tree_start.push_back(static_cast<std::uint32_t>(units.size()));
+  struct Pending {
+    std::int32_t node;
+    std::uint32_t depth;
+    std::int64_t parent_word;  // -1: a left child or the root
+  };
+  std::vector<Pending> stack{{0, 0, -1}};
+  while (!stack.empty()) {
+    const Pending p = stack.back();
+    stack.pop_back();
+    const auto here = static_cast<std::uint32_t>(units.size());
+    if (p.parent_word >= 0) {
+      const std::uint32_t distance = here - static_cast<std::uint32_t>(p.parent_word);
+      if (distance > DPA_MODEL_MAX_RIGHT_DISTANCE) {
+        return "a left subtree of more than " + std::to_string(DPA_MODEL_MAX_RIGHT_DISTANCE - 1) + " units";
       }
-      if (p.depth > DPA_MODEL_MAX_SPARSE_DEPTH) {
-        return cannot(DPA_SECTION_SPARSE_GBDT, "trees deeper than " + std::to_string(DPA_MODEL_MAX_SPARSE_DEPTH));
-      }
-      const TreeNode& n = t.nodes[static_cast<std::size_t>(p.node)];
-      if (n.is_leaf) {
-        max_depth = std::max(max_depth, p.depth);
-        if (!half) {
-          units.push_back(word_of_leaf(n.value));
-          continue;
-        }
-        const std::uint16_t h = float_to_half(n.value);
-        if (!(dpa_half_to_float(h) == n.value)) {  // also catches values beyond float16's range
-          return cannot(DPA_SECTION_SPARSE_GBDT, "float16 leaves need leaf values rounded to float16 (leaf " +
-                                                     std::to_string(n.value) + ")");
-        }
-        units.push_back(h);
+      // The distance sits in the word's high bits: in the node's last unit when it has two.
+      units[static_cast<std::size_t>(p.parent_word) + node_units - 1] |= (distance << DPA_SPARSE_DISTANCE_SHIFT) >> (half ? 16 : 0);
+    }
+    if (p.depth > DPA_MODEL_MAX_SPARSE_DEPTH) return "trees deeper than " + std::to_string(DPA_MODEL_MAX_SPARSE_DEPTH);
+    const TreeNode& n = t.nodes[static_cast<std::size_t>(p.node)];
+    if (n.is_leaf) {
+      out.max_depth = std::max(out.max_depth, p.depth);
+      if (!half) {
+        units.push_back(word_of_leaf(n.value));
         continue;
       }
-      const TreeNode& left = t.nodes[static_cast<std::size_t>(n.left)];
-      const TreeNode& right = t.nodes[static_cast<std::size_t>(n.right)];
-      const std::uint32_t word =
-          index_of(n) | (left.is_leaf ? DPA_SPARSE_LEFT_LEAF : 0u) | (right.is_leaf ? DPA_SPARSE_RIGHT_LEAF : 0u);
-      if (half) {
-        units.push_back(word & 0xFFFFu);
-        units.push_back(word >> 16);
-      } else {
-        units.push_back(word);
+      const std::uint16_t h = float_to_half(n.value);
+      if (!(dpa_half_to_float(h) == n.value)) {  // also catches values beyond float16's range
+        return "float16 leaves need leaf values rounded to float16 (leaf " + std::to_string(n.value) + ")";
       }
-      stack.push_back({n.right, p.depth + 1, here});
-      stack.push_back({n.left, p.depth + 1, -1});
+      units.push_back(h);
+      continue;
     }
+    const TreeNode& left = t.nodes[static_cast<std::size_t>(n.left)];
+    const TreeNode& right = t.nodes[static_cast<std::size_t>(n.right)];
+    const std::uint32_t word =
+        table.index_of(n) | (left.is_leaf ? DPA_SPARSE_LEFT_LEAF : 0u) | (right.is_leaf ? DPA_SPARSE_RIGHT_LEAF : 0u);
+    if (half) {
+      units.push_back(word & 0xFFFFu);
+      units.push_back(word >> 16);
+    } else {
+      units.push_back(word);
+    }
+    stack.push_back({n.right, p.depth + 1, here});
+    stack.push_back({n.left, p.depth + 1, -1});
+  }
+  return "";
+}
+
+}  // namespace
+
+EncodedTrees encode_sparse(const GbdtModel& model, std::uint32_t num_features) {
+  if (num_features > 0xFFFFu) return cannot(DPA_SECTION_SPARSE_GBDT, "sparse trees read at most 65535 features");
+  const ThresholdTable table = threshold_table(model);
+  if (table.total > DPA_MODEL_MAX_THRESHOLDS) {
+    return cannot(DPA_SECTION_SPARSE_GBDT, "more than " + std::to_string(DPA_MODEL_MAX_THRESHOLDS) +
+                                               " distinct split thresholds");
+  }
+  const bool half = model.leaves == DPA_LEAF_FLOAT16;
+  SparseUnits sparse;
+  for (const Tree& t : model.trees) {
+    const std::string why = append_sparse_tree(t, table, half, sparse);
+    if (!why.empty()) return cannot(DPA_SECTION_SPARSE_GBDT, why);
   }
   EncodedTrees e;
   e.type = DPA_SECTION_SPARSE_GBDT;
   dpa_sparse_gbdt_section s{};
   s.num_trees = static_cast<std::uint32_t>(model.trees.size());
   s.num_features = num_features;
-  s.num_split_features = static_cast<std::uint32_t>(thresholds.size());
-  s.num_thresholds = static_cast<std::uint32_t>(total);
-  s.num_units = static_cast<std::uint32_t>(units.size());
+  s.num_split_features = static_cast<std::uint32_t>(table.values.size());
+  s.num_thresholds = static_cast<std::uint32_t>(table.total);
+  s.num_units = static_cast<std::uint32_t>(sparse.units.size());
   s.base_score = model.base_score;
-  s.max_depth = max_depth;
+  s.max_depth = sparse.max_depth;
   s.leaf_format = model.leaves;
   append(e.bytes, s);
-  for (const auto& [key, values] : thresholds) {
+  for (const auto& [key, values] : table.values) {
     append(e.bytes, dpa_split_feature{static_cast<std::uint16_t>(key.first), static_cast<std::uint16_t>(key.second),
                                       static_cast<std::uint32_t>(values.size())});
   }
-  for (const auto& [key, values] : thresholds) {
+  for (const auto& [key, values] : table.values) {
     for (float v : values) append(e.bytes, v);
   }
-  for (std::uint32_t v : tree_start) append(e.bytes, v);
-  for (std::uint32_t v : units) {
+  for (std::uint32_t v : sparse.tree_start) append(e.bytes, v);
+  for (std::uint32_t v : sparse.units) {
     if (half) {
       append(e.bytes, static_cast<std::uint16_t>(v));
     } else {

@@ -62,80 +62,73 @@ std::string zoo_name(std::string dir) {
   return slash == std::string::npos ? dir : dir.substr(slash + 1);
 }
 
-}  // namespace
+using Status = std::function<void(const std::string&)>;
 
-Comparison run_comparison(const std::vector<std::string>& dirs, const ComparisonOptions& o,
-                          const std::function<void(const std::string&)>& status) {
-  const auto start = std::chrono::steady_clock::now();
-  if (dirs.empty()) throw UsageError("name at least one zoo");
-  if (o.folds < 2) throw UsageError("cross-validation needs at least 2 folds");
-  Comparison c;
-  c.options = o;
-  std::vector<std::unique_ptr<ZooDataset>> zoos;
-  std::vector<TrainingRows> statistics;  // per zoo: the rows the transfer models train on
-  std::unordered_set<std::string> names;
-  for (const std::string& dir : dirs) {
-    zoos.push_back(std::make_unique<ZooDataset>(dir));
-    const ZooDataset& zoo = *zoos.back();
-    ZooComparison z;
-    z.dir = dir;
-    z.name = zoo_name(dir);
-    for (int k = 2; !names.insert(z.name).second; ++k) z.name = zoo_name(dir) + "-" + std::to_string(k);
-    std::unordered_set<std::string> runs(zoo.metrics().modeldir.begin(), zoo.metrics().modeldir.end());
-    z.runs = runs.size();
-    const SelectedRows finals = select_rows(zoo.metrics(), parse_checkpoints("final"), Target::kTestAccuracy, {});
-    const MetricsColumn* train_accuracy = zoo.metrics().column("train_accuracy");
-    for (std::size_t i = 0; i < finals.rows.size(); ++i) {
-      z.final_test_accuracy.push_back(finals.targets[i]);
-      z.final_train_accuracy.push_back(train_accuracy && !train_accuracy->categorical
-                                           ? train_accuracy->values[finals.rows[i]] : NAN);
-    }
-    if (status) status(z.name + ": " + std::to_string(z.runs) + " runs, " + std::to_string(finals.rows.size()) + " finished");
-
-    std::map<std::string, TrainingRows> rows;  // by training_rows_key: each weights block read once
-    for (const ModelKind model : comparison_models()) {
-      for (const ComparisonInputs& inputs : comparison_inputs()) {
-        ComparisonCell cell;
-        cell.model = model;
-        cell.inputs = &inputs;
-        TrainOptions t = comparison_train_options(model, inputs, o);
-        const auto cell_start = std::chrono::steady_clock::now();
-        if (t.context != "none" && resolve_context(t.context, zoo.metrics(), t.target).empty()) {
-          cell.skipped = "no hyperparameter (config.*) column varies in this zoo";
-          z.cells.push_back(std::move(cell));
-          continue;
-        }
-        const std::string key = training_rows_key(t);
-        auto cached = rows.find(key);
-        if (cached == rows.end()) cached = rows.emplace(key, training_rows(zoo, t, static_cast<bool>(status))).first;
-        for (int fold = 0; fold < o.folds; ++fold) {
-          t.folds = o.folds;
-          t.fold = fold;
-          const TrainReport r = train_predictor(zoo, t, cached->second);
-          cell.folds.push_back(r.test);
-          cell.truth.insert(cell.truth.end(), r.test_truth.begin(), r.test_truth.end());
-          cell.predicted.insert(cell.predicted.end(), r.test_predicted.begin(), r.test_predicted.end());
-        }
-        cell.seconds = seconds_since(cell_start);
-        if (status) {
-          const MeanSpread r2 = mean_spread(cell.folds, &RegressionMetrics::r2);
-          const MeanSpread tau = mean_spread(cell.folds, &RegressionMetrics::kendall_tau);
-          status(z.name + ": " + model_kind_name(model) + " on " + inputs.name + ": R2 " + fixed(r2.mean, 3) + " ± " +
-                 fixed(r2.sd, 3) + ", tau " + fixed(tau.mean, 3) + " ± " + fixed(tau.sd, 3) + " (" +
-                 std::to_string(o.folds) + " folds, " + fixed(cell.seconds, 1) + " s)");
-        }
-        z.cells.push_back(std::move(cell));
-      }
-    }
-    // Keep only the statistics rows the transfer models need: raw weights are large.
-    const std::string transfer_key =
-        training_rows_key(comparison_train_options(ModelKind::kGbdt, comparison_inputs()[0], o));
-    statistics.push_back(std::move(rows.at(transfer_key)));
-    c.zoos.push_back(std::move(z));
+// One cell: a predictor on one kind of inputs, by run-level folds (rows read once per key).
+ComparisonCell compare_cell(const ZooDataset& zoo, const std::string& zoo_label, ModelKind model,
+                            const ComparisonInputs& inputs, const ComparisonOptions& o,
+                            std::map<std::string, TrainingRows>& rows, const Status& status) {
+  ComparisonCell cell;
+  cell.model = model;
+  cell.inputs = &inputs;
+  TrainOptions t = comparison_train_options(model, inputs, o);
+  const auto cell_start = std::chrono::steady_clock::now();
+  if (t.context != "none" && resolve_context(t.context, zoo.metrics(), t.target).empty()) {
+    cell.skipped = "no hyperparameter (config.*) column varies in this zoo";
+    return cell;
   }
+  const std::string key = training_rows_key(t);
+  auto cached = rows.find(key);
+  if (cached == rows.end()) cached = rows.emplace(key, training_rows(zoo, t, static_cast<bool>(status))).first;
+  for (int fold = 0; fold < o.folds; ++fold) {
+    t.folds = o.folds;
+    t.fold = fold;
+    const TrainReport r = train_predictor(zoo, t, cached->second);
+    cell.folds.push_back(r.test);
+    cell.truth.insert(cell.truth.end(), r.test_truth.begin(), r.test_truth.end());
+    cell.predicted.insert(cell.predicted.end(), r.test_predicted.begin(), r.test_predicted.end());
+  }
+  cell.seconds = seconds_since(cell_start);
+  if (status) {
+    const MeanSpread r2 = mean_spread(cell.folds, &RegressionMetrics::r2);
+    const MeanSpread tau = mean_spread(cell.folds, &RegressionMetrics::kendall_tau);
+    status(zoo_label + ": " + model_kind_name(model) + " on " + inputs.name + ": R2 " + fixed(r2.mean, 3) + " ± " +
+           fixed(r2.sd, 3) + ", tau " + fixed(tau.mean, 3) + " ± " + fixed(tau.sd, 3) + " (" +
+           std::to_string(o.folds) + " folds, " + fixed(cell.seconds, 1) + " s)");
+  }
+  return cell;
+}
 
-  // Transfer: GBDT on W-stats trained on each zoo's training runs, scored on each zoo's held-out
-  // runs (the same runs in every row of the matrix, so the diagonal compares with the rest).
+// One zoo's cells; `statistics` receives the rows the transfer models train on.
+ZooComparison compare_zoo(const ZooDataset& zoo, const std::string& dir, std::unordered_set<std::string>& names,
+                          const ComparisonOptions& o, TrainingRows& statistics, const Status& status) {
+  ZooComparison z;
+  z.dir = dir;
+  z.name = zoo_name(dir);
+  for (int k = 2; !names.insert(z.name).second; ++k) z.name = zoo_name(dir) + "-" + std::to_string(k);
+  std::unordered_set<std::string> runs(zoo.metrics().modeldir.begin(), zoo.metrics().modeldir.end());
+  z.runs = runs.size();
+  const SelectedRows finals = select_rows(zoo.metrics(), parse_checkpoints("final"), Target::kTestAccuracy, {});
+  const MetricsColumn* train_accuracy = zoo.metrics().column("train_accuracy");
+  for (std::size_t i = 0; i < finals.rows.size(); ++i) {
+    z.final_test_accuracy.push_back(finals.targets[i]);
+    z.final_train_accuracy.push_back(train_accuracy && !train_accuracy->categorical
+                                         ? train_accuracy->values[finals.rows[i]] : NAN);
+  }
+  if (status) status(z.name + ": " + std::to_string(z.runs) + " runs, " + std::to_string(finals.rows.size()) + " finished");
+  std::map<std::string, TrainingRows> rows;  // by training_rows_key: each weights block read once
+  for (const ModelKind model : comparison_models()) {
+    for (const ComparisonInputs& inputs : comparison_inputs()) z.cells.push_back(compare_cell(zoo, z.name, model, inputs, o, rows, status));
+  }
+  // Keep only the statistics rows the transfer models need: raw weights are large.
+  statistics = std::move(rows.at(training_rows_key(comparison_train_options(ModelKind::kGbdt, comparison_inputs()[0], o))));
+  return z;
+}
+
+// Transfer: GBDT on W-stats trained on each zoo's training runs, scored on each zoo's held-out
+// runs (the same runs in every row of the matrix, so the diagonal compares with the rest).
+void compare_transfer(const std::vector<std::unique_ptr<ZooDataset>>& zoos, const std::vector<TrainingRows>& statistics,
+                      const ComparisonOptions& o, Comparison& c, const Status& status) {
   const TrainOptions transfer = comparison_train_options(ModelKind::kGbdt, comparison_inputs()[0], o);
   c.transfer.assign(zoos.size(), std::vector<TransferCell>(zoos.size()));
   for (std::size_t a = 0; a < zoos.size(); ++a) {
@@ -160,6 +153,24 @@ Comparison run_comparison(const std::vector<std::string>& dirs, const Comparison
       }
     }
   }
+}
+
+}  // namespace
+
+Comparison run_comparison(const std::vector<std::string>& dirs, const ComparisonOptions& o, const Status& status) {
+  const auto start = std::chrono::steady_clock::now();
+  if (dirs.empty()) throw UsageError("name at least one zoo");
+  if (o.folds < 2) throw UsageError("cross-validation needs at least 2 folds");
+  Comparison c;
+  c.options = o;
+  std::vector<std::unique_ptr<ZooDataset>> zoos;
+  std::vector<TrainingRows> statistics(dirs.size());  // per zoo: the rows the transfer models train on
+  std::unordered_set<std::string> names;
+  for (std::size_t i = 0; i < dirs.size(); ++i) {
+    zoos.push_back(std::make_unique<ZooDataset>(dirs[i]));
+    c.zoos.push_back(compare_zoo(*zoos.back(), dirs[i], names, o, statistics[i], status));
+  }
+  compare_transfer(zoos, statistics, o, c, status);
   c.seconds = seconds_since(start);
   return c;
 }

@@ -284,6 +284,179 @@ constexpr GbdtLoss kLosses[] = {
     {"logistic", logit, logistic_derivatives, sigmoid, DPA_OUTPUT_SIGMOID},
 };
 
+// The rows of one tree's sample and the rows left out of it (a Bernoulli draw per row, as the
+// rng has always been consumed), and its features (all, or a sorted random share).
+struct TreeSample {
+  std::vector<std::uint32_t> rows, rest, features;
+};
+
+TreeSample sample_tree(std::size_t n, const std::vector<std::uint32_t>& all_features, const GbdtParams& p,
+                       std::mt19937_64& rng) {
+  TreeSample s;
+  s.rows.reserve(n);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (std::uint32_t r = 0; r < n; ++r) (p.subsample >= 1.0 || unit(rng) < p.subsample ? s.rows : s.rest).push_back(r);
+  if (s.rows.empty()) {
+    const auto r = static_cast<std::uint32_t>(rng() % n);
+    s.rows.push_back(r);
+    s.rest.erase(s.rest.begin() + r);
+  }
+  s.features = all_features;
+  if (p.colsample < 1.0) {
+    std::shuffle(s.features.begin(), s.features.end(), rng);
+    s.features.resize(std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(p.colsample * static_cast<double>(all_features.size())))));
+    std::sort(s.features.begin(), s.features.end());
+  }
+  return s;
+}
+
+// Grows one tree level by level. Each node's rows are a range of `order`, partitioned in place
+// (stably: rows keep their order, so sums do not depend on the partitioning). The rows left out
+// of the sample go down the tree the same way (no histograms): their leaf gives their new score
+// without a traversal.
+class TreeGrower {
+ public:
+  TreeGrower(const Bins& bins, const std::vector<HistBin>& pairs, const GbdtParams& p, ThreadPool& pool,
+             HistogramPool& histograms, TreeSample sample)
+      : bins_(bins), pairs_(pairs), p_(p), pool_(pool), histograms_(histograms), features_(std::move(sample.features)),
+        layout_(bins, features_), order_(std::move(sample.rows)), rest_(std::move(sample.rest)),
+        right_rows_(order_.size()), rest_right_(rest_.size()), leaf_of_row_(pairs.size(), -1) {}
+
+  // The tree; leaf_of_row() then holds every row's leaf, sampled or not.
+  Tree grow() {
+    Tree tree;
+    tree.nodes.emplace_back();
+    std::vector<NodeState> level = root();
+    for (int depth = 0; !level.empty(); ++depth) {
+      // The level's splits; then the splitting nodes' rows partitioned, nodes in parallel (their
+      // ranges are disjoint); then the smaller children's histograms. Every sum is the
+      // one-node-at-a-time sum.
+      std::vector<Split> splits(level.size());
+      if (depth < p_.max_depth) {
+        for (std::size_t i = 0; i < level.size(); ++i) splits[i] = best_split(bins_, features_, layout_, level[i], p_, pool_);
+      }
+      std::vector<NodeState> children(2 * level.size());
+      pool_.parallel_for(level.size(), [&](std::size_t i) {
+        if (splits[i].valid) {
+          partition_rows(bins_, splits[i], level[i], order_, right_rows_, rest_, rest_right_, pairs_, children[2 * i],
+                         children[2 * i + 1]);
+        }
+      });
+      const bool children_split = depth + 1 < p_.max_depth;  // children at the maximum depth are leaves
+      if (children_split) build_smaller_histograms(level, splits, children);
+      level = next_level(level, splits, children, children_split, tree);
+    }
+    return tree;
+  }
+  const std::vector<std::int32_t>& leaf_of_row() const { return leaf_of_row_; }
+
+ private:
+  std::vector<NodeState> root() {
+    std::vector<NodeState> level(1);
+    level[0].end = order_.size();
+    level[0].rest_end = rest_.size();
+    level[0].hist = histograms_.acquire(layout_.total);
+    build_histogram(bins_, features_, layout_, order_.data(), order_.size(), pairs_, level[0].hist.get(),
+                    histogram_is_large(order_.size(), features_.size()) ? &pool_ : nullptr);
+    for (std::uint32_t r : order_) {
+      level[0].gradient += pairs_[r].gradient;
+      level[0].hessian += pairs_[r].hessian;
+    }
+    return level;
+  }
+
+  // Histogram of the smaller child; the larger one's is the parent's minus it (next_level). Large
+  // ones are split over the threads by feature, small ones built one per thread.
+  void build_smaller_histograms(const std::vector<NodeState>& level, const std::vector<Split>& splits,
+                                std::vector<NodeState>& children) {
+    std::vector<std::size_t> large, small;  // the children whose histograms are built, by size
+    for (std::size_t i = 0; i < level.size(); ++i) {
+      if (!splits[i].valid) continue;
+      const NodeState& l = children[2 * i];
+      const NodeState& r = children[2 * i + 1];
+      const std::size_t k = l.end - l.begin <= r.end - r.begin ? 2 * i : 2 * i + 1;
+      children[k].hist = histograms_.acquire(layout_.total);
+      (histogram_is_large(children[k].end - children[k].begin, features_.size()) ? large : small).push_back(k);
+    }
+    for (const std::size_t k : large) {
+      build_histogram(bins_, features_, layout_, &order_[children[k].begin], children[k].end - children[k].begin, pairs_,
+                      children[k].hist.get(), &pool_);
+    }
+    pool_.parallel_for(small.size(), [&](std::size_t j) {
+      const NodeState& c = children[small[j]];
+      build_histogram(bins_, features_, layout_, &order_[c.begin], c.end - c.begin, pairs_, c.hist.get(), nullptr);
+    });
+  }
+
+  // Leaves for the nodes that do not split; the split nodes' children, to grow next.
+  std::vector<NodeState> next_level(std::vector<NodeState>& level, const std::vector<Split>& splits,
+                                    std::vector<NodeState>& children, bool children_split, Tree& tree) {
+    std::vector<NodeState> next;
+    for (std::size_t i = 0; i < level.size(); ++i) {
+      NodeState& node = level[i];
+      TreeNode& t = tree.nodes[static_cast<std::size_t>(node.tree_index)];
+      if (!splits[i].valid) {
+        t.is_leaf = true;
+        t.value = static_cast<float>(-node.gradient / (node.hessian + p_.lambda) * p_.learning_rate);
+        for (std::size_t k = node.begin; k < node.end; ++k) leaf_of_row_[order_[k]] = node.tree_index;
+        for (std::size_t k = node.rest_begin; k < node.rest_end; ++k) leaf_of_row_[rest_[k]] = node.tree_index;
+        histograms_.release(std::move(node.hist));
+        continue;
+      }
+      NodeState& left = children[2 * i];
+      NodeState& right = children[2 * i + 1];
+      if (children_split) {
+        NodeState& with = left.hist ? left : right;  // the one built by build_smaller_histograms
+        NodeState& without = &with == &left ? right : left;
+        without.hist = std::move(node.hist);
+        for (std::size_t b = 0; b < layout_.total; ++b) {
+          without.hist[b].gradient -= with.hist[b].gradient;
+          without.hist[b].hessian -= with.hist[b].hessian;
+        }
+      } else {
+        histograms_.release(std::move(node.hist));
+      }
+      t.is_leaf = false;
+      t.feature = splits[i].feature;
+      t.threshold = bins_.cuts[splits[i].feature][splits[i].bin];
+      t.left = static_cast<std::int32_t>(tree.nodes.size());
+      t.right = t.left + 1;
+      left.tree_index = t.left;
+      right.tree_index = t.right;
+      tree.nodes.emplace_back();
+      tree.nodes.emplace_back();
+      next.push_back(std::move(left));
+      next.push_back(std::move(right));
+    }
+    return next;
+  }
+
+  const Bins& bins_;
+  const std::vector<HistBin>& pairs_;
+  const GbdtParams& p_;
+  ThreadPool& pool_;
+  HistogramPool& histograms_;
+  const std::vector<std::uint32_t> features_;
+  const HistLayout layout_;
+  std::vector<std::uint32_t> order_, rest_, right_rows_, rest_right_;
+  std::vector<std::int32_t> leaf_of_row_;
+};
+
+// Validation predictions after the newest tree, and their RMSE (summed in row order: the same for
+// any thread count).
+double validation_rmse(ThreadPool& pool, const GbdtLoss& loss, const Tree& tree, const MatrixView& x,
+                       const std::vector<float>& y, std::vector<double>& prediction) {
+  for_row_blocks(pool, x.rows, [&](std::size_t first, std::size_t last) {
+    for (std::size_t r = first; r < last; ++r) prediction[r] += tree_value(tree, x.row(r));
+  });
+  double sq = 0;
+  for (std::size_t r = 0; r < x.rows; ++r) {
+    const double d = loss.prediction(prediction[r]) - y[r];
+    sq += d * d;
+  }
+  return std::sqrt(sq / static_cast<double>(x.rows));
+}
+
 }  // namespace
 
 const GbdtLoss& find_gbdt_loss(const std::string& name) {
@@ -305,9 +478,8 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
   }
   ThreadPool pool(std::max(1u, p.threads));
   const Bins bins = make_bins(x, std::min(256, std::max(2, p.max_bins)), pool);
-  const std::size_t n = x.rows, cols = x.cols;
+  const std::size_t n = x.rows;
   HistogramPool histograms;
-
   GbdtTraining out;
   const GbdtLoss& loss = *p.loss;
   double mean = 0;
@@ -316,150 +488,28 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
   out.model.base_score = static_cast<float>(loss.initial_score(mean));
   std::vector<double> prediction(n, out.model.base_score);
   std::vector<HistBin> pairs(n);  // each row's gradient and hessian, side by side
-  std::vector<double> valid_prediction;
   const bool has_valid = x_valid != nullptr && y_valid != nullptr && x_valid->rows > 0;
-  if (has_valid) valid_prediction.assign(x_valid->rows, out.model.base_score);
-
+  std::vector<double> valid_prediction(has_valid ? x_valid->rows : 0, out.model.base_score);
   std::mt19937_64 rng(p.seed);
   double best_rmse = std::numeric_limits<double>::infinity();
   int best_round = 0;
-  std::vector<std::uint32_t> all_features(cols);
+  std::vector<std::uint32_t> all_features(x.cols);
   std::iota(all_features.begin(), all_features.end(), 0u);
-
   for (int round = 0; round < p.num_trees; ++round) {
     for_row_blocks(pool, n, [&](std::size_t first, std::size_t last) {
       for (std::size_t r = first; r < last; ++r) loss.derivatives(prediction[r], y[r], &pairs[r].gradient, &pairs[r].hessian);
     });
-    // Rows and features for this tree.
-    std::vector<std::uint32_t> rows, rest;  // the sample, and the rows left out of it
-    rows.reserve(n);
-    std::uniform_real_distribution<double> unit(0.0, 1.0);
-    for (std::uint32_t r = 0; r < n; ++r) (p.subsample >= 1.0 || unit(rng) < p.subsample ? rows : rest).push_back(r);
-    if (rows.empty()) {
-      const auto r = static_cast<std::uint32_t>(rng() % n);
-      rows.push_back(r);
-      rest.erase(rest.begin() + r);
-    }
-    std::vector<std::uint32_t> features = all_features;
-    if (p.colsample < 1.0) {
-      std::shuffle(features.begin(), features.end(), rng);
-      features.resize(std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(p.colsample * static_cast<double>(cols)))));
-      std::sort(features.begin(), features.end());
-    }
-
-    const HistLayout layout(bins, features);
-    Tree tree;
-    tree.nodes.emplace_back();
-    std::vector<NodeState> level(1);
-    // Each node's rows are a range of `order`, partitioned in place (stably: rows keep their
-    // order, so sums do not depend on the partitioning).
-    // The rows left out of the sample go down the tree the same way (no histograms): their leaf
-    // gives their new score without a traversal.
-    std::vector<std::uint32_t> order = std::move(rows), right_rows(order.size()), rest_right(rest.size());
-    level[0].end = order.size();
-    level[0].rest_end = rest.size();
-    level[0].hist = histograms.acquire(layout.total);
-    build_histogram(bins, features, layout, order.data(), order.size(), pairs, level[0].hist.get(),
-                    histogram_is_large(order.size(), features.size()) ? &pool : nullptr);
-    for (std::uint32_t r : order) {
-      level[0].gradient += pairs[r].gradient;
-      level[0].hessian += pairs[r].hessian;
-    }
-    std::vector<std::int32_t> leaf_of_row(n, -1);  // every row's, sampled or not, once the tree is grown
-
-    for (int depth = 0; !level.empty(); ++depth) {
-      // The level's splits; then the splitting nodes' rows partitioned, nodes in parallel (their
-      // ranges are disjoint); then the smaller children's histograms, large ones split over the
-      // threads by feature, small ones one per thread. Every sum is the one-node-at-a-time sum.
-      std::vector<Split> splits(level.size());
-      if (depth < p.max_depth) {
-        for (std::size_t i = 0; i < level.size(); ++i) splits[i] = best_split(bins, features, layout, level[i], p, pool);
-      }
-      std::vector<NodeState> children(2 * level.size());
-      pool.parallel_for(level.size(), [&](std::size_t i) {
-        if (splits[i].valid) {
-          partition_rows(bins, splits[i], level[i], order, right_rows, rest, rest_right, pairs, children[2 * i],
-                         children[2 * i + 1]);
-        }
-      });
-      // Histogram of the smaller child; the larger one's is the parent's minus it. Children at the
-      // maximum depth are leaves and need none.
-      std::vector<std::size_t> large, small;  // the children whose histograms are built, by size
-      if (depth + 1 < p.max_depth) {
-        for (std::size_t i = 0; i < level.size(); ++i) {
-          if (!splits[i].valid) continue;
-          const NodeState& l = children[2 * i];
-          const NodeState& r = children[2 * i + 1];
-          const std::size_t k = l.end - l.begin <= r.end - r.begin ? 2 * i : 2 * i + 1;
-          children[k].hist = histograms.acquire(layout.total);
-          (histogram_is_large(children[k].end - children[k].begin, features.size()) ? large : small).push_back(k);
-        }
-      }
-      for (const std::size_t k : large) {
-        build_histogram(bins, features, layout, &order[children[k].begin], children[k].end - children[k].begin, pairs,
-                        children[k].hist.get(), &pool);
-      }
-      pool.parallel_for(small.size(), [&](std::size_t j) {
-        const NodeState& c = children[small[j]];
-        build_histogram(bins, features, layout, &order[c.begin], c.end - c.begin, pairs, c.hist.get(), nullptr);
-      });
-      std::vector<NodeState> next;
-      for (std::size_t i = 0; i < level.size(); ++i) {
-        NodeState& node = level[i];
-        TreeNode& t = tree.nodes[static_cast<std::size_t>(node.tree_index)];
-        if (!splits[i].valid) {
-          t.is_leaf = true;
-          t.value = static_cast<float>(-node.gradient / (node.hessian + p.lambda) * p.learning_rate);
-          for (std::size_t k = node.begin; k < node.end; ++k) leaf_of_row[order[k]] = node.tree_index;
-          for (std::size_t k = node.rest_begin; k < node.rest_end; ++k) leaf_of_row[rest[k]] = node.tree_index;
-          histograms.release(std::move(node.hist));
-          continue;
-        }
-        NodeState& left = children[2 * i];
-        NodeState& right = children[2 * i + 1];
-        if (depth + 1 < p.max_depth) {
-          NodeState& with = left.hist ? left : right;  // the one built above
-          NodeState& without = &with == &left ? right : left;
-          without.hist = std::move(node.hist);
-          for (std::size_t b = 0; b < layout.total; ++b) {
-            without.hist[b].gradient -= with.hist[b].gradient;
-            without.hist[b].hessian -= with.hist[b].hessian;
-          }
-        } else {
-          histograms.release(std::move(node.hist));
-        }
-        t.is_leaf = false;
-        t.feature = splits[i].feature;
-        t.threshold = bins.cuts[splits[i].feature][splits[i].bin];
-        t.left = static_cast<std::int32_t>(tree.nodes.size());
-        t.right = t.left + 1;
-        left.tree_index = t.left;
-        right.tree_index = t.right;
-        tree.nodes.emplace_back();
-        tree.nodes.emplace_back();
-        next.push_back(std::move(left));
-        next.push_back(std::move(right));
-      }
-      level = std::move(next);
-    }
+    TreeGrower grower(bins, pairs, p, pool, histograms, sample_tree(n, all_features, p, rng));
+    Tree tree = grower.grow();
     // Training predictions: every row through its leaf.
+    const std::vector<std::int32_t>& leaf_of_row = grower.leaf_of_row();
     for_row_blocks(pool, n, [&](std::size_t first, std::size_t last) {
-      for (std::size_t r = first; r < last; ++r) {
-        prediction[r] += tree.nodes[static_cast<std::size_t>(leaf_of_row[r])].value;
-      }
+      for (std::size_t r = first; r < last; ++r) prediction[r] += tree.nodes[static_cast<std::size_t>(leaf_of_row[r])].value;
     });
     out.model.trees.push_back(std::move(tree));
     double rmse = std::numeric_limits<double>::quiet_NaN();
     if (has_valid) {
-      for_row_blocks(pool, x_valid->rows, [&](std::size_t first, std::size_t last) {
-        for (std::size_t r = first; r < last; ++r) valid_prediction[r] += tree_value(out.model.trees.back(), x_valid->row(r));
-      });
-      double sq = 0;  // summed in row order: the same for any thread count
-      for (std::size_t r = 0; r < x_valid->rows; ++r) {
-        const double d = loss.prediction(valid_prediction[r]) - (*y_valid)[r];
-        sq += d * d;
-      }
-      rmse = std::sqrt(sq / static_cast<double>(x_valid->rows));
+      rmse = validation_rmse(pool, loss, out.model.trees.back(), *x_valid, *y_valid, valid_prediction);
       out.validation_rmse.push_back(rmse);
       if (rmse < best_rmse) {
         best_rmse = rmse;

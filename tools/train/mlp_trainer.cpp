@@ -62,18 +62,8 @@ MlpModel to_model(const std::vector<Layer>& layers, const MlpModel& scaling) {
   return m;
 }
 
-}  // namespace
-
-MlpModel train_mlp(const MatrixView& x, const std::vector<float>& y, const MatrixView* x_valid,
-                   const std::vector<float>* y_valid, const MlpParams& p,
-                   const std::function<void(int, double)>& progress) {
-  if (x.rows == 0 || x.rows != y.size()) throw ToolError("mlp: no training rows or size mismatch");
-  MlpModel scaling;
-  standardisation(x, scaling.mean, scaling.inv_scale);
-  std::mt19937_64 rng(p.seed);
-  std::vector<std::size_t> widths = {x.cols};
-  for (std::uint32_t h : p.hidden) widths.push_back(h);
-  widths.push_back(1);
+// He-initialised layers x.cols -> hidden... -> 1, ReLU between, the last linear (a logit).
+std::vector<Layer> initial_layers(const std::vector<std::size_t>& widths, std::mt19937_64& rng) {
   std::vector<Layer> layers;
   for (std::size_t k = 0; k + 1 < widths.size(); ++k) {
     Layer l;
@@ -90,6 +80,64 @@ MlpModel train_mlp(const MatrixView& x, const std::vector<float>& y, const Matri
     l.mb = l.vb = l.gb;
     layers.push_back(std::move(l));
   }
+  return layers;
+}
+
+// Adds one row's gradient of the squared error of sigmoid(logit) to the layers' gradients;
+// acts[0] holds the standardised row.
+void accumulate_gradient(std::vector<Layer>& layers, std::vector<std::vector<double>>& acts,
+                         std::vector<std::vector<double>>& deltas, double target) {
+  const double out = sigmoid(forward(layers, acts));
+  deltas.back()[0] = 2.0 * (out - target) * out * (1.0 - out);  // d loss / d logit
+  for (std::size_t k = layers.size(); k-- > 0;) {
+    Layer& l = layers[k];
+    std::fill(deltas[k].begin(), deltas[k].end(), 0.0);
+    for (std::size_t o = 0; o < l.out; ++o) {
+      double d = deltas[k + 1][o];
+      if (l.relu && acts[k + 1][o] <= 0.0) d = 0.0;
+      if (d == 0.0) continue;
+      l.gb[o] += d;
+      double* gw = &l.gw[o * l.in];
+      const double* w = &l.w[o * l.in];
+      for (std::size_t j = 0; j < l.in; ++j) {
+        gw[j] += d * acts[k][j];
+        deltas[k][j] += d * w[j];
+      }
+    }
+  }
+}
+
+// Adam on every parameter with the batch's mean gradient (scale: 1 / batch rows), step >= 1.
+void adam_step(std::vector<Layer>& layers, long step, double scale, double learning_rate) {
+  const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  const double c1 = 1.0 - std::pow(beta1, static_cast<double>(step)), c2 = 1.0 - std::pow(beta2, static_cast<double>(step));
+  auto adam = [&](std::vector<double>& w, const std::vector<double>& g, std::vector<double>& m, std::vector<double>& v) {
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      const double gi = g[i] * scale;
+      m[i] = beta1 * m[i] + (1 - beta1) * gi;
+      v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+      w[i] -= learning_rate * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps);
+    }
+  };
+  for (Layer& l : layers) {
+    adam(l.w, l.gw, l.mw, l.vw);
+    adam(l.b, l.gb, l.mb, l.vb);
+  }
+}
+
+}  // namespace
+
+MlpModel train_mlp(const MatrixView& x, const std::vector<float>& y, const MatrixView* x_valid,
+                   const std::vector<float>* y_valid, const MlpParams& p,
+                   const std::function<void(int, double)>& progress) {
+  if (x.rows == 0 || x.rows != y.size()) throw ToolError("mlp: no training rows or size mismatch");
+  MlpModel scaling;
+  standardisation(x, scaling.mean, scaling.inv_scale);
+  std::mt19937_64 rng(p.seed);
+  std::vector<std::size_t> widths = {x.cols};
+  for (std::uint32_t h : p.hidden) widths.push_back(h);
+  widths.push_back(1);
+  std::vector<Layer> layers = initial_layers(widths, rng);
   std::vector<std::vector<double>> acts(widths.size()), deltas(widths.size());
   for (std::size_t k = 0; k < widths.size(); ++k) {
     acts[k].assign(widths[k], 0.0);
@@ -97,13 +145,11 @@ MlpModel train_mlp(const MatrixView& x, const std::vector<float>& y, const Matri
   }
   std::vector<std::size_t> order(x.rows);
   std::iota(order.begin(), order.end(), 0);
-  const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   long step = 0;
   double best = std::numeric_limits<double>::infinity();
   std::vector<Layer> best_layers = layers;
   int since_best = 0;
   const bool has_valid = x_valid != nullptr && y_valid != nullptr && x_valid->rows > 0;
-
   for (int epoch = 0; epoch < p.max_epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
     for (std::size_t start = 0; start < order.size(); start += static_cast<std::size_t>(p.batch_size)) {
@@ -115,40 +161,9 @@ MlpModel train_mlp(const MatrixView& x, const std::vector<float>& y, const Matri
       for (std::size_t i = start; i < end; ++i) {
         const std::size_t r = order[i];
         for (std::size_t c = 0; c < x.cols; ++c) acts[0][c] = (x.row(r)[c] - scaling.mean[c]) * static_cast<double>(scaling.inv_scale[c]);
-        const double out = sigmoid(forward(layers, acts));
-        deltas.back()[0] = 2.0 * (out - y[r]) * out * (1.0 - out);  // d loss / d logit
-        for (std::size_t k = layers.size(); k-- > 0;) {
-          Layer& l = layers[k];
-          std::fill(deltas[k].begin(), deltas[k].end(), 0.0);
-          for (std::size_t o = 0; o < l.out; ++o) {
-            double d = deltas[k + 1][o];
-            if (l.relu && acts[k + 1][o] <= 0.0) d = 0.0;
-            if (d == 0.0) continue;
-            l.gb[o] += d;
-            double* gw = &l.gw[o * l.in];
-            const double* w = &l.w[o * l.in];
-            for (std::size_t j = 0; j < l.in; ++j) {
-              gw[j] += d * acts[k][j];
-              deltas[k][j] += d * w[j];
-            }
-          }
-        }
+        accumulate_gradient(layers, acts, deltas, y[r]);
       }
-      ++step;
-      const double scale = 1.0 / static_cast<double>(end - start);
-      const double c1 = 1.0 - std::pow(beta1, static_cast<double>(step)), c2 = 1.0 - std::pow(beta2, static_cast<double>(step));
-      auto adam = [&](std::vector<double>& w, const std::vector<double>& g, std::vector<double>& m, std::vector<double>& v) {
-        for (std::size_t i = 0; i < w.size(); ++i) {
-          const double gi = g[i] * scale;
-          m[i] = beta1 * m[i] + (1 - beta1) * gi;
-          v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-          w[i] -= p.learning_rate * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps);
-        }
-      };
-      for (Layer& l : layers) {
-        adam(l.w, l.gw, l.mw, l.vw);
-        adam(l.b, l.gb, l.mb, l.vb);
-      }
+      adam_step(layers, ++step, 1.0 / static_cast<double>(end - start), p.learning_rate);
     }
     double rmse = std::numeric_limits<double>::quiet_NaN();
     if (has_valid) {

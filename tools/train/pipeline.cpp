@@ -112,17 +112,6 @@ std::vector<float> predict_feature_rows(const dpa_model& m, const std::vector<fl
 
 }  // namespace
 
-ModelKind parse_model_kind(const std::string& text) {
-  if (text == "gbdt") return ModelKind::kGbdt;
-  if (text == "linear") return ModelKind::kLinear;
-  if (text == "mlp") return ModelKind::kMlp;
-  throw UsageError("--model must be gbdt, linear or mlp, got '" + text + "'");
-}
-
-const char* model_kind_name(ModelKind k) {
-  return k == ModelKind::kGbdt ? "gbdt" : k == ModelKind::kLinear ? "linear" : "mlp";
-}
-
 const std::vector<WeightInputs>& weight_inputs_table() {
   static const std::vector<WeightInputs> table = {
       {"stats", true, DPA_INPUT_STATISTICS, "per-layer statistics of the weights (--stats)"},
@@ -264,13 +253,129 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o,
   return train_predictor(zoo, o, training_rows(zoo, o, static_cast<bool>(status)), status);
 }
 
-TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const TrainingRows& weights,
-                            const std::function<void(const std::string&)>& status) {
-  if (weights.key != training_rows_key(o)) {
-    throw std::invalid_argument("training rows for " + weights.key + " given to a model of " + training_rows_key(o));
+namespace {
+
+using Status = std::function<void(const std::string&)>;
+
+// A split's feature matrices and targets, the rows of each part gathered from the training rows.
+struct SplitData {
+  std::vector<float> xt, yt, xv, yv, xs, ys;
+  std::size_t d = 0;
+  std::vector<std::uint32_t> run_of_train_row;  // for tuning by inner folds of runs
+  MatrixView train() const { return {xt.data(), yt.size(), d}; }
+  MatrixView valid() const { return {xv.data(), yv.size(), d}; }
+};
+
+// What every trainer gets and fills: it sets spec.predictor and spec.transform, its report fields,
+// and writes its settings as provenance lines.
+struct TrainerCall {
+  const SplitData& data;
+  const TrainOptions& o;
+  ModelSpec& spec;
+  TrainReport& report;
+  std::ostringstream& options;
+  const Status& status;
+};
+
+void train_gbdt_predictor(const TrainerCall& c) {
+  const SplitData& data = c.data;
+  const TrainOptions& o = c.o;
+  const MatrixView train = data.train(), valid = data.valid();
+  GbdtParams p = o.gbdt;
+  p.seed = o.seed;
+  p.threads = o.threads;
+  if (o.tune) p = tune_gbdt(train, data.yt, data.run_of_train_row, p, 3, c.status).best;
+  c.report.gbdt = p;
+  // Trained trees as they will be written: the layout asked for, float16 leaves rounded.
+  auto train_at_depth = [&](const GbdtParams& params) {
+    GbdtModel g = train_gbdt(train, data.yt, data.yv.empty() ? nullptr : &valid, data.yv.empty() ? nullptr : &data.yv,
+                             params, [&](int done, double rmse) {
+      if (c.status && (done % 25 == 0 || done == params.num_trees)) {
+        c.status("depth " + std::to_string(params.max_depth) + ", tree " + std::to_string(done) + "/" +
+                 std::to_string(params.num_trees) + (std::isnan(rmse) ? "" : ", validation rmse " + std::to_string(rmse)));
+      }
+    }).model;
+    g.layout = o.tree_layout;
+    if (o.leaves == DPA_LEAF_FLOAT16) round_leaves_to_half(g);
+    return g;
+  };
+  c.spec.transform = p.loss->transform;
+  if (c.status) c.status("gbdt: " + std::to_string(data.yt.size()) + " training rows x " + std::to_string(data.d) + " features, binning");
+  GbdtModel model = train_at_depth(p);
+  if (o.max_bytes > 0) {
+    const bool validation = !data.yv.empty();
+    const BudgetFit fit = fit_flash_budget(c.spec, model, p, o, train_at_depth, validation ? data.xv : data.xt,
+                                           validation ? data.yv : data.yt, data.d, c.status);
+    model = fit.model;
+    c.report.budget_depth = fit.depth;
   }
-  TrainReport report;
-  ModelSpec spec;
+  c.spec.predictor = model;
+  c.report.trees = static_cast<int>(model.trees.size());
+  c.options << "loss=" << p.loss->name << "\ntrees=" << c.report.trees << "\nmax_trees=" << p.num_trees << "\ndepth=" << p.max_depth
+            << "\nlearning_rate=" << p.learning_rate << "\nsubsample=" << p.subsample
+            << "\ncolsample=" << p.colsample << "\nmin_child_weight=" << p.min_child_weight
+            << "\nlambda=" << p.lambda << "\nbins=" << p.max_bins << "\npatience=" << p.early_stopping_rounds
+            << "\ntuned=" << (o.tune ? 1 : 0) << "\ntree_layout=" << tree_layout_name(o.tree_layout)
+            << "\nleaves=" << leaf_format_name(o.leaves) << "\n";
+  if (o.max_bytes > 0) c.options << "max_bytes=" << o.max_bytes << "\nbudget_depth=" << c.report.budget_depth << "\n";
+}
+
+void train_linear_predictor(const TrainerCall& c) {
+  const TrainOptions& o = c.o;
+  c.spec.transform = o.linear.logit_link ? DPA_OUTPUT_SIGMOID : DPA_OUTPUT_CLAMP01;
+  const bool choose = std::isnan(o.linear.alpha) && !c.data.yv.empty();
+  const std::vector<double> alphas = choose ? kAlphaGrid : std::vector<double>{o.linear.fixed_alpha()};
+  const std::vector<LinearModel> fits = train_linear_path(c.data.train(), c.data.yt, alphas, o.linear.logit_link);
+  // Automatic alpha: the fit that predicts the validation runs best, through the runtime.
+  std::size_t best = 0;
+  double best_rmse = INFINITY;
+  for (std::size_t i = 0; choose && i < fits.size(); ++i) {
+    c.spec.predictor = fits[i];
+    const double rmse = rmse_of(write_model(c.spec), c.data.xv, c.data.yv, c.data.d);
+    if (rmse < best_rmse) {
+      best_rmse = rmse;
+      best = i;
+    }
+  }
+  c.spec.predictor = fits[best];
+  c.report.alpha = alphas[best];
+  c.options << "alpha=" << c.report.alpha << "\nalpha_chosen=" << (choose ? 1 : 0)
+            << "\nlogit_link=" << (o.linear.logit_link ? 1 : 0) << "\n";
+}
+
+void train_mlp_predictor(const TrainerCall& c) {
+  MlpParams p = c.o.mlp;
+  p.seed = c.o.seed;
+  const MatrixView valid = c.data.valid();
+  c.spec.predictor = train_mlp(c.data.train(), c.data.yt, c.data.yv.empty() ? nullptr : &valid,
+                               c.data.yv.empty() ? nullptr : &c.data.yv, p, [&](int epoch, double rmse) {
+    if (c.status && epoch % 10 == 0) c.status("epoch " + std::to_string(epoch) + (std::isnan(rmse) ? "" : ", validation rmse " + std::to_string(rmse)));
+  });
+  c.spec.transform = DPA_OUTPUT_SIGMOID;
+  c.options << "hidden=" << p.hidden[0] << "," << p.hidden[1] << "\nlearning_rate=" << p.learning_rate << "\n";
+}
+
+// The predictor kinds dpa train knows: one row each. Adding one is a row here and its trainer.
+struct TrainerEntry {
+  ModelKind kind;
+  const char* name;
+  void (*train)(const TrainerCall&);
+};
+constexpr TrainerEntry kTrainers[] = {
+    {ModelKind::kGbdt, "gbdt", train_gbdt_predictor},
+    {ModelKind::kLinear, "linear", train_linear_predictor},
+    {ModelKind::kMlp, "mlp", train_mlp_predictor},
+};
+
+const TrainerEntry& trainer_of(ModelKind kind) {
+  for (const TrainerEntry& t : kTrainers) {
+    if (t.kind == kind) return t;
+  }
+  throw std::invalid_argument("no trainer for this model kind");
+}
+
+// The inputs' part of the spec: the weights block and the context values the model reads.
+void describe_inputs(const ZooDataset& zoo, const TrainOptions& o, ModelSpec& spec) {
   spec.features.weights = o.inputs->weights;
   spec.features.kind = o.inputs->kind == DPA_INPUT_RAW_WEIGHTS ? DPA_FEATURES_RAW_WEIGHTS : DPA_FEATURES_STATISTICS;
   spec.features.stats_set = o.stats;
@@ -283,13 +388,14 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const 
   if (!o.inputs->weights && spec.features.context.empty()) {
     throw UsageError("--inputs none reads no weights: name what the model reads with --context (e.g. hyper)");
   }
-  report.context = context_summary(spec.features.context);
-  const std::unique_ptr<ModelFile> inputs = inputs_only(spec.features);
-  const ContextTable context(inputs->model(), zoo.metrics());
+  spec.target = o.target == Target::kTestAccuracy ? DPA_TARGET_TEST_ACCURACY : DPA_TARGET_FINAL_TEST_ACCURACY;
+}
 
-  report.feature_seconds = weights.seconds;
-  // The training rows whose context values are finite too; kept: their positions in weights.selected.
-  std::vector<std::size_t> kept;
+// The rows with finite context too, split by run (or fold) into train / validation / test; split
+// positions index weights' rows.
+Split split_rows(const ZooDataset& zoo, const TrainOptions& o, const TrainingRows& weights, const ContextTable& context,
+                 TrainReport& report) {
+  std::vector<std::size_t> kept;  // positions in weights.selected of the rows kept
   const SelectedRows selected = keep_rows(
       weights.selected, [&](std::size_t i) { return context.finite(weights.selected.rows[i]); }, &kept);
   report.dropped_non_finite = selected.dropped_non_finite;
@@ -298,120 +404,27 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const 
   Split split = o.folds > 0 ? split_by_fold(selected, zoo.metrics(), o.folds, o.fold, o.validation_fraction, o.seed)
                             : split_by_run(selected, zoo.metrics(), o.validation_fraction, o.test_fraction, o.seed);
   if (split.train.empty()) throw ToolError("the split left no training rows");
-  // Split positions index `selected`; the features are at weights' positions.
   for (std::vector<std::size_t>* part : {&split.train, &split.validation, &split.test}) {
     for (std::size_t& i : *part) i = kept[i];
   }
-  std::vector<float> xt, yt, xv, yv, xs, ys;
-  const RowFeatures rows(weights, inputs->model(), context);
-  gather(rows, weights.selected, split.train, xt, yt);
-  gather(rows, weights.selected, split.validation, xv, yv);
-  gather(rows, weights.selected, split.test, xs, ys);
-  report.train_rows = yt.size();
-  report.validation_rows = yv.size();
-  report.test_rows = ys.size();
-  const std::size_t d = rows.per_row();
-  const MatrixView train{xt.data(), yt.size(), d}, valid{xv.data(), yv.size(), d};
-  const MatrixView* valid_ptr = yv.empty() ? nullptr : &valid;
-  const std::vector<float>* yv_ptr = yv.empty() ? nullptr : &yv;
+  return split;
+}
 
-  spec.target = o.target == Target::kTestAccuracy ? DPA_TARGET_TEST_ACCURACY : DPA_TARGET_FINAL_TEST_ACCURACY;
-  const auto start = std::chrono::steady_clock::now();
-  std::ostringstream options;
-  switch (o.kind) {
-    case ModelKind::kGbdt: {
-      GbdtParams p = o.gbdt;
-      p.seed = o.seed;
-      p.threads = o.threads;
-      if (o.tune) {
-        std::vector<std::uint32_t> run_of_row;
-        for (const std::size_t i : split.train) run_of_row.push_back(weights.selected.run[i]);
-        p = tune_gbdt(train, yt, run_of_row, p, 3, status).best;
-      }
-      report.gbdt = p;
-      // Trained trees as they will be written: the layout asked for, float16 leaves rounded.
-      auto train_at_depth = [&](const GbdtParams& params) {
-        GbdtModel g = train_gbdt(train, yt, valid_ptr, yv_ptr, params, [&](int done, double rmse) {
-          if (status && (done % 25 == 0 || done == params.num_trees)) {
-            status("depth " + std::to_string(params.max_depth) + ", tree " + std::to_string(done) + "/" +
-                   std::to_string(params.num_trees) + (std::isnan(rmse) ? "" : ", validation rmse " + std::to_string(rmse)));
-          }
-        }).model;
-        g.layout = o.tree_layout;
-        if (o.leaves == DPA_LEAF_FLOAT16) round_leaves_to_half(g);
-        return g;
-      };
-      spec.transform = p.loss->transform;
-      if (status) {
-        status("gbdt: " + std::to_string(yt.size()) + " training rows x " + std::to_string(d) + " features, binning");
-      }
-      GbdtModel model = train_at_depth(p);
-      if (o.max_bytes > 0) {
-        const bool validation = !yv.empty();
-        const BudgetFit fit = fit_flash_budget(spec, model, p, o, train_at_depth, validation ? xv : xt,
-                                               validation ? yv : yt, d, status);
-        model = fit.model;
-        report.budget_depth = fit.depth;
-      }
-      spec.predictor = model;
-      report.trees = static_cast<int>(model.trees.size());
-      options << "loss=" << p.loss->name << "\ntrees=" << report.trees << "\nmax_trees=" << p.num_trees << "\ndepth=" << p.max_depth
-              << "\nlearning_rate=" << p.learning_rate << "\nsubsample=" << p.subsample
-              << "\ncolsample=" << p.colsample << "\nmin_child_weight=" << p.min_child_weight
-              << "\nlambda=" << p.lambda << "\nbins=" << p.max_bins << "\npatience=" << p.early_stopping_rounds
-              << "\ntuned=" << (o.tune ? 1 : 0) << "\ntree_layout=" << tree_layout_name(o.tree_layout)
-              << "\nleaves=" << leaf_format_name(o.leaves) << "\n";
-      if (o.max_bytes > 0) options << "max_bytes=" << o.max_bytes << "\nbudget_depth=" << report.budget_depth << "\n";
-      break;
-    }
-    case ModelKind::kLinear: {
-      spec.transform = o.linear.logit_link ? DPA_OUTPUT_SIGMOID : DPA_OUTPUT_CLAMP01;
-      const bool choose = std::isnan(o.linear.alpha) && !yv.empty();
-      const std::vector<double> alphas = choose ? kAlphaGrid : std::vector<double>{o.linear.fixed_alpha()};
-      const std::vector<LinearModel> fits = train_linear_path(train, yt, alphas, o.linear.logit_link);
-      // Automatic alpha: the fit that predicts the validation runs best, through the runtime.
-      std::size_t best = 0;
-      double best_rmse = INFINITY;
-      for (std::size_t i = 0; choose && i < fits.size(); ++i) {
-        spec.predictor = fits[i];
-        const double rmse = rmse_of(write_model(spec), xv, yv, d);
-        if (rmse < best_rmse) {
-          best_rmse = rmse;
-          best = i;
-        }
-      }
-      spec.predictor = fits[best];
-      report.alpha = alphas[best];
-      options << "alpha=" << report.alpha << "\nalpha_chosen=" << (choose ? 1 : 0)
-              << "\nlogit_link=" << (o.linear.logit_link ? 1 : 0) << "\n";
-      break;
-    }
-    case ModelKind::kMlp: {
-      MlpParams p = o.mlp;
-      p.seed = o.seed;
-      spec.predictor = train_mlp(train, yt, valid_ptr, yv_ptr, p, [&](int epoch, double rmse) {
-        if (status && epoch % 10 == 0) status("epoch " + std::to_string(epoch) + (std::isnan(rmse) ? "" : ", validation rmse " + std::to_string(rmse)));
-      });
-      spec.transform = DPA_OUTPUT_SIGMOID;
-      options << "hidden=" << p.hidden[0] << "," << p.hidden[1] << "\nlearning_rate=" << p.learning_rate << "\n";
-      break;
-    }
-  }
-  report.train_seconds = seconds_since(start);
+SplitData gather_split(const TrainingRows& weights, const dpa_model& inputs, const ContextTable& context,
+                       const Split& split) {
+  SplitData data;
+  const RowFeatures rows(weights, inputs, context);
+  gather(rows, weights.selected, split.train, data.xt, data.yt);
+  gather(rows, weights.selected, split.validation, data.xv, data.yv);
+  gather(rows, weights.selected, split.test, data.xs, data.ys);
+  data.d = rows.per_row();
+  for (const std::size_t i : split.train) data.run_of_train_row.push_back(weights.selected.run[i]);
+  return data;
+}
 
-  // Metrics through the runtime, on the bytes about to be written.
-  Provenance prov;
-  // Values from the file system or a zoo's header escaped: a line end in a path must not add a key.
-  prov.text = "zoo=" + printable(zoo.dir()) + "\nmodel=" + model_kind_name(o.kind) + "\ninputs=" + o.inputs->name + "\nstats=" +
-              stats_set_name(o.stats) + "\ncontext=" + printable(report.context) + "\ncheckpoints=" + o.checkpoints.text() +
-              "\ntarget=" + target_name(o.target) + "\nseed=" + std::to_string(o.seed) +
-              "\ntest_fraction=" + std::to_string(o.test_fraction) + "\nvalidation_fraction=" +
-              std::to_string(o.validation_fraction) + "\n" + options.str() +
-              TrainingSplit{true, runs_fingerprint(zoo.metrics()), o.seed, o.test_fraction, o.folds, o.fold}.provenance();
-  prov.text += training_ranges(inputs->model(), context, weights.selected, split.train, yt).provenance();
-  spec.provenance = prov;
-  // The budget holds for the file as written: drop trailing trees while it does not (the
-  // provenance may be longer than the search above assumed).
+// --max-bytes holds for the file as written: trailing trees dropped while it does not (the
+// provenance may be longer than the search assumed).
+void fit_written_budget(const TrainOptions& o, ModelSpec& spec, TrainReport& report) {
   while (o.max_bytes > 0 && write_model(spec).size() > o.max_bytes) {
     GbdtModel& g = std::get<GbdtModel>(spec.predictor);
     if (g.trees.size() <= 1) throw ToolError("--max-bytes " + std::to_string(o.max_bytes) + ": the model does not fit");
@@ -420,16 +433,21 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const 
     report.trees = static_cast<int>(g.trees.size());
     const std::size_t at = spec.provenance->text.find(was);
     if (at != std::string::npos) spec.provenance->text.replace(at, was.size(), "\ntrees=" + std::to_string(report.trees) + "\n");
-    prov.text = spec.provenance->text;
   }
+}
+
+// Validation and test metrics through the runtime, on the bytes about to be written, and the
+// provenance's numbers.
+void score_and_record(const SplitData& data, const TrainOptions& o, ModelSpec& spec, TrainReport& report) {
   const ModelFile draft(write_model(spec));
   const dpa_model& m = draft.model();
-  if (!yv.empty()) report.validation = evaluate(yv, predict_feature_rows(m, xv, d));
-  if (!ys.empty()) {
-    report.test_predicted = predict_feature_rows(m, xs, d);
-    report.test = evaluate(ys, report.test_predicted);
-    report.test_truth = ys;
+  if (!data.yv.empty()) report.validation = evaluate(data.yv, predict_feature_rows(m, data.xv, data.d));
+  if (!data.ys.empty()) {
+    report.test_predicted = predict_feature_rows(m, data.xs, data.d);
+    report.test = evaluate(data.ys, report.test_predicted);
+    report.test_truth = data.ys;
   }
+  Provenance& prov = *spec.provenance;
   prov.train_rows = static_cast<std::uint32_t>(report.train_rows);
   prov.validation_rows = static_cast<std::uint32_t>(report.validation_rows);
   prov.test_rows = static_cast<std::uint32_t>(report.test_rows);
@@ -440,7 +458,43 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const 
   prov.test_kendall_tau = static_cast<float>(report.test.kendall_tau);
   prov.test_mae = static_cast<float>(report.test.mae);
   prov.test_rmse = static_cast<float>(report.test.rmse);
+}
+
+}  // namespace
+
+TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const TrainingRows& weights,
+                            const Status& status) {
+  if (weights.key != training_rows_key(o)) {
+    throw std::invalid_argument("training rows for " + weights.key + " given to a model of " + training_rows_key(o));
+  }
+  TrainReport report;
+  ModelSpec spec;
+  describe_inputs(zoo, o, spec);
+  report.context = context_summary(spec.features.context);
+  const std::unique_ptr<ModelFile> inputs = inputs_only(spec.features);
+  const ContextTable context(inputs->model(), zoo.metrics());
+  report.feature_seconds = weights.seconds;
+  const Split split = split_rows(zoo, o, weights, context, report);
+  const SplitData data = gather_split(weights, inputs->model(), context, split);
+  report.train_rows = data.yt.size();
+  report.validation_rows = data.yv.size();
+  report.test_rows = data.ys.size();
+  const auto start = std::chrono::steady_clock::now();
+  std::ostringstream options;
+  trainer_of(o.kind).train(TrainerCall{data, o, spec, report, options, status});
+  report.train_seconds = seconds_since(start);
+  Provenance prov;
+  // Values from the file system or a zoo's header escaped: a line end in a path must not add a key.
+  prov.text = "zoo=" + printable(zoo.dir()) + "\nmodel=" + model_kind_name(o.kind) + "\ninputs=" + o.inputs->name + "\nstats=" +
+              stats_set_name(o.stats) + "\ncontext=" + printable(report.context) + "\ncheckpoints=" + o.checkpoints.text() +
+              "\ntarget=" + target_name(o.target) + "\nseed=" + std::to_string(o.seed) +
+              "\ntest_fraction=" + std::to_string(o.test_fraction) + "\nvalidation_fraction=" +
+              std::to_string(o.validation_fraction) + "\n" + options.str() +
+              TrainingSplit{true, runs_fingerprint(zoo.metrics()), o.seed, o.test_fraction, o.folds, o.fold}.provenance();
+  prov.text += training_ranges(inputs->model(), context, weights.selected, split.train, data.yt).provenance();
   spec.provenance = prov;
+  fit_written_budget(o, spec, report);
+  score_and_record(data, o, spec, report);
   report.model_bytes = write_model(spec);
   return report;
 }
@@ -503,5 +557,16 @@ Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
   e.metrics = evaluate(e.truth, e.predicted);
   return e;
 }
+
+ModelKind parse_model_kind(const std::string& text) {
+  std::string names;
+  for (const TrainerEntry& t : kTrainers) {
+    if (text == t.name) return t.kind;
+    names += std::string(names.empty() ? "" : ", ") + t.name;
+  }
+  throw UsageError("--model must be one of " + names + "; got '" + text + "'");
+}
+
+const char* model_kind_name(ModelKind k) { return trainer_of(k).name; }
 
 }  // namespace dpa::tools

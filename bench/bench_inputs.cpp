@@ -12,19 +12,12 @@
 #include "dpa/dpa.hpp"
 #include "model/model_writer.hpp"
 #include "support/model_builders.hpp"
+#include "loaded_model.hpp"
 #include "zoo_like_weights.hpp"
 
 namespace {
 
-struct Loaded {
-  dpa_test::AlignedBytes bytes{{}};
-  dpa_model model{};
-  std::vector<unsigned char> scratch;
-  explicit Loaded(const dpa::tools::ModelSpec& spec) : bytes(dpa::tools::write_model(spec)) {
-    if (dpa_model_load(bytes.data(), bytes.size, &model) != DPA_OK) std::abort();
-    scratch.resize(dpa_model_scratch_size(&model));
-  }
-};
+using dpa_bench::Loaded;
 
 // 500 trees of depth 6 on the statistics; the context model reads 10 more values the trees
 // never split on, so both walk the same trees and differ only in what handling inputs costs.

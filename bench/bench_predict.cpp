@@ -14,21 +14,12 @@
 #include "train/gbdt_trainer.hpp"
 #include "zoo/zoo_dataset.hpp"
 #include "support/model_builders.hpp"
+#include "loaded_model.hpp"
 #include "zoo_like_weights.hpp"
 
 namespace {
 
-// One model file of the fixture's trees, loaded.
-struct Loaded {
-  dpa_test::AlignedBytes bytes{{}};
-  dpa_model model{};
-  std::vector<unsigned char> scratch;
-
-  explicit Loaded(const dpa::tools::ModelSpec& spec) : bytes(dpa::tools::write_model(spec)) {
-    if (dpa_model_load(bytes.data(), bytes.size, &model) != DPA_OK) std::abort();
-    scratch.resize(dpa_model_scratch_size(&model));
-  }
-};
+using dpa_bench::Loaded;
 
 // 500 trees of depth 6 trained (learning rate 0.05, no early stopping) on the mini zoo's 400 rows,
 // in both layouts, and those rows' statistics.

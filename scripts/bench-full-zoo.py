@@ -102,21 +102,20 @@ def measure(a, m):
     if a.json:
         print(json.dumps(report, indent=1))
         return
-    print("| command | wall s | max RSS MB | longest silence s |")
-    print("|---|---|---|---|")
-    for r in results:
-        print("| `dpa %s` | %.1f | %.0f | %.1f |" % (r["command"], r["seconds"], r["max_rss_mb"], r["longest_silence_s"]))
+    from markdown_table import print_table
+    print_table(["command", "wall s", "max RSS MB", "longest silence s"],
+                [["`dpa %s`" % r["command"], "%.1f" % r["seconds"], "%.0f" % r["max_rss_mb"],
+                  "%.1f" % r["longest_silence_s"]] for r in results])
     if cold:
         print()
         print("Cold page cache: sequential read %.2f GB/s, `dpa features` %.2f GB/s (%.0f %% of the read)" % (
             cold["read_gb_per_s"], cold["features_gb_per_s"], 100 * cold["features_gb_per_s"] / cold["read_gb_per_s"]))
     if xgb_rows:
         print()
-        print("| training | rows | dpa train s (median) | XGBoost hist s (median) | ratio dpa / XGBoost, median (min-max) |")
-        print("|---|---|---|---|---|")
-        for x in xgb_rows:
-            print("| %s | %d | %.2f | %.2f | %.2f (%.2f-%.2f) |" % (x["case"], x["train_rows"], x["dpa_seconds"],
-                                                                 x["xgboost_seconds"], x["median_ratio"], x["min_ratio"], x["max_ratio"]))
+        print_table(["training", "rows", "dpa train s (median)", "XGBoost hist s (median)",
+                     "ratio dpa / XGBoost, median (min-max)"],
+                    [[x["case"], "%d" % x["train_rows"], "%.2f" % x["dpa_seconds"], "%.2f" % x["xgboost_seconds"],
+                      "%.2f (%.2f-%.2f)" % (x["median_ratio"], x["min_ratio"], x["max_ratio"])] for x in xgb_rows])
 
 
 def drop_page_cache():

@@ -35,6 +35,7 @@ except ImportError as e:  # a clear skip, not a failure
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 DPA = os.path.join(ROOT, "build", "dpa")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from markdown_table import print_table  # noqa: E402
 from split_hash import run_in_fold, run_position  # noqa: E402
 
 
@@ -160,13 +161,12 @@ def main():
         if a.json:
             print(json.dumps({"zoo": a.zoo, "folds": a.cv, "tuned": a.tune, "results": results}, indent=1))
             return
-        print("| case | dpa R2 | XGBoost R2 | dpa tau | XGBoost tau | dpa s | XGBoost s |")
-        print("|---|---|---|---|---|---|---|")
-        for r in results:
-            print("| (%s) %s -> %s | %.4f ± %.4f | %.4f ± %.4f | %.4f ± %.4f | %.4f ± %.4f | %.0f | %.0f |" % (
-                r["case"], r["checkpoints"], r["target"], r["dpa_r2"], r["dpa_r2_sd"], r["xgboost_r2"],
-                r["xgboost_r2_sd"], r["dpa_tau"], r["dpa_tau_sd"], r["xgboost_tau"], r["xgboost_tau_sd"],
-                r["dpa_seconds"], r["xgboost_seconds"]))
+        spread = "%.4f ± %.4f"
+        print_table(["case", "dpa R2", "XGBoost R2", "dpa tau", "XGBoost tau", "dpa s", "XGBoost s"],
+                    [["(%s) %s -> %s" % (r["case"], r["checkpoints"], r["target"]),
+                      spread % (r["dpa_r2"], r["dpa_r2_sd"]), spread % (r["xgboost_r2"], r["xgboost_r2_sd"]),
+                      spread % (r["dpa_tau"], r["dpa_tau_sd"]), spread % (r["xgboost_tau"], r["xgboost_tau_sd"]),
+                      "%.0f" % r["dpa_seconds"], "%.0f" % r["xgboost_seconds"]] for r in results])
         return
     is_test = np.array([run_position(d, a.seed) < 0.5 for d in modeldir])
 
@@ -218,13 +218,12 @@ def main():
         print(json.dumps({"zoo": a.zoo, "trees": a.trees, "depth": a.depth,
                           "learning_rate": a.learning_rate, "results": results}, indent=1))
         return
-    print("| case | stats | train / test rows | dpa R2 | XGBoost R2 | dpa tau | XGBoost tau | dpa train s | XGBoost train s |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for r in results:
-        print("| (%s) %s -> %s | %s | %d / %d | %.4f | %.4f | %.4f | %.4f | %.2f | %.2f |" % (
-            r["case"], r["checkpoints"], r["target"], r["stats"], r["train_rows"], r["test_rows"],
-            r["dpa_r2"], r["xgboost_r2"], r["dpa_tau"], r["xgboost_tau"], r["dpa_train_seconds"],
-            r["xgboost_train_seconds"]))
+    print_table(["case", "stats", "train / test rows", "dpa R2", "XGBoost R2", "dpa tau", "XGBoost tau",
+                 "dpa train s", "XGBoost train s"],
+                [["(%s) %s -> %s" % (r["case"], r["checkpoints"], r["target"]), r["stats"],
+                  "%d / %d" % (r["train_rows"], r["test_rows"])] +
+                 ["%.4f" % r[k] for k in ("dpa_r2", "xgboost_r2", "dpa_tau", "xgboost_tau")] +
+                 ["%.2f" % r["dpa_train_seconds"], "%.2f" % r["xgboost_train_seconds"]] for r in results])
 
 
 if __name__ == "__main__":

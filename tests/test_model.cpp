@@ -486,16 +486,7 @@ TEST_CASE("C++ Model wrapper predicts what the C API predicts") {
 
 TEST_CASE("early stopping: absolute threshold, gap to the best so far, diverged runs") {
   // Raw-weight linear model: prediction = clamp(sum of the 4 weights) so tests choose it freely.
-  dpa::tools::ModelSpec spec;
-  spec.features.kind = DPA_FEATURES_RAW_WEIGHTS;
-  spec.features.segments = {{0, 4, DPA_SEGMENT_KERNEL, 0}};
-  spec.features.total_length = 4;
-  dpa::tools::LinearModel l;
-  l.mean.assign(4, 0.0f);
-  l.inv_scale.assign(4, 1.0f);
-  l.weight.assign(4, 1.0f);
-  spec.predictor = l;
-  spec.transform = DPA_OUTPUT_CLAMP01;
+  dpa::tools::ModelSpec spec = dpa_test::raw_linear_spec(4, 1.0f, 1.0f, DPA_OUTPUT_CLAMP01);
   spec.target = DPA_TARGET_FINAL_TEST_ACCURACY;
   AlignedBytes bytes(dpa::tools::write_model(spec));
   dpa_model m;

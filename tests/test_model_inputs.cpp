@@ -263,17 +263,7 @@ TEST_CASE("early stopping takes context and refuses a model of another target") 
 }
 
 TEST_CASE("a predictor output that is not finite is a status, never a prediction") {
-  dpa::tools::ModelSpec spec;
-  spec.features.kind = DPA_FEATURES_RAW_WEIGHTS;
-  spec.features.segments = {{0, 2, DPA_SEGMENT_KERNEL, 0}};
-  spec.features.total_length = 2;
-  dpa::tools::LinearModel l;
-  l.mean = {0, 0};
-  l.inv_scale = {1e30f, 1e30f};
-  l.weight = {1e30f, 1e30f};
-  spec.predictor = l;
-  spec.transform = DPA_OUTPUT_IDENTITY;
-  const Loaded m(dpa::tools::write_model(spec));
+  const Loaded m(dpa::tools::write_model(dpa_test::raw_linear_spec(2, 1e30f, 1e30f, DPA_OUTPUT_IDENTITY)));
   const float w[2] = {1, 1};
   float p = 0;
   CHECK(predict(m.model, w, 2, nullptr, 0, &p) == DPA_ERR_NON_FINITE_PREDICTION);

@@ -56,6 +56,9 @@ _SIGNATURES = {
     "dpa_predictor_name": (ctypes.c_char_p, [u32]),
     "dpa_input_kind_name": (ctypes.c_char_p, [u32]),
     "dpa_stats_per_segment": (u32, [S]),
+    "dpa_stats_set_count": (u32, []),
+    "dpa_stats_set_at": (u32, [u32]),
+    "dpa_stats_set_name": (ctypes.c_char_p, [S]),
     "dpa_stats_name": (ctypes.c_char_p, [S, u32]),
     "dpa_stats_scratch_size": (size_t, [S]),
     "dpa_stats_compute": (S, [L, S, f32_p, size_t, f32_p, size_t, p, size_t]),
@@ -90,7 +93,9 @@ lib = _load()
 OK, NON_FINITE = 0, 6
 CONTEXT_NUMERIC, CONTEXT_CATEGORICAL = 0, 1
 CONTEXT_LOG = 1
-STATS_SETS = {"paper": 1, "extended": 2}
+# The statistics sets this library was built with, from its own table.
+STATS_SETS = {lib.dpa_stats_set_name(lib.dpa_stats_set_at(i)).decode(): lib.dpa_stats_set_at(i)
+              for i in range(lib.dpa_stats_set_count())}
 SEGMENT_KINDS = {"bias": 0, "kernel": 1, "other": 2}
 TARGETS = {0: "test_accuracy", 1: "final_test_accuracy", 2: "other"}
 DECISIONS = {0: "continue", 1: "below threshold", 2: "far below best"}

@@ -139,6 +139,23 @@ inline dpa::tools::ModelSpec random_gbdt_spec(std::mt19937& rng, std::size_t tre
   return spec;
 }
 
+// A linear model of n raw weights: prediction = transform(sum of weight * inv_scale * w_i), so
+// a test chooses the prediction through the weights it passes.
+inline dpa::tools::ModelSpec raw_linear_spec(std::uint32_t n, float inv_scale, float weight,
+                                             dpa_output_transform transform) {
+  dpa::tools::ModelSpec spec;
+  spec.features.kind = DPA_FEATURES_RAW_WEIGHTS;
+  spec.features.segments = {{0, n, DPA_SEGMENT_KERNEL, 0}};
+  spec.features.total_length = n;
+  dpa::tools::LinearModel l;
+  l.mean.assign(n, 0.0f);
+  l.inv_scale.assign(n, inv_scale);
+  l.weight.assign(n, weight);
+  spec.predictor = l;
+  spec.transform = transform;
+  return spec;
+}
+
 inline std::vector<float> random_vector(std::mt19937& rng, std::size_t n, float scale = 1.0f) {
   std::normal_distribution<float> normal(0.0f, scale);
   std::vector<float> v(n);

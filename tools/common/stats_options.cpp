@@ -20,6 +20,20 @@ const char* stats_set_name(dpa_stats_set set) {
   return name ? name : "unknown";
 }
 
+std::string stats_set_choices() {
+  std::string s;
+  for (std::uint32_t i = 0; i < dpa_stats_set_count(); ++i) {
+    s += std::string(i ? "|" : "") + dpa_stats_set_name(static_cast<dpa_stats_set>(dpa_stats_set_at(i)));
+  }
+  return s;
+}
+
+std::string kernel_choices() {
+  std::string s = "auto";
+  for (std::uint32_t i = 0; i < dpa_kernel_count(); ++i) s += std::string("|") + dpa_kernel_name(dpa_kernel_at(i));
+  return s;
+}
+
 dpa_kernel parse_kernel(const std::string& name) {
   std::string known = "auto";
   if (name == "auto") return DPA_KERNEL_AUTO;

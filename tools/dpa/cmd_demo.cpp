@@ -17,6 +17,8 @@
 
 namespace dpa::tools {
 
+namespace {
+
 const char* const kDemoUsage =
     "usage: dpa demo [--zoo DIR] [--workdir DIR]\n"
     "\n"
@@ -28,6 +30,8 @@ const char* const kDemoUsage =
     "  --zoo DIR       zoo directory (release format); default the embedded mini zoo, share/dpa/mini-zoo\n"
     "                  beside the dpa binary (build tree) or above it (installed)\n"
     "  --workdir DIR   where model.dpa, model.h and eval.svg go; default dpa-demo\n";
+
+}  // namespace
 
 namespace {
 
@@ -96,5 +100,7 @@ int run_demo(int argc, char** argv, int first) {
               sample.run.c_str(), predicted, sample.test_accuracy);
   return 0;
 }
+
+const Command demo_command = {"demo", "the whole pipeline on the embedded default zoo", kDemoUsage, run_demo};
 
 }  // namespace dpa::tools

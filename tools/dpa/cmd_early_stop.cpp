@@ -14,6 +14,8 @@
 
 namespace dpa::tools {
 
+namespace {
+
 const char* const kEarlyStopUsage =
     "usage: dpa early-stop ZOO_DIR [--at STEP] [--model MODEL.dpa | --folds K [--context LIST] [--tune]\n"
     "                      [--train-checkpoints SEL]]\n"
@@ -44,6 +46,8 @@ const char* const kEarlyStopUsage =
     "  --halving LIST     successive-halving reduction factors eta (default 2,3)\n"
     "  --plot FILE        SVG of the trade-off: epochs saved vs best runs stopped, per signal\n"
     "  --json             one object: the predictor's metrics and a row per signal and rule\n";
+
+}  // namespace
 
 namespace {
 
@@ -156,5 +160,7 @@ int run_early_stop(int argc, char** argv, int first) {
   }
   return 0;
 }
+
+const Command early_stop_command = {"early-stop", "what stopping runs early from their weights saves on a zoo", kEarlyStopUsage, run_early_stop};
 
 }  // namespace dpa::tools

@@ -11,6 +11,8 @@
 
 namespace dpa::tools {
 
+namespace {
+
 const char* const kEvalUsage =
     "usage: dpa eval MODEL.dpa ZOO_DIR [--checkpoints final|all|STEPS] [--target T] [--threads N]\n"
     "                [--all-runs] [--json] [--plot OUT.svg]\n"
@@ -20,6 +22,8 @@ const char* const kEvalUsage =
     "with (its provenance). On the zoo the model was trained on, only its held-out runs count, and\n"
     "the runs left out are reported; --all-runs counts every run (training runs flatter the\n"
     "figures). --plot writes a predicted-vs-actual scatter plot as SVG.\n";
+
+}  // namespace
 
 int run_eval(int argc, char** argv, int first) {
   const Args args(argc, argv, first,
@@ -72,5 +76,7 @@ int run_eval(int argc, char** argv, int first) {
   std::printf("  rows of %s\n", runs.c_str());
   return 0;
 }
+
+const Command eval_command = {"eval", "evaluate a model on a zoo (R2, Kendall tau, MAE, RMSE, plot)", kEvalUsage, run_eval};
 
 }  // namespace dpa::tools

@@ -9,12 +9,16 @@
 
 namespace dpa::tools {
 
+namespace {
+
 const char* const kExportCUsage =
     "usage: dpa export-c MODEL.dpa -o model.h [--name NAME]\n"
     "\n"
     "Writes the verified model bytes as `static const unsigned char NAME[]` (16-byte aligned, for\n"
     "flash) with NAME_size, and a short comment showing how to load and call it. NAME defaults to\n"
     "dpa_model_data and must be a C identifier.\n";
+
+}  // namespace
 
 int run_export_c(int argc, char** argv, int first) {
   const Args args(argc, argv, first, {{"-o", true, "--output"}, {"--name", true, ""}});
@@ -32,5 +36,7 @@ int run_export_c(int argc, char** argv, int first) {
   write_file_atomically(*out, h.data(), h.size());
   return 0;
 }
+
+const Command export_c_command = {"export-c", "write a model as a C header for firmware", kExportCUsage, run_export_c};
 
 }  // namespace dpa::tools

@@ -13,8 +13,10 @@
 
 namespace dpa::tools {
 
+namespace {
+
 const char* const kFeaturesUsage =
-    "usage: dpa features ZOO_DIR -o OUT.npy [--stats paper|extended] [--threads N] [--json]\n"
+    "usage: dpa features ZOO_DIR -o OUT.npy [--stats {stats}] [--threads N] [--json]\n"
     "\n"
     "Computes the per-segment statistics of every row of ZOO_DIR/weights.npy (segments from\n"
     "ZOO_DIR/layout.csv) and writes them as a float32 npy file, one row per weights row, in the\n"
@@ -25,6 +27,8 @@ const char* const kFeaturesUsage =
     "  --stats SET            paper (7 per segment) or extended (14); default paper\n"
     "  --threads N            worker threads; default: all cores\n"
     "  --json                 a JSON summary on stdout\n";
+
+}  // namespace
 
 int run_features(int argc, char** argv, int first) {
   const Args args(argc, argv, first,
@@ -72,5 +76,7 @@ int run_features(int argc, char** argv, int first) {
   }
   return 0;
 }
+
+const Command features_command = {"features", "statistics of every row of a zoo, as an npy file", kFeaturesUsage, run_features};
 
 }  // namespace dpa::tools

@@ -15,10 +15,12 @@
 
 namespace dpa::tools {
 
+namespace {
+
 const char* const kImportUsage =
-    "usage: dpa import xgboost MODEL.json|MODEL.ubj -o OUT.dpa [--stats paper|extended]\n"
+    "usage: dpa import xgboost MODEL.json|MODEL.ubj -o OUT.dpa [--stats {stats}]\n"
     "                  [--context LIST] [--target T] [--tree-layout auto|complete|sparse] [--leaves f32|f16]\n"
-    "       dpa import lightgbm MODEL.txt -o OUT.dpa [--stats paper|extended] [--context LIST]\n"
+    "       dpa import lightgbm MODEL.txt -o OUT.dpa [--stats {stats}] [--context LIST]\n"
     "                  [--target T] [--tree-layout auto|complete|sparse] [--leaves f32|f16]\n"
     "\n"
     "Converts a tree ensemble trained on the runtime's statistics of zoo networks (features in the\n"
@@ -42,6 +44,8 @@ const char* const kImportUsage =
     "                  (default): the smaller of the two that holds the trees\n"
     "  --leaves f32|f16  leaf values as float32 (default, exact) or rounded to float16: 2 bytes\n"
     "                  less per leaf, sparse layout only\n";
+
+}  // namespace
 
 namespace {
 
@@ -112,5 +116,7 @@ int run_import(int argc, char** argv, int first) {
   std::printf("imported %s -> %s (%s, %zu bytes)\n", r.summary.c_str(), out->c_str(), kind, bytes.size());
   return 0;
 }
+
+const Command import_command = {"import", "convert an XGBoost or LightGBM tree model", kImportUsage, run_import};
 
 }  // namespace dpa::tools

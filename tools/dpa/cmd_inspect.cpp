@@ -14,12 +14,16 @@
 
 namespace dpa::tools {
 
+namespace {
+
 const char* const kInspectUsage =
     "usage: dpa inspect MODEL.dpa [--json]\n"
     "\n"
     "Verifies a model file (every offset, size, index, value and the checksum) and describes it:\n"
     "format version, inputs (weight statistics, raw weights, context values with their kinds and\n"
     "categories), predictor, output transform, target and training provenance.\n";
+
+}  // namespace
 
 namespace {
 
@@ -217,5 +221,7 @@ int run_inspect(int argc, char** argv, int first) {
   }
   return 0;
 }
+
+const Command inspect_command = {"inspect", "verify and describe a model file", kInspectUsage, run_inspect};
 
 }  // namespace dpa::tools

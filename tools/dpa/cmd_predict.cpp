@@ -14,6 +14,8 @@
 
 namespace dpa::tools {
 
+namespace {
+
 const char* const kPredictUsage =
     "usage: dpa predict MODEL.dpa WEIGHTS.npy [--metrics METRICS.csv[.gz]] [-o OUT.npy|OUT.csv]\n"
     "                   [--threads N]\n"
@@ -26,6 +28,8 @@ const char* const kPredictUsage =
     "                   a CSV with a header naming them, one row per row of WEIGHTS.npy (a model\n"
     "                   of context values alone still takes WEIGHTS.npy: its rows are the runs)\n"
     "  --threads N      default: every core\n";
+
+}  // namespace
 
 int run_predict(int argc, char** argv, int first) {
   const Args args(argc, argv, first, {{"-o", true, "--output"}, {"--metrics", true, ""}, {"--threads", true, ""}});
@@ -84,5 +88,7 @@ int run_predict(int argc, char** argv, int first) {
   }
   return 0;
 }
+
+const Command predict_command = {"predict", "predict every row of a weights npy file", kPredictUsage, run_predict};
 
 }  // namespace dpa::tools

@@ -19,6 +19,8 @@
 
 namespace dpa::tools {
 
+namespace {
+
 const char* const kReportUsage =
     "usage: dpa report ZOO_DIR [ZOO_DIR ...] -o OUT_DIR [--folds K] [--quick] [--seed N]\n"
     "                  [--test-fraction F] [--threads N] [--json]\n"
@@ -45,6 +47,8 @@ const char* const kReportUsage =
     "  --json        report.json on stdout instead of the summary\n"
     "GBM on W uses a tenth of the weights per tree (--colsample 0.1); every other setting is dpa\n"
     "train's default (the linear model's ridge strength chosen on validation runs).\n";
+
+}  // namespace
 
 namespace {
 
@@ -285,5 +289,7 @@ int run_report(int argc, char** argv, int first) {
   }
   return 0;
 }
+
+const Command report_command = {"report", "the paper's comparison on your zoos: predictors x inputs, transfer, figures", kReportUsage, run_report};
 
 }  // namespace dpa::tools

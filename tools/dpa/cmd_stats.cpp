@@ -12,8 +12,10 @@
 
 namespace dpa::tools {
 
+namespace {
+
 const char* const kStatsUsage =
-    "usage: dpa stats [--stats paper|extended] [--kernel auto|scalar|sse2|avx2|avx512|neon] [--json]\n"
+    "usage: dpa stats [--stats {stats}] [--kernel {kernels}] [--json]\n"
     "\n"
     "Computes the per-segment weight statistics (the predictors' input features) of the\n"
     "embedded sample network (a trained Small CNN Zoo network) and prints them per segment.\n"
@@ -21,6 +23,8 @@ const char* const kStatsUsage =
     "  --stats SET    paper (7 per segment, 56 in all) or extended (14 per segment); default paper\n"
     "  --kernel K     instruction set to use; default auto (the best this CPU supports)\n"
     "  --json         one JSON object on stdout instead of the table\n";
+
+}  // namespace
 
 int run_stats(int argc, char** argv, int first) {
   const Args args(argc, argv, first,
@@ -77,5 +81,7 @@ int run_stats(int argc, char** argv, int first) {
   }
   return 0;
 }
+
+const Command stats_command = {"stats", "per-segment weight statistics of a network", kStatsUsage, run_stats};
 
 }  // namespace dpa::tools

@@ -16,9 +16,11 @@
 
 namespace dpa::tools {
 
+namespace {
+
 const char* const kTrainUsage =
-    "usage: dpa train ZOO_DIR -o MODEL.dpa [--model gbdt|linear|mlp] [--inputs stats|raw|none]\n"
-    "                 [--stats paper|extended] [--context LIST] [--checkpoints final|all|STEPS]\n"
+    "usage: dpa train ZOO_DIR -o MODEL.dpa [--model {models}] [--inputs {inputs}]\n"
+    "                 [--stats {stats}] [--context LIST] [--checkpoints final|all|STEPS]\n"
     "                 [--target test_accuracy|final_test_accuracy]\n"
     "                 [--test-fraction F | --cv K] [--validation-fraction F] [--seed N]\n"
     "                 [--threads N] [GBDT options] [--json]\n"
@@ -72,6 +74,8 @@ const char* const kTrainUsage =
     "\n"
     "Example, one model for every epoch of an early-stopping search:\n"
     "  dpa train ZOO -o stop.dpa --checkpoints all --target final_test_accuracy --context all\n";
+
+}  // namespace
 
 namespace {
 
@@ -240,5 +244,7 @@ int run_train(int argc, char** argv, int first) {
   }
   return 0;
 }
+
+const Command train_command = {"train", "train a predictor on a zoo and write the model", kTrainUsage, run_train};
 
 }  // namespace dpa::tools

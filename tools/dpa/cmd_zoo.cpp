@@ -15,6 +15,8 @@
 
 namespace dpa::tools {
 
+namespace {
+
 const char* const kZooUsage =
     "usage: dpa zoo info ZOO_DIR [--json]\n"
     "       dpa zoo train --data IDX_DIR -o ZOO_DIR --runs N [...]   (dpa zoo train --help)\n"
@@ -23,6 +25,8 @@ const char* const kZooUsage =
     "and reports: rows, runs, checkpoints per run and their steps, incomplete runs, rows with\n"
     "non-finite weights, the test-accuracy distribution, and runs per activation, optimizer and\n"
     "initializer.\n";
+
+}  // namespace
 
 namespace {
 
@@ -168,5 +172,7 @@ int run_zoo(int argc, char** argv, int first) {
   if (args.positionals()[0] == "info") return zoo_info(args);
   throw UsageError("unknown zoo subcommand '" + args.positionals()[0] + "'");
 }
+
+const Command zoo_command = {"zoo", "zoo datasets: zoo info, zoo train (grow a zoo of CNNs)", kZooUsage, run_zoo};
 
 }  // namespace dpa::tools

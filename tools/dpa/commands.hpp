@@ -1,4 +1,4 @@
-// The subcommands of dpa: one file each, registered in main.cpp.
+// The subcommands of dpa: one file each (cmd_ID.cpp), listed once in DPA_COMMANDS.
 #pragma once
 
 namespace dpa::tools {
@@ -6,35 +6,22 @@ namespace dpa::tools {
 struct Command {
   const char* name;
   const char* summary;
-  const char* usage;  // full help text shown by `dpa NAME --help`
+  // Full help text shown by `dpa NAME --help`; {stats}, {kernels}, {models} and {inputs} stand for
+  // the choices of the tables that define them (expand_usage).
+  const char* usage;
   int (*run)(int argc, char** argv, int first);  // argv[first..] are the command's arguments
 };
 
-int run_stats(int argc, char** argv, int first);
-extern const char* const kStatsUsage;
-int run_features(int argc, char** argv, int first);
-extern const char* const kFeaturesUsage;
-int run_zoo(int argc, char** argv, int first);
+// Every subcommand, in the order `dpa --help` lists them. cmd_ID.cpp defines ID_command; adding a
+// command is its file and its id here.
+#define DPA_COMMANDS(X) \
+  X(demo) X(stats) X(features) X(zoo) X(train) X(eval) X(predict) X(inspect) X(export_c) X(import) X(early_stop) X(report)
+#define DPA_DECLARE_COMMAND(id) extern const Command id##_command;
+DPA_COMMANDS(DPA_DECLARE_COMMAND)
+#undef DPA_DECLARE_COMMAND
+
+// `dpa zoo train`, reached through the zoo command.
 int zoo_train(int argc, char** argv, int first);
 extern const char* const kZooTrainUsage;
-extern const char* const kZooUsage;
-int run_train(int argc, char** argv, int first);
-extern const char* const kTrainUsage;
-int run_eval(int argc, char** argv, int first);
-extern const char* const kEvalUsage;
-int run_predict(int argc, char** argv, int first);
-extern const char* const kPredictUsage;
-int run_inspect(int argc, char** argv, int first);
-extern const char* const kInspectUsage;
-int run_export_c(int argc, char** argv, int first);
-extern const char* const kExportCUsage;
-int run_import(int argc, char** argv, int first);
-extern const char* const kImportUsage;
-int run_early_stop(int argc, char** argv, int first);
-extern const char* const kEarlyStopUsage;
-int run_report(int argc, char** argv, int first);
-extern const char* const kReportUsage;
-int run_demo(int argc, char** argv, int first);
-extern const char* const kDemoUsage;
 
 }  // namespace dpa::tools

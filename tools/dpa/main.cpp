@@ -6,40 +6,35 @@
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "commands.hpp"
 #include "common/errors.hpp"
+#include "common/stats_options.hpp"
+#include "train/pipeline.hpp"
 
 namespace {
 
 using dpa::tools::Command;
 
-const Command kCommands[] = {
-    {"demo", "the whole pipeline on the embedded default zoo", dpa::tools::kDemoUsage,
-     dpa::tools::run_demo},
-    {"stats", "per-segment weight statistics of a network", dpa::tools::kStatsUsage,
-     dpa::tools::run_stats},
-    {"features", "statistics of every row of a zoo, as an npy file", dpa::tools::kFeaturesUsage,
-     dpa::tools::run_features},
-    {"zoo", "zoo datasets: zoo info, zoo train (grow a zoo of CNNs)", dpa::tools::kZooUsage,
-     dpa::tools::run_zoo},
-    {"train", "train a predictor on a zoo and write the model", dpa::tools::kTrainUsage,
-     dpa::tools::run_train},
-    {"eval", "evaluate a model on a zoo (R2, Kendall tau, MAE, RMSE, plot)", dpa::tools::kEvalUsage,
-     dpa::tools::run_eval},
-    {"predict", "predict every row of a weights npy file", dpa::tools::kPredictUsage,
-     dpa::tools::run_predict},
-    {"inspect", "verify and describe a model file", dpa::tools::kInspectUsage,
-     dpa::tools::run_inspect},
-    {"export-c", "write a model as a C header for firmware", dpa::tools::kExportCUsage,
-     dpa::tools::run_export_c},
-    {"import", "convert an XGBoost or LightGBM tree model", dpa::tools::kImportUsage,
-     dpa::tools::run_import},
-    {"early-stop", "what stopping runs early from their weights saves on a zoo",
-     dpa::tools::kEarlyStopUsage, dpa::tools::run_early_stop},
-    {"report", "the paper's comparison on your zoos: predictors x inputs, transfer, figures",
-     dpa::tools::kReportUsage, dpa::tools::run_report},
-};
+#define DPA_COMMAND_ADDRESS(id) &dpa::tools::id##_command,
+const Command* const kCommands[] = {DPA_COMMANDS(DPA_COMMAND_ADDRESS)};
+#undef DPA_COMMAND_ADDRESS
+
+// A usage text with its {placeholders} replaced by the choices of the tables they name.
+std::string expand_usage(const char* usage) {
+  const std::pair<const char*, std::string> choices[] = {
+      {"{stats}", dpa::tools::stats_set_choices()},
+      {"{kernels}", dpa::tools::kernel_choices()},
+      {"{models}", dpa::tools::model_kind_choices()},
+      {"{inputs}", dpa::tools::weight_inputs_choices()},
+  };
+  std::string text = usage;
+  for (const auto& [placeholder, value] : choices) {
+    for (std::size_t at; (at = text.find(placeholder)) != std::string::npos;) text.replace(at, std::strlen(placeholder), value);
+  }
+  return text;
+}
 
 void print_overview() {
   std::printf(
@@ -48,7 +43,7 @@ void print_overview() {
       "usage: dpa COMMAND [OPTIONS]   (dpa COMMAND --help for the command's options)\n"
       "\n"
       "commands:\n");
-  for (const Command& c : kCommands) std::printf("  %-10s %s\n", c.name, c.summary);
+  for (const Command* c : kCommands) std::printf("  %-10s %s\n", c->name, c->summary);
 }
 
 bool wants_help(int argc, char** argv, int first) {
@@ -64,9 +59,9 @@ int main(int argc, char** argv) {
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
       std::strcmp(argv[1], "help") == 0) {
     if (argc >= 3 && std::strcmp(argv[1], "help") == 0) {
-      for (const Command& c : kCommands) {
-        if (argv[2] == std::string(c.name)) {
-          std::printf("%s", c.usage);
+      for (const Command* c : kCommands) {
+        if (argv[2] == std::string(c->name)) {
+          std::printf("%s", expand_usage(c->usage).c_str());
           return 0;
         }
       }
@@ -78,11 +73,12 @@ int main(int argc, char** argv) {
     std::printf("dpa %s\n", DPA_VERSION);
     return 0;
   }
-  for (const Command& c : kCommands) {
+  for (const Command* command : kCommands) {
+    const Command& c = *command;
     if (argv[1] != std::string(c.name)) continue;
     if (wants_help(argc, argv, 2)) {
       const bool zoo_train = argc > 2 && std::strcmp(c.name, "zoo") == 0 && std::strcmp(argv[2], "train") == 0;
-      std::printf("%s", zoo_train ? dpa::tools::kZooTrainUsage : c.usage);
+      std::printf("%s", expand_usage(zoo_train ? dpa::tools::kZooTrainUsage : c.usage).c_str());
       return 0;
     }
     try {
@@ -99,7 +95,7 @@ int main(int argc, char** argv) {
       }
       return status;
     } catch (const dpa::tools::UsageError& e) {
-      std::fprintf(stderr, "dpa %s: error: %s\n\n%s", c.name, e.what(), c.usage);
+      std::fprintf(stderr, "dpa %s: error: %s\n\n%s", c.name, e.what(), expand_usage(c.usage).c_str());
       return 2;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "dpa %s: error: %s\n", c.name, e.what());

@@ -569,4 +569,16 @@ ModelKind parse_model_kind(const std::string& text) {
 
 const char* model_kind_name(ModelKind k) { return trainer_of(k).name; }
 
+std::string model_kind_choices() {
+  std::string s;
+  for (const TrainerEntry& t : kTrainers) s += std::string(s.empty() ? "" : "|") + t.name;
+  return s;
+}
+
+std::string weight_inputs_choices() {
+  std::string s;
+  for (const WeightInputs& w : weight_inputs_table()) s += std::string(s.empty() ? "" : "|") + w.name;
+  return s;
+}
+
 }  // namespace dpa::tools

@@ -22,6 +22,7 @@ namespace dpa::tools {
 enum class ModelKind { kGbdt, kLinear, kMlp };
 ModelKind parse_model_kind(const std::string& text);
 const char* model_kind_name(ModelKind k);
+std::string model_kind_choices();  // "gbdt|linear|mlp", from the trainer table
 
 // --inputs: what a model reads of a network's weights, besides its --context values.
 struct WeightInputs {
@@ -33,6 +34,7 @@ struct WeightInputs {
 // The table every command, usage text and report iterates.
 const std::vector<WeightInputs>& weight_inputs_table();
 const WeightInputs& find_weight_inputs(const std::string& name);  // throws UsageError naming the choices
+std::string weight_inputs_choices();  // "stats|raw|none"
 
 struct TrainOptions {
   ModelKind kind = ModelKind::kGbdt;

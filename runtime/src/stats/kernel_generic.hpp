@@ -1,6 +1,7 @@
-// One algorithm for every SIMD instruction set (SSE2, AVX2, NEON). Each kernel_<isa>.cpp defines a
-// small traits struct T (vector types, load, compare, widen-to-double, compress-store) and
-// instantiates these templates, so the passes are written once and only the instruction set varies.
+// One algorithm for every SIMD instruction set (SSE2, AVX2, AVX-512F, NEON). Each kernel_<isa>.cpp
+// defines a small traits struct T (vector types, load, compare, widen-to-double, compress-store)
+// and instantiates these templates, so the passes are written once and only the instruction set
+// varies.
 #pragma once
 
 #include <cmath>

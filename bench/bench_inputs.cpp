@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "dpa/dpa.hpp"
+#include "loaded_model.hpp"
 #include "model/model_writer.hpp"
 #include "support/model_builders.hpp"
-#include "loaded_model.hpp"
 #include "zoo_like_weights.hpp"
 
 namespace {
@@ -35,8 +35,9 @@ struct ContextFixture {
     std::mt19937 rng(500);  // the same trees for both models
     dpa::tools::ModelSpec s = dpa_test::random_gbdt_spec(rng, 500, 6, DPA_STATS_PAPER, &features);
     for (int i = 0; context && i < 10; ++i) {
-      s.features.context.push_back({"context" + std::to_string(i), i == 2 ? DPA_CONTEXT_CATEGORICAL : DPA_CONTEXT_NUMERIC,
-                                    DPA_CONTEXT_AS_IS, i == 2 ? std::vector<std::string>{"a", "b", "c"} : std::vector<std::string>{}});
+      s.features.context.push_back({"context" + std::to_string(i),
+                                    i == 2 ? DPA_CONTEXT_CATEGORICAL : DPA_CONTEXT_NUMERIC, DPA_CONTEXT_AS_IS,
+                                    i == 2 ? std::vector<std::string>{"a", "b", "c"} : std::vector<std::string>{}});
     }
     return s;
   }
@@ -54,8 +55,7 @@ void predict_rows(benchmark::State& state, Loaded& l, const ContextFixture& f) {
   for (auto _ : state) {
     const auto& w = f.weights[i++ % f.weights.size()];
     const dpa_inputs in{w.data(), w.size(), f.context.data(), l.model.num_context};
-    benchmark::DoNotOptimize(dpa_model_predict_inputs(&l.model, &in, &p, l.scratch.data(),
-                                                      l.scratch.size()));
+    benchmark::DoNotOptimize(dpa_model_predict_inputs(&l.model, &in, &p, l.scratch.data(), l.scratch.size()));
   }
 }
 
@@ -101,8 +101,8 @@ void BM_Layout1024_CheckedEachCall(benchmark::State& state) {
   unsigned char scratch[DPA_STATS_SCRATCH_MAX_BYTES];
   float p;
   for (auto _ : state) {
-    dpa_stats_compute(&m.layout, DPA_STATS_PAPER, f.weights.data(), f.weights.size(), features.data(),
-                      features.size(), scratch, sizeof scratch);
+    dpa_stats_compute(&m.layout, DPA_STATS_PAPER, f.weights.data(), f.weights.size(), features.data(), features.size(),
+                      scratch, sizeof scratch);
     benchmark::DoNotOptimize(dpa_model_predict_features(&m, features.data(), features.size(), &p, nullptr, 0));
   }
 }

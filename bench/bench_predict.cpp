@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "dpa/dpa.hpp"
+#include "loaded_model.hpp"
 #include "model/model_writer.hpp"
+#include "support/model_builders.hpp"
 #include "train/gbdt_trainer.hpp"
 #include "zoo/zoo_dataset.hpp"
-#include "support/model_builders.hpp"
-#include "loaded_model.hpp"
 #include "zoo_like_weights.hpp"
 
 namespace {
@@ -43,7 +43,8 @@ struct Trained {
     p.early_stopping_rounds = 0;
     dpa::tools::ModelSpec spec;
     spec.features = dpa::tools::FeatureSpec::zoo(DPA_STATS_PAPER);
-    spec.predictor = dpa::tools::train_gbdt({x.data(), zoo.rows(), 56}, zoo.metrics().test_accuracy, nullptr, nullptr, p).model;
+    spec.predictor =
+        dpa::tools::train_gbdt({x.data(), zoo.rows(), 56}, zoo.metrics().test_accuracy, nullptr, nullptr, p).model;
     complete = std::make_unique<Loaded>(dpa_test::with_tree_layout(spec, dpa::tools::TreeLayout::complete));
     sparse = std::make_unique<Loaded>(dpa_test::with_tree_layout(spec, dpa::tools::TreeLayout::sparse));
   }
@@ -103,7 +104,8 @@ void trees_alone(benchmark::State& state, Loaded& m, const std::vector<std::vect
   float p;
   for (auto _ : state) {
     const auto& x = rows[i++ % rows.size()];
-    if (dpa_model_predict_features(&m.model, x.data(), x.size(), &p, m.scratch.data(), m.scratch.size()) != DPA_OK) std::abort();
+    if (dpa_model_predict_features(&m.model, x.data(), x.size(), &p, m.scratch.data(), m.scratch.size()) != DPA_OK)
+      std::abort();
     benchmark::DoNotOptimize(p);
   }
   state.counters["model_bytes"] = static_cast<double>(m.bytes.size);
@@ -115,7 +117,9 @@ BENCHMARK(BM_TreesComplete_500Trees);
 void BM_TreesSparse_500Trees(benchmark::State& state) { trees_alone(state, *fixture().sparse, fixture().features); }
 BENCHMARK(BM_TreesSparse_500Trees);
 
-void BM_TrainedComplete_500Trees(benchmark::State& state) { trees_alone(state, *trained().complete, trained().features); }
+void BM_TrainedComplete_500Trees(benchmark::State& state) {
+  trees_alone(state, *trained().complete, trained().features);
+}
 BENCHMARK(BM_TrainedComplete_500Trees);
 
 void BM_TrainedSparse_500Trees(benchmark::State& state) { trees_alone(state, *trained().sparse, trained().features); }

@@ -121,7 +121,6 @@ Fixture& fixture() {
   return f;
 }
 
-
 void BM_XGBoosterPredictFromDense_OneRow(benchmark::State& state) {
   Fixture& f = fixture();
   std::size_t i = 0;

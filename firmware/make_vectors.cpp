@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
     };
     std::vector<std::uint64_t> rows;
     for (std::size_t i = 0; i < n; ++i) rows.push_back(i * zoo.rows() / n);
-    const dpa::tools::RowPredictions predicted = dpa::tools::predict_rows(model, zoo.weights(), context, &rows, 1, false);
+    const dpa::tools::RowPredictions predicted =
+        dpa::tools::predict_rows(model, zoo.weights(), context, &rows, 1, false);
     for (std::size_t i = 0; i < n; ++i) {
       if (predicted.statuses[i] != DPA_OK) return 1;
       zoo.weights().read_row(rows[i], row.data());

@@ -19,7 +19,8 @@ int main(void) {
   sink = weights[7] + keep[5];
 #elif PROBE == 1
   float features[56];
-  dpa_stats_compute(dpa_zoo_layout(), DPA_STATS_PAPER, weights, DPA_ZOO_TOTAL_LENGTH, features, 56, scratch, sizeof scratch);
+  dpa_stats_compute(dpa_zoo_layout(), DPA_STATS_PAPER, weights, DPA_ZOO_TOTAL_LENGTH, features, 56, scratch,
+                    sizeof scratch);
   sink = features[3];
 #else
   dpa_model model;

@@ -18,8 +18,7 @@ void firmware_print(const char* text) { semihost(0x04 /* SYS_WRITE0 */, text); }
 __attribute__((noreturn)) void firmware_exit(int code) {
   const uint32_t block[2] = {0x20026u /* ADP_Stopped_ApplicationExit */, (uint32_t)code};
   semihost(0x20 /* SYS_EXIT_EXTENDED */, block);
-  for (;;) {
-  }
+  for (;;) {}
 }
 
 __attribute__((noreturn)) void Reset_Handler(void) {
@@ -36,11 +35,22 @@ __attribute__((noreturn)) void Fault_Handler(void) {
   firmware_exit(99);
 }
 
-__attribute__((section(".vectors"), used)) const void* const vector_table[16] = {
-    &__stack_top, (const void*)Reset_Handler, (const void*)Fault_Handler, (const void*)Fault_Handler,
-    (const void*)Fault_Handler, (const void*)Fault_Handler, (const void*)Fault_Handler, 0, 0, 0, 0,
-    (const void*)Fault_Handler, (const void*)Fault_Handler, 0, (const void*)Fault_Handler,
-    (const void*)Fault_Handler};
+__attribute__((section(".vectors"), used)) const void* const vector_table[16] = {&__stack_top,
+                                                                                 (const void*)Reset_Handler,
+                                                                                 (const void*)Fault_Handler,
+                                                                                 (const void*)Fault_Handler,
+                                                                                 (const void*)Fault_Handler,
+                                                                                 (const void*)Fault_Handler,
+                                                                                 (const void*)Fault_Handler,
+                                                                                 0,
+                                                                                 0,
+                                                                                 0,
+                                                                                 0,
+                                                                                 (const void*)Fault_Handler,
+                                                                                 (const void*)Fault_Handler,
+                                                                                 0,
+                                                                                 (const void*)Fault_Handler,
+                                                                                 (const void*)Fault_Handler};
 
 /* newlib-nano's libc expects these; nothing here allocates, so sbrk always fails. */
 void* _sbrk(int increment) {

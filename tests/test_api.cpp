@@ -11,10 +11,10 @@
 TEST_CASE("zoo layout is the release's: bias before kernel, 4970 floats") {
   const dpa_layout* zoo = dpa_zoo_layout();
   REQUIRE(dpa_layout_check(zoo) == DPA_OK);
-  const std::uint32_t expected[8][3] = {{0, 16, DPA_SEGMENT_BIAS},     {16, 144, DPA_SEGMENT_KERNEL},
-                                        {160, 16, DPA_SEGMENT_BIAS},   {176, 2304, DPA_SEGMENT_KERNEL},
-                                        {2480, 16, DPA_SEGMENT_BIAS},  {2496, 2304, DPA_SEGMENT_KERNEL},
-                                        {4800, 10, DPA_SEGMENT_BIAS},  {4810, 160, DPA_SEGMENT_KERNEL}};
+  const std::uint32_t expected[8][3] = {{0, 16, DPA_SEGMENT_BIAS},    {16, 144, DPA_SEGMENT_KERNEL},
+                                        {160, 16, DPA_SEGMENT_BIAS},  {176, 2304, DPA_SEGMENT_KERNEL},
+                                        {2480, 16, DPA_SEGMENT_BIAS}, {2496, 2304, DPA_SEGMENT_KERNEL},
+                                        {4800, 10, DPA_SEGMENT_BIAS}, {4810, 160, DPA_SEGMENT_KERNEL}};
   for (int i = 0; i < 8; ++i) {
     CHECK(zoo->segments[i].offset == expected[i][0]);
     CHECK(zoo->segments[i].length == expected[i][1]);
@@ -58,20 +58,39 @@ TEST_CASE("layout check rejects every malformed layout") {
   dpa_layout l{s, 2, 20};
   CHECK(dpa_layout_check(&l) == DPA_OK);
   CHECK(dpa_layout_check(nullptr) == DPA_ERR_NULL_ARGUMENT);
-  SUBCASE("overlap") { s[1].offset = 9; CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT); }
-  SUBCASE("past the end") { l.total_length = 19; CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT); }
-  SUBCASE("empty segment") { s[0].length = 0; CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT); }
+  SUBCASE("overlap") {
+    s[1].offset = 9;
+    CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT);
+  }
+  SUBCASE("past the end") {
+    l.total_length = 19;
+    CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT);
+  }
+  SUBCASE("empty segment") {
+    s[0].length = 0;
+    CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT);
+  }
   SUBCASE("offset + length overflows 32 bits") {
     s[1] = {0xfffffff0u, 0x20u, DPA_SEGMENT_KERNEL, 0};
     CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT);
   }
-  SUBCASE("unknown kind") { s[0].kind = 9; CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT); }
-  SUBCASE("no segments") { l.num_segments = 0; CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT); }
+  SUBCASE("unknown kind") {
+    s[0].kind = 9;
+    CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT);
+  }
+  SUBCASE("no segments") {
+    l.num_segments = 0;
+    CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT);
+  }
   SUBCASE("too many segments") {
     l.num_segments = DPA_MAX_SEGMENTS + 1;
     CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT);
   }
-  SUBCASE("gaps are allowed") { s[1].offset = 12; l.total_length = 22; CHECK(dpa_layout_check(&l) == DPA_OK); }
+  SUBCASE("gaps are allowed") {
+    s[1].offset = 12;
+    l.total_length = 22;
+    CHECK(dpa_layout_check(&l) == DPA_OK);
+  }
 }
 
 TEST_CASE("compute reports precise argument errors") {
@@ -80,19 +99,25 @@ TEST_CASE("compute reports precise argument errors") {
   const dpa_layout* zoo = dpa_zoo_layout();
   volatile int unknown = 99;  // not a constant: an id a corrupt caller could pass
   const auto bad_set = static_cast<dpa_stats_set>(unknown);
-  auto call = [&](const dpa_layout* l, dpa_stats_set set, const float* weights, std::size_t n,
-                  float* o, std::size_t on, void* sc, std::size_t sn) {
-    return dpa_stats_compute(l, set, weights, n, o, on, sc, sn);
-  };
+  auto call = [&](const dpa_layout* l, dpa_stats_set set, const float* weights, std::size_t n, float* o, std::size_t on,
+                  void* sc, std::size_t sn) { return dpa_stats_compute(l, set, weights, n, o, on, sc, sn); };
   CHECK(call(zoo, DPA_STATS_PAPER, w.data(), 4970, out.data(), 56, scratch.data(), scratch.size()) == DPA_OK);
-  CHECK(call(nullptr, DPA_STATS_PAPER, w.data(), 4970, out.data(), 56, scratch.data(), scratch.size()) == DPA_ERR_NULL_ARGUMENT);
-  CHECK(call(zoo, DPA_STATS_PAPER, nullptr, 4970, out.data(), 56, scratch.data(), scratch.size()) == DPA_ERR_NULL_ARGUMENT);
-  CHECK(call(zoo, DPA_STATS_PAPER, w.data(), 4969, out.data(), 56, scratch.data(), scratch.size()) == DPA_ERR_SIZE_MISMATCH);
-  CHECK(call(zoo, DPA_STATS_PAPER, w.data(), 4971, out.data(), 56, scratch.data(), scratch.size()) == DPA_ERR_SIZE_MISMATCH);
-  CHECK(call(zoo, DPA_STATS_PAPER, w.data(), 4970, out.data(), 55, scratch.data(), scratch.size()) == DPA_ERR_OUTPUT_TOO_SMALL);
-  CHECK(call(zoo, DPA_STATS_EXTENDED, w.data(), 4970, out.data(), 111, scratch.data(), scratch.size()) == DPA_ERR_OUTPUT_TOO_SMALL);
-  CHECK(call(zoo, DPA_STATS_EXTENDED, w.data(), 4970, out.data(), 112, scratch.data(), 100) == DPA_ERR_SCRATCH_TOO_SMALL);
-  CHECK(call(zoo, bad_set, w.data(), 4970, out.data(), 112, scratch.data(), scratch.size()) == DPA_ERR_UNKNOWN_STATS_SET);
+  CHECK(call(nullptr, DPA_STATS_PAPER, w.data(), 4970, out.data(), 56, scratch.data(), scratch.size()) ==
+        DPA_ERR_NULL_ARGUMENT);
+  CHECK(call(zoo, DPA_STATS_PAPER, nullptr, 4970, out.data(), 56, scratch.data(), scratch.size()) ==
+        DPA_ERR_NULL_ARGUMENT);
+  CHECK(call(zoo, DPA_STATS_PAPER, w.data(), 4969, out.data(), 56, scratch.data(), scratch.size()) ==
+        DPA_ERR_SIZE_MISMATCH);
+  CHECK(call(zoo, DPA_STATS_PAPER, w.data(), 4971, out.data(), 56, scratch.data(), scratch.size()) ==
+        DPA_ERR_SIZE_MISMATCH);
+  CHECK(call(zoo, DPA_STATS_PAPER, w.data(), 4970, out.data(), 55, scratch.data(), scratch.size()) ==
+        DPA_ERR_OUTPUT_TOO_SMALL);
+  CHECK(call(zoo, DPA_STATS_EXTENDED, w.data(), 4970, out.data(), 111, scratch.data(), scratch.size()) ==
+        DPA_ERR_OUTPUT_TOO_SMALL);
+  CHECK(call(zoo, DPA_STATS_EXTENDED, w.data(), 4970, out.data(), 112, scratch.data(), 100) ==
+        DPA_ERR_SCRATCH_TOO_SMALL);
+  CHECK(call(zoo, bad_set, w.data(), 4970, out.data(), 112, scratch.data(), scratch.size()) ==
+        DPA_ERR_UNKNOWN_STATS_SET);
   CHECK(dpa_stats_scratch_size(bad_set) == 0);
   // Misaligned scratch works as long as it is big enough.
   std::vector<unsigned char> big(scratch.size() + 8);

@@ -18,7 +18,8 @@ double loss_at(const std::vector<double>& p, const std::vector<float>& image, in
   Workspace<double> w;
   DropoutRng rng(dropout_seed);
   return forward_backward<double>(p.data(), image.data(), label, a, dropout, dropout > 0 ? &rng : nullptr, nullptr,
-                                  nullptr, w) + l2_penalty<double>(p.data(), l2, nullptr);
+                                  nullptr, w) +
+         l2_penalty<double>(p.data(), l2, nullptr);
 }
 
 void gradient_check(Activation activation, double dropout) {
@@ -38,7 +39,8 @@ void gradient_check(Activation activation, double dropout) {
   std::vector<double> grad(kParams, 0.0);
   Workspace<double> w;
   DropoutRng drop(99);
-  forward_backward<double>(p.data(), image.data(), label, activation, dropout, dropout > 0 ? &drop : nullptr, grad.data(), nullptr, w);
+  forward_backward<double>(p.data(), image.data(), label, activation, dropout, dropout > 0 ? &drop : nullptr,
+                           grad.data(), nullptr, w);
   l2_penalty<double>(p.data(), l2, grad.data());
   // Every bias and a spread of kernel entries of every layer.
   int checked = 0;
@@ -48,7 +50,8 @@ void gradient_check(Activation activation, double dropout) {
     plus[i] += h;
     minus[i] -= h;
     const double numeric = (loss_at(plus, image, label, activation, dropout, 99, l2) -
-                            loss_at(minus, image, label, activation, dropout, 99, l2)) / (2 * h);
+                            loss_at(minus, image, label, activation, dropout, 99, l2)) /
+                           (2 * h);
     CAPTURE(i);
     CHECK(grad[i] == doctest::Approx(numeric).epsilon(1e-5).scale(1e-3));
     ++checked;

@@ -17,7 +17,9 @@
 using namespace dpa::tools::cnn;
 
 TEST_CASE("blocked convolutions of every instruction set equal the reference loops on the zoo's three layers") {
-  struct Shape { int in_side, in_ch; };
+  struct Shape {
+    int in_side, in_ch;
+  };
   const Shape shapes[3] = {{28, 1}, {13, 16}, {6, 16}};
   std::mt19937_64 rng(11);
   std::uniform_real_distribution<float> uniform(-1, 1);

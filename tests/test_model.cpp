@@ -92,7 +92,8 @@ TEST_CASE("GBDT round trip: complete and sparse trees equal node-by-node travers
           const float want = dpa::tools::reference_gbdt_score(g, f.data());
           CHECK(dpa_test::bits_of(predict(m, w)) == dpa_test::bits_of(want));
           float from_features = 0;
-          REQUIRE(dpa_model_predict_features(&m, f.data(), f.size(), &from_features, scratch.data(), scratch.size()) == DPA_OK);
+          REQUIRE(dpa_model_predict_features(&m, f.data(), f.size(), &from_features, scratch.data(), scratch.size()) ==
+                  DPA_OK);
           CHECK(dpa_test::bits_of(from_features) == dpa_test::bits_of(want));
         }
       }
@@ -110,7 +111,8 @@ TEST_CASE("sparse trees of any shape: deep, unbalanced, zero modes, infinite thr
       g.trees.clear();
       // Deep trees need a leaf chance above one half, or they grow without bound.
       for (int t = 0; t < 40; ++t) {
-        g.trees.push_back(dpa_test::random_sparse_tree(rng, max_depth, kFeatures, max_depth > 10 ? 0.5f + leaf_chance : leaf_chance));
+        g.trees.push_back(
+            dpa_test::random_sparse_tree(rng, max_depth, kFeatures, max_depth > 10 ? 0.5f + leaf_chance : leaf_chance));
       }
       if (max_depth == DPA_MODEL_MAX_SPARSE_DEPTH) g.trees.push_back(dpa_test::chain_tree(DPA_MODEL_MAX_SPARSE_DEPTH));
       spec.transform = DPA_OUTPUT_IDENTITY;
@@ -241,7 +243,8 @@ TEST_CASE("tree layouts: automatic takes the smaller, each says what it cannot h
   for (auto& tree : g.trees) {
     for (auto& n : tree.nodes) {
       n.zero_mode = DPA_ZERO_AS_IS;
-      n.threshold = std::isfinite(n.threshold) ? n.threshold + 0.001f * static_cast<float>(&n - tree.nodes.data()) : 0.3f;
+      n.threshold =
+          std::isfinite(n.threshold) ? n.threshold + 0.001f * static_cast<float>(&n - tree.nodes.data()) : 0.3f;
     }
   }
   CHECK(section_of(full).first == DPA_SECTION_GBDT);
@@ -266,7 +269,8 @@ TEST_CASE("linear and MLP round trips equal plain evaluations") {
   for (int row = 0; row < 100; ++row) {
     const std::vector<float> w = dpa_test::random_vector(rng, 4970, 0.2f);
     const std::vector<float> f = paper_features(w);
-    CHECK(predict(lm, w) == sigmoid(static_cast<float>(reference_linear(std::get<dpa::tools::LinearModel>(lin.predictor), f))));
+    CHECK(predict(lm, w) ==
+          sigmoid(static_cast<float>(reference_linear(std::get<dpa::tools::LinearModel>(lin.predictor), f))));
     CHECK(predict(mm, w) == sigmoid(reference_mlp(std::get<dpa::tools::MlpModel>(mlp.predictor), f)));
   }
 }
@@ -358,7 +362,8 @@ TEST_CASE("load reports precise errors") {
   std::memcpy(&h, good.data(), sizeof h);
   const auto* entries = reinterpret_cast<const dpa_section_entry*>(good.data() + h.section_table_offset);
   std::uint32_t gbdt_offset = 0;
-  for (std::uint32_t i = 0; i < h.section_count; ++i) if (entries[i].type == DPA_SECTION_GBDT) gbdt_offset = entries[i].offset;
+  for (std::uint32_t i = 0; i < h.section_count; ++i)
+    if (entries[i].type == DPA_SECTION_GBDT) gbdt_offset = entries[i].offset;
   bad = good;
   const std::uint32_t big_feature = 56;
   std::memcpy(bad.data() + gbdt_offset + sizeof(dpa_gbdt_section) + 4, &big_feature, 4);
@@ -374,7 +379,8 @@ TEST_CASE("load reports precise errors") {
   // An unknown statistics-set id (found by fuzz_model: it must be rejected before it becomes an
   // enum value).
   std::uint32_t inputs_offset = 0;
-  for (std::uint32_t i = 0; i < h.section_count; ++i) if (entries[i].type == DPA_SECTION_INPUTS) inputs_offset = entries[i].offset;
+  for (std::uint32_t i = 0; i < h.section_count; ++i)
+    if (entries[i].type == DPA_SECTION_INPUTS) inputs_offset = entries[i].offset;
   bad = good;
   const std::uint32_t unknown_set = 99;  // the first block's stats_set
   std::memcpy(bad.data() + inputs_offset + sizeof(dpa_inputs_section) + 4, &unknown_set, 4);
@@ -395,8 +401,7 @@ TEST_CASE("load reports precise errors") {
 namespace {
 
 // Loads the bytes; if they load, predicting must work without fault on a few vectors.
-void load_and_use(const std::vector<unsigned char>& bytes, const std::vector<std::vector<float>>& rows,
-                  int* loaded) {
+void load_and_use(const std::vector<unsigned char>& bytes, const std::vector<std::vector<float>>& rows, int* loaded) {
   AlignedBytes a(bytes);
   dpa_model m;
   if (dpa_model_load(a.data(), a.size, &m) != DPA_OK) return;
@@ -428,11 +433,13 @@ TEST_CASE("hostile bytes: every truncation and single-byte change loads safely o
                                                              dpa_test::random_sparse_tree(rng, 4, 56, 0.2f)};
   dpa::tools::ModelSpec half = sparse;
   dpa::tools::round_leaves_to_half(std::get<dpa::tools::GbdtModel>(half.predictor));
-  std::vector<dpa::tools::ModelSpec> specs = {dpa_test::with_tree_layout(dpa_test::random_gbdt_spec(rng, 3, 3), dpa::tools::TreeLayout::complete),
-                                              sparse, half,
-                                              dpa_test::random_linear_spec(rng),
-                                              dpa_test::random_mlp_spec(rng, 4),
-                                              dpa_test::random_gbdt_spec(rng, 3, 3, DPA_STATS_PAPER, nullptr, &with_context)};
+  std::vector<dpa::tools::ModelSpec> specs = {
+      dpa_test::with_tree_layout(dpa_test::random_gbdt_spec(rng, 3, 3), dpa::tools::TreeLayout::complete),
+      sparse,
+      half,
+      dpa_test::random_linear_spec(rng),
+      dpa_test::random_mlp_spec(rng, 4),
+      dpa_test::random_gbdt_spec(rng, 3, 3, DPA_STATS_PAPER, nullptr, &with_context)};
   specs[0].provenance = dpa::tools::Provenance{};
   specs[0].provenance->text = "k=v\n";
   const std::vector<std::vector<float>> rows = {dpa_test::random_vector(rng, 4970, 0.1f),
@@ -508,9 +515,9 @@ TEST_CASE("early stopping: absolute threshold, gap to the best so far, diverged 
   CHECK(absolute.stops == 1);
   dpa_early_stop gap;
   dpa_early_stop_init(&gap, NAN, 0.2f);
-  CHECK(check(gap, 0.3f) == DPA_CONTINUE);    // the first run is the best so far
-  CHECK(check(gap, 0.8f) == DPA_CONTINUE);    // new best
-  CHECK(check(gap, 0.65f) == DPA_CONTINUE);   // 0.15 under the best
+  CHECK(check(gap, 0.3f) == DPA_CONTINUE);   // the first run is the best so far
+  CHECK(check(gap, 0.8f) == DPA_CONTINUE);   // new best
+  CHECK(check(gap, 0.65f) == DPA_CONTINUE);  // 0.15 under the best
   CHECK(check(gap, 0.55f) == DPA_STOP_FAR_BELOW_BEST);
   CHECK(gap.best_predicted == doctest::Approx(0.8f));
   const float diverged[4] = {NAN, 0, 0, 0};
@@ -518,5 +525,6 @@ TEST_CASE("early stopping: absolute threshold, gap to the best so far, diverged 
   dpa_decision d;
   CHECK(dpa_early_stop_check(&m, &gap, diverged, 4, scratch, sizeof scratch, &predicted, &d) == DPA_ERR_NON_FINITE);
   CHECK(d == DPA_STOP_BELOW_THRESHOLD);
-  CHECK(dpa_early_stop_check(&m, nullptr, diverged, 4, scratch, sizeof scratch, &predicted, &d) == DPA_ERR_NULL_ARGUMENT);
+  CHECK(dpa_early_stop_check(&m, nullptr, diverged, 4, scratch, sizeof scratch, &predicted, &d) ==
+        DPA_ERR_NULL_ARGUMENT);
 }

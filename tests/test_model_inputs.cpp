@@ -117,7 +117,8 @@ TEST_CASE("context values: features in block order, log and categorical codes, e
     // The whole path equals the predictor on those features.
     float from_inputs = NAN, from_features = NAN;
     REQUIRE(predict(m, w.data(), w.size(), context.data(), context.size(), &from_inputs) == DPA_OK);
-    REQUIRE(dpa_model_predict_features(&m, f.data(), f.size(), &from_features, scratch.data(), scratch.size()) == DPA_OK);
+    REQUIRE(dpa_model_predict_features(&m, f.data(), f.size(), &from_features, scratch.data(), scratch.size()) ==
+            DPA_OK);
     CHECK(dpa_test::bits_of(from_inputs) == dpa_test::bits_of(from_features));
     // The context block alone, for trainers.
     float ctx[3];
@@ -188,7 +189,7 @@ TEST_CASE("context names resolve once: index, kind, categories and codes") {
   CHECK(dpa_model_context_code(&m, 2, "rmsprop", &code) == DPA_OK);
   CHECK(code == 1.0f);
   CHECK(dpa_model_context_code(&m, 2, "adagrad", &code) == DPA_OK);
-  CHECK(code == 3.0f);  // never seen: its own code, no neighbour's
+  CHECK(code == 3.0f);                                                       // never seen: its own code, no neighbour's
   CHECK(dpa_model_context_code(&m, 0, "adam", &code) == DPA_ERR_NOT_FOUND);  // numeric
   CHECK(std::string(dpa_input_kind_name(DPA_INPUT_CONTEXT)) == "context");
   CHECK(dpa_input_kind_name(7) == nullptr);

@@ -23,10 +23,22 @@ void* __real_malloc(std::size_t);
 void* __real_calloc(std::size_t, std::size_t);
 void* __real_realloc(void*, std::size_t);
 void* __real_aligned_alloc(std::size_t, std::size_t);
-void* __wrap_malloc(std::size_t n) { ++g_allocations; return __real_malloc(n); }
-void* __wrap_calloc(std::size_t a, std::size_t b) { ++g_allocations; return __real_calloc(a, b); }
-void* __wrap_realloc(void* p, std::size_t n) { ++g_allocations; return __real_realloc(p, n); }
-void* __wrap_aligned_alloc(std::size_t a, std::size_t n) { ++g_allocations; return __real_aligned_alloc(a, n); }
+void* __wrap_malloc(std::size_t n) {
+  ++g_allocations;
+  return __real_malloc(n);
+}
+void* __wrap_calloc(std::size_t a, std::size_t b) {
+  ++g_allocations;
+  return __real_calloc(a, b);
+}
+void* __wrap_realloc(void* p, std::size_t n) {
+  ++g_allocations;
+  return __real_realloc(p, n);
+}
+void* __wrap_aligned_alloc(std::size_t a, std::size_t n) {
+  ++g_allocations;
+  return __real_aligned_alloc(a, n);
+}
 void __real_free(void*);
 void __wrap_free(void* p) { __real_free(p); }
 }
@@ -77,13 +89,16 @@ TEST_CASE("models: zero allocations in load, predict and early-stop checks, ever
   std::mt19937 rng(2);
   const dpa::tools::FeatureSpec with_context = dpa_test::zoo_with_context();
   std::vector<dpa::tools::ModelSpec> specs = {
-      dpa_test::random_gbdt_spec(rng, 20, 6), dpa_test::random_linear_spec(rng), dpa_test::random_mlp_spec(rng),
+      dpa_test::random_gbdt_spec(rng, 20, 6),
+      dpa_test::random_linear_spec(rng),
+      dpa_test::random_mlp_spec(rng),
       dpa_test::random_gbdt_spec(rng, 20, 6, DPA_STATS_PAPER, nullptr, &with_context),
-      dpa_test::random_linear_spec(rng, with_context), dpa_test::random_mlp_spec(rng, 8, with_context)};
+      dpa_test::random_linear_spec(rng, with_context),
+      dpa_test::random_mlp_spec(rng, 8, with_context)};
   const std::vector<float> w = dpa_test::random_vector(rng, 4970, 0.1f);
   const std::vector<float> context = dpa_test::sample_context();
   for (auto& spec : specs) {
-    spec.target = DPA_TARGET_FINAL_TEST_ACCURACY;  // early stopping takes no other
+    spec.target = DPA_TARGET_FINAL_TEST_ACCURACY;                 // early stopping takes no other
     dpa_test::AlignedBytes bytes(dpa::tools::write_model(spec));  // the host side may allocate
     static unsigned char scratch[1 << 16];
     const long before = g_allocations.load();

@@ -27,7 +27,6 @@ const std::vector<GoldenCase>& golden_cases() {
   return cases;
 }
 
-
 }  // namespace
 
 TEST_CASE("golden values from numpy: every case, every available kernel") {
@@ -61,9 +60,7 @@ TEST_CASE("golden values from numpy: every case, every available kernel") {
       float p[7];
       REQUIRE(paper.compute(x.data(), x.size(), p, 7) == DPA_OK);
       const int paper_from_extended[7] = {0, 2, 3, 4, 6, 7, 8};
-      for (int i = 0; i < 7; ++i) {
-        CHECK(dpa_test::bits_of(p[i]) == dpa_test::bits_of(ext[paper_from_extended[i]]));
-      }
+      for (int i = 0; i < 7; ++i) { CHECK(dpa_test::bits_of(p[i]) == dpa_test::bits_of(ext[paper_from_extended[i]])); }
     }
   }
   CHECK(kernels_run >= 2);  // scalar plus at least one SIMD kernel on x86-64 and AArch64

@@ -4,8 +4,8 @@
 
 #include <cmath>
 #include <limits>
-#include <string>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "dpa/dpa.hpp"
@@ -32,12 +32,12 @@ std::vector<float> random_segment(std::mt19937_64& rng, int shape) {
       case 0: v = normal(rng) * scale; break;
       case 1: v = uniform(rng) * scale; break;
       case 2: v = (uniform(rng) < 0 ? -1.0f : 1.0f) * expo(rng) * scale; break;  // Laplace
-      case 3: v = std::round(normal(rng) * 2.0f); break;                        // heavy ties
+      case 3: v = std::round(normal(rng) * 2.0f); break;                         // heavy ties
       case 4: v = uniform(rng) < 0.3f ? (uniform(rng) < 0 ? -0.0f : 0.0f) : normal(rng); break;
-      case 5: v = std::exp(normal(rng) * 2.0f); break;                          // skewed
-      case 6: v = std::max(-1e30f, std::min(1e30f, cauchy(rng))); break;        // heavy tails
-      case 7: v = 50.0f + normal(rng) * 1e-3f; break;                           // offset mean
-      default: v = normal(rng) * 1e-40f; break;                                 // subnormals
+      case 5: v = std::exp(normal(rng) * 2.0f); break;                    // skewed
+      case 6: v = std::max(-1e30f, std::min(1e30f, cauchy(rng))); break;  // heavy tails
+      case 7: v = 50.0f + normal(rng) * 1e-3f; break;                     // offset mean
+      default: v = normal(rng) * 1e-40f; break;                           // subnormals
     }
   }
   if (shape == 0 && uniform(rng) < 0.2f) std::sort(x.begin(), x.end());
@@ -147,8 +147,7 @@ TEST_CASE("zoo layout: 56 paper features, per-segment NaN on non-finite input") 
     REQUIRE(fs.compute(part.data(), part.size(), out, 7) == DPA_OK);
     for (int i = 0; i < 7; ++i) CHECK(dpa_test::bits_of(out[i]) == dpa_test::bits_of(clean[s * 7 + i]));
   }
-  const float poison[] = {std::numeric_limits<float>::quiet_NaN(),
-                          std::numeric_limits<float>::infinity(),
+  const float poison[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
                           -std::numeric_limits<float>::infinity()};
   for (float bad : poison) {
     std::vector<float> v = w;

@@ -41,7 +41,8 @@ TEST_CASE("percentile: numpy's linear interpolation") {
 
 TEST_CASE("percentile rules stop a run below the p-th percentile of the runs before it, after the startup") {
   // Observed accuracies 0.5, 0.6, 0.7, 0.2, 0.9; finals in another order.
-  const std::vector<ReplayRun> runs = {run(0.5f, 0.6f), run(0.6f, 0.7f), run(0.7f, 0.8f), run(0.2f, 0.3f), run(0.9f, 0.95f)};
+  const std::vector<ReplayRun> runs = {run(0.5f, 0.6f), run(0.6f, 0.7f), run(0.7f, 0.8f), run(0.2f, 0.3f),
+                                       run(0.9f, 0.95f)};
   const RuleOutcome observed = replayed(runs, {Signal::kTestAccuracy, RuleKind::kPercentile, 50, -1}, 3);
   CHECK(observed.runs == 5);
   CHECK(observed.stopped == 1);  // 0.2 < median(0.5, 0.6, 0.7); the first three are the startup
@@ -59,7 +60,8 @@ TEST_CASE("best runs stopped and regret") {
   // Ten runs; the best (final 0.9) looks worst at the step, so a rule on the observed accuracy
   // stops it: one best run stopped, regret 0.9 - 0.8.
   std::vector<ReplayRun> runs;
-  for (int i = 0; i < 9; ++i) runs.push_back(run(0.5f + 0.01f * static_cast<float>(i), 0.4f + 0.05f * static_cast<float>(i)));
+  for (int i = 0; i < 9; ++i)
+    runs.push_back(run(0.5f + 0.01f * static_cast<float>(i), 0.4f + 0.05f * static_cast<float>(i)));
   runs.push_back(run(0.1f, 0.9f));
   const RuleOutcome o = replayed(runs, {Signal::kTestAccuracy, RuleKind::kBelow, 0.3, -1});
   CHECK(o.best_runs == 1);

@@ -152,7 +152,8 @@ TEST_CASE("ridge recovers linear coefficients, logit link recovers a logistic cu
   CHECK(m.weight[0] * m.inv_scale[0] == doctest::Approx(0.5).epsilon(1e-3));
   CHECK(m.weight[4] * m.inv_scale[4] == doctest::Approx(-0.3).epsilon(1e-3));
   CHECK(std::fabs(m.weight[2]) < 1e-3);
-  const Synthetic logistic = synthetic(3000, 3, 8, [](const float* x) { return 1.0f / (1.0f + std::exp(-(4 * x[0] - 2))); });
+  const Synthetic logistic =
+      synthetic(3000, 3, 8, [](const float* x) { return 1.0f / (1.0f + std::exp(-(4 * x[0] - 2))); });
   p.logit_link = true;
   const LinearModel l = train_linear(logistic.view(), logistic.y, p);
   CHECK(l.weight[0] * l.inv_scale[0] == doctest::Approx(4.0).epsilon(1e-2));
@@ -233,10 +234,13 @@ TEST_CASE("thread pool: every item once; the lowest failing item's exception, la
     pool.parallel_for(seen.size(), [&](std::size_t i) { ++seen[i]; });
     for (const auto& s : seen) CHECK(s.load() == 1);
     std::atomic<int> ran{0};
-    CHECK_THROWS_WITH_AS(pool.parallel_for(100000, [&](std::size_t i) {
-      ++ran;
-      if (i == 7 || i == 9) throw dpa::tools::ToolError("item " + std::to_string(i));
-    }), "item 7", dpa::tools::ToolError);
+    CHECK_THROWS_WITH_AS(pool.parallel_for(100000,
+                                           [&](std::size_t i) {
+                                             ++ran;
+                                             if (i == 7 || i == 9)
+                                               throw dpa::tools::ToolError("item " + std::to_string(i));
+                                           }),
+                         "item 7", dpa::tools::ToolError);
     CHECK(ran.load() < 100000);  // a failure stops what has not started
     // The pool is usable again after a failure.
     std::atomic<int> after{0};

@@ -12,9 +12,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
-#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -36,18 +36,18 @@ namespace {
 struct TempDir {
   fs::path path;
   TempDir() {
-    path = fs::temp_directory_path() / ("dpa-test-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(counter()++));
+    path = fs::temp_directory_path() / ("dpa-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
     fs::create_directories(path);
   }
   ~TempDir() { fs::remove_all(path); }
   std::string operator/(const std::string& name) const { return (path / name).string(); }
-  static int& counter() { static int c = 0; return c; }
+  static int& counter() {
+    static int c = 0;
+    return c;
+  }
 };
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 void write_gz(const std::string& path, const std::string& text) {
   gzFile f = gzopen(path.c_str(), "wb");
@@ -57,8 +57,8 @@ void write_gz(const std::string& path, const std::string& text) {
 
 std::string npy_bytes(const std::string& descr, const std::string& shape, const std::string& payload,
                       bool fortran = false, int version = 1) {
-  std::string dict = "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") +
-                     ", 'shape': " + shape + ", }";
+  std::string dict =
+      "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': " + shape + ", }";
   const std::size_t prefix = version == 1 ? 10 : 12;
   const std::size_t total = (prefix + dict.size() + 1 + 63) / 64 * 64;
   dict.append(total - prefix - dict.size() - 1, ' ');
@@ -101,9 +101,7 @@ std::vector<float> some_weights() {
 std::string error_of(const std::function<void()>& f) {
   try {
     f();
-  } catch (const ToolError& e) {
-    return e.what();
-  }
+  } catch (const ToolError& e) { return e.what(); }
   return "";
 }
 
@@ -125,18 +123,21 @@ TEST_CASE("a tiny zoo reads back: rows, columns by name, quoted fields, layout k
   TempDir plain;
   make_zoo(plain, some_weights());
   fs::remove(plain / "metrics.csv.gz");
-  write_text(plain / "metrics.csv", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1,1\nr,1,0.2,1\ns,0,0.3,1\ns,1,0.4,1\n");
+  write_text(plain / "metrics.csv",
+             "modeldir,step,test_accuracy,config.epochs\nr,0,0.1,1\nr,1,0.2,1\ns,0,0.3,1\ns,1,0.4,1\n");
   CHECK(dpa::tools::ZooDataset(plain.path.string()).metrics().test_accuracy[3] == 0.4f);
 }
 
 TEST_CASE("CSV text as spreadsheets save it: a UTF-8 byte-order mark and CRLF line ends") {
   TempDir d;
   make_zoo(d, some_weights());
-  write_text(d / "layout.csv", "\xef\xbb\xbfvarname,start_idx,end_idx,shape\r\n"
-                               "net/conv/bias:0,0,2,\"(2,)\"\r\n\r\n"
-                               "net/conv/kernel:0,2,8,\"(3, 2)\"\r\n");
-  write_gz(d / "metrics.csv.gz", "\xef\xbb\xbfmodeldir,step,test_accuracy,config.epochs\r\n"
-                                 "r,0,0.1,2\r\nr,2,0.5,2\r\ns,0,0.2,2\r\ns,2,\"0.7\",2\r\n");
+  write_text(d / "layout.csv",
+             "\xef\xbb\xbfvarname,start_idx,end_idx,shape\r\n"
+             "net/conv/bias:0,0,2,\"(2,)\"\r\n\r\n"
+             "net/conv/kernel:0,2,8,\"(3, 2)\"\r\n");
+  write_gz(d / "metrics.csv.gz",
+           "\xef\xbb\xbfmodeldir,step,test_accuracy,config.epochs\r\n"
+           "r,0,0.1,2\r\nr,2,0.5,2\r\ns,0,0.2,2\r\ns,2,\"0.7\",2\r\n");
   const dpa::tools::ZooDataset zoo(d.path.string());
   CHECK(zoo.layout().num_segments == 2);
   CHECK(zoo.metrics().modeldir[0] == "r");  // the first column, found by its name
@@ -173,7 +174,8 @@ TEST_CASE("metrics columns: numbers, categories, and a column that turns categor
 TEST_CASE("a layout of 100000 segments is refused at its 1025th row") {
   TempDir d;
   std::string rows = "varname,start_idx,end_idx,shape\n";
-  for (int i = 0; i < 100000; ++i) rows += "s" + std::to_string(i) + "/bias," + std::to_string(i) + "," + std::to_string(i + 1) + ",\"(1,)\"\n";
+  for (int i = 0; i < 100000; ++i)
+    rows += "s" + std::to_string(i) + "/bias," + std::to_string(i) + "," + std::to_string(i + 1) + ",\"(1,)\"\n";
   write_text(d / "layout.csv", rows);
   const std::string err = error_of([&] { dpa::tools::read_layout_csv(d / "layout.csv", 100000); });
   CHECK(err.find("layout.csv:1026: more than 1024 segments") != std::string::npos);
@@ -207,62 +209,123 @@ TEST_CASE("malformed zoo files: each gives the right error and names the file") 
     const char* expected;
   };
   const std::vector<Case> cases = {
-      {"truncated npy", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 8)", floats(w)).substr(0, 100)); }, "truncated"},
-      {"header claims more rows", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(5, 8)", floats(w))); }, "truncated"},
-      {"wrong dtype", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<i4", "(4, 8)", floats(w))); }, "unsupported dtype"},
-      {"big-endian dtype", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes(">f4", "(4, 8)", floats(w))); }, "unsupported dtype"},
-      {"Fortran order", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 8)", floats(w), true)); }, "Fortran"},
-      {"3-D array", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 2, 4)", floats(w))); }, "2-D"},
+      {"truncated npy",
+       [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 8)", floats(w)).substr(0, 100)); },
+       "truncated"},
+      {"header claims more rows",
+       [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(5, 8)", floats(w))); }, "truncated"},
+      {"wrong dtype", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<i4", "(4, 8)", floats(w))); },
+       "unsupported dtype"},
+      {"big-endian dtype",
+       [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes(">f4", "(4, 8)", floats(w))); },
+       "unsupported dtype"},
+      {"Fortran order",
+       [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 8)", floats(w), true)); },
+       "Fortran"},
+      {"3-D array", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 2, 4)", floats(w))); },
+       "2-D"},
       {"not npy", [&](const TempDir& d) { write_text(d / "weights.npy", "hello"); }, "not an npy file"},
-      {"repeated header key", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 8), 'shape': (2, 16)", floats(w))); }, "'shape' appears twice"},
-      {"shape overflow", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4611686018427387904, 8)", floats(w))); }, "overflows"},
-      {"missing column", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", "modeldir,step,config.epochs\nr,0,1\n"); }, "missing column 'test_accuracy'"},
-      {"unparseable number", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1,1\nr,1,abc,1\ns,0,0.1,1\ns,1,0.1,1\n"); }, "metrics.csv.gz:3: column 'test_accuracy': 'abc'"},
-      {"row count differs", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1,1\n"); }, "1 rows but weights.npy has 4"},
-      {"corrupt gzip", [&](const TempDir& d) {
+      {"repeated header key",
+       [&](const TempDir& d) {
+         write_text(d / "weights.npy", npy_bytes("<f4", "(4, 8), 'shape': (2, 16)", floats(w)));
+       },
+       "'shape' appears twice"},
+      {"shape overflow",
+       [&](const TempDir& d) {
+         write_text(d / "weights.npy", npy_bytes("<f4", "(4611686018427387904, 8)", floats(w)));
+       },
+       "overflows"},
+      {"missing column",
+       [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", "modeldir,step,config.epochs\nr,0,1\n"); },
+       "missing column 'test_accuracy'"},
+      {"unparseable number",
+       [&](const TempDir& d) {
+         write_gz(d / "metrics.csv.gz",
+                  "modeldir,step,test_accuracy,config.epochs\nr,0,0.1,1\nr,1,abc,1\ns,0,0.1,1\ns,1,0.1,1\n");
+       },
+       "metrics.csv.gz:3: column 'test_accuracy': 'abc'"},
+      {"row count differs",
+       [&](const TempDir& d) {
+         write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1,1\n");
+       },
+       "1 rows but weights.npy has 4"},
+      {"corrupt gzip",
+       [&](const TempDir& d) {
          std::ifstream in(d / "metrics.csv.gz", std::ios::binary);
          std::string bytes((std::istreambuf_iterator<char>(in)), {});
          bytes.resize(bytes.size() / 2);
          bytes[bytes.size() - 3] ^= 0x55;
          write_text(d / "metrics.csv.gz", bytes);
-       }, "metrics.csv.gz"},
-      {"overlapping layout", [&](const TempDir& d) { write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/bias,0,4,\"(4,)\"\nb/kernel,3,8,\"(5,)\"\n"); }, "overlaps"},
-      {"layout past the row", [&](const TempDir& d) { write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/bias,0,9,\"(9,)\"\n"); }, "hold 8 weights"},
-      {"layout shape mismatch", [&](const TempDir& d) { write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/kernel,0,8,\"(3, 3)\"\n"); }, "does not hold"},
+       },
+       "metrics.csv.gz"},
+      {"overlapping layout",
+       [&](const TempDir& d) {
+         write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/bias,0,4,\"(4,)\"\nb/kernel,3,8,\"(5,)\"\n");
+       },
+       "overlaps"},
+      {"layout past the row",
+       [&](const TempDir& d) {
+         write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/bias,0,9,\"(9,)\"\n");
+       },
+       "hold 8 weights"},
+      {"layout shape mismatch",
+       [&](const TempDir& d) {
+         write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/kernel,0,8,\"(3, 3)\"\n");
+       },
+       "does not hold"},
       {"missing file", [&](const TempDir& d) { fs::remove(d / "layout.csv"); }, "layout.csv"},
       // Found by fuzz_csv: the reader leaked its zlib stream when the header was missing.
       // Found by fuzz_csv: a huge index used to be converted to an integer before its range check.
-      {"huge step", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,1e30,0.1,1\n"); }, "is not a valid index"},
+      {"huge step",
+       [&](const TempDir& d) {
+         write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,1e30,0.1,1\n");
+       },
+       "is not a valid index"},
       {"empty metrics", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", ""); }, "empty file"},
       // A gzip stream cut short ends inside a record or between records: either way not a clean end.
-      {"truncated gzip", [&](const TempDir& d) {
+      {"truncated gzip",
+       [&](const TempDir& d) {
          std::string rows = "modeldir,step,test_accuracy,config.epochs\n";
          for (int i = 0; i < 4; ++i) rows += "r,0,0.1,1\n";
          write_gz(d / "metrics.csv.gz", rows);
          std::ifstream in(d / "metrics.csv.gz", std::ios::binary);
          std::string bytes((std::istreambuf_iterator<char>(in)), {});
          write_text(d / "metrics.csv.gz", bytes.substr(0, bytes.size() - 8));  // the CRC and size trailer gone
-       }, "truncated"},
+       },
+       "truncated"},
       // A decompression bomb: far more rows than weights, stopped at the first extra one.
-      {"more metrics rows than weights", [&](const TempDir& d) {
+      {"more metrics rows than weights",
+       [&](const TempDir& d) {
          std::string rows = "modeldir,step,test_accuracy,config.epochs\n";
          for (int i = 0; i < 100000; ++i) rows += "r,0,0.1,1\n";
          write_gz(d / "metrics.csv.gz", rows);
-       }, "more than 4 rows"},
-      {"a record of megabytes", [&](const TempDir& d) {
-         write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1," + std::string(3 << 20, '1') + "\n");
-       }, "a record longer than 1 MB"},
-      {"a NUL byte", [&](const TempDir& d) {
+       },
+       "more than 4 rows"},
+      {"a record of megabytes",
+       [&](const TempDir& d) {
+         write_gz(d / "metrics.csv.gz",
+                  "modeldir,step,test_accuracy,config.epochs\nr,0,0.1," + std::string(3 << 20, '1') + "\n");
+       },
+       "a record longer than 1 MB"},
+      {"a NUL byte",
+       [&](const TempDir& d) {
          write_gz(d / "metrics.csv.gz", std::string("modeldir,step,test_accuracy,config.epochs\nr,0,0.1\0,1\n", 52));
-       }, "metrics.csv.gz:2: a NUL byte"},
-      {"UTF-16 text", [&](const TempDir& d) { write_text(d / "layout.csv", std::string("\xff\xfev\0a\0r\0", 8)); }, "layout.csv:1: a NUL byte"},
-      {"CR-only line ends", [&](const TempDir& d) {
+       },
+       "metrics.csv.gz:2: a NUL byte"},
+      {"UTF-16 text", [&](const TempDir& d) { write_text(d / "layout.csv", std::string("\xff\xfev\0a\0r\0", 8)); },
+       "layout.csv:1: a NUL byte"},
+      {"CR-only line ends",
+       [&](const TempDir& d) {
          write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\rr,0,0.1,1\r");
-       }, "metrics.csv.gz:1: a carriage return without a line feed"},
+       },
+       "metrics.csv.gz:1: a carriage return without a line feed"},
       // Finite as a double, infinite as the float every accuracy is kept in.
-      {"accuracy beyond float", [&](const TempDir& d) {
-         write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,1e300,1\nr,1,0.1,1\ns,0,0.1,1\ns,1,0.1,1\n");
-       }, "metrics.csv.gz:2: column 'test_accuracy': '1e300' is not a finite number"},
+      {"accuracy beyond float",
+       [&](const TempDir& d) {
+         write_gz(d / "metrics.csv.gz",
+                  "modeldir,step,test_accuracy,config.epochs\nr,0,1e300,1\nr,1,0.1,1\ns,0,0.1,1\ns,1,0.1,1\n");
+       },
+       "metrics.csv.gz:2: column 'test_accuracy': '1e300' is not a finite number"},
   };
   for (const Case& c : cases) {
     CAPTURE(std::string(c.name));
@@ -284,7 +347,8 @@ TEST_CASE("features of a zoo equal the runtime's per row, NaN rows give NaN feat
   const dpa_layout layout = zoo.layout();
   for (unsigned threads : {1u, 3u}) {
     std::vector<float> all;
-    const auto run = dpa::tools::extract_features(zoo.weights(), layout, DPA_STATS_PAPER, threads,
+    const auto run = dpa::tools::extract_features(
+        zoo.weights(), layout, DPA_STATS_PAPER, threads,
         [&](std::uint64_t, std::uint64_t n, const float* f) { all.insert(all.end(), f, f + n * 14); });
     CHECK(run.rows == 4);
     CHECK(run.non_finite_rows == 1);
@@ -293,7 +357,7 @@ TEST_CASE("features of a zoo equal the runtime's per row, NaN rows give NaN feat
     float expect[14];
     fx.compute(w.data(), 8, expect, 14);
     for (int i = 0; i < 14; ++i) CHECK(dpa_test::bits_of(all[i]) == dpa_test::bits_of(expect[i]));
-    CHECK(std::isnan(all[14 + 7]));  // row 1, kernel segment
+    CHECK(std::isnan(all[14 + 7]));   // row 1, kernel segment
     CHECK(!std::isnan(all[14 + 0]));  // row 1, bias segment is fine
   }
 }
@@ -304,7 +368,8 @@ TEST_CASE("chosen rows: scattered ones read with pread equal mapped ones, a shru
   const dpa::tools::ZooDataset zoo(d.path.string());
   const dpa_layout layout = zoo.layout();
   std::vector<float> all, chosen;
-  dpa::tools::extract_features(zoo.weights(), layout, DPA_STATS_PAPER, 1,
+  dpa::tools::extract_features(
+      zoo.weights(), layout, DPA_STATS_PAPER, 1,
       [&](std::uint64_t, std::uint64_t n, const float* f) { all.insert(all.end(), f, f + n * 14); });
   const std::vector<std::uint64_t> rows = {0, 3};  // span 4 >= 2 x 2: scattered
   REQUIRE(dpa::tools::NpyMatrix::scattered(rows.data(), rows.size()));
@@ -312,7 +377,8 @@ TEST_CASE("chosen rows: scattered ones read with pread equal mapped ones, a shru
     chosen.clear();
     const dpa::tools::WeightBlock block{kind, DPA_STATS_PAPER};
     const std::size_t per_row = block.per_row(layout);
-    dpa::tools::extract_features(zoo.weights(), layout, block, 2, &rows,
+    dpa::tools::extract_features(
+        zoo.weights(), layout, block, 2, &rows,
         [&](std::uint64_t, std::uint64_t n, const float* f) { chosen.insert(chosen.end(), f, f + n * per_row); });
     REQUIRE(chosen.size() == 2 * per_row);
     for (std::size_t i = 0; i < per_row; ++i) {
@@ -356,15 +422,16 @@ TEST_CASE("special files as inputs are refused before any open, no output replac
   const std::string fifo = d / "weights.npy";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);  // opening it for reading would block forever
   CHECK_THROWS_WITH_AS(dpa::tools::NpyMatrix{fifo}, doctest::Contains("a FIFO, not a regular file"), ToolError);
-  CHECK_THROWS_WITH_AS(dpa::tools::CsvReader{"/dev/zero"}, doctest::Contains("/dev/zero: a character device"), ToolError);
+  CHECK_THROWS_WITH_AS(dpa::tools::CsvReader{"/dev/zero"}, doctest::Contains("/dev/zero: a character device"),
+                       ToolError);
   CHECK_THROWS_WITH_AS(dpa::tools::CsvReader{d.path.string()}, doctest::Contains("a directory"), ToolError);
   // A file read as an input, then named as an output under another spelling of its path.
   const std::vector<float> v = {1, 2, 3, 4};
   dpa::tools::write_npy_f32(d / "in.npy", v.data(), 2, 2);
   const dpa::tools::NpyMatrix in(d / "in.npy");
   const std::string other_spelling = d.path.string() + "/./in.npy";
-  CHECK_THROWS_WITH_AS(dpa::tools::write_npy_f32(other_spelling, v.data(), 1, 2), doctest::Contains("is an input of this command"),
-                       ToolError);
+  CHECK_THROWS_WITH_AS(dpa::tools::write_npy_f32(other_spelling, v.data(), 1, 2),
+                       doctest::Contains("is an input of this command"), ToolError);
   CHECK(in.rows() == 2);
   CHECK(fs::file_size(d / "in.npy") > 0);
 }
@@ -391,7 +458,8 @@ TEST_CASE("atomic outputs: a signal the parent ignores stays ignored (nohup), ot
     std::signal(SIGHUP, SIG_IGN);
     std::signal(SIGTERM, SIG_DFL);
     dpa::tools::install_cleanup_handlers();
-    struct sigaction hup {}, term {};
+    struct sigaction hup {
+    }, term{};
     ::sigaction(SIGHUP, nullptr, &hup);
     ::sigaction(SIGTERM, nullptr, &term);
     ::_exit(hup.sa_handler == SIG_IGN && term.sa_handler != SIG_DFL && term.sa_handler != SIG_IGN ? 0 : 1);
@@ -443,7 +511,7 @@ TEST_CASE("atomic outputs: temporaries of killed runs are removed, a live proces
   if (gone == 0) ::_exit(0);
   REQUIRE(::waitpid(gone, nullptr, 0) == gone);
   const std::string stale = out + ".tmp-" + std::to_string(gone);
-  const std::string live = out + ".tmp-1";  // init: always alive
+  const std::string live = out + ".tmp-1";                                // init: always alive
   const std::string other = d / "other.bin.tmp-" + std::to_string(gone);  // another output's
   write_text(stale, "left by SIGKILL");
   write_text(live, "being written");
@@ -487,10 +555,12 @@ TEST_CASE("row selection, targets and run-level splits") {
   using dpa::tools::parse_checkpoints;
   std::vector<bool> finite(m.rows(), true);
   finite[1] = false;  // run0 step 1
-  const auto final_rows = dpa::tools::select_rows(m, parse_checkpoints("final"), dpa::tools::Target::kTestAccuracy, finite);
+  const auto final_rows =
+      dpa::tools::select_rows(m, parse_checkpoints("final"), dpa::tools::Target::kTestAccuracy, finite);
   CHECK(final_rows.rows.size() == 300 - 43);  // 43 runs (0, 7, ..., 294) never reached step 10
-  const auto early = dpa::tools::select_rows(m, parse_checkpoints("1,2"), dpa::tools::Target::kFinalTestAccuracy, finite);
-  CHECK(early.dropped_non_finite == 1);          // run0 step 1: non-finite is checked first
+  const auto early =
+      dpa::tools::select_rows(m, parse_checkpoints("1,2"), dpa::tools::Target::kFinalTestAccuracy, finite);
+  CHECK(early.dropped_non_finite == 1);           // run0 step 1: non-finite is checked first
   CHECK(early.dropped_unfinished == 43 * 2 - 1);  // steps 1, 2 of unfinished runs, less that row
   // The first kept row is run1 step 1 (row 4); its target is run1's accuracy at step 10 (row 6).
   CHECK(early.rows[0] == 4);

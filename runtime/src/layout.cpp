@@ -18,9 +18,7 @@ extern "C" {
 
 const dpa_layout* dpa_zoo_layout(void) { return &kZooLayout; }
 
-const char* dpa_zoo_segment_name(uint32_t index) {
-  return index < DPA_ZOO_NUM_SEGMENTS ? kZooNames[index] : nullptr;
-}
+const char* dpa_zoo_segment_name(uint32_t index) { return index < DPA_ZOO_NUM_SEGMENTS ? kZooNames[index] : nullptr; }
 
 dpa_status dpa_layout_check(const dpa_layout* layout) {
   if (layout == nullptr || layout->segments == nullptr) return DPA_ERR_NULL_ARGUMENT;
@@ -32,9 +30,7 @@ dpa_status dpa_layout_check(const dpa_layout* layout) {
     const dpa_segment& s = layout->segments[i];
     if (s.length == 0 || s.kind > DPA_SEGMENT_OTHER || s.reserved != 0) return DPA_ERR_BAD_LAYOUT;
     // Compare without overflow: both terms are at most 2^32 - 1.
-    if (s.offset > layout->total_length || s.length > layout->total_length - s.offset) {
-      return DPA_ERR_BAD_LAYOUT;
-    }
+    if (s.offset > layout->total_length || s.length > layout->total_length - s.offset) { return DPA_ERR_BAD_LAYOUT; }
   }
   // Segments in ascending order (every real layout): each ends before the next starts, one pass.
   uint32_t ordered = 1;
@@ -48,9 +44,7 @@ dpa_status dpa_layout_check(const dpa_layout* layout) {
     const dpa_segment& s = layout->segments[i];
     for (uint32_t j = i + 1; j < count; ++j) {
       const dpa_segment& t = layout->segments[j];
-      if (s.offset < t.offset + t.length && t.offset < s.offset + s.length) {
-        return DPA_ERR_BAD_LAYOUT;
-      }
+      if (s.offset < t.offset + t.length && t.offset < s.offset + s.length) { return DPA_ERR_BAD_LAYOUT; }
     }
   }
   return DPA_OK;

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   if (argc < 2) return 2;
   if (dpa_model_load(exported_model, exported_model_size, &model) != DPA_OK) return 3;
   if (dpa_model_scratch_size(&model) > sizeof scratch) return 4;
-  if (model.num_context > 0) {  /* numbers 0.5, 0.6, ...; categories: each value's first one */
+  if (model.num_context > 0) { /* numbers 0.5, 0.6, ...; categories: each value's first one */
     FILE* f = argc > 2 ? fopen(argv[2], "w") : NULL;
     dpa_context_info info;
     if (!f || model.num_context > 256) return 7;
@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
     header[9] = 0;
     memcpy(header + 10, dict, len);
     header[127] = '\n';
-    if (!f || fwrite(header, 1, 128, f) != 128 || fwrite(weights, 4, DPA_ZOO_TOTAL_LENGTH, f) != DPA_ZOO_TOTAL_LENGTH) return 6;
+    if (!f || fwrite(header, 1, 128, f) != 128 || fwrite(weights, 4, DPA_ZOO_TOTAL_LENGTH, f) != DPA_ZOO_TOTAL_LENGTH)
+      return 6;
     fclose(f);
   }
   printf("%.9g\n", (double)prediction);

@@ -8,8 +8,8 @@ int main(void) {
   float features[56];
   for (unsigned i = 0; i < DPA_ZOO_TOTAL_LENGTH; ++i) weights[i] = (float)(i % 97) / 97.0f - 0.5f;
   if (dpa_stats_scratch_size(DPA_STATS_PAPER) > sizeof scratch) return 2;
-  dpa_status s = dpa_stats_compute(dpa_zoo_layout(), DPA_STATS_PAPER, weights, DPA_ZOO_TOTAL_LENGTH,
-                                   features, 56, scratch, sizeof scratch);
+  dpa_status s = dpa_stats_compute(dpa_zoo_layout(), DPA_STATS_PAPER, weights, DPA_ZOO_TOTAL_LENGTH, features, 56,
+                                   scratch, sizeof scratch);
   if (s != DPA_OK) {
     printf("error: %s\n", dpa_status_string(s));
     return 1;

@@ -14,17 +14,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     dpa::tools::CsvReader reader(file.path());
     std::vector<std::string> fields;
-    for (int i = 0; i < 10000 && reader.next(fields); ++i) {
-    }
-  } catch (const dpa::tools::ToolError&) {
-  }
+    for (int i = 0; i < 10000 && reader.next(fields); ++i) {}
+  } catch (const dpa::tools::ToolError&) {}
   try {
     dpa::tools::read_metrics_csv(file.path());
-  } catch (const dpa::tools::ToolError&) {
-  }
+  } catch (const dpa::tools::ToolError&) {}
   try {
     dpa::tools::read_layout_csv(file.path(), 4970);
-  } catch (const dpa::tools::ToolError&) {
-  }
+  } catch (const dpa::tools::ToolError&) {}
   return 0;
 }

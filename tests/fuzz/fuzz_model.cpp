@@ -29,12 +29,14 @@ void load_and_predict(const std::vector<std::uint64_t>& storage, std::size_t siz
   // Every name the model holds resolves back to its index and codes.
   for (std::uint32_t i = 0; i < m.num_context; ++i) {
     dpa_context_info info;
-    if (dpa_model_context_info(&m, i, &info) != DPA_OK || dpa_model_context_index(&m, info.name) != static_cast<std::int32_t>(i)) {
+    if (dpa_model_context_info(&m, i, &info) != DPA_OK ||
+        dpa_model_context_index(&m, info.name) != static_cast<std::int32_t>(i)) {
       __builtin_trap();
     }
     for (std::uint32_t k = 0; k < info.num_categories; ++k) {
       float code = -1;
-      if (dpa_model_context_code(&m, i, dpa_model_context_category(&m, i, k), &code) != DPA_OK || code != static_cast<float>(k)) {
+      if (dpa_model_context_code(&m, i, dpa_model_context_category(&m, i, k), &code) != DPA_OK ||
+          code != static_cast<float>(k)) {
         __builtin_trap();
       }
     }

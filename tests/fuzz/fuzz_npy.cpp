@@ -10,8 +10,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
     dpa::tools::parse_npy_header(std::string(reinterpret_cast<const char*>(data), size));
-  } catch (const dpa::tools::ToolError&) {
-  }
+  } catch (const dpa::tools::ToolError&) {}
   MemoryFile file(data, size);
   if (!file.ok()) return 0;
   try {
@@ -20,7 +19,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!row.empty()) {
       for (std::uint64_t r = 0; r < m.rows() && r < 4; ++r) m.row(r, row.data());
     }
-  } catch (const dpa::tools::ToolError&) {
-  }
+  } catch (const dpa::tools::ToolError&) {}
   return 0;
 }

@@ -20,13 +20,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (n == 1) segs[0].length = 1;
   static unsigned char scratch[DPA_STATS_SCRATCH_MAX_BYTES];
   float reference[28], other[28];
-  const dpa_status s = dpa_stats_compute_with_kernel(&layout, DPA_STATS_EXTENDED, w.data(), n, reference, 28,
-                                                      scratch, sizeof scratch, DPA_KERNEL_SCALAR);
+  const dpa_status s = dpa_stats_compute_with_kernel(&layout, DPA_STATS_EXTENDED, w.data(), n, reference, 28, scratch,
+                                                     sizeof scratch, DPA_KERNEL_SCALAR);
   for (std::uint32_t i = 0; i < dpa_kernel_count(); ++i) {
     const dpa_kernel k = dpa_kernel_at(i);
     if (k == DPA_KERNEL_SCALAR || !dpa_kernel_available(k)) continue;
-    const dpa_status t = dpa_stats_compute_with_kernel(&layout, DPA_STATS_EXTENDED, w.data(), n, other, 28,
-                                                        scratch, sizeof scratch, k);
+    const dpa_status t =
+        dpa_stats_compute_with_kernel(&layout, DPA_STATS_EXTENDED, w.data(), n, other, 28, scratch, sizeof scratch, k);
     if (t != s) std::abort();
     for (std::uint32_t seg = 0; seg < layout.num_segments; ++seg) {
       for (int q = 0; q < 7; ++q) {

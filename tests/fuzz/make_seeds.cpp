@@ -14,9 +14,7 @@
 
 namespace {
 
-void write(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+void write(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
 std::string as_string(const std::vector<unsigned char>& v) { return std::string(v.begin(), v.end()); }
 
@@ -45,8 +43,8 @@ int main(int argc, char** argv) {
   write(dir + "/model/v2-mlp.dpa", as_string(dpa::tools::write_model(dpa_test::random_mlp_spec(rng, 2))));
   // Context values of every kind, with statistics and alone.
   const dpa::tools::FeatureSpec with_context = dpa_test::zoo_with_context();
-  write(dir + "/model/v2-context-gbdt.dpa",
-        as_string(dpa::tools::write_model(dpa_test::random_gbdt_spec(rng, 2, 2, DPA_STATS_PAPER, nullptr, &with_context))));
+  write(dir + "/model/v2-context-gbdt.dpa", as_string(dpa::tools::write_model(dpa_test::random_gbdt_spec(
+                                                rng, 2, 2, DPA_STATS_PAPER, nullptr, &with_context))));
   write(dir + "/model/v2-context-mlp.dpa",
         as_string(dpa::tools::write_model(dpa_test::random_mlp_spec(rng, 2, with_context))));
   dpa::tools::FeatureSpec context_only = with_context;

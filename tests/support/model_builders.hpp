@@ -13,13 +13,15 @@ namespace dpa_test {
 // A random tree with leaves at varying depths (up to max_depth), children after parents.
 // With sample rows, thresholds are feature values of random rows, so splits divide real data
 // the way trained trees do; without, they are uniform in [-0.5, 0.5].
-inline dpa::tools::Tree random_tree(std::mt19937& rng, std::uint32_t max_depth,
-                                    std::uint32_t num_features,
+inline dpa::tools::Tree random_tree(std::mt19937& rng, std::uint32_t max_depth, std::uint32_t num_features,
                                     const std::vector<std::vector<float>>* rows = nullptr) {
   dpa::tools::Tree t;
   std::uniform_real_distribution<float> threshold(-0.5f, 0.5f), leaf(-0.1f, 0.1f), coin(0, 1);
   std::uniform_int_distribution<std::uint32_t> feature(0, num_features - 1);
-  struct Pending { std::int32_t index; std::uint32_t depth; };
+  struct Pending {
+    std::int32_t index;
+    std::uint32_t depth;
+  };
   std::vector<Pending> queue{{0, 0}};
   t.nodes.emplace_back();
   for (std::size_t q = 0; q < queue.size(); ++q) {
@@ -52,8 +54,8 @@ inline dpa::tools::FeatureSpec zoo_with_context() {
   dpa::tools::FeatureSpec f = dpa::tools::FeatureSpec::zoo(DPA_STATS_PAPER);
   dpa::tools::ContextInput step{"step", DPA_CONTEXT_NUMERIC, DPA_CONTEXT_AS_IS, {}};
   dpa::tools::ContextInput lr{"config.learning_rate", DPA_CONTEXT_NUMERIC, DPA_CONTEXT_LOG, {}};
-  dpa::tools::ContextInput optimizer{"config.optimizer", DPA_CONTEXT_CATEGORICAL, DPA_CONTEXT_AS_IS,
-                                     {"adam", "rmsprop", "sgd"}};
+  dpa::tools::ContextInput optimizer{
+      "config.optimizer", DPA_CONTEXT_CATEGORICAL, DPA_CONTEXT_AS_IS, {"adam", "rmsprop", "sgd"}};
   f.context = {step, lr, optimizer};
   return f;
 }
@@ -64,15 +66,18 @@ inline std::vector<float> sample_context() { return {3.0f, 0.01f, 1.0f}; }
 // A tree of any shape for the sparse layout: a node becomes a leaf with probability leaf_chance
 // (so leaves lie anywhere down to max_depth), thresholds come from a small pool shared across
 // trees (or are +-inf), and some splits send |x| <= 1e-35 one way whatever the threshold.
-inline dpa::tools::Tree random_sparse_tree(std::mt19937& rng, std::uint32_t max_depth,
-                                           std::uint32_t num_features, float leaf_chance) {
+inline dpa::tools::Tree random_sparse_tree(std::mt19937& rng, std::uint32_t max_depth, std::uint32_t num_features,
+                                           float leaf_chance) {
   static const float kPool[] = {-INFINITY, -0.5f, -0.1f, -1e-36f, 0.0f, 1e-36f, 0.05f, 0.2f, 0.5f, INFINITY};
   std::uniform_real_distribution<float> coin(0.0f, 1.0f), leaf(-1.0f, 1.0f);
   std::uniform_int_distribution<std::uint32_t> feature(0, num_features - 1);
   std::uniform_int_distribution<std::size_t> pool(0, sizeof kPool / sizeof kPool[0] - 1);
   std::uniform_int_distribution<int> zero_mode(0, 5);
   dpa::tools::Tree t;
-  struct Pending { std::int32_t index; std::uint32_t depth; };
+  struct Pending {
+    std::int32_t index;
+    std::uint32_t depth;
+  };
   std::vector<Pending> stack{{0, 0}};
   t.nodes.emplace_back();
   while (!stack.empty()) {
@@ -124,8 +129,7 @@ inline dpa::tools::ModelSpec with_tree_layout(dpa::tools::ModelSpec spec, dpa::t
   return spec;
 }
 
-inline dpa::tools::ModelSpec random_gbdt_spec(std::mt19937& rng, std::size_t trees,
-                                              std::uint32_t depth,
+inline dpa::tools::ModelSpec random_gbdt_spec(std::mt19937& rng, std::size_t trees, std::uint32_t depth,
                                               dpa_stats_set set = DPA_STATS_PAPER,
                                               const std::vector<std::vector<float>>* rows = nullptr,
                                               const dpa::tools::FeatureSpec* features = nullptr) {
@@ -133,7 +137,8 @@ inline dpa::tools::ModelSpec random_gbdt_spec(std::mt19937& rng, std::size_t tre
   spec.features = features ? *features : dpa::tools::FeatureSpec::zoo(set);
   dpa::tools::GbdtModel g;
   g.base_score = 0.5f;
-  for (std::size_t i = 0; i < trees; ++i) g.trees.push_back(random_tree(rng, depth, spec.features.num_features(), rows));
+  for (std::size_t i = 0; i < trees; ++i)
+    g.trees.push_back(random_tree(rng, depth, spec.features.num_features(), rows));
   spec.predictor = g;
   spec.transform = DPA_OUTPUT_CLAMP01;
   return spec;

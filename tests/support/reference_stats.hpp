@@ -41,8 +41,7 @@ inline ReferenceMoments reference_moments(const float* x, std::size_t n) {
     sq += d * d;
     raw += static_cast<long double>(x[i]) * x[i];
   }
-  return {static_cast<double>(mean), static_cast<double>(std::sqrt(sq / n)),
-          static_cast<double>(std::sqrt(raw / n))};
+  return {static_cast<double>(mean), static_cast<double>(std::sqrt(sq / n)), static_cast<double>(std::sqrt(raw / n))};
 }
 
 inline std::uint32_t bits_of(float v) {
@@ -59,8 +58,6 @@ inline float float_of_bits(std::uint32_t b) {
 
 // Bit-for-bit equal, except that +0 and -0 match: which zero numpy's partition puts at a rank is
 // an artefact of its partition order, not of the data.
-inline bool same_float(float a, float b) {
-  return bits_of(a) == bits_of(b) || (a == 0.0f && b == 0.0f);
-}
+inline bool same_float(float a, float b) { return bits_of(a) == bits_of(b) || (a == 0.0f && b == 0.0f); }
 
 }  // namespace dpa_test

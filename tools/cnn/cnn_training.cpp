@@ -65,7 +65,9 @@ const char* init_name(Init i) {
 RunConfig sample_config(std::uint64_t job_seed, std::uint32_t run) {
   std::mt19937_64 rng(job_seed * 1000003ull + run);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
-  auto log_uniform = [&](double lo, double hi) { return std::exp(std::log(lo) + unit(rng) * (std::log(hi) - std::log(lo))); };
+  auto log_uniform = [&](double lo, double hi) {
+    return std::exp(std::log(lo) + unit(rng) * (std::log(hi) - std::log(lo)));
+  };
   RunConfig c;
   c.activation = unit(rng) < 0.5 ? Activation::kRelu : Activation::kTanh;
   c.optimizer = static_cast<Optimizer>(rng() % 3);
@@ -82,7 +84,9 @@ RunConfig sample_config(std::uint64_t job_seed, std::uint32_t run) {
 }
 
 void initialize(float* p, const RunConfig& cfg, std::mt19937_64& rng) {
-  struct Kernel { std::size_t offset, fan_in, fan_out, rows, cols; };
+  struct Kernel {
+    std::size_t offset, fan_in, fan_out, rows, cols;
+  };
   const Kernel kernels[4] = {{kConv[0].kernel, 9, 144, 9, 16},
                              {kConv[1].kernel, 144, 144, 144, 16},
                              {kConv[2].kernel, 144, 144, 144, 16},
@@ -129,7 +133,8 @@ void OptimizerState::step(float* p, const float* g) {
       break;
     case Optimizer::kAdam: {  // Keras: beta1 0.9, beta2 0.999, epsilon 1e-7 outside the sqrt
       const double b1 = 0.9, b2 = 0.999, eps = 1e-7;
-      const double alpha = lr_ * std::sqrt(1 - std::pow(b2, static_cast<double>(t_))) / (1 - std::pow(b1, static_cast<double>(t_)));
+      const double alpha =
+          lr_ * std::sqrt(1 - std::pow(b2, static_cast<double>(t_))) / (1 - std::pow(b1, static_cast<double>(t_)));
       for (std::size_t i = 0; i < n; ++i) {
         m_[i] = b1 * m_[i] + (1 - b1) * g[i];
         v_[i] = b2 * v_[i] + (1 - b2) * static_cast<double>(g[i]) * g[i];
@@ -165,7 +170,8 @@ void evaluate(const std::vector<float>& params, const std::uint8_t* images, std:
   for (std::uint32_t i = 0; i < count; ++i) {
     scale_pixels(images + static_cast<std::size_t>(i) * 784, pixels);
     int predicted;
-    total += forward_backward<float>(params.data(), pixels, labels[i], cfg.activation, 0.0, nullptr, nullptr, &predicted, w);
+    total +=
+        forward_backward<float>(params.data(), pixels, labels[i], cfg.activation, 0.0, nullptr, nullptr, &predicted, w);
     correct += predicted == labels[i];
   }
   *accuracy = count ? correct / count : 0;
@@ -182,7 +188,8 @@ std::vector<Checkpoint> train_run(const ImageDataset& data, const RunConfig& cfg
   initialize(params.data(), cfg, rng);
   OptimizerState optimizer(cfg.optimizer, cfg.learning_rate, kParams);
   const std::uint32_t pool = std::min(budget.train_pool, data.train_images.count);
-  const auto train_count = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::lround(cfg.train_fraction * pool)));
+  const auto train_count =
+      std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::lround(cfg.train_fraction * pool)));
   std::vector<std::uint32_t> order(train_count);
   std::iota(order.begin(), order.end(), 0u);
   Workspace<float> w;
@@ -214,8 +221,8 @@ std::vector<Checkpoint> train_run(const ImageDataset& data, const RunConfig& cfg
       for (std::size_t i = start; i < end; ++i) {
         const std::uint32_t image = order[i];
         scale_pixels(&data.train_images.pixels[static_cast<std::size_t>(image) * 784], pixels);
-        forward_backward<float>(params.data(), pixels, data.train_labels[image],
-                                cfg.activation, cfg.dropout, &dropout_rng, grad.data(), nullptr, w);
+        forward_backward<float>(params.data(), pixels, data.train_labels[image], cfg.activation, cfg.dropout,
+                                &dropout_rng, grad.data(), nullptr, w);
       }
       const float scale = 1.0f / static_cast<float>(end - start);
       for (float& g : grad) g *= scale;

@@ -67,7 +67,6 @@ class IdxFile {
   std::vector<std::uint8_t> header_;
 };
 
-
 std::string existing(const std::string& dir, const std::string& name) {
   for (const std::string& candidate : {dir + "/" + name + ".gz", dir + "/" + name}) {
     if (is_readable(candidate)) return candidate;
@@ -87,9 +86,11 @@ IdxImages read_idx_images(const std::string& path) {
   im.rows = f.field(2);
   im.cols = f.field(3);
   if (im.count == 0) throw ToolError(path + ": holds no images");
-  if (im.count > kMaxImages) throw ToolError(path + ": header claims " + std::to_string(im.count) + " images, more than any dataset");
+  if (im.count > kMaxImages)
+    throw ToolError(path + ": header claims " + std::to_string(im.count) + " images, more than any dataset");
   if (im.rows != 28 || im.cols != 28) {
-    throw ToolError(path + ": " + std::to_string(im.rows) + " x " + std::to_string(im.cols) + " images; the zoo CNN takes 28 x 28 grey images");
+    throw ToolError(path + ": " + std::to_string(im.rows) + " x " + std::to_string(im.cols) +
+                    " images; the zoo CNN takes 28 x 28 grey images");
   }
   im.pixels = f.payload(std::uint64_t{im.count} * im.rows * im.cols, std::to_string(im.count) + " images");
   return im;
@@ -99,7 +100,8 @@ std::vector<std::uint8_t> read_idx_labels(const std::string& path) {
   IdxFile f(path, 0x00000801u, 8, "label");
   const std::uint32_t count = f.field(1);
   if (count == 0) throw ToolError(path + ": holds no labels");
-  if (count > kMaxImages) throw ToolError(path + ": header claims " + std::to_string(count) + " labels, more than any dataset");
+  if (count > kMaxImages)
+    throw ToolError(path + ": header claims " + std::to_string(count) + " labels, more than any dataset");
   std::vector<std::uint8_t> labels = f.payload(count, std::to_string(count) + " labels");
   for (std::uint8_t l : labels) {
     if (l > 9) throw ToolError(path + ": label " + std::to_string(l) + " outside 0..9");

@@ -12,7 +12,7 @@ struct IdxImages {
   std::vector<std::uint8_t> pixels;  // count x rows x cols
 };
 
-IdxImages read_idx_images(const std::string& path);           // throws ToolError
+IdxImages read_idx_images(const std::string& path);  // throws ToolError
 std::vector<std::uint8_t> read_idx_labels(const std::string& path);
 
 // An image dataset directory: train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],

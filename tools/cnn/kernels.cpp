@@ -41,7 +41,8 @@ void conv_forward(KernelIsa isa, const float* in, int in_side, int in_ch, const 
 void conv_backward(KernelIsa isa, const float* in, int in_side, int in_ch, const float* kernel_t, const float* dout,
                    float* dbias, float* dkernel, float* din) {
 #if defined(DPA_CNN_HAVE_AVX2)
-  if (isa == KernelIsa::kAvx2) return avx2::conv_backward_float(in, in_side, in_ch, kernel_t, dout, dbias, dkernel, din);
+  if (isa == KernelIsa::kAvx2)
+    return avx2::conv_backward_float(in, in_side, in_ch, kernel_t, dout, dbias, dkernel, din);
 #endif
   (void)isa;
   generic::conv_backward_blocked(in, in_side, in_ch, kernel_t, dout, dbias, dkernel, din);

@@ -10,9 +10,9 @@ namespace dpa::tools::cnn {
 
 enum class KernelIsa { kGeneric, kAvx2 };
 
-const char* kernel_isa_name(KernelIsa isa);     // "generic", "avx2"
-bool kernel_isa_available(KernelIsa isa);       // compiled in and supported by this CPU
-KernelIsa best_kernel_isa();  // the CPU is asked once
+const char* kernel_isa_name(KernelIsa isa);  // "generic", "avx2"
+bool kernel_isa_available(KernelIsa isa);    // compiled in and supported by this CPU
+KernelIsa best_kernel_isa();                 // the CPU is asked once
 
 // out = conv(in) + bias, stride 2, valid; in is in_side x in_side x in_ch, 16 output channels.
 void conv_forward(KernelIsa isa, const float* in, int in_side, int in_ch, const float* bias, const float* kernel,

@@ -243,16 +243,24 @@ DPA_CNN_INLINE Vec tanh_vec(Vec x) {
   const BitsVec y_bits = bit_cast<BitsVec>(twice) < 0x41a00000u ? bit_cast<BitsVec>(twice) : BitsVec{} + 0x41a00000u;
   const Vec y = bit_cast<Vec>(y_bits);
   const Vec series =  // expm1(y) = sum y^k / k!, k = 1..10
-      y * (1.0f + y * (1.0f / 2 + y * (1.0f / 6 + y * (1.0f / 24 + y * (1.0f / 120 + y * (1.0f / 720 +
-      y * (1.0f / 5040 + y * (1.0f / 40320 + y * (1.0f / 362880 + y * (1.0f / 3628800))))))))));
+      y *
+      (1.0f +
+       y * (1.0f / 2 +
+            y * (1.0f / 6 +
+                 y * (1.0f / 24 +
+                      y * (1.0f / 120 +
+                           y * (1.0f / 720 + y * (1.0f / 5040 + y * (1.0f / 40320 +
+                                                                     y * (1.0f / 362880 + y * (1.0f / 3628800))))))))));
   constexpr float kLog2e = 1.44269504088896341f;
   constexpr float kLn2High = 0.693145751953125f;  // 15 significant bits: n * kLn2High is exact
   constexpr float kLn2Low = 1.42860682030941723e-6f;
   const IntVec n = __builtin_convertvector(y * kLog2e + 0.5f, IntVec);  // y >= 0: truncation rounds
   const Vec nf = __builtin_convertvector(n, Vec);
   const Vec r = (y - nf * kLn2High) - nf * kLn2Low;
-  const Vec exp_r = 1.0f + r * (1.0f + r * (1.0f / 2 + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
-                     r * (1.0f / 720 + r * (1.0f / 5040)))))));
+  const Vec exp_r =
+      1.0f +
+      r * (1.0f +
+           r * (1.0f / 2 + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
   const Vec expm1_large = exp_r * bit_cast<Vec>((n + 127) << 23) - 1.0f;
   const Vec m = y_bits < 0x3f800000u ? series : expm1_large;  // y < 1
   const BitsVec t_bits = bit_cast<BitsVec>(m / (m + 2.0f));

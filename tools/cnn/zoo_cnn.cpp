@@ -37,7 +37,8 @@ template <class T>
 void transpose_kernel(const T* kernel, int in_ch, T* out) {
   for (int tap = 0; tap < 9; ++tap) {
     for (int ci = 0; ci < in_ch; ++ci) {
-      for (int co = 0; co < kChannels; ++co) out[(tap * kChannels + co) * in_ch + ci] = kernel[(tap * in_ch + ci) * kChannels + co];
+      for (int co = 0; co < kChannels; ++co)
+        out[(tap * kChannels + co) * in_ch + ci] = kernel[(tap * in_ch + ci) * kChannels + co];
     }
   }
 }
@@ -73,7 +74,8 @@ Workspace<T>::Workspace() {
 template <class T>
 T forward_backward(const T* p, const float* image, int label, Activation activation, double dropout,
                    DropoutRng* dropout_rng, T* grad, int* predicted, Workspace<T>& w) {
-  for (int i = 0; i < kImage * kImage; ++i) w.kept[0][static_cast<std::size_t>(i)] = w.act[0][static_cast<std::size_t>(i)] = static_cast<T>(image[i]);
+  for (int i = 0; i < kImage * kImage; ++i)
+    w.kept[0][static_cast<std::size_t>(i)] = w.act[0][static_cast<std::size_t>(i)] = static_cast<T>(image[i]);
   const bool drop = dropout_rng != nullptr && dropout > 0;
   for (int l = 1; l <= 3; ++l) {
     const LayerOffsets& o = kConv[l - 1];
@@ -144,8 +146,8 @@ T forward_backward(const T* p, const float* image, int label, Activation activat
     const LayerOffsets& o = kConv[l - 1];
     T kernel_t[9 * kChannels * kChannels];
     if (l > 1) transpose_kernel(p + o.kernel, channels(l - 1), kernel_t);
-    conv_backward(w.kept[l - 1].data(), side(l - 1), channels(l - 1), kernel_t, w.delta[l].data(),
-                  grad + o.bias, grad + o.kernel, l > 1 ? w.delta[l - 1].data() : nullptr);
+    conv_backward(w.kept[l - 1].data(), side(l - 1), channels(l - 1), kernel_t, w.delta[l].data(), grad + o.bias,
+                  grad + o.kernel, l > 1 ? w.delta[l - 1].data() : nullptr);
   }
   return loss;
 }
@@ -193,8 +195,10 @@ template void DropoutRng::fill_mask<float>(float*, std::size_t, double);
 template void DropoutRng::fill_mask<double>(double*, std::size_t, double);
 template struct Workspace<float>;
 template struct Workspace<double>;
-template float forward_backward<float>(const float*, const float*, int, Activation, double, DropoutRng*, float*, int*, Workspace<float>&);
-template double forward_backward<double>(const double*, const float*, int, Activation, double, DropoutRng*, double*, int*, Workspace<double>&);
+template float forward_backward<float>(const float*, const float*, int, Activation, double, DropoutRng*, float*, int*,
+                                       Workspace<float>&);
+template double forward_backward<double>(const double*, const float*, int, Activation, double, DropoutRng*, double*,
+                                         int*, Workspace<double>&);
 template float l2_penalty<float>(const float*, double, float*);
 template double l2_penalty<double>(const double*, double, double*);
 

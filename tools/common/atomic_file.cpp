@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <signal.h>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
-#include <signal.h>
 #include <cstring>
 #include <vector>
 

@@ -16,7 +16,7 @@ class AtomicFile {
   AtomicFile& operator=(const AtomicFile&) = delete;
 
   void write(const void* data, std::size_t size);  // throws ToolError (disk full, I/O error)
-  void commit();  // flush, fsync, rename over the target; throws ToolError
+  void commit();                                   // flush, fsync, rename over the target; throws ToolError
 
   const std::string& path() const { return path_; }
 

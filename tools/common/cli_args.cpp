@@ -99,14 +99,13 @@ double parse_real(const std::string& text, const std::string& what) {
   return v;
 }
 
-long long Args::integer(const std::string& name, long long fallback, long long min,
-                        long long max) const {
+long long Args::integer(const std::string& name, long long fallback, long long min, long long max) const {
   const auto text = value(name);
   if (!text) return fallback;
   const long long v = parse_integer(*text, name);
   if (v < min || v > max) {
-    throw UsageError(name + " must be between " + std::to_string(min) + " and " +
-                     std::to_string(max) + ", got " + *text);
+    throw UsageError(name + " must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                     *text);
   }
   return v;
 }
@@ -116,17 +115,15 @@ double Args::real(const std::string& name, double fallback, double min, double m
   if (!text) return fallback;
   const double v = parse_real(*text, name);
   if (v < min || v > max) {
-    throw UsageError(name + " must be between " + std::to_string(min) + " and " +
-                     std::to_string(max) + ", got " + *text);
+    throw UsageError(name + " must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                     *text);
   }
   return v;
 }
 
 void Args::expect_positionals(std::size_t count, const std::string& what) const {
   if (positionals_.size() < count) throw UsageError("missing " + what);
-  if (positionals_.size() > count) {
-    throw UsageError("unexpected argument '" + positionals_[count] + "'");
-  }
+  if (positionals_.size() > count) { throw UsageError("unexpected argument '" + positionals_[count] + "'"); }
 }
 
 }  // namespace dpa::tools

@@ -11,7 +11,7 @@
 namespace dpa::tools {
 
 struct OptionSpec {
-  std::string name;   // "--stats" or "-o"
+  std::string name;  // "--stats" or "-o"
   bool takes_value;
   std::string alias;  // optional second spelling, e.g. "--output" for "-o"
 };

@@ -23,9 +23,17 @@ class JsonWriter {
     after_key_ = true;
     return *this;
   }
-  JsonWriter& value(const std::string& s) { comma(); string_literal(s); return *this; }
+  JsonWriter& value(const std::string& s) {
+    comma();
+    string_literal(s);
+    return *this;
+  }
   JsonWriter& value(const char* s) { return value(std::string(s)); }
-  JsonWriter& value(bool b) { comma(); out_ += b ? "true" : "false"; return *this; }
+  JsonWriter& value(bool b) {
+    comma();
+    out_ += b ? "true" : "false";
+    return *this;
+  }
   JsonWriter& value(double v) {
     comma();
     if (!std::isfinite(v)) {
@@ -37,23 +45,46 @@ class JsonWriter {
     }
     return *this;
   }
-  JsonWriter& value(long long v) { comma(); out_ += std::to_string(v); return *this; }
-  JsonWriter& value(unsigned long long v) { comma(); out_ += std::to_string(v); return *this; }
+  JsonWriter& value(long long v) {
+    comma();
+    out_ += std::to_string(v);
+    return *this;
+  }
+  JsonWriter& value(unsigned long long v) {
+    comma();
+    out_ += std::to_string(v);
+    return *this;
+  }
   JsonWriter& value(int v) { return value(static_cast<long long>(v)); }
   JsonWriter& value(unsigned v) { return value(static_cast<unsigned long long>(v)); }
   JsonWriter& value(long v) { return value(static_cast<long long>(v)); }
   JsonWriter& value(unsigned long v) { return value(static_cast<unsigned long long>(v)); }
   JsonWriter& value(float v) { return value(static_cast<double>(v)); }
   template <class T>
-  JsonWriter& field(const std::string& k, const T& v) { key(k); return value(v); }
+  JsonWriter& field(const std::string& k, const T& v) {
+    key(k);
+    return value(v);
+  }
 
   const std::string& str() const { return out_; }
 
  private:
-  JsonWriter& open(char c) { comma(); out_ += c; first_.push_back(true); return *this; }
-  JsonWriter& close(char c) { out_ += c; first_.pop_back(); return *this; }
+  JsonWriter& open(char c) {
+    comma();
+    out_ += c;
+    first_.push_back(true);
+    return *this;
+  }
+  JsonWriter& close(char c) {
+    out_ += c;
+    first_.pop_back();
+    return *this;
+  }
   void comma() {
-    if (after_key_) { after_key_ = false; return; }
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
     if (!first_.empty()) {
       if (!first_.back()) out_ += ',';
       first_.back() = false;

@@ -15,8 +15,12 @@ namespace dpa::tools {
 class Progress {
  public:
   Progress(std::string what, std::uint64_t total, bool enabled = true)
-      : what_(std::move(what)), total_(total), enabled_(enabled), terminal_(::isatty(STDERR_FILENO) == 1),
-        start_(std::chrono::steady_clock::now()), last_(start_) {}
+      : what_(std::move(what)),
+        total_(total),
+        enabled_(enabled),
+        terminal_(::isatty(STDERR_FILENO) == 1),
+        start_(std::chrono::steady_clock::now()),
+        last_(start_) {}
 
   void update(std::uint64_t done) {
     if (!enabled_) return;
@@ -31,8 +35,8 @@ class Progress {
     const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0.0;
     std::fprintf(stderr, "%s%s: %llu / %llu (%.0f%%), %.*f/s, %.0fs left%s", terminal_ ? "\r" : "", what_.c_str(),
                  static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_),
-                 total_ ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0,
-                 rate < 10 ? 2 : 0, rate, eta, terminal_ ? "   " : "\n");
+                 total_ ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0, rate < 10 ? 2 : 0,
+                 rate, eta, terminal_ ? "   " : "\n");
     if (done == total_ && terminal_) std::fprintf(stderr, "\n");
   }
 

@@ -12,8 +12,11 @@ constexpr double kSize = 520, kMargin = 60, kPlot = kSize - 2 * kMargin;
 std::string escaped(const std::string& text) {
   std::string out;
   for (char c : text) {
-    out += c == '<' ? std::string("&lt;") : c == '>' ? std::string("&gt;") : c == '&' ? std::string("&amp;")
-         : c == '"' ? std::string("&quot;") : std::string(1, c);
+    out += c == '<'   ? std::string("&lt;")
+           : c == '>' ? std::string("&gt;")
+           : c == '&' ? std::string("&amp;")
+           : c == '"' ? std::string("&quot;")
+                      : std::string(1, c);
   }
   return out;
 }
@@ -21,20 +24,25 @@ std::string escaped(const std::string& text) {
 // The document's start: size, white background, the title.
 std::string svg_start(const std::string& title) {
   char buf[512];
-  std::snprintf(buf, sizeof buf, "<text x=\"260\" y=\"28\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"15\">%s</text>\n",
-                escaped(title).c_str());
-  return std::string("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"520\" height=\"520\" viewBox=\"0 0 520 520\">\n"
-                     "<rect width=\"520\" height=\"520\" fill=\"white\"/>\n") + buf;
+  std::snprintf(
+      buf, sizeof buf,
+      "<text x=\"260\" y=\"28\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"15\">%s</text>\n",
+      escaped(title).c_str());
+  return std::string(
+             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"520\" height=\"520\" viewBox=\"0 0 520 520\">\n"
+             "<rect width=\"520\" height=\"520\" fill=\"white\"/>\n") +
+         buf;
 }
 
 // The x label under the plot area, the y label turned along its left side.
 std::string axis_labels(const std::string& x_label, const std::string& y_label) {
   char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "<text x=\"260\" y=\"505\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\">%s</text>\n"
-                "<text x=\"16\" y=\"260\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\" "
-                "transform=\"rotate(-90 16 260)\">%s</text>\n",
-                escaped(x_label).c_str(), escaped(y_label).c_str());
+  std::snprintf(
+      buf, sizeof buf,
+      "<text x=\"260\" y=\"505\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\">%s</text>\n"
+      "<text x=\"16\" y=\"260\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\" "
+      "transform=\"rotate(-90 16 260)\">%s</text>\n",
+      escaped(x_label).c_str(), escaped(y_label).c_str());
   return buf;
 }
 
@@ -48,15 +56,17 @@ struct Frame {
   std::string open(const std::string& title, const std::string& x_label, const std::string& y_label) const {
     char buf[512];
     std::string svg = svg_start(title);
-    std::snprintf(buf, sizeof buf, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>\n",
+    std::snprintf(buf, sizeof buf,
+                  "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>\n",
                   kMargin, kMargin, kPlot, kPlot);
     svg += buf;
     for (int k = 0; k <= 5; ++k) {
       const double x = x_lo + (x_hi - x_lo) * k / 5.0, y = y_lo + (y_hi - y_lo) * k / 5.0;
-      std::snprintf(buf, sizeof buf,
-                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"11\">%.3g</text>\n"
-                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-family=\"sans-serif\" font-size=\"11\">%.3g</text>\n",
-                    px(x), kSize - kMargin + 16, x, kMargin - 6, py(y) + 4, y);
+      std::snprintf(
+          buf, sizeof buf,
+          "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"11\">%.3g</text>\n"
+          "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-family=\"sans-serif\" font-size=\"11\">%.3g</text>\n",
+          px(x), kSize - kMargin + 16, x, kMargin - 6, py(y) + 4, y);
       svg += buf;
     }
     return svg + axis_labels(x_label, y_label);
@@ -75,7 +85,8 @@ std::string scatter_svg(const std::vector<float>& x, const std::vector<float>& y
   const Frame f{lo, hi, lo, hi};
   std::string svg = f.open(title, x_label, y_label);
   char buf[256];
-  std::snprintf(buf, sizeof buf, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c33\" stroke-dasharray=\"4 3\"/>\n",
+  std::snprintf(buf, sizeof buf,
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c33\" stroke-dasharray=\"4 3\"/>\n",
                 f.px(lo), f.py(lo), f.px(hi), f.py(hi));
   svg += buf;
   svg += "<g fill=\"#1f5fa8\" fill-opacity=\"0.45\">\n";
@@ -128,23 +139,30 @@ std::string heatmap_svg(const std::vector<std::string>& rows, const std::vector<
       const double x = kMargin + cell_w * static_cast<double>(c), y = kMargin + cell_h * static_cast<double>(r);
       // Light to dark blue; text white on dark cells.
       const double t = std::isnan(v) ? 0.0 : std::clamp((v - scale_lo) / (scale_hi - scale_lo), 0.0, 1.0);
-      const int red = static_cast<int>(235 - 204 * t), green = static_cast<int>(242 - 147 * t), blue = static_cast<int>(250 - 82 * t);
+      const int red = static_cast<int>(235 - 204 * t), green = static_cast<int>(242 - 147 * t),
+                blue = static_cast<int>(250 - 82 * t);
       std::snprintf(buf, sizeof buf,
-                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" stroke=\"white\"/>\n",
-                    x, y, cell_w, cell_h, std::isnan(v) ? "#eeeeee" : ("rgb(" + std::to_string(red) + "," +
-                    std::to_string(green) + "," + std::to_string(blue) + ")").c_str());
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" stroke=\"white\"/>\n", x, y,
+                    cell_w, cell_h,
+                    std::isnan(v) ? "#eeeeee"
+                                  : ("rgb(" + std::to_string(red) + "," + std::to_string(green) + "," +
+                                     std::to_string(blue) + ")")
+                                        .c_str());
       svg += buf;
       char label[32] = "n/a";
       if (!std::isnan(v)) std::snprintf(label, sizeof label, "%.3f", v);
       std::snprintf(buf, sizeof buf,
-                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"14\" fill=\"%s\">%s</text>\n",
+                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"14\" "
+                    "fill=\"%s\">%s</text>\n",
                     x + cell_w / 2, y + cell_h / 2 + 5, t > 0.55 ? "white" : "black", label);
       svg += buf;
     }
   }
   for (std::size_t c = 0; c < columns.size(); ++c) {
-    std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"12\">%s</text>\n",
-                  kMargin + cell_w * (static_cast<double>(c) + 0.5), kSize - kMargin + 18, escaped(columns[c]).c_str());
+    std::snprintf(
+        buf, sizeof buf,
+        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"12\">%s</text>\n",
+        kMargin + cell_w * (static_cast<double>(c) + 0.5), kSize - kMargin + 18, escaped(columns[c]).c_str());
     svg += buf;
   }
   for (std::size_t r = 0; r < rows.size(); ++r) {
@@ -179,10 +197,12 @@ std::string curves_svg(const std::vector<Curve>& curves, const std::string& titl
     for (const auto& [x, y] : points) {
       std::snprintf(buf, sizeof buf, "%s%.1f,%.1f", path.empty() ? "" : " ", f.px(x), f.py(y));
       path += buf;
-      std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", f.px(x), f.py(y), colour);
+      std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", f.px(x), f.py(y),
+                    colour);
       svg += buf;
     }
-    svg += "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"" + std::string(colour) + "\" points=\"" + path + "\"/>\n";
+    svg += "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"" + std::string(colour) + "\" points=\"" + path +
+           "\"/>\n";
     std::snprintf(buf, sizeof buf,
                   "<text x=\"%.1f\" y=\"%.1f\" font-family=\"sans-serif\" font-size=\"12\" fill=\"%s\">%s</text>\n",
                   kMargin + 10, kMargin + 18 + 16.0 * static_cast<double>(k), colour, escaped(curves[k].name).c_str());

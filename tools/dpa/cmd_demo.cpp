@@ -68,8 +68,8 @@ int run_demo(int argc, char** argv, int first) {
   const TrainReport r = train_predictor(zoo, o);
   const std::string model_path = work + "/model.dpa";
   write_file_atomically(model_path, r.model_bytes.data(), r.model_bytes.size());
-  std::printf("2. trained gbdt on the 56 paper statistics of %zu networks (%d trees, %.2f s) -> %s\n",
-              r.train_rows, r.trees, r.train_seconds, model_path.c_str());
+  std::printf("2. trained gbdt on the 56 paper statistics of %zu networks (%d trees, %.2f s) -> %s\n", r.train_rows,
+              r.trees, r.train_seconds, model_path.c_str());
   std::printf("   held-out runs (%zu): R2 %.3f  Kendall tau %.3f  MAE %.3f\n", r.test_rows, r.test.r2,
               r.test.kendall_tau, r.test.mae);
 
@@ -78,14 +78,14 @@ int run_demo(int argc, char** argv, int first) {
   const std::string plot = work + "/eval.svg";
   const std::string svg = scatter_svg(e.truth, e.predicted, "dpa demo: predicted vs actual test accuracy");
   write_file_atomically(plot, svg.data(), svg.size());
-  std::printf("3. dpa eval on this zoo counts the %zu rows of held-out runs only (%llu runs it trained or validated\n"
-              "   on left out): R2 %.3f  Kendall tau %.3f -> %s\n",
-              e.metrics.n, static_cast<unsigned long long>(e.excluded_runs), e.metrics.r2, e.metrics.kendall_tau,
-              plot.c_str());
+  std::printf(
+      "3. dpa eval on this zoo counts the %zu rows of held-out runs only (%llu runs it trained or validated\n"
+      "   on left out): R2 %.3f  Kendall tau %.3f -> %s\n",
+      e.metrics.n, static_cast<unsigned long long>(e.excluded_runs), e.metrics.r2, e.metrics.kendall_tau, plot.c_str());
 
   const std::string header = work + "/model.h";
-  const std::string h = model_c_header(loaded.bytes(),
-                                       loaded.size(), loaded.model(), "dpa_demo_model", "model.h", model_path);
+  const std::string h =
+      model_c_header(loaded.bytes(), loaded.size(), loaded.model(), "dpa_demo_model", "model.h", model_path);
   write_file_atomically(header, h.data(), h.size());
   std::printf("4. exported for firmware: %s (%zu bytes of model, %zu bytes of scratch)\n", header.c_str(),
               loaded.size(), dpa_model_scratch_size(&loaded.model()));
@@ -93,8 +93,8 @@ int run_demo(int argc, char** argv, int first) {
   const SampleNetwork& sample = sample_network();
   std::vector<unsigned char> scratch(dpa_model_scratch_size(&loaded.model()));
   float predicted = 0;
-  const dpa_status s = dpa_model_predict(&loaded.model(), sample.weights.data(), sample.weights.size(),
-                                         &predicted, scratch.data(), scratch.size());
+  const dpa_status s = dpa_model_predict(&loaded.model(), sample.weights.data(), sample.weights.size(), &predicted,
+                                         scratch.data(), scratch.size());
   if (s != DPA_OK) throw ToolError(dpa_status_string(s));
   std::printf("5. network %s, from its weights alone: predicted test accuracy %.3f (measured %.3f)\n",
               sample.run.c_str(), predicted, sample.test_accuracy);

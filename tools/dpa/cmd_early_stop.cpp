@@ -37,8 +37,7 @@ const char* const kEarlyStopUsage =
     "  --tune             tune each fold's predictor as dpa train --tune does\n"
     "  --train-checkpoints SEL  rows each fold's predictor trains on: all, or steps like 1,2,3\n"
     "                     (default: STEP alone); one model then serves every checkpoint, and\n"
-    "                     --context should include step\n"
-    DPA_CONTEXT_HELP
+    "                     --context should include step\n" DPA_CONTEXT_HELP
     "  --below LIST       thresholds on the predicted (and observed) accuracy (default 0.3,0.5,0.6)\n"
     "  --gap LIST         gaps under the best prediction so far (default 0.2)\n"
     "  --percentile LIST  stop below this percentile of the earlier runs' scores (default 50,75)\n"
@@ -74,14 +73,17 @@ std::string tradeoff_plot(const EarlyStopReport& r) {
   }
   std::vector<Curve> out;
   for (auto& [name, points] : curves) out.push_back({name, points});
-  return curves_svg(out, "early stopping at step " + std::to_string(r.step) + " (" + std::to_string(r.replays) + " replays)",
+  return curves_svg(out,
+                    "early stopping at step " + std::to_string(r.step) + " (" + std::to_string(r.replays) + " replays)",
                     "epochs saved (%)", "best 10 % of runs stopped (%)");
 }
 
-const std::vector<OptionSpec> kEarlyStopOptions = {{"--at", true, ""}, {"--model", true, ""}, {"--folds", true, ""}, {"--context", true, ""},
-    {"--below", true, ""}, {"--gap", true, ""}, {"--percentile", true, ""}, {"--startup", true, ""},
-    {"--halving", true, ""}, {"--seed", true, ""}, {"--threads", true, ""}, {"--json", false, ""},
-    {"--plot", true, ""}, {"--tune", false, ""}, {"--train-checkpoints", true, ""}};
+const std::vector<OptionSpec> kEarlyStopOptions = {
+    {"--at", true, ""},         {"--model", true, ""},   {"--folds", true, ""},
+    {"--context", true, ""},    {"--below", true, ""},   {"--gap", true, ""},
+    {"--percentile", true, ""}, {"--startup", true, ""}, {"--halving", true, ""},
+    {"--seed", true, ""},       {"--threads", true, ""}, {"--json", false, ""},
+    {"--plot", true, ""},       {"--tune", false, ""},   {"--train-checkpoints", true, ""}};
 
 EarlyStopOptions parse_early_stop_options(const Args& args) {
   EarlyStopOptions o;
@@ -108,18 +110,35 @@ EarlyStopOptions parse_early_stop_options(const Args& args) {
 
 void print_early_stop_json(const ZooDataset& zoo, const EarlyStopOptions& o, const EarlyStopReport& r) {
   JsonWriter j;
-  j.begin_object().field("zoo", zoo.dir()).field("step", r.step).field("seed", static_cast<unsigned long long>(o.seed))
-      .field("replays", r.replays).field("model", o.model_path.empty() ? "trained per fold" : o.model_path)
-      .field("context", r.context).field("excluded_runs", r.excluded_runs);
-  j.key("predictor").begin_object().field("runs", r.predictor.n).field("r2", r.predictor.r2)
-      .field("kendall_tau", r.predictor.kendall_tau).field("mae", r.predictor.mae).end_object();
+  j.begin_object()
+      .field("zoo", zoo.dir())
+      .field("step", r.step)
+      .field("seed", static_cast<unsigned long long>(o.seed))
+      .field("replays", r.replays)
+      .field("model", o.model_path.empty() ? "trained per fold" : o.model_path)
+      .field("context", r.context)
+      .field("excluded_runs", r.excluded_runs);
+  j.key("predictor")
+      .begin_object()
+      .field("runs", r.predictor.n)
+      .field("r2", r.predictor.r2)
+      .field("kendall_tau", r.predictor.kendall_tau)
+      .field("mae", r.predictor.mae)
+      .end_object();
   j.key("rules").begin_array();
   for (const RuleOutcome& x : r.outcomes) {
-    j.begin_object().field("signal", signal_name(x.rule.signal)).field("rule", rule_kind_name(x.rule.kind))
-        .field("value", x.rule.value).field("runs", x.runs).field("stopped", x.stopped)
-        .field("epochs_saved_share", x.epochs_saved_share()).field("best_runs", x.best_runs)
-        .field("best_runs_stopped", x.best_runs_stopped).field("regret", x.regret())
-        .field("mean_final_of_stopped", x.mean_final_of_stopped()).end_object();
+    j.begin_object()
+        .field("signal", signal_name(x.rule.signal))
+        .field("rule", rule_kind_name(x.rule.kind))
+        .field("value", x.rule.value)
+        .field("runs", x.runs)
+        .field("stopped", x.stopped)
+        .field("epochs_saved_share", x.epochs_saved_share())
+        .field("best_runs", x.best_runs)
+        .field("best_runs_stopped", x.best_runs_stopped)
+        .field("regret", x.regret())
+        .field("mean_final_of_stopped", x.mean_final_of_stopped())
+        .end_object();
   }
   j.end_array().end_object();
   std::printf("%s\n", j.str().c_str());
@@ -130,9 +149,13 @@ void print_early_stop_text(const EarlyStopReport& r) {
               r.step, r.context.c_str(), r.predictor.r2, r.predictor.kendall_tau, r.predictor.n, r.replays,
               r.replays == 1 ? "" : "s");
   if (r.excluded_runs > 0) {
-    std::printf("the model's training zoo: %zu runs it was trained or validated on are not replayed\n", r.excluded_runs);
+    std::printf("the model's training zoo: %zu runs it was trained or validated on are not replayed\n",
+                r.excluded_runs);
   }
-  std::printf("| rule (decided at step %u) | runs stopped | epochs saved | best 10%% stopped | regret | mean final acc. of stopped |\n", r.step);
+  std::printf(
+      "| rule (decided at step %u) | runs stopped | epochs saved | best 10%% stopped | regret | mean final acc. of "
+      "stopped |\n",
+      r.step);
   std::printf("|---|---|---|---|---|---|\n");
   for (const RuleOutcome& x : r.outcomes) {
     std::printf("| %s | %zu / %zu | %.1f %% | %zu / %zu | %.3f | %.3f |\n", x.rule.name().c_str(), x.stopped, x.runs,
@@ -161,6 +184,7 @@ int run_early_stop(int argc, char** argv, int first) {
   return 0;
 }
 
-const Command early_stop_command = {"early-stop", "what stopping runs early from their weights saves on a zoo", kEarlyStopUsage, run_early_stop};
+const Command early_stop_command = {"early-stop", "what stopping runs early from their weights saves on a zoo",
+                                    kEarlyStopUsage, run_early_stop};
 
 }  // namespace dpa::tools

@@ -27,56 +27,71 @@ const char* const kEvalUsage =
 
 int run_eval(int argc, char** argv, int first) {
   const Args args(argc, argv, first,
-                  {{"--checkpoints", true, ""}, {"--target", true, ""}, {"--threads", true, ""},
-                   {"--json", false, ""}, {"--plot", true, ""}, {"--all-runs", false, ""}});
+                  {{"--checkpoints", true, ""},
+                   {"--target", true, ""},
+                   {"--threads", true, ""},
+                   {"--json", false, ""},
+                   {"--plot", true, ""},
+                   {"--all-runs", false, ""}});
   args.expect_positionals(2, "MODEL.dpa and ZOO_DIR");
   const ModelFile loaded(args.positionals()[0]);
   const dpa_model& m = loaded.model();
   const std::string trained_checkpoints = metadata_value(m, "checkpoints");
-  const CheckpointSelection checkpoints = parse_checkpoints(
-      args.value_or("--checkpoints", trained_checkpoints.empty() ? "final" : trained_checkpoints));
-  const Target target = parse_target(args.value_or(
-      "--target", m.target == DPA_TARGET_FINAL_TEST_ACCURACY ? "final_test_accuracy" : "test_accuracy"));
+  const CheckpointSelection checkpoints =
+      parse_checkpoints(args.value_or("--checkpoints", trained_checkpoints.empty() ? "final" : trained_checkpoints));
+  const Target target = parse_target(
+      args.value_or("--target", m.target == DPA_TARGET_FINAL_TEST_ACCURACY ? "final_test_accuracy" : "test_accuracy"));
   const auto threads = args.threads();
   const ZooDataset zoo(args.positionals()[1]);
   const bool all_runs = args.flag("--all-runs");
   const Evaluation e = evaluate_model(m, zoo, checkpoints, target, threads, all_runs, true);
   if (!e.range_warning.empty()) std::fprintf(stderr, "warning: %s\n", e.range_warning.c_str());
   if (e.metrics.n == 0 && e.excluded_runs > 0) {
-    throw ToolError(zoo.dir() + ": the model was trained or validated on every run here; --all-runs evaluates them anyway");
+    throw ToolError(zoo.dir() +
+                    ": the model was trained or validated on every run here; --all-runs evaluates them anyway");
   }
   if (e.metrics.n == 0) throw ToolError(zoo.dir() + ": no usable rows for --checkpoints " + checkpoints.text());
   const std::string runs = !e.split_known ? "every run (the model does not record the runs it was trained on)"
-                           : !e.own_zoo ? "every run (not the training zoo)"
-                           : all_runs ? "every run, training runs included"
-                                      : "held-out runs only (" + std::to_string(e.excluded_runs) +
+                           : !e.own_zoo   ? "every run (not the training zoo)"
+                           : all_runs     ? "every run, training runs included"
+                                          : "held-out runs only (" + std::to_string(e.excluded_runs) +
                                             " training and validation runs excluded; --all-runs includes them)";
   if (const auto plot = args.value("--plot")) {
-    const std::string svg = scatter_svg(e.truth, e.predicted,
-        std::string(target_name(target)) + ": R2 " + std::to_string(e.metrics.r2).substr(0, 6) +
-        ", tau " + std::to_string(e.metrics.kendall_tau).substr(0, 6) + ", n " + std::to_string(e.metrics.n));
+    const std::string svg =
+        scatter_svg(e.truth, e.predicted,
+                    std::string(target_name(target)) + ": R2 " + std::to_string(e.metrics.r2).substr(0, 6) + ", tau " +
+                        std::to_string(e.metrics.kendall_tau).substr(0, 6) + ", n " + std::to_string(e.metrics.n));
     write_file_atomically(*plot, svg.data(), svg.size());
   }
   if (args.flag("--json")) {
     JsonWriter j;
-    j.begin_object().field("model", args.positionals()[0]).field("zoo", zoo.dir())
-        .field("checkpoints", checkpoints.text()).field("target", target_name(target))
-        .field("n", e.metrics.n).field("r2", e.metrics.r2).field("kendall_tau", e.metrics.kendall_tau)
-        .field("mae", e.metrics.mae).field("rmse", e.metrics.rmse)
-        .field("dropped_non_finite", e.dropped_non_finite).field("dropped_unfinished", e.dropped_unfinished)
-        .field("training_zoo", e.own_zoo).field("held_out_only", e.own_zoo && !all_runs)
-        .field("excluded_runs", static_cast<unsigned long long>(e.excluded_runs)).end_object();
+    j.begin_object()
+        .field("model", args.positionals()[0])
+        .field("zoo", zoo.dir())
+        .field("checkpoints", checkpoints.text())
+        .field("target", target_name(target))
+        .field("n", e.metrics.n)
+        .field("r2", e.metrics.r2)
+        .field("kendall_tau", e.metrics.kendall_tau)
+        .field("mae", e.metrics.mae)
+        .field("rmse", e.metrics.rmse)
+        .field("dropped_non_finite", e.dropped_non_finite)
+        .field("dropped_unfinished", e.dropped_unfinished)
+        .field("training_zoo", e.own_zoo)
+        .field("held_out_only", e.own_zoo && !all_runs)
+        .field("excluded_runs", static_cast<unsigned long long>(e.excluded_runs))
+        .end_object();
     std::printf("%s\n", j.str().c_str());
     return 0;
   }
   std::printf("%s on %s (%s, checkpoints %s): n %zu  R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n",
-              args.positionals()[0].c_str(), zoo.dir().c_str(), target_name(target),
-              checkpoints.text().c_str(), e.metrics.n, e.metrics.r2, e.metrics.kendall_tau,
-              e.metrics.mae, e.metrics.rmse);
+              args.positionals()[0].c_str(), zoo.dir().c_str(), target_name(target), checkpoints.text().c_str(),
+              e.metrics.n, e.metrics.r2, e.metrics.kendall_tau, e.metrics.mae, e.metrics.rmse);
   std::printf("  rows of %s\n", runs.c_str());
   return 0;
 }
 
-const Command eval_command = {"eval", "evaluate a model on a zoo (R2, Kendall tau, MAE, RMSE, plot)", kEvalUsage, run_eval};
+const Command eval_command = {"eval", "evaluate a model on a zoo (R2, Kendall tau, MAE, RMSE, plot)", kEvalUsage,
+                              run_eval};
 
 }  // namespace dpa::tools

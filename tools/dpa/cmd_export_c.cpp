@@ -29,10 +29,9 @@ int run_export_c(int argc, char** argv, int first) {
   if (!is_c_identifier(name)) throw UsageError("--name must be a C identifier, got '" + name + "'");
   const ModelFile loaded(args.positionals()[0]);
   const std::size_t slash = out->find_last_of('/');
-  const std::string h = model_c_header(loaded.bytes(),
-                                       loaded.size(), loaded.model(), name,
-                                       slash == std::string::npos ? *out : out->substr(slash + 1),
-                                       args.positionals()[0]);
+  const std::string h =
+      model_c_header(loaded.bytes(), loaded.size(), loaded.model(), name,
+                     slash == std::string::npos ? *out : out->substr(slash + 1), args.positionals()[0]);
   write_file_atomically(*out, h.data(), h.size());
   return 0;
 }

@@ -32,8 +32,7 @@ const char* const kFeaturesUsage =
 
 int run_features(int argc, char** argv, int first) {
   const Args args(argc, argv, first,
-                  {{"-o", true, "--output"}, {"--stats", true, ""}, {"--threads", true, ""},
-                   {"--json", false, ""}});
+                  {{"-o", true, "--output"}, {"--stats", true, ""}, {"--threads", true, ""}, {"--json", false, ""}});
   args.expect_positionals(1, "ZOO_DIR");
   const auto out = args.value("-o");
   if (!out) throw UsageError("missing -o OUT.npy");
@@ -52,8 +51,7 @@ int run_features(int argc, char** argv, int first) {
   writer.commit();
   if (run.non_finite_rows > 0) {
     std::fprintf(stderr, "%llu of %llu rows hold NaN/Inf weights: their features are NaN\n",
-                 static_cast<unsigned long long>(run.non_finite_rows),
-                 static_cast<unsigned long long>(run.rows));
+                 static_cast<unsigned long long>(run.non_finite_rows), static_cast<unsigned long long>(run.rows));
   }
   const double gigabytes = static_cast<double>(zoo.rows() * zoo.weights().cols() * 4) / 1e9;
   if (args.flag("--json")) {
@@ -70,13 +68,14 @@ int run_features(int argc, char** argv, int first) {
         .end_object();
     std::printf("%s\n", j.str().c_str());
   } else {
-    std::fprintf(stderr, "wrote %s: %llu rows x %zu features in %.2f s (%.2f GB/s of float32 weights)\n",
-                 out->c_str(), static_cast<unsigned long long>(run.rows), per_row, run.seconds,
+    std::fprintf(stderr, "wrote %s: %llu rows x %zu features in %.2f s (%.2f GB/s of float32 weights)\n", out->c_str(),
+                 static_cast<unsigned long long>(run.rows), per_row, run.seconds,
                  run.seconds > 0 ? gigabytes / run.seconds : 0.0);
   }
   return 0;
 }
 
-const Command features_command = {"features", "statistics of every row of a zoo, as an npy file", kFeaturesUsage, run_features};
+const Command features_command = {"features", "statistics of every row of a zoo, as an npy file", kFeaturesUsage,
+                                  run_features};
 
 }  // namespace dpa::tools

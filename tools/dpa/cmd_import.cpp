@@ -70,9 +70,13 @@ std::vector<ContextInput> parse_import_context(const std::string& list) {
 }  // namespace
 
 int run_import(int argc, char** argv, int first) {
-  const Args args(argc, argv, first, {{"-o", true, "--output"}, {"--stats", true, ""},
-                                                {"--context", true, ""}, {"--target", true, ""},
-                                                {"--tree-layout", true, ""}, {"--leaves", true, ""}});
+  const Args args(argc, argv, first,
+                  {{"-o", true, "--output"},
+                   {"--stats", true, ""},
+                   {"--context", true, ""},
+                   {"--target", true, ""},
+                   {"--tree-layout", true, ""},
+                   {"--leaves", true, ""}});
   args.expect_positionals(2, "the library (xgboost or lightgbm) and MODEL");
   const std::string library = args.positionals()[0];
   if (library != "xgboost" && library != "lightgbm") {
@@ -94,9 +98,7 @@ int run_import(int argc, char** argv, int first) {
   ImportResult r;
   try {
     r = library == "xgboost" ? import_xgboost(text.str(), features) : import_lightgbm_text(text.str(), features);
-  } catch (const ToolError& e) {
-    throw ToolError(args.positionals()[1] + ": " + e.what());
-  }
+  } catch (const ToolError& e) { throw ToolError(args.positionals()[1] + ": " + e.what()); }
   r.spec.target = target == Target::kTestAccuracy ? DPA_TARGET_TEST_ACCURACY : DPA_TARGET_FINAL_TEST_ACCURACY;
   GbdtModel& trees = std::get<GbdtModel>(r.spec.predictor);
   trees.layout = layout;
@@ -107,12 +109,11 @@ int run_import(int argc, char** argv, int first) {
       r.spec.provenance->text += std::string("leaves=") + leaf_format_name(leaves) + "\n";
     }
     bytes = write_model(r.spec);
-  } catch (const ToolError& e) {
-    throw ToolError(args.positionals()[1] + ": " + e.what());
-  }
+  } catch (const ToolError& e) { throw ToolError(args.positionals()[1] + ": " + e.what()); }
   write_file_atomically(*out, bytes.data(), bytes.size());
   dpa_model written;
-  const char* kind = dpa_model_load(bytes.data(), bytes.size(), &written) == DPA_OK ? dpa_predictor_name(written.predictor) : "?";
+  const char* kind =
+      dpa_model_load(bytes.data(), bytes.size(), &written) == DPA_OK ? dpa_predictor_name(written.predictor) : "?";
   std::printf("imported %s -> %s (%s, %zu bytes)\n", r.summary.c_str(), out->c_str(), kind, bytes.size());
   return 0;
 }

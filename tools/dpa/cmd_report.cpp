@@ -12,9 +12,9 @@
 #include "commands.hpp"
 #include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
-#include "common/text_format.hpp"
 #include "common/json_writer.hpp"
 #include "common/svg_plot.hpp"
+#include "common/text_format.hpp"
 #include "train/comparison.hpp"
 
 namespace dpa::tools {
@@ -74,7 +74,8 @@ const char* paper_name(ModelKind k) {
 // A name safe as a file name: letters, digits, '.', '-', '_'; anything else becomes '_'.
 std::string file_safe(const std::string& name) {
   std::string out;
-  for (const char c : name) out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ? c : '_';
+  for (const char c : name)
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ? c : '_';
   return out.empty() || out[0] == '.' ? "_" + out : out;
 }
 
@@ -116,28 +117,37 @@ std::string metric_table(const ZooComparison& z, const NamedMetric& metric, cons
 std::string summary_markdown(const Comparison& c) {
   const ComparisonOptions& o = c.options;
   std::string md = "# Predicting accuracy from weights: the paper's comparison on these zoos\n\n";
-  md += "Written by `dpa report` in " + fixed(c.seconds, 0) + " s. **Every number in the tables below is ours**, "
+  md += "Written by `dpa report` in " + fixed(c.seconds, 0) +
+        " s. **Every number in the tables below is ours**, "
         "measured on these zoos, except the table *Published* (the paper's, Unterthiner et al. 2020, on the "
-        "released Small CNN Zoo). Final checkpoints; target: test accuracy; " + std::to_string(o.folds) +
-        "-fold cross-validation by run (no run's rows on two sides), seed " + std::to_string(o.seed) +
-        "; mean ± standard deviation over the held-out folds." + (o.quick ? " **Quick mode**: fewer boosting "
-        "rounds and MLP epochs, figures below the full run's." : "") + "\n\nInputs:\n";
-  for (const ComparisonInputs& in : comparison_inputs()) md += "- **" + std::string(in.name) + "**: " + in.meaning + "\n";
+        "released Small CNN Zoo). Final checkpoints; target: test accuracy; " +
+        std::to_string(o.folds) + "-fold cross-validation by run (no run's rows on two sides), seed " +
+        std::to_string(o.seed) + "; mean ± standard deviation over the held-out folds." +
+        (o.quick ? " **Quick mode**: fewer boosting "
+                   "rounds and MLP epochs, figures below the full run's."
+                 : "") +
+        "\n\nInputs:\n";
+  for (const ComparisonInputs& in : comparison_inputs())
+    md += "- **" + std::string(in.name) + "**: " + in.meaning + "\n";
   for (const ZooComparison& z : c.zoos) {
     md += "\n## " + z.name + "\n\n`" + z.dir + "`: " + std::to_string(z.runs) + " runs, " +
           std::to_string(z.final_test_accuracy.size()) + " finished. Figures: [accuracies](" + file_safe(z.name) +
-          "/accuracy.svg), [test vs train](" + file_safe(z.name) + "/test-vs-train.svg), predicted vs true per cell in [" +
-          file_safe(z.name) + "/cells](" + file_safe(z.name) + "/cells/).\n\n";
+          "/accuracy.svg), [test vs train](" + file_safe(z.name) +
+          "/test-vs-train.svg), predicted vs true per cell in [" + file_safe(z.name) + "/cells](" + file_safe(z.name) +
+          "/cells/).\n\n";
     md += metric_table(z, kNamedMetrics[0], "R²") + "\n";
     md += metric_table(z, kNamedMetrics[1], "Kendall τ") + "\n";
     md += metric_table(z, kNamedMetrics[2], "MAE") + "\n";
     for (const ComparisonCell& cell : z.cells) {
-      if (!cell.skipped.empty()) md += "— " + std::string(paper_name(cell.model)) + " on " + cell.inputs->name + ": " + cell.skipped + "\n";
+      if (!cell.skipped.empty())
+        md += "— " + std::string(paper_name(cell.model)) + " on " + cell.inputs->name + ": " + cell.skipped + "\n";
     }
   }
   md += "\n## Transfer: GBM on W-stats trained on the row's zoo, scored on the column's held-out runs\n\n";
-  md += "Held out: " + fixed(o.test_fraction * 100, 0) + " % of each zoo's runs (the same runs in every row). "
-        "Kendall τ / R²; heat maps: [τ](transfer-tau.svg), [R²](transfer-r2.svg); scatter plots in [transfer](transfer/).\n\n";
+  md += "Held out: " + fixed(o.test_fraction * 100, 0) +
+        " % of each zoo's runs (the same runs in every row). "
+        "Kendall τ / R²; heat maps: [τ](transfer-tau.svg), [R²](transfer-r2.svg); scatter plots in "
+        "[transfer](transfer/).\n\n";
   md += "| trained on \\ scored on |";
   std::string rule = "|---|";
   for (const ZooComparison& z : c.zoos) {
@@ -148,12 +158,15 @@ std::string summary_markdown(const Comparison& c) {
   for (std::size_t a = 0; a < c.zoos.size(); ++a) {
     md += "| " + c.zoos[a].name + " |";
     for (const TransferCell& cell : c.transfer[a]) {
-      md += cell.skipped.empty() ? " " + fixed(cell.metrics.kendall_tau, 3) + " / " + fixed(cell.metrics.r2, 3) + " |" : " n/a |";
+      md += cell.skipped.empty() ? " " + fixed(cell.metrics.kendall_tau, 3) + " / " + fixed(cell.metrics.r2, 3) + " |"
+                                 : " n/a |";
     }
     md += "\n";
   }
-  md += "\n## Published (the paper's numbers, not ours)\n\nR² on held-out runs of the released zoos, final "
-        "checkpoints, 15,000 training runs per zoo. The paper's table has no row for all weights (W) in our copy.\n\n| predictor | inputs |";
+  md +=
+      "\n## Published (the paper's numbers, not ours)\n\nR² on held-out runs of the released zoos, final "
+      "checkpoints, 15,000 training runs per zoo. The paper's table has no row for all weights (W) in our copy.\n\n| "
+      "predictor | inputs |";
   for (const char* zoo : kPublishedZoos) md += " " + std::string(zoo) + " |";
   md += "\n|---|---|---|---|---|---|\n";
   for (const PublishedR2& p : kPublished) {
@@ -166,12 +179,18 @@ std::string summary_markdown(const Comparison& c) {
 
 std::string report_json(const Comparison& c) {
   JsonWriter j;
-  j.begin_object().field("folds", c.options.folds).field("quick", c.options.quick)
-      .field("seed", static_cast<unsigned long long>(c.options.seed)).field("test_fraction", c.options.test_fraction)
+  j.begin_object()
+      .field("folds", c.options.folds)
+      .field("quick", c.options.quick)
+      .field("seed", static_cast<unsigned long long>(c.options.seed))
+      .field("test_fraction", c.options.test_fraction)
       .field("seconds", c.seconds);
   j.key("zoos").begin_array();
   for (const ZooComparison& z : c.zoos) {
-    j.begin_object().field("name", z.name).field("dir", z.dir).field("runs", z.runs)
+    j.begin_object()
+        .field("name", z.name)
+        .field("dir", z.dir)
+        .field("runs", z.runs)
         .field("finished_runs", z.final_test_accuracy.size());
     j.key("cells").begin_array();
     for (const ComparisonCell& cell : z.cells) {
@@ -196,7 +215,9 @@ std::string report_json(const Comparison& c) {
       const TransferCell& cell = c.transfer[a][b];
       j.begin_object().field("trained_on", c.zoos[a].name).field("scored_on", c.zoos[b].name);
       if (cell.skipped.empty()) {
-        j.field("n", cell.metrics.n).field("r2", cell.metrics.r2).field("kendall_tau", cell.metrics.kendall_tau)
+        j.field("n", cell.metrics.n)
+            .field("r2", cell.metrics.r2)
+            .field("kendall_tau", cell.metrics.kendall_tau)
             .field("mae", cell.metrics.mae);
       } else {
         j.field("skipped", cell.skipped);
@@ -211,9 +232,10 @@ std::string report_json(const Comparison& c) {
 void write_figures(const Comparison& c, const std::filesystem::path& out) {
   for (const ZooComparison& z : c.zoos) {
     const std::filesystem::path dir = out / file_safe(z.name);
-    write_text(dir / "accuracy.svg",
-               histogram_svg(z.final_test_accuracy, 40, 0.0, 1.0, z.name + ": final test accuracy of " +
-                             std::to_string(z.final_test_accuracy.size()) + " runs", "test accuracy", "runs"));
+    write_text(dir / "accuracy.svg", histogram_svg(z.final_test_accuracy, 40, 0.0, 1.0,
+                                                   z.name + ": final test accuracy of " +
+                                                       std::to_string(z.final_test_accuracy.size()) + " runs",
+                                                   "test accuracy", "runs"));
     std::vector<float> train, test;
     for (std::size_t i = 0; i < z.final_test_accuracy.size(); ++i) {
       if (std::isnan(z.final_train_accuracy[i])) continue;
@@ -222,16 +244,17 @@ void write_figures(const Comparison& c, const std::filesystem::path& out) {
     }
     if (!train.empty()) {
       write_text(dir / "test-vs-train.svg", scatter_svg(train, test, z.name + ": final test vs train accuracy",
-                                                         "train accuracy", "test accuracy"));
+                                                        "train accuracy", "test accuracy"));
     }
     for (const ComparisonCell& cell : z.cells) {
       if (!cell.skipped.empty()) continue;
       const RegressionMetrics pooled = evaluate(cell.truth, cell.predicted);
-      write_text(dir / "cells" / cell_file(cell),
-                 scatter_svg(cell.truth, cell.predicted,
-                             z.name + ": " + model_kind_name(cell.model) + " on " + cell.inputs->name + ", held-out folds (R2 " +
-                                 fixed(pooled.r2, 3) + ", tau " + fixed(pooled.kendall_tau, 3) + ")",
-                             "true test accuracy", "predicted test accuracy"));
+      write_text(
+          dir / "cells" / cell_file(cell),
+          scatter_svg(cell.truth, cell.predicted,
+                      z.name + ": " + model_kind_name(cell.model) + " on " + cell.inputs->name +
+                          ", held-out folds (R2 " + fixed(pooled.r2, 3) + ", tau " + fixed(pooled.kendall_tau, 3) + ")",
+                      "true test accuracy", "predicted test accuracy"));
     }
   }
   std::vector<std::string> names;
@@ -250,8 +273,9 @@ void write_figures(const Comparison& c, const std::filesystem::path& out) {
                              "true test accuracy", "predicted test accuracy"));
     }
   }
-  write_text(out / "transfer-tau.svg", heatmap_svg(names, names, tau, 0.0, 1.0, "transfer: Kendall tau of GBM on W-stats",
-                                                   "trained on", "scored on (held-out runs)"));
+  write_text(out / "transfer-tau.svg",
+             heatmap_svg(names, names, tau, 0.0, 1.0, "transfer: Kendall tau of GBM on W-stats", "trained on",
+                         "scored on (held-out runs)"));
   write_text(out / "transfer-r2.svg", heatmap_svg(names, names, r2, 0.0, 1.0, "transfer: R2 of GBM on W-stats",
                                                   "trained on", "scored on (held-out runs)"));
 }
@@ -260,8 +284,13 @@ void write_figures(const Comparison& c, const std::filesystem::path& out) {
 
 int run_report(int argc, char** argv, int first) {
   const Args args(argc, argv, first,
-                  {{"-o", true, "--output"}, {"--folds", true, ""}, {"--quick", false, ""}, {"--seed", true, ""},
-                   {"--test-fraction", true, ""}, {"--threads", true, ""}, {"--json", false, ""}});
+                  {{"-o", true, "--output"},
+                   {"--folds", true, ""},
+                   {"--quick", false, ""},
+                   {"--seed", true, ""},
+                   {"--test-fraction", true, ""},
+                   {"--threads", true, ""},
+                   {"--json", false, ""}});
   if (args.positionals().empty()) throw UsageError("name at least one ZOO_DIR");
   const auto out = args.value("-o");
   if (!out) throw UsageError("missing -o OUT_DIR");
@@ -274,9 +303,8 @@ int run_report(int argc, char** argv, int first) {
   o.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
   o.test_fraction = args.real("--test-fraction", 0.2, 0.05, 0.9);
   o.threads = args.threads();
-  const Comparison c = run_comparison(args.positionals(), o, [](const std::string& line) {
-    std::fprintf(stderr, "%s\n", line.c_str());
-  });
+  const Comparison c = run_comparison(args.positionals(), o,
+                                      [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
   const std::filesystem::path dir(*out);
   write_figures(c, dir);
   const std::string json = report_json(c), markdown = summary_markdown(c);
@@ -290,6 +318,7 @@ int run_report(int argc, char** argv, int first) {
   return 0;
 }
 
-const Command report_command = {"report", "the paper's comparison on your zoos: predictors x inputs, transfer, figures", kReportUsage, run_report};
+const Command report_command = {"report", "the paper's comparison on your zoos: predictors x inputs, transfer, figures",
+                                kReportUsage, run_report};
 
 }  // namespace dpa::tools

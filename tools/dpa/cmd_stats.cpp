@@ -27,20 +27,17 @@ const char* const kStatsUsage =
 }  // namespace
 
 int run_stats(int argc, char** argv, int first) {
-  const Args args(argc, argv, first,
-                  {{"--stats", true, ""}, {"--kernel", true, ""}, {"--json", false, ""}});
+  const Args args(argc, argv, first, {{"--stats", true, ""}, {"--kernel", true, ""}, {"--json", false, ""}});
   args.expect_positionals(0, "");
   const dpa_stats_set set = parse_stats_set(args.value_or("--stats", "paper"));
   const dpa_kernel kernel = parse_kernel(args.value_or("--kernel", "auto"));
   if (!dpa_kernel_available(kernel)) {
-    throw ToolError(std::string("kernel '") + dpa_kernel_name(kernel) +
-                    "' is not available on this CPU or build");
+    throw ToolError(std::string("kernel '") + dpa_kernel_name(kernel) + "' is not available on this CPU or build");
   }
   const SampleNetwork& sample = sample_network();
   dpa::FeatureExtractor fx(dpa::zoo_layout(), set, kernel);
   std::vector<float> features(fx.feature_count());
-  const dpa_status status =
-      fx.compute(sample.weights.data(), sample.weights.size(), features.data(), features.size());
+  const dpa_status status = fx.compute(sample.weights.data(), sample.weights.size(), features.data(), features.size());
   if (status != DPA_OK && status != DPA_ERR_NON_FINITE) throw ToolError(dpa_status_string(status));
 
   const dpa_layout& layout = fx.layout();
@@ -67,10 +64,9 @@ int run_stats(int argc, char** argv, int first) {
     std::printf("%s\n", j.str().c_str());
     return 0;
   }
-  std::printf("statistics of the embedded sample network %s (test accuracy %.4f)\n",
-              sample.run.c_str(), sample.test_accuracy);
-  std::printf("set %s, kernel %s, %zu features\n\n", stats_set_name(set), dpa_kernel_name(used),
-              features.size());
+  std::printf("statistics of the embedded sample network %s (test accuracy %.4f)\n", sample.run.c_str(),
+              sample.test_accuracy);
+  std::printf("set %s, kernel %s, %zu features\n\n", stats_set_name(set), dpa_kernel_name(used), features.size());
   std::printf("%-30s", "segment");
   for (std::uint32_t i = 0; i < per; ++i) std::printf(" %10s", dpa_stats_name(set, i));
   std::printf("\n");

@@ -10,8 +10,8 @@
 #include "common/cli_args.hpp"
 #include "common/json_writer.hpp"
 #include "common/stats_options.hpp"
-#include "train/context.hpp"
 #include "model/tree_layout.hpp"
+#include "train/context.hpp"
 #include "train/pipeline.hpp"
 
 namespace dpa::tools {
@@ -35,8 +35,7 @@ const char* const kTrainUsage =
     "                      statistics), raw (every weight: the paper's DNN on W; with gbdt slow\n"
     "                      and weak) or none (only --context values: the paper's hyperparameters-\n"
     "                      only baseline is --inputs none --context hyper)\n"
-    "  --stats SET         paper (default) or extended\n"
-    DPA_CONTEXT_HELP
+    "  --stats SET         paper (default) or extended\n" DPA_CONTEXT_HELP
     "  --checkpoints SEL   final (default: each run's last checkpoint), all, or steps like 1,2,3\n"
     "  --target T          test_accuracy (default: the row's own) or final_test_accuracy (the\n"
     "                      run's accuracy at its last checkpoint, for early stopping)\n"
@@ -97,19 +96,27 @@ CrossValidation cross_validate(const ZooDataset& zoo, const TrainOptions& o, con
 }
 
 void metrics_json(JsonWriter& j, const char* name, const RegressionMetrics& m) {
-  j.key(name).begin_object().field("n", m.n).field("r2", m.r2).field("kendall_tau", m.kendall_tau)
-      .field("mae", m.mae).field("rmse", m.rmse).end_object();
+  j.key(name)
+      .begin_object()
+      .field("n", m.n)
+      .field("r2", m.r2)
+      .field("kendall_tau", m.kendall_tau)
+      .field("mae", m.mae)
+      .field("rmse", m.rmse)
+      .end_object();
 }
 
-const std::vector<OptionSpec> kTrainOptions = {{"-o", true, "--output"}, {"--model", true, ""}, {"--inputs", true, ""}, {"--stats", true, ""},
-     {"--context", true, ""}, {"--checkpoints", true, ""}, {"--target", true, ""}, {"--test-fraction", true, ""},
-     {"--validation-fraction", true, ""}, {"--seed", true, ""}, {"--threads", true, ""},
-     {"--trees", true, ""}, {"--depth", true, ""}, {"--learning-rate", true, ""},
-     {"--min-child-weight", true, ""}, {"--lambda", true, ""}, {"--min-split-gain", true, ""},
-     {"--subsample", true, ""}, {"--colsample", true, ""}, {"--bins", true, ""},
-     {"--patience", true, ""}, {"--cv", true, ""}, {"--tune", false, ""},
-     {"--loss", true, ""}, {"--alpha", true, ""}, {"--tree-layout", true, ""}, {"--max-bytes", true, ""}, {"--leaves", true, ""},
-     {"--json", false, ""}};
+const std::vector<OptionSpec> kTrainOptions = {
+    {"-o", true, "--output"},  {"--model", true, ""},          {"--inputs", true, ""},
+    {"--stats", true, ""},     {"--context", true, ""},        {"--checkpoints", true, ""},
+    {"--target", true, ""},    {"--test-fraction", true, ""},  {"--validation-fraction", true, ""},
+    {"--seed", true, ""},      {"--threads", true, ""},        {"--trees", true, ""},
+    {"--depth", true, ""},     {"--learning-rate", true, ""},  {"--min-child-weight", true, ""},
+    {"--lambda", true, ""},    {"--min-split-gain", true, ""}, {"--subsample", true, ""},
+    {"--colsample", true, ""}, {"--bins", true, ""},           {"--patience", true, ""},
+    {"--cv", true, ""},        {"--tune", false, ""},          {"--loss", true, ""},
+    {"--alpha", true, ""},     {"--tree-layout", true, ""},    {"--max-bytes", true, ""},
+    {"--leaves", true, ""},    {"--json", false, ""}};
 
 // Every option but -o, --cv and --json, checked against each other before any work.
 TrainOptions parse_train_options(const Args& args) {
@@ -118,14 +125,16 @@ TrainOptions parse_train_options(const Args& args) {
   o.inputs = &find_weight_inputs(args.value_or("--inputs", "stats"));
   o.stats = parse_stats_set(args.value_or("--stats", "paper"));
   if (args.value("--stats") && o.inputs->kind != DPA_INPUT_STATISTICS) {
-    throw UsageError("--stats chooses the statistics of --inputs stats, not of --inputs " + std::string(o.inputs->name));
+    throw UsageError("--stats chooses the statistics of --inputs stats, not of --inputs " +
+                     std::string(o.inputs->name));
   }
   o.context = args.value_or("--context", "none");
   o.checkpoints = parse_checkpoints(args.value_or("--checkpoints", "final"));
   o.target = parse_target(args.value_or("--target", "test_accuracy"));
   o.test_fraction = args.real("--test-fraction", 0.2, 0.0, 0.9);
   o.validation_fraction = args.real("--validation-fraction", 0.1, 0.0, 0.5);
-  if (o.test_fraction + o.validation_fraction >= 0.95) throw UsageError("test and validation fractions leave no training runs");
+  if (o.test_fraction + o.validation_fraction >= 0.95)
+    throw UsageError("test and validation fractions leave no training runs");
   o.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
   o.threads = args.threads();
   o.gbdt.num_trees = static_cast<int>(args.integer("--trees", 500, 1, 100000));
@@ -158,19 +167,36 @@ TrainOptions parse_train_options(const Args& args) {
 void print_train_json(const std::string& out, const TrainOptions& o, const TrainReport& r, int cv,
                       const CrossValidation& folds) {
   JsonWriter j;
-  j.begin_object().field("model", out).field("kind", model_kind_name(o.kind))
-      .field("inputs", o.inputs->name).field("stats", stats_set_name(o.stats)).field("context", r.context).field("checkpoints", o.checkpoints.text())
-      .field("target", target_name(o.target)).field("seed", static_cast<unsigned long long>(o.seed))
-      .field("train_rows", r.train_rows).field("validation_rows", r.validation_rows)
-      .field("test_rows", r.test_rows).field("dropped_non_finite", r.dropped_non_finite)
-      .field("dropped_unfinished", r.dropped_unfinished).field("trees", r.trees)
-      .field("bytes", r.model_bytes.size()).field("feature_seconds", r.feature_seconds)
+  j.begin_object()
+      .field("model", out)
+      .field("kind", model_kind_name(o.kind))
+      .field("inputs", o.inputs->name)
+      .field("stats", stats_set_name(o.stats))
+      .field("context", r.context)
+      .field("checkpoints", o.checkpoints.text())
+      .field("target", target_name(o.target))
+      .field("seed", static_cast<unsigned long long>(o.seed))
+      .field("train_rows", r.train_rows)
+      .field("validation_rows", r.validation_rows)
+      .field("test_rows", r.test_rows)
+      .field("dropped_non_finite", r.dropped_non_finite)
+      .field("dropped_unfinished", r.dropped_unfinished)
+      .field("trees", r.trees)
+      .field("bytes", r.model_bytes.size())
+      .field("feature_seconds", r.feature_seconds)
       .field("train_seconds", r.train_seconds);
   if (o.kind == ModelKind::kGbdt) {
-    j.key("gbdt").begin_object().field("loss", r.gbdt.loss->name).field("tuned", o.tune)
-        .field("max_trees", r.gbdt.num_trees).field("depth", r.gbdt.max_depth)
-        .field("learning_rate", r.gbdt.learning_rate).field("min_child_weight", r.gbdt.min_child_weight)
-        .field("lambda", r.gbdt.lambda).field("subsample", r.gbdt.subsample).field("colsample", r.gbdt.colsample)
+    j.key("gbdt")
+        .begin_object()
+        .field("loss", r.gbdt.loss->name)
+        .field("tuned", o.tune)
+        .field("max_trees", r.gbdt.num_trees)
+        .field("depth", r.gbdt.max_depth)
+        .field("learning_rate", r.gbdt.learning_rate)
+        .field("min_child_weight", r.gbdt.min_child_weight)
+        .field("lambda", r.gbdt.lambda)
+        .field("subsample", r.gbdt.subsample)
+        .field("colsample", r.gbdt.colsample)
         .end_object();
   }
   if (o.kind == ModelKind::kLinear) j.field("alpha", r.alpha);
@@ -196,18 +222,19 @@ void print_train_text(const std::string& out, const TrainOptions& o, const Train
                 r.gbdt.learning_rate, r.gbdt.min_child_weight, r.gbdt.num_trees);
   }
   std::printf("trained %s on %zu rows (%zu validation, %zu test) in %.2f s; wrote %s (%zu bytes)\n",
-              model_kind_name(o.kind), r.train_rows, r.validation_rows, r.test_rows, r.train_seconds,
-              out.c_str(), r.model_bytes.size());
+              model_kind_name(o.kind), r.train_rows, r.validation_rows, r.test_rows, r.train_seconds, out.c_str(),
+              r.model_bytes.size());
   std::printf("  validation: R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n", r.validation.r2,
               r.validation.kendall_tau, r.validation.mae, r.validation.rmse);
-  std::printf("  test:       R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n", r.test.r2,
-              r.test.kendall_tau, r.test.mae, r.test.rmse);
+  std::printf("  test:       R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n", r.test.r2, r.test.kendall_tau,
+              r.test.mae, r.test.rmse);
   if (cv > 0) {
     const MeanSpread r2 = mean_spread(folds.folds, &RegressionMetrics::r2);
     const MeanSpread tau = mean_spread(folds.folds, &RegressionMetrics::kendall_tau);
     const MeanSpread mae = mean_spread(folds.folds, &RegressionMetrics::mae);
-    std::printf("  %d-fold cross-validation by run, held-out folds: R2 %.4f ± %.4f  Kendall tau %.4f ± %.4f  MAE %.4f ± %.4f\n",
-                cv, r2.mean, r2.sd, tau.mean, tau.sd, mae.mean, mae.sd);
+    std::printf(
+        "  %d-fold cross-validation by run, held-out folds: R2 %.4f ± %.4f  Kendall tau %.4f ± %.4f  MAE %.4f ± %.4f\n",
+        cv, r2.mean, r2.sd, tau.mean, tau.sd, mae.mean, mae.sd);
   }
 }
 
@@ -222,9 +249,10 @@ int run_train(int argc, char** argv, int first) {
   const int cv = static_cast<int>(args.integer("--cv", 0, 2, 100));
 
   if (o.kind == ModelKind::kGbdt && o.inputs->kind == DPA_INPUT_RAW_WEIGHTS) {
-    std::fprintf(stderr, "note: trees on every raw weight split thousands of features with no shared meaning "
-                         "across runs: slow, and weaker than on statistics; the paper's model of raw weights "
-                         "is the MLP (--model mlp)\n");
+    std::fprintf(stderr,
+                 "note: trees on every raw weight split thousands of features with no shared meaning "
+                 "across runs: slow, and weaker than on statistics; the paper's model of raw weights "
+                 "is the MLP (--model mlp)\n");
   }
 
   const ZooDataset zoo(args.positionals()[0]);

@@ -121,7 +121,8 @@ void print_zoo_json(const ZooDataset& zoo, const ZooSummary& z) {
   const char* names[5] = {"min", "q25", "median", "q75", "max"};
   for (int i = 0; i < 5; ++i) j.field(names[i], z.accuracy[i]);
   j.end_object();
-  for (const auto& [title, counts] : {std::pair{"activation", &z.activation}, {"optimizer", &z.optimizer}, {"w_init", &z.w_init}}) {
+  for (const auto& [title, counts] :
+       {std::pair{"activation", &z.activation}, {"optimizer", &z.optimizer}, {"w_init", &z.w_init}}) {
     j.key(std::string("runs_per_") + title).begin_object();
     for (const auto& [k, v] : *counts) j.field(k, v);
     j.end_object();
@@ -133,18 +134,18 @@ void print_zoo_json(const ZooDataset& zoo, const ZooSummary& z) {
 void print_zoo_text(const ZooDataset& zoo, const ZooSummary& z) {
   const NpyMatrix& w = zoo.weights();
   std::printf("zoo %s\n", zoo.dir().c_str());
-  std::printf("  rows              %llu x %llu weights (%s), %zu segments\n",
-              static_cast<unsigned long long>(w.rows()), static_cast<unsigned long long>(w.cols()),
-              w.dtype().c_str(), zoo.layout_segments().size());
+  std::printf("  rows              %llu x %llu weights (%s), %zu segments\n", static_cast<unsigned long long>(w.rows()),
+              static_cast<unsigned long long>(w.cols()), w.dtype().c_str(), zoo.layout_segments().size());
   std::printf("  runs              %zu (%zu did not reach config.epochs)\n", z.runs.size(), z.incomplete);
   std::printf("  checkpoints/run  ");
   for (const auto& [k, v] : z.checkpoints_per_run) std::printf(" %zu: %zu runs;", k, v);
   std::printf("\n  steps            ");
   for (std::uint32_t s : z.steps) std::printf(" %u", s);
   std::printf("\n  non-finite rows   %llu\n", static_cast<unsigned long long>(z.non_finite_rows));
-  std::printf("  test accuracy     min %.4f  q25 %.4f  median %.4f  q75 %.4f  max %.4f\n", z.accuracy[0],
-              z.accuracy[1], z.accuracy[2], z.accuracy[3], z.accuracy[4]);
-  for (const auto& [title, counts] : {std::pair{"activation", &z.activation}, {"optimizer", &z.optimizer}, {"w_init", &z.w_init}}) {
+  std::printf("  test accuracy     min %.4f  q25 %.4f  median %.4f  q75 %.4f  max %.4f\n", z.accuracy[0], z.accuracy[1],
+              z.accuracy[2], z.accuracy[3], z.accuracy[4]);
+  for (const auto& [title, counts] :
+       {std::pair{"activation", &z.activation}, {"optimizer", &z.optimizer}, {"w_init", &z.w_init}}) {
     std::printf("  %-17s", title);
     for (const auto& [k, v] : *counts) std::printf(" %s %zu;", k.empty() ? "(none)" : k.c_str(), v);
     std::printf("\n");

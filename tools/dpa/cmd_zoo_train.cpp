@@ -74,13 +74,15 @@ std::string metrics_row(const std::string& dir, const std::string& dataset, std:
                         const cnn::RunConfig& cfg, const cnn::TrainingBudget& budget, const cnn::Checkpoint& c,
                         int stopped_at) {
   char line[1024];
-  std::snprintf(line, sizeof line,
-                "%s/permanent_ckpt-%u,%s,%s,%s,cnn,%.17g,%u,%u,%.17g,%.17g,%.17g,3,16,%s,%u,%.17g,%s,%s,%u,%.9g,%.9g,%.9g,%.9g,%s",
-                dir.c_str(), c.step, cfg.activation == cnn::Activation::kRelu ? "relu" : "tanh",
-                cfg.bias_ones ? "ones" : "zeros", dataset.c_str(), cfg.dropout, budget.epochs, 1u, cfg.init_std, cfg.l2,
-                cfg.learning_rate, cnn::optimizer_name(cfg.optimizer), run, cfg.train_fraction,
-                cnn::init_name(cfg.w_init), dir.c_str(), c.step, c.test_accuracy, c.test_loss, c.train_accuracy,
-                c.train_loss, stopped_at >= 0 ? std::to_string(stopped_at).c_str() : "");
+  std::snprintf(
+      line, sizeof line,
+      "%s/"
+      "permanent_ckpt-%u,%s,%s,%s,cnn,%.17g,%u,%u,%.17g,%.17g,%.17g,3,16,%s,%u,%.17g,%s,%s,%u,%.9g,%.9g,%.9g,%.9g,%s",
+      dir.c_str(), c.step, cfg.activation == cnn::Activation::kRelu ? "relu" : "tanh", cfg.bias_ones ? "ones" : "zeros",
+      dataset.c_str(), cfg.dropout, budget.epochs, 1u, cfg.init_std, cfg.l2, cfg.learning_rate,
+      cnn::optimizer_name(cfg.optimizer), run, cfg.train_fraction, cnn::init_name(cfg.w_init), dir.c_str(), c.step,
+      c.test_accuracy, c.test_loss, c.train_accuracy, c.train_loss,
+      stopped_at >= 0 ? std::to_string(stopped_at).c_str() : "");
   return line;
 }
 
@@ -116,7 +118,8 @@ class LoopContext {
 };
 
 void make_dir(const std::string& path) {
-  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw ToolError("cannot create " + path + ": " + std::strerror(errno));
+  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
+    throw ToolError("cannot create " + path + ": " + std::strerror(errno));
 }
 
 std::string read_text(const std::string& path) {
@@ -162,7 +165,8 @@ void ZooTrainJob::fix(cnn::RunConfig& c, const Args& args) const {
         found = true;
       }
     }
-    if (!found) throw UsageError("--w-init must be he_normal, glorot_normal, orthogonal, RandomNormal or TruncatedNormal");
+    if (!found)
+      throw UsageError("--w-init must be he_normal, glorot_normal, orthogonal, RandomNormal or TruncatedNormal");
   }
   c.learning_rate = args.real("--learning-rate", c.learning_rate, 1e-8, 10);
   c.dropout = args.real("--dropout", c.dropout, 0, 0.95);
@@ -185,30 +189,48 @@ std::string ZooTrainJob::record(const ImageDataset& data) const {
   return o.str();
 }
 
-const std::vector<OptionSpec> kZooTrainOptions = {
-    {"--data", true, ""}, {"-o", true, "--output"}, {"--runs", true, ""}, {"--epochs", true, ""},
-    {"--checkpoints", true, ""}, {"--seed", true, ""}, {"--threads", true, ""}, {"--batch", true, ""},
-    {"--test-images", true, ""}, {"--train-pool", true, ""}, {"--train-eval-images", true, ""}, {"--optimizer", true, ""},
-    {"--learning-rate", true, ""}, {"--activation", true, ""}, {"--dropout", true, ""},
-    {"--l2", true, ""}, {"--w-init", true, ""}, {"--train-fraction", true, ""},
-    {"--early-stop", true, ""}, {"--stop-below", true, ""}, {"--max-gap", true, ""},
-    {"--json", false, ""}};
+const std::vector<OptionSpec> kZooTrainOptions = {{"--data", true, ""},
+                                                  {"-o", true, "--output"},
+                                                  {"--runs", true, ""},
+                                                  {"--epochs", true, ""},
+                                                  {"--checkpoints", true, ""},
+                                                  {"--seed", true, ""},
+                                                  {"--threads", true, ""},
+                                                  {"--batch", true, ""},
+                                                  {"--test-images", true, ""},
+                                                  {"--train-pool", true, ""},
+                                                  {"--train-eval-images", true, ""},
+                                                  {"--optimizer", true, ""},
+                                                  {"--learning-rate", true, ""},
+                                                  {"--activation", true, ""},
+                                                  {"--dropout", true, ""},
+                                                  {"--l2", true, ""},
+                                                  {"--w-init", true, ""},
+                                                  {"--train-fraction", true, ""},
+                                                  {"--early-stop", true, ""},
+                                                  {"--stop-below", true, ""},
+                                                  {"--max-gap", true, ""},
+                                                  {"--json", false, ""}};
 
 std::vector<std::uint32_t> checkpoint_steps(const Args& args, std::uint32_t epochs) {
   std::vector<std::uint32_t> steps;
   if (const auto list = args.value("--checkpoints")) {
     const CheckpointSelection chosen = parse_checkpoints(*list);
-    if (chosen.kind != CheckpointSelection::kSteps) throw UsageError("--checkpoints: give the epochs to record, e.g. 0,1,2,4");
+    if (chosen.kind != CheckpointSelection::kSteps)
+      throw UsageError("--checkpoints: give the epochs to record, e.g. 0,1,2,4");
     steps = chosen.steps;
   } else {
-    for (std::uint32_t s : {0u, 1u, 2u, 3u, 4u, 6u, 8u, 10u, 12u}) if (s <= epochs) steps.push_back(s);
+    for (std::uint32_t s : {0u, 1u, 2u, 3u, 4u, 6u, 8u, 10u, 12u})
+      if (s <= epochs) steps.push_back(s);
   }
   if (steps.back() > epochs) {
-    throw UsageError("--checkpoints: epoch " + std::to_string(steps.back()) + " is beyond --epochs " + std::to_string(epochs));
+    throw UsageError("--checkpoints: epoch " + std::to_string(steps.back()) + " is beyond --epochs " +
+                     std::to_string(epochs));
   }
   if (steps.back() != epochs) {
     if (args.value("--checkpoints")) {
-      throw UsageError("--checkpoints must include the last epoch, " + std::to_string(epochs) + ": the run's final accuracy");
+      throw UsageError("--checkpoints must include the last epoch, " + std::to_string(epochs) +
+                       ": the run's final accuracy");
     }
     steps.push_back(epochs);
   }
@@ -234,16 +256,20 @@ ZooTrainJob parse_job(const Args& args) {
   job.budget.train_eval_images = static_cast<std::uint32_t>(args.integer("--train-eval-images", 5000, 1, 1 << 30));
   job.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
   job.threads = args.threads();
-  for (const char* name : {"--optimizer", "--learning-rate", "--activation", "--dropout", "--l2", "--w-init", "--train-fraction"}) {
-    if (const auto v = args.value(name)) job.fixed_options += std::string(job.fixed_options.empty() ? "" : " ") + name + " " + *v;
+  for (const char* name :
+       {"--optimizer", "--learning-rate", "--activation", "--dropout", "--l2", "--w-init", "--train-fraction"}) {
+    if (const auto v = args.value(name))
+      job.fixed_options += std::string(job.fixed_options.empty() ? "" : " ") + name + " " + *v;
   }
   cnn::RunConfig probe;  // fixed hyperparameters are checked before any work
   job.fix(probe, args);
   if (const auto model = args.value("--early-stop")) {
     job.stopper = std::make_unique<ModelFile>(*model);
-    if (job.stopper->model().layout.total_length != cnn::kParams) throw ToolError("--early-stop model does not take zoo CNN weights");
+    if (job.stopper->model().layout.total_length != cnn::kParams)
+      throw ToolError("--early-stop model does not take zoo CNN weights");
     if (job.stopper->model().target != DPA_TARGET_FINAL_TEST_ACCURACY) {
-      throw ToolError("--early-stop model does not predict the run's final accuracy (train it with --target final_test_accuracy)");
+      throw ToolError(
+          "--early-stop model does not predict the run's final accuracy (train it with --target final_test_accuracy)");
     }
     job.stop_below = static_cast<float>(args.real("--stop-below", 0.5, 0, 1));
     job.max_gap = static_cast<float>(args.real("--max-gap", 0, 0, 1));
@@ -260,7 +286,8 @@ std::string prepare_output(const ZooTrainJob& job, const std::string& record) {
   if (!has_runs) {
     for (const char* file : {"weights.npy", "metrics.csv.gz", "metrics.csv", "layout.csv"}) {
       if (::stat((job.out + "/" + file).c_str(), &st) == 0) {
-        throw ToolError(job.out + ": already holds a zoo (" + file + ") that no resumable zoo train job started: "
+        throw ToolError(job.out + ": already holds a zoo (" + file +
+                        ") that no resumable zoo train job started: "
                         "choose another -o, or remove it first");
       }
     }
@@ -271,8 +298,10 @@ std::string prepare_output(const ZooTrainJob& job, const std::string& record) {
     check_input_file(options);
     const std::string before = read_text(options);
     if (before != record) {
-      throw ToolError(options + ": this zoo was started with other options; resume it with the same ones, or choose another -o\n"
-                      "  recorded:\n" + before + "  now:\n" + record);
+      throw ToolError(options +
+                      ": this zoo was started with other options; resume it with the same ones, or choose another -o\n"
+                      "  recorded:\n" +
+                      before + "  now:\n" + record);
     }
   } else {
     DIR* d = ::opendir(partial.c_str());
@@ -291,7 +320,8 @@ std::string prepare_output(const ZooTrainJob& job, const std::string& record) {
 // The steps at which the early-stopping model is asked: every checkpoint but the first and last.
 std::vector<std::uint32_t> checked_steps(const cnn::TrainingBudget& budget) {
   std::vector<std::uint32_t> steps;
-  for (const std::uint32_t s : budget.checkpoints) if (s != 0 && s != budget.epochs) steps.push_back(s);
+  for (const std::uint32_t s : budget.checkpoints)
+    if (s != 0 && s != budget.epochs) steps.push_back(s);
   return steps;
 }
 
@@ -344,21 +374,25 @@ cnn::TrainingTime train_one_run(const ZooTrainJob& job, const Args& args, const 
   int stopped_at = -1;
   cnn::TrainingTime time;
   const std::string dir = "zoo/" + dataset + "/" + run_name(run);
-  const auto checkpoints = cnn::train_run(data, cfg, job.budget, [&](const cnn::Checkpoint& c) {
-    const auto k = static_cast<std::size_t>(std::find(checked.begin(), checked.end(), c.step) - checked.begin());
-    if (!stops || k == checked.size()) return true;
-    float predicted;
-    dpa_decision decision;
-    const std::vector<float> values = context->values(metrics_row(dir, dataset, run, cfg, job.budget, c, -1));
-    const dpa_inputs in{c.weights.data(), c.weights.size(), values.data(), values.size()};
-    dpa_early_stop state = stops->state_for(run, k);
-    const dpa_status s = dpa_early_stop_check_inputs(&job.stopper->model(), &state, &in, scratch.data(), scratch.size(),
-                                                     &predicted, &decision);
-    if (s != DPA_OK && s != DPA_ERR_NON_FINITE) throw ToolError(std::string("early stopping: ") + dpa_status_string(s));
-    stops->record(run, k, state, predicted);
-    if (decision != DPA_CONTINUE) stopped_at = static_cast<int>(c.step);
-    return decision == DPA_CONTINUE;
-  }, &time);
+  const auto checkpoints = cnn::train_run(
+      data, cfg, job.budget,
+      [&](const cnn::Checkpoint& c) {
+        const auto k = static_cast<std::size_t>(std::find(checked.begin(), checked.end(), c.step) - checked.begin());
+        if (!stops || k == checked.size()) return true;
+        float predicted;
+        dpa_decision decision;
+        const std::vector<float> values = context->values(metrics_row(dir, dataset, run, cfg, job.budget, c, -1));
+        const dpa_inputs in{c.weights.data(), c.weights.size(), values.data(), values.size()};
+        dpa_early_stop state = stops->state_for(run, k);
+        const dpa_status s = dpa_early_stop_check_inputs(&job.stopper->model(), &state, &in, scratch.data(),
+                                                         scratch.size(), &predicted, &decision);
+        if (s != DPA_OK && s != DPA_ERR_NON_FINITE)
+          throw ToolError(std::string("early stopping: ") + dpa_status_string(s));
+        stops->record(run, k, state, predicted);
+        if (decision != DPA_CONTINUE) stopped_at = static_cast<int>(c.step);
+        return decision == DPA_CONTINUE;
+      },
+      &time);
   if (stops) stops->finish(run);
   std::string weights, csv;
   for (const cnn::Checkpoint& c : checkpoints) {
@@ -382,7 +416,8 @@ TrainedRuns train_runs(const ZooTrainJob& job, const Args& args, const ImageData
     }
   }
   if (todo.size() < job.runs) {
-    std::fprintf(stderr, "resuming: %u of %u runs already trained\n", job.runs - static_cast<std::uint32_t>(todo.size()), job.runs);
+    std::fprintf(stderr, "resuming: %u of %u runs already trained\n",
+                 job.runs - static_cast<std::uint32_t>(todo.size()), job.runs);
   }
   std::mutex lock;
   TrainedRuns result;
@@ -422,31 +457,38 @@ std::uint64_t assemble_zoo(const ZooTrainJob& job, const std::string& partial) {
   const std::string compressed = gzip_compress(metrics);
   write_file_atomically(job.out + "/metrics.csv.gz", compressed.data(), compressed.size());
   std::string layout = "varname,start_idx,end_idx,shape\n";
-#define DPA_LAYOUT_ROW(offset, length, kind, name, shape) \
-  layout += std::string(name) + "," + std::to_string(offset) + "," + std::to_string(offset + length) + ",\"" + shape + "\"\n";
+#define DPA_LAYOUT_ROW(offset, length, kind, name, shape)                                                              \
+  layout += std::string(name) + "," + std::to_string(offset) + "," + std::to_string(offset + length) + ",\"" + shape + \
+            "\"\n";
   DPA_ZOO_SEGMENT_TABLE(DPA_LAYOUT_ROW)
 #undef DPA_LAYOUT_ROW
   write_file_atomically(job.out + "/layout.csv", layout.data(), layout.size());
   return rows;
 }
 
-void report(const ZooTrainJob& job, bool json, std::uint64_t rows, const TrainedRuns& trained, const RunOrderStops* stops) {
+void report(const ZooTrainJob& job, bool json, std::uint64_t rows, const TrainedRuns& trained,
+            const RunOrderStops* stops) {
   // Throughput per thread: training-step time summed over runs, each run on one thread.
-  const double per_thread = trained.time.seconds > 0 ? static_cast<double>(trained.time.images) / trained.time.seconds : 0;
+  const double per_thread =
+      trained.time.seconds > 0 ? static_cast<double>(trained.time.images) / trained.time.seconds : 0;
   if (json) {
     JsonWriter j;
-    j.begin_object().field("output", job.out).field("runs", job.runs)
+    j.begin_object()
+        .field("output", job.out)
+        .field("runs", job.runs)
         .field("runs_trained", static_cast<unsigned long long>(trained.trained))
         .field("checkpoints", static_cast<unsigned long long>(rows))
         .field("trained_images", static_cast<unsigned long long>(trained.time.images))
-        .field("training_seconds", trained.time.seconds).field("images_per_second_per_thread", per_thread)
+        .field("training_seconds", trained.time.seconds)
+        .field("images_per_second_per_thread", per_thread)
         .field("threads", job.threads);
-    if (stops) j.key("early_stop").begin_object().field("checks", stops->checks()).field("stops", stops->stops()).end_object();
+    if (stops)
+      j.key("early_stop").begin_object().field("checks", stops->checks()).field("stops", stops->stops()).end_object();
     j.end_object();
     std::printf("%s\n", j.str().c_str());
   }
-  std::fprintf(stderr, "wrote %s: %u runs, %llu checkpoints; %.0f training images/s per thread", job.out.c_str(), job.runs,
-               static_cast<unsigned long long>(rows), per_thread);
+  std::fprintf(stderr, "wrote %s: %u runs, %llu checkpoints; %.0f training images/s per thread", job.out.c_str(),
+               job.runs, static_cast<unsigned long long>(rows), per_thread);
   if (stops) std::fprintf(stderr, "; early stopping stopped %u of %u checks", stops->stops(), stops->checks());
   std::fprintf(stderr, "\n");
 }
@@ -456,7 +498,8 @@ void report(const ZooTrainJob& job, bool json, std::uint64_t rows, const Trained
 int zoo_train(int argc, char** argv, int first) {
   const Args args(argc, argv, first, kZooTrainOptions);
   const ZooTrainJob job = parse_job(args);
-  const std::unique_ptr<LoopContext> context = job.stopper ? std::make_unique<LoopContext>(job.stopper->model()) : nullptr;
+  const std::unique_ptr<LoopContext> context =
+      job.stopper ? std::make_unique<LoopContext>(job.stopper->model()) : nullptr;
   const ImageDataset data = read_idx_dataset(job.data_dir);
   // config.dataset: the data directory's name ("fashion-mnist" for Debian's package).
   const std::size_t slash = job.data_dir.find_last_of('/');

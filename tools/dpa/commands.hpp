@@ -15,7 +15,8 @@ struct Command {
 // Every subcommand, in the order `dpa --help` lists them. cmd_ID.cpp defines ID_command; adding a
 // command is its file and its id here.
 #define DPA_COMMANDS(X) \
-  X(demo) X(stats) X(features) X(zoo) X(train) X(eval) X(predict) X(inspect) X(export_c) X(import) X(early_stop) X(report)
+  X(demo)               \
+  X(stats) X(features) X(zoo) X(train) X(eval) X(predict) X(inspect) X(export_c) X(import) X(early_stop) X(report)
 #define DPA_DECLARE_COMMAND(id) extern const Command id##_command;
 DPA_COMMANDS(DPA_DECLARE_COMMAND)
 #undef DPA_DECLARE_COMMAND

@@ -31,7 +31,8 @@ std::string expand_usage(const char* usage) {
   };
   std::string text = usage;
   for (const auto& [placeholder, value] : choices) {
-    for (std::size_t at; (at = text.find(placeholder)) != std::string::npos;) text.replace(at, std::strlen(placeholder), value);
+    for (std::size_t at; (at = text.find(placeholder)) != std::string::npos;)
+      text.replace(at, std::strlen(placeholder), value);
   }
   return text;
 }
@@ -91,7 +92,8 @@ int main(int argc, char** argv) {
       const bool closed = std::fclose(stdout) == 0;
       if (!written || !closed) {
         const int e = write_errno != 0 ? write_errno : errno;
-        throw std::runtime_error(std::string("writing to standard output failed: ") + (e != 0 ? std::strerror(e) : "write error"));
+        throw std::runtime_error(std::string("writing to standard output failed: ") +
+                                 (e != 0 ? std::strerror(e) : "write error"));
       }
       return status;
     } catch (const dpa::tools::UsageError& e) {

@@ -7,9 +7,9 @@
 namespace dpa::tools {
 
 struct SampleNetwork {
-  std::string run;              // modeldir in the reference zoo
-  double test_accuracy;         // its measured test accuracy
-  std::vector<float> weights;   // 4970 floats in the zoo layout
+  std::string run;             // modeldir in the reference zoo
+  double test_accuracy;        // its measured test accuracy
+  std::vector<float> weights;  // 4970 floats in the zoo layout
 };
 
 const SampleNetwork& sample_network();

@@ -67,11 +67,11 @@ struct LgbObjective {
   bool takes_sqrt;  // reg_sqrt: the output is the signed square of the score
 };
 constexpr LgbObjective kObjectives[] = {
-    {"regression", DPA_OUTPUT_IDENTITY, true},   {"regression_l1", DPA_OUTPUT_IDENTITY, true},
-    {"huber", DPA_OUTPUT_IDENTITY, true},        {"fair", DPA_OUTPUT_IDENTITY, true},
-    {"quantile", DPA_OUTPUT_IDENTITY, true},     {"mape", DPA_OUTPUT_IDENTITY, true},
-    {"poisson", DPA_OUTPUT_EXP, false},          {"gamma", DPA_OUTPUT_EXP, false},
-    {"tweedie", DPA_OUTPUT_EXP, false},          {"binary", DPA_OUTPUT_SIGMOID, false},
+    {"regression", DPA_OUTPUT_IDENTITY, true},    {"regression_l1", DPA_OUTPUT_IDENTITY, true},
+    {"huber", DPA_OUTPUT_IDENTITY, true},         {"fair", DPA_OUTPUT_IDENTITY, true},
+    {"quantile", DPA_OUTPUT_IDENTITY, true},      {"mape", DPA_OUTPUT_IDENTITY, true},
+    {"poisson", DPA_OUTPUT_EXP, false},           {"gamma", DPA_OUTPUT_EXP, false},
+    {"tweedie", DPA_OUTPUT_EXP, false},           {"binary", DPA_OUTPUT_SIGMOID, false},
     {"cross_entropy", DPA_OUTPUT_SIGMOID, false}, {"cross_entropy_lambda", DPA_OUTPUT_SOFTPLUS, false},
 };
 
@@ -91,7 +91,8 @@ Objective parse_objective(const std::string& text) {
   out.transform = found->transform;
   while (words >> option) {
     if (option == "sqrt") {
-      if (!found->takes_sqrt) throw ToolError("LightGBM objective '" + text + "': sqrt applies to regression objectives only");
+      if (!found->takes_sqrt)
+        throw ToolError("LightGBM objective '" + text + "': sqrt applies to regression objectives only");
       out.transform = DPA_OUTPUT_SIGNED_SQUARE;
     } else if (option.rfind("sigmoid:", 0) == 0 && name == "binary") {
       out.leaf_scale = single_number(option.substr(8), "sigmoid");
@@ -129,7 +130,8 @@ LgbTree read_tree(const Block& kv, const std::string& where) {
   }
   if (t.split_feature.size() != n || t.threshold.size() != n || t.decision_type.size() != n || t.left.size() != n ||
       t.right.size() != n || t.leaf_value.size() != n + 1) {
-    throw ToolError("LightGBM " + where + ": arrays of the wrong length for " + std::to_string(t.num_leaves) + " leaves");
+    throw ToolError("LightGBM " + where + ": arrays of the wrong length for " + std::to_string(t.num_leaves) +
+                    " leaves");
   }
   return t;
 }
@@ -137,7 +139,8 @@ LgbTree read_tree(const Block& kv, const std::string& where) {
 // One LightGBM split as ours. LightGBM sends x left when double(x) <= threshold, except that with
 // missing type Zero a value with |x| <= 1e-35 goes the default way; features reaching a predictor
 // are finite, so NaN handling never applies.
-void convert_split(const LgbTree& t, std::size_t i, std::uint32_t num_features, const std::string& where, TreeNode* node) {
+void convert_split(const LgbTree& t, std::size_t i, std::uint32_t num_features, const std::string& where,
+                   TreeNode* node) {
   long long decision, feature;
   if (!integer_in_range(t.decision_type[i], 0, 255, &decision)) {
     throw ToolError("LightGBM " + where + ": bad decision_type " + number_text(t.decision_type[i]));
@@ -206,8 +209,8 @@ std::vector<Tree> read_trees(std::istringstream& in, std::string& line, std::uin
     if (line == "end of trees") break;
     if (line != "Tree=" + std::to_string(index)) {
       if (trees.empty()) throw ToolError("LightGBM model has no trees");
-      throw ToolError("LightGBM model is truncated or malformed: after " + std::to_string(trees.size()) +
-                      " trees, '" + line.substr(0, 40) + "' where 'Tree=" + std::to_string(trees.size()) +
+      throw ToolError("LightGBM model is truncated or malformed: after " + std::to_string(trees.size()) + " trees, '" +
+                      line.substr(0, 40) + "' where 'Tree=" + std::to_string(trees.size()) +
                       "' or 'end of trees' should be");
     }
     const std::string where = "tree " + std::to_string(index);
@@ -260,11 +263,12 @@ ImportResult import_lightgbm_text(const std::string& text, const FeatureSpec& fe
   r.spec.features = features;
   r.spec.transform = objective.transform;
   r.spec.predictor = g;
-  r.summary = "LightGBM, " + objective.text + (average ? ", random forest" : "") + ", " + std::to_string(g.trees.size()) +
-              " trees, max depth " + std::to_string(depth);
+  r.summary = "LightGBM, " + objective.text + (average ? ", random forest" : "") + ", " +
+              std::to_string(g.trees.size()) + " trees, max depth " + std::to_string(depth);
   Provenance p;
-  p.text = "imported_from=lightgbm\nobjective=" + printable(objective.text) + "\ntrees=" + std::to_string(g.trees.size()) +
-           "\ndepth=" + std::to_string(depth) + (average ? "\naverage_output=1" : "") + "\n";
+  p.text = "imported_from=lightgbm\nobjective=" + printable(objective.text) +
+           "\ntrees=" + std::to_string(g.trees.size()) + "\ndepth=" + std::to_string(depth) +
+           (average ? "\naverage_output=1" : "") + "\n";
   r.spec.provenance = p;
   return r;
 }

@@ -116,7 +116,8 @@ double number(const Json& v, const std::string& what) {
     std::string s = v.get<std::string>();
     if (s.size() >= 2 && s.front() == '[' && s.back() == ']') {
       s = s.substr(1, s.size() - 2);
-      if (s.find(',') != std::string::npos) throw ToolError("XGBoost model: " + what + " holds several values (multi-target models are not supported)");
+      if (s.find(',') != std::string::npos)
+        throw ToolError("XGBoost model: " + what + " holds several values (multi-target models are not supported)");
     }
     char* end = nullptr;
     const double parsed = std::strtod(s.c_str(), &end);
@@ -158,13 +159,13 @@ constexpr XgbObjective kObjectives[] = {
 float margin_of(double base_score, const XgbObjective& o) {
   switch (o.base) {
     case BaseScore::probability:
-      if (!(base_score > 0 && base_score < 1)) throw ToolError("XGBoost " + std::string(o.name) + " base_score must lie in (0, 1)");
+      if (!(base_score > 0 && base_score < 1))
+        throw ToolError("XGBoost " + std::string(o.name) + " base_score must lie in (0, 1)");
       return static_cast<float>(std::log(base_score / (1.0 - base_score)));
     case BaseScore::positive:
       if (!(base_score > 0)) throw ToolError("XGBoost " + std::string(o.name) + " base_score must be positive");
       return static_cast<float>(std::log(base_score));
-    case BaseScore::as_is:
-      break;
+    case BaseScore::as_is: break;
   }
   return static_cast<float>(base_score);
 }
@@ -194,7 +195,8 @@ Tree convert_tree(const Json& t, std::uint32_t num_features, std::size_t index, 
     const auto [id, ours] = queue[q];
     TreeNode& node = out.nodes[static_cast<std::size_t>(ours)];
     long long l, r, f;
-    if (!integer_in_range(left[id], -1e18, 1e18, &l)) throw ToolError(where + ": child index " + number_text(left[id]) + " is not an integer");
+    if (!integer_in_range(left[id], -1e18, 1e18, &l))
+      throw ToolError(where + ": child index " + number_text(left[id]) + " is not an integer");
     if (l < 0) {
       node.is_leaf = true;
       node.value = static_cast<float>(condition[id] * weight);

@@ -28,7 +28,8 @@ std::uint32_t FeatureSpec::weight_features() const {
 std::string FeatureSpec::describe() const {
   std::string s;
   if (weights) {
-    s = kind == DPA_FEATURES_RAW_WEIGHTS ? "the raw weights" : std::string("the ") + stats_set_name(stats_set) + " statistics";
+    s = kind == DPA_FEATURES_RAW_WEIGHTS ? "the raw weights"
+                                         : std::string("the ") + stats_set_name(stats_set) + " statistics";
   }
   if (!context.empty()) s += (s.empty() ? "" : " and ") + std::to_string(context.size()) + " context values";
   return s;
@@ -60,9 +61,7 @@ bool goes_left(const TreeNode& n, float x) {
 
 float reference_tree_value(const Tree& tree, const float* x) {
   const TreeNode* n = &tree.nodes[0];
-  while (!n->is_leaf) {
-    n = &tree.nodes[static_cast<std::size_t>(goes_left(*n, x[n->feature]) ? n->left : n->right)];
-  }
+  while (!n->is_leaf) { n = &tree.nodes[static_cast<std::size_t>(goes_left(*n, x[n->feature]) ? n->left : n->right)]; }
   return n->value;
 }
 

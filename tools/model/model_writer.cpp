@@ -69,13 +69,13 @@ void require_distinct(std::vector<std::string> names, const std::string& what) {
 
 void write_inputs(ByteBuilder& b, const FeatureSpec& f) {
   require(f.weights || !f.context.empty(), "the model reads neither weights nor context values");
-  require(f.context.size() <= DPA_MODEL_MAX_CONTEXT, "more than " + std::to_string(DPA_MODEL_MAX_CONTEXT) + " context values");
+  require(f.context.size() <= DPA_MODEL_MAX_CONTEXT,
+          "more than " + std::to_string(DPA_MODEL_MAX_CONTEXT) + " context values");
   std::vector<dpa_input_block> blocks;
   if (f.weights) {
     const dpa_layout layout = f.layout();
     require(dpa_layout_check(&layout) == DPA_OK, "invalid layout");
-    require(f.kind == DPA_FEATURES_RAW_WEIGHTS || dpa_stats_per_segment(f.stats_set) > 0,
-            "unknown statistics set");
+    require(f.kind == DPA_FEATURES_RAW_WEIGHTS || dpa_stats_per_segment(f.stats_set) > 0, "unknown statistics set");
     const bool statistics = f.kind == DPA_FEATURES_STATISTICS;
     blocks.push_back({statistics ? DPA_INPUT_STATISTICS : DPA_INPUT_RAW_WEIGHTS,
                       statistics ? static_cast<std::uint32_t>(f.stats_set) : 0u, f.weight_features(), 0u});
@@ -93,7 +93,8 @@ void write_inputs(ByteBuilder& b, const FeatureSpec& f) {
     if (c.kind == DPA_CONTEXT_CATEGORICAL) {
       require(c.transform == DPA_CONTEXT_AS_IS, "categorical context '" + c.name + "' cannot be transformed");
       require(!c.categories.empty() && c.categories.size() <= DPA_MODEL_MAX_VALUE_CATEGORIES,
-              "categorical context '" + c.name + "' needs 1 to " + std::to_string(DPA_MODEL_MAX_VALUE_CATEGORIES) + " categories");
+              "categorical context '" + c.name + "' needs 1 to " + std::to_string(DPA_MODEL_MAX_VALUE_CATEGORIES) +
+                  " categories");
       require_distinct(c.categories, "categories of '" + c.name + "'");
       in.num_categories = static_cast<std::uint32_t>(c.categories.size());
       in.first_category = static_cast<std::uint32_t>(categories.size());
@@ -104,7 +105,8 @@ void write_inputs(ByteBuilder& b, const FeatureSpec& f) {
     context.push_back(in);
   }
   require_distinct(names, "context values");
-  require(categories.size() <= DPA_MODEL_MAX_CATEGORIES, "more than " + std::to_string(DPA_MODEL_MAX_CATEGORIES) + " categories");
+  require(categories.size() <= DPA_MODEL_MAX_CATEGORIES,
+          "more than " + std::to_string(DPA_MODEL_MAX_CATEGORIES) + " categories");
 
   dpa_inputs_section s{};
   s.num_blocks = static_cast<std::uint32_t>(blocks.size());
@@ -125,8 +127,7 @@ void write_inputs(ByteBuilder& b, const FeatureSpec& f) {
 }
 
 void write_linear(ByteBuilder& b, const LinearModel& l, std::uint32_t num_features) {
-  require(l.mean.size() == num_features && l.inv_scale.size() == num_features &&
-              l.weight.size() == num_features,
+  require(l.mean.size() == num_features && l.inv_scale.size() == num_features && l.weight.size() == num_features,
           "linear model sizes differ from the feature count");
   require(std::isfinite(l.intercept), "intercept is NaN or Inf");
   require_finite(l.mean, "linear mean");
@@ -159,8 +160,7 @@ void write_mlp(ByteBuilder& b, const MlpModel& m, std::uint32_t num_features) {
     require(l.inputs == inputs, "MLP layer " + std::to_string(k) + " input count");
     require(l.outputs >= 1 && l.outputs <= DPA_MODEL_MAX_MLP_WIDTH, "MLP layer width");
     require(k + 1 < m.layers.size() || l.outputs == 1, "the last MLP layer has one output");
-    require(l.weight.size() == static_cast<std::size_t>(l.inputs) * l.outputs &&
-                l.bias.size() == l.outputs,
+    require(l.weight.size() == static_cast<std::size_t>(l.inputs) * l.outputs && l.bias.size() == l.outputs,
             "MLP layer " + std::to_string(k) + " parameter sizes");
     require_finite(l.weight, "MLP weights");
     require_finite(l.bias, "MLP biases");
@@ -205,8 +205,8 @@ std::vector<unsigned char> write_model(const ModelSpec& spec) {
   const std::uint32_t num_features = spec.features.num_features();
   section(DPA_SECTION_INPUTS, [&] { write_inputs(b, spec.features); });
   section(DPA_SECTION_OUTPUT, [&] {
-    b.put(dpa_output_section{static_cast<std::uint32_t>(spec.transform),
-                             static_cast<std::uint32_t>(spec.target), {0u, 0u}});
+    b.put(dpa_output_section{
+        static_cast<std::uint32_t>(spec.transform), static_cast<std::uint32_t>(spec.target), {0u, 0u}});
   });
   if (const auto* g = std::get_if<GbdtModel>(&spec.predictor)) {
     const EncodedTrees trees = encode_trees(*g, num_features);

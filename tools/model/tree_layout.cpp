@@ -229,7 +229,8 @@ std::string append_sparse_tree(const Tree& t, const ThresholdTable& table, bool 
         return "a left subtree of more than " + std::to_string(DPA_MODEL_MAX_RIGHT_DISTANCE - 1) + " units";
       }
       // The distance sits in the word's high bits: in the node's last unit when it has two.
-      units[static_cast<std::size_t>(p.parent_word) + node_units - 1] |= (distance << DPA_SPARSE_DISTANCE_SHIFT) >> (half ? 16 : 0);
+      units[static_cast<std::size_t>(p.parent_word) + node_units - 1] |=
+          (distance << DPA_SPARSE_DISTANCE_SHIFT) >> (half ? 16 : 0);
     }
     if (p.depth > DPA_MODEL_MAX_SPARSE_DEPTH) return "trees deeper than " + std::to_string(DPA_MODEL_MAX_SPARSE_DEPTH);
     const TreeNode& n = t.nodes[static_cast<std::size_t>(p.node)];
@@ -268,8 +269,8 @@ EncodedTrees encode_sparse(const GbdtModel& model, std::uint32_t num_features) {
   if (num_features > 0xFFFFu) return cannot(DPA_SECTION_SPARSE_GBDT, "sparse trees read at most 65535 features");
   const ThresholdTable table = threshold_table(model);
   if (table.total > DPA_MODEL_MAX_THRESHOLDS) {
-    return cannot(DPA_SECTION_SPARSE_GBDT, "more than " + std::to_string(DPA_MODEL_MAX_THRESHOLDS) +
-                                               " distinct split thresholds");
+    return cannot(DPA_SECTION_SPARSE_GBDT,
+                  "more than " + std::to_string(DPA_MODEL_MAX_THRESHOLDS) + " distinct split thresholds");
   }
   const bool half = model.leaves == DPA_LEAF_FLOAT16;
   SparseUnits sparse;
@@ -325,7 +326,8 @@ EncodedTrees encode_trees(const GbdtModel& model, std::uint32_t num_features) {
   if (!complete.ok() && !sparse.ok()) {
     throw ToolError("cannot write the trees: " + complete.why_not + ", and " + sparse.why_not);
   }
-  if (complete.ok() && (!sparse.ok() || complete.bytes <= sparse.bytes.size())) return encode_complete(model, num_features);
+  if (complete.ok() && (!sparse.ok() || complete.bytes <= sparse.bytes.size()))
+    return encode_complete(model, num_features);
   return sparse;
 }
 
@@ -334,7 +336,7 @@ std::uint16_t float_to_half(float v) {
   std::memcpy(&x, &v, sizeof x);
   const auto sign = static_cast<std::uint16_t>((x >> 16) & 0x8000u);
   const std::uint32_t magnitude = x & 0x7FFFFFFFu;
-  if (magnitude > 0x7F800000u) return static_cast<std::uint16_t>(sign | 0x7E00u);  // NaN
+  if (magnitude > 0x7F800000u) return static_cast<std::uint16_t>(sign | 0x7E00u);   // NaN
   if (magnitude >= 0x477FF000u) return static_cast<std::uint16_t>(sign | 0x7C00u);  // >= 65520: infinity
   if (magnitude < 0x38800000u) {  // below 2^-14: a subnormal half, units of 2^-24 (exact scaling)
     float scaled;
@@ -352,7 +354,8 @@ void round_leaves_to_half(GbdtModel& model) {
     for (TreeNode& n : t.nodes) {
       if (!n.is_leaf) continue;
       const float rounded = dpa_half_to_float(float_to_half(n.value));
-      if (!std::isfinite(rounded)) throw ToolError("leaf value " + std::to_string(n.value) + " is beyond float16's range");
+      if (!std::isfinite(rounded))
+        throw ToolError("leaf value " + std::to_string(n.value) + " is beyond float16's range");
       n.value = rounded;
     }
   }

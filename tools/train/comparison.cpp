@@ -93,8 +93,8 @@ ComparisonCell compare_cell(const ZooDataset& zoo, const std::string& zoo_label,
     const MeanSpread r2 = mean_spread(cell.folds, &RegressionMetrics::r2);
     const MeanSpread tau = mean_spread(cell.folds, &RegressionMetrics::kendall_tau);
     status(zoo_label + ": " + model_kind_name(model) + " on " + inputs.name + ": R2 " + fixed(r2.mean, 3) + " ± " +
-           fixed(r2.sd, 3) + ", tau " + fixed(tau.mean, 3) + " ± " + fixed(tau.sd, 3) + " (" +
-           std::to_string(o.folds) + " folds, " + fixed(cell.seconds, 1) + " s)");
+           fixed(r2.sd, 3) + ", tau " + fixed(tau.mean, 3) + " ± " + fixed(tau.sd, 3) + " (" + std::to_string(o.folds) +
+           " folds, " + fixed(cell.seconds, 1) + " s)");
   }
   return cell;
 }
@@ -112,16 +112,19 @@ ZooComparison compare_zoo(const ZooDataset& zoo, const std::string& dir, std::un
   const MetricsColumn* train_accuracy = zoo.metrics().column("train_accuracy");
   for (std::size_t i = 0; i < finals.rows.size(); ++i) {
     z.final_test_accuracy.push_back(finals.targets[i]);
-    z.final_train_accuracy.push_back(train_accuracy && !train_accuracy->categorical
-                                         ? train_accuracy->values[finals.rows[i]] : NAN);
+    z.final_train_accuracy.push_back(
+        train_accuracy && !train_accuracy->categorical ? train_accuracy->values[finals.rows[i]] : NAN);
   }
-  if (status) status(z.name + ": " + std::to_string(z.runs) + " runs, " + std::to_string(finals.rows.size()) + " finished");
+  if (status)
+    status(z.name + ": " + std::to_string(z.runs) + " runs, " + std::to_string(finals.rows.size()) + " finished");
   std::map<std::string, TrainingRows> rows;  // by training_rows_key: each weights block read once
   for (const ModelKind model : comparison_models()) {
-    for (const ComparisonInputs& inputs : comparison_inputs()) z.cells.push_back(compare_cell(zoo, z.name, model, inputs, o, rows, status));
+    for (const ComparisonInputs& inputs : comparison_inputs())
+      z.cells.push_back(compare_cell(zoo, z.name, model, inputs, o, rows, status));
   }
   // Keep only the statistics rows the transfer models need: raw weights are large.
-  statistics = std::move(rows.at(training_rows_key(comparison_train_options(ModelKind::kGbdt, comparison_inputs()[0], o))));
+  statistics =
+      std::move(rows.at(training_rows_key(comparison_train_options(ModelKind::kGbdt, comparison_inputs()[0], o))));
   return z;
 }
 
@@ -137,8 +140,9 @@ void compare_transfer(const std::vector<std::unique_ptr<ZooDataset>>& zoos, cons
     for (std::size_t b = 0; b < zoos.size(); ++b) {
       TransferCell& cell = c.transfer[a][b];
       try {
-        const Evaluation e = evaluate_model(model.model(), *zoos[b], transfer.checkpoints, transfer.target, o.threads,
-            false, false, [&](const std::string& run) { return run_in_test_fraction(run, o.test_fraction, o.seed); });
+        const Evaluation e =
+            evaluate_model(model.model(), *zoos[b], transfer.checkpoints, transfer.target, o.threads, false, false,
+                           [&](const std::string& run) { return run_in_test_fraction(run, o.test_fraction, o.seed); });
         if (e.metrics.n < 2) throw ToolError("fewer than 2 held-out runs");
         cell.metrics = e.metrics;
         cell.truth = e.truth;

@@ -67,6 +67,7 @@ Comparison run_comparison(const std::vector<std::string>& dirs, const Comparison
                           const std::function<void(const std::string&)>& status);
 
 // The options every cell of that predictor and input kind trains with (fold not set).
-TrainOptions comparison_train_options(ModelKind model, const ComparisonInputs& inputs, const ComparisonOptions& options);
+TrainOptions comparison_train_options(ModelKind model, const ComparisonInputs& inputs,
+                                      const ComparisonOptions& options);
 
 }  // namespace dpa::tools

@@ -56,7 +56,8 @@ std::vector<std::string> resolve_context(const std::string& list, const ZooMetri
       throw UsageError("--context: " + m.path + " has no column '" + n + "' (presets: none, hyper, train, curve, all)");
     }
     if (target == Target::kTestAccuracy && (n == "test_accuracy" || n == "test_loss")) {
-      throw UsageError("--context: '" + n + "' measures the target itself (test_accuracy of the same checkpoint); "
+      throw UsageError("--context: '" + n +
+                       "' measures the target itself (test_accuracy of the same checkpoint); "
                        "use it with --target final_test_accuracy");
     }
   }
@@ -109,8 +110,8 @@ ContextTable::ContextTable(const dpa_model& model, const ZooMetrics& m) : per_ro
       // A categorical zoo column read by a numeric model value was refused above; a numeric zoo
       // column read as categories names them by its numbers' texts, which never match: unseen.
       values_[r * per_row_ + i] = info.kind != DPA_CONTEXT_CATEGORICAL ? v
-                                  : c->categorical                      ? code_of[static_cast<std::size_t>(v)]
-                                                                        : static_cast<float>(info.num_categories);
+                                  : c->categorical                     ? code_of[static_cast<std::size_t>(v)]
+                                                                       : static_cast<float>(info.num_categories);
     }
   }
 }
@@ -124,7 +125,8 @@ bool ContextTable::finite(std::size_t r) const {
 
 float context_value(const dpa_model& model, std::uint32_t index, const std::string& text) {
   dpa_context_info info;
-  if (dpa_model_context_info(&model, index, &info) != DPA_OK) throw ToolError("no context value " + std::to_string(index));
+  if (dpa_model_context_info(&model, index, &info) != DPA_OK)
+    throw ToolError("no context value " + std::to_string(index));
   if (info.kind == DPA_CONTEXT_CATEGORICAL) {
     float code = NAN;
     dpa_model_context_code(&model, index, text.c_str(), &code);
@@ -206,20 +208,23 @@ std::string range_warning(const dpa_model& model, const ContextTable& table) {
     rows_outside += outside;
   }
   if (rows_outside == 0) return "";
-  std::string s = std::to_string(rows_outside) + " of " + std::to_string(rows) +
-                  " rows lie outside what the model was trained on:";
+  std::string s =
+      std::to_string(rows_outside) + " of " + std::to_string(rows) + " rows lie outside what the model was trained on:";
   char buf[640];  // names of up to 128 bytes, escaped (4 bytes each at most)
   for (std::size_t i = 0; i < table.per_row(); ++i) {
     if (below[i]) {
-      std::snprintf(buf, sizeof buf, " %s below %g (%zu rows);", printable(info[i].name).c_str(), static_cast<double>(range[i]->low), below[i]);
+      std::snprintf(buf, sizeof buf, " %s below %g (%zu rows);", printable(info[i].name).c_str(),
+                    static_cast<double>(range[i]->low), below[i]);
       s += buf;
     }
     if (above[i]) {
-      std::snprintf(buf, sizeof buf, " %s above %g (%zu rows);", printable(info[i].name).c_str(), static_cast<double>(range[i]->high), above[i]);
+      std::snprintf(buf, sizeof buf, " %s above %g (%zu rows);", printable(info[i].name).c_str(),
+                    static_cast<double>(range[i]->high), above[i]);
       s += buf;
     }
     if (unseen[i]) {
-      std::snprintf(buf, sizeof buf, " %s a category it never saw (%zu rows);", printable(info[i].name).c_str(), unseen[i]);
+      std::snprintf(buf, sizeof buf, " %s a category it never saw (%zu rows);", printable(info[i].name).c_str(),
+                    unseen[i]);
       s += buf;
     }
   }

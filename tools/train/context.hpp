@@ -15,10 +15,10 @@ namespace dpa::tools {
 
 // The usage text of --context, shared by every command that takes it (a literal, so usages can
 // be one literal too).
-#define DPA_CONTEXT_HELP                                                                           \
-  "  --context LIST      context values the model reads besides the weights: metrics columns\n"   \
-  "                      and presets, comma-separated: none (default), hyper (every config.*\n"   \
-  "                      column that varies), train (step, train_loss, train_accuracy), curve\n"  \
+#define DPA_CONTEXT_HELP                                                                         \
+  "  --context LIST      context values the model reads besides the weights: metrics columns\n"  \
+  "                      and presets, comma-separated: none (default), hyper (every config.*\n"  \
+  "                      column that varies), train (step, train_loss, train_accuracy), curve\n" \
   "                      (test_loss, test_accuracy at that checkpoint), all\n"
 
 // Column names from a --context list of names and presets: none, hyper (every config.* column

@@ -21,7 +21,8 @@ std::vector<Rule> rules_of(const EarlyStopOptions& o) {
   for (double g : o.gap) rules.push_back({Signal::kModel, RuleKind::kGap, g, runtime++});
   for (double b : o.below) rules.push_back({Signal::kTestAccuracy, RuleKind::kBelow, b, -1});
   for (double p : o.percentiles) {
-    for (Signal s : {Signal::kModel, Signal::kTestAccuracy, Signal::kTrainLoss}) rules.push_back({s, RuleKind::kPercentile, p, -1});
+    for (Signal s : {Signal::kModel, Signal::kTestAccuracy, Signal::kTrainLoss})
+      rules.push_back({s, RuleKind::kPercentile, p, -1});
   }
   for (double eta : o.halving) rules.push_back({Signal::kSuccessiveHalving, RuleKind::kHalving, eta, -1});
   return rules;
@@ -100,7 +101,8 @@ std::vector<ReplayRun> replay_runs(const ZooDataset& zoo, const std::vector<cons
       throw ToolError(zoo.dir() + ": row " + std::to_string(row_at_step[k]) + ": " + dpa_status_string(s));
     }
     out[k].predicted = predicted.values[k];
-    for (dpa_early_stop& state : states) out[k].runtime_stop.push_back(dpa_early_stop_decide(&state, out[k].predicted) != DPA_CONTINUE);
+    for (dpa_early_stop& state : states)
+      out[k].runtime_stop.push_back(dpa_early_stop_decide(&state, out[k].predicted) != DPA_CONTINUE);
   }
   return out;
 }
@@ -115,7 +117,8 @@ class Replays {
   const std::vector<RunRows>& runs() const { return runs_; }
   void replay(const std::vector<const RunRows*>& replayed, const dpa_model& model, const ContextTable& context) {
     const std::vector<ReplayRun> search = replay_runs(zoo_, replayed, o_.step, model, context, rules_, o_.threads);
-    if (search.empty()) throw ToolError(zoo_.dir() + ": no finished run has a checkpoint at step " + std::to_string(o_.step));
+    if (search.empty())
+      throw ToolError(zoo_.dir() + ": no finished run has a checkpoint at step " + std::to_string(o_.step));
     for (RuleOutcome& outcome : report_.outcomes) tools::replay(search, o_.step, o_.startup, &outcome);
     for (const ReplayRun& r : search) {
       truth_.push_back(r.final_accuracy);
@@ -138,7 +141,9 @@ class Replays {
 void replay_given_model(const ZooDataset& zoo, const EarlyStopOptions& o, EarlyStopReport& report, Replays& replays) {
   const ModelFile model(o.model_path);
   if (model.model().target != DPA_TARGET_FINAL_TEST_ACCURACY) {
-    throw ToolError(o.model_path + ": the model does not predict the run's final accuracy (train it with --target final_test_accuracy)");
+    throw ToolError(
+        o.model_path +
+        ": the model does not predict the run's final accuracy (train it with --target final_test_accuracy)");
   }
   report.context = metadata_value(model.model(), "context");
   const ContextTable context(model.model(), zoo.metrics());
@@ -154,7 +159,8 @@ void replay_given_model(const ZooDataset& zoo, const EarlyStopOptions& o, EarlyS
 }
 
 // Without --model: a model per fold, trained on the other folds' runs, replays this fold's.
-void replay_models_per_fold(const ZooDataset& zoo, const EarlyStopOptions& o, EarlyStopReport& report, Replays& replays) {
+void replay_models_per_fold(const ZooDataset& zoo, const EarlyStopOptions& o, EarlyStopReport& report,
+                            Replays& replays) {
   TrainOptions t;
   t.checkpoints.kind = CheckpointSelection::kSteps;
   t.checkpoints.steps = {o.step};

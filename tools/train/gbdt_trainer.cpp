@@ -31,12 +31,14 @@ Bins make_bins(const MatrixView& x, int max_bins, ThreadPool& pool) {
     std::vector<float> sorted = values;
     std::sort(sorted.begin(), sorted.end());
     std::vector<float> distinct;
-    for (float v : sorted) if (distinct.empty() || v != distinct.back()) distinct.push_back(v);
+    for (float v : sorted)
+      if (distinct.empty() || v != distinct.back()) distinct.push_back(v);
     std::vector<float>& cuts = b.cuts[f];
     const std::size_t wanted = static_cast<std::size_t>(max_bins) - 1;
     if (distinct.size() <= wanted + 1) {
       // Few values: a cut between every pair of neighbours.
-      for (std::size_t i = 1; i < distinct.size(); ++i) cuts.push_back(distinct[i - 1] + (distinct[i] - distinct[i - 1]) / 2);
+      for (std::size_t i = 1; i < distinct.size(); ++i)
+        cuts.push_back(distinct[i - 1] + (distinct[i] - distinct[i - 1]) / 2);
     } else {
       // Quantile cuts over the rows (not the distinct values), midway between neighbours.
       for (std::size_t k = 1; k <= wanted; ++k) {
@@ -71,9 +73,9 @@ struct Split {
 };
 
 struct NodeState {
-  std::size_t begin = 0, end = 0;   // its rows: order[begin, end) of the tree's row order
+  std::size_t begin = 0, end = 0;            // its rows: order[begin, end) of the tree's row order
   std::size_t rest_begin = 0, rest_end = 0;  // its rows left out of the sample: rest[rest_begin, rest_end)
-  std::unique_ptr<HistBin[]> hist;  // the tree's features, each with the bins it uses (HistLayout)
+  std::unique_ptr<HistBin[]> hist;           // the tree's features, each with the bins it uses (HistLayout)
   double gradient = 0, hessian = 0;
   std::int32_t tree_index = 0;  // position in Tree::nodes
 };
@@ -190,8 +192,8 @@ void partition_rows(const Bins& bins, const Split& split, const NodeState& node,
                     std::vector<std::uint32_t>& scratch, std::vector<std::uint32_t>& rest,
                     std::vector<std::uint32_t>& rest_scratch, const std::vector<HistBin>& pairs, NodeState& left,
                     NodeState& right) {
-  const std::size_t to_left = split_in_place(bins, split, &order[node.begin], node.end - node.begin, &scratch[node.begin],
-                                             [&](std::uint32_t r, bool went_left) {
+  const std::size_t to_left = split_in_place(bins, split, &order[node.begin], node.end - node.begin,
+                                             &scratch[node.begin], [&](std::uint32_t r, bool went_left) {
                                                NodeState& side = went_left ? left : right;
                                                side.gradient += pairs[r].gradient;
                                                side.hessian += pairs[r].hessian;
@@ -304,7 +306,8 @@ TreeSample sample_tree(std::size_t n, const std::vector<std::uint32_t>& all_feat
   s.features = all_features;
   if (p.colsample < 1.0) {
     std::shuffle(s.features.begin(), s.features.end(), rng);
-    s.features.resize(std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(p.colsample * static_cast<double>(all_features.size())))));
+    s.features.resize(std::max<std::size_t>(
+        1, static_cast<std::size_t>(std::lround(p.colsample * static_cast<double>(all_features.size())))));
     std::sort(s.features.begin(), s.features.end());
   }
   return s;
@@ -318,9 +321,18 @@ class TreeGrower {
  public:
   TreeGrower(const Bins& bins, const std::vector<HistBin>& pairs, const GbdtParams& p, ThreadPool& pool,
              HistogramPool& histograms, TreeSample sample)
-      : bins_(bins), pairs_(pairs), p_(p), pool_(pool), histograms_(histograms), features_(std::move(sample.features)),
-        layout_(bins, features_), order_(std::move(sample.rows)), rest_(std::move(sample.rest)),
-        right_rows_(order_.size()), rest_right_(rest_.size()), leaf_of_row_(pairs.size(), -1) {}
+      : bins_(bins),
+        pairs_(pairs),
+        p_(p),
+        pool_(pool),
+        histograms_(histograms),
+        features_(std::move(sample.features)),
+        layout_(bins, features_),
+        order_(std::move(sample.rows)),
+        rest_(std::move(sample.rest)),
+        right_rows_(order_.size()),
+        rest_right_(rest_.size()),
+        leaf_of_row_(pairs.size(), -1) {}
 
   // The tree; leaf_of_row() then holds every row's leaf, sampled or not.
   Tree grow() {
@@ -333,7 +345,8 @@ class TreeGrower {
       // one-node-at-a-time sum.
       std::vector<Split> splits(level.size());
       if (depth < p_.max_depth) {
-        for (std::size_t i = 0; i < level.size(); ++i) splits[i] = best_split(bins_, features_, layout_, level[i], p_, pool_);
+        for (std::size_t i = 0; i < level.size(); ++i)
+          splits[i] = best_split(bins_, features_, layout_, level[i], p_, pool_);
       }
       std::vector<NodeState> children(2 * level.size());
       pool_.parallel_for(level.size(), [&](std::size_t i) {
@@ -379,8 +392,8 @@ class TreeGrower {
       (histogram_is_large(children[k].end - children[k].begin, features_.size()) ? large : small).push_back(k);
     }
     for (const std::size_t k : large) {
-      build_histogram(bins_, features_, layout_, &order_[children[k].begin], children[k].end - children[k].begin, pairs_,
-                      children[k].hist.get(), &pool_);
+      build_histogram(bins_, features_, layout_, &order_[children[k].begin], children[k].end - children[k].begin,
+                      pairs_, children[k].hist.get(), &pool_);
     }
     pool_.parallel_for(small.size(), [&](std::size_t j) {
       const NodeState& c = children[small[j]];
@@ -497,14 +510,16 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
   std::iota(all_features.begin(), all_features.end(), 0u);
   for (int round = 0; round < p.num_trees; ++round) {
     for_row_blocks(pool, n, [&](std::size_t first, std::size_t last) {
-      for (std::size_t r = first; r < last; ++r) loss.derivatives(prediction[r], y[r], &pairs[r].gradient, &pairs[r].hessian);
+      for (std::size_t r = first; r < last; ++r)
+        loss.derivatives(prediction[r], y[r], &pairs[r].gradient, &pairs[r].hessian);
     });
     TreeGrower grower(bins, pairs, p, pool, histograms, sample_tree(n, all_features, p, rng));
     Tree tree = grower.grow();
     // Training predictions: every row through its leaf.
     const std::vector<std::int32_t>& leaf_of_row = grower.leaf_of_row();
     for_row_blocks(pool, n, [&](std::size_t first, std::size_t last) {
-      for (std::size_t r = first; r < last; ++r) prediction[r] += tree.nodes[static_cast<std::size_t>(leaf_of_row[r])].value;
+      for (std::size_t r = first; r < last; ++r)
+        prediction[r] += tree.nodes[static_cast<std::size_t>(leaf_of_row[r])].value;
     });
     out.model.trees.push_back(std::move(tree));
     double rmse = std::numeric_limits<double>::quiet_NaN();

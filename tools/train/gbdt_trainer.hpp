@@ -42,18 +42,18 @@ struct GbdtParams {
   double min_child_weight = 1.0;  // minimum hessian (rows, for L2) in a child
   double lambda = 1.0;            // L2 regularisation of leaf values
   double min_split_gain = 0.0;
-  double subsample = 0.8;         // rows per tree
-  double colsample = 0.8;         // features per tree
+  double subsample = 0.8;  // rows per tree
+  double colsample = 0.8;  // features per tree
   int max_bins = 256;
-  int early_stopping_rounds = 50; // on the validation set; 0 = off
+  int early_stopping_rounds = 50;  // on the validation set; 0 = off
   std::uint64_t seed = 0;
   unsigned threads = 1;
 };
 
 struct GbdtTraining {
   GbdtModel model;
-  int best_iteration = 0;                 // trees kept
-  std::vector<double> validation_rmse;    // per round, when a validation set is given
+  int best_iteration = 0;               // trees kept
+  std::vector<double> validation_rmse;  // per round, when a validation set is given
 };
 
 // progress(trees_done, validation_rmse or NaN)

@@ -43,7 +43,7 @@ std::vector<GbdtTrial> grid(const GbdtParams& base) {
         p.min_child_weight = child;
         p.num_trees = 3000;  // early stopping on the inner fold picks the rounds
         p.early_stopping_rounds = std::max(base.early_stopping_rounds, 50);
-        p.threads = 1;       // grid points train in parallel instead; results do not depend on threads
+        p.threads = 1;  // grid points train in parallel instead; results do not depend on threads
         trials.push_back({p, 0, 0});
       }
     }
@@ -63,7 +63,8 @@ InnerFolds inner_folds(const MatrixView& x, const std::vector<float>& y, const s
                std::vector<std::vector<float>>(n), std::vector<std::vector<float>>(n)};
   for (std::size_t k = 0; k < n; ++k) {
     fold_rows(x, y, run_of_row, folds, static_cast<int>(k), seed, f.xt[k], f.yt[k], f.xv[k], f.yv[k]);
-    if (f.yt[k].empty() || f.yv[k].empty()) throw ToolError("too few runs to tune by " + std::to_string(folds) + " inner folds");
+    if (f.yt[k].empty() || f.yv[k].empty())
+      throw ToolError("too few runs to tune by " + std::to_string(folds) + " inner folds");
   }
   return f;
 }
@@ -90,12 +91,10 @@ std::size_t choose(const std::vector<GbdtTrial>& trials) {
   const std::size_t n = trials.size();
   std::vector<std::size_t> by_rmse(n), by_tau(n), rank_sum(n, 0);
   for (std::size_t i = 0; i < n; ++i) by_rmse[i] = by_tau[i] = i;
-  std::stable_sort(by_rmse.begin(), by_rmse.end(), [&](std::size_t a, std::size_t b) {
-    return trials[a].validation_rmse < trials[b].validation_rmse;
-  });
-  std::stable_sort(by_tau.begin(), by_tau.end(), [&](std::size_t a, std::size_t b) {
-    return trials[a].validation_tau > trials[b].validation_tau;
-  });
+  std::stable_sort(by_rmse.begin(), by_rmse.end(),
+                   [&](std::size_t a, std::size_t b) { return trials[a].validation_rmse < trials[b].validation_rmse; });
+  std::stable_sort(by_tau.begin(), by_tau.end(),
+                   [&](std::size_t a, std::size_t b) { return trials[a].validation_tau > trials[b].validation_tau; });
   for (std::size_t k = 0; k < n; ++k) {
     rank_sum[by_rmse[k]] += k;
     rank_sum[by_tau[k]] += k;

@@ -30,7 +30,6 @@ struct GbdtTuning {
 // run_of_row: a run id per training row (rows of one run share a fold). base: settings the grid
 // leaves as they are (loss, subsampling, lambda, bins, seed, threads).
 GbdtTuning tune_gbdt(const MatrixView& x, const std::vector<float>& y, const std::vector<std::uint32_t>& run_of_row,
-                     const GbdtParams& base, int folds,
-                     const std::function<void(const std::string&)>& status = {});
+                     const GbdtParams& base, int folds, const std::function<void(const std::string&)>& status = {});
 
 }  // namespace dpa::tools

@@ -36,9 +36,8 @@ TrainingSplit TrainingSplit::of(const dpa_model& model) {
   const std::string split = metadata_value(model, "split");
   s.fingerprint = metadata_value(model, "zoo_runs");
   unsigned long long seed = 0;
-  s.known = !s.fingerprint.empty() &&
-            std::sscanf(split.c_str(), "seed %llu test_fraction %lf folds %d fold %d", &seed, &s.test_fraction,
-                        &s.folds, &s.fold) == 4;
+  s.known = !s.fingerprint.empty() && std::sscanf(split.c_str(), "seed %llu test_fraction %lf folds %d fold %d", &seed,
+                                                  &s.test_fraction, &s.folds, &s.fold) == 4;
   s.seed = seed;
   return s;
 }

@@ -73,7 +73,8 @@ double centred_target(const std::vector<float>& y, bool logit_link, std::vector<
 }
 
 void standardised_row(const MatrixView& x, const LinearModel& scaled, std::size_t r, double* out) {
-  for (std::size_t c = 0; c < x.cols; ++c) out[c] = (x.row(r)[c] - scaled.mean[c]) * static_cast<double>(scaled.inv_scale[c]);
+  for (std::size_t c = 0; c < x.cols; ++c)
+    out[c] = (x.row(r)[c] - scaled.mean[c]) * static_cast<double>(scaled.inv_scale[c]);
 }
 
 // Primal ridge (Z'Z + alpha I) w = Z't, its Gram matrix formed once for every alpha.

@@ -30,8 +30,7 @@ std::uint64_t sort_counting_swaps(std::vector<std::size_t>& order, std::vector<s
                                   const std::vector<float>& y, std::size_t lo, std::size_t hi) {
   if (hi - lo < 2) return 0;
   const std::size_t mid = lo + (hi - lo) / 2;
-  std::uint64_t swaps = sort_counting_swaps(order, buffer, y, lo, mid) +
-                        sort_counting_swaps(order, buffer, y, mid, hi);
+  std::uint64_t swaps = sort_counting_swaps(order, buffer, y, lo, mid) + sort_counting_swaps(order, buffer, y, mid, hi);
   std::size_t i = lo, j = mid, k = lo;
   while (i < mid && j < hi) {
     if (y[order[j]] < y[order[i]]) {
@@ -74,18 +73,17 @@ double kendall_tau_b(const std::vector<float>& x, const std::vector<float>& y) {
   if (n < 2) return NAN;
   std::vector<std::size_t> order(n), buffer(n);
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return x[a] < x[b] || (x[a] == x[b] && y[a] < y[b]);
-  });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return x[a] < x[b] || (x[a] == x[b] && y[a] < y[b]); });
   const std::uint64_t tied_x = tied_pairs(order, [&](std::size_t a, std::size_t b) { return x[a] == x[b]; });
-  const std::uint64_t tied_xy = tied_pairs(order, [&](std::size_t a, std::size_t b) { return x[a] == x[b] && y[a] == y[b]; });
+  const std::uint64_t tied_xy =
+      tied_pairs(order, [&](std::size_t a, std::size_t b) { return x[a] == x[b] && y[a] == y[b]; });
   const std::uint64_t swaps = sort_counting_swaps(order, buffer, y, 0, n);
   const std::uint64_t tied_y = tied_pairs(order, [&](std::size_t a, std::size_t b) { return y[a] == y[b]; });
   const std::uint64_t pairs = static_cast<std::uint64_t>(n) * (n - 1) / 2;
   // concordant - discordant = pairs - ties_x - ties_y + ties_xy - 2 * swaps
-  const double numerator = static_cast<double>(pairs) - static_cast<double>(tied_x) -
-                           static_cast<double>(tied_y) + static_cast<double>(tied_xy) -
-                           2.0 * static_cast<double>(swaps);
+  const double numerator = static_cast<double>(pairs) - static_cast<double>(tied_x) - static_cast<double>(tied_y) +
+                           static_cast<double>(tied_xy) - 2.0 * static_cast<double>(swaps);
   const double denominator = std::sqrt(static_cast<double>(pairs - tied_x) * static_cast<double>(pairs - tied_y));
   return denominator > 0 ? numerator / denominator : NAN;
 }

@@ -35,11 +35,12 @@ double forward(std::vector<Layer>& layers, std::vector<std::vector<double>>& act
   return acts.back()[0];
 }
 
-double validation_rmse(std::vector<Layer>& layers, std::vector<std::vector<double>>& acts,
-                       const MatrixView& x, const std::vector<float>& y, const MlpModel& scaling) {
+double validation_rmse(std::vector<Layer>& layers, std::vector<std::vector<double>>& acts, const MatrixView& x,
+                       const std::vector<float>& y, const MlpModel& scaling) {
   double sq = 0;
   for (std::size_t r = 0; r < x.rows; ++r) {
-    for (std::size_t c = 0; c < x.cols; ++c) acts[0][c] = (x.row(r)[c] - scaling.mean[c]) * static_cast<double>(scaling.inv_scale[c]);
+    for (std::size_t c = 0; c < x.cols; ++c)
+      acts[0][c] = (x.row(r)[c] - scaling.mean[c]) * static_cast<double>(scaling.inv_scale[c]);
     const double d = sigmoid(forward(layers, acts)) - y[r];
     sq += d * d;
   }
@@ -110,8 +111,10 @@ void accumulate_gradient(std::vector<Layer>& layers, std::vector<std::vector<dou
 // Adam on every parameter with the batch's mean gradient (scale: 1 / batch rows), step >= 1.
 void adam_step(std::vector<Layer>& layers, long step, double scale, double learning_rate) {
   const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-  const double c1 = 1.0 - std::pow(beta1, static_cast<double>(step)), c2 = 1.0 - std::pow(beta2, static_cast<double>(step));
-  auto adam = [&](std::vector<double>& w, const std::vector<double>& g, std::vector<double>& m, std::vector<double>& v) {
+  const double c1 = 1.0 - std::pow(beta1, static_cast<double>(step)),
+               c2 = 1.0 - std::pow(beta2, static_cast<double>(step));
+  auto adam = [&](std::vector<double>& w, const std::vector<double>& g, std::vector<double>& m,
+                  std::vector<double>& v) {
     for (std::size_t i = 0; i < w.size(); ++i) {
       const double gi = g[i] * scale;
       m[i] = beta1 * m[i] + (1 - beta1) * gi;
@@ -160,7 +163,8 @@ MlpModel train_mlp(const MatrixView& x, const std::vector<float>& y, const Matri
       }
       for (std::size_t i = start; i < end; ++i) {
         const std::size_t r = order[i];
-        for (std::size_t c = 0; c < x.cols; ++c) acts[0][c] = (x.row(r)[c] - scaling.mean[c]) * static_cast<double>(scaling.inv_scale[c]);
+        for (std::size_t c = 0; c < x.cols; ++c)
+          acts[0][c] = (x.row(r)[c] - scaling.mean[c]) * static_cast<double>(scaling.inv_scale[c]);
         accumulate_gradient(layers, acts, deltas, y[r]);
       }
       adam_step(layers, ++step, 1.0 / static_cast<double>(end - start), p.learning_rate);

@@ -5,19 +5,19 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
-#include <unordered_map>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "common/errors.hpp"
-#include "common/text_format.hpp"
 #include "common/progress.hpp"
 #include "common/stats_options.hpp"
+#include "common/text_format.hpp"
+#include "model/model_writer.hpp"
+#include "model/tree_layout.hpp"
 #include "train/context.hpp"
 #include "train/held_out.hpp"
 #include "train/row_predictions.hpp"
-#include "model/model_writer.hpp"
-#include "model/tree_layout.hpp"
 #include "zoo/feature_extraction.hpp"
 
 namespace dpa::tools {
@@ -54,8 +54,8 @@ class RowFeatures {
 };
 
 // Rows of the selection (positions in it), as a dense matrix and targets.
-void gather(const RowFeatures& f, const SelectedRows& s, const std::vector<std::size_t>& part,
-            std::vector<float>& x, std::vector<float>& y) {
+void gather(const RowFeatures& f, const SelectedRows& s, const std::vector<std::size_t>& part, std::vector<float>& x,
+            std::vector<float>& y) {
   x.resize(part.size() * f.per_row());
   y.resize(part.size());
   for (std::size_t i = 0; i < part.size(); ++i) {
@@ -131,8 +131,9 @@ const WeightInputs& find_weight_inputs(const std::string& name) {
 }
 
 std::string training_rows_key(const TrainOptions& o) {
-  return std::string(o.inputs->name) + (o.inputs->kind == DPA_INPUT_STATISTICS ? std::string(":") + stats_set_name(o.stats) : "") +
-         "/" + o.checkpoints.text() + "/" + target_name(o.target);
+  return std::string(o.inputs->name) +
+         (o.inputs->kind == DPA_INPUT_STATISTICS ? std::string(":") + stats_set_name(o.stats) : "") + "/" +
+         o.checkpoints.text() + "/" + target_name(o.target);
 }
 
 TrainingRows training_rows(const ZooDataset& zoo, const TrainOptions& o, bool show_progress) {
@@ -152,7 +153,8 @@ TrainingRows training_rows(const ZooDataset& zoo, const TrainOptions& o, bool sh
   std::vector<bool> finite(chosen.rows.size(), true);
   Progress progress(o.inputs->kind == DPA_INPUT_RAW_WEIGHTS ? "reading weights" : "statistics", chosen.rows.size(),
                     show_progress);
-  extract_features(zoo.weights(), layout, block, o.threads, &chosen.rows,
+  extract_features(
+      zoo.weights(), layout, block, o.threads, &chosen.rows,
       [&](std::uint64_t first, std::uint64_t count, const float* features) {
         std::memcpy(&values[first * t.per_row], features, count * t.per_row * sizeof(float));
         for (std::uint64_t r = 0; r < count; ++r) {
@@ -167,7 +169,8 @@ TrainingRows training_rows(const ZooDataset& zoo, const TrainOptions& o, bool sh
       [&](std::uint64_t done) { progress.update(done); });
   // Keep the rows with finite features, compacting their values in place.
   std::vector<std::size_t> kept;
-  t.selected = keep_rows(chosen, [&](std::size_t i) { return finite[i]; }, &kept);
+  t.selected = keep_rows(
+      chosen, [&](std::size_t i) { return finite[i]; }, &kept);
   for (std::size_t at = 0; at < kept.size(); ++at) {
     if (kept[at] != at) std::memmove(&values[at * t.per_row], &values[kept[at] * t.per_row], t.per_row * sizeof(float));
   }
@@ -288,19 +291,24 @@ void train_gbdt_predictor(const TrainerCall& c) {
   c.report.gbdt = p;
   // Trained trees as they will be written: the layout asked for, float16 leaves rounded.
   auto train_at_depth = [&](const GbdtParams& params) {
-    GbdtModel g = train_gbdt(train, data.yt, data.yv.empty() ? nullptr : &valid, data.yv.empty() ? nullptr : &data.yv,
-                             params, [&](int done, double rmse) {
-      if (c.status && (done % 25 == 0 || done == params.num_trees)) {
-        c.status("depth " + std::to_string(params.max_depth) + ", tree " + std::to_string(done) + "/" +
-                 std::to_string(params.num_trees) + (std::isnan(rmse) ? "" : ", validation rmse " + std::to_string(rmse)));
-      }
-    }).model;
+    GbdtModel g =
+        train_gbdt(train, data.yt, data.yv.empty() ? nullptr : &valid, data.yv.empty() ? nullptr : &data.yv, params,
+                   [&](int done, double rmse) {
+                     if (c.status && (done % 25 == 0 || done == params.num_trees)) {
+                       c.status("depth " + std::to_string(params.max_depth) + ", tree " + std::to_string(done) + "/" +
+                                std::to_string(params.num_trees) +
+                                (std::isnan(rmse) ? "" : ", validation rmse " + std::to_string(rmse)));
+                     }
+                   })
+            .model;
     g.layout = o.tree_layout;
     if (o.leaves == DPA_LEAF_FLOAT16) round_leaves_to_half(g);
     return g;
   };
   c.spec.transform = p.loss->transform;
-  if (c.status) c.status("gbdt: " + std::to_string(data.yt.size()) + " training rows x " + std::to_string(data.d) + " features, binning");
+  if (c.status)
+    c.status("gbdt: " + std::to_string(data.yt.size()) + " training rows x " + std::to_string(data.d) +
+             " features, binning");
   GbdtModel model = train_at_depth(p);
   if (o.max_bytes > 0) {
     const bool validation = !data.yv.empty();
@@ -311,12 +319,11 @@ void train_gbdt_predictor(const TrainerCall& c) {
   }
   c.spec.predictor = model;
   c.report.trees = static_cast<int>(model.trees.size());
-  c.options << "loss=" << p.loss->name << "\ntrees=" << c.report.trees << "\nmax_trees=" << p.num_trees << "\ndepth=" << p.max_depth
-            << "\nlearning_rate=" << p.learning_rate << "\nsubsample=" << p.subsample
-            << "\ncolsample=" << p.colsample << "\nmin_child_weight=" << p.min_child_weight
-            << "\nlambda=" << p.lambda << "\nbins=" << p.max_bins << "\npatience=" << p.early_stopping_rounds
-            << "\ntuned=" << (o.tune ? 1 : 0) << "\ntree_layout=" << tree_layout_name(o.tree_layout)
-            << "\nleaves=" << leaf_format_name(o.leaves) << "\n";
+  c.options << "loss=" << p.loss->name << "\ntrees=" << c.report.trees << "\nmax_trees=" << p.num_trees
+            << "\ndepth=" << p.max_depth << "\nlearning_rate=" << p.learning_rate << "\nsubsample=" << p.subsample
+            << "\ncolsample=" << p.colsample << "\nmin_child_weight=" << p.min_child_weight << "\nlambda=" << p.lambda
+            << "\nbins=" << p.max_bins << "\npatience=" << p.early_stopping_rounds << "\ntuned=" << (o.tune ? 1 : 0)
+            << "\ntree_layout=" << tree_layout_name(o.tree_layout) << "\nleaves=" << leaf_format_name(o.leaves) << "\n";
   if (o.max_bytes > 0) c.options << "max_bytes=" << o.max_bytes << "\nbudget_depth=" << c.report.budget_depth << "\n";
 }
 
@@ -349,8 +356,10 @@ void train_mlp_predictor(const TrainerCall& c) {
   const MatrixView valid = c.data.valid();
   c.spec.predictor = train_mlp(c.data.train(), c.data.yt, c.data.yv.empty() ? nullptr : &valid,
                                c.data.yv.empty() ? nullptr : &c.data.yv, p, [&](int epoch, double rmse) {
-    if (c.status && epoch % 10 == 0) c.status("epoch " + std::to_string(epoch) + (std::isnan(rmse) ? "" : ", validation rmse " + std::to_string(rmse)));
-  });
+                                 if (c.status && epoch % 10 == 0)
+                                   c.status("epoch " + std::to_string(epoch) +
+                                            (std::isnan(rmse) ? "" : ", validation rmse " + std::to_string(rmse)));
+                               });
   c.spec.transform = DPA_OUTPUT_SIGMOID;
   c.options << "hidden=" << p.hidden[0] << "," << p.hidden[1] << "\nlearning_rate=" << p.learning_rate << "\n";
 }
@@ -383,8 +392,8 @@ void describe_inputs(const ZooDataset& zoo, const TrainOptions& o, ModelSpec& sp
   spec.features.segments.assign(layout.segments, layout.segments + layout.num_segments);
   spec.features.total_length = layout.total_length;
   // Trees split on any monotone scale; linear and MLP models want wide columns on a log scale.
-  spec.features.context = describe_context(resolve_context(o.context, zoo.metrics(), o.target), zoo.metrics(),
-                                           o.kind != ModelKind::kGbdt);
+  spec.features.context =
+      describe_context(resolve_context(o.context, zoo.metrics(), o.target), zoo.metrics(), o.kind != ModelKind::kGbdt);
   if (!o.inputs->weights && spec.features.context.empty()) {
     throw UsageError("--inputs none reads no weights: name what the model reads with --context (e.g. hyper)");
   }
@@ -432,7 +441,8 @@ void fit_written_budget(const TrainOptions& o, ModelSpec& spec, TrainReport& rep
     g.trees.pop_back();
     report.trees = static_cast<int>(g.trees.size());
     const std::size_t at = spec.provenance->text.find(was);
-    if (at != std::string::npos) spec.provenance->text.replace(at, was.size(), "\ntrees=" + std::to_string(report.trees) + "\n");
+    if (at != std::string::npos)
+      spec.provenance->text.replace(at, was.size(), "\ntrees=" + std::to_string(report.trees) + "\n");
   }
 }
 
@@ -485,12 +495,13 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const 
   report.train_seconds = seconds_since(start);
   Provenance prov;
   // Values from the file system or a zoo's header escaped: a line end in a path must not add a key.
-  prov.text = "zoo=" + printable(zoo.dir()) + "\nmodel=" + model_kind_name(o.kind) + "\ninputs=" + o.inputs->name + "\nstats=" +
-              stats_set_name(o.stats) + "\ncontext=" + printable(report.context) + "\ncheckpoints=" + o.checkpoints.text() +
-              "\ntarget=" + target_name(o.target) + "\nseed=" + std::to_string(o.seed) +
-              "\ntest_fraction=" + std::to_string(o.test_fraction) + "\nvalidation_fraction=" +
-              std::to_string(o.validation_fraction) + "\n" + options.str() +
-              TrainingSplit{true, runs_fingerprint(zoo.metrics()), o.seed, o.test_fraction, o.folds, o.fold}.provenance();
+  prov.text =
+      "zoo=" + printable(zoo.dir()) + "\nmodel=" + model_kind_name(o.kind) + "\ninputs=" + o.inputs->name +
+      "\nstats=" + stats_set_name(o.stats) + "\ncontext=" + printable(report.context) +
+      "\ncheckpoints=" + o.checkpoints.text() + "\ntarget=" + target_name(o.target) +
+      "\nseed=" + std::to_string(o.seed) + "\ntest_fraction=" + std::to_string(o.test_fraction) +
+      "\nvalidation_fraction=" + std::to_string(o.validation_fraction) + "\n" + options.str() +
+      TrainingSplit{true, runs_fingerprint(zoo.metrics()), o.seed, o.test_fraction, o.folds, o.fold}.provenance();
   prov.text += training_ranges(inputs->model(), context, weights.selected, split.train, data.yt).provenance();
   spec.provenance = prov;
   fit_written_budget(o, spec, report);
@@ -499,15 +510,14 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const 
   return report;
 }
 
-Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
-                          const CheckpointSelection& checkpoints, Target target, unsigned threads,
-                          bool all_runs, bool show_progress,
+Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo, const CheckpointSelection& checkpoints,
+                          Target target, unsigned threads, bool all_runs, bool show_progress,
                           const std::function<bool(const std::string&)>& only_runs) {
   const bool reads_weights = model.feature_kind != DPA_INPUT_CONTEXT;
   const dpa_layout layout = zoo.layout();
   if (reads_weights && layout.total_length != model.layout.total_length) {
-    throw ToolError(zoo.dir() + ": rows hold " + std::to_string(layout.total_length) +
-                    " weights, the model takes " + std::to_string(model.layout.total_length));
+    throw ToolError(zoo.dir() + ": rows hold " + std::to_string(layout.total_length) + " weights, the model takes " +
+                    std::to_string(model.layout.total_length));
   }
   const ContextTable context(model, zoo.metrics());
   Evaluation e;

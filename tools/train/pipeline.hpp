@@ -34,7 +34,7 @@ struct WeightInputs {
 // The table every command, usage text and report iterates.
 const std::vector<WeightInputs>& weight_inputs_table();
 const WeightInputs& find_weight_inputs(const std::string& name);  // throws UsageError naming the choices
-std::string weight_inputs_choices();  // "stats|raw|none"
+std::string weight_inputs_choices();                              // "stats|raw|none"
 
 struct TrainOptions {
   ModelKind kind = ModelKind::kGbdt;
@@ -67,8 +67,8 @@ struct TrainReport {
   std::uint64_t dropped_non_finite = 0, dropped_unfinished = 0;
   int trees = 0;
   double feature_seconds = 0, train_seconds = 0;
-  std::string context;  // the context values the model reads, context_summary()
-  GbdtParams gbdt;      // the GBDT settings used (tuned ones with TrainOptions::tune)
+  std::string context;   // the context values the model reads, context_summary()
+  GbdtParams gbdt;       // the GBDT settings used (tuned ones with TrainOptions::tune)
   int budget_depth = 0;  // with max_bytes: the depth chosen
   double alpha = 0;      // linear: the ridge strength used (chosen on validation runs by default)
 };
@@ -80,7 +80,7 @@ struct TrainingRows {
   SelectedRows selected;       // rows whose weights block is finite
   std::vector<float> weights;  // selected.rows.size() x per_row (nothing when no weights are read)
   std::size_t per_row = 0;
-  std::string key;             // the options it was computed for (training_rows_key)
+  std::string key;  // the options it was computed for (training_rows_key)
   double seconds = 0;
 };
 // show_progress: a progress line on stderr while the weights are read.
@@ -98,20 +98,18 @@ struct Evaluation {
   RegressionMetrics metrics;
   std::vector<float> truth, predicted;
   std::uint64_t dropped_non_finite = 0, dropped_unfinished = 0;
-  bool split_known = false;        // the model records the split it was trained with
-  bool own_zoo = false;            // the zoo the model was trained on
-  std::uint64_t excluded_runs = 0; // of those, runs it was trained or validated on, left out
-  std::string range_warning;       // context values outside what the model was trained on, or ""
+  bool split_known = false;         // the model records the split it was trained with
+  bool own_zoo = false;             // the zoo the model was trained on
+  std::uint64_t excluded_runs = 0;  // of those, runs it was trained or validated on, left out
+  std::string range_warning;        // context values outside what the model was trained on, or ""
 };
 
 // Evaluates a loaded model on every usable row of the zoo for that selection and target, with the
 // context values it reads taken from the zoo's metrics. On the zoo it was trained on, only the
 // runs it never saw count unless all_runs. only_runs, when given, chooses the runs instead
 // (by modeldir). show_progress: a progress line on stderr.
-Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo,
-                          const CheckpointSelection& checkpoints, Target target, unsigned threads,
-                          bool all_runs = false, bool show_progress = false,
+Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo, const CheckpointSelection& checkpoints,
+                          Target target, unsigned threads, bool all_runs = false, bool show_progress = false,
                           const std::function<bool(const std::string&)>& only_runs = {});
-
 
 }  // namespace dpa::tools

@@ -6,8 +6,12 @@
 namespace dpa::tools {
 
 RunOrderStops::RunOrderStops(std::uint32_t runs, std::size_t checked_steps, float stop_below, float max_gap)
-    : stop_below_(stop_below), max_gap_(max_gap), best_up_to_(runs), ended_(runs, false),
-      frontier_(checked_steps, 0), best_(checked_steps, -INFINITY) {}
+    : stop_below_(stop_below),
+      max_gap_(max_gap),
+      best_up_to_(runs),
+      ended_(runs, false),
+      frontier_(checked_steps, 0),
+      best_(checked_steps, -INFINITY) {}
 
 dpa_early_stop RunOrderStops::state_for(std::uint32_t run, std::size_t check) {
   dpa_early_stop state;

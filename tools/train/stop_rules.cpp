@@ -1,9 +1,9 @@
 #include "train/stop_rules.hpp"
 
 #include <algorithm>
-#include <functional>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 
 namespace dpa::tools {
 
@@ -31,7 +31,9 @@ std::string Rule::name() const {
   char buf[128];
   switch (kind) {
     case RuleKind::kBelow: std::snprintf(buf, sizeof buf, "%s < %.2f", signal_name(signal), value); break;
-    case RuleKind::kGap: std::snprintf(buf, sizeof buf, "%s %.2f under the best so far", signal_name(signal), value); break;
+    case RuleKind::kGap:
+      std::snprintf(buf, sizeof buf, "%s %.2f under the best so far", signal_name(signal), value);
+      break;
     case RuleKind::kPercentile:
       std::snprintf(buf, sizeof buf, "%s below the p%g of earlier runs", signal_name(signal), value);
       break;
@@ -103,8 +105,8 @@ void replay(const std::vector<ReplayRun>& runs, std::uint32_t step, std::uint32_
   const float best_cut = sorted[sorted.size() - best_count];
   const float best_overall = sorted.back();
 
-  std::vector<double> seen;                     // scores of earlier runs at the step, ascending
-  std::vector<std::vector<double>> rungs(32);   // successive halving: values seen per rung, best first
+  std::vector<double> seen;                    // scores of earlier runs at the step, ascending
+  std::vector<std::vector<double>> rungs(32);  // successive halving: values seen per rung, best first
   double best_kept = -INFINITY, best_score = -INFINITY;
   for (const ReplayRun& r : runs) {
     const Rule& rule = out->rule;
@@ -124,7 +126,8 @@ void replay(const std::vector<ReplayRun>& runs, std::uint32_t step, std::uint32_
         }
       }
     } else if (rule.signal == Signal::kModel && rule.kind != RuleKind::kPercentile) {
-      stop = r.runtime_stop[static_cast<std::size_t>(rule.runtime_index)] != 0;  // the runtime's own decision, made in run order
+      stop = r.runtime_stop[static_cast<std::size_t>(rule.runtime_index)] !=
+             0;  // the runtime's own decision, made in run order
     } else {
       const double score = score_at_step(r, rule.signal);
       if (rule.kind == RuleKind::kBelow) {

@@ -14,13 +14,13 @@ namespace dpa::tools {
 // step, and (to score the decisions afterwards) its final accuracy.
 struct ReplayRun {
   float final_accuracy = 0;
-  std::uint32_t epochs = 0;                   // config.epochs: what a full run trains
-  std::vector<std::uint32_t> steps;           // its checkpoints, ascending
-  std::vector<float> test_accuracy;           // at each checkpoint
-  float predicted = 0;                        // our predictor's final accuracy at the step
-  std::vector<char> runtime_stop;             // the runtime's decision per model rule (below/gap)
-  float train_loss = 0;                       // at the step
-  float accuracy_at_step = 0;                 // at the step
+  std::uint32_t epochs = 0;          // config.epochs: what a full run trains
+  std::vector<std::uint32_t> steps;  // its checkpoints, ascending
+  std::vector<float> test_accuracy;  // at each checkpoint
+  float predicted = 0;               // our predictor's final accuracy at the step
+  std::vector<char> runtime_stop;    // the runtime's decision per model rule (below/gap)
+  float train_loss = 0;              // at the step
+  float accuracy_at_step = 0;        // at the step
 };
 
 // The signals a rule reads; higher is better for every one (train_loss is negated).

@@ -72,8 +72,9 @@ int CsvReader::get_text() {
   if (c == '\r') {
     const int d = get();
     if (d != '\n') {
-      throw ToolError(path_ + ":" + std::to_string(line_) +
-                      ": a carriage return without a line feed (old Mac line ends?): save the file with LF or CRLF line ends");
+      throw ToolError(
+          path_ + ":" + std::to_string(line_) +
+          ": a carriage return without a line feed (old Mac line ends?): save the file with LF or CRLF line ends");
     }
     return '\n';  // CRLF: one line end
   }
@@ -118,7 +119,7 @@ bool CsvReader::read_record(std::vector<std::string>& fields) {
       quoted = was_quoted = true;
       continue;
     }
-    if (c == ',' ) {
+    if (c == ',') {
       fields.push_back(std::move(field));
       field.clear();
       was_quoted = false;
@@ -156,8 +157,8 @@ double parse_checked(const std::string& text, const CsvReader& reader, const std
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(as_float ? static_cast<float>(v) : v)) {
-    throw ToolError(reader.path() + ":" + std::to_string(reader.line()) + ": column '" + column +
-                    "': '" + text + "' is not a finite number");
+    throw ToolError(reader.path() + ":" + std::to_string(reader.line()) + ": column '" + column + "': '" + text +
+                    "' is not a finite number");
   }
   return v;
 }

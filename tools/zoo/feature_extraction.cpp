@@ -19,8 +19,8 @@ std::size_t WeightBlock::per_row(const dpa_layout& layout) const {
   return 0;
 }
 
-FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, WeightBlock what,
-                            unsigned threads, const std::vector<std::uint64_t>* list, const FeatureSink& sink,
+FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, WeightBlock what, unsigned threads,
+                            const std::vector<std::uint64_t>* list, const FeatureSink& sink,
                             const std::function<void(std::uint64_t)>& progress) {
   const auto start = std::chrono::steady_clock::now();
   const std::size_t per_row = what.per_row(layout);
@@ -59,7 +59,8 @@ FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, 
           for (std::size_t c = 0; c < per_row; ++c) finite &= std::isfinite(w[c]);
           if (!finite) {
             ++bad;
-            for (std::size_t c = 0; c < per_row; ++c) if (!std::isfinite(out[c])) out[c] = NAN;
+            for (std::size_t c = 0; c < per_row; ++c)
+              if (!std::isfinite(out[c])) out[c] = NAN;
           }
           continue;
         }

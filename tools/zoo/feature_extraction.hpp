@@ -14,8 +14,8 @@ namespace dpa::tools {
 
 // What a model's weights block holds per row.
 struct WeightBlock {
-  dpa_input_kind kind = DPA_INPUT_STATISTICS;  // DPA_INPUT_STATISTICS or DPA_INPUT_RAW_WEIGHTS
-  dpa_stats_set set = DPA_STATS_PAPER;         // statistics: which set
+  dpa_input_kind kind = DPA_INPUT_STATISTICS;           // DPA_INPUT_STATISTICS or DPA_INPUT_RAW_WEIGHTS
+  dpa_stats_set set = DPA_STATS_PAPER;                  // statistics: which set
   std::size_t per_row(const dpa_layout& layout) const;  // 0 for an unknown set or kind
 };
 
@@ -31,8 +31,8 @@ using FeatureSink = std::function<void(std::uint64_t first, std::uint64_t count,
 // count * per_row floats. rows: the zoo rows to compute, in this order (nullptr: every row);
 // `first` indexes that list. progress(rows_done) is called after each block. Pages of rows done
 // with are released as it goes.
-FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, WeightBlock block,
-                            unsigned threads, const std::vector<std::uint64_t>* rows, const FeatureSink& sink,
+FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, WeightBlock block, unsigned threads,
+                            const std::vector<std::uint64_t>* rows, const FeatureSink& sink,
                             const std::function<void(std::uint64_t)>& progress = {});
 
 // Statistics of every row.

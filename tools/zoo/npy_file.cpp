@@ -19,9 +19,7 @@
 namespace dpa::tools {
 namespace {
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw ToolError(path + ": " + what);
-}
+[[noreturn]] void fail(const std::string& path, const std::string& what) { throw ToolError(path + ": " + what); }
 
 // Position of the value that follows 'key': in the dict text.
 std::size_t value_of(const std::string& text, const std::string& key) {
@@ -29,7 +27,8 @@ std::size_t value_of(const std::string& text, const std::string& key) {
   if (k == std::string::npos) throw ToolError("npy header lacks '" + key + "'");
   // numpy reads a repeated key's last value, a first-match reader its first: refuse rather than
   // read a file differently from numpy.
-  if (text.find("'" + key + "'", k + 1) != std::string::npos) throw ToolError("npy header: '" + key + "' appears twice");
+  if (text.find("'" + key + "'", k + 1) != std::string::npos)
+    throw ToolError("npy header: '" + key + "' appears twice");
   std::size_t i = text.find(':', k);
   if (i == std::string::npos) throw ToolError("npy header: no value for '" + key + "'");
   ++i;
@@ -99,9 +98,7 @@ NpyHeader read_header(int fd, const std::string& path, std::uint64_t file_size, 
   *data_offset = header_start + header_len;
   try {
     return parse_npy_header(text);
-  } catch (const ToolError& e) {
-    fail(path, e.what());
-  }
+  } catch (const ToolError& e) { fail(path, e.what()); }
 }
 
 }  // namespace
@@ -130,7 +127,8 @@ void NpyMatrix::open_checked() {
   else if (h.descr == "<f2") item_size_ = 2;
   else fail(path_, "unsupported dtype '" + h.descr + "' (expected <f2, <f4 or <f8)");
   if (h.fortran_order) fail(path_, "Fortran-order arrays are not supported (save with C order)");
-  if (h.shape.size() != 2) fail(path_, "expected a 2-D array (rows, weights), got " + std::to_string(h.shape.size()) + " dimensions");
+  if (h.shape.size() != 2)
+    fail(path_, "expected a 2-D array (rows, weights), got " + std::to_string(h.shape.size()) + " dimensions");
   dtype_ = h.descr;
   rows_ = h.shape[0];
   cols_ = h.shape[1];
@@ -140,7 +138,8 @@ void NpyMatrix::open_checked() {
   }
   if (bytes > file_size_ - data_offset_) {
     fail(path_, "truncated: header says " + std::to_string(rows_) + " x " + std::to_string(cols_) + " (" +
-                    std::to_string(bytes) + " bytes of data) but the file holds " + std::to_string(file_size_ - data_offset_));
+                    std::to_string(bytes) + " bytes of data) but the file holds " +
+                    std::to_string(file_size_ - data_offset_));
   }
   if (file_size_ > 0) {
     void* m = ::mmap(nullptr, file_size_, PROT_READ, MAP_SHARED, fd_, 0);
@@ -203,9 +202,7 @@ void convert_row(const unsigned char* p, std::uint64_t cols, unsigned item_size,
 
 const float* NpyMatrix::row(std::uint64_t r, float* out) const {
   const unsigned char* p = map_ + data_offset_ + r * cols_ * item_size_;
-  if (rows_in_place()) {
-    return reinterpret_cast<const float*>(p);
-  }
+  if (rows_in_place()) { return reinterpret_cast<const float*>(p); }
   convert_row(p, cols_, item_size_, out);
   return out;
 }
@@ -239,8 +236,7 @@ void NpyMatrix::advise(std::uint64_t first, std::uint64_t last, bool will_need) 
   std::uint64_t begin = data_offset_ + first * cols_ * item_size_;
   const std::uint64_t end = data_offset_ + last * cols_ * item_size_;
   begin -= begin % page;
-  ::madvise(const_cast<unsigned char*>(map_) + begin, end - begin,
-            will_need ? MADV_WILLNEED : MADV_DONTNEED);
+  ::madvise(const_cast<unsigned char*>(map_) + begin, end - begin, will_need ? MADV_WILLNEED : MADV_DONTNEED);
 }
 
 void NpyMatrix::advise_rows(const std::uint64_t* rows, std::size_t count, bool will_need) const {
@@ -257,7 +253,10 @@ void NpyMatrix::advise_rows(const std::uint64_t* rows, std::size_t count, bool w
 }
 
 NpyRowChunk::NpyRowChunk(const NpyMatrix& matrix, const std::uint64_t* rows, std::uint64_t first, std::size_t count)
-    : matrix_(matrix), rows_(rows), first_(first), count_(count),
+    : matrix_(matrix),
+      rows_(rows),
+      first_(first),
+      count_(count),
       scattered_(rows != nullptr && NpyMatrix::scattered(rows, count)) {
   advise(true);
 }
@@ -281,8 +280,8 @@ const float* NpyRowChunk::row(std::size_t i, std::vector<float>& buffer) const {
 namespace {
 
 std::string npy_f32_header(std::uint64_t rows, std::uint64_t cols) {
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(rows) +
-                     ", " + std::to_string(cols) + "), }";
+  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(rows) + ", " +
+                     std::to_string(cols) + "), }";
   // Version 1.0: magic(6) + version(2) + u16 length, the whole header padded to 64 bytes.
   const std::size_t total = (10 + dict.size() + 1 + 63) / 64 * 64;
   dict.append(total - 10 - dict.size() - 1, ' ');
@@ -295,8 +294,7 @@ std::string npy_f32_header(std::uint64_t rows, std::uint64_t cols) {
 
 }  // namespace
 
-void write_npy_f32(const std::string& path, const float* data, std::uint64_t rows,
-                   std::uint64_t cols) {
+void write_npy_f32(const std::string& path, const float* data, std::uint64_t rows, std::uint64_t cols) {
   NpyWriter w(path, rows, cols);
   w.append(data, rows);
   w.commit();

@@ -53,7 +53,7 @@ class NpyMatrix {
   unsigned item_size_ = 0;
   const unsigned char* map_ = nullptr;
   std::unique_ptr<MappedGuard> guard_;  // a SIGBUS in the map (the file shrank) is a message, exit 1
-  int fd_ = -1;  // kept open for read_row
+  int fd_ = -1;                         // kept open for read_row
 };
 
 // A chunk of rows about to be computed on, read as suits them: runs of consecutive rows through
@@ -91,8 +91,7 @@ struct NpyHeader {
 NpyHeader parse_npy_header(const std::string& text);  // throws ToolError
 
 // Writes a float32 C-order (rows × cols) npy file atomically.
-void write_npy_f32(const std::string& path, const float* data, std::uint64_t rows,
-                   std::uint64_t cols);
+void write_npy_f32(const std::string& path, const float* data, std::uint64_t rows, std::uint64_t cols);
 
 // Streams a float32 (rows × cols) npy file row block by row block, atomically.
 class NpyWriter {

@@ -40,9 +40,7 @@ Target parse_target(const std::string& text) {
   throw UsageError("--target must be test_accuracy or final_test_accuracy, got '" + text + "'");
 }
 
-const char* target_name(Target t) {
-  return t == Target::kTestAccuracy ? "test_accuracy" : "final_test_accuracy";
-}
+const char* target_name(Target t) { return t == Target::kTestAccuracy ? "test_accuracy" : "final_test_accuracy"; }
 
 SelectedRows select_rows(const ZooMetrics& m, const CheckpointSelection& checkpoints, Target target,
                          const std::vector<bool>& row_is_finite) {
@@ -159,8 +157,8 @@ Split split_by_fold(const SelectedRows& selected, const ZooMetrics& metrics, int
   });
 }
 
-Split split_by_run(const SelectedRows& selected, const ZooMetrics& metrics,
-                   double validation_fraction, double test_fraction, std::uint64_t seed) {
+Split split_by_run(const SelectedRows& selected, const ZooMetrics& metrics, double validation_fraction,
+                   double test_fraction, std::uint64_t seed) {
   if (validation_fraction < 0 || test_fraction < 0 || validation_fraction + test_fraction >= 1) {
     throw UsageError("validation and test fractions must be >= 0 and sum to less than 1");
   }

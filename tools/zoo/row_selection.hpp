@@ -23,16 +23,16 @@ Target parse_target(const std::string& text);  // "test_accuracy" | "final_test_
 const char* target_name(Target t);
 
 struct SelectedRows {
-  std::vector<std::uint64_t> rows;   // row indices into the zoo, ascending
-  std::vector<float> targets;        // one per selected row
-  std::vector<std::uint32_t> run;    // dense run id per selected row
+  std::vector<std::uint64_t> rows;       // row indices into the zoo, ascending
+  std::vector<float> targets;            // one per selected row
+  std::vector<std::uint32_t> run;        // dense run id per selected row
   std::uint64_t dropped_non_finite = 0;  // rows with NaN/Inf weights
   std::uint64_t dropped_unfinished = 0;  // rows of runs that never reached config.epochs
 };
 
 // row_is_finite: one flag per zoo row (empty: all finite).
-SelectedRows select_rows(const ZooMetrics& metrics, const CheckpointSelection& checkpoints,
-                         Target target, const std::vector<bool>& row_is_finite);
+SelectedRows select_rows(const ZooMetrics& metrics, const CheckpointSelection& checkpoints, Target target,
+                         const std::vector<bool>& row_is_finite);
 
 // The selected rows that keep(i) accepts (i: position in `selected`), in order; the others count
 // as dropped for non-finite values. kept (may be null): the positions kept.
@@ -45,8 +45,8 @@ struct Split {
 
 // Each run goes to one side, chosen from a hash of its modeldir and the seed: deterministic,
 // independent of row order and of which other runs exist.
-Split split_by_run(const SelectedRows& selected, const ZooMetrics& metrics,
-                   double validation_fraction, double test_fraction, std::uint64_t seed);
+Split split_by_run(const SelectedRows& selected, const ZooMetrics& metrics, double validation_fraction,
+                   double test_fraction, std::uint64_t seed);
 
 // Is the run on split_by_run's test side?
 bool run_in_test_fraction(const std::string& modeldir, double test_fraction, std::uint64_t seed);

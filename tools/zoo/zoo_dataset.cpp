@@ -18,8 +18,8 @@ std::uint64_t parse_index(const std::string& text, const CsvReader& r, const std
   const double v = parse_csv_number(text, r, column);
   // Range first: converting an out-of-range double to an integer is undefined (found by fuzz_csv).
   if (v < 0 || v > 4294967295.0 || v != std::floor(v)) {
-    throw ToolError(r.path() + ":" + std::to_string(r.line()) + ": column '" + column + "': '" +
-                    text + "' is not a valid index");
+    throw ToolError(r.path() + ":" + std::to_string(r.line()) + ": column '" + column + "': '" + text +
+                    "' is not a valid index");
   }
   return static_cast<std::uint64_t>(v);
 }
@@ -51,18 +51,19 @@ std::uint64_t shape_size(const std::string& text, const CsvReader& r) {
 
 std::vector<LayoutSegment> read_layout_csv(const std::string& path, std::uint64_t num_weights) {
   CsvReader r(path);
-  const std::size_t name_col = r.column("varname"), start_col = r.column("start_idx"),
-                    end_col = r.column("end_idx");
+  const std::size_t name_col = r.column("varname"), start_col = r.column("start_idx"), end_col = r.column("end_idx");
   const std::size_t shape_col = r.column("shape");
   std::vector<LayoutSegment> out;
   std::vector<std::string> f;
   while (r.next(f)) {
     const std::string where = path + ":" + std::to_string(r.line());
     // Before the overlap scan, which compares a row with every earlier one.
-    if (out.size() == DPA_MAX_SEGMENTS) throw ToolError(where + ": more than " + std::to_string(DPA_MAX_SEGMENTS) + " segments");
+    if (out.size() == DPA_MAX_SEGMENTS)
+      throw ToolError(where + ": more than " + std::to_string(DPA_MAX_SEGMENTS) + " segments");
     const std::uint64_t start = parse_index(f[start_col], r, "start_idx");
     const std::uint64_t end = parse_index(f[end_col], r, "end_idx");
-    if (end <= start) throw ToolError(where + ": end_idx " + std::to_string(end) + " is not after start_idx " + std::to_string(start));
+    if (end <= start)
+      throw ToolError(where + ": end_idx " + std::to_string(end) + " is not after start_idx " + std::to_string(start));
     if (end > num_weights) {
       throw ToolError(where + ": segment ends at " + std::to_string(end) + " but weights.npy rows hold " +
                       std::to_string(num_weights) + " weights");
@@ -245,8 +246,7 @@ ZooDataset::ZooDataset(const std::string& dir, Metrics metrics) : dir_(dir) {
 }
 
 dpa_layout ZooDataset::layout() const {
-  return {segments_.data(), static_cast<std::uint32_t>(segments_.size()),
-          static_cast<std::uint32_t>(weights_->cols())};
+  return {segments_.data(), static_cast<std::uint32_t>(segments_.size()), static_cast<std::uint32_t>(weights_->cols())};
 }
 
 }  // namespace dpa::tools

@@ -27,7 +27,7 @@ struct MetricsColumn {
   bool categorical = false;
   std::vector<float> values;
   std::vector<std::string> categories;
-  bool varies() const;  // more than one distinct value (NaN counts as one)
+  bool varies() const;             // more than one distinct value (NaN counts as one)
   bool positive_and_wide() const;  // numbers, all > 0, spanning at least two decades
 };
 
@@ -35,10 +35,10 @@ struct MetricsColumn {
 bool parse_metric_number(const std::string& text, float* value);
 
 struct ZooMetrics {
-  std::vector<std::string> modeldir;    // run id per row
-  std::vector<std::uint32_t> step;      // epoch of the checkpoint
+  std::vector<std::string> modeldir;  // run id per row
+  std::vector<std::uint32_t> step;    // epoch of the checkpoint
   std::vector<float> test_accuracy;
-  std::vector<std::uint32_t> epochs;    // config.epochs: the run's planned last step
+  std::vector<std::uint32_t> epochs;   // config.epochs: the run's planned last step
   std::vector<MetricsColumn> columns;  // every named column but modeldir, in file order
   std::size_t num_rows = 0;
   std::string path;
@@ -50,8 +50,7 @@ struct ZooMetrics {
 // required: modeldir, step, test_accuracy and config.epochs must be there (a zoo); otherwise only
 // the generic columns are read (context values for `dpa predict --metrics`).
 // max_rows: more rows are an error as soon as they are read (a zoo's weights row count).
-ZooMetrics read_metrics_csv(const std::string& path, bool required = true,
-                            std::uint64_t max_rows = UINT64_MAX);
+ZooMetrics read_metrics_csv(const std::string& path, bool required = true, std::uint64_t max_rows = UINT64_MAX);
 
 class ZooDataset {
  public:

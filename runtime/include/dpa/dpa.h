@@ -16,36 +16,36 @@ extern "C" {
 typedef enum dpa_status {
   DPA_OK = 0,
   DPA_ERR_NULL_ARGUMENT = 1,
-  DPA_ERR_BAD_LAYOUT = 2,          /* empty, too many segments, overlapping or out-of-range segments */
-  DPA_ERR_SIZE_MISMATCH = 3,       /* weight vector length differs from the layout's total length */
+  DPA_ERR_BAD_LAYOUT = 2,    /* empty, too many segments, overlapping or out-of-range segments */
+  DPA_ERR_SIZE_MISMATCH = 3, /* weight vector length differs from the layout's total length */
   DPA_ERR_OUTPUT_TOO_SMALL = 4,
   DPA_ERR_SCRATCH_TOO_SMALL = 5,
-  DPA_ERR_NON_FINITE = 6,          /* NaN or Inf in a segment (its features are NaN) or in a context value */
+  DPA_ERR_NON_FINITE = 6, /* NaN or Inf in a segment (its features are NaN) or in a context value */
   DPA_ERR_UNKNOWN_STATS_SET = 7,
-  DPA_ERR_KERNEL_UNAVAILABLE = 8,  /* the requested instruction set is not compiled in or not supported by this CPU */
-  DPA_ERR_CONTEXT_MISSING = 9,     /* the model reads context values and fewer or more were passed */
-  DPA_ERR_CONTEXT_VALUE = 10,      /* a context value outside its domain: a categorical code not in
-                                      0..num_categories, a log-scaled value <= 0 */
-  DPA_ERR_WRONG_TARGET = 11,       /* early stopping with a model that does not predict the run's
-                                      final accuracy (DPA_TARGET_FINAL_TEST_ACCURACY) */
+  DPA_ERR_KERNEL_UNAVAILABLE = 8, /* the requested instruction set is not compiled in or not supported by this CPU */
+  DPA_ERR_CONTEXT_MISSING = 9,    /* the model reads context values and fewer or more were passed */
+  DPA_ERR_CONTEXT_VALUE = 10,     /* a context value outside its domain: a categorical code not in
+                                     0..num_categories, a log-scaled value <= 0 */
+  DPA_ERR_WRONG_TARGET = 11,      /* early stopping with a model that does not predict the run's
+                                     final accuracy (DPA_TARGET_FINAL_TEST_ACCURACY) */
   DPA_ERR_NON_FINITE_PREDICTION = 12, /* the predictor's output is NaN or Inf (prediction set to NaN) */
-  DPA_ERR_NOT_FOUND = 13,          /* no context value of that name, or index out of range */
+  DPA_ERR_NOT_FOUND = 13,             /* no context value of that name, or index out of range */
   /* Model loading: the bytes are not a valid model. */
-  DPA_ERR_MODEL_TRUNCATED = 20,     /* fewer bytes than the header or total_bytes say */
-  DPA_ERR_MODEL_MAGIC = 21,         /* not a dpa model */
-  DPA_ERR_MODEL_VERSION = 22,       /* a format major version this runtime does not read */
-  DPA_ERR_MODEL_CHECKSUM = 23,      /* bytes changed after writing */
-  DPA_ERR_MODEL_ALIGNMENT = 24,     /* model bytes not 4-byte aligned in memory */
-  DPA_ERR_MODEL_SECTIONS = 25,      /* section table or a section's bounds, alignment or overlap */
-  DPA_ERR_MODEL_MISSING = 26,       /* a required section is missing or present twice */
-  DPA_ERR_MODEL_FEATURES = 27,      /* feature specification invalid (layout, stats set, count) */
-  DPA_ERR_MODEL_OUTPUT = 28,        /* unknown output transform or target */
-  DPA_ERR_MODEL_TREES = 29,         /* tree ensemble: counts, depth, feature index, size */
-  DPA_ERR_MODEL_LINEAR = 30,        /* linear model: feature count or size */
-  DPA_ERR_MODEL_MLP = 31,           /* MLP: layer count, shapes, activation or size */
-  DPA_ERR_MODEL_NON_FINITE = 32,    /* NaN or Inf among thresholds, leaves or parameters */
-  DPA_ERR_MODEL_METADATA = 33,      /* metadata section too small for its text */
-  DPA_ERR_MODEL_INPUTS = 34         /* input blocks, context values or their names invalid */
+  DPA_ERR_MODEL_TRUNCATED = 20,  /* fewer bytes than the header or total_bytes say */
+  DPA_ERR_MODEL_MAGIC = 21,      /* not a dpa model */
+  DPA_ERR_MODEL_VERSION = 22,    /* a format major version this runtime does not read */
+  DPA_ERR_MODEL_CHECKSUM = 23,   /* bytes changed after writing */
+  DPA_ERR_MODEL_ALIGNMENT = 24,  /* model bytes not 4-byte aligned in memory */
+  DPA_ERR_MODEL_SECTIONS = 25,   /* section table or a section's bounds, alignment or overlap */
+  DPA_ERR_MODEL_MISSING = 26,    /* a required section is missing or present twice */
+  DPA_ERR_MODEL_FEATURES = 27,   /* feature specification invalid (layout, stats set, count) */
+  DPA_ERR_MODEL_OUTPUT = 28,     /* unknown output transform or target */
+  DPA_ERR_MODEL_TREES = 29,      /* tree ensemble: counts, depth, feature index, size */
+  DPA_ERR_MODEL_LINEAR = 30,     /* linear model: feature count or size */
+  DPA_ERR_MODEL_MLP = 31,        /* MLP: layer count, shapes, activation or size */
+  DPA_ERR_MODEL_NON_FINITE = 32, /* NaN or Inf among thresholds, leaves or parameters */
+  DPA_ERR_MODEL_METADATA = 33,   /* metadata section too small for its text */
+  DPA_ERR_MODEL_INPUTS = 34      /* input blocks, context values or their names invalid */
 } dpa_status;
 
 /* A short, static, human-readable description of a status. Never NULL. */
@@ -53,17 +53,13 @@ const char* dpa_status_string(dpa_status status);
 
 /* ---- Layout: the weight vector as named segments ------------------------------------------ */
 
-typedef enum dpa_segment_kind {
-  DPA_SEGMENT_BIAS = 0,
-  DPA_SEGMENT_KERNEL = 1,
-  DPA_SEGMENT_OTHER = 2
-} dpa_segment_kind;
+typedef enum dpa_segment_kind { DPA_SEGMENT_BIAS = 0, DPA_SEGMENT_KERNEL = 1, DPA_SEGMENT_OTHER = 2 } dpa_segment_kind;
 
 /* 16 bytes, little-endian on disk: the model format stores segments in exactly this shape. */
 typedef struct dpa_segment {
-  uint32_t offset; /* first float of the segment in the weight vector */
-  uint32_t length; /* number of floats, >= 1 */
-  uint32_t kind;   /* dpa_segment_kind */
+  uint32_t offset;   /* first float of the segment in the weight vector */
+  uint32_t length;   /* number of floats, >= 1 */
+  uint32_t kind;     /* dpa_segment_kind */
   uint32_t reserved; /* 0 */
 } dpa_segment;
 
@@ -79,14 +75,14 @@ typedef struct dpa_layout {
 /* The Small CNN Zoo layout: 8 segments, bias before kernel per layer, 4970 floats. The one
  * definition of the architecture's parameters, expanded by the runtime, the CNN trainer and zoo
  * train: X(offset, length, kind, TensorFlow variable name, shape as layout.csv writes it). */
-#define DPA_ZOO_SEGMENT_TABLE(X)                                                               \
-  X(0, 16, DPA_SEGMENT_BIAS, "sequential/conv2d/bias:0", "(16,)")                              \
-  X(16, 144, DPA_SEGMENT_KERNEL, "sequential/conv2d/kernel:0", "(3, 3, 1, 16)")                \
-  X(160, 16, DPA_SEGMENT_BIAS, "sequential/conv2d_1/bias:0", "(16,)")                          \
-  X(176, 2304, DPA_SEGMENT_KERNEL, "sequential/conv2d_1/kernel:0", "(3, 3, 16, 16)")           \
-  X(2480, 16, DPA_SEGMENT_BIAS, "sequential/conv2d_2/bias:0", "(16,)")                         \
-  X(2496, 2304, DPA_SEGMENT_KERNEL, "sequential/conv2d_2/kernel:0", "(3, 3, 16, 16)")          \
-  X(4800, 10, DPA_SEGMENT_BIAS, "sequential/dense/bias:0", "(10,)")                            \
+#define DPA_ZOO_SEGMENT_TABLE(X)                                                      \
+  X(0, 16, DPA_SEGMENT_BIAS, "sequential/conv2d/bias:0", "(16,)")                     \
+  X(16, 144, DPA_SEGMENT_KERNEL, "sequential/conv2d/kernel:0", "(3, 3, 1, 16)")       \
+  X(160, 16, DPA_SEGMENT_BIAS, "sequential/conv2d_1/bias:0", "(16,)")                 \
+  X(176, 2304, DPA_SEGMENT_KERNEL, "sequential/conv2d_1/kernel:0", "(3, 3, 16, 16)")  \
+  X(2480, 16, DPA_SEGMENT_BIAS, "sequential/conv2d_2/bias:0", "(16,)")                \
+  X(2496, 2304, DPA_SEGMENT_KERNEL, "sequential/conv2d_2/kernel:0", "(3, 3, 16, 16)") \
+  X(4800, 10, DPA_SEGMENT_BIAS, "sequential/dense/bias:0", "(10,)")                   \
   X(4810, 160, DPA_SEGMENT_KERNEL, "sequential/dense/kernel:0", "(16, 10)")
 #define DPA_ZOO_TOTAL_LENGTH 4970u
 #define DPA_ZOO_NUM_SEGMENTS 8u
@@ -150,17 +146,13 @@ const char* dpa_kernel_name(dpa_kernel kernel);
  * mean and std (ddof = 0) are computed in double. A segment holding NaN or Inf gets NaN for all
  * its statistics, the other segments are still computed, and the call returns DPA_ERR_NON_FINITE.
  * scratch: any alignment, at least dpa_stats_scratch_size(set) bytes. */
-dpa_status dpa_stats_compute(const dpa_layout* layout, dpa_stats_set set,
-                             const float* weights, size_t num_weights,
-                             float* out, size_t out_len,
-                             void* scratch, size_t scratch_bytes);
+dpa_status dpa_stats_compute(const dpa_layout* layout, dpa_stats_set set, const float* weights, size_t num_weights,
+                             float* out, size_t out_len, void* scratch, size_t scratch_bytes);
 
 /* Same, with an explicit kernel (tests and benchmarks compare kernels with it). */
-dpa_status dpa_stats_compute_with_kernel(const dpa_layout* layout, dpa_stats_set set,
-                                         const float* weights, size_t num_weights,
-                                         float* out, size_t out_len,
-                                         void* scratch, size_t scratch_bytes,
-                                         dpa_kernel kernel);
+dpa_status dpa_stats_compute_with_kernel(const dpa_layout* layout, dpa_stats_set set, const float* weights,
+                                         size_t num_weights, float* out, size_t out_len, void* scratch,
+                                         size_t scratch_bytes, dpa_kernel kernel);
 
 /* ---- Models: verify once, then predict without checks ---------------------------------------- */
 
@@ -190,18 +182,18 @@ typedef struct dpa_model {
   const unsigned char* bytes;
   uint32_t total_bytes;
   uint16_t version_major, version_minor;
-  dpa_layout layout;          /* segments point into the bytes; 0 segments when no weights are read */
-  uint32_t feature_kind;      /* dpa_input_kind of the weights block, DPA_INPUT_CONTEXT when none */
-  dpa_stats_set stats_set;    /* when feature_kind is statistics */
-  uint32_t num_features;      /* all blocks' features */
-  uint32_t predictor;         /* dpa_section_type of the predictor: GBDT, LINEAR, MLP or SPARSE_GBDT */
+  dpa_layout layout;       /* segments point into the bytes; 0 segments when no weights are read */
+  uint32_t feature_kind;   /* dpa_input_kind of the weights block, DPA_INPUT_CONTEXT when none */
+  dpa_stats_set stats_set; /* when feature_kind is statistics */
+  uint32_t num_features;   /* all blocks' features */
+  uint32_t predictor;      /* dpa_section_type of the predictor: GBDT, LINEAR, MLP or SPARSE_GBDT */
   const void* predictor_section;
-  uint32_t output_transform;  /* dpa_output_transform */
-  uint32_t target;            /* dpa_target */
-  uint32_t work_floats;       /* scratch the predictor needs: 2 x widest MLP layer, a byte per sparse
-                                 tree threshold (in floats), else 0 */
-  const void* metadata;       /* dpa_metadata_section or NULL */
-  const char* metadata_text;  /* not NUL-terminated; metadata_text_bytes long */
+  uint32_t output_transform; /* dpa_output_transform */
+  uint32_t target;           /* dpa_target */
+  uint32_t work_floats;      /* scratch the predictor needs: 2 x widest MLP layer, a byte per sparse
+                                tree threshold (in floats), else 0 */
+  const void* metadata;      /* dpa_metadata_section or NULL */
+  const char* metadata_text; /* not NUL-terminated; metadata_text_bytes long */
   uint32_t metadata_text_bytes;
   /* Format 2 inputs (a format 1 file reads as one weights block and no context). */
   uint32_t num_input_blocks;
@@ -243,23 +235,21 @@ typedef struct dpa_inputs {
  * DPA_ERR_NON_FINITE when weights or context hold NaN/Inf, DPA_ERR_CONTEXT_MISSING when the
  * context count differs from the model's, DPA_ERR_CONTEXT_VALUE, DPA_ERR_SIZE_MISMATCH,
  * DPA_ERR_NON_FINITE_PREDICTION when the predictor's output is not finite. */
-dpa_status dpa_model_predict_inputs(const dpa_model* model, const dpa_inputs* inputs,
-                                    float* prediction, void* scratch, size_t scratch_bytes);
+dpa_status dpa_model_predict_inputs(const dpa_model* model, const dpa_inputs* inputs, float* prediction, void* scratch,
+                                    size_t scratch_bytes);
 
 /* The model's features of its inputs (num_features floats, in block order). */
-dpa_status dpa_model_features_inputs(const dpa_model* model, const dpa_inputs* inputs,
-                                     float* features, size_t features_len, void* scratch,
-                                     size_t scratch_bytes);
+dpa_status dpa_model_features_inputs(const dpa_model* model, const dpa_inputs* inputs, float* features,
+                                     size_t features_len, void* scratch, size_t scratch_bytes);
 
 /* Weights only: dpa_model_predict_inputs without context (a model that reads context returns
  * DPA_ERR_CONTEXT_MISSING, never a prediction from made-up values). */
-dpa_status dpa_model_predict(const dpa_model* model, const float* weights, size_t num_weights,
-                             float* prediction, void* scratch, size_t scratch_bytes);
+dpa_status dpa_model_predict(const dpa_model* model, const float* weights, size_t num_weights, float* prediction,
+                             void* scratch, size_t scratch_bytes);
 
 /* Weights only: dpa_model_features_inputs without context. */
-dpa_status dpa_model_features(const dpa_model* model, const float* weights, size_t num_weights,
-                              float* features, size_t features_len, void* scratch,
-                              size_t scratch_bytes);
+dpa_status dpa_model_features(const dpa_model* model, const float* weights, size_t num_weights, float* features,
+                              size_t features_len, void* scratch, size_t scratch_bytes);
 
 /* Many rows in one call (FFI callers: one crossing for a whole matrix). Row r reads
  * weights + r * num_weights and context + r * num_context (either may be NULL when its count is
@@ -267,14 +257,13 @@ dpa_status dpa_model_features(const dpa_model* model, const float* weights, size
  * when every row succeeded, else the first failing row's status, with *failed (may be NULL) set
  * to the number of rows that failed. */
 dpa_status dpa_model_predict_batch(const dpa_model* model, const float* weights, size_t num_weights,
-                                   const float* context, size_t num_context, size_t rows,
-                                   float* predictions, void* scratch, size_t scratch_bytes,
-                                   size_t* failed);
+                                   const float* context, size_t num_context, size_t rows, float* predictions,
+                                   void* scratch, size_t scratch_bytes, size_t* failed);
 
 /* The context block's features (num_context floats, after the model's transforms) of context
  * values, for trainers that assemble feature matrices from precomputed statistics. */
-dpa_status dpa_model_context_features(const dpa_model* model, const float* context,
-                                      size_t num_context, float* features, size_t features_len);
+dpa_status dpa_model_context_features(const dpa_model* model, const float* context, size_t num_context, float* features,
+                                      size_t features_len);
 
 /* ---- Context values: resolve names once at setup, then pass plain floats ---------------------- */
 
@@ -295,14 +284,12 @@ int32_t dpa_model_context_index(const dpa_model* model, const char* name);
 /* The code of a category name for categorical value `index`: its position in the model's list, or
  * num_categories for a name the model never saw. DPA_ERR_NOT_FOUND when index is out of range or
  * the value is numeric. */
-dpa_status dpa_model_context_code(const dpa_model* model, uint32_t index, const char* category,
-                                  float* code);
+dpa_status dpa_model_context_code(const dpa_model* model, uint32_t index, const char* category, float* code);
 
 /* The predictor and output transform alone, on precomputed features. scratch may be NULL only when
  * the model's work_floats is 0 (complete-tree GBDT, linear); dpa_model_scratch_size bytes always do. */
-dpa_status dpa_model_predict_features(const dpa_model* model, const float* features,
-                                      size_t num_features, float* prediction, void* scratch,
-                                      size_t scratch_bytes);
+dpa_status dpa_model_predict_features(const dpa_model* model, const float* features, size_t num_features,
+                                      float* prediction, void* scratch, size_t scratch_bytes);
 
 /* ---- Early stopping: stop training runs that will end badly ---------------------------------- */
 
@@ -329,10 +316,8 @@ void dpa_early_stop_init(dpa_early_stop* state, float stop_below, float max_gap)
  * (any other target: DPA_ERR_WRONG_TARGET), decides whether to continue, and updates the state.
  * NaN/Inf weights or context give DPA_STOP_BELOW_THRESHOLD with status DPA_ERR_NON_FINITE (a
  * diverged run). On any other error the state is unchanged. */
-dpa_status dpa_early_stop_check_inputs(const dpa_model* model, dpa_early_stop* state,
-                                       const dpa_inputs* inputs, void* scratch,
-                                       size_t scratch_bytes, float* predicted,
-                                       dpa_decision* decision);
+dpa_status dpa_early_stop_check_inputs(const dpa_model* model, dpa_early_stop* state, const dpa_inputs* inputs,
+                                       void* scratch, size_t scratch_bytes, float* predicted, dpa_decision* decision);
 
 /* The decision alone, for a prediction already made (dpa_model_predict_inputs, a batch): the
  * rules and state updates of dpa_early_stop_check_inputs. A NaN or infinite prediction (a
@@ -340,9 +325,8 @@ dpa_status dpa_early_stop_check_inputs(const dpa_model* model, dpa_early_stop* s
 dpa_decision dpa_early_stop_decide(dpa_early_stop* state, float predicted);
 
 /* Weights only: dpa_early_stop_check_inputs without context. */
-dpa_status dpa_early_stop_check(const dpa_model* model, dpa_early_stop* state,
-                                const float* weights, size_t num_weights, void* scratch,
-                                size_t scratch_bytes, float* predicted, dpa_decision* decision);
+dpa_status dpa_early_stop_check(const dpa_model* model, dpa_early_stop* state, const float* weights, size_t num_weights,
+                                void* scratch, size_t scratch_bytes, float* predicted, dpa_decision* decision);
 
 /* CRC-32 (zlib polynomial) as the format uses it; exposed for writers. */
 uint32_t dpa_crc32(const void* bytes, size_t size);

@@ -36,10 +36,9 @@ class FeatureExtractor {
   const Layout& layout() const { return *layout_; }
   StatsSet stats_set() const { return set_; }
 
-  Status compute(const float* weights, std::size_t num_weights, float* out,
-                 std::size_t out_len) {
-    return dpa_stats_compute_with_kernel(layout_, set_, weights, num_weights, out, out_len,
-                                         scratch_.data(), scratch_.size(), kernel_);
+  Status compute(const float* weights, std::size_t num_weights, float* out, std::size_t out_len) {
+    return dpa_stats_compute_with_kernel(layout_, set_, weights, num_weights, out, out_len, scratch_.data(),
+                                         scratch_.size(), kernel_);
   }
 
  private:
@@ -66,8 +65,8 @@ class Model {
                  std::size_t scratch_bytes) const {
     return dpa_model_predict(&model_, weights, num_weights, prediction, scratch, scratch_bytes);
   }
-  Status features(const float* weights, std::size_t num_weights, float* out, std::size_t out_len,
-                  void* scratch, std::size_t scratch_bytes) const {
+  Status features(const float* weights, std::size_t num_weights, float* out, std::size_t out_len, void* scratch,
+                  std::size_t scratch_bytes) const {
     return dpa_model_features(&model_, weights, num_weights, out, out_len, scratch, scratch_bytes);
   }
   Status predict_features(const float* features, std::size_t n, float* prediction, void* scratch,

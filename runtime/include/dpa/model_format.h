@@ -11,25 +11,26 @@
 extern "C" {
 #endif
 
-#define DPA_MODEL_MAGIC "DPAMODEL" /* 8 bytes, no terminator stored */
-#define DPA_MODEL_VERSION_MAJOR 2u /* what the writer writes; readers reject majors they do not know */
+#define DPA_MODEL_MAGIC "DPAMODEL"     /* 8 bytes, no terminator stored */
+#define DPA_MODEL_VERSION_MAJOR 2u     /* what the writer writes; readers reject majors they do not know */
 #define DPA_MODEL_VERSION_MAJOR_MIN 1u /* the oldest major this runtime still reads */
-#define DPA_MODEL_VERSION_MINOR 1u /* a reader accepts any minor: minors only append (2.1: SPARSE_GBDT,
-                                      more output transforms) */
-#define DPA_MODEL_ALIGNMENT 16u    /* every section starts at a multiple of this */
+#define DPA_MODEL_VERSION_MINOR                                                                      \
+  1u                            /* a reader accepts any minor: minors only append (2.1: SPARSE_GBDT, \
+                                   more output transforms) */
+#define DPA_MODEL_ALIGNMENT 16u /* every section starts at a multiple of this */
 #define DPA_MODEL_MAX_SECTIONS 64u
 #define DPA_MODEL_MAX_TREE_DEPTH 12u
 #define DPA_MODEL_MAX_TREES (1u << 20)
-#define DPA_MODEL_MAX_SPARSE_DEPTH 64u    /* longest root-to-leaf path of a sparse tree */
-#define DPA_MODEL_MAX_THRESHOLDS 65535u   /* distinct split thresholds of a sparse ensemble */
+#define DPA_MODEL_MAX_SPARSE_DEPTH 64u      /* longest root-to-leaf path of a sparse tree */
+#define DPA_MODEL_MAX_THRESHOLDS 65535u     /* distinct split thresholds of a sparse ensemble */
 #define DPA_MODEL_MAX_RIGHT_DISTANCE 16383u /* units from a sparse node to its right child */
 #define DPA_MODEL_MAX_MLP_LAYERS 8u
 #define DPA_MODEL_MAX_MLP_WIDTH 1024u
 /* Bounds on context values keep the verifier's distinct-name checks (quadratic) fast. */
-#define DPA_MODEL_MAX_CONTEXT 256u               /* context values of one model */
-#define DPA_MODEL_MAX_CATEGORIES 1024u           /* category names of all its categorical values */
-#define DPA_MODEL_MAX_VALUE_CATEGORIES 256u      /* category names of one value */
-#define DPA_MODEL_MAX_NAME_BYTES 128u            /* one name, without its NUL */
+#define DPA_MODEL_MAX_CONTEXT 256u          /* context values of one model */
+#define DPA_MODEL_MAX_CATEGORIES 1024u      /* category names of all its categorical values */
+#define DPA_MODEL_MAX_VALUE_CATEGORIES 256u /* category names of one value */
+#define DPA_MODEL_MAX_NAME_BYTES 128u       /* one name, without its NUL */
 
 /* File header at offset 0 (32 bytes). checksum = CRC-32 (the zlib / IEEE 802.3 polynomial) of
  * bytes [12, total_bytes): everything after the checksum field. */
@@ -155,7 +156,7 @@ static inline uint64_t dpa_gbdt_section_bytes(uint64_t num_trees, uint32_t depth
 }
 
 typedef struct dpa_tree_node {
-  float threshold; /* finite */
+  float threshold;  /* finite */
   uint32_t feature; /* < num_features */
 } dpa_tree_node;
 
@@ -183,8 +184,8 @@ typedef struct dpa_sparse_gbdt_section {
   uint32_t num_thresholds;     /* 1..DPA_MODEL_MAX_THRESHOLDS: the split features' counts added up */
   uint32_t num_units;          /* all trees' nodes */
   float base_score;
-  uint32_t max_depth;          /* the deepest leaf's depth (verified) */
-  uint32_t leaf_format;        /* dpa_leaf_format */
+  uint32_t max_depth;   /* the deepest leaf's depth (verified) */
+  uint32_t leaf_format; /* dpa_leaf_format */
 } dpa_sparse_gbdt_section;
 
 typedef enum dpa_leaf_format {
@@ -193,19 +194,19 @@ typedef enum dpa_leaf_format {
 } dpa_leaf_format;
 
 /* An internal node's 32-bit word. */
-#define DPA_SPARSE_INDEX_MASK 0xFFFFu     /* bits 0-15: the threshold's index g */
-#define DPA_SPARSE_LEAF_FLAGS_SHIFT 16u   /* bit 16: left child a leaf, bit 17: right child a leaf */
+#define DPA_SPARSE_INDEX_MASK 0xFFFFu   /* bits 0-15: the threshold's index g */
+#define DPA_SPARSE_LEAF_FLAGS_SHIFT 16u /* bit 16: left child a leaf, bit 17: right child a leaf */
 #define DPA_SPARSE_LEFT_LEAF (1u << 16)
 #define DPA_SPARSE_RIGHT_LEAF (1u << 17)
-#define DPA_SPARSE_DISTANCE_SHIFT 18u     /* bits 18-31: distance in units to the right child */
+#define DPA_SPARSE_DISTANCE_SHIFT 18u /* bits 18-31: distance in units to the right child */
 /* A value this close to zero is "zero" for the zero modes (LightGBM's kZeroThreshold). */
 #define DPA_ZERO_THRESHOLD 1e-35f
 
 /* Bytes of a SPARSE_GBDT section with this header (the section is exactly this). */
 static inline uint64_t dpa_sparse_gbdt_section_bytes(const dpa_sparse_gbdt_section* s) {
   const uint64_t unit_bytes = s->leaf_format == DPA_LEAF_FLOAT16 ? 2u : 4u;
-  return 32u + (uint64_t)s->num_split_features * 8u +
-         4u * ((uint64_t)s->num_thresholds + s->num_trees) + unit_bytes * s->num_units;
+  return 32u + (uint64_t)s->num_split_features * 8u + 4u * ((uint64_t)s->num_thresholds + s->num_trees) +
+         unit_bytes * s->num_units;
 }
 
 typedef enum dpa_zero_mode {
@@ -267,7 +268,7 @@ typedef struct dpa_mlp_section {
 
 typedef struct dpa_mlp_layer {
   uint32_t inputs;
-  uint32_t outputs; /* 1..DPA_MODEL_MAX_MLP_WIDTH */
+  uint32_t outputs;    /* 1..DPA_MODEL_MAX_MLP_WIDTH */
   uint32_t activation; /* dpa_activation, applied after weight * x + bias */
   uint32_t reserved;
 } dpa_mlp_layer;

@@ -101,9 +101,8 @@ extern "C" dpa_status dpa_model_load(const void* bytes, size_t size, dpa_model* 
 
   const Region file{data, header.total_bytes};
   const std::uint64_t table = header.section_table_offset;
-  if (header.section_count == 0 || header.section_count > DPA_MODEL_MAX_SECTIONS ||
-      table % DPA_MODEL_ALIGNMENT != 0 || table < sizeof header ||
-      !file.fits(table, header.section_count, sizeof(dpa_section_entry))) {
+  if (header.section_count == 0 || header.section_count > DPA_MODEL_MAX_SECTIONS || table % DPA_MODEL_ALIGNMENT != 0 ||
+      table < sizeof header || !file.fits(table, header.section_count, sizeof(dpa_section_entry))) {
     return DPA_ERR_MODEL_SECTIONS;
   }
   const auto* entries = file.at<dpa_section_entry>(table);
@@ -117,8 +116,7 @@ extern "C" dpa_status dpa_model_load(const void* bytes, size_t size, dpa_model* 
       return DPA_ERR_MODEL_SECTIONS;
     }
     for (std::uint32_t j = 0; j < i; ++j) {
-      if (e.size != 0 && entries[j].size != 0 &&
-          ranges_overlap(e.offset, e.size, entries[j].offset, entries[j].size)) {
+      if (e.size != 0 && entries[j].size != 0 && ranges_overlap(e.offset, e.size, entries[j].offset, entries[j].size)) {
         return DPA_ERR_MODEL_SECTIONS;
       }
     }

@@ -13,9 +13,8 @@ static_assert(sizeof(dpa_input_block) == 16, "format");
 static_assert(sizeof(dpa_context_input) == 16, "format");
 
 // The weights block's layout and statistics set, shared by both versions.
-dpa_status take_weights(const dpa_segment* segments, std::uint32_t num_segments,
-                        std::uint32_t total_length, std::uint32_t kind, std::uint32_t stats_set,
-                        dpa_status error, dpa_model* m) {
+dpa_status take_weights(const dpa_segment* segments, std::uint32_t num_segments, std::uint32_t total_length,
+                        std::uint32_t kind, std::uint32_t stats_set, dpa_status error, dpa_model* m) {
   m->layout = {segments, num_segments, total_length};
   if (num_segments == 0 || dpa_layout_check(&m->layout) != DPA_OK) return error;
   m->feature_kind = kind;
@@ -44,8 +43,7 @@ std::uint32_t name_length(const char* strings, std::uint32_t strings_bytes, std:
 
 // Every name valid and no two equal (names are looked up by value). offset_of(i): name i's offset.
 template <class OffsetOf>
-bool distinct_names(const char* strings, std::uint32_t strings_bytes, std::uint32_t count,
-                    OffsetOf offset_of) {
+bool distinct_names(const char* strings, std::uint32_t strings_bytes, std::uint32_t count, OffsetOf offset_of) {
   for (std::uint32_t i = 0; i < count; ++i) {
     if (name_length(strings, strings_bytes, offset_of(i)) == 0) return false;
     for (std::uint32_t j = 0; j < i; ++j) {
@@ -66,8 +64,8 @@ dpa_status verify_context(const dpa_inputs_section& h, const dpa_context_input* 
     if (c.kind == DPA_CONTEXT_NUMERIC) {
       if (c.transform > DPA_CONTEXT_LOG || c.num_categories != 0 || c.first_category != 0) return DPA_ERR_MODEL_INPUTS;
     } else if (c.kind == DPA_CONTEXT_CATEGORICAL) {
-      if (c.transform != DPA_CONTEXT_AS_IS || c.num_categories == 0 || c.num_categories > DPA_MODEL_MAX_VALUE_CATEGORIES ||
-          c.first_category != next_category ||
+      if (c.transform != DPA_CONTEXT_AS_IS || c.num_categories == 0 ||
+          c.num_categories > DPA_MODEL_MAX_VALUE_CATEGORIES || c.first_category != next_category ||
           c.num_categories > h.num_categories - next_category ||
           !distinct_names(strings, h.strings_bytes, c.num_categories,
                           [&](std::uint32_t k) { return categories[c.first_category + k]; })) {
@@ -91,8 +89,8 @@ dpa_status verify_features_v1(const Region& r, dpa_model* m) {
     return DPA_ERR_MODEL_FEATURES;
   }
   if (f->kind != DPA_FEATURES_STATISTICS && f->kind != DPA_FEATURES_RAW_WEIGHTS) return DPA_ERR_MODEL_FEATURES;
-  const dpa_status s = take_weights(r.at<dpa_segment>(sizeof(dpa_features_section)), f->num_segments,
-                                    f->total_length, f->kind, f->stats_set, DPA_ERR_MODEL_FEATURES, m);
+  const dpa_status s = take_weights(r.at<dpa_segment>(sizeof(dpa_features_section)), f->num_segments, f->total_length,
+                                    f->kind, f->stats_set, DPA_ERR_MODEL_FEATURES, m);
   if (s != DPA_OK) return s;
   m->num_input_blocks = 1;
   m->input_blocks[0] = f->kind;
@@ -105,8 +103,8 @@ dpa_status verify_inputs_v2(const Region& r, dpa_model* m) {
   if (!r.fits(0, 1, sizeof(dpa_inputs_section))) return DPA_ERR_MODEL_INPUTS;
   const auto& h = *r.at<dpa_inputs_section>(0);
   if (h.num_blocks == 0 || h.num_blocks > DPA_MAX_INPUT_BLOCKS || h.num_segments > DPA_MAX_SEGMENTS ||
-      h.num_context > DPA_MODEL_MAX_CONTEXT || h.num_categories > DPA_MODEL_MAX_CATEGORIES ||
-      h.reserved != 0 || h.num_features == 0) {
+      h.num_context > DPA_MODEL_MAX_CONTEXT || h.num_categories > DPA_MODEL_MAX_CATEGORIES || h.reserved != 0 ||
+      h.num_features == 0) {
     return DPA_ERR_MODEL_INPUTS;
   }
   // The parts follow each other; the section holds exactly them.

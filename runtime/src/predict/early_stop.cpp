@@ -17,10 +17,8 @@ void dpa_early_stop_init(dpa_early_stop* state, float stop_below, float max_gap)
   state->stops = 0;
 }
 
-dpa_status dpa_early_stop_check_inputs(const dpa_model* model, dpa_early_stop* state,
-                                       const dpa_inputs* inputs, void* scratch,
-                                       size_t scratch_bytes, float* predicted,
-                                       dpa_decision* decision) {
+dpa_status dpa_early_stop_check_inputs(const dpa_model* model, dpa_early_stop* state, const dpa_inputs* inputs,
+                                       void* scratch, size_t scratch_bytes, float* predicted, dpa_decision* decision) {
   if (model == nullptr || state == nullptr || predicted == nullptr || decision == nullptr) {
     return DPA_ERR_NULL_ARGUMENT;
   }
@@ -49,9 +47,8 @@ dpa_decision dpa_early_stop_decide(dpa_early_stop* state, float p) {
 
 }  // extern "C"
 
-extern "C" dpa_status dpa_early_stop_check(const dpa_model* model, dpa_early_stop* state,
-                                           const float* weights, size_t num_weights, void* scratch,
-                                           size_t scratch_bytes, float* predicted,
+extern "C" dpa_status dpa_early_stop_check(const dpa_model* model, dpa_early_stop* state, const float* weights,
+                                           size_t num_weights, void* scratch, size_t scratch_bytes, float* predicted,
                                            dpa_decision* decision) {
   if (weights == nullptr) return DPA_ERR_NULL_ARGUMENT;
   const dpa_inputs inputs{weights, num_weights, nullptr, 0};

@@ -15,8 +15,8 @@ inline std::uint32_t step(const dpa_tree_node* tree, std::uint32_t i, const floa
 
 // Walks kLanes consecutive trees together; returns their leaf values summed in tree order.
 template <std::uint32_t kLanes>
-inline void walk_group(const dpa_tree_node* first_tree, const float* first_leaves,
-                       std::uint32_t depth, std::uint32_t internal, const float* x, double* sum) {
+inline void walk_group(const dpa_tree_node* first_tree, const float* first_leaves, std::uint32_t depth,
+                       std::uint32_t internal, const float* x, double* sum) {
   std::uint32_t index[kLanes] = {};
   for (std::uint32_t d = 0; d < depth; ++d) {
     for (std::uint32_t k = 0; k < kLanes; ++k) {
@@ -33,8 +33,8 @@ inline void walk_group(const dpa_tree_node* first_tree, const float* first_leave
 dpa_status verify_gbdt(const Region& r, dpa_model* m) {
   if (!r.fits(0, 1, sizeof(dpa_gbdt_section))) return DPA_ERR_MODEL_TREES;
   const auto* g = r.at<dpa_gbdt_section>(0);
-  if (g->num_trees == 0 || g->num_trees > DPA_MODEL_MAX_TREES || g->depth == 0 ||
-      g->depth > DPA_MODEL_MAX_TREE_DEPTH || g->num_features != m->num_features) {
+  if (g->num_trees == 0 || g->num_trees > DPA_MODEL_MAX_TREES || g->depth == 0 || g->depth > DPA_MODEL_MAX_TREE_DEPTH ||
+      g->num_features != m->num_features) {
     return DPA_ERR_MODEL_TREES;
   }
   const std::uint64_t leaves_per_tree = 1ull << g->depth;
@@ -60,8 +60,7 @@ float gbdt_score(const dpa_gbdt_section* g, const float* x) {
   const std::uint32_t depth = g->depth;
   const std::uint32_t internal = (1u << depth) - 1;
   const auto* nodes = reinterpret_cast<const dpa_tree_node*>(g + 1);
-  const float* leaves =
-      reinterpret_cast<const float*>(nodes + static_cast<std::size_t>(g->num_trees) * internal);
+  const float* leaves = reinterpret_cast<const float*>(nodes + static_cast<std::size_t>(g->num_trees) * internal);
   double sum = g->base_score;
   std::uint32_t t = 0;
   for (; t + kGroup <= g->num_trees; t += kGroup) {
@@ -69,8 +68,8 @@ float gbdt_score(const dpa_gbdt_section* g, const float* x) {
                        leaves + static_cast<std::size_t>(t) * (internal + 1), depth, internal, x, &sum);
   }
   for (; t < g->num_trees; ++t) {
-    walk_group<1>(nodes + static_cast<std::size_t>(t) * internal,
-                  leaves + static_cast<std::size_t>(t) * (internal + 1), depth, internal, x, &sum);
+    walk_group<1>(nodes + static_cast<std::size_t>(t) * internal, leaves + static_cast<std::size_t>(t) * (internal + 1),
+                  depth, internal, x, &sum);
   }
   return static_cast<float>(sum);
 }

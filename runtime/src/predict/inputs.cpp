@@ -15,10 +15,8 @@ std::uint32_t statistics_count(const dpa_model& m) {
   return m.layout.num_segments * dpa_stats_per_segment(m.stats_set);
 }
 std::size_t statistics_scratch(const dpa_model& m) { return dpa_stats_scratch_size(m.stats_set); }
-dpa_status statistics(const dpa_model& m, const dpa_inputs& in, float* out, void* scratch,
-                      std::size_t scratch_bytes) {
-  return stats_of_checked_layout(m.layout, m.stats_set, in.weights, out, scratch, scratch_bytes,
-                                 DPA_KERNEL_AUTO);
+dpa_status statistics(const dpa_model& m, const dpa_inputs& in, float* out, void* scratch, std::size_t scratch_bytes) {
+  return stats_of_checked_layout(m.layout, m.stats_set, in.weights, out, scratch, scratch_bytes, DPA_KERNEL_AUTO);
 }
 
 std::uint32_t raw_count(const dpa_model& m) { return m.layout.total_length; }
@@ -125,14 +123,12 @@ int32_t dpa_model_context_index(const dpa_model* model, const char* name) {
   return -1;
 }
 
-dpa_status dpa_model_context_code(const dpa_model* model, uint32_t index, const char* category,
-                                  float* code) {
+dpa_status dpa_model_context_code(const dpa_model* model, uint32_t index, const char* category, float* code) {
   if (category == nullptr || code == nullptr) return DPA_ERR_NULL_ARGUMENT;
   const dpa_context_input* c = context_at(model, index);
   if (c == nullptr || c->kind != DPA_CONTEXT_CATEGORICAL) return DPA_ERR_NOT_FOUND;
   std::uint32_t k = 0;
-  while (k < c->num_categories &&
-         !same_name(name_at(*model, model->category_names[c->first_category + k]), category)) {
+  while (k < c->num_categories && !same_name(name_at(*model, model->category_names[c->first_category + k]), category)) {
     ++k;
   }
   *code = static_cast<float>(k);  // num_categories: a name the model never saw

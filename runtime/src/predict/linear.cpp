@@ -12,8 +12,7 @@ dpa_status verify_linear(const Region& r, dpa_model* m) {
       r.size != sizeof(dpa_linear_section) + 3ull * l->num_features * sizeof(float)) {  // exact
     return DPA_ERR_MODEL_LINEAR;
   }
-  if (!std::isfinite(l->intercept) ||
-      !all_finite(r.at<float>(sizeof(dpa_linear_section)), 3ull * l->num_features)) {
+  if (!std::isfinite(l->intercept) || !all_finite(r.at<float>(sizeof(dpa_linear_section)), 3ull * l->num_features)) {
     return DPA_ERR_MODEL_NON_FINITE;
   }
   return DPA_OK;

@@ -9,8 +9,7 @@ namespace dpa::detail {
 dpa_status verify_mlp(const Region& r, dpa_model* m) {
   if (!r.fits(0, 1, sizeof(dpa_mlp_section))) return DPA_ERR_MODEL_MLP;
   const auto* h = r.at<dpa_mlp_section>(0);
-  if (h->num_layers == 0 || h->num_layers > DPA_MODEL_MAX_MLP_LAYERS ||
-      h->num_inputs != m->num_features) {
+  if (h->num_layers == 0 || h->num_layers > DPA_MODEL_MAX_MLP_LAYERS || h->num_inputs != m->num_features) {
     return DPA_ERR_MODEL_MLP;
   }
   std::uint64_t offset = sizeof(dpa_mlp_section);
@@ -22,8 +21,8 @@ dpa_status verify_mlp(const Region& r, dpa_model* m) {
     if (!r.fits(offset, 1, sizeof(dpa_mlp_layer))) return DPA_ERR_MODEL_MLP;
     const auto* l = r.at<dpa_mlp_layer>(offset);
     const bool last = layer + 1 == h->num_layers;
-    if (l->inputs != inputs || l->outputs == 0 || l->outputs > DPA_MODEL_MAX_MLP_WIDTH ||
-        (last && l->outputs != 1) || l->activation > DPA_ACTIVATION_TANH) {
+    if (l->inputs != inputs || l->outputs == 0 || l->outputs > DPA_MODEL_MAX_MLP_WIDTH || (last && l->outputs != 1) ||
+        l->activation > DPA_ACTIVATION_TANH) {
       return DPA_ERR_MODEL_MLP;
     }
     offset += sizeof(dpa_mlp_layer);
@@ -54,8 +53,7 @@ float mlp_score(const dpa_mlp_section* h, const float* x, float* work, std::uint
       double acc = b[o];
       if (k == 0) {
         for (std::uint32_t i = 0; i < n; ++i) {
-          acc += static_cast<double>(row[i]) *
-                 ((static_cast<double>(x[i]) - mean[i]) * inv_scale[i]);
+          acc += static_cast<double>(row[i]) * ((static_cast<double>(x[i]) - mean[i]) * inv_scale[i]);
         }
       } else {
         for (std::uint32_t i = 0; i < layer->inputs; ++i) acc += static_cast<double>(row[i]) * in[i];

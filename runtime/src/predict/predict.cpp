@@ -29,9 +29,7 @@ struct ScratchPlan {
   std::size_t block_bytes;
   std::size_t feature_floats;
   std::size_t work_floats;
-  std::size_t total() const {
-    return alignof(float) + block_bytes + (feature_floats + work_floats) * sizeof(float);
-  }
+  std::size_t total() const { return alignof(float) + block_bytes + (feature_floats + work_floats) * sizeof(float); }
 };
 
 ScratchPlan plan(const dpa_model& m) {
@@ -66,9 +64,9 @@ struct OutputTransform {
   float (*apply)(float);
 };
 // Indexed by dpa_output_transform.
-constexpr OutputTransform kTransforms[] = {{"identity", identity}, {"sigmoid", sigmoid},
-                                           {"clamp01", clamp01},   {"exp", exponential},
-                                           {"signed-square", signed_square}, {"softplus", softplus}};
+constexpr OutputTransform kTransforms[] = {
+    {"identity", identity},           {"sigmoid", sigmoid},  {"clamp01", clamp01}, {"exp", exponential},
+    {"signed-square", signed_square}, {"softplus", softplus}};
 constexpr std::uint32_t kNumTransforms = sizeof kTransforms / sizeof kTransforms[0];
 static_assert(kNumTransforms == DPA_OUTPUT_SOFTPLUS + 1, "one per transform");
 
@@ -133,12 +131,10 @@ const char* dpa_output_transform_name(uint32_t transform) {
   return transform < kNumTransforms ? kTransforms[transform].name : nullptr;
 }
 
-size_t dpa_model_scratch_size(const dpa_model* model) {
-  return model == nullptr ? 0 : plan(*model).total();
-}
+size_t dpa_model_scratch_size(const dpa_model* model) { return model == nullptr ? 0 : plan(*model).total(); }
 
-dpa_status dpa_model_predict_inputs(const dpa_model* model, const dpa_inputs* inputs,
-                                    float* prediction, void* scratch, size_t scratch_bytes) {
+dpa_status dpa_model_predict_inputs(const dpa_model* model, const dpa_inputs* inputs, float* prediction, void* scratch,
+                                    size_t scratch_bytes) {
   if (prediction == nullptr) return DPA_ERR_NULL_ARGUMENT;
   *prediction = kNaN;
   if (!loaded(model) || inputs == nullptr || scratch == nullptr) return DPA_ERR_NULL_ARGUMENT;
@@ -154,9 +150,8 @@ dpa_status dpa_model_predict_inputs(const dpa_model* model, const dpa_inputs* in
 }
 
 dpa_status dpa_model_predict_batch(const dpa_model* model, const float* weights, size_t num_weights,
-                                   const float* context, size_t num_context, size_t rows,
-                                   float* predictions, void* scratch, size_t scratch_bytes,
-                                   size_t* failed) {
+                                   const float* context, size_t num_context, size_t rows, float* predictions,
+                                   void* scratch, size_t scratch_bytes, size_t* failed) {
   if (failed != nullptr) *failed = 0;
   if (predictions == nullptr && rows > 0) return DPA_ERR_NULL_ARGUMENT;
   dpa_status first = DPA_OK;
@@ -171,16 +166,15 @@ dpa_status dpa_model_predict_batch(const dpa_model* model, const float* weights,
   return first;
 }
 
-dpa_status dpa_model_predict(const dpa_model* model, const float* weights, size_t num_weights,
-                             float* prediction, void* scratch, size_t scratch_bytes) {
+dpa_status dpa_model_predict(const dpa_model* model, const float* weights, size_t num_weights, float* prediction,
+                             void* scratch, size_t scratch_bytes) {
   if (weights == nullptr) return DPA_ERR_NULL_ARGUMENT;
   const dpa_inputs inputs{weights, num_weights, nullptr, 0};
   return dpa_model_predict_inputs(model, &inputs, prediction, scratch, scratch_bytes);
 }
 
-dpa_status dpa_model_features_inputs(const dpa_model* model, const dpa_inputs* inputs,
-                                     float* features, size_t features_len, void* scratch,
-                                     size_t scratch_bytes) {
+dpa_status dpa_model_features_inputs(const dpa_model* model, const dpa_inputs* inputs, float* features,
+                                     size_t features_len, void* scratch, size_t scratch_bytes) {
   if (!loaded(model) || inputs == nullptr || features == nullptr || scratch == nullptr) {
     return DPA_ERR_NULL_ARGUMENT;
   }
@@ -196,16 +190,15 @@ dpa_status dpa_model_features_inputs(const dpa_model* model, const dpa_inputs* i
   return s;
 }
 
-dpa_status dpa_model_features(const dpa_model* model, const float* weights, size_t num_weights,
-                              float* features, size_t features_len, void* scratch,
-                              size_t scratch_bytes) {
+dpa_status dpa_model_features(const dpa_model* model, const float* weights, size_t num_weights, float* features,
+                              size_t features_len, void* scratch, size_t scratch_bytes) {
   if (weights == nullptr) return DPA_ERR_NULL_ARGUMENT;
   const dpa_inputs inputs{weights, num_weights, nullptr, 0};
   return dpa_model_features_inputs(model, &inputs, features, features_len, scratch, scratch_bytes);
 }
 
-dpa_status dpa_model_context_features(const dpa_model* model, const float* context,
-                                      size_t num_context, float* features, size_t features_len) {
+dpa_status dpa_model_context_features(const dpa_model* model, const float* context, size_t num_context, float* features,
+                                      size_t features_len) {
   if (!loaded(model) || features == nullptr || (context == nullptr && num_context > 0)) {
     return DPA_ERR_NULL_ARGUMENT;
   }
@@ -214,9 +207,8 @@ dpa_status dpa_model_context_features(const dpa_model* model, const float* conte
   return dpa::detail::context_features(*model, context, features);
 }
 
-dpa_status dpa_model_predict_features(const dpa_model* model, const float* features,
-                                      size_t num_features, float* prediction, void* scratch,
-                                      size_t scratch_bytes) {
+dpa_status dpa_model_predict_features(const dpa_model* model, const float* features, size_t num_features,
+                                      float* prediction, void* scratch, size_t scratch_bytes) {
   if (!loaded(model) || features == nullptr || prediction == nullptr) return DPA_ERR_NULL_ARGUMENT;
   *prediction = kNaN;
   if (num_features != model->num_features) return DPA_ERR_SIZE_MISMATCH;

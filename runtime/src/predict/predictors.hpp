@@ -32,7 +32,6 @@ float gbdt_score(const dpa_gbdt_section* section, const float* features);
 float sparse_gbdt_score(const dpa_sparse_gbdt_section* section, const float* features, float* work);
 float linear_score(const dpa_linear_section* section, const float* features);
 // work: 2 * max_width floats (max_width: the widest layer; the verifier sets work_floats to twice it).
-float mlp_score(const dpa_mlp_section* section, const float* features, float* work,
-                std::uint32_t max_width);
+float mlp_score(const dpa_mlp_section* section, const float* features, float* work, std::uint32_t max_width);
 
 }  // namespace dpa::detail

@@ -87,7 +87,8 @@ dpa_status verify_tree(const typename Units::Unit* units, std::uint32_t begin, s
       return DPA_ERR_MODEL_TREES;
     }
     const auto child_depth = static_cast<std::uint16_t>(node.depth + 1);
-    stack[pending++] = Pending{position + distance, child_depth, static_cast<std::uint16_t>((w & DPA_SPARSE_RIGHT_LEAF) != 0)};
+    stack[pending++] =
+        Pending{position + distance, child_depth, static_cast<std::uint16_t>((w & DPA_SPARSE_RIGHT_LEAF) != 0)};
     position += Units::kNodeUnits;
     node = Pending{position, child_depth, static_cast<std::uint16_t>((w & DPA_SPARSE_LEFT_LEAF) != 0)};
   }
@@ -128,7 +129,8 @@ void map_to_bins(const dpa_sparse_gbdt_section* s, const Layout& l, const float*
     // A zero caught by the zero mode goes the same way at every threshold.
     const bool zero = f.zero_mode != DPA_ZERO_AS_IS && std::fabs(v) <= DPA_ZERO_THRESHOLD;
     const std::uint32_t at = !zero ? count_at_or_below(l.thresholds + first, f.num_thresholds, v)
-                             : f.zero_mode == DPA_ZERO_RIGHT ? f.num_thresholds : 0;
+                             : f.zero_mode == DPA_ZERO_RIGHT ? f.num_thresholds
+                                                             : 0;
     std::memset(right + first, 1, at);
     std::memset(right + first + at, 0, f.num_thresholds - at);
     first += f.num_thresholds;
@@ -164,7 +166,8 @@ void walk_lanes(const Trees<Units>& s, std::uint32_t first, double* sum) {
       // A finished lane's leaf is no node: its word reads as 0 (and nothing past the leaf).
       const std::uint32_t w = Units::node(s.units, at[k], active[k] & 1u) & active[k];
       const std::uint32_t right = s.go_right[w & DPA_SPARSE_INDEX_MASK];  // 0 or 1
-      const std::uint32_t step = Units::kNodeUnits + (((w >> DPA_SPARSE_DISTANCE_SHIFT) - Units::kNodeUnits) & (0u - right));
+      const std::uint32_t step =
+          Units::kNodeUnits + (((w >> DPA_SPARSE_DISTANCE_SHIFT) - Units::kNodeUnits) & (0u - right));
       const std::uint32_t reached = (w >> DPA_SPARSE_LEAF_FLAGS_SHIFT) & (1u + right);  // the child's leaf flag
       at[k] += step & active[k];
       active[k] &= reached == 0 ? ~0u : 0u;
@@ -176,8 +179,8 @@ void walk_lanes(const Trees<Units>& s, std::uint32_t first, double* sum) {
 
 template <class Units>
 double walk_all(const dpa_sparse_gbdt_section* s, const Layout& l, const unsigned char* go_right) {
-  const Trees<Units> trees{l.tree_start, static_cast<const typename Units::Unit*>(l.units), s->num_trees,
-                           s->num_units, go_right};
+  const Trees<Units> trees{l.tree_start, static_cast<const typename Units::Unit*>(l.units), s->num_trees, s->num_units,
+                           go_right};
   double sum = s->base_score;
   std::uint32_t t = 0;
   for (; t + kLanes <= s->num_trees; t += kLanes) walk_lanes<Units, kLanes>(trees, t, &sum);
@@ -191,9 +194,8 @@ dpa_status verify_sparse_gbdt(const Region& r, dpa_model* m) {
   if (!r.fits(0, 1, sizeof(dpa_sparse_gbdt_section))) return DPA_ERR_MODEL_TREES;
   const auto* s = r.at<dpa_sparse_gbdt_section>(0);
   if (s->num_trees == 0 || s->num_trees > DPA_MODEL_MAX_TREES || s->num_features != m->num_features ||
-      s->num_features > 0xFFFFu || s->num_split_features == 0 ||
-      s->num_split_features > 3ull * s->num_features || s->num_thresholds == 0 ||
-      s->num_thresholds > DPA_MODEL_MAX_THRESHOLDS || s->num_units < s->num_trees ||
+      s->num_features > 0xFFFFu || s->num_split_features == 0 || s->num_split_features > 3ull * s->num_features ||
+      s->num_thresholds == 0 || s->num_thresholds > DPA_MODEL_MAX_THRESHOLDS || s->num_units < s->num_trees ||
       s->leaf_format > DPA_LEAF_FLOAT16) {
     return DPA_ERR_MODEL_TREES;
   }

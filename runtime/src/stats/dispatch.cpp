@@ -59,9 +59,7 @@ const KernelTable* kernels_for(dpa_kernel kernel) {
 
 extern "C" {
 
-int dpa_kernel_available(dpa_kernel kernel) {
-  return dpa::detail::kernels_for(kernel) != nullptr;
-}
+int dpa_kernel_available(dpa_kernel kernel) { return dpa::detail::kernels_for(kernel) != nullptr; }
 
 dpa_kernel dpa_kernel_best(void) { return dpa::detail::kernels_for(DPA_KERNEL_AUTO)->id; }
 

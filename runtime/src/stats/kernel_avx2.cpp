@@ -73,8 +73,7 @@ struct Avx2 {
   static std::uint32_t compress_store(float* dst, F v, std::uint32_t bits) {
     const __m256i shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
     // vpermps reads only the low 3 bits of each index, so the nibbles need no masking.
-    const __m256i index = _mm256_srlv_epi32(
-        _mm256_set1_epi32(static_cast<int>(kCompress.entries[bits])), shifts);
+    const __m256i index = _mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(kCompress.entries[bits])), shifts);
     _mm256_storeu_ps(dst, _mm256_permutevar8x32_ps(v, index));
     return static_cast<std::uint32_t>(__builtin_popcount(bits));
   }
@@ -94,9 +93,9 @@ struct Avx2 {
   }
 };
 
-constexpr KernelTable kAvx2{DPA_KERNEL_AVX2, generic::moments<Avx2>, generic::bracket<Avx2>, generic::gather<Avx2>,
-                            generic::rank_sort<Avx2>,
-                            DPA_CENTRAL_KERNEL(generic::central<Avx2>)};
+constexpr KernelTable kAvx2{DPA_KERNEL_AVX2,          generic::moments<Avx2>,
+                            generic::bracket<Avx2>,   generic::gather<Avx2>,
+                            generic::rank_sort<Avx2>, DPA_CENTRAL_KERNEL(generic::central<Avx2>)};
 
 }  // namespace
 

@@ -66,9 +66,9 @@ struct Avx512 {
   static double hsum_d(D v) { return _mm512_reduce_add_pd(v); }
 };
 
-constexpr KernelTable kAvx512{DPA_KERNEL_AVX512, generic::moments<Avx512>, generic::bracket<Avx512>,
-                              generic::gather<Avx512>, generic::rank_sort<Avx512>,
-                              DPA_CENTRAL_KERNEL(generic::central<Avx512>)};
+constexpr KernelTable kAvx512{DPA_KERNEL_AVX512,          generic::moments<Avx512>,
+                              generic::bracket<Avx512>,   generic::gather<Avx512>,
+                              generic::rank_sort<Avx512>, DPA_CENTRAL_KERNEL(generic::central<Avx512>)};
 
 }  // namespace
 

@@ -169,8 +169,7 @@ void rank_sort(const float* in, std::uint32_t m, float* out) {
 }
 
 template <class T>
-void central(const float* x, std::size_t n, double mean, float near_zero_bound,
-             CentralMoments* out) {
+void central(const float* x, std::size_t n, double mean, float near_zero_bound, CentralMoments* out) {
   constexpr std::size_t W = T::kLanes;
   std::size_t i = 0;
   CentralMoments c{0.0, 0.0, 0.0, 0.0, 0};

@@ -61,9 +61,9 @@ struct Neon {
   static double hsum_d(D v) { return vaddvq_f64(v); }
 };
 
-constexpr KernelTable kNeon{DPA_KERNEL_NEON, generic::moments<Neon>, generic::bracket<Neon>, generic::gather<Neon>,
-                            generic::rank_sort<Neon>,
-                            DPA_CENTRAL_KERNEL(generic::central<Neon>)};
+constexpr KernelTable kNeon{DPA_KERNEL_NEON,          generic::moments<Neon>,
+                            generic::bracket<Neon>,   generic::gather<Neon>,
+                            generic::rank_sort<Neon>, DPA_CENTRAL_KERNEL(generic::central<Neon>)};
 
 }  // namespace
 

@@ -60,8 +60,7 @@ void scalar_rank_sort(const float* in, std::uint32_t m, float* out) {
 }
 
 #if !defined(DPA_NO_EXTENDED_STATS)
-void scalar_central(const float* x, std::size_t n, double mean, float near_zero_bound,
-                    CentralMoments* out) {
+void scalar_central(const float* x, std::size_t n, double mean, float near_zero_bound, CentralMoments* out) {
   CentralMoments c{0.0, 0.0, 0.0, 0.0, 0};
   for (std::size_t i = 0; i < n; ++i) {
     const double v = x[i];
@@ -77,8 +76,8 @@ void scalar_central(const float* x, std::size_t n, double mean, float near_zero_
 }
 #endif
 
-constexpr KernelTable kScalar{DPA_KERNEL_SCALAR, scalar_moments, scalar_bracket, scalar_gather,
-                              scalar_rank_sort,  DPA_CENTRAL_KERNEL(scalar_central)};
+constexpr KernelTable kScalar{DPA_KERNEL_SCALAR, scalar_moments,   scalar_bracket,
+                              scalar_gather,     scalar_rank_sort, DPA_CENTRAL_KERNEL(scalar_central)};
 
 }  // namespace
 

@@ -77,9 +77,9 @@ struct Sse2 {
   static double hsum_d(D v) { return _mm_cvtsd_f64(_mm_add_sd(v, _mm_unpackhi_pd(v, v))); }
 };
 
-constexpr KernelTable kSse2{DPA_KERNEL_SSE2, generic::moments<Sse2>, generic::bracket<Sse2>, generic::gather<Sse2>,
-                            generic::rank_sort<Sse2>,
-                            DPA_CENTRAL_KERNEL(generic::central<Sse2>)};
+constexpr KernelTable kSse2{DPA_KERNEL_SSE2,          generic::moments<Sse2>,
+                            generic::bracket<Sse2>,   generic::gather<Sse2>,
+                            generic::rank_sort<Sse2>, DPA_CENTRAL_KERNEL(generic::central<Sse2>)};
 
 }  // namespace
 

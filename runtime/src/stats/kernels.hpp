@@ -27,7 +27,7 @@ struct Moments {
   double shift;
   double sum;          // sum of (x - shift)
   double sum_squares;  // sum of (x - shift)^2
-  bool non_finite;  // any NaN or Inf seen; min/max/sums are then meaningless
+  bool non_finite;     // any NaN or Inf seen; min/max/sums are then meaningless
 
   double mean(std::uint32_t n) const { return shift + sum / n; }
   // E[d^2] - E[d]^2 over the shifted values d = x - shift: the cancellation stays as small as
@@ -49,9 +49,9 @@ inline bool finite_bits(float v) {
 
 struct CentralMoments {
   double sum_abs;
-  double sum_squared;  // sum of (x - mean)^2
-  double sum_cubed;    // sum of (x - mean)^3
-  double sum_fourth;   // sum of (x - mean)^4
+  double sum_squared;   // sum of (x - mean)^2
+  double sum_cubed;     // sum of (x - mean)^3
+  double sum_fourth;    // sum of (x - mean)^4
   std::uint32_t above;  // count of |x| > near_zero_bound
 };
 
@@ -81,8 +81,7 @@ struct KernelTable {
   // out[0, m) = in[0, m) in ascending order, ties by index. in must be readable up to
   // m rounded up to kMaxLanes (SIMD kernels load whole vectors; lanes past m are ignored).
   void (*rank_sort)(const float* in, std::uint32_t m, float* out);
-  void (*central)(const float* x, std::size_t n, double mean, float near_zero_bound,
-                  CentralMoments* out);
+  void (*central)(const float* x, std::size_t n, double mean, float near_zero_bound, CentralMoments* out);
 };
 
 // Built without the extended statistics set, the kernel tables leave `central` empty so that its
@@ -94,10 +93,10 @@ struct KernelTable {
 #endif
 
 const KernelTable* scalar_kernels();
-const KernelTable* sse2_kernels();  // nullptr where not compiled in
-const KernelTable* avx2_kernels();  // nullptr where not compiled in
+const KernelTable* sse2_kernels();    // nullptr where not compiled in
+const KernelTable* avx2_kernels();    // nullptr where not compiled in
 const KernelTable* avx512_kernels();  // nullptr where not compiled in
-const KernelTable* neon_kernels();  // nullptr where not compiled in
+const KernelTable* neon_kernels();    // nullptr where not compiled in
 
 // The table for a kernel id, or nullptr when unavailable on this build or CPU.
 const KernelTable* kernels_for(dpa_kernel kernel);

@@ -15,8 +15,8 @@
 namespace dpa::detail {
 namespace {
 
-constexpr int kInterpolatingPasses = 6;   // then split by bit patterns
-constexpr int kMaxPasses = 80;            // thirds of 2^32 patterns need fewer than 25
+constexpr int kInterpolatingPasses = 6;  // then split by bit patterns
+constexpr int kMaxPasses = 80;           // thirds of 2^32 patterns need fewer than 25
 constexpr std::uint32_t kMinMarginRanks = 8;
 constexpr std::uint32_t kMaxMarginRanks = kBracketCapacity / 2 - 8;  // both sides fit one bracket
 
@@ -117,8 +117,8 @@ bool local_secant(const Measured* points, int count, Estimate wanted, Estimate* 
   return std::isfinite(*center);
 }
 
-void propose(const Target& t, int pass, const Moments& m, std::uint32_t n, const Measured* points,
-             int num_points, float* lo, float* hi) {
+void propose(const Target& t, int pass, const Moments& m, std::uint32_t n, const Measured* points, int num_points,
+             float* lo, float* hi) {
   const std::uint32_t width = t.below_b - t.below_a;
   if (width <= kBracketCapacity) {  // the known bracket is small enough: collect it
     *lo = t.a;
@@ -131,8 +131,7 @@ void propose(const Target& t, int pass, const Moments& m, std::uint32_t n, const
     if (pass == 0) {
       const auto mean = static_cast<Estimate>(m.mean(n));
       const Estimate std = std::sqrt(static_cast<Estimate>(m.variance(n)));
-      const std::uint32_t margin = std::min(kMaxMarginRanks,
-                                            std::max(kMinMarginRanks, n / 64));
+      const std::uint32_t margin = std::min(kMaxMarginRanks, std::max(kMinMarginRanks, n / 64));
       center = mean + t.normal_z * std;
       half = estimate(margin) * std / (estimate(n) * t.normal_density);
     } else {
@@ -140,14 +139,13 @@ void propose(const Target& t, int pass, const Moments& m, std::uint32_t n, const
       Estimate slope, distance;
       if (local_secant(points, num_points, wanted, &center, &slope, &distance)) {
         // Margin grows with how far the secant extrapolates, within what one bracket holds.
-        const Estimate margin = std::min<Estimate>(kMaxMarginRanks,
-                                               std::max<Estimate>(kMinMarginRanks, distance / 4 + kMinMarginRanks));
+        const Estimate margin =
+            std::min<Estimate>(kMaxMarginRanks, std::max<Estimate>(kMinMarginRanks, distance / 4 + kMinMarginRanks));
         half = margin / slope;
       } else {
         // b may be +inf (above the maximum): interpolate up to the maximum instead.
         const Estimate a = t.a, b = std::min<Estimate>(t.b, m.max);
-        const std::uint32_t margin = std::min(kMaxMarginRanks,
-                                              std::max(kMinMarginRanks, width / 16));
+        const std::uint32_t margin = std::min(kMaxMarginRanks, std::max(kMinMarginRanks, width / 16));
         center = a + (b - a) * ((wanted - estimate(t.below_a)) / estimate(width));
         half = (b - a) * estimate(margin) / estimate(width);
       }
@@ -183,8 +181,7 @@ void tighten(Target& t, float threshold, std::uint32_t below) {
 // The value at t.rank is known (next_value is the successor when below_hi > rank + 1), and
 // `hi` is a threshold with count(x < hi) = below_hi > t.rank. If the successor is wanted but
 // lies at or above hi, the search goes on for it from there.
-void found(Target& t, float value, float next_value, float hi, std::uint32_t below_hi,
-           std::uint32_t n) {
+void found(Target& t, float value, float next_value, float hi, std::uint32_t below_hi, std::uint32_t n) {
   if (t.searching_next) {
     t.next_value = value;
     t.done = true;
@@ -211,9 +208,8 @@ double numpy_lerp(double a, double b, double t) {
   return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
 }
 
-void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n,
-                 const Moments& measured, const PercentileSpec* specs, int count, float* out,
-                 float* scratch) {
+void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n, const Moments& measured,
+                 const PercentileSpec* specs, int count, float* out, float* scratch) {
   // Which zero a SIMD min/max reduction keeps when -0 and +0 tie depends on the instruction set;
   // x + 0.0f turns -0 into +0, so every kernel starts from the same extremes (found by
   // fuzz_stats: a constant segment of zeros with one -0 gave kernel-dependent signs).
@@ -245,9 +241,18 @@ void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n,
     } else {
       if (num_targets == kMaxInnerQuantiles) continue;  // specs never ask for more
       gammas[num_targets] = r.gamma;
-      targets[num_targets++] = Target{r.lo, r.hi != r.lo, false, i, moments.min, HUGE_VALF, 0, n,
+      targets[num_targets++] = Target{r.lo,
+                                      r.hi != r.lo,
+                                      false,
+                                      i,
+                                      moments.min,
+                                      HUGE_VALF,
+                                      0,
+                                      n,
                                       static_cast<Estimate>(specs[i].normal_z),
-                                      static_cast<Estimate>(specs[i].normal_density), 0.0f, 0.0f,
+                                      static_cast<Estimate>(specs[i].normal_density),
+                                      0.0f,
+                                      0.0f,
                                       false};
       continue;
     }
@@ -285,8 +290,8 @@ void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n,
           pass.collected_count <= pass.capacity) {
         // This bracket's values, out of those collected for all brackets, in order; the vector
         // after them is zeroed because sorting loads whole vectors.
-        const std::uint32_t m = kernels.gather(pass.collected, pass.collected_count, pass.lo[slot], pass.hi[slot],
-                                               selection);
+        const std::uint32_t m =
+            kernels.gather(pass.collected, pass.collected_count, pass.lo[slot], pass.hi[slot], selection);
         for (std::uint32_t i = m; i < m + kMaxLanes; ++i) selection[i] = 0.0f;
         float* const sorted_bracket = selection + kBracketCapacity + kMaxLanes;
         kernels.rank_sort(selection, inside, sorted_bracket);

@@ -15,7 +15,7 @@ struct PercentileSpec {
 };
 
 inline constexpr std::uint32_t kBracketCapacity = 64;  // values selected from per bracket
-inline constexpr std::uint32_t kSortWholeBelow = 64;    // smaller segments are sorted whole
+inline constexpr std::uint32_t kSortWholeBelow = 64;   // smaller segments are sorted whole
 static_assert(kSortWholeBelow <= kBracketCapacity, "small segments are sorted in the first buffer");
 
 // Scratch floats the driver needs for `inner` quantiles strictly between q0 and q100: the values
@@ -23,16 +23,15 @@ static_assert(kSortWholeBelow <= kBracketCapacity, "small segments are sorted in
 // one bracket's values gathered from them (with the same slack), and their sorted copy. A short
 // segment sorted whole uses the first two regions.
 constexpr std::uint32_t percentile_scratch_floats(int inner) {
-  return static_cast<std::uint32_t>(inner < 1 ? 1 : inner) * kBracketCapacity + kMaxLanes +
-         kBracketCapacity + kMaxLanes + kBracketCapacity;
+  return static_cast<std::uint32_t>(inner < 1 ? 1 : inner) * kBracketCapacity + kMaxLanes + kBracketCapacity +
+         kMaxLanes + kBracketCapacity;
 }
 
 // numpy.percentile(x.astype(float64), percent, method="linear") rounded to float32, for each
 // spec, in order. `moments` is the finite result of kernels.moments over the same x (n >= 1).
 // scratch holds percentile_scratch_floats(number of specs strictly inside (0, 100)) floats.
-void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n,
-                 const Moments& moments, const PercentileSpec* specs, int count, float* out,
-                 float* scratch);
+void percentiles(const KernelTable& kernels, const float* x, std::uint32_t n, const Moments& moments,
+                 const PercentileSpec* specs, int count, float* out, float* scratch);
 
 // numpy's linear interpolation between neighbouring order statistics, exactly as numpy
 // evaluates it (from the nearer end when t >= 0.5).

@@ -23,10 +23,20 @@ constexpr PercentileSpec kPaperPercentiles[] = {kQ0, kQ25, kQ50, kQ75, kQ100};
 constexpr PercentileSpec kExtendedPercentiles[] = {kQ0, kQ5, kQ25, kQ50, kQ75, kQ95, kQ100};
 
 constexpr const char* kPaperNames[] = {"q0", "q25", "q50", "q75", "q100", "std", "mean"};
-constexpr const char* kExtendedNames[] = {
-    "q0",   "q5",       "q25",     "q50",      "q75",             "q95",
-    "q100", "std",      "mean",    "mean_abs", "l2_norm",         "skewness",
-    "excess_kurtosis",  "near_zero_share"};
+constexpr const char* kExtendedNames[] = {"q0",
+                                          "q5",
+                                          "q25",
+                                          "q50",
+                                          "q75",
+                                          "q95",
+                                          "q100",
+                                          "std",
+                                          "mean",
+                                          "mean_abs",
+                                          "l2_norm",
+                                          "skewness",
+                                          "excess_kurtosis",
+                                          "near_zero_share"};
 
 // Share of weights counted as near zero: |w| <= this fraction of the segment's largest |w|.
 constexpr float kNearZeroFraction = 0.01f;
@@ -77,14 +87,12 @@ constexpr bool scratch_fits() {
 static_assert(scratch_fits(), "raise DPA_STATS_SCRATCH_MAX_BYTES");
 
 // Returns false when the segment holds NaN or Inf (its features are then NaN).
-bool segment_stats(const KernelTable& k, const StatsSet& set, const float* x, std::uint32_t n,
-                   float* out, float* scratch) {
+bool segment_stats(const KernelTable& k, const StatsSet& set, const float* x, std::uint32_t n, float* out,
+                   float* scratch) {
   Moments m;
   k.moments(x, n, &m);
   if (m.non_finite) {
-    for (std::uint32_t i = 0; i < set.per_segment; ++i) {
-      out[i] = std::numeric_limits<float>::quiet_NaN();
-    }
+    for (std::uint32_t i = 0; i < set.per_segment; ++i) { out[i] = std::numeric_limits<float>::quiet_NaN(); }
     return false;
   }
   const int q = set.num_percentiles;
@@ -109,9 +117,8 @@ bool segment_stats(const KernelTable& k, const StatsSet& set, const float* x, st
 
 }  // namespace
 
-dpa_status stats_of_checked_layout(const dpa_layout& layout, dpa_stats_set set, const float* weights,
-                                   float* out, void* scratch, std::size_t scratch_bytes,
-                                   dpa_kernel kernel) {
+dpa_status stats_of_checked_layout(const dpa_layout& layout, dpa_stats_set set, const float* weights, float* out,
+                                   void* scratch, std::size_t scratch_bytes, dpa_kernel kernel) {
   const StatsSet* s = find_set(set);
   if (s == nullptr) return DPA_ERR_UNKNOWN_STATS_SET;
   // Accept any scratch alignment: round up to float alignment inside the buffer.
@@ -125,8 +132,8 @@ dpa_status stats_of_checked_layout(const dpa_layout& layout, dpa_stats_set set, 
   bool all_finite = true;
   for (uint32_t i = 0; i < layout.num_segments; ++i) {
     const dpa_segment& seg = layout.segments[i];
-    all_finite &= segment_stats(*k, *s, weights + seg.offset, seg.length,
-                                out + static_cast<size_t>(i) * s->per_segment, aligned);
+    all_finite &=
+        segment_stats(*k, *s, weights + seg.offset, seg.length, out + static_cast<size_t>(i) * s->per_segment, aligned);
   }
   return all_finite ? DPA_OK : DPA_ERR_NON_FINITE;
 }
@@ -159,30 +166,24 @@ size_t dpa_stats_scratch_size(dpa_stats_set set) {
   return s ? dpa::detail::scratch_bytes_for(*s) + alignof(float) : 0;
 }
 
-dpa_status dpa_stats_compute_with_kernel(const dpa_layout* layout, dpa_stats_set set,
-                                         const float* weights, size_t num_weights, float* out,
-                                         size_t out_len, void* scratch, size_t scratch_bytes,
-                                         dpa_kernel kernel) {
+dpa_status dpa_stats_compute_with_kernel(const dpa_layout* layout, dpa_stats_set set, const float* weights,
+                                         size_t num_weights, float* out, size_t out_len, void* scratch,
+                                         size_t scratch_bytes, dpa_kernel kernel) {
   using namespace dpa::detail;
-  if (layout == nullptr || weights == nullptr || out == nullptr || scratch == nullptr) {
-    return DPA_ERR_NULL_ARGUMENT;
-  }
+  if (layout == nullptr || weights == nullptr || out == nullptr || scratch == nullptr) { return DPA_ERR_NULL_ARGUMENT; }
   const StatsSet* s = find_set(set);
   if (s == nullptr) return DPA_ERR_UNKNOWN_STATS_SET;
   const dpa_status layout_status = dpa_layout_check(layout);
   if (layout_status != DPA_OK) return layout_status;
   if (num_weights != layout->total_length) return DPA_ERR_SIZE_MISMATCH;
-  if (out_len < static_cast<size_t>(layout->num_segments) * s->per_segment) {
-    return DPA_ERR_OUTPUT_TOO_SMALL;
-  }
+  if (out_len < static_cast<size_t>(layout->num_segments) * s->per_segment) { return DPA_ERR_OUTPUT_TOO_SMALL; }
   return stats_of_checked_layout(*layout, set, weights, out, scratch, scratch_bytes, kernel);
 }
 
-dpa_status dpa_stats_compute(const dpa_layout* layout, dpa_stats_set set, const float* weights,
-                             size_t num_weights, float* out, size_t out_len, void* scratch,
-                             size_t scratch_bytes) {
-  return dpa_stats_compute_with_kernel(layout, set, weights, num_weights, out, out_len, scratch,
-                                       scratch_bytes, DPA_KERNEL_AUTO);
+dpa_status dpa_stats_compute(const dpa_layout* layout, dpa_stats_set set, const float* weights, size_t num_weights,
+                             float* out, size_t out_len, void* scratch, size_t scratch_bytes) {
+  return dpa_stats_compute_with_kernel(layout, set, weights, num_weights, out, out_len, scratch, scratch_bytes,
+                                       DPA_KERNEL_AUTO);
 }
 
 }  // extern "C"

@@ -10,8 +10,7 @@ namespace dpa::detail {
 
 // layout: passed dpa_layout_check; weights: layout.total_length floats; out: segments x per
 // segment floats; scratch: any alignment, dpa_stats_scratch_size(set) bytes.
-dpa_status stats_of_checked_layout(const dpa_layout& layout, dpa_stats_set set, const float* weights,
-                                   float* out, void* scratch, std::size_t scratch_bytes,
-                                   dpa_kernel kernel);
+dpa_status stats_of_checked_layout(const dpa_layout& layout, dpa_stats_set set, const float* weights, float* out,
+                                   void* scratch, std::size_t scratch_bytes, dpa_kernel kernel);
 
 }  // namespace dpa::detail

@@ -1,6 +1,7 @@
-// Progress on stderr for long work, only after the first second, so short runs print nothing. On
-// a terminal one line redrawn a few times a second; otherwise (a log file) a full line every three
-// seconds, so logs do not run together and no long job looks stuck.
+// Progress on stderr, the one way dpa reports it: on a terminal one line redrawn, otherwise (a log
+// file) full lines, so logs do not run together. Progress counts work done, only after the first
+// second (short runs print nothing), a few times a second on a terminal and every three seconds in
+// a log, so no long job looks stuck; StatusLine shows the messages of work that cannot count.
 #pragma once
 
 #include <unistd.h>
@@ -45,6 +46,26 @@ class Progress {
   std::uint64_t total_;
   bool enabled_, terminal_, shown_ = false;
   std::chrono::steady_clock::time_point start_, last_;
+};
+
+// Messages of a long step (training: "depth 6, tree 200/500, validation rmse ..."), each replacing
+// the last on a terminal, each a line of its own in a log.
+class StatusLine {
+ public:
+  StatusLine() : terminal_(::isatty(STDERR_FILENO) == 1) {}
+  ~StatusLine() {
+    if (terminal_ && shown_) std::fprintf(stderr, "\n");
+  }
+  StatusLine(const StatusLine&) = delete;
+  StatusLine& operator=(const StatusLine&) = delete;
+  void show(const std::string& message) {
+    std::fprintf(stderr, terminal_ ? "\r%s        " : "%s\n", message.c_str());
+    std::fflush(stderr);
+    shown_ = true;
+  }
+
+ private:
+  bool terminal_, shown_ = false;
 };
 
 }  // namespace dpa::tools

@@ -1,14 +1,12 @@
 // dpa train: zoo -> validated predictor, written atomically with its provenance.
 #include <cmath>
 #include <cstdio>
-#include <thread>
-
-#include <unistd.h>
 
 #include "commands.hpp"
 #include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
 #include "common/json_writer.hpp"
+#include "common/progress.hpp"
 #include "common/stats_options.hpp"
 #include "model/tree_layout.hpp"
 #include "train/context.hpp"
@@ -258,12 +256,11 @@ int run_train(int argc, char** argv, int first) {
   const ZooDataset zoo(args.positionals()[0]);
   const TrainingRows rows = training_rows(zoo, o, true);
   const CrossValidation folds = cross_validate(zoo, o, rows, cv);
-  const bool terminal = ::isatty(STDERR_FILENO) == 1;
-  const TrainReport r = train_predictor(zoo, o, rows, [&](const std::string& s) {
-    std::fprintf(stderr, terminal ? "\r%s        " : "%s\n", s.c_str());
-    std::fflush(stderr);
-  });
-  if (terminal) std::fprintf(stderr, "\n");
+  TrainReport r;
+  {
+    StatusLine status;
+    r = train_predictor(zoo, o, rows, [&](const std::string& s) { status.show(s); });
+  }
   write_file_atomically(*out, r.model_bytes.data(), r.model_bytes.size());
   if (args.flag("--json")) {
     print_train_json(*out, o, r, cv, folds);

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -58,38 +59,37 @@ TEST_CASE("layout check rejects every malformed layout") {
   dpa_layout l{s, 2, 20};
   CHECK(dpa_layout_check(&l) == DPA_OK);
   CHECK(dpa_layout_check(nullptr) == DPA_ERR_NULL_ARGUMENT);
-  SUBCASE("overlap") {
-    s[1].offset = 9;
-    CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT);
-  }
-  SUBCASE("past the end") {
-    l.total_length = 19;
-    CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT);
-  }
-  SUBCASE("empty segment") {
-    s[0].length = 0;
-    CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT);
-  }
-  SUBCASE("offset + length overflows 32 bits") {
-    s[1] = {0xfffffff0u, 0x20u, DPA_SEGMENT_KERNEL, 0};
-    CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT);
-  }
-  SUBCASE("unknown kind") {
-    s[0].kind = 9;
-    CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT);
-  }
-  SUBCASE("no segments") {
-    l.num_segments = 0;
-    CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT);
-  }
-  SUBCASE("too many segments") {
-    l.num_segments = DPA_MAX_SEGMENTS + 1;
-    CHECK(dpa_layout_check(&l) == DPA_ERR_BAD_LAYOUT);
-  }
-  SUBCASE("gaps are allowed") {
-    s[1].offset = 12;
-    l.total_length = 22;
-    CHECK(dpa_layout_check(&l) == DPA_OK);
+  struct Damage {
+    const char* name;
+    std::function<void(dpa_segment*, dpa_layout&)> apply;
+    dpa_status expected;
+  };
+  const Damage damages[] = {
+      {"overlap", [](dpa_segment* seg, dpa_layout&) { seg[1].offset = 9; }, DPA_ERR_BAD_LAYOUT},
+      {"past the end", [](dpa_segment*, dpa_layout& lay) { lay.total_length = 19; }, DPA_ERR_BAD_LAYOUT},
+      {"empty segment", [](dpa_segment* seg, dpa_layout&) { seg[0].length = 0; }, DPA_ERR_BAD_LAYOUT},
+      {"offset + length overflows 32 bits",
+       [](dpa_segment* seg, dpa_layout&) {
+         seg[1] = {0xfffffff0u, 0x20u, DPA_SEGMENT_KERNEL, 0};
+       },
+       DPA_ERR_BAD_LAYOUT},
+      {"unknown kind", [](dpa_segment* seg, dpa_layout&) { seg[0].kind = 9; }, DPA_ERR_BAD_LAYOUT},
+      {"no segments", [](dpa_segment*, dpa_layout& lay) { lay.num_segments = 0; }, DPA_ERR_BAD_LAYOUT},
+      {"too many segments", [](dpa_segment*, dpa_layout& lay) { lay.num_segments = DPA_MAX_SEGMENTS + 1; },
+       DPA_ERR_BAD_LAYOUT},
+      {"gaps are allowed",
+       [](dpa_segment* seg, dpa_layout& lay) {
+         seg[1].offset = 12;
+         lay.total_length = 22;
+       },
+       DPA_OK},
+  };
+  for (const Damage& d : damages) {
+    CAPTURE(std::string(d.name));
+    dpa_segment copy[2] = {s[0], s[1]};
+    dpa_layout damaged{copy, 2, 20};
+    d.apply(copy, damaged);
+    CHECK(dpa_layout_check(&damaged) == d.expected);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "common/cli_args.hpp"
 #include "common/errors.hpp"
 #include "common/parallel.hpp"
 #include "dpa/dpa.hpp"
@@ -247,4 +248,24 @@ TEST_CASE("thread pool: every item once; the lowest failing item's exception, la
     pool.parallel_for(10, [&](std::size_t) { ++after; });
     CHECK(after.load() == 10);
   }
+}
+
+TEST_CASE("one-line option specs: values, flags and second spellings") {
+  const std::vector<dpa::tools::OptionSpec> specs = dpa::tools::option_specs("-o|--output= --threads= --json");
+  REQUIRE(specs.size() == 3);
+  CHECK(specs[0].name == "-o");
+  CHECK(specs[0].alias == "--output");
+  CHECK(specs[0].takes_value);
+  CHECK(specs[1].name == "--threads");
+  CHECK(specs[1].alias.empty());
+  CHECK(!specs[2].takes_value);
+  const char* argv[] = {"dpa", "cmd", "--output=out.npy", "--json", "zoo", "--threads", "2"};
+  const dpa::tools::Args args(7, const_cast<char**>(argv), 2, "-o|--output= --threads= --json");
+  CHECK(*args.value("-o") == "out.npy");
+  CHECK(args.flag("--json"));
+  CHECK(args.threads() == 2);
+  CHECK(args.positionals() == std::vector<std::string>{"zoo"});
+  const char* bad[] = {"dpa", "cmd", "--jsn"};
+  CHECK_THROWS_WITH_AS(dpa::tools::Args(3, const_cast<char**>(bad), 2, "--json"), "unknown option '--jsn'",
+                       dpa::tools::UsageError);
 }

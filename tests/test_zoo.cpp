@@ -208,46 +208,30 @@ TEST_CASE("malformed zoo files: each gives the right error and names the file") 
     std::function<void(const TempDir&)> damage;
     const char* expected;
   };
+  // A damage that writes one file of the zoo anew.
+  auto text = [](const char* file, std::string content) {
+    return [=](const TempDir& d) { write_text(d / file, content); };
+  };
+  auto gz = [](const char* file, std::string content) {
+    return [=](const TempDir& d) { write_gz(d / file, content); };
+  };
   const std::vector<Case> cases = {
-      {"truncated npy",
-       [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 8)", floats(w)).substr(0, 100)); },
-       "truncated"},
-      {"header claims more rows",
-       [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(5, 8)", floats(w))); }, "truncated"},
-      {"wrong dtype", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<i4", "(4, 8)", floats(w))); },
-       "unsupported dtype"},
-      {"big-endian dtype",
-       [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes(">f4", "(4, 8)", floats(w))); },
-       "unsupported dtype"},
-      {"Fortran order",
-       [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 8)", floats(w), true)); },
-       "Fortran"},
-      {"3-D array", [&](const TempDir& d) { write_text(d / "weights.npy", npy_bytes("<f4", "(4, 2, 4)", floats(w))); },
-       "2-D"},
-      {"not npy", [&](const TempDir& d) { write_text(d / "weights.npy", "hello"); }, "not an npy file"},
-      {"repeated header key",
-       [&](const TempDir& d) {
-         write_text(d / "weights.npy", npy_bytes("<f4", "(4, 8), 'shape': (2, 16)", floats(w)));
-       },
+      {"truncated npy", text("weights.npy", npy_bytes("<f4", "(4, 8)", floats(w)).substr(0, 100)), "truncated"},
+      {"header claims more rows", text("weights.npy", npy_bytes("<f4", "(5, 8)", floats(w))), "truncated"},
+      {"wrong dtype", text("weights.npy", npy_bytes("<i4", "(4, 8)", floats(w))), "unsupported dtype"},
+      {"big-endian dtype", text("weights.npy", npy_bytes(">f4", "(4, 8)", floats(w))), "unsupported dtype"},
+      {"Fortran order", text("weights.npy", npy_bytes("<f4", "(4, 8)", floats(w), true)), "Fortran"},
+      {"3-D array", text("weights.npy", npy_bytes("<f4", "(4, 2, 4)", floats(w))), "2-D"},
+      {"not npy", text("weights.npy", "hello"), "not an npy file"},
+      {"repeated header key", text("weights.npy", npy_bytes("<f4", "(4, 8), 'shape': (2, 16)", floats(w))),
        "'shape' appears twice"},
-      {"shape overflow",
-       [&](const TempDir& d) {
-         write_text(d / "weights.npy", npy_bytes("<f4", "(4611686018427387904, 8)", floats(w)));
-       },
-       "overflows"},
-      {"missing column",
-       [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", "modeldir,step,config.epochs\nr,0,1\n"); },
+      {"shape overflow", text("weights.npy", npy_bytes("<f4", "(4611686018427387904, 8)", floats(w))), "overflows"},
+      {"missing column", gz("metrics.csv.gz", "modeldir,step,config.epochs\nr,0,1\n"),
        "missing column 'test_accuracy'"},
       {"unparseable number",
-       [&](const TempDir& d) {
-         write_gz(d / "metrics.csv.gz",
-                  "modeldir,step,test_accuracy,config.epochs\nr,0,0.1,1\nr,1,abc,1\ns,0,0.1,1\ns,1,0.1,1\n");
-       },
+       gz("metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1,1\nr,1,abc,1\ns,0,0.1,1\ns,1,0.1,1\n"),
        "metrics.csv.gz:3: column 'test_accuracy': 'abc'"},
-      {"row count differs",
-       [&](const TempDir& d) {
-         write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1,1\n");
-       },
+      {"row count differs", gz("metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1,1\n"),
        "1 rows but weights.npy has 4"},
       {"corrupt gzip",
        [&](const TempDir& d) {
@@ -259,29 +243,17 @@ TEST_CASE("malformed zoo files: each gives the right error and names the file") 
        },
        "metrics.csv.gz"},
       {"overlapping layout",
-       [&](const TempDir& d) {
-         write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/bias,0,4,\"(4,)\"\nb/kernel,3,8,\"(5,)\"\n");
-       },
-       "overlaps"},
-      {"layout past the row",
-       [&](const TempDir& d) {
-         write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/bias,0,9,\"(9,)\"\n");
-       },
+       text("layout.csv", "varname,start_idx,end_idx,shape\na/bias,0,4,\"(4,)\"\nb/kernel,3,8,\"(5,)\"\n"), "overlaps"},
+      {"layout past the row", text("layout.csv", "varname,start_idx,end_idx,shape\na/bias,0,9,\"(9,)\"\n"),
        "hold 8 weights"},
-      {"layout shape mismatch",
-       [&](const TempDir& d) {
-         write_text(d / "layout.csv", "varname,start_idx,end_idx,shape\na/kernel,0,8,\"(3, 3)\"\n");
-       },
+      {"layout shape mismatch", text("layout.csv", "varname,start_idx,end_idx,shape\na/kernel,0,8,\"(3, 3)\"\n"),
        "does not hold"},
       {"missing file", [&](const TempDir& d) { fs::remove(d / "layout.csv"); }, "layout.csv"},
       // Found by fuzz_csv: the reader leaked its zlib stream when the header was missing.
       // Found by fuzz_csv: a huge index used to be converted to an integer before its range check.
-      {"huge step",
-       [&](const TempDir& d) {
-         write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,1e30,0.1,1\n");
-       },
+      {"huge step", gz("metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,1e30,0.1,1\n"),
        "is not a valid index"},
-      {"empty metrics", [&](const TempDir& d) { write_gz(d / "metrics.csv.gz", ""); }, "empty file"},
+      {"empty metrics", gz("metrics.csv.gz", ""), "empty file"},
       // A gzip stream cut short ends inside a record or between records: either way not a clean end.
       {"truncated gzip",
        [&](const TempDir& d) {
@@ -302,29 +274,17 @@ TEST_CASE("malformed zoo files: each gives the right error and names the file") 
        },
        "more than 4 rows"},
       {"a record of megabytes",
-       [&](const TempDir& d) {
-         write_gz(d / "metrics.csv.gz",
-                  "modeldir,step,test_accuracy,config.epochs\nr,0,0.1," + std::string(3 << 20, '1') + "\n");
-       },
+       gz("metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\nr,0,0.1," + std::string(3 << 20, '1') + "\n"),
        "a record longer than 1 MB"},
-      {"a NUL byte",
-       [&](const TempDir& d) {
-         write_gz(d / "metrics.csv.gz", std::string("modeldir,step,test_accuracy,config.epochs\nr,0,0.1\0,1\n", 52));
-       },
+      {"a NUL byte", gz("metrics.csv.gz", std::string("modeldir,step,test_accuracy,config.epochs\nr,0,0.1\0,1\n", 52)),
        "metrics.csv.gz:2: a NUL byte"},
-      {"UTF-16 text", [&](const TempDir& d) { write_text(d / "layout.csv", std::string("\xff\xfev\0a\0r\0", 8)); },
-       "layout.csv:1: a NUL byte"},
-      {"CR-only line ends",
-       [&](const TempDir& d) {
-         write_gz(d / "metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\rr,0,0.1,1\r");
-       },
+      {"UTF-16 text", text("layout.csv", std::string("\xff\xfev\0a\0r\0", 8)), "layout.csv:1: a NUL byte"},
+      {"CR-only line ends", gz("metrics.csv.gz", "modeldir,step,test_accuracy,config.epochs\rr,0,0.1,1\r"),
        "metrics.csv.gz:1: a carriage return without a line feed"},
       // Finite as a double, infinite as the float every accuracy is kept in.
       {"accuracy beyond float",
-       [&](const TempDir& d) {
-         write_gz(d / "metrics.csv.gz",
-                  "modeldir,step,test_accuracy,config.epochs\nr,0,1e300,1\nr,1,0.1,1\ns,0,0.1,1\ns,1,0.1,1\n");
-       },
+       gz("metrics.csv.gz",
+          "modeldir,step,test_accuracy,config.epochs\nr,0,1e300,1\nr,1,0.1,1\ns,0,0.1,1\ns,1,0.1,1\n"),
        "metrics.csv.gz:2: column 'test_accuracy': '1e300' is not a finite number"},
   };
   for (const Case& c : cases) {

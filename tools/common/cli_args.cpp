@@ -9,6 +9,20 @@
 
 namespace dpa::tools {
 
+std::vector<OptionSpec> option_specs(const std::string& text) {
+  std::vector<OptionSpec> specs;
+  for (std::string word : split(text, ' ')) {
+    if (word.empty()) continue;
+    const bool takes_value = word.back() == '=';
+    if (takes_value) word.pop_back();
+    const std::size_t bar = word.find('|');
+    specs.push_back({word.substr(0, bar), takes_value, bar == std::string::npos ? "" : word.substr(bar + 1)});
+  }
+  return specs;
+}
+
+Args::Args(int argc, char** argv, int first, const char* specs) : Args(argc, argv, first, option_specs(specs)) {}
+
 Args::Args(int argc, char** argv, int first, const std::vector<OptionSpec>& specs) {
   auto find = [&](const std::string& name) -> const OptionSpec* {
     for (const OptionSpec& s : specs) {
@@ -58,6 +72,12 @@ std::optional<std::string> Args::value(const std::string& name) const {
   const auto it = values_.find(name);
   if (it == values_.end()) return std::nullopt;
   return it->second;
+}
+
+std::string Args::required(const std::string& name, const std::string& what) const {
+  const auto v = value(name);
+  if (!v) throw UsageError("missing " + name + " " + what);
+  return *v;
 }
 
 std::string Args::value_or(const std::string& name, const std::string& fallback) const {

@@ -21,10 +21,15 @@ class Args {
   // Parses argv[first..] against the declared options; throws UsageError on unknown options or
   // a missing value. "--name=value" and "--name value" are both accepted.
   Args(int argc, char** argv, int first, const std::vector<OptionSpec>& specs);
+  // The options as one line: "-o|--output= --threads= --json" (a trailing '=' takes a value, '|'
+  // gives a second spelling).
+  Args(int argc, char** argv, int first, const char* specs);
 
   bool flag(const std::string& name) const;
   std::optional<std::string> value(const std::string& name) const;
   std::string value_or(const std::string& name, const std::string& fallback) const;
+  // The value of an option the command cannot do without, or UsageError "missing NAME WHAT".
+  std::string required(const std::string& name, const std::string& what) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
 
   // Typed accessors: throw UsageError naming the option when the text is not a number in range.
@@ -42,10 +47,13 @@ class Args {
   std::vector<std::string> positionals_;
 };
 
-// "a,b,,c" -> {"a", "b", "", "c"}: every field, empty ones included (callers reject them).
+// The option specs of a one-line spec text (Args' second constructor).
+std::vector<OptionSpec> option_specs(const std::string& text);
+
 // Every core of the machine (at least 1): what --threads means when not given.
 unsigned default_threads();
 
+// "a,b,,c" -> {"a", "b", "", "c"}: every field, empty ones included (callers reject them).
 std::vector<std::string> split(const std::string& text, char separator);
 // Parses an integer / real from text, or throws UsageError mentioning `what`.
 long long parse_integer(const std::string& text, const std::string& what);

@@ -19,22 +19,6 @@ namespace dpa::tools {
 
 namespace {
 
-const char* const kDemoUsage =
-    "usage: dpa demo [--zoo DIR] [--workdir DIR]\n"
-    "\n"
-    "Runs the main job on the embedded default: trains a gradient-boosted-tree predictor of test\n"
-    "accuracy on a zoo (default: the embedded mini zoo, 400 Fashion-MNIST CNNs), evaluates it on\n"
-    "held-out runs and on the whole zoo (with a plot), exports it as a C header, and predicts the\n"
-    "accuracy of a trained network embedded in the tool from its weights alone.\n"
-    "\n"
-    "  --zoo DIR       zoo directory (release format); default the embedded mini zoo, share/dpa/mini-zoo\n"
-    "                  beside the dpa binary (build tree) or above it (installed)\n"
-    "  --workdir DIR   where model.dpa, model.h and eval.svg go; default dpa-demo\n";
-
-}  // namespace
-
-namespace {
-
 // The mini zoo that comes with dpa: share/dpa/mini-zoo next to the binary (the build tree) or in
 // the prefix it is installed in (PREFIX/bin/dpa, PREFIX/share/dpa/mini-zoo).
 std::string embedded_zoo() {
@@ -51,7 +35,7 @@ std::string embedded_zoo() {
 }  // namespace
 
 int run_demo(int argc, char** argv, int first) {
-  const Args args(argc, argv, first, {{"--zoo", true, ""}, {"--workdir", true, ""}});
+  const Args args(argc, argv, first, "--zoo= --workdir=");
   args.expect_positionals(0, "");
   const std::string zoo_dir = args.value_or("--zoo", embedded_zoo());
   const std::string work = args.value_or("--workdir", "dpa-demo");
@@ -100,6 +84,22 @@ int run_demo(int argc, char** argv, int first) {
               sample.run.c_str(), predicted, sample.test_accuracy);
   return 0;
 }
+
+namespace {
+
+const char* const kDemoUsage = R"(usage: dpa demo [--zoo DIR] [--workdir DIR]
+
+Runs the main job on the embedded default: trains a gradient-boosted-tree predictor of test
+accuracy on a zoo (default: the embedded mini zoo, 400 Fashion-MNIST CNNs), evaluates it on
+held-out runs and on the whole zoo (with a plot), exports it as a C header, and predicts the
+accuracy of a trained network embedded in the tool from its weights alone.
+
+  --zoo DIR       zoo directory (release format); default the embedded mini zoo, share/dpa/mini-zoo
+                  beside the dpa binary (build tree) or above it (installed)
+  --workdir DIR   where model.dpa, model.h and eval.svg go; default dpa-demo
+)";
+
+}  // namespace
 
 const Command demo_command = {"demo", "the whole pipeline on the embedded default zoo", kDemoUsage, run_demo};
 

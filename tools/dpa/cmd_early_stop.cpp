@@ -16,40 +16,6 @@ namespace dpa::tools {
 
 namespace {
 
-const char* const kEarlyStopUsage =
-    "usage: dpa early-stop ZOO_DIR [--at STEP] [--model MODEL.dpa | --folds K [--context LIST] [--tune]\n"
-    "                      [--train-checkpoints SEL]]\n"
-    "                      [--below LIST] [--gap LIST] [--percentile LIST] [--startup N]\n"
-    "                      [--halving LIST] [--seed N] [--threads N] [--json] [--plot OUT.svg]\n"
-    "\n"
-    "Replays the runs of ZOO_DIR in zoo order, as a hyperparameter search meets them, and stops\n"
-    "runs at checkpoint STEP by each rule. Our predictor of a run's final test accuracy (trained on\n"
-    "the other folds of runs, or --model) decides through the runtime's dpa_early_stop_check_inputs;\n"
-    "the baselines decide from the zoo's own metrics: the observed test accuracy (Optuna's\n"
-    "MedianPruner / PercentilePruner), the training loss, and successive halving (Optuna's\n"
-    "SuccessiveHalvingPruner, rungs at STEP x eta^k). Per rule: the share of training epochs saved,\n"
-    "how many of the best 10 % of runs were stopped, the regret (best final accuracy of all runs\n"
-    "minus the best of those not stopped), summed over the replays.\n"
-    "\n"
-    "  --at STEP          checkpoint at which to decide (default 1)\n"
-    "  --model FILE       replay every run with this final-accuracy model instead of training one\n"
-    "  --folds K          run-level folds (default 2): train on K-1, replay the one held out\n"
-    "  --tune             tune each fold's predictor as dpa train --tune does\n"
-    "  --train-checkpoints SEL  rows each fold's predictor trains on: all, or steps like 1,2,3\n"
-    "                     (default: STEP alone); one model then serves every checkpoint, and\n"
-    "                     --context should include step\n" DPA_CONTEXT_HELP
-    "  --below LIST       thresholds on the predicted (and observed) accuracy (default 0.3,0.5,0.6)\n"
-    "  --gap LIST         gaps under the best prediction so far (default 0.2)\n"
-    "  --percentile LIST  stop below this percentile of the earlier runs' scores (default 50,75)\n"
-    "  --startup N        runs seen before a percentile rule stops any (default 5)\n"
-    "  --halving LIST     successive-halving reduction factors eta (default 2,3)\n"
-    "  --plot FILE        SVG of the trade-off: epochs saved vs best runs stopped, per signal\n"
-    "  --json             one object: the predictor's metrics and a row per signal and rule\n";
-
-}  // namespace
-
-namespace {
-
 std::vector<double> parse_list(const std::string& text, const std::string& what, double lo, double hi) {
   std::vector<double> out;
   if (text.empty() || text == "none") return out;
@@ -78,12 +44,9 @@ std::string tradeoff_plot(const EarlyStopReport& r) {
                     "epochs saved (%)", "best 10 % of runs stopped (%)");
 }
 
-const std::vector<OptionSpec> kEarlyStopOptions = {
-    {"--at", true, ""},         {"--model", true, ""},   {"--folds", true, ""},
-    {"--context", true, ""},    {"--below", true, ""},   {"--gap", true, ""},
-    {"--percentile", true, ""}, {"--startup", true, ""}, {"--halving", true, ""},
-    {"--seed", true, ""},       {"--threads", true, ""}, {"--json", false, ""},
-    {"--plot", true, ""},       {"--tune", false, ""},   {"--train-checkpoints", true, ""}};
+const char* const kEarlyStopOptions =
+    "--at= --model= --folds= --context= --below= --gap= --percentile= --startup= --halving= --seed= --threads= --json "
+    "--plot= --tune --train-checkpoints=";
 
 EarlyStopOptions parse_early_stop_options(const Args& args) {
   EarlyStopOptions o;
@@ -183,6 +146,41 @@ int run_early_stop(int argc, char** argv, int first) {
   }
   return 0;
 }
+
+namespace {
+
+const char* const kEarlyStopUsage =
+    R"(usage: dpa early-stop ZOO_DIR [--at STEP] [--model MODEL.dpa | --folds K [--context LIST] [--tune]
+                      [--train-checkpoints SEL]]
+                      [--below LIST] [--gap LIST] [--percentile LIST] [--startup N]
+                      [--halving LIST] [--seed N] [--threads N] [--json] [--plot OUT.svg]
+
+Replays the runs of ZOO_DIR in zoo order, as a hyperparameter search meets them, and stops
+runs at checkpoint STEP by each rule. Our predictor of a run's final test accuracy (trained on
+the other folds of runs, or --model) decides through the runtime's dpa_early_stop_check_inputs;
+the baselines decide from the zoo's own metrics: the observed test accuracy (Optuna's
+MedianPruner / PercentilePruner), the training loss, and successive halving (Optuna's
+SuccessiveHalvingPruner, rungs at STEP x eta^k). Per rule: the share of training epochs saved,
+how many of the best 10 % of runs were stopped, the regret (best final accuracy of all runs
+minus the best of those not stopped), summed over the replays.
+
+  --at STEP          checkpoint at which to decide (default 1)
+  --model FILE       replay every run with this final-accuracy model instead of training one
+  --folds K          run-level folds (default 2): train on K-1, replay the one held out
+  --tune             tune each fold's predictor as dpa train --tune does
+  --train-checkpoints SEL  rows each fold's predictor trains on: all, or steps like 1,2,3
+                     (default: STEP alone); one model then serves every checkpoint, and
+                     --context should include step
+)" DPA_CONTEXT_HELP R"(  --below LIST       thresholds on the predicted (and observed) accuracy (default 0.3,0.5,0.6)
+  --gap LIST         gaps under the best prediction so far (default 0.2)
+  --percentile LIST  stop below this percentile of the earlier runs' scores (default 50,75)
+  --startup N        runs seen before a percentile rule stops any (default 5)
+  --halving LIST     successive-halving reduction factors eta (default 2,3)
+  --plot FILE        SVG of the trade-off: epochs saved vs best runs stopped, per signal
+  --json             one object: the predictor's metrics and a row per signal and rule
+)";
+
+}  // namespace
 
 const Command early_stop_command = {"early-stop", "what stopping runs early from their weights saves on a zoo",
                                     kEarlyStopUsage, run_early_stop};

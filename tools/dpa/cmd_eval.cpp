@@ -11,28 +11,8 @@
 
 namespace dpa::tools {
 
-namespace {
-
-const char* const kEvalUsage =
-    "usage: dpa eval MODEL.dpa ZOO_DIR [--checkpoints final|all|STEPS] [--target T] [--threads N]\n"
-    "                [--all-runs] [--json] [--plot OUT.svg]\n"
-    "\n"
-    "Predicts every usable row of ZOO_DIR with the runtime and reports R2, Kendall's tau-b, MAE and\n"
-    "RMSE against the target. Row selection and target default to the ones the model was trained\n"
-    "with (its provenance). On the zoo the model was trained on, only its held-out runs count, and\n"
-    "the runs left out are reported; --all-runs counts every run (training runs flatter the\n"
-    "figures). --plot writes a predicted-vs-actual scatter plot as SVG.\n";
-
-}  // namespace
-
 int run_eval(int argc, char** argv, int first) {
-  const Args args(argc, argv, first,
-                  {{"--checkpoints", true, ""},
-                   {"--target", true, ""},
-                   {"--threads", true, ""},
-                   {"--json", false, ""},
-                   {"--plot", true, ""},
-                   {"--all-runs", false, ""}});
+  const Args args(argc, argv, first, "--checkpoints= --target= --threads= --json --plot= --all-runs");
   args.expect_positionals(2, "MODEL.dpa and ZOO_DIR");
   const ModelFile loaded(args.positionals()[0]);
   const dpa_model& m = loaded.model();
@@ -90,6 +70,21 @@ int run_eval(int argc, char** argv, int first) {
   std::printf("  rows of %s\n", runs.c_str());
   return 0;
 }
+
+namespace {
+
+const char* const kEvalUsage =
+    R"(usage: dpa eval MODEL.dpa ZOO_DIR [--checkpoints final|all|STEPS] [--target T] [--threads N]
+                [--all-runs] [--json] [--plot OUT.svg]
+
+Predicts every usable row of ZOO_DIR with the runtime and reports R2, Kendall's tau-b, MAE and
+RMSE against the target. Row selection and target default to the ones the model was trained
+with (its provenance). On the zoo the model was trained on, only its held-out runs count, and
+the runs left out are reported; --all-runs counts every run (training runs flatter the
+figures). --plot writes a predicted-vs-actual scatter plot as SVG.
+)";
+
+}  // namespace
 
 const Command eval_command = {"eval", "evaluate a model on a zoo (R2, Kendall tau, MAE, RMSE, plot)", kEvalUsage,
                               run_eval};

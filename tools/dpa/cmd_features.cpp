@@ -13,36 +13,17 @@
 
 namespace dpa::tools {
 
-namespace {
-
-const char* const kFeaturesUsage =
-    "usage: dpa features ZOO_DIR -o OUT.npy [--stats {stats}] [--threads N] [--json]\n"
-    "\n"
-    "Computes the per-segment statistics of every row of ZOO_DIR/weights.npy (segments from\n"
-    "ZOO_DIR/layout.csv) and writes them as a float32 npy file, one row per weights row, in the\n"
-    "same order. Rows with NaN/Inf weights get NaN features and are counted on stderr. The output\n"
-    "appears only when complete. Memory stays bounded whatever the number of rows.\n"
-    "\n"
-    "  -o, --output OUT.npy   where to write the features\n"
-    "  --stats SET            paper (7 per segment) or extended (14); default paper\n"
-    "  --threads N            worker threads; default: all cores\n"
-    "  --json                 a JSON summary on stdout\n";
-
-}  // namespace
-
 int run_features(int argc, char** argv, int first) {
-  const Args args(argc, argv, first,
-                  {{"-o", true, "--output"}, {"--stats", true, ""}, {"--threads", true, ""}, {"--json", false, ""}});
+  const Args args(argc, argv, first, "-o|--output= --stats= --threads= --json");
   args.expect_positionals(1, "ZOO_DIR");
-  const auto out = args.value("-o");
-  if (!out) throw UsageError("missing -o OUT.npy");
+  const std::string out = args.required("-o", "OUT.npy");
   const dpa_stats_set set = parse_stats_set(args.value_or("--stats", "paper"));
   const unsigned threads = args.threads();
 
   const ZooDataset zoo(args.positionals()[0], ZooDataset::Metrics::kSkip);
   const dpa_layout layout = zoo.layout();
   const std::size_t per_row = feature_count(layout, set);
-  NpyWriter writer(*out, zoo.rows(), per_row);
+  NpyWriter writer(out, zoo.rows(), per_row);
   Progress progress("features", zoo.rows());
   const FeatureRun run = extract_features(
       zoo.weights(), layout, set, threads,
@@ -57,7 +38,7 @@ int run_features(int argc, char** argv, int first) {
   if (args.flag("--json")) {
     JsonWriter j;
     j.begin_object()
-        .field("output", *out)
+        .field("output", out)
         .field("rows", run.rows)
         .field("features_per_row", per_row)
         .field("stats_set", stats_set_name(set))
@@ -68,12 +49,29 @@ int run_features(int argc, char** argv, int first) {
         .end_object();
     std::printf("%s\n", j.str().c_str());
   } else {
-    std::fprintf(stderr, "wrote %s: %llu rows x %zu features in %.2f s (%.2f GB/s of float32 weights)\n", out->c_str(),
+    std::fprintf(stderr, "wrote %s: %llu rows x %zu features in %.2f s (%.2f GB/s of float32 weights)\n", out.c_str(),
                  static_cast<unsigned long long>(run.rows), per_row, run.seconds,
                  run.seconds > 0 ? gigabytes / run.seconds : 0.0);
   }
   return 0;
 }
+
+namespace {
+
+const char* const kFeaturesUsage = R"(usage: dpa features ZOO_DIR -o OUT.npy [--stats {stats}] [--threads N] [--json]
+
+Computes the per-segment statistics of every row of ZOO_DIR/weights.npy (segments from
+ZOO_DIR/layout.csv) and writes them as a float32 npy file, one row per weights row, in the
+same order. Rows with NaN/Inf weights get NaN features and are counted on stderr. The output
+appears only when complete. Memory stays bounded whatever the number of rows.
+
+  -o, --output OUT.npy   where to write the features
+  --stats SET            paper (7 per segment) or extended (14); default paper
+  --threads N            worker threads; default: all cores
+  --json                 a JSON summary on stdout
+)";
+
+}  // namespace
 
 const Command features_command = {"features", "statistics of every row of a zoo, as an npy file", kFeaturesUsage,
                                   run_features};

@@ -17,38 +17,6 @@ namespace dpa::tools {
 
 namespace {
 
-const char* const kImportUsage =
-    "usage: dpa import xgboost MODEL.json|MODEL.ubj -o OUT.dpa [--stats {stats}]\n"
-    "                  [--context LIST] [--target T] [--tree-layout auto|complete|sparse] [--leaves f32|f16]\n"
-    "       dpa import lightgbm MODEL.txt -o OUT.dpa [--stats {stats}] [--context LIST]\n"
-    "                  [--target T] [--tree-layout auto|complete|sparse] [--leaves f32|f16]\n"
-    "\n"
-    "Converts a tree ensemble trained on the runtime's statistics of zoo networks (features in the\n"
-    "runtime's order: per segment of the zoo layout, the set's statistics) into a model the runtime\n"
-    "runs, with each library's exact split semantics and output transform.\n"
-    "  XGBoost 1.7-3.x: JSON or UBJSON from save_model(\"m.json\" / \"m.ubj\"); gbtree and DART;\n"
-    "    reg:squarederror, reg:absoluteerror, reg:pseudohubererror, reg:squaredlogerror,\n"
-    "    reg:quantileerror, reg:logistic, binary:logistic, count:poisson, reg:gamma, reg:tweedie.\n"
-    "  LightGBM 2.x-4.x: text from save_model(\"m.txt\"), trees of any depth, zero_as_missing,\n"
-    "    gbdt and rf; regression (also reg_sqrt), regression_l1, huber, fair, quantile, mape,\n"
-    "    binary, cross_entropy, cross_entropy_lambda, poisson, gamma, tweedie.\n"
-    "Categorical splits, linear trees, multi-class, multi-target and ranking models are rejected.\n"
-    "The feature count must match the statistics set (56 paper, 112 extended) plus the context\n"
-    "values.\n"
-    "\n"
-    "  --context LIST  context columns the trees read after the statistics, in order: NAME for a\n"
-    "                  number, NAME=A|B|C for a category coded 0, 1, 2 (any other name: 3)\n"
-    "  --target T      what the model predicts (default test_accuracy); early stopping needs\n"
-    "                  final_test_accuracy\n"
-    "  --tree-layout L complete trees padded to one depth, sparse (unpadded, any depth), or auto\n"
-    "                  (default): the smaller of the two that holds the trees\n"
-    "  --leaves f32|f16  leaf values as float32 (default, exact) or rounded to float16: 2 bytes\n"
-    "                  less per leaf, sparse layout only\n";
-
-}  // namespace
-
-namespace {
-
 // "step,config.optimizer=adam|rmsprop|sgd" -> context inputs in that order.
 std::vector<ContextInput> parse_import_context(const std::string& list) {
   std::vector<ContextInput> out;
@@ -70,20 +38,13 @@ std::vector<ContextInput> parse_import_context(const std::string& list) {
 }  // namespace
 
 int run_import(int argc, char** argv, int first) {
-  const Args args(argc, argv, first,
-                  {{"-o", true, "--output"},
-                   {"--stats", true, ""},
-                   {"--context", true, ""},
-                   {"--target", true, ""},
-                   {"--tree-layout", true, ""},
-                   {"--leaves", true, ""}});
+  const Args args(argc, argv, first, "-o|--output= --stats= --context= --target= --tree-layout= --leaves=");
   args.expect_positionals(2, "the library (xgboost or lightgbm) and MODEL");
   const std::string library = args.positionals()[0];
   if (library != "xgboost" && library != "lightgbm") {
     throw UsageError("the library must be xgboost or lightgbm, got '" + library + "'");
   }
-  const auto out = args.value("-o");
-  if (!out) throw UsageError("missing -o OUT.dpa");
+  const std::string out = args.required("-o", "OUT.dpa");
   FeatureSpec features = FeatureSpec::zoo(parse_stats_set(args.value_or("--stats", "paper")));
   features.context = parse_import_context(args.value_or("--context", ""));
   const Target target = parse_target(args.value_or("--target", "test_accuracy"));
@@ -110,13 +71,45 @@ int run_import(int argc, char** argv, int first) {
     }
     bytes = write_model(r.spec);
   } catch (const ToolError& e) { throw ToolError(args.positionals()[1] + ": " + e.what()); }
-  write_file_atomically(*out, bytes.data(), bytes.size());
+  write_file_atomically(out, bytes.data(), bytes.size());
   dpa_model written;
   const char* kind =
       dpa_model_load(bytes.data(), bytes.size(), &written) == DPA_OK ? dpa_predictor_name(written.predictor) : "?";
-  std::printf("imported %s -> %s (%s, %zu bytes)\n", r.summary.c_str(), out->c_str(), kind, bytes.size());
+  std::printf("imported %s -> %s (%s, %zu bytes)\n", r.summary.c_str(), out.c_str(), kind, bytes.size());
   return 0;
 }
+
+namespace {
+
+const char* const kImportUsage = R"(usage: dpa import xgboost MODEL.json|MODEL.ubj -o OUT.dpa [--stats {stats}]
+                  [--context LIST] [--target T] [--tree-layout auto|complete|sparse] [--leaves f32|f16]
+       dpa import lightgbm MODEL.txt -o OUT.dpa [--stats {stats}] [--context LIST]
+                  [--target T] [--tree-layout auto|complete|sparse] [--leaves f32|f16]
+
+Converts a tree ensemble trained on the runtime's statistics of zoo networks (features in the
+runtime's order: per segment of the zoo layout, the set's statistics) into a model the runtime
+runs, with each library's exact split semantics and output transform.
+  XGBoost 1.7-3.x: JSON or UBJSON from save_model("m.json" / "m.ubj"); gbtree and DART;
+    reg:squarederror, reg:absoluteerror, reg:pseudohubererror, reg:squaredlogerror,
+    reg:quantileerror, reg:logistic, binary:logistic, count:poisson, reg:gamma, reg:tweedie.
+  LightGBM 2.x-4.x: text from save_model("m.txt"), trees of any depth, zero_as_missing,
+    gbdt and rf; regression (also reg_sqrt), regression_l1, huber, fair, quantile, mape,
+    binary, cross_entropy, cross_entropy_lambda, poisson, gamma, tweedie.
+Categorical splits, linear trees, multi-class, multi-target and ranking models are rejected.
+The feature count must match the statistics set (56 paper, 112 extended) plus the context
+values.
+
+  --context LIST  context columns the trees read after the statistics, in order: NAME for a
+                  number, NAME=A|B|C for a category coded 0, 1, 2 (any other name: 3)
+  --target T      what the model predicts (default test_accuracy); early stopping needs
+                  final_test_accuracy
+  --tree-layout L complete trees padded to one depth, sparse (unpadded, any depth), or auto
+                  (default): the smaller of the two that holds the trees
+  --leaves f32|f16  leaf values as float32 (default, exact) or rounded to float16: 2 bytes
+                  less per leaf, sparse layout only
+)";
+
+}  // namespace
 
 const Command import_command = {"import", "convert an XGBoost or LightGBM tree model", kImportUsage, run_import};
 

@@ -16,17 +16,6 @@ namespace dpa::tools {
 
 namespace {
 
-const char* const kInspectUsage =
-    "usage: dpa inspect MODEL.dpa [--json]\n"
-    "\n"
-    "Verifies a model file (every offset, size, index, value and the checksum) and describes it:\n"
-    "format version, inputs (weight statistics, raw weights, context values with their kinds and\n"
-    "categories), predictor, output transform, target and training provenance.\n";
-
-}  // namespace
-
-namespace {
-
 const char* target_text(std::uint32_t t) {
   return t == DPA_TARGET_TEST_ACCURACY         ? "test_accuracy"
          : t == DPA_TARGET_FINAL_TEST_ACCURACY ? "final_test_accuracy"
@@ -228,7 +217,7 @@ void print_text(const Description& d) {
 }  // namespace
 
 int run_inspect(int argc, char** argv, int first) {
-  const Args args(argc, argv, first, {{"--json", false, ""}});
+  const Args args(argc, argv, first, "--json");
   args.expect_positionals(1, "MODEL.dpa");
   const ModelFile loaded(args.positionals()[0]);
   const dpa_model& m = loaded.model();
@@ -249,6 +238,17 @@ int run_inspect(int argc, char** argv, int first) {
   }
   return 0;
 }
+
+namespace {
+
+const char* const kInspectUsage = R"(usage: dpa inspect MODEL.dpa [--json]
+
+Verifies a model file (every offset, size, index, value and the checksum) and describes it:
+format version, inputs (weight statistics, raw weights, context values with their kinds and
+categories), predictor, output transform, target and training provenance.
+)";
+
+}  // namespace
 
 const Command inspect_command = {"inspect", "verify and describe a model file", kInspectUsage, run_inspect};
 

@@ -14,25 +14,8 @@
 
 namespace dpa::tools {
 
-namespace {
-
-const char* const kPredictUsage =
-    "usage: dpa predict MODEL.dpa WEIGHTS.npy [--metrics METRICS.csv[.gz]] [-o OUT.npy|OUT.csv]\n"
-    "                   [--threads N]\n"
-    "\n"
-    "Predicts one value per row of WEIGHTS.npy (N x D, D = the model's weight-vector length) with\n"
-    "the runtime. Writes OUT.npy (float32, N x 1) or OUT.csv (row,prediction); without -o, prints\n"
-    "the CSV. Rows holding NaN/Inf weights or context values get NaN and are counted on stderr.\n"
-    "\n"
-    "  --metrics FILE   the context values of a model that reads them (dpa inspect lists them):\n"
-    "                   a CSV with a header naming them, one row per row of WEIGHTS.npy (a model\n"
-    "                   of context values alone still takes WEIGHTS.npy: its rows are the runs)\n"
-    "  --threads N      default: every core\n";
-
-}  // namespace
-
 int run_predict(int argc, char** argv, int first) {
-  const Args args(argc, argv, first, {{"-o", true, "--output"}, {"--metrics", true, ""}, {"--threads", true, ""}});
+  const Args args(argc, argv, first, "-o|--output= --metrics= --threads=");
   args.expect_positionals(2, "MODEL.dpa and WEIGHTS.npy");
   const auto path = args.value("-o");
   auto ends_with = [&](const char* suffix) {
@@ -90,6 +73,24 @@ int run_predict(int argc, char** argv, int first) {
   }
   return 0;
 }
+
+namespace {
+
+const char* const kPredictUsage =
+    R"(usage: dpa predict MODEL.dpa WEIGHTS.npy [--metrics METRICS.csv[.gz]] [-o OUT.npy|OUT.csv]
+                   [--threads N]
+
+Predicts one value per row of WEIGHTS.npy (N x D, D = the model's weight-vector length) with
+the runtime. Writes OUT.npy (float32, N x 1) or OUT.csv (row,prediction); without -o, prints
+the CSV. Rows holding NaN/Inf weights or context values get NaN and are counted on stderr.
+
+  --metrics FILE   the context values of a model that reads them (dpa inspect lists them):
+                   a CSV with a header naming them, one row per row of WEIGHTS.npy (a model
+                   of context values alone still takes WEIGHTS.npy: its rows are the runs)
+  --threads N      default: every core
+)";
+
+}  // namespace
 
 const Command predict_command = {"predict", "predict every row of a weights npy file", kPredictUsage, run_predict};
 

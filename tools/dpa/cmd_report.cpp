@@ -21,37 +21,6 @@ namespace dpa::tools {
 
 namespace {
 
-const char* const kReportUsage =
-    "usage: dpa report ZOO_DIR [ZOO_DIR ...] -o OUT_DIR [--folds K] [--quick] [--seed N]\n"
-    "                  [--test-fraction F] [--threads N] [--json]\n"
-    "\n"
-    "Reproduces the comparison of Unterthiner et al. (2020) on your zoos, on their final\n"
-    "checkpoints: for each zoo, GBM (gbdt), logit-linear (linear) and DNN (mlp) predictors of\n"
-    "test accuracy from the weight statistics (W-stats), all weights (W), the hyperparameters\n"
-    "alone (H) and statistics with hyperparameters, by K-fold cross-validation over runs (mean\n"
-    "and spread of R2, Kendall tau, MAE on held-out folds); then a transfer matrix: GBM on W-stats\n"
-    "trained on each zoo and scored on every zoo's held-out runs. Writes to OUT_DIR:\n"
-    "  README.md           the tables, with the paper's published numbers beside ours\n"
-    "  report.json         every number\n"
-    "  ZOO/accuracy.svg    the zoo's final test accuracies (the paper's Figure 2, left)\n"
-    "  ZOO/test-vs-train.svg  final test against train accuracy (Figure 2, right)\n"
-    "  ZOO/cells/M-I.svg   predicted vs true on held-out folds, predictor M on inputs I\n"
-    "  transfer-tau.svg, transfer-r2.svg  the transfer matrix as heat maps\n"
-    "  transfer/A-on-B.svg predicted vs true of the model trained on A, on B's held-out runs\n"
-    "\n"
-    "  --folds K     run-level folds per cell (default 5)\n"
-    "  --quick       fewer boosting rounds and MLP epochs, 2 folds unless --folds: a smoke run\n"
-    "  --seed N      folds, splits and training (default 0)\n"
-    "  --test-fraction F  transfer: share of each zoo's runs held out (default 0.2)\n"
-    "  --threads N   default: every core\n"
-    "  --json        report.json on stdout instead of the summary\n"
-    "GBM on W uses a tenth of the weights per tree (--colsample 0.1); every other setting is dpa\n"
-    "train's default (the linear model's ridge strength chosen on validation runs).\n";
-
-}  // namespace
-
-namespace {
-
 // The paper's R2 on held-out runs (final checkpoints, 15,000 training runs; as quoted in the
 // project's docs on the paper): MNIST, Fashion-MNIST, CIFAR10-GS, SVHN-GS.
 struct PublishedR2 {
@@ -114,21 +83,9 @@ std::string metric_table(const ZooComparison& z, const NamedMetric& metric, cons
   return md;
 }
 
-std::string summary_markdown(const Comparison& c) {
-  const ComparisonOptions& o = c.options;
-  std::string md = "# Predicting accuracy from weights: the paper's comparison on these zoos\n\n";
-  md += "Written by `dpa report` in " + fixed(c.seconds, 0) +
-        " s. **Every number in the tables below is ours**, "
-        "measured on these zoos, except the table *Published* (the paper's, Unterthiner et al. 2020, on the "
-        "released Small CNN Zoo). Final checkpoints; target: test accuracy; " +
-        std::to_string(o.folds) + "-fold cross-validation by run (no run's rows on two sides), seed " +
-        std::to_string(o.seed) + "; mean ± standard deviation over the held-out folds." +
-        (o.quick ? " **Quick mode**: fewer boosting "
-                   "rounds and MLP epochs, figures below the full run's."
-                 : "") +
-        "\n\nInputs:\n";
-  for (const ComparisonInputs& in : comparison_inputs())
-    md += "- **" + std::string(in.name) + "**: " + in.meaning + "\n";
+// The report's sections, in order.
+std::string zoo_sections(const Comparison& c) {
+  std::string md;
   for (const ZooComparison& z : c.zoos) {
     md += "\n## " + z.name + "\n\n`" + z.dir + "`: " + std::to_string(z.runs) + " runs, " +
           std::to_string(z.final_test_accuracy.size()) + " finished. Figures: [accuracies](" + file_safe(z.name) +
@@ -143,6 +100,12 @@ std::string summary_markdown(const Comparison& c) {
         md += "— " + std::string(paper_name(cell.model)) + " on " + cell.inputs->name + ": " + cell.skipped + "\n";
     }
   }
+  return md;
+}
+
+std::string transfer_section(const Comparison& c) {
+  const ComparisonOptions& o = c.options;
+  std::string md;
   md += "\n## Transfer: GBM on W-stats trained on the row's zoo, scored on the column's held-out runs\n\n";
   md += "Held out: " + fixed(o.test_fraction * 100, 0) +
         " % of each zoo's runs (the same runs in every row). "
@@ -163,10 +126,14 @@ std::string summary_markdown(const Comparison& c) {
     }
     md += "\n";
   }
-  md +=
-      "\n## Published (the paper's numbers, not ours)\n\nR² on held-out runs of the released zoos, final "
-      "checkpoints, 15,000 training runs per zoo. The paper's table has no row for all weights (W) in our copy.\n\n| "
-      "predictor | inputs |";
+  return md;
+}
+
+std::string published_section() {
+  std::string md;
+  md = "\n## Published (the paper's numbers, not ours)\n\nR² on held-out runs of the released zoos, final "
+       "checkpoints, 15,000 training runs per zoo. The paper's table has no row for all weights (W) in our copy.\n\n| "
+       "predictor | inputs |";
   for (const char* zoo : kPublishedZoos) md += " " + std::string(zoo) + " |";
   md += "\n|---|---|---|---|---|---|\n";
   for (const PublishedR2& p : kPublished) {
@@ -175,6 +142,24 @@ std::string summary_markdown(const Comparison& c) {
     md += "\n";
   }
   return md;
+}
+
+std::string summary_markdown(const Comparison& c) {
+  const ComparisonOptions& o = c.options;
+  std::string md = "# Predicting accuracy from weights: the paper's comparison on these zoos\n\n";
+  md += "Written by `dpa report` in " + fixed(c.seconds, 0) +
+        " s. **Every number in the tables below is ours**, "
+        "measured on these zoos, except the table *Published* (the paper's, Unterthiner et al. 2020, on the "
+        "released Small CNN Zoo). Final checkpoints; target: test accuracy; " +
+        std::to_string(o.folds) + "-fold cross-validation by run (no run's rows on two sides), seed " +
+        std::to_string(o.seed) + "; mean ± standard deviation over the held-out folds." +
+        (o.quick ? " **Quick mode**: fewer boosting "
+                   "rounds and MLP epochs, figures below the full run's."
+                 : "") +
+        "\n\nInputs:\n";
+  for (const ComparisonInputs& in : comparison_inputs())
+    md += "- **" + std::string(in.name) + "**: " + in.meaning + "\n";
+  return md + zoo_sections(c) + transfer_section(c) + published_section();
 }
 
 std::string report_json(const Comparison& c) {
@@ -283,19 +268,11 @@ void write_figures(const Comparison& c, const std::filesystem::path& out) {
 }  // namespace
 
 int run_report(int argc, char** argv, int first) {
-  const Args args(argc, argv, first,
-                  {{"-o", true, "--output"},
-                   {"--folds", true, ""},
-                   {"--quick", false, ""},
-                   {"--seed", true, ""},
-                   {"--test-fraction", true, ""},
-                   {"--threads", true, ""},
-                   {"--json", false, ""}});
+  const Args args(argc, argv, first, "-o|--output= --folds= --quick --seed= --test-fraction= --threads= --json");
   if (args.positionals().empty()) throw UsageError("name at least one ZOO_DIR");
-  const auto out = args.value("-o");
-  if (!out) throw UsageError("missing -o OUT_DIR");
-  if (std::filesystem::exists(*out) && !std::filesystem::is_directory(*out)) {
-    throw UsageError(*out + " exists and is not a directory: -o names the report's directory");
+  const std::string out = args.required("-o", "OUT_DIR");
+  if (std::filesystem::exists(out) && !std::filesystem::is_directory(out)) {
+    throw UsageError(out + " exists and is not a directory: -o names the report's directory");
   }
   ComparisonOptions o;
   o.quick = args.flag("--quick");
@@ -305,7 +282,7 @@ int run_report(int argc, char** argv, int first) {
   o.threads = args.threads();
   const Comparison c = run_comparison(args.positionals(), o,
                                       [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
-  const std::filesystem::path dir(*out);
+  const std::filesystem::path dir(out);
   write_figures(c, dir);
   const std::string json = report_json(c), markdown = summary_markdown(c);
   write_text(dir / "report.json", json + "\n");
@@ -313,10 +290,41 @@ int run_report(int argc, char** argv, int first) {
   if (args.flag("--json")) {
     std::printf("%s\n", json.c_str());
   } else {
-    std::printf("%s\nwrote %s (README.md, report.json, figures)\n", markdown.c_str(), out->c_str());
+    std::printf("%s\nwrote %s (README.md, report.json, figures)\n", markdown.c_str(), out.c_str());
   }
   return 0;
 }
+
+namespace {
+
+const char* const kReportUsage = R"(usage: dpa report ZOO_DIR [ZOO_DIR ...] -o OUT_DIR [--folds K] [--quick] [--seed N]
+                  [--test-fraction F] [--threads N] [--json]
+
+Reproduces the comparison of Unterthiner et al. (2020) on your zoos, on their final
+checkpoints: for each zoo, GBM (gbdt), logit-linear (linear) and DNN (mlp) predictors of
+test accuracy from the weight statistics (W-stats), all weights (W), the hyperparameters
+alone (H) and statistics with hyperparameters, by K-fold cross-validation over runs (mean
+and spread of R2, Kendall tau, MAE on held-out folds); then a transfer matrix: GBM on W-stats
+trained on each zoo and scored on every zoo's held-out runs. Writes to OUT_DIR:
+  README.md           the tables, with the paper's published numbers beside ours
+  report.json         every number
+  ZOO/accuracy.svg    the zoo's final test accuracies (the paper's Figure 2, left)
+  ZOO/test-vs-train.svg  final test against train accuracy (Figure 2, right)
+  ZOO/cells/M-I.svg   predicted vs true on held-out folds, predictor M on inputs I
+  transfer-tau.svg, transfer-r2.svg  the transfer matrix as heat maps
+  transfer/A-on-B.svg predicted vs true of the model trained on A, on B's held-out runs
+
+  --folds K     run-level folds per cell (default 5)
+  --quick       fewer boosting rounds and MLP epochs, 2 folds unless --folds: a smoke run
+  --seed N      folds, splits and training (default 0)
+  --test-fraction F  transfer: share of each zoo's runs held out (default 0.2)
+  --threads N   default: every core
+  --json        report.json on stdout instead of the summary
+GBM on W uses a tenth of the weights per tree (--colsample 0.1); every other setting is dpa
+train's default (the linear model's ridge strength chosen on validation runs).
+)";
+
+}  // namespace
 
 const Command report_command = {"report", "the paper's comparison on your zoos: predictors x inputs, transfer, figures",
                                 kReportUsage, run_report};

@@ -12,22 +12,8 @@
 
 namespace dpa::tools {
 
-namespace {
-
-const char* const kStatsUsage =
-    "usage: dpa stats [--stats {stats}] [--kernel {kernels}] [--json]\n"
-    "\n"
-    "Computes the per-segment weight statistics (the predictors' input features) of the\n"
-    "embedded sample network (a trained Small CNN Zoo network) and prints them per segment.\n"
-    "\n"
-    "  --stats SET    paper (7 per segment, 56 in all) or extended (14 per segment); default paper\n"
-    "  --kernel K     instruction set to use; default auto (the best this CPU supports)\n"
-    "  --json         one JSON object on stdout instead of the table\n";
-
-}  // namespace
-
 int run_stats(int argc, char** argv, int first) {
-  const Args args(argc, argv, first, {{"--stats", true, ""}, {"--kernel", true, ""}, {"--json", false, ""}});
+  const Args args(argc, argv, first, "--stats= --kernel= --json");
   args.expect_positionals(0, "");
   const dpa_stats_set set = parse_stats_set(args.value_or("--stats", "paper"));
   const dpa_kernel kernel = parse_kernel(args.value_or("--kernel", "auto"));
@@ -77,6 +63,20 @@ int run_stats(int argc, char** argv, int first) {
   }
   return 0;
 }
+
+namespace {
+
+const char* const kStatsUsage = R"(usage: dpa stats [--stats {stats}] [--kernel {kernels}] [--json]
+
+Computes the per-segment weight statistics (the predictors' input features) of the
+embedded sample network (a trained Small CNN Zoo network) and prints them per segment.
+
+  --stats SET    paper (7 per segment, 56 in all) or extended (14 per segment); default paper
+  --kernel K     instruction set to use; default auto (the best this CPU supports)
+  --json         one JSON object on stdout instead of the table
+)";
+
+}  // namespace
 
 const Command stats_command = {"stats", "per-segment weight statistics of a network", kStatsUsage, run_stats};
 

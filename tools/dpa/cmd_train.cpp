@@ -16,66 +16,6 @@ namespace dpa::tools {
 
 namespace {
 
-const char* const kTrainUsage =
-    "usage: dpa train ZOO_DIR -o MODEL.dpa [--model {models}] [--inputs {inputs}]\n"
-    "                 [--stats {stats}] [--context LIST] [--checkpoints final|all|STEPS]\n"
-    "                 [--target test_accuracy|final_test_accuracy]\n"
-    "                 [--test-fraction F | --cv K] [--validation-fraction F] [--seed N]\n"
-    "                 [--threads N] [GBDT options] [--json]\n"
-    "\n"
-    "Trains a predictor of test accuracy from weight statistics (and, with --context, what the\n"
-    "training loop knows: epoch, training metrics, hyperparameters) on the training runs of ZOO_DIR,\n"
-    "stops early on the validation runs, reports held-out test metrics (split by run: no run is\n"
-    "on two sides) and writes the model with its provenance.\n"
-    "\n"
-    "  --model KIND        gbdt (default), linear (ridge through a logit link) or mlp\n"
-    "  --inputs W          what the model reads of the weights: stats (default: per-layer\n"
-    "                      statistics), raw (every weight: the paper's DNN on W; with gbdt slow\n"
-    "                      and weak) or none (only --context values: the paper's hyperparameters-\n"
-    "                      only baseline is --inputs none --context hyper)\n"
-    "  --stats SET         paper (default) or extended\n" DPA_CONTEXT_HELP
-    "  --checkpoints SEL   final (default: each run's last checkpoint), all, or steps like 1,2,3\n"
-    "  --target T          test_accuracy (default: the row's own) or final_test_accuracy (the\n"
-    "                      run's accuracy at its last checkpoint, for early stopping)\n"
-    "  --test-fraction F   share of runs held out for testing (default 0.2)\n"
-    "  --cv K              also train K run-level folds, each holding one fold out, and report the\n"
-    "                      held-out metrics' mean and spread (the model written is the one split\n"
-    "                      by --test-fraction)\n"
-    "  --validation-fraction F  share of runs for early stopping (default 0.1)\n"
-    "  --seed N            split and training seed (default 0)\n"
-    "  --alpha A|auto      linear: ridge strength on standardised features (default auto: the\n"
-    "                      one of 1e-2 .. 1e7 that predicts the validation runs best)\n"
-    "GBDT options:\n"
-    "  --tune              choose depth, learning rate and min child weight (and the rounds) by\n"
-    "                      3-fold cross-validation over the training runs: 12 settings x 3 folds\n"
-    "  --loss L            l2 (default; the score is the prediction, clamped to [0, 1]) or logistic\n"
-    "                      (cross-entropy on accuracies; predictions through a sigmoid)\n"
-    "  --trees N           boosting rounds at most (default 500)\n"
-    "  --depth D           tree depth (default 6, at most 12)\n"
-    "  --learning-rate LR  shrinkage (default 0.05)\n"
-    "  --min-child-weight W  hessian (rows, for the L2 loss) a child needs at least (default 1)\n"
-    "  --lambda L          L2 regularisation of leaf values (default 1)\n"
-    "  --min-split-gain G  gain a split needs at least (default 0)\n"
-    "  --subsample F       share of rows per tree (default 0.8)\n"
-    "  --colsample F       share of features per tree (default 0.8)\n"
-    "  --bins N            histogram bins per feature (default 256, 2..256)\n"
-    "  --patience N        stop after N rounds without validation gain (default 50, 0 = off)\n"
-    "  --tree-layout L     complete (trees padded to one depth), sparse (unpadded: smaller for\n"
-    "                      most trained trees) or auto (default): the smaller of the two\n"
-    "  --leaves f32|f16    leaf values as float32 (default) or rounded to float16: 2 bytes less per\n"
-    "                      leaf, sparse layout only (predictions move by ~1e-5)\n"
-    "  --max-bytes N       a flash budget: the model file takes at most N bytes; trains each\n"
-    "                      depth from --depth down to 2 and keeps the one whose trees that fit\n"
-    "                      predict the validation runs best\n"
-    "  --json              one JSON object with the metrics on stdout\n"
-    "\n"
-    "Example, one model for every epoch of an early-stopping search:\n"
-    "  dpa train ZOO -o stop.dpa --checkpoints all --target final_test_accuracy --context all\n";
-
-}  // namespace
-
-namespace {
-
 // Held-out metrics of K run-level folds.
 struct CrossValidation {
   std::vector<RegressionMetrics> folds;
@@ -104,17 +44,11 @@ void metrics_json(JsonWriter& j, const char* name, const RegressionMetrics& m) {
       .end_object();
 }
 
-const std::vector<OptionSpec> kTrainOptions = {
-    {"-o", true, "--output"},  {"--model", true, ""},          {"--inputs", true, ""},
-    {"--stats", true, ""},     {"--context", true, ""},        {"--checkpoints", true, ""},
-    {"--target", true, ""},    {"--test-fraction", true, ""},  {"--validation-fraction", true, ""},
-    {"--seed", true, ""},      {"--threads", true, ""},        {"--trees", true, ""},
-    {"--depth", true, ""},     {"--learning-rate", true, ""},  {"--min-child-weight", true, ""},
-    {"--lambda", true, ""},    {"--min-split-gain", true, ""}, {"--subsample", true, ""},
-    {"--colsample", true, ""}, {"--bins", true, ""},           {"--patience", true, ""},
-    {"--cv", true, ""},        {"--tune", false, ""},          {"--loss", true, ""},
-    {"--alpha", true, ""},     {"--tree-layout", true, ""},    {"--max-bytes", true, ""},
-    {"--leaves", true, ""},    {"--json", false, ""}};
+const char* const kTrainOptions =
+    "-o|--output= --model= --inputs= --stats= --context= --checkpoints= --target= --test-fraction= "
+    "--validation-fraction= --seed= --threads= --trees= --depth= --learning-rate= --min-child-weight= --lambda= "
+    "--min-split-gain= --subsample= --colsample= --bins= --patience= --cv= --tune --loss= --alpha= --tree-layout= "
+    "--max-bytes= --leaves= --json";
 
 // Every option but -o, --cv and --json, checked against each other before any work.
 TrainOptions parse_train_options(const Args& args) {
@@ -241,8 +175,7 @@ void print_train_text(const std::string& out, const TrainOptions& o, const Train
 int run_train(int argc, char** argv, int first) {
   const Args args(argc, argv, first, kTrainOptions);
   args.expect_positionals(1, "ZOO_DIR");
-  const auto out = args.value("-o");
-  if (!out) throw UsageError("missing -o MODEL.dpa");
+  const std::string out = args.required("-o", "MODEL.dpa");
   const TrainOptions o = parse_train_options(args);
   const int cv = static_cast<int>(args.integer("--cv", 0, 2, 100));
 
@@ -261,14 +194,74 @@ int run_train(int argc, char** argv, int first) {
     StatusLine status;
     r = train_predictor(zoo, o, rows, [&](const std::string& s) { status.show(s); });
   }
-  write_file_atomically(*out, r.model_bytes.data(), r.model_bytes.size());
+  write_file_atomically(out, r.model_bytes.data(), r.model_bytes.size());
   if (args.flag("--json")) {
-    print_train_json(*out, o, r, cv, folds);
+    print_train_json(out, o, r, cv, folds);
   } else {
-    print_train_text(*out, o, r, cv, folds);
+    print_train_text(out, o, r, cv, folds);
   }
   return 0;
 }
+
+namespace {
+
+const char* const kTrainUsage = R"(usage: dpa train ZOO_DIR -o MODEL.dpa [--model {models}] [--inputs {inputs}]
+                 [--stats {stats}] [--context LIST] [--checkpoints final|all|STEPS]
+                 [--target test_accuracy|final_test_accuracy]
+                 [--test-fraction F | --cv K] [--validation-fraction F] [--seed N]
+                 [--threads N] [GBDT options] [--json]
+
+Trains a predictor of test accuracy from weight statistics (and, with --context, what the
+training loop knows: epoch, training metrics, hyperparameters) on the training runs of ZOO_DIR,
+stops early on the validation runs, reports held-out test metrics (split by run: no run is
+on two sides) and writes the model with its provenance.
+
+  --model KIND        gbdt (default), linear (ridge through a logit link) or mlp
+  --inputs W          what the model reads of the weights: stats (default: per-layer
+                      statistics), raw (every weight: the paper's DNN on W; with gbdt slow
+                      and weak) or none (only --context values: the paper's hyperparameters-
+                      only baseline is --inputs none --context hyper)
+  --stats SET         paper (default) or extended
+)" DPA_CONTEXT_HELP R"(  --checkpoints SEL   final (default: each run's last checkpoint), all, or steps like 1,2,3
+  --target T          test_accuracy (default: the row's own) or final_test_accuracy (the
+                      run's accuracy at its last checkpoint, for early stopping)
+  --test-fraction F   share of runs held out for testing (default 0.2)
+  --cv K              also train K run-level folds, each holding one fold out, and report the
+                      held-out metrics' mean and spread (the model written is the one split
+                      by --test-fraction)
+  --validation-fraction F  share of runs for early stopping (default 0.1)
+  --seed N            split and training seed (default 0)
+  --alpha A|auto      linear: ridge strength on standardised features (default auto: the
+                      one of 1e-2 .. 1e7 that predicts the validation runs best)
+GBDT options:
+  --tune              choose depth, learning rate and min child weight (and the rounds) by
+                      3-fold cross-validation over the training runs: 12 settings x 3 folds
+  --loss L            l2 (default; the score is the prediction, clamped to [0, 1]) or logistic
+                      (cross-entropy on accuracies; predictions through a sigmoid)
+  --trees N           boosting rounds at most (default 500)
+  --depth D           tree depth (default 6, at most 12)
+  --learning-rate LR  shrinkage (default 0.05)
+  --min-child-weight W  hessian (rows, for the L2 loss) a child needs at least (default 1)
+  --lambda L          L2 regularisation of leaf values (default 1)
+  --min-split-gain G  gain a split needs at least (default 0)
+  --subsample F       share of rows per tree (default 0.8)
+  --colsample F       share of features per tree (default 0.8)
+  --bins N            histogram bins per feature (default 256, 2..256)
+  --patience N        stop after N rounds without validation gain (default 50, 0 = off)
+  --tree-layout L     complete (trees padded to one depth), sparse (unpadded: smaller for
+                      most trained trees) or auto (default): the smaller of the two
+  --leaves f32|f16    leaf values as float32 (default) or rounded to float16: 2 bytes less per
+                      leaf, sparse layout only (predictions move by ~1e-5)
+  --max-bytes N       a flash budget: the model file takes at most N bytes; trains each
+                      depth from --depth down to 2 and keeps the one whose trees that fit
+                      predict the validation runs best
+  --json              one JSON object with the metrics on stdout
+
+Example, one model for every epoch of an early-stopping search:
+  dpa train ZOO -o stop.dpa --checkpoints all --target final_test_accuracy --context all
+)";
+
+}  // namespace
 
 const Command train_command = {"train", "train a predictor on a zoo and write the model", kTrainUsage, run_train};
 

@@ -17,19 +17,6 @@ namespace dpa::tools {
 
 namespace {
 
-const char* const kZooUsage =
-    "usage: dpa zoo info ZOO_DIR [--json]\n"
-    "       dpa zoo train --data IDX_DIR -o ZOO_DIR --runs N [...]   (dpa zoo train --help)\n"
-    "\n"
-    "Reads ZOO_DIR/weights.npy, metrics.csv.gz (or metrics.csv) and layout.csv, cross-checks them\n"
-    "and reports: rows, runs, checkpoints per run and their steps, incomplete runs, rows with\n"
-    "non-finite weights, the test-accuracy distribution, and runs per activation, optimizer and\n"
-    "initializer.\n";
-
-}  // namespace
-
-namespace {
-
 double linear_quantile(std::vector<float> v, double q) {
   if (v.empty()) return NAN;
   std::sort(v.begin(), v.end());
@@ -168,11 +155,24 @@ int zoo_info(const Args& args) {
 
 int run_zoo(int argc, char** argv, int first) {
   if (first < argc && std::string(argv[first]) == "train") return zoo_train(argc, argv, first + 1);
-  const Args args(argc, argv, first, {{"--json", false, ""}});
+  const Args args(argc, argv, first, "--json");
   if (args.positionals().empty()) throw UsageError("missing subcommand (info or train)");
   if (args.positionals()[0] == "info") return zoo_info(args);
   throw UsageError("unknown zoo subcommand '" + args.positionals()[0] + "'");
 }
+
+namespace {
+
+const char* const kZooUsage = R"(usage: dpa zoo info ZOO_DIR [--json]
+       dpa zoo train --data IDX_DIR -o ZOO_DIR --runs N [...]   (dpa zoo train --help)
+
+Reads ZOO_DIR/weights.npy, metrics.csv.gz (or metrics.csv) and layout.csv, cross-checks them
+and reports: rows, runs, checkpoints per run and their steps, incomplete runs, rows with
+non-finite weights, the test-accuracy distribution, and runs per activation, optimizer and
+initializer.
+)";
+
+}  // namespace
 
 const Command zoo_command = {"zoo", "zoo datasets: zoo info, zoo train (grow a zoo of CNNs)", kZooUsage, run_zoo};
 

@@ -32,26 +32,27 @@
 namespace dpa::tools {
 
 const char* const kZooTrainUsage =
-    "usage: dpa zoo train --data IDX_DIR -o ZOO_DIR --runs N [--epochs E] [--checkpoints LIST]\n"
-    "                     [--seed S] [--threads T] [--batch B] [--test-images N] [--train-pool N]\n"
-    "                     [--optimizer O] [--learning-rate LR] [--activation A] [--dropout D]\n"
-    "                     [--l2 L] [--w-init I] [--train-fraction F]\n"
-    "                     [--early-stop MODEL.dpa [--stop-below X] [--max-gap G]] [--json]\n"
-    "\n"
-    "Trains N runs of the Small CNN Zoo network (3 x Conv2D 16 3x3 stride 2, GAP, Dense 10; Keras\n"
-    "optimizers and initializers) on IDX_DIR (train-/t10k- images and labels, gzipped or not), with\n"
-    "hyperparameters sampled per run as the zoo documents (options fix them), and writes ZOO_DIR in\n"
-    "the release format. Finished runs are kept in ZOO_DIR/.runs: an interrupted job continues.\n"
-    "With --early-stop, the runtime predicts each run's final accuracy at every checkpoint (from its\n"
-    "weights and the context values the model reads: the epoch, the run's training and test metrics\n"
-    "so far, its hyperparameters, as metrics.csv names them) and stops runs below --stop-below\n"
-    "(default 0.5) or --max-gap under the best (default off).\n"
-    "\n"
-    "  --epochs E          default 12;   --checkpoints LIST  default 0,1,2,3,4,6,8,10,12\n"
-    "  --batch B           default 512;  --test-images N     default 10000\n"
-    "  --train-pool N      images train_fraction takes the first part of (default 60000)\n"
-    "  --train-eval-images N  of the run's training images for train_accuracy (default 5000)\n"
-    "  --json              a summary on stdout: runs, checkpoints, training throughput, early stops\n";
+    R"(usage: dpa zoo train --data IDX_DIR -o ZOO_DIR --runs N [--epochs E] [--checkpoints LIST]
+                     [--seed S] [--threads T] [--batch B] [--test-images N] [--train-pool N]
+                     [--optimizer O] [--learning-rate LR] [--activation A] [--dropout D]
+                     [--l2 L] [--w-init I] [--train-fraction F]
+                     [--early-stop MODEL.dpa [--stop-below X] [--max-gap G]] [--json]
+
+Trains N runs of the Small CNN Zoo network (3 x Conv2D 16 3x3 stride 2, GAP, Dense 10; Keras
+optimizers and initializers) on IDX_DIR (train-/t10k- images and labels, gzipped or not), with
+hyperparameters sampled per run as the zoo documents (options fix them), and writes ZOO_DIR in
+the release format. Finished runs are kept in ZOO_DIR/.runs: an interrupted job continues.
+With --early-stop, the runtime predicts each run's final accuracy at every checkpoint (from its
+weights and the context values the model reads: the epoch, the run's training and test metrics
+so far, its hyperparameters, as metrics.csv names them) and stops runs below --stop-below
+(default 0.5) or --max-gap under the best (default off).
+
+  --epochs E          default 12;   --checkpoints LIST  default 0,1,2,3,4,6,8,10,12
+  --batch B           default 512;  --test-images N     default 10000
+  --train-pool N      images train_fraction takes the first part of (default 60000)
+  --train-eval-images N  of the run's training images for train_accuracy (default 5000)
+  --json              a summary on stdout: runs, checkpoints, training throughput, early stops
+)";
 
 namespace {
 
@@ -189,28 +190,10 @@ std::string ZooTrainJob::record(const ImageDataset& data) const {
   return o.str();
 }
 
-const std::vector<OptionSpec> kZooTrainOptions = {{"--data", true, ""},
-                                                  {"-o", true, "--output"},
-                                                  {"--runs", true, ""},
-                                                  {"--epochs", true, ""},
-                                                  {"--checkpoints", true, ""},
-                                                  {"--seed", true, ""},
-                                                  {"--threads", true, ""},
-                                                  {"--batch", true, ""},
-                                                  {"--test-images", true, ""},
-                                                  {"--train-pool", true, ""},
-                                                  {"--train-eval-images", true, ""},
-                                                  {"--optimizer", true, ""},
-                                                  {"--learning-rate", true, ""},
-                                                  {"--activation", true, ""},
-                                                  {"--dropout", true, ""},
-                                                  {"--l2", true, ""},
-                                                  {"--w-init", true, ""},
-                                                  {"--train-fraction", true, ""},
-                                                  {"--early-stop", true, ""},
-                                                  {"--stop-below", true, ""},
-                                                  {"--max-gap", true, ""},
-                                                  {"--json", false, ""}};
+const char* const kZooTrainOptions =
+    "--data= -o|--output= --runs= --epochs= --checkpoints= --seed= --threads= --batch= --test-images= --train-pool= "
+    "--train-eval-images= --optimizer= --learning-rate= --activation= --dropout= --l2= --w-init= --train-fraction= "
+    "--early-stop= --stop-below= --max-gap= --json";
 
 std::vector<std::uint32_t> checkpoint_steps(const Args& args, std::uint32_t epochs) {
   std::vector<std::uint32_t> steps;
@@ -240,12 +223,8 @@ std::vector<std::uint32_t> checkpoint_steps(const Args& args, std::uint32_t epoc
 ZooTrainJob parse_job(const Args& args) {
   ZooTrainJob job;
   args.expect_positionals(0, "");
-  const auto data_dir = args.value("--data");
-  const auto out = args.value("-o");
-  if (!data_dir) throw UsageError("missing --data IDX_DIR");
-  if (!out) throw UsageError("missing -o ZOO_DIR");
-  job.data_dir = *data_dir;
-  job.out = *out;
+  job.data_dir = args.required("--data", "IDX_DIR");
+  job.out = args.required("-o", "ZOO_DIR");
   job.runs = static_cast<std::uint32_t>(args.integer("--runs", 0, 1, 1000000));
   if (job.runs == 0) throw UsageError("missing --runs N");
   job.budget.epochs = static_cast<std::uint32_t>(args.integer("--epochs", 12, 1, 10000));

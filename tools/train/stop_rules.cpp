@@ -93,6 +93,23 @@ bool promotable(std::vector<double>& rung, double value, double eta) {
   return value >= rung[static_cast<std::size_t>(index)];
 }
 
+// Successive halving: rungs at step, step * eta, step * eta^2, ... (the first checkpoint at or
+// after each); does the run miss a promotion, and at which checkpoint?
+bool halving_stops(const ReplayRun& r, std::uint32_t step, double eta, std::vector<std::vector<double>>& rungs,
+                   double* stopped_at) {
+  double rung_step = std::max<double>(step, 1);
+  for (std::size_t k = 0; k < rungs.size() && rung_step < r.epochs; ++k, rung_step *= eta) {
+    std::uint32_t at = 0;
+    const float accuracy = accuracy_from(r, static_cast<std::uint32_t>(std::ceil(rung_step)), &at);
+    if (std::isnan(accuracy) || at >= r.epochs) break;
+    if (!promotable(rungs[k], accuracy, eta)) {
+      *stopped_at = at;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void replay(const std::vector<ReplayRun>& runs, std::uint32_t step, std::uint32_t startup, RuleOutcome* out) {
@@ -113,21 +130,10 @@ void replay(const std::vector<ReplayRun>& runs, std::uint32_t step, std::uint32_
     bool stop = false;
     double stopped_at = step;
     if (rule.kind == RuleKind::kHalving) {
-      // Rungs at step, step * eta, step * eta^2, ... (the first checkpoint at or after each).
-      double rung_step = std::max<double>(step, 1);
-      for (std::size_t k = 0; k < rungs.size() && rung_step < r.epochs; ++k, rung_step *= rule.value) {
-        std::uint32_t at = 0;
-        const float accuracy = accuracy_from(r, static_cast<std::uint32_t>(std::ceil(rung_step)), &at);
-        if (std::isnan(accuracy) || at >= r.epochs) break;
-        if (!promotable(rungs[k], accuracy, rule.value)) {
-          stop = true;
-          stopped_at = at;
-          break;
-        }
-      }
+      stop = halving_stops(r, step, rule.value, rungs, &stopped_at);
     } else if (rule.signal == Signal::kModel && rule.kind != RuleKind::kPercentile) {
-      stop = r.runtime_stop[static_cast<std::size_t>(rule.runtime_index)] !=
-             0;  // the runtime's own decision, made in run order
+      // The runtime's own decision, made in run order.
+      stop = r.runtime_stop[static_cast<std::size_t>(rule.runtime_index)] != 0;
     } else {
       const double score = score_at_step(r, rule.signal);
       if (rule.kind == RuleKind::kBelow) {

@@ -2,8 +2,13 @@
 // SuccessiveHalvingPruner promotes, the runtime's decisions, and what the outcomes count.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <thread>
 #include <vector>
 
+#include "train/run_order_stops.hpp"
 #include "train/stop_rules.hpp"
 
 using namespace dpa::tools;
@@ -91,4 +96,63 @@ TEST_CASE("model threshold rules take the runtime's decisions as made") {
   const RuleOutcome o = replayed(runs, {Signal::kModel, RuleKind::kBelow, 0.5, 0});
   CHECK(o.stopped == 1);
   CHECK(o.mean_final_of_stopped() == doctest::Approx(0.2));
+}
+
+TEST_CASE("run-order stops: the gap rule decides as one thread in run order would, whatever the threads do") {
+  // predicted[run][check]; a run stops at its first check whose prediction is more than the gap
+  // below the best that earlier runs predicted up to that check (or its own earlier ones).
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> quality(0.3f, 0.9f), noise(-0.03f, 0.03f);
+  constexpr std::uint32_t kRuns = 40, kChecks = 4;
+  const float gap = 0.1f;
+  std::vector<std::vector<float>> predicted(kRuns, std::vector<float>(kChecks));
+  for (auto& run : predicted) {
+    const float q = quality(rng);
+    for (float& p : run) p = q + noise(rng);
+  }
+  predicted[0].assign(kChecks, 0.88f);  // the first run sets the bar, and reports last (below)
+  // The reference: every run in order, the best over runs < r at checks <= k.
+  std::vector<int> expected(kRuns, -1);
+  std::vector<std::vector<float>> best_up_to(kRuns, std::vector<float>(kChecks, -INFINITY));
+  for (std::uint32_t r = 0; r < kRuns; ++r) {
+    float own = -INFINITY;
+    for (std::uint32_t k = 0; k < kChecks && expected[r] < 0; ++k) {
+      float reference = own;
+      for (std::uint32_t q = 0; q < r; ++q)
+        reference = std::max(reference, best_up_to[q][std::min<std::uint32_t>(k, kChecks - 1)]);
+      if (predicted[r][k] < reference - gap) expected[r] = static_cast<int>(k);
+      own = std::max(own, predicted[r][k]);
+      best_up_to[r][k] = own;
+    }
+    for (std::uint32_t k = 1; k < kChecks; ++k) best_up_to[r][k] = std::max(best_up_to[r][k], best_up_to[r][k - 1]);
+  }
+  REQUIRE(std::count(expected.begin(), expected.end(), -1) > 0);   // some runs go on
+  REQUIRE(std::count(expected.begin(), expected.end(), -1) < 40);  // some stop
+  for (const unsigned threads : {1u, 3u}) {
+    CAPTURE(threads);
+    dpa::tools::RunOrderStops stops(kRuns, kChecks, NAN, gap);
+    std::vector<int> stopped(kRuns, -1);
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) {
+      // Thread t takes runs t, t + threads, ...: each waits only on runs another thread has begun.
+      pool.emplace_back([&, t] {
+        for (std::uint32_t r = t; r < kRuns; r += threads) {
+          // Scrambled timing; the first run the slowest, so later runs must wait for its verdicts.
+          std::this_thread::sleep_for(std::chrono::microseconds(r == 0 ? 3000 : (r * 37) % 200));
+          for (std::uint32_t k = 0; k < kChecks; ++k) {
+            dpa_early_stop state = stops.state_for(r, k);
+            const dpa_decision d = dpa_early_stop_decide(&state, predicted[r][k]);
+            stops.record(r, k, state, predicted[r][k]);
+            if (d != DPA_CONTINUE) {
+              stopped[r] = static_cast<int>(k);
+              break;
+            }
+          }
+          stops.finish(r);
+        }
+      });
+    }
+    for (std::thread& th : pool) th.join();
+    CHECK(stopped == expected);
+  }
 }

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <vector>
 
 #include "common/errors.hpp"
@@ -43,28 +45,59 @@ void untrack(int slot) {
   if (slot >= 0) g_temporaries[slot].store(nullptr);
 }
 
-// Temporaries of this output left by runs that were killed (SIGKILL, a power cut): the name is
-// OUT.tmp-PID, and no process PID exists any more. A live process's temporary stays.
+// Temporaries left by runs that were killed (SIGKILL, a power cut): NAME.tmp-PID where no process
+// PID exists any more (a live process's temporary stays). A directory is read once per process,
+// when its first output is written: a job writing thousands of files into one directory (zoo
+// train's .runs) must not read it thousands of times.
+class StaleTemporaries {
+ public:
+  // Removes the stale temporaries of `path` found when its directory was first read.
+  void remove_for(const std::string& path) {
+    const std::size_t slash = path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    const std::string prefix = path.substr(slash == std::string::npos ? 0 : slash + 1) + ".tmp-";
+    const std::lock_guard<std::mutex> lock(mutex_);
+    auto found = by_dir_.find(dir);
+    if (found == by_dir_.end()) found = by_dir_.emplace(dir, read(dir)).first;
+    std::vector<std::string>& names = found->second;
+    for (auto it = names.begin(); it != names.end();) {
+      if (it->compare(0, prefix.size(), prefix) != 0) {
+        ++it;
+        continue;
+      }
+      const std::string file = dir + "/" + *it;
+      struct stat st;
+      if (::lstat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::unlink(file.c_str());
+      it = names.erase(it);
+    }
+  }
+
+ private:
+  // The names NAME.tmp-PID in dir whose process is gone.
+  static std::vector<std::string> read(const std::string& dir) {
+    std::vector<std::string> stale;
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return stale;
+    while (const dirent* e = ::readdir(d)) {
+      const std::string name = e->d_name;
+      const std::size_t mark = name.rfind(".tmp-");
+      if (mark == std::string::npos || mark == 0) continue;
+      const std::string digits = name.substr(mark + 5);
+      if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+      const pid_t pid = static_cast<pid_t>(std::stol(digits));
+      if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(name);
+    }
+    ::closedir(d);
+    return stale;
+  }
+
+  std::mutex mutex_;
+  std::map<std::string, std::vector<std::string>> by_dir_;
+};
+
 void remove_stale_temporaries(const std::string& path) {
-  const std::size_t slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  const std::string prefix = path.substr(slash == std::string::npos ? 0 : slash + 1) + ".tmp-";
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return;
-  std::vector<std::string> stale;
-  while (const dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
-    const std::string digits = name.substr(prefix.size());
-    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(digits));
-    if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(dir + "/" + name);
-  }
-  ::closedir(d);
-  for (const std::string& file : stale) {
-    struct stat st;
-    if (::lstat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::unlink(file.c_str());
-  }
+  static StaleTemporaries stale;
+  stale.remove_for(path);
 }
 
 }  // namespace

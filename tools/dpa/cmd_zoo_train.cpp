@@ -331,7 +331,7 @@ void replay_finished_run(const ZooTrainJob& job, const LoopContext& context, con
     float predicted;
     dpa_decision decision;
     dpa_early_stop_check_inputs(&model, &state, &in, scratch.data(), scratch.size(), &predicted, &decision);
-    stops.record(run, k, state, predicted);
+    stops.record(run, k, state, predicted, true);
   }
   stops.finish(run);
 }

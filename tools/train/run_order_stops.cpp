@@ -28,10 +28,13 @@ dpa_early_stop RunOrderStops::state_for(std::uint32_t run, std::size_t check) {
   return state;
 }
 
-void RunOrderStops::record(std::uint32_t run, std::size_t check, const dpa_early_stop& state, float predicted) {
+void RunOrderStops::record(std::uint32_t run, std::size_t check, const dpa_early_stop& state, float predicted,
+                           bool replayed) {
   const std::lock_guard<std::mutex> lock(mutex_);
-  ++checks_;
-  stops_ += state.stops;
+  if (!replayed) {
+    ++checks_;
+    stops_ += state.stops;
+  }
   std::vector<float>& own = best_up_to_[run];
   const float before = own.empty() ? -INFINITY : own.back();
   own.resize(check + 1, before);

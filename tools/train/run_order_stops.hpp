@@ -23,12 +23,15 @@ class RunOrderStops {
   // The state for run `run` at its check number `check` (0-based). With the gap rule on, waits
   // until every earlier run has made that check or ended.
   dpa_early_stop state_for(std::uint32_t run, std::size_t check);
-  // Records the runtime's verdict on `state` (from state_for): its prediction, if finite.
-  void record(std::uint32_t run, std::size_t check, const dpa_early_stop& state, float predicted);
+  // Records the runtime's verdict on `state` (from state_for): its prediction, if finite. A check
+  // replayed from an earlier job's files (replayed) does not count in checks() and stops().
+  void record(std::uint32_t run, std::size_t check, const dpa_early_stop& state, float predicted,
+              bool replayed = false);
   // The run made all the checks it will make (trained on, stopped, resumed from disk or failed):
   // later runs no longer wait on it.
   void finish(std::uint32_t run);
 
+  // This job's checks and how many said stop.
   std::uint32_t checks() const { return checks_; }
   std::uint32_t stops() const { return stops_; }
 

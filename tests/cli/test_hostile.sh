@@ -68,13 +68,13 @@ import gzip, shutil, sys
 src, dst = sys.argv[1], sys.argv[2]
 shutil.copytree(src, dst)
 data = gzip.open(src + "/metrics.csv.gz", "rb").read().split(b"\n")
-data[0] += b",\x1b[31mred"
+data[0] += b",\x1b[31mred,end*/ of\\"  # an escape sequence; a comment's end and a backslash for export-c
 for i in range(1, len(data)):
     if data[i]:
-        data[i] += b"," + (b"\xff\xfe" if i % 2 else b"plain")
+        data[i] += b"," + (b"\xff\xfe" if i % 2 else b"plain") + b"," + (b"x*/y" if i % 3 else b"z\\")
 gzip.open(dst + "/metrics.csv.gz", "wb").write(b"\n".join(data))
 PY
-check "train with an odd context name" "$dpa" train "$tmp/names" -o "$tmp/names.dpa" --trees 10 --context $'\x1b[31mred'
+check "train with an odd context name" "$dpa" train "$tmp/names" -o "$tmp/names.dpa" --trees 10 --context $'\x1b[31mred,end*/ of\\'
 check "inspect escapes control bytes" "$dpa" inspect "$tmp/names.dpa"
 expect "no escape byte on the terminal" lacks "$tmp/last" $'\x1b'
 check "the name shown escaped" contains "$tmp/last" '\\x1b\[31mred'

@@ -126,7 +126,7 @@ expect_exit "zoo train into a zoo it did not start" 1 "already holds a zoo (weig
 expect "that zoo is untouched" [ "$(cksum < "$tmp/cut/weights.npy")" = "$before" ]
 small=(--data "$tmp/idx" --epochs 4 --checkpoints 0,1,2,3,4 --batch 32)
 check "zoo train, 2 runs" "$dpa" zoo train "${small[@]}" -o "$tmp/job" --runs 2
-expect_exit "resumed with other options" 1 "started with other options" \
+expect_exit "resumed with other options" 1 "started with other options (fixed: recorded none, now --learning-rate 0.01)" \
   "$dpa" zoo train "${small[@]}" -o "$tmp/job" --runs 3 --learning-rate 0.01
 check "resumed with the same options and more runs" "$dpa" zoo train "${small[@]}" -o "$tmp/job" --runs 3
 check "resume message" contains "$tmp/last_err" "resuming: 2 of 3 runs already trained"

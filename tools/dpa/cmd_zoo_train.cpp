@@ -256,6 +256,29 @@ ZooTrainJob parse_job(const Args& args) {
   return job;
 }
 
+// The key=value lines of two option records that differ, as "key: recorded A, now B; ...".
+std::string options_difference(const std::string& recorded, const std::string& now) {
+  auto lines = [](const std::string& text) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const std::string& line : split(text, '\n')) {
+      const std::size_t eq = line.find('=');
+      if (eq != std::string::npos) out.emplace_back(line.substr(0, eq), line.substr(eq + 1));
+    }
+    return out;
+  };
+  const auto before = lines(recorded), after = lines(now);
+  std::string diff;
+  for (const auto& [key, value] : after) {
+    std::string was;
+    for (const auto& [k, v] : before) {
+      if (k == key) was = v;
+    }
+    auto shown = [](const std::string& v) { return v.empty() ? std::string("none") : v; };
+    if (was != value) diff += (diff.empty() ? "" : "; ") + key + ": recorded " + shown(was) + ", now " + shown(value);
+  }
+  return diff.empty() ? "the records differ" : diff;
+}
+
 // ZOO_DIR and its .runs, made or checked: a resumed job must be the same job, and a zoo that no
 // job of this kind started (release files without .runs) is never replaced.
 std::string prepare_output(const ZooTrainJob& job, const std::string& record) {
@@ -277,10 +300,8 @@ std::string prepare_output(const ZooTrainJob& job, const std::string& record) {
     check_input_file(options);
     const std::string before = read_text(options);
     if (before != record) {
-      throw ToolError(options +
-                      ": this zoo was started with other options; resume it with the same ones, or choose another -o\n"
-                      "  recorded:\n" +
-                      before + "  now:\n" + record);
+      throw ToolError(options + ": this zoo was started with other options (" + options_difference(before, record) +
+                      "): resume it with the same ones, or choose another -o");
     }
   } else {
     DIR* d = ::opendir(partial.c_str());

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 
 #include "common/errors.hpp"
 #include "common/files.hpp"
@@ -42,28 +43,26 @@ class IdxFile {
  public:
   IdxFile(const std::string& path, std::uint32_t magic, std::size_t header_bytes, const char* what) : path_(path) {
     check_input_file(path);
-    f_ = gzopen(path.c_str(), "rb");
-    if (f_ == nullptr) throw ToolError(path + ": cannot open: " + std::strerror(errno));
-    header_ = read_prefix(f_, path, header_bytes);
+    f_.reset(gzopen(path.c_str(), "rb"));
+    if (!f_) throw ToolError(path + ": cannot open: " + std::strerror(errno));
+    header_ = read_prefix(f_.get(), path, header_bytes);
     if (header_.size() < header_bytes || big_endian(header_, 0) != magic) {
       char hex[16];
       std::snprintf(hex, sizeof hex, "0x%08x", magic);
       throw ToolError(path + ": not an IDX " + what + " file (magic " + hex + ")");
     }
   }
-  ~IdxFile() { gzclose(f_); }
-  IdxFile(const IdxFile&) = delete;
-  IdxFile& operator=(const IdxFile&) = delete;
   std::uint32_t field(std::size_t i) const { return big_endian(header_, 4 * i); }
   std::vector<std::uint8_t> payload(std::uint64_t bytes, const std::string& claim) {
-    std::vector<std::uint8_t> out = read_prefix(f_, path_, bytes);
+    std::vector<std::uint8_t> out = read_prefix(f_.get(), path_, bytes);
     if (out.size() < bytes) throw ToolError(path_ + ": truncated: header says " + claim);
     return out;
   }
 
  private:
   std::string path_;
-  gzFile f_ = nullptr;
+  // Closed however the constructor or a read ends (a throwing constructor runs no destructor).
+  std::unique_ptr<gzFile_s, int (*)(gzFile)> f_{nullptr, gzclose};
   std::vector<std::uint8_t> header_;
 };
 

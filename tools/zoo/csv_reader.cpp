@@ -152,25 +152,34 @@ std::size_t CsvReader::column(const std::string& name) const {
 
 namespace {
 
-double parse_checked(const std::string& text, const CsvReader& reader, const std::string& column, bool as_float) {
-  errno = 0;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(as_float ? static_cast<float>(v) : v)) {
-    throw ToolError(reader.path() + ":" + std::to_string(reader.line()) + ": column '" + column + "': '" + text +
-                    "' is not a finite number");
-  }
-  return v;
+[[noreturn]] void not_a_number(const std::string& text, const CsvReader& reader, const std::string& column) {
+  throw ToolError(reader.path() + ":" + std::to_string(reader.line()) + ": column '" + column + "': '" + text +
+                  "' is not a finite number");
 }
 
 }  // namespace
 
+bool parse_metric_number(const std::string& text, float* value) {
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  // A finite double beyond float's range is not a usable number either.
+  *value = static_cast<float>(v);
+  return !text.empty() && *end == '\0' && errno != ERANGE && std::isfinite(*value);
+}
+
 double parse_csv_number(const std::string& text, const CsvReader& reader, const std::string& column) {
-  return parse_checked(text, reader, column, false);
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v)) not_a_number(text, reader, column);
+  return v;
 }
 
 float parse_csv_float(const std::string& text, const CsvReader& reader, const std::string& column) {
-  return static_cast<float>(parse_checked(text, reader, column, true));
+  float v;
+  if (!parse_metric_number(text, &v)) not_a_number(text, reader, column);
+  return v;
 }
 
 }  // namespace dpa::tools

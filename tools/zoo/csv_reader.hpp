@@ -48,5 +48,7 @@ class CsvReader {
 double parse_csv_number(const std::string& text, const CsvReader& reader, const std::string& column);
 // The same for a value kept as float: finite as a float too (1e300 is not).
 float parse_csv_float(const std::string& text, const CsvReader& reader, const std::string& column);
+// A metrics cell as a number: false for text, an empty cell, or a value beyond float's range.
+bool parse_metric_number(const std::string& text, float* value);
 
 }  // namespace dpa::tools

@@ -112,15 +112,6 @@ const MetricsColumn* ZooMetrics::column(const std::string& name) const {
   return nullptr;
 }
 
-bool parse_metric_number(const std::string& text, float* value) {
-  errno = 0;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  // A finite double beyond float's range is not a usable number either.
-  *value = static_cast<float>(v);
-  return !text.empty() && *end == '\0' && errno != ERANGE && std::isfinite(*value);
-}
-
 namespace {
 
 // A column built row by row: numbers while every cell is one (their texts kept packed, in case a

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dpa/dpa.h"
+#include "zoo/csv_reader.hpp"  // parse_metric_number
 #include "zoo/npy_file.hpp"
 
 namespace dpa::tools {
@@ -30,9 +31,6 @@ struct MetricsColumn {
   bool varies() const;             // more than one distinct value (NaN counts as one)
   bool positive_and_wide() const;  // numbers, all > 0, spanning at least two decades
 };
-
-// A metrics cell as a number: false for text, an empty cell, or a value beyond float's range.
-bool parse_metric_number(const std::string& text, float* value);
 
 struct ZooMetrics {
   std::vector<std::string> modeldir;  // run id per row

@@ -17,12 +17,32 @@ namespace {
 struct Bins {
   std::vector<std::vector<float>> cuts;  // per feature, ascending
   std::vector<std::uint8_t> codes;       // feature-major: codes[f * rows + r]
-  std::size_t rows = 0;
+  // The same codes row-major, by_row[r * cols + f], for histograms: a node's rows lie scattered
+  // over the matrix, and a row's codes side by side can be fetched ahead of use (build_histogram)
+  // where the feature-major codes cost a miss per feature. Empty for wide matrices (raw weights),
+  // where a second copy would not fit.
+  std::vector<std::uint8_t> by_row;
+  std::size_t rows = 0, cols = 0;
 };
+
+constexpr std::size_t kRowMajorMaxCols = 256;
+
+void transpose_codes(Bins& b, ThreadPool& pool) {
+  b.by_row.resize(b.codes.size());
+  constexpr std::size_t kBlock = 4096;
+  pool.parallel_for((b.rows + kBlock - 1) / kBlock, [&](std::size_t block) {
+    const std::size_t first = block * kBlock, last = std::min(b.rows, first + kBlock);
+    for (std::size_t f = 0; f < b.cols; ++f) {
+      const std::uint8_t* column = &b.codes[f * b.rows];
+      for (std::size_t r = first; r < last; ++r) b.by_row[r * b.cols + f] = column[r];
+    }
+  });
+}
 
 Bins make_bins(const MatrixView& x, int max_bins, ThreadPool& pool) {
   Bins b;
   b.rows = x.rows;
+  b.cols = x.cols;
   b.cuts.resize(x.cols);
   b.codes.resize(x.cols * x.rows);
   pool.parallel_for(x.cols, [&](std::size_t f) {
@@ -56,6 +76,7 @@ Bins make_bins(const MatrixView& x, int max_bins, ThreadPool& pool) {
       codes[r] = static_cast<std::uint8_t>(std::upper_bound(cuts.begin(), cuts.end(), values[r]) - cuts.begin());
     }
   });
+  if (b.cols <= kRowMajorMaxCols) transpose_codes(b, pool);
   return b;
 }
 
@@ -127,28 +148,14 @@ bool histogram_is_large(std::size_t rows, std::size_t features) { return rows * 
 // small ones are built whole on one thread (nullptr), many at once. A group walks its rows once,
 // reading each row's gradient pair once for all the group's features.
 
-void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& features, const HistLayout& layout,
-                     const std::uint32_t* rows, std::size_t count, const std::vector<HistBin>& pairs, HistBin* hist,
-                     ThreadPool* pool) {
-  const std::size_t groups = pool ? std::min<std::size_t>(features.size(), 2 * pool->size()) : 1;
-  const std::size_t per_group = (features.size() + groups - 1) / groups;
-  auto fill = [&](std::size_t g) {
-    const std::size_t first = g * per_group, last = std::min(features.size(), first + per_group);
-    for (std::size_t i = first; i < last; ++i) {
-      HistBin* h = &hist[layout.offset[i]];
-      const std::size_t used = bins.cuts[features[i]].size() + 1;
-      for (std::size_t b = 0; b < used; ++b) h[b] = HistBin{0.0, 0.0};
-    }
-    // Row by row, each row adding to every feature of the group: consecutive additions go to
-    // different features' cells, so they do not wait on each other as a run of rows in one bin
-    // of one feature would.
-    const std::size_t width = last - first;
+// Adds rows[0, count) to cells[i] for features columns[0, width), row by row, each row adding to
+// every feature: consecutive additions go to different features' cells, so they do not wait on
+// each other as a run of rows in one bin of one feature would.
+void add_rows(const Bins& bins, const std::uint32_t* columns, HistBin* const* cells, std::size_t width,
+              const std::uint32_t* rows, std::size_t count, const std::vector<HistBin>& pairs) {
+  if (bins.by_row.empty()) {
     std::vector<const std::uint8_t*> codes(width);
-    std::vector<HistBin*> cells(width);
-    for (std::size_t i = 0; i < width; ++i) {
-      codes[i] = &bins.codes[features[first + i] * bins.rows];
-      cells[i] = &hist[layout.offset[first + i]];
-    }
+    for (std::size_t i = 0; i < width; ++i) codes[i] = &bins.codes[columns[i] * bins.rows];
     for (std::size_t k = 0; k < count; ++k) {
       const std::uint32_t r = rows[k];
       const HistBin pair = pairs[r];
@@ -158,6 +165,41 @@ void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& feature
         cell.hessian += pair.hessian;
       }
     }
+    return;
+  }
+  // A node's rows lie scattered over the matrix: fetching a row's codes and pair this many rows
+  // ahead measured 1.2x faster at 216k rows.
+  constexpr std::size_t kAhead = 16;
+  for (std::size_t k = 0; k < count; ++k) {
+    if (k + kAhead < count) {
+      __builtin_prefetch(&bins.by_row[rows[k + kAhead] * bins.cols]);
+      __builtin_prefetch(&pairs[rows[k + kAhead]]);
+    }
+    const std::uint32_t r = rows[k];
+    const HistBin pair = pairs[r];
+    const std::uint8_t* codes = &bins.by_row[r * bins.cols];
+    for (std::size_t i = 0; i < width; ++i) {
+      HistBin& cell = cells[i][codes[columns[i]]];
+      cell.gradient += pair.gradient;
+      cell.hessian += pair.hessian;
+    }
+  }
+}
+
+void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& features, const HistLayout& layout,
+                     const std::uint32_t* rows, std::size_t count, const std::vector<HistBin>& pairs, HistBin* hist,
+                     ThreadPool* pool) {
+  const std::size_t groups = pool ? std::min<std::size_t>(features.size(), 2 * pool->size()) : 1;
+  const std::size_t per_group = (features.size() + groups - 1) / groups;
+  auto fill = [&](std::size_t g) {
+    const std::size_t first = g * per_group, last = std::min(features.size(), first + per_group);
+    std::vector<HistBin*> cells(last - first);
+    for (std::size_t i = first; i < last; ++i) {
+      HistBin* h = cells[i - first] = &hist[layout.offset[i]];
+      const std::size_t used = bins.cuts[features[i]].size() + 1;
+      for (std::size_t b = 0; b < used; ++b) h[b] = HistBin{0.0, 0.0};
+    }
+    add_rows(bins, &features[first], cells.data(), last - first, rows, count, pairs);
   };
   if (groups > 1) {
     pool->parallel_for(groups, fill);

@@ -28,7 +28,10 @@ CrossValidation cross_validate(const ZooDataset& zoo, const TrainOptions& o, con
     f.folds = folds;
     f.fold = fold;
     std::fprintf(stderr, "cross-validation: fold %d/%d\n", fold + 1, folds);
-    cv.folds.push_back(train_predictor(zoo, f, rows).test);
+    StatusLine status;
+    cv.folds.push_back(train_predictor(zoo, f, rows, [&](const std::string& s) {
+                         status.show("cross-validation: fold " + std::to_string(fold + 1) + ": " + s);
+                       }).test);
   }
   return cv;
 }

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "common/errors.hpp"
+#include "common/progress.hpp"
 #include "model/model_file.hpp"
 #include "train/context.hpp"
 #include "train/held_out.hpp"
@@ -177,7 +178,10 @@ void replay_models_per_fold(const ZooDataset& zoo, const EarlyStopOptions& o, Ea
     t.fold = fold;
     std::fprintf(stderr, "early-stop: fold %d/%d: training on the other folds' runs, replaying this one's\n", fold + 1,
                  o.folds);
-    const TrainReport trained = train_predictor(zoo, t, rows);
+    StatusLine status;  // the fold's training says how far it is, as `dpa train` does
+    const TrainReport trained = train_predictor(zoo, t, rows, [&](const std::string& s) {
+      status.show("early-stop: fold " + std::to_string(fold + 1) + "/" + std::to_string(o.folds) + ": " + s);
+    });
     report.context = trained.context;
     const ModelFile model(trained.model_bytes);
     std::vector<const RunRows*> held_out;

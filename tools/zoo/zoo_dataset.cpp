@@ -9,6 +9,7 @@
 
 #include "common/errors.hpp"
 #include "common/files.hpp"
+#include "common/progress.hpp"
 #include "zoo/csv_reader.hpp"
 
 namespace dpa::tools {
@@ -203,7 +204,9 @@ ZooMetrics read_metrics_csv(const std::string& path, bool required, std::uint64_
   m.path = path;
   std::vector<std::string> f;
   auto text = [&](long column) { return column >= 0 ? f[static_cast<std::size_t>(column)] : std::string(); };
+  Progress progress("metrics rows", max_rows);  // 270k rows of gzip'd CSV take seconds
   while (r.next(f)) {
+    progress.update(m.num_rows);
     if (++m.num_rows > max_rows) {  // stop at once: a bomb expands to far more than any zoo's rows
       throw ToolError(path + ": more than " + std::to_string(max_rows) + " rows, more than the weights have");
     }

@@ -170,7 +170,9 @@ def xgboost_side(zoo, features_path, model_path, repeat):
                                    ("all checkpoints", "all", np.ones(len(rows), bool))):
         train = sel & np.array([position[d] >= 0.2 for d in modeldir])  # dpa's test side: below 0.2
         dtrain = xgb.DMatrix(np.ascontiguousarray(features[train]), label=acc[train], nthread=2)
-        params = {"tree_method": "hist", "max_depth": 6, "eta": 0.05, "nthread": 2, "objective": "reg:squarederror", "seed": 0}
+        # dpa's defaults sample 0.8 of the rows and of the features per tree: XGBoost the same.
+        params = {"tree_method": "hist", "max_depth": 6, "eta": 0.05, "nthread": 2, "objective": "reg:squarederror",
+                  "subsample": 0.8, "colsample_bytree": 0.8, "seed": 0}
         pairs = []
         for _ in range(repeat):
             _, _, _, text = run([DPA, "train", zoo, "-o", model_path, "--checkpoints", checkpoints, "--validation-fraction", "0",

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 
 namespace dpa::tools {
@@ -62,6 +63,10 @@ class StatusLine {
     std::fprintf(stderr, terminal_ ? "\r%s        " : "%s\n", message.c_str());
     std::fflush(stderr);
     shown_ = true;
+  }
+  // What train_predictor and the like take as `status`: each message shown after `prefix`.
+  std::function<void(const std::string&)> prefixed(std::string prefix) {
+    return [this, prefix = std::move(prefix)](const std::string& message) { show(prefix + message); };
   }
 
  private:

@@ -27,11 +27,10 @@ CrossValidation cross_validate(const ZooDataset& zoo, const TrainOptions& o, con
     TrainOptions f = o;
     f.folds = folds;
     f.fold = fold;
-    std::fprintf(stderr, "cross-validation: fold %d/%d\n", fold + 1, folds);
+    const std::string fold_name = "cross-validation: fold " + std::to_string(fold + 1) + "/" + std::to_string(folds);
+    std::fprintf(stderr, "%s\n", fold_name.c_str());
     StatusLine status;
-    cv.folds.push_back(train_predictor(zoo, f, rows, [&](const std::string& s) {
-                         status.show("cross-validation: fold " + std::to_string(fold + 1) + ": " + s);
-                       }).test);
+    cv.folds.push_back(train_predictor(zoo, f, rows, status.prefixed(fold_name + ": ")).test);
   }
   return cv;
 }

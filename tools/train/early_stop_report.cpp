@@ -179,9 +179,9 @@ void replay_models_per_fold(const ZooDataset& zoo, const EarlyStopOptions& o, Ea
     std::fprintf(stderr, "early-stop: fold %d/%d: training on the other folds' runs, replaying this one's\n", fold + 1,
                  o.folds);
     StatusLine status;  // the fold's training says how far it is, as `dpa train` does
-    const TrainReport trained = train_predictor(zoo, t, rows, [&](const std::string& s) {
-      status.show("early-stop: fold " + std::to_string(fold + 1) + "/" + std::to_string(o.folds) + ": " + s);
-    });
+    const TrainReport trained = train_predictor(
+        zoo, t, rows,
+        status.prefixed("early-stop: fold " + std::to_string(fold + 1) + "/" + std::to_string(o.folds) + ": "));
     report.context = trained.context;
     const ModelFile model(trained.model_bytes);
     std::vector<const RunRows*> held_out;

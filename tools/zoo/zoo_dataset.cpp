@@ -204,7 +204,8 @@ ZooMetrics read_metrics_csv(const std::string& path, bool required, std::uint64_
   m.path = path;
   std::vector<std::string> f;
   auto text = [&](long column) { return column >= 0 ? f[static_cast<std::size_t>(column)] : std::string(); };
-  Progress progress("metrics rows", max_rows);  // 270k rows of gzip'd CSV take seconds
+  // 270k rows of gzip'd CSV take seconds; counted against the weights' rows when they are known.
+  Progress progress("metrics rows", max_rows, max_rows != UINT64_MAX);
   while (r.next(f)) {
     progress.update(m.num_rows);
     if (++m.num_rows > max_rows) {  // stop at once: a bomb expands to far more than any zoo's rows

@@ -178,7 +178,8 @@ struct Trees {
 // stands on its leaf, so that eight lanes stay in registers (a separate mask per lane spilled to
 // the stack: measured 1.1x slower). The step is arithmetic on masks rather than conditions, which
 // compilers turn into branches on data (mispredicted half the time: measured 6x slower). (AVX2
-// gathers of the eight lanes measured 1.9x slower than this on an AMD EPYC.)
+// gathers of the eight lanes, in one to three groups at once, measured no faster than this on an
+// AMD EPYC.)
 template <class Units, std::uint32_t lanes>
 void walk_lanes(const Trees<Units>& s, std::uint32_t first, double* sum) {
   constexpr std::uint32_t kDone = 1u << 31;  // verify_sparse_gbdt keeps num_units below it

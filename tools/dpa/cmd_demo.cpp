@@ -44,7 +44,7 @@ int run_demo(int argc, char** argv, int first) {
   }
   const ZooDataset zoo(zoo_dir);
   std::printf("1. zoo %s: %llu networks of %llu weights\n", zoo_dir.c_str(),
-              static_cast<unsigned long long>(zoo.rows()), static_cast<unsigned long long>(zoo.weights().cols()));
+              static_cast<unsigned long long>(zoo.rows()), static_cast<unsigned long long>(zoo.weights_per_row()));
 
   TrainOptions o;
   o.threads = default_threads();

@@ -26,7 +26,7 @@ int run_features(int argc, char** argv, int first) {
   NpyWriter writer(out, zoo.rows(), per_row);
   Progress progress("features", zoo.rows());
   const FeatureRun run = extract_features(
-      zoo.weights(), layout, set, threads,
+      zoo, {DPA_INPUT_STATISTICS, set}, threads, nullptr,
       [&](std::uint64_t, std::uint64_t count, const float* block) { writer.append(block, count); },
       [&](std::uint64_t done) { progress.update(done); });
   writer.commit();
@@ -34,7 +34,7 @@ int run_features(int argc, char** argv, int first) {
     std::fprintf(stderr, "%llu of %llu rows hold NaN/Inf weights: their features are NaN\n",
                  static_cast<unsigned long long>(run.non_finite_rows), static_cast<unsigned long long>(run.rows));
   }
-  const double gigabytes = static_cast<double>(zoo.rows() * zoo.weights().cols() * 4) / 1e9;
+  const double gigabytes = static_cast<double>(zoo.rows() * zoo.row_file().cols() * 4) / 1e9;
   if (args.flag("--json")) {
     JsonWriter j;
     j.begin_object()
@@ -49,7 +49,7 @@ int run_features(int argc, char** argv, int first) {
         .end_object();
     std::printf("%s\n", j.str().c_str());
   } else {
-    std::fprintf(stderr, "wrote %s: %llu rows x %zu features in %.2f s (%.2f GB/s of float32 weights)\n", out.c_str(),
+    std::fprintf(stderr, "wrote %s: %llu rows x %zu features in %.2f s (%.2f GB/s of float32 rows read)\n", out.c_str(),
                  static_cast<unsigned long long>(run.rows), per_row, run.seconds,
                  run.seconds > 0 ? gigabytes / run.seconds : 0.0);
   }
@@ -61,7 +61,7 @@ namespace {
 const char* const kFeaturesUsage = R"(usage: dpa features ZOO_DIR -o OUT.npy [--stats {stats}] [--threads N] [--json]
 
 Computes the per-segment statistics of every row of ZOO_DIR/weights.npy (segments from
-ZOO_DIR/layout.csv) and writes them as a float32 npy file, one row per weights row, in the
+ZOO_DIR/layout.csv; a statistics zoo's are copied from its statistics.npy) and writes them as a float32 npy file, one row per weights row, in the
 same order. Rows with NaN/Inf weights get NaN features and are counted on stderr. The output
 appears only when complete. Memory stays bounded whatever the number of rows.
 

@@ -11,6 +11,7 @@
 #include "common/cli_args.hpp"
 #include "common/json_writer.hpp"
 #include "common/progress.hpp"
+#include "zoo/stored_statistics.hpp"
 #include "zoo/zoo_dataset.hpp"
 
 namespace dpa::tools {
@@ -82,19 +83,21 @@ std::uint64_t count_non_finite_rows(const NpyMatrix& w) {
 ZooSummary summarize(const ZooDataset& zoo) {
   ZooSummary z;
   count_runs(zoo.metrics(), z);
-  z.non_finite_rows = count_non_finite_rows(zoo.weights());
+  // A statistics zoo's row is NaN where the weights of a segment held NaN/Inf.
+  z.non_finite_rows = count_non_finite_rows(zoo.row_file());
   const double quantiles[5] = {0, 0.25, 0.5, 0.75, 1};
   for (int i = 0; i < 5; ++i) z.accuracy[i] = linear_quantile(zoo.metrics().test_accuracy, quantiles[i]);
   return z;
 }
 
 void print_zoo_json(const ZooDataset& zoo, const ZooSummary& z) {
-  const NpyMatrix& w = zoo.weights();
+  const NpyMatrix& w = zoo.row_file();
   JsonWriter j;
   j.begin_object()
       .field("dir", zoo.dir())
+      .field("stores", zoo.stored_statistics() ? "statistics" : "weights")
       .field("rows", w.rows())
-      .field("weights_per_row", w.cols())
+      .field("weights_per_row", zoo.weights_per_row())
       .field("dtype", w.dtype())
       .field("segments", zoo.layout_segments().size())
       .field("runs", z.runs.size())
@@ -119,10 +122,16 @@ void print_zoo_json(const ZooDataset& zoo, const ZooSummary& z) {
 }
 
 void print_zoo_text(const ZooDataset& zoo, const ZooSummary& z) {
-  const NpyMatrix& w = zoo.weights();
+  const NpyMatrix& w = zoo.row_file();
   std::printf("zoo %s\n", zoo.dir().c_str());
-  std::printf("  rows              %llu x %llu weights (%s), %zu segments\n", static_cast<unsigned long long>(w.rows()),
-              static_cast<unsigned long long>(w.cols()), w.dtype().c_str(), zoo.layout_segments().size());
+  if (zoo.stored_statistics()) {
+    std::printf("  rows              %llu x %llu statistics of %llu weights, %zu segments (a statistics zoo)\n",
+                static_cast<unsigned long long>(w.rows()), static_cast<unsigned long long>(w.cols()),
+                static_cast<unsigned long long>(zoo.weights_per_row()), zoo.layout_segments().size());
+  } else {
+    std::printf("  rows              %llu x %llu weights (%s), %zu segments\n", static_cast<unsigned long long>(w.rows()),
+                static_cast<unsigned long long>(w.cols()), w.dtype().c_str(), zoo.layout_segments().size());
+  }
   std::printf("  runs              %zu (%zu did not reach config.epochs)\n", z.runs.size(), z.incomplete);
   std::printf("  checkpoints/run  ");
   for (const auto& [k, v] : z.checkpoints_per_run) std::printf(" %zu: %zu runs;", k, v);
@@ -151,25 +160,63 @@ int zoo_info(const Args& args) {
   return 0;
 }
 
+int zoo_stats(const Args& args) {
+  args.expect_positionals(2, "ZOO_DIR");
+  const std::string out = args.required("-o", "OUT_DIR");
+  const ZooDataset zoo(args.positionals()[1], ZooDataset::Metrics::kSkip);
+  Progress progress("statistics", zoo.rows());
+  const StatisticsZooRun run =
+      write_statistics_zoo(zoo, out, args.threads(), [&](std::uint64_t done) { progress.update(done); });
+  if (args.flag("--json")) {
+    JsonWriter j;
+    j.begin_object()
+        .field("zoo", zoo.dir())
+        .field("output", out)
+        .field("rows", run.rows)
+        .field("statistics_per_row", zoo.layout_segments().size() * dpa_stats_per_segment(kStoredStatsSet))
+        .field("non_finite_rows", run.non_finite_rows)
+        .field("bytes", run.bytes)
+        .field("seconds", run.seconds)
+        .end_object();
+    std::printf("%s\n", j.str().c_str());
+  } else {
+    std::fprintf(stderr, "wrote %s: %llu rows of statistics, %.2f MB, in %.2f s\n", out.c_str(),
+                 static_cast<unsigned long long>(run.rows), static_cast<double>(run.bytes) / 1e6, run.seconds);
+  }
+  if (run.non_finite_rows > 0) {
+    std::fprintf(stderr, "%llu rows hold NaN/Inf weights: their segments' statistics are NaN\n",
+                 static_cast<unsigned long long>(run.non_finite_rows));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_zoo(int argc, char** argv, int first) {
   if (first < argc && std::string(argv[first]) == "train") return zoo_train(argc, argv, first + 1);
-  const Args args(argc, argv, first, "--json");
-  if (args.positionals().empty()) throw UsageError("missing subcommand (info or train)");
+  const Args args(argc, argv, first, "--json -o|--output= --threads=");
+  if (args.positionals().empty()) throw UsageError("missing subcommand (info, stats or train)");
   if (args.positionals()[0] == "info") return zoo_info(args);
+  if (args.positionals()[0] == "stats") return zoo_stats(args);
   throw UsageError("unknown zoo subcommand '" + args.positionals()[0] + "'");
 }
 
 namespace {
 
 const char* const kZooUsage = R"(usage: dpa zoo info ZOO_DIR [--json]
+       dpa zoo stats ZOO_DIR -o OUT_DIR [--threads N] [--json]
        dpa zoo train --data IDX_DIR -o ZOO_DIR --runs N [...]   (dpa zoo train --help)
 
-Reads ZOO_DIR/weights.npy, metrics.csv.gz (or metrics.csv) and layout.csv, cross-checks them
-and reports: rows, runs, checkpoints per run and their steps, incomplete runs, rows with
-non-finite weights, the test-accuracy distribution, and runs per activation, optimizer and
-initializer.
+info: reads ZOO_DIR/weights.npy (or a statistics zoo's statistics.npy), metrics.csv.gz (or
+metrics.csv) and layout.csv, cross-checks them and reports: rows, runs, checkpoints per run and
+their steps, incomplete runs, rows with non-finite weights, the test-accuracy distribution, and
+runs per activation, optimizer and initializer.
+
+stats: converts a zoo into a statistics zoo in OUT_DIR (new or empty): per checkpoint the
+runtime's statistics of every segment (the extended set, which holds the paper set) instead of
+the weights, with metrics and layout copied. train, eval, early-stop, report, features and zoo
+info read it and give bit for bit the results of the full zoo; --inputs raw needs the weights.
+The Small CNN Zoo layout: 112 floats per checkpoint instead of 4970 (docs/zoo-format.md).
 )";
 
 }  // namespace

@@ -77,6 +77,10 @@ ComparisonCell compare_cell(const ZooDataset& zoo, const std::string& zoo_label,
     cell.skipped = "no hyperparameter (config.*) column varies in this zoo";
     return cell;
   }
+  if (t.inputs->kind == DPA_INPUT_RAW_WEIGHTS && zoo.stored_statistics()) {
+    cell.skipped = "a statistics zoo holds no weights";
+    return cell;
+  }
   const std::string key = training_rows_key(t);
   auto cached = rows.find(key);
   if (cached == rows.end()) cached = rows.emplace(key, training_rows(zoo, t, static_cast<bool>(status))).first;

@@ -95,7 +95,7 @@ std::vector<ReplayRun> replay_runs(const ZooDataset& zoo, const std::vector<cons
   }
   // Predicted on the pool (one checkpoint per run, scattered over the file: read, not mapped),
   // then decided in run order, as a search would.
-  const RowPredictions predicted = predict_rows(model, zoo.weights(), context, &row_at_step, threads, false);
+  const RowPredictions predicted = predict_rows(model, zoo, context, &row_at_step, threads, false);
   for (std::size_t k = 0; k < out.size(); ++k) {
     const dpa_status s = predicted.statuses[k];
     if (s != DPA_OK && s != DPA_ERR_NON_FINITE) {

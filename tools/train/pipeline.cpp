@@ -154,7 +154,7 @@ TrainingRows training_rows(const ZooDataset& zoo, const TrainOptions& o, bool sh
   Progress progress(o.inputs->kind == DPA_INPUT_RAW_WEIGHTS ? "reading weights" : "statistics", chosen.rows.size(),
                     show_progress);
   extract_features(
-      zoo.weights(), layout, block, o.threads, &chosen.rows,
+      zoo, block, o.threads, &chosen.rows,
       [&](std::uint64_t first, std::uint64_t count, const float* features) {
         std::memcpy(&values[first * t.per_row], features, count * t.per_row * sizeof(float));
         for (std::uint64_t r = 0; r < count; ++r) {
@@ -550,7 +550,7 @@ Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo, const C
     targets.push_back(chosen.targets[i]);
   }
   // Rows with non-finite weights or context are found by the runtime itself while predicting.
-  const RowPredictions predicted = predict_rows(model, zoo.weights(), context, &rows, threads, show_progress);
+  const RowPredictions predicted = predict_rows(model, zoo, context, &rows, threads, show_progress);
   const std::vector<dpa_status>& status = predicted.statuses;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (status[i] == DPA_ERR_NON_FINITE) {  // NaN/Inf weights or context: a diverged run

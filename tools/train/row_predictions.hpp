@@ -9,6 +9,7 @@
 #include "dpa/dpa.h"
 #include "train/context.hpp"
 #include "zoo/npy_file.hpp"
+#include "zoo/zoo_dataset.hpp"
 
 namespace dpa::tools {
 
@@ -21,6 +22,12 @@ struct RowPredictions {
 // no weights gets none (weights then only numbers the rows). Context values come from `context`
 // by row index.
 RowPredictions predict_rows(const dpa_model& model, const NpyMatrix& weights, const ContextTable& context,
+                            const std::vector<std::uint64_t>* rows, unsigned threads, bool show_progress);
+
+// The same for rows of a zoo. A statistics zoo's rows are predicted from their stored statistics
+// (zoo/feature_extraction) and context values, through the runtime's dpa_model_predict_features:
+// the same predictions and statuses as from the weights.
+RowPredictions predict_rows(const dpa_model& model, const ZooDataset& zoo, const ContextTable& context,
                             const std::vector<std::uint64_t>* rows, unsigned threads, bool show_progress);
 
 }  // namespace dpa::tools

@@ -10,6 +10,7 @@
 #include "common/parallel.hpp"
 #include "common/text_format.hpp"
 #include "dpa/dpa.hpp"
+#include "zoo/stored_statistics.hpp"
 
 namespace dpa::tools {
 
@@ -78,6 +79,53 @@ FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, 
   run.non_finite_rows = non_finite.load();
   run.seconds = seconds_since(start);
   return run;
+}
+
+namespace {
+
+// A statistics zoo's rows: each set's statistics copied out of the stored ones.
+FeatureRun copy_stored_statistics(const NpyMatrix& stored, const dpa_layout& layout, dpa_stats_set set,
+                                  const std::vector<std::uint64_t>* list, const FeatureSink& sink,
+                                  const std::function<void(std::uint64_t)>& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<std::uint32_t> chosen = stored_statistics_of(set);
+  const std::size_t per_row = chosen.size() * layout.num_segments;
+  const auto per_segment = static_cast<std::uint32_t>(stored.cols() / layout.num_segments);
+  constexpr std::uint64_t kBlockRows = 4096;
+  const std::uint64_t rows = list ? list->size() : stored.rows();
+  if (list) {
+    for (const std::uint64_t r : *list) {
+      if (r >= stored.rows()) throw ToolError(stored.path() + ": row " + std::to_string(r) + " out of range");
+    }
+  }
+  std::vector<float> block(std::min(kBlockRows, rows) * per_row), converted;
+  FeatureRun run;
+  for (std::uint64_t first = 0; first < rows; first += kBlockRows) {
+    const std::uint64_t count = std::min(kBlockRows, rows - first);
+    const NpyRowChunk chunk(stored, list ? list->data() + first : nullptr, first, count);
+    for (std::uint64_t r = 0; r < count; ++r) {
+      run.non_finite_rows += !select_statistics(chunk.row(r, converted), layout.num_segments, per_segment, chosen,
+                                                block.data() + r * per_row);
+    }
+    sink(first, count, block.data());
+    if (progress) progress(first + count);
+  }
+  run.rows = rows;
+  run.seconds = seconds_since(start);
+  return run;
+}
+
+}  // namespace
+
+FeatureRun extract_features(const ZooDataset& zoo, WeightBlock block, unsigned threads,
+                            const std::vector<std::uint64_t>* rows, const FeatureSink& sink,
+                            const std::function<void(std::uint64_t)>& progress) {
+  const dpa_layout layout = zoo.layout();
+  if (zoo.stored_statistics() == nullptr || block.kind != DPA_INPUT_STATISTICS) {
+    return extract_features(zoo.weights("raw weights as inputs need the weights themselves"), layout, block, threads,
+                            rows, sink, progress);
+  }
+  return copy_stored_statistics(*zoo.stored_statistics(), layout, block.set, rows, sink, progress);
 }
 
 }  // namespace dpa::tools

@@ -35,6 +35,12 @@ FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, 
                             const std::vector<std::uint64_t>* rows, const FeatureSink& sink,
                             const std::function<void(std::uint64_t)>& progress = {});
 
+// The same for a zoo: computed from its weights, or copied from a statistics zoo's stored
+// statistics (bit for bit the same values); raw weights of a statistics zoo are a ToolError.
+FeatureRun extract_features(const ZooDataset& zoo, WeightBlock block, unsigned threads,
+                            const std::vector<std::uint64_t>* rows, const FeatureSink& sink,
+                            const std::function<void(std::uint64_t)>& progress = {});
+
 // Statistics of every row.
 inline FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, dpa_stats_set set,
                                    unsigned threads, const FeatureSink& sink,

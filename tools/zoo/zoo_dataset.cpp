@@ -11,6 +11,7 @@
 #include "common/files.hpp"
 #include "common/progress.hpp"
 #include "zoo/csv_reader.hpp"
+#include "zoo/stored_statistics.hpp"
 
 namespace dpa::tools {
 namespace {
@@ -224,24 +225,46 @@ ZooMetrics read_metrics_csv(const std::string& path, bool required, std::uint64_
 }
 
 ZooDataset::ZooDataset(const std::string& dir, Metrics metrics) : dir_(dir) {
-  weights_ = std::make_unique<NpyMatrix>(dir + "/weights.npy");
+  const std::string statistics = dir + "/" + kStatisticsFile;
+  if (!is_readable(dir + "/weights.npy") && is_readable(statistics)) {
+    const StatisticsDescription d = read_statistics_description(dir + "/" + kStatisticsDescriptionFile);
+    statistics_ = std::make_unique<NpyMatrix>(statistics);
+    weights_per_row_ = d.weights_per_row;
+  } else {
+    weights_ = std::make_unique<NpyMatrix>(dir + "/weights.npy");
+    weights_per_row_ = weights_->cols();
+  }
+  const char* rows_name = weights_ ? "weights.npy" : kStatisticsFile;
   if (metrics == Metrics::kRead) {
     const std::string metrics_gz = dir + "/metrics.csv.gz", metrics_plain = dir + "/metrics.csv";
     const std::string metrics_path = is_readable(metrics_gz) ? metrics_gz : metrics_plain;
-    metrics_ = read_metrics_csv(metrics_path, true, weights_->rows());
-    if (metrics_.rows() != weights_->rows()) {
-      throw ToolError(metrics_path + ": " + std::to_string(metrics_.rows()) + " rows but weights.npy has " +
-                      std::to_string(weights_->rows()));
+    metrics_ = read_metrics_csv(metrics_path, true, rows());
+    if (metrics_.rows() != rows()) {
+      throw ToolError(metrics_path + ": " + std::to_string(metrics_.rows()) + " rows but " + rows_name + " has " +
+                      std::to_string(rows()));
     }
   }
-  layout_ = read_layout_csv(dir + "/layout.csv", weights_->cols());
+  layout_ = read_layout_csv(dir + "/layout.csv", weights_per_row_);
   for (const LayoutSegment& s : layout_) segments_.push_back(s.segment);
   const dpa_layout l = layout();
   if (dpa_layout_check(&l) != DPA_OK) throw ToolError(dir + "/layout.csv: invalid layout");
+  if (statistics_ && statistics_->cols() != segments_.size() * dpa_stats_per_segment(kStoredStatsSet)) {
+    throw ToolError(statistics_->path() + ": rows hold " + std::to_string(statistics_->cols()) + " statistics, not " +
+                    std::to_string(dpa_stats_per_segment(kStoredStatsSet)) + " for each of layout.csv's " +
+                    std::to_string(segments_.size()) + " segments");
+  }
+}
+
+const NpyMatrix& ZooDataset::weights(const char* why) const {
+  if (!weights_) {
+    throw ToolError(dir_ + ": a statistics zoo (statistics.npy, no weights.npy): " + why +
+                    "; use the zoo it was made from");
+  }
+  return *weights_;
 }
 
 dpa_layout ZooDataset::layout() const {
-  return {segments_.data(), static_cast<std::uint32_t>(segments_.size()), static_cast<std::uint32_t>(weights_->cols())};
+  return {segments_.data(), static_cast<std::uint32_t>(segments_.size()), static_cast<std::uint32_t>(weights_per_row_)};
 }
 
 }  // namespace dpa::tools

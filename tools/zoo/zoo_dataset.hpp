@@ -1,5 +1,6 @@
 // A zoo directory in the release format: weights.npy (memory-mapped), metrics.csv.gz (the columns
 // the tool needs), layout.csv. Opening cross-checks them and names the file and row of any fault.
+// A statistics zoo holds statistics.npy (zoo/stored_statistics.hpp) in place of weights.npy.
 #pragma once
 
 #include <cstdint>
@@ -58,15 +59,22 @@ class ZooDataset {
   explicit ZooDataset(const std::string& dir, Metrics metrics = Metrics::kRead);
 
   const std::string& dir() const { return dir_; }
-  const NpyMatrix& weights() const { return *weights_; }
+  // The weights; a statistics zoo has none: throws ToolError naming the zoo and `why`.
+  const NpyMatrix& weights(const char* why = "this needs the weights themselves") const;
+  // statistics.npy of a statistics zoo, else nullptr.
+  const NpyMatrix* stored_statistics() const { return statistics_.get(); }
+  // The file whose rows are the zoo's checkpoints: weights.npy or statistics.npy.
+  const NpyMatrix& row_file() const { return weights_ ? *weights_ : *statistics_; }
   const ZooMetrics& metrics() const { return metrics_; }
   const std::vector<LayoutSegment>& layout_segments() const { return layout_; }
   dpa_layout layout() const;
-  std::uint64_t rows() const { return weights_->rows(); }
+  std::uint64_t rows() const { return row_file().rows(); }
+  std::uint64_t weights_per_row() const { return weights_per_row_; }
 
  private:
   std::string dir_;
-  std::unique_ptr<NpyMatrix> weights_;
+  std::unique_ptr<NpyMatrix> weights_, statistics_;
+  std::uint64_t weights_per_row_ = 0;
   ZooMetrics metrics_;
   std::vector<LayoutSegment> layout_;
   std::vector<dpa_segment> segments_;

@@ -1,9 +1,13 @@
-"""Builds the runtime's shared library (libdpa.so, the C++ runtime with its C API) with CMake from
-this repository and ships it inside the package. DPA_LIBRARY=/path/to/libdpa.so uses a library
-already built instead. Offline: `pip install --no-build-isolation ./python`."""
+"""Builds the runtime's shared library (libdpa.so, the C++ runtime with its C API) and the host
+library's (libdpa_host.so: the zoo writer and the sweep learner) with CMake from this repository
+and ships them inside the package. A checkout already configured in build/ (scripts/build.sh) is
+brought up to date there, not built again. DPA_LIBRARY=/path/to/libdpa.so and
+DPA_HOST_LIBRARY=/path/to/libdpa_host.so use libraries built elsewhere instead.
+Offline: `pip install --no-build-isolation ./python`."""
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 from setuptools import setup
@@ -12,35 +16,58 @@ from setuptools.dist import Distribution
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+LIBRARIES = {"libdpa.so": ("DPA_LIBRARY", "dpa_runtime_shared"), "libdpa_host.so": ("DPA_HOST_LIBRARY", "dpa_host_shared")}
 
 
-def runtime_library():
-    prebuilt = os.environ.get("DPA_LIBRARY")
-    if prebuilt:
-        if not os.path.isfile(prebuilt):
-            raise SystemExit("DPA_LIBRARY=%s: no such file" % prebuilt)
-        return prebuilt
-    if not os.path.isfile(os.path.join(ROOT, "runtime", "CMakeLists.txt")):
-        raise SystemExit("%s: not inside the dnn-predict-accuracy repository; set DPA_LIBRARY=/path/to/libdpa.so" % HERE)
-    build = tempfile.mkdtemp(prefix="dpa-runtime-")
-    subprocess.run(["cmake", "-S", ROOT, "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DDPA_BUILD_TOOLS=OFF",
+def cmake_build_dir():
+    """The checkout's build/ when configured (incremental), else a fresh one."""
+    existing = os.path.join(ROOT, "build")
+    if os.path.isfile(os.path.join(existing, "CMakeCache.txt")):
+        print("dpa: bringing %s up to date" % existing, file=sys.stderr)
+        return existing
+    build = tempfile.mkdtemp(prefix="dpa-libraries-")
+    print("dpa: configuring a build of the libraries in %s" % build, file=sys.stderr)
+    subprocess.run(["cmake", "-S", ROOT, "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DDPA_BUILD_TOOLS=ON",
                     "-DDPA_BUILD_TESTS=OFF", "-DDPA_BUILD_BENCH=OFF"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["cmake", "--build", build, "--target", "dpa_runtime_shared", "-j", str(os.cpu_count() or 1)],
-                   check=True, stdout=subprocess.DEVNULL)
-    return os.path.realpath(os.path.join(build, "libdpa.so"))
+    return build
 
 
-class BuildWithRuntime(build_py):
+def libraries():
+    """{file name: path} of the two libraries, prebuilt or built here."""
+    out, targets = {}, []
+    for name, (variable, target) in LIBRARIES.items():
+        prebuilt = os.environ.get(variable)
+        if prebuilt:
+            if not os.path.isfile(prebuilt):
+                raise SystemExit("%s=%s: no such file" % (variable, prebuilt))
+            out[name] = prebuilt
+        else:
+            targets.append(target)
+    if targets:
+        if not os.path.isfile(os.path.join(ROOT, "runtime", "CMakeLists.txt")):
+            raise SystemExit("%s: not inside the dnn-predict-accuracy repository; set DPA_LIBRARY and DPA_HOST_LIBRARY"
+                             % HERE)
+        build = cmake_build_dir()
+        print("dpa: building %s (progress below)" % ", ".join(targets), file=sys.stderr)
+        subprocess.run(["cmake", "--build", build, "--target", *targets, "-j", str(os.cpu_count() or 1)],
+                       check=True, stdout=sys.stderr)
+        for name, (variable, target) in LIBRARIES.items():
+            out.setdefault(name, os.path.realpath(os.path.join(build, name)))
+    return out
+
+
+class BuildWithLibraries(build_py):
     def run(self):
         super().run()
-        target = os.path.join(self.build_lib, "dpa", "libdpa.so")
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(runtime_library(), target)
+        for name, path in libraries().items():
+            target = os.path.join(self.build_lib, "dpa", name)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(path, target)
 
 
 class BinaryDistribution(Distribution):
-    def has_ext_modules(self):  # a platform wheel: it carries a native library
+    def has_ext_modules(self):  # a platform wheel: it carries native libraries
         return True
 
 
-setup(cmdclass={"build_py": BuildWithRuntime}, distclass=BinaryDistribution)
+setup(cmdclass={"build_py": BuildWithLibraries}, distclass=BinaryDistribution)

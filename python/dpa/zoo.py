@@ -1,134 +1,111 @@
 """Record a sweep's checkpoints as a zoo every dpa command reads (docs/zoo-format.md).
 
-    with dpa.ZooWriter("my-zoo", dpa.torch.layout_of(net)) as zoo:
+    with dpa.ZooWriter("my-zoo", dpa.torch.layout_of(net), store="stats") as zoo:
         zoo.add(dpa.torch.flatten(net), run="run-7", step=epoch, test_accuracy=acc, train_loss=loss,
                 config={"epochs": 20, "learning_rate": lr, "optimizer": "adam"})
 
-Rows go to committed parts (`.parts/`, each written to a temporary and renamed, its metrics last),
-and every flush rebuilds weights.npy and metrics.csv.gz from all committed parts under a lock:
-appends from several processes and restarts add up, and a writer killed at any moment leaves the
-zoo as of its last flush (the next flush also picks up what the killed one had committed).
+The writer is the host library's (libdpa_host.so), the same `dpa zoo stats` and the sweep pruner
+use: each add appends one row and one metrics line and commits them, so memory and time per add
+do not grow with the zoo, several processes may append to one directory, and a writer killed at
+any moment leaves every committed row readable. store="stats" keeps the runtime's statistics of
+each checkpoint (112 floats for the zoo CNN) instead of its weights.
 """
-import csv
-import fcntl
-import gzip
-import io
+import ctypes
+import json
+import math
+import numbers
 import os
-import time
 
 import numpy as np
 
-from . import Segment, _c_layout
+from . import Segment, _c_layout, _floats, _ptr
+from . import _host
 
 __all__ = ["ZooWriter"]
 
-_FIRST = ["modeldir", "step", "test_accuracy", "test_loss", "train_accuracy", "train_loss"]
+_STORES = {"weights": "weights", "stats": "statistics", "statistics": "statistics"}
 
 
-def _atomic_write(path, data):
-    tmp = "%s.tmp-%d" % (path, os.getpid())
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _npy(rows, width):
-    buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.asarray(rows, dtype="<f4").reshape(-1, width), version=(1, 0))
-    return buf.getvalue()
+def _plain(name, value):
+    """A metrics value as JSON takes it, refused here with its name when no reader would read it."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        if not math.isfinite(v) or abs(v) > 3.4028234663852886e38:
+            raise ValueError("%s = %r: not a finite float32 number (every dpa reader refuses it)" % (name, value))
+        return v
+    if isinstance(value, np.generic):
+        return _plain(name, value.item())
+    raise TypeError("%s = %r: a metrics value is a number, a text, a bool or None, not %s"
+                    % (name, value, type(value).__name__))
 
 
 class ZooWriter:
-    def __init__(self, directory, layout, flush_every=256):
+    def __init__(self, directory, layout, store="weights", flush_every=None):
+        """store: "weights" (the release format's weights.npy) or "stats" (the runtime's
+        statistics of each checkpoint: a statistics zoo). Appends to a zoo this writer made;
+        refuses a directory holding anything else. flush_every is accepted for compatibility:
+        every add is committed."""
+        if store not in _STORES:
+            raise ValueError("store must be 'weights' or 'stats', got %r" % (store,))
         self.dir = os.fspath(directory)
         self.layout = [s if isinstance(s, Segment) else Segment(*s) for s in layout]
-        c_layout, _ = _c_layout(self.layout)  # the runtime's own check of the layout
-        self.width = c_layout.total_length
-        self.flush_every = flush_every
-        self._weights, self._rows, self._parts = [], [], 0
-        os.makedirs(os.path.join(self.dir, ".parts"), exist_ok=True)
-        text = "varname,start_idx,end_idx,shape\n" + "".join(
-            "segment%d/%s:0,%d,%d,\"(%d,)\"\n" % (i, s.kind, s.offset, s.offset + s.length, s.length)
-            for i, s in enumerate(self.layout))
-        path = os.path.join(self.dir, "layout.csv")
-        if os.path.exists(path):
-            with open(path) as f:
-                if f.read() != text:
-                    raise ValueError("%s: the zoo has another layout than this writer's" % path)
-        else:
-            _atomic_write(path, text.encode())
+        self._c_layout, self._keep = _c_layout(self.layout)  # the runtime's own check of the layout
+        self.width = self._c_layout.total_length
+        self.store = store
+        handle = ctypes.c_void_p()
+        _host.check(_host.lib.dpa_host_zoo_writer_open(self.dir.encode(), ctypes.byref(self._c_layout),
+                                                       _STORES[store].encode(), ctypes.byref(handle)))
+        self._handle = handle
 
     def add(self, weights, run, step, test_accuracy=None, config=None, **metrics):
         """One checkpoint of one run. config: the run's hyperparameters (written as config.NAME);
         it must hold "epochs", the run's planned last step. Other keyword arguments are metrics
-        columns (test_loss, train_accuracy, train_loss, ...)."""
-        w = np.asarray(weights)
-        if not np.issubdtype(w.dtype, np.floating) or w.ndim != 1 or w.size != self.width:
-            raise ValueError("weights must be one float vector of %d values (the layout's), got %s of shape %s"
-                             % (self.width, w.dtype, w.shape))
+        columns (test_loss, train_accuracy, train_loss, ...). Values the dpa readers refuse
+        (NaN, 1e300, a step of -1 or 2.7) are refused here, naming the value."""
+        if self._handle is None:
+            raise ValueError("%s: the writer is closed" % self.dir)
+        w = _floats(weights, "weights")
+        if w.ndim != 1 or w.size != self.width:
+            raise ValueError("weights must be one vector of %d values (the layout's), got shape %s"
+                             % (self.width, w.shape))
         config = dict(config or {})
         if "epochs" not in config:
             raise ValueError("config must hold 'epochs', the run's planned last step (dpa finds final checkpoints by it)")
-        row = {"modeldir": str(run), "step": int(step)}
-        if test_accuracy is not None:
-            row["test_accuracy"] = float(test_accuracy)
-        row.update({k: v for k, v in metrics.items()})
-        row.update({"config." + k: v for k, v in config.items()})
-        self._weights.append(w.astype(np.float32))
-        self._rows.append(row)
-        if len(self._rows) >= self.flush_every:
-            self.flush()
+        if isinstance(step, numbers.Real) and not isinstance(step, numbers.Integral) and float(step).is_integer():
+            step = int(step)
+        row = {"modeldir": run if isinstance(run, str) else str(run), "step": _plain("step", step),
+               "test_accuracy": _plain("test_accuracy", test_accuracy)}
+        row.update({k: _plain(k, v) for k, v in metrics.items()})
+        row.update({"config." + k: _plain("config." + k, v) for k, v in config.items()})
+        text = json.dumps(row, allow_nan=False)
+        _host.check(_host.lib.dpa_host_zoo_writer_add(self._handle, _ptr(w), w.size, text.encode()))
+
+    @property
+    def rows(self):
+        """Rows in the zoo as of this writer's last add (other writers may have added more)."""
+        return _host.lib.dpa_host_zoo_writer_rows(self._handle) if self._handle is not None else 0
 
     def flush(self):
-        """Commits the rows added so far and rebuilds the zoo's files from every committed part."""
-        if self._rows:
-            name = "%013d-%d-%d" % (time.time_ns() // 1000, os.getpid(), self._parts)
-            self._parts += 1
-            base = os.path.join(self.dir, ".parts", name)
-            _atomic_write(base + ".npy", _npy(self._weights, self.width))
-            out = io.StringIO()
-            columns = sorted({k for r in self._rows for k in r})
-            writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(self._rows)
-            _atomic_write(base + ".csv", out.getvalue().encode())  # the commit: last
-            self._weights, self._rows = [], []
-        self._assemble()
-
-    def _assemble(self):
-        with open(os.path.join(self.dir, ".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            parts = sorted(p[:-4] for p in os.listdir(os.path.join(self.dir, ".parts")) if p.endswith(".csv"))
-            weights, rows = [], []
-            for part in parts:
-                base = os.path.join(self.dir, ".parts", part)
-                with open(base + ".csv") as f:
-                    part_rows = list(csv.DictReader(f))
-                w = np.load(base + ".npy")
-                if w.shape != (len(part_rows), self.width):
-                    raise ValueError("%s: %d weight rows for %d metrics rows" % (base, w.shape[0], len(part_rows)))
-                weights.append(w)
-                rows.extend(part_rows)
-            if not rows:
-                return
-            names = {k for r in rows for k in r}
-            columns = [""] + sorted(n for n in names if n.startswith("config.")) + \
-                [n for n in _FIRST if n in names] + sorted(n for n in names if n not in _FIRST and not n.startswith("config."))
-            out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(columns)
-            for r in rows:
-                r[""] = "%s/checkpoint-%s" % (r["modeldir"], r["step"])
-                writer.writerow([r.get(c, "") for c in columns])
-            # Weights first, metrics last: between the two renames the files disagree in rows, and
-            # dpa says so; they never disagree silently.
-            _atomic_write(os.path.join(self.dir, "weights.npy"), _npy(np.concatenate(weights), self.width))
-            _atomic_write(os.path.join(self.dir, "metrics.csv.gz"), gzip.compress(out.getvalue().encode()))
+        """Every add is committed already; this also puts the files on the disk (fdatasync)."""
+        if self._handle is not None:
+            _host.check(_host.lib.dpa_host_zoo_writer_sync(self._handle), OSError)
 
     def close(self):
-        self.flush()
+        if self._handle is not None:
+            try:
+                self.flush()
+            finally:
+                _host.lib.dpa_host_zoo_writer_close(self._handle)
+                self._handle = None
+
+    def __del__(self):
+        if getattr(self, "_handle", None) is not None:
+            _host.lib.dpa_host_zoo_writer_close(self._handle)
+            self._handle = None
 
     def __enter__(self):
         return self

@@ -1,6 +1,9 @@
-"""dpa.ZooWriter: zoos every dpa command reads, appendable, and readable after a kill."""
+"""dpa.ZooWriter: zoos every dpa command reads, appended to by several processes, readable after a
+kill, statistics zoos equal to weights zoos, and nothing written that a reader would refuse."""
+import glob
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,7 +13,7 @@ import numpy as np
 import pytest
 
 import dpa
-from conftest import run_dpa
+from conftest import MINI_ZOO, dpa_binary, run_dpa
 
 LAYOUT = [dpa.Segment(0, 8, "bias"), dpa.Segment(8, 64, "kernel"), dpa.Segment(72, 4, "other")]
 
@@ -26,17 +29,37 @@ def add_runs(writer, runs, first=0, seed=0):
                        train_loss=2.5 - quality * step / 2, config=config)
 
 
+def zoo_info(zoo):
+    return json.loads(run_dpa("zoo", "info", str(zoo), "--json"))
+
+
 def test_a_sweep_reads_back_in_every_dpa_command(tmp_path):
     zoo = tmp_path / "zoo"
     with dpa.ZooWriter(zoo, LAYOUT) as writer:
         add_runs(writer, 60)
-    info = json.loads(run_dpa("zoo", "info", str(zoo), "--json"))
-    assert info["runs"] == 60 and info["rows"] == 240
+        assert writer.rows == 240
+    info = zoo_info(zoo)
+    assert info["runs"] == 60 and info["rows"] == 240 and info["stores"] == "weights"
     trained = json.loads(run_dpa("train", str(zoo), "-o", str(tmp_path / "m.dpa"), "--checkpoints", "1",
                                  "--target", "final_test_accuracy", "--context", "hyper,train", "--trees", "20", "--json"))
     assert trained["test_rows"] > 0 and "config.optimizer(2)" in trained["context"]
     model = dpa.Model(str(tmp_path / "m.dpa"))
     assert model.layout == LAYOUT
+
+
+def test_a_statistics_zoo_trains_the_same_model_as_the_weights(tmp_path):
+    for store in ("weights", "stats"):
+        os.makedirs(tmp_path / store)
+        with dpa.ZooWriter(tmp_path / store / "zoo", LAYOUT, store=store) as writer:
+            add_runs(writer, 40)
+    assert zoo_info(tmp_path / "stats" / "zoo")["stores"] == "statistics"
+    assert not os.path.exists(tmp_path / "stats" / "zoo" / "weights.npy")
+    for store in ("weights", "stats"):  # the same relative path: the same recorded provenance
+        subprocess.run([dpa_binary(), "train", "zoo", "-o", "m.dpa", "--checkpoints", "all", "--stats", "extended",
+                        "--target", "final_test_accuracy", "--context", "step,train_loss,hyper", "--trees", "20"],
+                       cwd=tmp_path / store, check=True, capture_output=True)
+    with open(tmp_path / "weights" / "m.dpa", "rb") as a, open(tmp_path / "stats" / "m.dpa", "rb") as b:
+        assert a.read() == b.read()
 
 
 def test_appends_add_up_and_a_different_layout_is_refused(tmp_path):
@@ -45,31 +68,93 @@ def test_appends_add_up_and_a_different_layout_is_refused(tmp_path):
         add_runs(w, 3)
     with dpa.ZooWriter(zoo, LAYOUT) as w:  # a restart, another process's writer alike
         add_runs(w, 2, first=3)
-    assert json.loads(run_dpa("zoo", "info", str(zoo), "--json"))["rows"] == 20
+    assert zoo_info(zoo)["rows"] == 20
     with pytest.raises(ValueError, match="another layout"):
         dpa.ZooWriter(zoo, LAYOUT[:2])
+    with pytest.raises(ValueError, match="statistics"):
+        dpa.ZooWriter(zoo, LAYOUT, store="stats")
     with pytest.raises(ValueError, match="epochs"):
-        dpa.ZooWriter(zoo, LAYOUT).add(np.zeros(76, np.float32), run="x", step=0, config={})
+        dpa.ZooWriter(zoo, LAYOUT).add(np.zeros(76, np.float32), run="x", step=0, test_accuracy=0.5, config={})
     with pytest.raises(ValueError, match="76 values"):
         dpa.ZooWriter(zoo, LAYOUT).add(np.zeros(75, np.float32), run="x", step=0, config={"epochs": 1})
+    assert zoo_info(zoo)["rows"] == 20
 
 
-def test_a_killed_writer_leaves_a_readable_zoo(tmp_path):
+@pytest.mark.parametrize("bad, named", [
+    ({"test_accuracy": float("nan")}, "test_accuracy"),
+    ({"test_accuracy": None}, "test_accuracy"),
+    ({"test_accuracy": 1e300}, "test_accuracy"),
+    ({"step": -1}, "step"),
+    ({"step": 2.7}, "step"),
+    ({"config": {"epochs": None}}, "epochs"),
+    ({"config": {"epochs": 4, "lr": float("inf")}}, "config.lr"),
+    ({"train_loss": 1e300}, "train_loss"),
+    ({"run": ""}, "modeldir"),
+])
+def test_values_a_reader_refuses_are_refused_at_the_call(tmp_path, bad, named):
     zoo = tmp_path / "zoo"
+    with dpa.ZooWriter(zoo, LAYOUT) as w:
+        add_runs(w, 2)
+        args = dict(run="r", step=1, test_accuracy=0.5, config={"epochs": 4})
+        args.update(bad)
+        with pytest.raises((ValueError, TypeError), match=named):
+            w.add(np.zeros(76, np.float32), **args)
+    assert zoo_info(zoo)["rows"] == 8  # the zoo still reads, without the refused row
+
+
+def test_a_whole_float_step_is_a_step():
+    assert dpa.zoo._plain("step", 3.0) == 3.0  # written as 3.0; the reader takes it as step 3
+
+
+def test_a_zoo_it_did_not_write_is_refused_and_left_alone(tmp_path):
+    released = tmp_path / "released"
+    shutil.copytree(MINI_ZOO, released)
+    before = {f: open(os.path.join(released, f), "rb").read() for f in os.listdir(released)}
+    with pytest.raises(ValueError, match="did not write"):
+        dpa.ZooWriter(released, dpa.zoo_layout())
+    assert {f: open(os.path.join(released, f), "rb").read() for f in os.listdir(released)} == before
+    other = tmp_path / "notes"
+    os.makedirs(other)
+    open(other / "README.md", "w").write("mine")
+    with pytest.raises(ValueError, match="README.md"):
+        dpa.ZooWriter(other, LAYOUT)
+    assert os.listdir(other) == ["README.md"]
+
+
+def run_writer(zoo, first, runs, signal_after=None):
     script = textwrap.dedent("""
         import sys, numpy as np, dpa
         sys.path.insert(0, %r)
         from test_zoo import LAYOUT, add_runs
-        writer = dpa.ZooWriter(%r, LAYOUT, flush_every=8)
-        for k in range(10**6):
+        writer = dpa.ZooWriter(%r, LAYOUT, store="stats")
+        for k in range(%d, %d):
             add_runs(writer, 1, first=k, seed=k)
-            if k == 3:
-                print("flushed", flush=True)
-    """) % (os.path.dirname(__file__), str(zoo))
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                             env=dict(os.environ))
-    assert child.stdout.readline().strip() == "flushed"
+            if k == %d:
+                print("added", flush=True)
+    """) % (os.path.dirname(__file__), str(zoo), first, first + runs, first + (signal_after or 0))
+    return subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+
+
+def test_a_killed_writer_leaves_a_readable_zoo_and_no_litter(tmp_path):
+    zoo = tmp_path / "zoo"
+    child = run_writer(zoo, 0, 10**6, signal_after=3)
+    assert child.stdout.readline().strip() == "added"
     child.send_signal(signal.SIGKILL)
     child.wait()
-    info = json.loads(run_dpa("zoo", "info", str(zoo), "--json"))
-    assert info["rows"] >= 8 and info["rows"] % 8 == 0
+    rows = zoo_info(zoo)["rows"]
+    assert rows >= 16
+    assert not glob.glob(str(zoo / "*tmp*")) and not glob.glob(str(zoo / ".*tmp*"))
+    with dpa.ZooWriter(zoo, LAYOUT, store="stats") as w:  # the next writer goes on from there
+        assert w.rows == rows
+        add_runs(w, 1, first=10**6)
+    assert zoo_info(zoo)["rows"] == rows + 4
+
+
+def test_writers_in_two_processes_add_up(tmp_path):
+    zoo = tmp_path / "zoo"
+    children = [run_writer(zoo, 0, 30), run_writer(zoo, 100, 30)]
+    for child in children:
+        child.communicate()
+        assert child.returncode == 0
+    info = zoo_info(zoo)
+    assert info["rows"] == 240 and info["runs"] == 60

@@ -129,8 +129,9 @@ void print_zoo_text(const ZooDataset& zoo, const ZooSummary& z) {
                 static_cast<unsigned long long>(w.rows()), static_cast<unsigned long long>(w.cols()),
                 static_cast<unsigned long long>(zoo.weights_per_row()), zoo.layout_segments().size());
   } else {
-    std::printf("  rows              %llu x %llu weights (%s), %zu segments\n", static_cast<unsigned long long>(w.rows()),
-                static_cast<unsigned long long>(w.cols()), w.dtype().c_str(), zoo.layout_segments().size());
+    std::printf("  rows              %llu x %llu weights (%s), %zu segments\n",
+                static_cast<unsigned long long>(w.rows()), static_cast<unsigned long long>(w.cols()), w.dtype().c_str(),
+                zoo.layout_segments().size());
   }
   std::printf("  runs              %zu (%zu did not reach config.epochs)\n", z.runs.size(), z.incomplete);
   std::printf("  checkpoints/run  ");

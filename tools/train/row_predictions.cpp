@@ -5,10 +5,10 @@
 #include <cmath>
 #include <mutex>
 
-#include "common/parallel.hpp"
-#include "dpa/dpa.hpp"
 #include "common/errors.hpp"
+#include "common/parallel.hpp"
 #include "common/progress.hpp"
+#include "dpa/dpa.hpp"
 #include "zoo/feature_extraction.hpp"
 
 namespace dpa::tools {
@@ -91,7 +91,8 @@ RowPredictions predict_rows(const dpa_model& model, const ZooDataset& zoo, const
            layout.segments[s].length == model.layout.segments[s].length;
   }
   if (!same) {
-    throw ToolError(zoo.dir() + ": a statistics zoo of other segments than the model's (layout.csv): its statistics "
+    throw ToolError(zoo.dir() +
+                    ": a statistics zoo of other segments than the model's (layout.csv): its statistics "
                     "are not the model's inputs");
   }
   const std::size_t n = rows ? rows->size() : zoo.rows();

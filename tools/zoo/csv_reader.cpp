@@ -11,7 +11,7 @@
 #include "common/files.hpp"
 
 namespace dpa::tools {
-CsvReader::CsvReader(const std::string& path) : path_(path), buffer_(1 << 16) {
+CsvReader::CsvReader(const std::string& path) : RecordReader(path), buffer_(1 << 16) {
   check_input_file(path);
   gz_ = gzopen(path.c_str(), "rb");
   if (gz_ == nullptr) throw ToolError(path + ": cannot open: " + std::strerror(errno));
@@ -143,7 +143,7 @@ bool CsvReader::next(std::vector<std::string>& fields) {
   return true;
 }
 
-std::size_t CsvReader::column(const std::string& name) const {
+std::size_t RecordReader::column(const std::string& name) const {
   for (std::size_t i = 0; i < header_.size(); ++i) {
     if (header_[i] == name) return i;
   }
@@ -152,7 +152,7 @@ std::size_t CsvReader::column(const std::string& name) const {
 
 namespace {
 
-[[noreturn]] void not_a_number(const std::string& text, const CsvReader& reader, const std::string& column) {
+[[noreturn]] void not_a_number(const std::string& text, const RecordReader& reader, const std::string& column) {
   throw ToolError(reader.path() + ":" + std::to_string(reader.line()) + ": column '" + column + "': '" + text +
                   "' is not a finite number");
 }
@@ -168,7 +168,7 @@ bool parse_metric_number(const std::string& text, float* value) {
   return !text.empty() && *end == '\0' && errno != ERANGE && std::isfinite(*value);
 }
 
-double parse_csv_number(const std::string& text, const CsvReader& reader, const std::string& column) {
+double parse_csv_number(const std::string& text, const RecordReader& reader, const std::string& column) {
   errno = 0;
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
@@ -176,7 +176,7 @@ double parse_csv_number(const std::string& text, const CsvReader& reader, const 
   return v;
 }
 
-float parse_csv_float(const std::string& text, const CsvReader& reader, const std::string& column) {
+float parse_csv_float(const std::string& text, const RecordReader& reader, const std::string& column) {
   float v;
   if (!parse_metric_number(text, &v)) not_a_number(text, reader, column);
   return v;

@@ -277,13 +277,11 @@ const float* NpyRowChunk::row(std::size_t i, std::vector<float>& buffer) const {
   return buffer.data();
 }
 
-namespace {
-
-std::string npy_f32_header(std::uint64_t rows, std::uint64_t cols) {
+std::string npy_f32_header(std::uint64_t rows, std::uint64_t cols, std::size_t total_bytes) {
   std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(rows) + ", " +
                      std::to_string(cols) + "), }";
   // Version 1.0: magic(6) + version(2) + u16 length, the whole header padded to 64 bytes.
-  const std::size_t total = (10 + dict.size() + 1 + 63) / 64 * 64;
+  const std::size_t total = std::max(total_bytes, (10 + dict.size() + 1 + 63) / 64 * 64);
   dict.append(total - 10 - dict.size() - 1, ' ');
   dict += '\n';
   std::string header = std::string("\x93NUMPY\x01\x00", 8);
@@ -291,8 +289,6 @@ std::string npy_f32_header(std::uint64_t rows, std::uint64_t cols) {
   header += static_cast<char>((dict.size() >> 8) & 0xff);
   return header + dict;
 }
-
-}  // namespace
 
 void write_npy_f32(const std::string& path, const float* data, std::uint64_t rows, std::uint64_t cols) {
   NpyWriter w(path, rows, cols);

@@ -90,6 +90,10 @@ struct NpyHeader {
 };
 NpyHeader parse_npy_header(const std::string& text);  // throws ToolError
 
+// The header of a float32 C-order (rows × cols) npy file (version 1.0), padded to at least
+// total_bytes (a multiple of 64): an appending writer rewrites it in place as rows are added.
+std::string npy_f32_header(std::uint64_t rows, std::uint64_t cols, std::size_t total_bytes = 0);
+
 // Writes a float32 C-order (rows × cols) npy file atomically.
 void write_npy_f32(const std::string& path, const float* data, std::uint64_t rows, std::uint64_t cols);
 

@@ -3,17 +3,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <dirent.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 #include "common/files.hpp"
-#include "common/atomic_file.hpp"
 #include "common/stats_options.hpp"
 #include "dpa/dpa.hpp"
 #include "zoo/feature_extraction.hpp"
@@ -128,7 +128,8 @@ std::uint64_t copy_file_atomically(const std::string& from, const std::string& t
 StatisticsZooRun write_statistics_zoo(const ZooDataset& zoo, const std::string& out_dir, unsigned threads,
                                       const std::function<void(std::uint64_t)>& progress) {
   if (zoo.stored_statistics()) throw ToolError(zoo.dir() + ": already a statistics zoo");
-  const std::string metrics = is_readable(zoo.dir() + "/metrics.csv.gz") ? "metrics.csv.gz" : "metrics.csv";
+  const std::string metrics_path = metrics_file(zoo.dir());
+  const std::string metrics = metrics_path.substr(metrics_path.rfind('/') + 1);
   const dpa_layout layout = zoo.layout();
   const bool created = claim_empty_directory(out_dir);
   const std::string files[] = {kStatisticsDescriptionFile, "layout.csv", metrics, kStatisticsFile};
@@ -149,7 +150,8 @@ StatisticsZooRun write_statistics_zoo(const ZooDataset& zoo, const std::string& 
     run.non_finite_rows = features.non_finite_rows;
     run.seconds = features.seconds;
     struct stat st {};
-    if (::stat((out_dir + "/" + kStatisticsFile).c_str(), &st) == 0) run.bytes += static_cast<std::uint64_t>(st.st_size);
+    if (::stat((out_dir + "/" + kStatisticsFile).c_str(), &st) == 0)
+      run.bytes += static_cast<std::uint64_t>(st.st_size);
   } catch (...) {
     for (const std::string& f : files) ::unlink((out_dir + "/" + f).c_str());
     if (created) ::rmdir(out_dir.c_str());

@@ -11,12 +11,13 @@
 #include "common/files.hpp"
 #include "common/progress.hpp"
 #include "zoo/csv_reader.hpp"
+#include "zoo/jsonl_reader.hpp"
 #include "zoo/stored_statistics.hpp"
 
 namespace dpa::tools {
 namespace {
 
-std::uint64_t parse_index(const std::string& text, const CsvReader& r, const std::string& column) {
+std::uint64_t parse_index(const std::string& text, const RecordReader& r, const std::string& column) {
   const double v = parse_csv_number(text, r, column);
   // Range first: converting an out-of-range double to an integer is undefined (found by fuzz_csv).
   if (v < 0 || v > 4294967295.0 || v != std::floor(v)) {
@@ -180,10 +181,27 @@ class ColumnBuilder {
   std::vector<std::uint32_t> rows_;
 };
 
+bool ends_with(const std::string& text, const std::string& end) {
+  return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
+}
+
 }  // namespace
 
+std::string metrics_file(const std::string& dir) {
+  for (const char* name : {"metrics.csv.gz", "metrics.csv", "metrics.jsonl"}) {
+    if (is_readable(dir + "/" + name)) return dir + "/" + name;
+  }
+  return dir + "/metrics.csv.gz";  // named in the error of opening it
+}
+
 ZooMetrics read_metrics_csv(const std::string& path, bool required, std::uint64_t max_rows) {
-  CsvReader r(path);
+  std::unique_ptr<RecordReader> reader;
+  if (ends_with(path, ".jsonl")) {
+    reader = std::make_unique<JsonlReader>(path, max_rows);
+  } else {
+    reader = std::make_unique<CsvReader>(path);
+  }
+  RecordReader& r = *reader;
   auto optional = [&](const char* name) -> long {
     for (std::size_t i = 0; i < r.header().size(); ++i) {
       if (r.header()[i] == name) return static_cast<long>(i);
@@ -236,8 +254,7 @@ ZooDataset::ZooDataset(const std::string& dir, Metrics metrics) : dir_(dir) {
   }
   const char* rows_name = weights_ ? "weights.npy" : kStatisticsFile;
   if (metrics == Metrics::kRead) {
-    const std::string metrics_gz = dir + "/metrics.csv.gz", metrics_plain = dir + "/metrics.csv";
-    const std::string metrics_path = is_readable(metrics_gz) ? metrics_gz : metrics_plain;
+    const std::string metrics_path = metrics_file(dir);
     metrics_ = read_metrics_csv(metrics_path, true, rows());
     if (metrics_.rows() != rows()) {
       throw ToolError(metrics_path + ": " + std::to_string(metrics_.rows()) + " rows but " + rows_name + " has " +

@@ -46,9 +46,15 @@ struct ZooMetrics {
   const MetricsColumn* column(const std::string& name) const;
 };
 
+// A zoo's metrics file: metrics.csv.gz, metrics.csv or metrics.jsonl (the appending writer's),
+// the first that is there.
+std::string metrics_file(const std::string& dir);
+
+// metrics.csv(.gz), or metrics.jsonl when the path ends so.
 // required: modeldir, step, test_accuracy and config.epochs must be there (a zoo); otherwise only
 // the generic columns are read (context values for `dpa predict --metrics`).
-// max_rows: more rows are an error as soon as they are read (a zoo's weights row count).
+// max_rows: the zoo's weights row count. CSV: more rows are an error as soon as they are read.
+// JSON lines: the lines after it are an append in progress, not read.
 ZooMetrics read_metrics_csv(const std::string& path, bool required = true, std::uint64_t max_rows = UINT64_MAX);
 
 class ZooDataset {

@@ -1,0 +1,55 @@
+// The one writer of the zoo format (docs/zoo-format.md): appends checkpoints to a zoo directory,
+// one at a time, as a sweep meets them. Per checkpoint it stores the weights (weights.npy) or the
+// runtime's statistics of them (a statistics zoo, zoo/stored_statistics), and its metrics as a
+// line of metrics.jsonl. Nothing is rewritten: an add appends its row and line, then commits by
+// raising the row count in the npy header; memory and time per add do not grow with the zoo.
+// Several writers (processes) may append to one directory: each add holds the directory's lock.
+// A writer killed at any moment leaves the zoo readable with the rows committed so far; the next
+// writer cuts the uncommitted tail.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dpa/dpa.h"
+
+namespace dpa::tools {
+
+enum class ZooStore { kWeights, kStatistics };
+const char* zoo_store_name(ZooStore store);         // "weights", "statistics"
+ZooStore parse_zoo_store(const std::string& name);  // throws UsageError
+
+// The checks a metrics row gets before it is written, the same the zoo reader applies: a JSON
+// object whose modeldir is a non-empty text, step and config.epochs whole numbers >= 0,
+// test_accuracy a finite number, every other value a number finite as a float, a text, true,
+// false or null (missing), every name non-empty. Returns the line to write (no line end);
+// throws ToolError naming the value.
+std::string checked_metrics_line(const std::string& metrics_json);
+
+class ZooWriter {
+ public:
+  // Opens dir for appending, creating it and its files when it is absent or empty. Throws
+  // ToolError for a directory holding anything this writer did not write (a released zoo, other
+  // files), a zoo of another layout or store, or damaged files.
+  ZooWriter(const std::string& dir, const dpa_layout& layout, ZooStore store);
+  ~ZooWriter();
+  ZooWriter(const ZooWriter&) = delete;
+  ZooWriter& operator=(const ZooWriter&) = delete;
+
+  // One checkpoint: the layout's total_length weights (NaN/Inf allowed: a diverged run) and its
+  // metrics (a JSON object, checked by checked_metrics_line). Committed when it returns.
+  void add(const float* weights, std::size_t num_weights, const std::string& metrics_json);
+  // Rows in the zoo as of this writer's last add or open (other writers may have added more).
+  std::uint64_t rows() const;
+  // Flushes the files to the disk (fdatasync).
+  void sync();
+  const std::string& dir() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dpa::tools

@@ -146,4 +146,19 @@ void Args::expect_positionals(std::size_t count, const std::string& what) const 
   if (positionals_.size() > count) { throw UsageError("unexpected argument '" + positionals_[count] + "'"); }
 }
 
+std::vector<double> parse_number_list(const std::string& text, const std::string& what, double lo, double hi) {
+  std::vector<double> out;
+  if (text.empty() || text == "none") return out;
+  for (const std::string& field : split(text, ',')) {
+    const double v = parse_real(field, what);
+    if (!(v >= lo && v <= hi)) {
+      char range[64];
+      std::snprintf(range, sizeof range, "[%g, %g]", lo, hi);
+      throw UsageError(what + ": " + field + " is outside " + range);
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
 }  // namespace dpa::tools

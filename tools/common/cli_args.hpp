@@ -58,5 +58,7 @@ std::vector<std::string> split(const std::string& text, char separator);
 // Parses an integer / real from text, or throws UsageError mentioning `what`.
 long long parse_integer(const std::string& text, const std::string& what);
 double parse_real(const std::string& text, const std::string& what);
+// A comma-separated list of numbers in [lo, hi] ("" or "none": empty); UsageError naming `what`.
+std::vector<double> parse_number_list(const std::string& text, const std::string& what, double lo, double hi);
 
 }  // namespace dpa::tools

@@ -16,21 +16,6 @@ namespace dpa::tools {
 
 namespace {
 
-std::vector<double> parse_list(const std::string& text, const std::string& what, double lo, double hi) {
-  std::vector<double> out;
-  if (text.empty() || text == "none") return out;
-  for (const std::string& field : split(text, ',')) {
-    const double v = parse_real(field, what);
-    if (!(v >= lo && v <= hi)) {
-      char range[64];
-      std::snprintf(range, sizeof range, "[%g, %g]", lo, hi);
-      throw UsageError(what + ": " + field + " is outside " + range);
-    }
-    out.push_back(v);
-  }
-  return out;
-}
-
 std::string tradeoff_plot(const EarlyStopReport& r) {
   std::map<std::string, std::vector<std::pair<double, double>>> curves;
   for (const RuleOutcome& o : r.outcomes) {
@@ -46,7 +31,7 @@ std::string tradeoff_plot(const EarlyStopReport& r) {
 
 const char* const kEarlyStopOptions =
     "--at= --model= --folds= --context= --below= --gap= --percentile= --startup= --halving= --seed= --threads= --json "
-    "--plot= --tune --train-checkpoints=";
+    "--plot= --tune --train-checkpoints= --in-sweep --trials= --orders= --history= --audit=";
 
 EarlyStopOptions parse_early_stop_options(const Args& args) {
   EarlyStopOptions o;
@@ -61,11 +46,11 @@ EarlyStopOptions parse_early_stop_options(const Args& args) {
   if (!o.train_checkpoints.empty()) parse_checkpoints(o.train_checkpoints);  // usage errors before any work
   o.folds = static_cast<int>(args.integer("--folds", 2, 2, 100));
   o.context = args.value_or("--context", "none");
-  o.below = parse_list(args.value_or("--below", "0.3,0.5,0.6"), "--below", 0, 1);
-  o.gap = parse_list(args.value_or("--gap", "0.2"), "--gap", 1e-6, 1);
-  o.percentiles = parse_list(args.value_or("--percentile", "50,75"), "--percentile", 0, 100);
+  o.below = parse_number_list(args.value_or("--below", "0.3,0.5,0.6"), "--below", 0, 1);
+  o.gap = parse_number_list(args.value_or("--gap", "0.2"), "--gap", 1e-6, 1);
+  o.percentiles = parse_number_list(args.value_or("--percentile", "50,75"), "--percentile", 0, 100);
   o.startup = static_cast<std::uint32_t>(args.integer("--startup", 5, 0, 1000000));
-  o.halving = parse_list(args.value_or("--halving", "2,3"), "--halving", 1.5, 100);
+  o.halving = parse_number_list(args.value_or("--halving", "2,3"), "--halving", 1.5, 100);
   o.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
   o.threads = args.threads();
   return o;
@@ -131,6 +116,10 @@ void print_early_stop_text(const EarlyStopReport& r) {
 int run_early_stop(int argc, char** argv, int first) {
   const Args args(argc, argv, first, kEarlyStopOptions);
   args.expect_positionals(1, "ZOO_DIR");
+  if (args.flag("--in-sweep")) return run_early_stop_in_sweep(args);
+  for (const char* option : {"--trials", "--orders", "--history", "--audit"}) {
+    if (args.value(option)) throw UsageError(std::string(option) + " goes with --in-sweep");
+  }
   const EarlyStopOptions o = parse_early_stop_options(args);
   const ZooDataset zoo(args.positionals()[0]);
   const EarlyStopReport r = early_stop_report(zoo, o);
@@ -178,6 +167,21 @@ minus the best of those not stopped), summed over the replays.
   --halving LIST     successive-halving reduction factors eta (default 2,3)
   --plot FILE        SVG of the trade-off: epochs saved vs best runs stopped, per signal
   --json             one object: the predictor's metrics and a row per signal and rule
+
+In a sweep of a new network (no model, no zoo of it yet):
+  dpa early-stop ZOO_DIR --in-sweep [--trials N] [--orders R] [--history ZOO,...] [--at STEP]
+                 [--percentile LIST] [--startup N] [--audit F] [--halving LIST] [--seed N] [--json] [--plot]
+replays R random orders of N finished runs of ZOO_DIR; in each, the sweep learner (what
+dpa.optuna.SweepPruner runs) starts from nothing, or from the finished runs of the --history
+zoos, and decides each trial at STEP by the percentile rule. Its score is the observed test
+accuracy until its own predictor of the final accuracy, refit on the trials that finished (every
+checkpoint; weight statistics, step, the loop's metrics, the varying config.* values), beats the
+observed accuracy's out-of-fold Kendall tau at STEP. The baselines replay the same orders. Per rule:
+mean ± sd over the orders of runs stopped, epochs saved, best 10 % stopped and regret.
+  --trials N         runs per order (default 100)
+  --orders R         random orders (default 20)
+  --history ZOO,...  past sweeps of the same network to learn from from the start
+  --audit F          the fraction of trials the learner never stops (default 0)
 )";
 
 }  // namespace

@@ -21,6 +21,10 @@ struct Command {
 DPA_COMMANDS(DPA_DECLARE_COMMAND)
 #undef DPA_DECLARE_COMMAND
 
+class Args;
+// `dpa early-stop --in-sweep` (cmd_early_stop_in_sweep.cpp).
+int run_early_stop_in_sweep(const Args& args);
+
 // `dpa zoo train`, reached through the zoo command.
 int zoo_train(int argc, char** argv, int first);
 extern const char* const kZooTrainUsage;

@@ -29,26 +29,6 @@ std::vector<Rule> rules_of(const EarlyStopOptions& o) {
   return rules;
 }
 
-// A run's checkpoints in the zoo, in the order runs first appear.
-struct RunRows {
-  std::string name;
-  std::vector<std::size_t> rows;  // ascending step
-};
-
-std::vector<RunRows> runs_of(const ZooMetrics& m) {
-  std::vector<RunRows> runs;
-  std::unordered_map<std::string, std::size_t> index;
-  for (std::size_t r = 0; r < m.rows(); ++r) {
-    const auto [it, inserted] = index.emplace(m.modeldir[r], runs.size());
-    if (inserted) runs.push_back({m.modeldir[r], {}});
-    runs[it->second].rows.push_back(r);
-  }
-  for (RunRows& run : runs) {
-    std::sort(run.rows.begin(), run.rows.end(), [&](std::size_t a, std::size_t b) { return m.step[a] < m.step[b]; });
-  }
-  return runs;
-}
-
 const MetricsColumn& required_column(const ZooMetrics& m, const char* name) {
   const MetricsColumn* c = m.column(name);
   if (c == nullptr || c->categorical) throw ToolError(m.path + ": no numeric column '" + std::string(name) + "'");
@@ -205,6 +185,20 @@ EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions&
   }
   replays.finish();
   return report;
+}
+
+std::vector<RunRows> runs_of(const ZooMetrics& m) {
+  std::vector<RunRows> runs;
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t r = 0; r < m.rows(); ++r) {
+    const auto [it, inserted] = index.emplace(m.modeldir[r], runs.size());
+    if (inserted) runs.push_back({m.modeldir[r], {}});
+    runs[it->second].rows.push_back(r);
+  }
+  for (RunRows& run : runs) {
+    std::sort(run.rows.begin(), run.rows.end(), [&](std::size_t a, std::size_t b) { return m.step[a] < m.step[b]; });
+  }
+  return runs;
 }
 
 }  // namespace dpa::tools

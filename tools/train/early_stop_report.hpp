@@ -41,4 +41,12 @@ struct EarlyStopReport {
 
 EarlyStopReport early_stop_report(const ZooDataset& zoo, const EarlyStopOptions& options);
 
+// A run's checkpoints in a zoo.
+struct RunRows {
+  std::string name;
+  std::vector<std::size_t> rows;  // ascending step
+};
+// Every run, in the order runs first appear in the zoo.
+std::vector<RunRows> runs_of(const ZooMetrics& metrics);
+
 }  // namespace dpa::tools

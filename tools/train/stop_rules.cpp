@@ -13,6 +13,7 @@ const char* signal_name(Signal s) {
     case Signal::kTestAccuracy: return "test_accuracy";
     case Signal::kTrainLoss: return "train_loss";
     case Signal::kSuccessiveHalving: return "successive_halving";
+    case Signal::kInSweep: return "in_sweep";
   }
   return "?";
 }
@@ -35,7 +36,12 @@ std::string Rule::name() const {
       std::snprintf(buf, sizeof buf, "%s %.2f under the best so far", signal_name(signal), value);
       break;
     case RuleKind::kPercentile:
-      std::snprintf(buf, sizeof buf, "%s below the p%g of earlier runs", signal_name(signal), value);
+      // The loss is ranked negated: below the p-th percentile of -loss is above the (100-p)-th of loss.
+      if (signal == Signal::kTrainLoss) {
+        std::snprintf(buf, sizeof buf, "train_loss above the p%g of earlier runs", 100 - value);
+      } else {
+        std::snprintf(buf, sizeof buf, "%s below the p%g of earlier runs", signal_name(signal), value);
+      }
       break;
     case RuleKind::kHalving: std::snprintf(buf, sizeof buf, "successive halving, eta %g", value); break;
   }
@@ -65,7 +71,8 @@ double score_at_step(const ReplayRun& r, Signal s) {
     case Signal::kModel: return r.predicted;
     case Signal::kTestAccuracy: return r.accuracy_at_step;
     case Signal::kTrainLoss: return -static_cast<double>(r.train_loss);
-    case Signal::kSuccessiveHalving: break;
+    case Signal::kSuccessiveHalving:
+    case Signal::kInSweep: break;
   }
   return NAN;
 }
@@ -112,25 +119,48 @@ bool halving_stops(const ReplayRun& r, std::uint32_t step, double eta, std::vect
 
 }  // namespace
 
-void replay(const std::vector<ReplayRun>& runs, std::uint32_t step, std::uint32_t startup, RuleOutcome* out) {
+void tally(const std::vector<ReplayRun>& runs, const std::vector<bool>& stop, const std::vector<double>& stopped_at,
+           RuleOutcome* out) {
   if (runs.empty()) return;
-  std::vector<float> finals;
-  for (const ReplayRun& r : runs) finals.push_back(r.final_accuracy);
-  std::vector<float> sorted = finals;
+  std::vector<float> sorted;
+  for (const ReplayRun& r : runs) sorted.push_back(r.final_accuracy);
   std::sort(sorted.begin(), sorted.end());
   const std::size_t best_count = std::max<std::size_t>(1, sorted.size() / 10);
   const float best_cut = sorted[sorted.size() - best_count];
   const float best_overall = sorted.back();
+  double best_kept = -INFINITY;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const ReplayRun& r = runs[i];
+    ++out->runs;
+    out->epochs_all += r.epochs;
+    const bool best = r.final_accuracy >= best_cut;
+    out->best_runs += best;
+    if (stop[i]) {
+      ++out->stopped;
+      out->epochs_saved += r.epochs - stopped_at[i];
+      out->best_runs_stopped += best;
+      out->final_of_stopped_sum += r.final_accuracy;
+    } else {
+      best_kept = std::max<double>(best_kept, r.final_accuracy);
+    }
+  }
+  out->regret_sum += best_overall - (std::isinf(best_kept) ? 0.0 : best_kept);
+  ++out->replays;
+}
 
+void replay(const std::vector<ReplayRun>& runs, std::uint32_t step, std::uint32_t startup, RuleOutcome* out) {
+  if (runs.empty()) return;
+  std::vector<bool> stops(runs.size(), false);
+  std::vector<double> stopped_at(runs.size(), step);
   std::vector<double> seen;                    // scores of earlier runs at the step, ascending
   std::vector<std::vector<double>> rungs(32);  // successive halving: values seen per rung, best first
-  double best_kept = -INFINITY, best_score = -INFINITY;
-  for (const ReplayRun& r : runs) {
-    const Rule& rule = out->rule;
+  double best_score = -INFINITY;
+  const Rule& rule = out->rule;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const ReplayRun& r = runs[i];
     bool stop = false;
-    double stopped_at = step;
     if (rule.kind == RuleKind::kHalving) {
-      stop = halving_stops(r, step, rule.value, rungs, &stopped_at);
+      stop = halving_stops(r, step, rule.value, rungs, &stopped_at[i]);
     } else if (rule.signal == Signal::kModel && rule.kind != RuleKind::kPercentile) {
       // The runtime's own decision, made in run order.
       stop = r.runtime_stop[static_cast<std::size_t>(rule.runtime_index)] != 0;
@@ -146,21 +176,9 @@ void replay(const std::vector<ReplayRun>& runs, std::uint32_t step, std::uint32_
       seen.insert(std::upper_bound(seen.begin(), seen.end(), score), score);
       best_score = std::max(best_score, score);
     }
-    ++out->runs;
-    out->epochs_all += r.epochs;
-    const bool best = r.final_accuracy >= best_cut;
-    out->best_runs += best;
-    if (stop) {
-      ++out->stopped;
-      out->epochs_saved += r.epochs - stopped_at;
-      out->best_runs_stopped += best;
-      out->final_of_stopped_sum += r.final_accuracy;
-    } else {
-      best_kept = std::max<double>(best_kept, r.final_accuracy);
-    }
+    stops[i] = stop;
   }
-  out->regret_sum += best_overall - (std::isinf(best_kept) ? 0.0 : best_kept);
-  ++out->replays;
+  tally(runs, stops, stopped_at, out);
 }
 
 }  // namespace dpa::tools

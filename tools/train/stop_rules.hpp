@@ -24,7 +24,8 @@ struct ReplayRun {
 };
 
 // The signals a rule reads; higher is better for every one (train_loss is negated).
-enum class Signal { kModel, kTestAccuracy, kTrainLoss, kSuccessiveHalving };
+// kInSweep: the sweep learner's score (tools/sweep), decided by the learner itself.
+enum class Signal { kModel, kTestAccuracy, kTrainLoss, kSuccessiveHalving, kInSweep };
 const char* signal_name(Signal s);
 
 enum class RuleKind { kBelow, kGap, kPercentile, kHalving };
@@ -53,6 +54,11 @@ struct RuleOutcome {
 // The numpy-default (linear) p-th percentile of values (not empty).
 double percentile(std::vector<double> values, double p);
 double percentile_of_sorted(const std::vector<double>& sorted, double p);  // ascending values
+
+// Adds one search's decisions (runs in order; stop[i], at checkpoint stopped_at[i]) to the outcome:
+// epochs saved, the best 10 % of its runs stopped, its regret.
+void tally(const std::vector<ReplayRun>& runs, const std::vector<bool>& stop, const std::vector<double>& stopped_at,
+           RuleOutcome* out);
 
 // Replays one search (runs in order) under a rule decided at `step`, adding to the outcome.
 // startup: percentile rules stop nothing until that many runs were seen.

@@ -1,0 +1,448 @@
+#include "sweep/sweep_learner.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "common/errors.hpp"
+#include "dpa/dpa.hpp"
+#include "model/model_file.hpp"
+#include "model/model_writer.hpp"
+#include "train/metrics.hpp"
+#include "train/stop_rules.hpp"
+#include "zoo/stored_statistics.hpp"
+
+namespace dpa::tools {
+
+GbdtParams SweepOptions::default_gbdt() {
+  // Small data (tens to hundreds of trials): shallow trees, a fixed number of them (no rows to
+  // spare for early stopping); refit often, so cheap.
+  GbdtParams p;
+  p.num_trees = 150;
+  p.max_depth = 4;
+  p.learning_rate = 0.08;
+  p.early_stopping_rounds = 0;
+  return p;
+}
+
+namespace {
+
+// A missing numeric hyperparameter: finite (the runtime refuses NaN), below every real value.
+constexpr float kMissing = -3.0e38f;
+
+struct Checkpoint {
+  std::uint32_t step = 0;
+  std::vector<float> statistics;  // the paper set, per segment
+  std::vector<float> metrics;     // the learner's metrics, the observed one first
+  bool finite = true;             // statistics and metrics all finite
+  // The prediction of the model of that version (0: none yet).
+  float predicted = NAN;
+  std::uint32_t predicted_version = 0;
+};
+
+struct Trial {
+  std::string name;
+  std::uint32_t epochs = 0;
+  SweepHyper hyper;
+  bool history = false, finished = false, stopped = false, audit = false;
+  float final_value = NAN;
+  std::vector<Checkpoint> checkpoints;
+};
+
+// Which hyperparameters a fitted model reads, and how (from the trials it was fit on).
+struct Schema {
+  std::vector<std::string> names;  // without "config."
+  std::vector<bool> categorical;
+  std::vector<std::vector<std::string>> categories;  // sorted
+};
+
+struct Fitted {
+  std::uint32_t version = 0;
+  Schema schema;
+  std::unique_ptr<ModelFile> model;
+  std::vector<unsigned char> bytes;
+  std::set<std::uint32_t> trusted;
+  std::map<std::uint32_t, double> tau_model, tau_observed;
+  std::uint32_t trials = 0;
+};
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+std::uint64_t name_hash(const std::string& name, std::uint64_t seed) {
+  std::uint64_t h = 1469598103934665603ull ^ mix(seed);
+  for (const unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+  return mix(h);
+}
+
+Schema schema_of(const std::vector<Trial>& trials) {
+  std::map<std::string, std::set<std::string>> categories;
+  std::map<std::string, bool> categorical;
+  for (const Trial& t : trials) {
+    for (const auto& [name, value] : t.hyper) {
+      categorical[name] = categorical[name] || value.categorical;
+      if (value.categorical) categories[name].insert(value.category);
+    }
+  }
+  Schema s;
+  for (const auto& [name, is_categorical] : categorical) {
+    s.names.push_back(name);
+    s.categorical.push_back(is_categorical);
+    s.categories.emplace_back(categories[name].begin(), categories[name].end());
+  }
+  return s;
+}
+
+float hyper_feature(const Schema& s, std::size_t i, const SweepHyper& hyper) {
+  const auto it = hyper.find(s.names[i]);
+  const std::vector<std::string>& cats = s.categories[i];
+  if (s.categorical[i]) {
+    // The runtime's code: a category's index, the count for one never seen (or missing).
+    if (it == hyper.end() || !it->second.categorical) return static_cast<float>(cats.size());
+    const auto at = std::lower_bound(cats.begin(), cats.end(), it->second.category);
+    return static_cast<float>(at != cats.end() && *at == it->second.category ? at - cats.begin() : cats.size());
+  }
+  return it == hyper.end() || it->second.categorical ? kMissing : it->second.number;
+}
+
+void append_features(const Schema& s, const Trial& t, const Checkpoint& c, std::vector<float>& out) {
+  out.insert(out.end(), c.statistics.begin(), c.statistics.end());
+  out.push_back(static_cast<float>(c.step));
+  out.insert(out.end(), c.metrics.begin(), c.metrics.end());
+  for (std::size_t i = 0; i < s.names.size(); ++i) out.push_back(hyper_feature(s, i, t.hyper));
+}
+
+}  // namespace
+
+struct SweepLearner::Impl {
+  std::vector<dpa_segment> segments;
+  dpa_layout layout{};
+  std::vector<std::uint32_t> paper;  // the paper set's statistics among the stored ones
+  std::uint32_t stored_per_segment = 0;
+  std::vector<std::string> metrics;
+  SweepOptions options;
+
+  mutable std::mutex lock;
+  std::vector<Trial> trials;
+  std::unordered_map<std::string, std::size_t> index;
+  std::map<std::uint32_t, std::vector<std::pair<std::size_t, std::size_t>>> by_step;  // (trial, checkpoint)
+  std::shared_ptr<const Fitted> fitted;
+  std::uint32_t finished = 0, next_fit_at = 0, fits = 0;
+  bool fitting = false;
+  std::thread worker;
+  std::condition_variable fit_done;
+
+  std::size_t trial_named(const std::string& name, std::uint32_t epochs, const SweepHyper& hyper) {
+    const auto [it, inserted] = index.emplace(name, trials.size());
+    if (inserted) {
+      Trial t;
+      t.name = name;
+      t.epochs = epochs;
+      t.hyper = hyper;
+      t.audit = options.audit > 0 &&
+                static_cast<double>(name_hash(name, options.seed ^ 0xA0D17ull) >> 11) * 0x1.0p-53 < options.audit;
+      trials.push_back(std::move(t));
+    }
+    return it->second;
+  }
+
+  Checkpoint checkpoint_of(std::uint32_t step, const float* statistics, const float* metric_values) const {
+    Checkpoint c;
+    c.step = step;
+    c.statistics.resize(paper.size() * layout.num_segments);
+    c.finite = select_statistics(statistics, layout.num_segments, stored_per_segment, paper, c.statistics.data());
+    c.metrics.assign(metric_values, metric_values + metrics.size());
+    for (const float v : c.metrics) c.finite &= std::isfinite(v);
+    return c;
+  }
+
+  ModelSpec spec_of(const Schema& s, GbdtModel gbdt) const {
+    ModelSpec spec;
+    spec.features.weights = true;
+    spec.features.kind = DPA_FEATURES_STATISTICS;
+    spec.features.stats_set = DPA_STATS_PAPER;
+    spec.features.segments = segments;
+    spec.features.total_length = layout.total_length;
+    spec.features.context.push_back({"step", DPA_CONTEXT_NUMERIC, DPA_CONTEXT_AS_IS, {}});
+    for (const std::string& m : metrics)
+      spec.features.context.push_back({m, DPA_CONTEXT_NUMERIC, DPA_CONTEXT_AS_IS, {}});
+    for (std::size_t i = 0; i < s.names.size(); ++i) {
+      spec.features.context.push_back(
+          {"config." + s.names[i], s.categorical[i] ? DPA_CONTEXT_CATEGORICAL : DPA_CONTEXT_NUMERIC, DPA_CONTEXT_AS_IS,
+           s.categorical[i] ? s.categories[i] : std::vector<std::string>{}});
+    }
+    spec.transform = options.gbdt.loss->transform;
+    spec.target = DPA_TARGET_FINAL_TEST_ACCURACY;
+    spec.predictor = std::move(gbdt);
+    return spec;
+  }
+
+  // A model of rows `chosen` of x (width d) through the runtime's own bytes.
+  std::unique_ptr<ModelFile> train(const Schema& s, const std::vector<float>& x, std::size_t d,
+                                   const std::vector<float>& y, const std::vector<std::size_t>& chosen,
+                                   std::vector<unsigned char>* bytes) const {
+    std::vector<float> xs, ys;
+    xs.reserve(chosen.size() * d);
+    for (const std::size_t r : chosen) {
+      xs.insert(xs.end(), x.begin() + static_cast<long>(r * d), x.begin() + static_cast<long>((r + 1) * d));
+      ys.push_back(y[r]);
+    }
+    GbdtParams p = options.gbdt;
+    p.seed = options.seed;
+    p.threads = options.threads;
+    const GbdtTraining trained = train_gbdt({xs.data(), ys.size(), d}, ys, nullptr, nullptr, p);
+    std::vector<unsigned char> written = write_model(spec_of(s, trained.model));
+    auto model = std::make_unique<ModelFile>(written);
+    if (bytes) *bytes = std::move(written);
+    return model;
+  }
+
+  // A fit on finished trials: out-of-fold taus per step, where to trust it, the model of them all.
+  std::shared_ptr<Fitted> fit(const std::vector<Trial>& data, std::uint32_t version) const {
+    auto f = std::make_shared<Fitted>();
+    f->version = version;
+    f->schema = schema_of(data);
+    f->trials = static_cast<std::uint32_t>(data.size());
+    std::vector<float> x, y, observed;
+    std::vector<std::size_t> trial_of;
+    std::vector<std::uint32_t> step_of;
+    for (std::size_t t = 0; t < data.size(); ++t) {
+      for (const Checkpoint& c : data[t].checkpoints) {
+        if (!c.finite) continue;
+        append_features(f->schema, data[t], c, x);
+        y.push_back(data[t].final_value);
+        observed.push_back(c.metrics[0]);
+        trial_of.push_back(t);
+        step_of.push_back(c.step);
+      }
+    }
+    if (y.empty()) return nullptr;
+    const std::size_t d = x.size() / y.size();
+    const int folds = std::max(2, options.folds);
+    std::vector<float> oof(y.size(), NAN);
+    for (int k = 0; k < folds; ++k) {
+      std::vector<std::size_t> train_rows, test_rows;
+      for (std::size_t r = 0; r < y.size(); ++r) {
+        const bool held_out =
+            name_hash(data[trial_of[r]].name, options.seed) % static_cast<unsigned>(folds) == static_cast<unsigned>(k);
+        (held_out ? test_rows : train_rows).push_back(r);
+      }
+      if (train_rows.empty() || test_rows.empty()) continue;
+      const std::unique_ptr<ModelFile> m = train(f->schema, x, d, y, train_rows, nullptr);
+      std::vector<unsigned char> scratch(dpa_model_scratch_size(&m->model()) + 64);
+      for (const std::size_t r : test_rows) {
+        dpa_model_predict_features(&m->model(), &x[r * d], d, &oof[r], scratch.data(), scratch.size());
+      }
+    }
+    judge_steps(data, trial_of, step_of, observed, oof, *f);
+    std::vector<std::size_t> all(y.size());
+    for (std::size_t r = 0; r < all.size(); ++r) all[r] = r;
+    f->model = train(f->schema, x, d, y, all, &f->bytes);
+    return f;
+  }
+
+  // Per step before the last: the out-of-fold predictions' tau against the finals, and the
+  // observed metric's; the predictor is trusted where it ranks better.
+  void judge_steps(const std::vector<Trial>& data, const std::vector<std::size_t>& trial_of,
+                   const std::vector<std::uint32_t>& step_of, const std::vector<float>& observed,
+                   const std::vector<float>& oof, Fitted& f) const {
+    struct Column {
+      std::vector<float> predicted, observed, finals;
+    };
+    std::map<std::uint32_t, Column> at;
+    for (std::size_t r = 0; r < oof.size(); ++r) {
+      const Trial& t = data[trial_of[r]];
+      if (!std::isfinite(oof[r]) || step_of[r] >= t.epochs) continue;
+      Column& c = at[step_of[r]];
+      c.predicted.push_back(oof[r]);
+      c.observed.push_back(observed[r]);
+      c.finals.push_back(t.final_value);
+    }
+    for (const auto& [step, c] : at) {
+      if (c.finals.size() < options.min_trials_for_tau) continue;
+      f.tau_model[step] = kendall_tau_b(c.predicted, c.finals);
+      f.tau_observed[step] = kendall_tau_b(c.observed, c.finals);
+      if (f.tau_model[step] > f.tau_observed[step]) f.trusted.insert(step);
+    }
+  }
+
+  std::vector<Trial> training_trials() const {
+    std::vector<Trial> out;
+    for (const Trial& t : trials) {
+      if (t.finished && !t.stopped) out.push_back(t);
+    }
+    return out;
+  }
+
+  // Starts a refit when enough trials finished since the last (in the background, or now).
+  void maybe_refit(std::unique_lock<std::mutex>& held) {
+    if (fitting || finished < std::max(options.min_finished, next_fit_at)) return;
+    next_fit_at = finished + std::max(options.refit_every, finished / 10);
+    const std::uint32_t version = ++fits;
+    std::vector<Trial> data = training_trials();
+    fitting = true;
+    if (!options.background) {
+      std::shared_ptr<Fitted> f = fit(data, version);
+      if (f) fitted = std::move(f);
+      fitting = false;
+      return;
+    }
+    if (worker.joinable()) worker.join();  // the previous fit ended (fitting was false)
+    worker = std::thread([this, data = std::move(data), version] {
+      std::shared_ptr<Fitted> f;
+      try {
+        f = fit(data, version);
+      } catch (...) {
+        f = nullptr;  // a failed refit keeps the predictor it had
+      }
+      const std::lock_guard<std::mutex> hold(lock);
+      if (f) fitted = std::move(f);
+      fitting = false;
+      fit_done.notify_all();
+    });
+    (void)held;
+  }
+
+  // The score of a checkpoint: the predictor's where it is trusted, else the observed metric.
+  float score(const Trial& t, Checkpoint& c, bool predicted) const {
+    if (!predicted) return std::isfinite(c.metrics[0]) ? c.metrics[0] : -INFINITY;
+    if (c.predicted_version != fitted->version) {
+      c.predicted_version = fitted->version;
+      c.predicted = NAN;
+      if (c.finite) {
+        std::vector<float> features;
+        append_features(fitted->schema, t, c, features);
+        std::vector<unsigned char> scratch(dpa_model_scratch_size(&fitted->model->model()) + 64);
+        float value = NAN;
+        if (dpa_model_predict_features(&fitted->model->model(), features.data(), features.size(), &value,
+                                       scratch.data(), scratch.size()) == DPA_OK)
+          c.predicted = value;
+      }
+    }
+    return std::isfinite(c.predicted) ? c.predicted : -INFINITY;  // a diverged run ranks last
+  }
+};
+
+SweepLearner::SweepLearner(const dpa_layout& layout, std::vector<std::string> metrics, const SweepOptions& options)
+    : impl_(new Impl) {
+  Impl& l = *impl_;
+  if (dpa_layout_check(&layout) != DPA_OK) throw ToolError("sweep: invalid layout");
+  if (metrics.empty()) throw ToolError("sweep: name at least the observed metric");
+  if (!(options.percentile >= 0 && options.percentile <= 100)) throw UsageError("percentile must be in [0, 100]");
+  if (!(options.audit >= 0 && options.audit <= 1)) throw UsageError("audit must be a fraction in [0, 1]");
+  l.segments.assign(layout.segments, layout.segments + layout.num_segments);
+  l.layout = {l.segments.data(), layout.num_segments, layout.total_length};
+  l.paper = stored_statistics_of(DPA_STATS_PAPER);
+  l.stored_per_segment = dpa_stats_per_segment(kStoredStatsSet);
+  l.metrics = std::move(metrics);
+  l.options = options;
+}
+
+SweepLearner::~SweepLearner() {
+  if (impl_->worker.joinable()) impl_->worker.join();
+}
+
+void SweepLearner::add_history(const std::string& trial, std::uint32_t epochs, const SweepHyper& hyper,
+                               const std::vector<std::uint32_t>& steps, const std::vector<const float*>& statistics,
+                               const std::vector<const float*>& metrics) {
+  std::unique_lock<std::mutex> held(impl_->lock);
+  Impl& l = *impl_;
+  Trial& t = l.trials[l.trial_named("history/" + trial, epochs, hyper)];
+  t.history = true;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    t.checkpoints.push_back(l.checkpoint_of(steps[i], statistics[i], metrics[i]));
+    if (steps[i] == epochs) {
+      t.finished = true;
+      t.final_value = metrics[i][0];
+    }
+  }
+  if (t.finished && std::isfinite(t.final_value)) {
+    ++l.finished;
+  } else {
+    t.finished = false;  // not something to learn a final value from
+  }
+}
+
+SweepDecision SweepLearner::report(const std::string& trial, std::uint32_t step, std::uint32_t epochs,
+                                   const SweepHyper& hyper, const float* statistics, const float* metrics,
+                                   bool decide) {
+  std::unique_lock<std::mutex> held(impl_->lock);
+  Impl& l = *impl_;
+  l.maybe_refit(held);  // history alone may be enough for a first fit
+  const std::size_t ti = l.trial_named(trial, epochs, hyper);
+  Trial& t = l.trials[ti];
+  t.checkpoints.push_back(l.checkpoint_of(step, statistics, metrics));
+  const std::size_t ci = t.checkpoints.size() - 1;
+  SweepDecision d;
+  const bool predicted = l.fitted && l.fitted->trusted.count(step) > 0;
+  d.predicted = predicted;
+  d.score = l.score(t, t.checkpoints[ci], predicted);
+  std::vector<std::pair<std::size_t, std::size_t>>& earlier = l.by_step[step];
+  if (decide && !t.audit && step < epochs) {
+    std::vector<double> scores;
+    for (const auto& [other, checkpoint] : earlier) {
+      if (other != ti) scores.push_back(l.score(l.trials[other], l.trials[other].checkpoints[checkpoint], predicted));
+    }
+    if (!scores.empty() && scores.size() >= l.options.startup) {
+      std::sort(scores.begin(), scores.end());
+      d.threshold = percentile_of_sorted(scores, l.options.percentile);
+      d.stop = d.score < d.threshold;
+    }
+    d.decided = true;
+  }
+  earlier.emplace_back(ti, ci);
+  if (d.stop) t.stopped = true;
+  if (step == epochs && !t.stopped && std::isfinite(t.checkpoints[ci].metrics[0])) {
+    t.finished = true;
+    t.final_value = t.checkpoints[ci].metrics[0];
+    ++l.finished;
+    l.maybe_refit(held);
+  }
+  return d;
+}
+
+void SweepLearner::stopped(const std::string& trial) {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  const auto it = impl_->index.find(trial);
+  if (it != impl_->index.end()) impl_->trials[it->second].stopped = true;
+}
+
+bool SweepLearner::is_audit(const std::string& trial) const {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  const auto it = impl_->index.find(trial);
+  return it != impl_->index.end() && impl_->trials[it->second].audit;
+}
+
+SweepLearnerState SweepLearner::state() const {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  SweepLearnerState s;
+  s.fits = impl_->fits;
+  s.finished = impl_->finished;
+  if (impl_->fitted) {
+    s.fit_trials = impl_->fitted->trials;
+    s.tau_model = impl_->fitted->tau_model;
+    s.tau_observed = impl_->fitted->tau_observed;
+    s.trusted_steps.assign(impl_->fitted->trusted.begin(), impl_->fitted->trusted.end());
+  }
+  return s;
+}
+
+std::vector<unsigned char> SweepLearner::model_bytes() const {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  return impl_->fitted ? impl_->fitted->bytes : std::vector<unsigned char>{};
+}
+
+void SweepLearner::wait() {
+  std::unique_lock<std::mutex> held(impl_->lock);
+  impl_->fit_done.wait(held, [&] { return !impl_->fitting; });
+}
+
+}  // namespace dpa::tools

@@ -1,0 +1,105 @@
+// A hyperparameter sweep that learns its own predictor of the final metric as its trials finish.
+// Each trial reports its checkpoints as they come (the weights' statistics, the loop's metrics,
+// its hyperparameters); at a checked step the learner stops it when its score is below the p-th
+// percentile of the scores earlier trials had at that step, after `startup` of them (the rule
+// `dpa early-stop` replays). The score is the observed metric until the learner trusts its own
+// predictor at that step: a GBDT of the final value, refit on the finished trials (every
+// checkpoint of each, and those of past sweeps given as history), trusted at a step only while
+// its out-of-fold Kendall tau on the finished trials beats the observed metric's there. After a
+// refit, the earlier trials' scores are the new predictor's predictions of what they recorded.
+// Pruned trials never finish and never become training data; an audit fraction of trials is never
+// stopped, so that some finals are unbiased. Decisions are deterministic for a seed when refits
+// run in the caller's thread; in the background (live sweeps) a report never waits for a refit.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dpa/dpa.h"
+#include "train/gbdt_trainer.hpp"
+
+namespace dpa::tools {
+
+struct SweepOptions {
+  double percentile = 50;                 // stop below this percentile of earlier trials' scores at the step
+  std::uint32_t startup = 5;              // earlier trials with a score at the step before any stop
+  double audit = 0;                       // fraction of trials never stopped (chosen by a hash of name and seed)
+  std::uint64_t seed = 0;                 // folds, audit choice, trees
+  std::uint32_t min_finished = 10;        // finished trials (history included) before the first fit
+  std::uint32_t refit_every = 10;         // refit after this many more finished trials (a tenth more past 100)
+  std::uint32_t min_trials_for_tau = 10;  // finished trials with a checkpoint at a step to judge it
+  int folds = 5;                          // out-of-fold predictions, by trial
+  bool background = false;                // refit on a thread of its own
+  GbdtParams gbdt = default_gbdt();
+  unsigned threads = 1;  // of each refit's training
+
+  static GbdtParams default_gbdt();
+};
+
+// One value of a trial's hyperparameters: a number, or a category (text).
+struct SweepValue {
+  bool categorical = false;
+  float number = 0;
+  std::string category;
+};
+using SweepHyper = std::map<std::string, SweepValue>;
+
+struct SweepDecision {
+  bool stop = false;
+  bool decided = false;    // a check was made (not an audit trial, a step before the last, past startup)
+  bool predicted = false;  // the score is the predictor's (else the observed metric)
+  float score = 0;         // what the rule compared
+  double threshold = NAN;  // the percentile of earlier scores it was compared with (NaN: none yet)
+};
+
+// What the learner knows of its predictor now.
+struct SweepLearnerState {
+  std::uint32_t fits = 0;                                   // refits done
+  std::uint32_t finished = 0;                               // finished trials it learns from (history included)
+  std::uint32_t fit_trials = 0;                             // of them, in the model now
+  std::map<std::uint32_t, double> tau_model, tau_observed;  // out-of-fold, per step, of the last fit
+  std::vector<std::uint32_t> trusted_steps;                 // where the predictor scores
+};
+
+class SweepLearner {
+ public:
+  // layout: the network's segments; statistics rows are the stored set's (zoo/stored_statistics).
+  // metrics: the names of the loop's metrics each report passes, the observed one first (the one
+  // the final value is the last checkpoint's value of, e.g. test_accuracy).
+  SweepLearner(const dpa_layout& layout, std::vector<std::string> metrics, const SweepOptions& options);
+  ~SweepLearner();
+  SweepLearner(const SweepLearner&) = delete;
+  SweepLearner& operator=(const SweepLearner&) = delete;
+
+  // A finished trial of a past sweep of the same network: training data from the start.
+  // checkpoints: steps, their statistics rows and metrics rows (metrics.size() values each).
+  void add_history(const std::string& trial, std::uint32_t epochs, const SweepHyper& hyper,
+                   const std::vector<std::uint32_t>& steps, const std::vector<const float*>& statistics,
+                   const std::vector<const float*>& metrics);
+
+  // A checkpoint of a trial (its hyperparameters at its first report; epochs: its planned last
+  // step). decide: check it at this step (a step before its last; not an audit trial). A
+  // checkpoint at the last step finishes the trial, and may start a refit.
+  SweepDecision report(const std::string& trial, std::uint32_t step, std::uint32_t epochs, const SweepHyper& hyper,
+                       const float* statistics, const float* metrics, bool decide = true);
+  // The trial was stopped (by this learner or otherwise): it will not finish.
+  void stopped(const std::string& trial);
+
+  bool is_audit(const std::string& trial) const;
+  SweepLearnerState state() const;
+  // The current predictor as a model file (format 2, context: step, the metrics, config.*), or
+  // empty before the first fit. It predicts what the learner's scores are.
+  std::vector<unsigned char> model_bytes() const;
+  // Waits for a background refit to end.
+  void wait();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dpa::tools

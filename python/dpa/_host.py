@@ -9,6 +9,13 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 
 p, size_t, u64, f32_p = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint64, ctypes.POINTER(ctypes.c_float)
 L = ctypes.POINTER(_lib.Layout)
+
+
+class SweepDecision(ctypes.Structure):  # dpa_host_sweep_decision
+    _fields_ = [("stop", ctypes.c_int32), ("decided", ctypes.c_int32), ("predicted", ctypes.c_int32),
+                ("score", ctypes.c_float), ("threshold", ctypes.c_double)]
+
+
 _SIGNATURES = {
     "dpa_host_last_error": (ctypes.c_char_p, []),
     "dpa_host_zoo_writer_open": (ctypes.c_int, [ctypes.c_char_p, L, ctypes.c_char_p, ctypes.POINTER(p)]),
@@ -16,6 +23,14 @@ _SIGNATURES = {
     "dpa_host_zoo_writer_rows": (u64, [p]),
     "dpa_host_zoo_writer_sync": (ctypes.c_int, [p]),
     "dpa_host_zoo_writer_close": (None, [p]),
+    "dpa_host_sweep_open": (ctypes.c_int, [ctypes.c_char_p, L, ctypes.c_char_p, ctypes.POINTER(p)]),
+    "dpa_host_sweep_report": (ctypes.c_int, [p, ctypes.c_char_p, ctypes.c_uint32, ctypes.c_uint32, f32_p, size_t,
+                                             ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int32, L,
+                                             ctypes.POINTER(SweepDecision)]),
+    "dpa_host_sweep_state": (ctypes.c_int, [p, ctypes.c_char_p, size_t, ctypes.POINTER(size_t)]),
+    "dpa_host_sweep_model": (ctypes.c_int, [p, ctypes.POINTER(ctypes.c_ubyte), size_t, ctypes.POINTER(size_t)]),
+    "dpa_host_sweep_wait": (ctypes.c_int, [p]),
+    "dpa_host_sweep_close": (None, [p]),
 }
 
 

@@ -17,14 +17,18 @@ same predictions. The pruner stops a trial whose prediction is below the p-th pe
 other trials' predictions at the same step (after n_startup_trials), below stop_below, or more
 than max_gap under the best prediction so far.
 """
+import ctypes
+import json
 import math
+import numbers
+import os
 
 import numpy as np
 import optuna
 
-from . import Model
+from . import Model, Segment, _c_layout, _floats, _ptr
 
-__all__ = ["WeightsPruner", "report"]
+__all__ = ["WeightsPruner", "SweepPruner", "report"]
 
 
 def report(trial, step, module_or_weights, model, context=None):
@@ -79,3 +83,161 @@ class WeightsPruner(optuna.pruners.BasePruner):
         if self.percentile is None or len(others) < self.n_startup_trials or not others:
             return False
         return value < float(np.percentile(others, self.percentile))
+
+
+def _hyper_value(name, value):
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, numbers.Real) and math.isfinite(float(value)):
+        return float(value)
+    return str(value)  # anything else Optuna may hold is a category
+
+
+class SweepPruner(optuna.pruners.BasePruner):
+    """Prunes a sweep of your own network from its first trial, with no model file: the host
+    library's sweep learner (tools/sweep) records every checkpoint as a statistics zoo in
+    `directory`, decides by the percentile rule on the observed metric, and switches to its own
+    predictor of the final metric (refit in the background as trials finish) only at the steps
+    where its out-of-fold Kendall tau on finished trials beats the observed metric's.
+
+        pruner = dpa.optuna.SweepPruner("sweep-dir", epochs=20)
+        study = optuna.create_study(direction="maximize", pruner=pruner)
+        def objective(trial):
+            ...
+            for epoch in range(1, 21):
+                train_one_epoch()
+                pruner.report(trial, epoch, net, {"test_accuracy": acc, "train_loss": loss})
+                if trial.should_prune():
+                    raise optuna.TrialPruned()
+
+    percentile: a trial is stopped below this percentile of the scores earlier trials had at the
+    same step (50: a median rule); n_startup_trials: trials with a score at that step before any
+    is stopped; n_warmup_steps: steps never checked; audit: the fraction of trials never stopped
+    (unbiased finals to learn from); history: zoos of past sweeps of the same network (their
+    finished runs are learnt from at once). Unlike Optuna's PercentilePruner, the earlier trials
+    compared with include pruned and running ones (every trial that reached the step), as
+    `dpa early-stop` replays it. Workers in several processes may share `directory` (and the
+    study's storage): each reads what the others recorded before it decides. The metric is
+    maximised; report() never waits for a refit. Networks of one sweep have the same segments
+    (count and kinds); their lengths may differ (a width among the hyperparameters).
+    """
+
+    def __init__(self, directory, epochs, percentile=50.0, n_startup_trials=5, n_warmup_steps=0, audit=0.0,
+                 history=(), seed=0, metric="test_accuracy", layout=None):
+        if not isinstance(epochs, numbers.Integral) or epochs < 1:
+            raise ValueError("epochs must be the trials' planned last step, a whole number >= 1, got %r" % (epochs,))
+        if not 0 <= percentile <= 100:
+            raise ValueError("percentile must be in [0, 100], got %r" % (percentile,))
+        if not 0 <= audit <= 1:
+            raise ValueError("audit must be a fraction in [0, 1], got %r" % (audit,))
+        if isinstance(history, (str, os.PathLike)):
+            history = [history]
+        self.directory = os.fspath(directory)
+        self.epochs = int(epochs)
+        self.n_warmup_steps = int(n_warmup_steps)
+        self.metric = metric
+        self._options = {"percentile": float(percentile), "startup": int(n_startup_trials), "audit": float(audit),
+                         "seed": int(seed), "history": [os.fspath(h) for h in history], "background": True}
+        self._layout = None if layout is None else [s if isinstance(s, Segment) else Segment(*s) for s in layout]
+        self._handle = None
+        self._decisions = {}
+
+    def _open(self, layout):
+        from . import _host
+        self._layout = layout
+        self._c_layout, self._keep = _c_layout(layout)
+        handle = ctypes.c_void_p()
+        _host.check(_host.lib.dpa_host_sweep_open(self.directory.encode(), ctypes.byref(self._c_layout),
+                                                  json.dumps(self._options).encode(), ctypes.byref(handle)))
+        self._handle = handle
+
+    def report(self, trial, step, module_or_weights, metrics):
+        """Records the trial's checkpoint at `step`, decides, and reports the score (the observed
+        metric, or the learner's predicted final value where it trusts itself) to Optuna as the
+        trial's intermediate value. metrics: the observed metric (`metric`, e.g. test_accuracy) and
+        the same other numbers at every report (train_loss, train_accuracy, test_loss, ...).
+        Hyperparameters come from trial.params. Returns the score."""
+        from . import _host
+        if isinstance(module_or_weights, (np.ndarray, list, tuple)):
+            weights = _floats(module_or_weights, "weights")
+            if self._layout is None:
+                raise ValueError("a weight vector needs SweepPruner(..., layout=...); a torch module brings its own")
+            layout = self._layout
+        else:
+            from .torch import flatten, layout_of
+            layout = layout_of(module_or_weights)
+            weights = _floats(flatten(module_or_weights), "weights")
+        if self._handle is None:
+            if trial.study.direction != optuna.study.StudyDirection.MAXIMIZE:
+                raise ValueError("SweepPruner maximises its metric: create the study with direction='maximize'")
+            self._open(layout)
+        own_layout, keep = _c_layout(layout)  # segments of other lengths (a width swept) are checked by the library
+        if weights.ndim != 1:
+            raise ValueError("weights must be one vector")
+        if not isinstance(step, numbers.Integral) or step < 0:
+            raise ValueError("step must be a whole number >= 0, got %r" % (step,))
+        values = dict(metrics)
+        if self.metric not in values:
+            raise ValueError("metrics must hold %r, the observed metric" % self.metric)
+        values["test_accuracy"] = values.pop(self.metric)
+        for name, v in values.items():
+            if not isinstance(v, numbers.Real) or not math.isfinite(float(v)):
+                raise ValueError("metrics: %s = %r is not a finite number" % (name, v))
+        text = json.dumps({k: float(v) for k, v in values.items()})
+        hyper = json.dumps({k: _hyper_value(k, v) for k, v in trial.params.items()})
+        name = "%s/%d" % (trial.study.study_name, trial.number)
+        decide = self.n_warmup_steps <= step < self.epochs
+        d = _host.SweepDecision()
+        _host.check(_host.lib.dpa_host_sweep_report(self._handle, name.encode(), int(step), self.epochs, _ptr(weights),
+                                                    weights.size, text.encode(), hyper.encode(), int(decide),
+                                                    ctypes.byref(own_layout), ctypes.byref(d)))
+        del keep
+        self._decisions[trial.number] = (int(step), bool(d.stop))
+        trial.report(float(d.score), int(step))
+        return float(d.score)
+
+    def prune(self, study, trial):
+        step, stop = self._decisions.get(trial.number, (None, False))
+        return stop and step == trial.last_step
+
+    def state(self):
+        """What the learner knows: fits, finished trials, per-step out-of-fold taus, trusted steps."""
+        from . import _host
+        if self._handle is None:
+            return {"fits": 0, "finished": 0, "fit_trials": 0, "fitting": False, "trusted_steps": []}
+        needed = ctypes.c_size_t()
+        _host.check(_host.lib.dpa_host_sweep_state(self._handle, None, 0, ctypes.byref(needed)))
+        buffer = ctypes.create_string_buffer(needed.value)
+        _host.check(_host.lib.dpa_host_sweep_state(self._handle, buffer, needed.value, ctypes.byref(needed)))
+        return json.loads(buffer.value.decode())
+
+    def model_bytes(self):
+        """The learner's current predictor as the bytes of a .dpa model file (b"" before its first
+        fit): save them to prune a later sweep of the same network with WeightsPruner."""
+        from . import _host
+        if self._handle is None:
+            return b""
+        needed = ctypes.c_size_t()
+        _host.check(_host.lib.dpa_host_sweep_model(self._handle, None, 0, ctypes.byref(needed)))
+        buffer = (ctypes.c_ubyte * needed.value)()
+        if needed.value:
+            _host.check(_host.lib.dpa_host_sweep_model(self._handle, buffer, needed.value, ctypes.byref(needed)))
+        return bytes(buffer)
+
+    def wait(self):
+        """Waits for a refit in the background to end (tests, and before reading state())."""
+        from . import _host
+        if self._handle is not None:
+            _host.check(_host.lib.dpa_host_sweep_wait(self._handle))
+
+    def close(self):
+        from . import _host
+        if self._handle is not None:
+            _host.lib.dpa_host_sweep_close(self._handle)
+            self._handle = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the library may be gone
+            pass

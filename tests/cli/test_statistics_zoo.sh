@@ -52,6 +52,13 @@ same_output eval eval extended-context.dpa zoo --json --all-runs
 same_output eval-held-out eval paper.dpa zoo --json
 same_output early-stop early-stop zoo --folds 2 --context hyper --json
 same_output early-stop-model early-stop zoo --model extended-context.dpa --json
+# The sweep learner's replay: the same decisions from the statistics as from the weights.
+same_output in-sweep early-stop zoo --in-sweep --trials 120 --orders 2 --percentile 50 --json
+expect "in-sweep: every rule" contains "$tmp/stats/in-sweep.out" '"signal":"successive_halving"'
+expect "in-sweep: the learner's rule" contains "$tmp/stats/in-sweep.out" '"signal":"in_sweep"'
+expect_exit "in-sweep: too few runs" 1 "fewer than --trials" "$dpa" early-stop "$tmp/stats/zoo" --in-sweep --trials 401
+expect_exit "in-sweep: not with a model" 2 "learns its own predictor" "$dpa" early-stop "$tmp/stats/zoo" --in-sweep --model x.dpa
+expect_exit "in-sweep options alone" 2 "goes with --in-sweep" "$dpa" early-stop "$tmp/stats/zoo" --trials 10
 (cd "$tmp/full" && "$dpa" features zoo -o features.npy --stats extended > /dev/null 2>&1)
 (cd "$tmp/stats" && "$dpa" features zoo -o features.npy --stats extended > /dev/null 2>&1)
 expect "features: the same npy" cmp -s "$tmp/full/features.npy" "$tmp/stats/features.npy"

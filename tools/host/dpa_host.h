@@ -32,6 +32,35 @@ uint64_t dpa_host_zoo_writer_rows(const dpa_host_zoo_writer* writer);
 int dpa_host_zoo_writer_sync(dpa_host_zoo_writer* writer);
 void dpa_host_zoo_writer_close(dpa_host_zoo_writer* writer);
 
+/* ---- Sweep learner (tools/sweep/live_sweep.hpp): prunes a sweep, learning as trials finish ------ */
+typedef struct dpa_host_sweep dpa_host_sweep;
+
+typedef struct dpa_host_sweep_decision {
+  int32_t stop;      /* 1: stop the trial */
+  int32_t decided;   /* 1: a check was made (0: an audit trial, its last step, or not asked) */
+  int32_t predicted; /* 1: the score is the learner's predictor's, 0: the observed metric */
+  float score;       /* what the rule compared */
+  double threshold;  /* the percentile of earlier trials' scores at the step (NaN: none yet) */
+} dpa_host_sweep_decision;
+
+/* options_json: {"percentile": 50, "startup": 5, "audit": 0, "seed": 0, "history": ["DIR", ...],
+ * "background": true}; any may be left out. Records into the statistics zoo in dir (made when
+ * absent or empty), shared with other processes' sweeps of the same dir. */
+int dpa_host_sweep_open(const char* dir, const dpa_layout* layout, const char* options_json, dpa_host_sweep** out);
+/* A checkpoint of a trial. metrics_json: {"test_accuracy": ..., other numbers}, the same names at
+ * every report; hyper_json: the trial's hyperparameters; epochs: its planned last step. layout:
+ * this network's (NULL: the sweep's); it may differ from the sweep's in segment lengths alone. */
+int dpa_host_sweep_report(dpa_host_sweep* sweep, const char* trial, uint32_t step, uint32_t epochs,
+                          const float* weights, size_t num_weights, const char* metrics_json, const char* hyper_json,
+                          int32_t decide, const dpa_layout* layout, dpa_host_sweep_decision* out);
+/* The learner's state as JSON into buffer (NUL-terminated); *needed: the bytes it takes. */
+int dpa_host_sweep_state(const dpa_host_sweep* sweep, char* buffer, size_t size, size_t* needed);
+/* The learner's current predictor as a model file (0 bytes before its first fit). */
+int dpa_host_sweep_model(const dpa_host_sweep* sweep, unsigned char* buffer, size_t size, size_t* needed);
+/* Waits for a background refit to end. */
+int dpa_host_sweep_wait(dpa_host_sweep* sweep);
+void dpa_host_sweep_close(dpa_host_sweep* sweep);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -4,13 +4,23 @@
 #include <memory>
 #include <string>
 
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "common/errors.hpp"
 #include "dpa_host.h"
+#include "sweep/live_sweep.hpp"
 #include "zoo/zoo_writer.hpp"
 
+using dpa::tools::LiveSweep;
 using dpa::tools::ZooWriter;
 
 struct dpa_host_zoo_writer {
   std::unique_ptr<ZooWriter> writer;
+};
+
+struct dpa_host_sweep {
+  std::unique_ptr<LiveSweep> sweep;
 };
 
 namespace {
@@ -32,6 +42,31 @@ int guarded(F&& f) {
 int null_argument(const char* which) {
   last_error = std::string(which) + " is NULL";
   return 1;
+}
+
+// Bytes out through a caller's buffer: *needed always set; a NULL buffer of size 0 asks the size.
+void copy_out(const void* data, std::size_t bytes, void* buffer, std::size_t size, std::size_t* needed) {
+  if (needed) *needed = bytes;
+  if (buffer == nullptr && size == 0) return;
+  if (buffer == nullptr || size < bytes) {
+    throw dpa::tools::ToolError("the buffer holds " + std::to_string(size) + " bytes; " + std::to_string(bytes) +
+                                " are needed");
+  }
+  if (bytes) std::memcpy(buffer, data, bytes);
+}
+
+dpa::tools::LiveSweepOptions sweep_options(const char* options_json) {
+  const nlohmann::json j = nlohmann::json::parse(options_json, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw dpa::tools::ToolError("sweep options: not a JSON object");
+  dpa::tools::LiveSweepOptions o;
+  o.learner.background = true;
+  o.learner.percentile = j.value("percentile", o.learner.percentile);
+  o.learner.startup = j.value("startup", o.learner.startup);
+  o.learner.audit = j.value("audit", o.learner.audit);
+  o.learner.seed = j.value("seed", o.learner.seed);
+  o.learner.background = j.value("background", o.learner.background);
+  o.history = j.value("history", std::vector<std::string>{});
+  return o;
 }
 
 }  // namespace
@@ -66,5 +101,61 @@ int dpa_host_zoo_writer_sync(dpa_host_zoo_writer* writer) {
 }
 
 void dpa_host_zoo_writer_close(dpa_host_zoo_writer* writer) { delete writer; }
+
+int dpa_host_sweep_open(const char* dir, const dpa_layout* layout, const char* options_json, dpa_host_sweep** out) {
+  if (dir == nullptr || layout == nullptr || options_json == nullptr || out == nullptr)
+    return null_argument("an argument");
+  *out = nullptr;
+  return guarded([&] {
+    auto handle = std::make_unique<dpa_host_sweep>();
+    handle->sweep = std::make_unique<LiveSweep>(dir, *layout, sweep_options(options_json));
+    *out = handle.release();
+  });
+}
+
+int dpa_host_sweep_report(dpa_host_sweep* sweep, const char* trial, uint32_t step, uint32_t epochs,
+                          const float* weights, size_t num_weights, const char* metrics_json, const char* hyper_json,
+                          int32_t decide, const dpa_layout* layout, dpa_host_sweep_decision* out) {
+  if (sweep == nullptr || trial == nullptr || weights == nullptr || metrics_json == nullptr || hyper_json == nullptr ||
+      out == nullptr)
+    return null_argument("an argument");
+  return guarded([&] {
+    const dpa::tools::SweepDecision d =
+        sweep->sweep->report(trial, step, epochs, weights, num_weights, metrics_json, hyper_json, decide != 0, layout);
+    *out = {d.stop, d.decided, d.predicted, d.score, d.threshold};
+  });
+}
+
+int dpa_host_sweep_state(const dpa_host_sweep* sweep, char* buffer, size_t size, size_t* needed) {
+  if (sweep == nullptr) return null_argument("sweep");
+  return guarded([&] {
+    const dpa::tools::SweepLearnerState s = sweep->sweep->state();
+    nlohmann::json j = {{"fits", s.fits},
+                        {"finished", s.finished},
+                        {"fit_trials", s.fit_trials},
+                        {"fitting", s.fitting},
+                        {"trusted_steps", s.trusted_steps}};
+    for (const auto& [step, tau] : s.tau_model) j["tau_model"][std::to_string(step)] = tau;
+    for (const auto& [step, tau] : s.tau_observed) j["tau_observed"][std::to_string(step)] = tau;
+    for (const auto& [step, w] : s.blend) j["blend"][std::to_string(step)] = w;
+    const std::string text = j.dump();
+    copy_out(text.c_str(), text.size() + 1, buffer, size, needed);
+  });
+}
+
+int dpa_host_sweep_model(const dpa_host_sweep* sweep, unsigned char* buffer, size_t size, size_t* needed) {
+  if (sweep == nullptr) return null_argument("sweep");
+  return guarded([&] {
+    const std::vector<unsigned char> bytes = sweep->sweep->model_bytes();
+    copy_out(bytes.data(), bytes.size(), buffer, size, needed);
+  });
+}
+
+int dpa_host_sweep_wait(dpa_host_sweep* sweep) {
+  if (sweep == nullptr) return null_argument("sweep");
+  return guarded([&] { sweep->sweep->wait(); });
+}
+
+void dpa_host_sweep_close(dpa_host_sweep* sweep) { delete sweep; }
 
 }  // extern "C"

@@ -11,6 +11,7 @@
 #include "common/errors.hpp"
 #include "common/parallel.hpp"
 #include "common/text_format.hpp"
+#include "sweep/sweep_runs.hpp"
 #include "train/early_stop_report.hpp"
 #include "zoo/feature_extraction.hpp"
 #include "zoo/stored_statistics.hpp"
@@ -18,126 +19,6 @@
 namespace dpa::tools {
 
 namespace {
-
-// The loop's metrics the learner reads besides the observed test accuracy, when a zoo has them.
-constexpr const char* kExtraMetrics[] = {"train_loss", "train_accuracy", "test_loss"};
-
-// A run of a zoo as the learner meets it.
-struct SweepRun {
-  std::string name;
-  std::uint32_t epochs = 0;
-  SweepHyper hyper;
-  std::vector<std::uint32_t> steps;
-  std::vector<const float*> statistics, metrics;  // per checkpoint, into SweepData
-  ReplayRun replay;                               // for the baselines
-};
-
-struct SweepData {
-  std::vector<float> statistics, metrics;  // per row used: the stored set; the learner's metrics
-  std::vector<SweepRun> runs;
-};
-
-// What the learner reads of a zoo: the main zoo chooses (metrics complete in it, hyperparameters
-// that vary in it); a history zoo must have them.
-struct SweepColumns {
-  std::vector<std::string> metrics = {"test_accuracy"};
-  std::vector<std::string> hyperparameters;  // config.* names
-};
-
-SweepColumns columns_of(const ZooMetrics& m) {
-  SweepColumns c;
-  for (const char* name : kExtraMetrics) {
-    const MetricsColumn* column = m.column(name);
-    if (!column || column->categorical) continue;
-    if (std::all_of(column->values.begin(), column->values.end(), [](float v) { return std::isfinite(v); }))
-      c.metrics.push_back(name);
-  }
-  for (const MetricsColumn& column : m.columns) {
-    if (column.name.rfind("config.", 0) != 0 || column.name == "config.epochs" || column.name == "config.random_seed" ||
-        !column.varies())
-      continue;
-    c.hyperparameters.push_back(column.name);
-  }
-  return c;
-}
-
-SweepHyper hyper_of(const ZooMetrics& m, const SweepColumns& c, std::size_t row) {
-  SweepHyper hyper;
-  for (const std::string& name : c.hyperparameters) {
-    const MetricsColumn* column = m.column(name);
-    if (!column) continue;
-    const float v = column->values[row];
-    SweepValue value;
-    if (column->categorical) {
-      value.categorical = true;
-      value.category = column->categories[static_cast<std::size_t>(v)];
-    } else if (std::isnan(v)) {
-      continue;  // missing
-    } else {
-      value.number = v;
-    }
-    hyper[name.substr(7)] = value;
-  }
-  return hyper;
-}
-
-// The finished runs of a zoo (main: those with a checkpoint at `step` before their last), with
-// their checkpoints' statistics and metrics.
-SweepData load_runs(const ZooDataset& zoo, const SweepColumns& c, const std::uint32_t* step, unsigned threads) {
-  const ZooMetrics& m = zoo.metrics();
-  std::vector<const MetricsColumn*> extra;
-  for (std::size_t i = 1; i < c.metrics.size(); ++i) {
-    const MetricsColumn* column = m.column(c.metrics[i]);
-    if (!column || column->categorical) throw ToolError(zoo.dir() + ": no numeric column '" + c.metrics[i] + "'");
-    extra.push_back(column);
-  }
-  const MetricsColumn* train_loss = m.column("train_loss");
-  SweepData data;
-  std::vector<std::uint64_t> rows;
-  for (const RunRows& run : runs_of(m)) {
-    const std::size_t last = run.rows.back();
-    if (m.step[last] != m.epochs[last]) continue;  // never finished
-    SweepRun r;
-    r.name = run.name;
-    r.epochs = m.epochs[last];
-    r.hyper = hyper_of(m, c, run.rows.front());
-    r.replay.final_accuracy = m.test_accuracy[last];
-    r.replay.epochs = r.epochs;
-    bool at_step = step == nullptr;
-    for (const std::size_t row : run.rows) {
-      r.steps.push_back(m.step[row]);
-      r.replay.steps.push_back(m.step[row]);
-      r.replay.test_accuracy.push_back(m.test_accuracy[row]);
-      if (step && m.step[row] == *step) {
-        at_step = *step < r.epochs;
-        r.replay.accuracy_at_step = m.test_accuracy[row];
-        r.replay.train_loss = train_loss && !train_loss->categorical ? train_loss->values[row] : NAN;
-      }
-    }
-    if (!at_step) continue;
-    rows.insert(rows.end(), run.rows.begin(), run.rows.end());
-    data.runs.push_back(std::move(r));
-  }
-  const std::size_t per_row = zoo.layout().num_segments * dpa_stats_per_segment(kStoredStatsSet);
-  data.statistics.resize(rows.size() * per_row);
-  extract_features(zoo, {DPA_INPUT_STATISTICS, kStoredStatsSet}, threads, &rows,
-                   [&](std::uint64_t first, std::uint64_t count, const float* block) {
-                     std::copy(block, block + count * per_row,
-                               data.statistics.begin() + static_cast<long>(first * per_row));
-                   });
-  for (const std::uint64_t row : rows) {
-    data.metrics.push_back(m.test_accuracy[row]);
-    for (const MetricsColumn* column : extra) data.metrics.push_back(column->values[row]);
-  }
-  std::size_t at = 0;
-  for (SweepRun& r : data.runs) {
-    for (std::size_t k = 0; k < r.steps.size(); ++k, ++at) {
-      r.statistics.push_back(&data.statistics[at * per_row]);
-      r.metrics.push_back(&data.metrics[at * c.metrics.size()]);
-    }
-  }
-  return data;
-}
 
 std::uint64_t mix(std::uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
@@ -174,6 +55,7 @@ LearnerOrder learn_order(const ZooDataset& zoo, const SweepData& data, const std
   so.startup = o.startup;
   so.audit = o.audit;
   so.seed = mix(o.seed + index);
+
   SweepLearner learner(zoo.layout(), c.metrics, so);
   for (const SweepData& h : history) {
     for (const SweepRun& r : h.runs) learner.add_history(r.name, r.epochs, r.hyper, r.steps, r.statistics, r.metrics);
@@ -220,6 +102,23 @@ MeanSd over_orders(const std::vector<RuleOutcome>& orders, F value) {
   std::vector<double> v;
   for (const RuleOutcome& o : orders) v.push_back(value(o));
   return mean_sd(v);
+}
+
+// How the learner went over the orders at one percentile.
+InSweepLearning summarize(double percentile, const std::vector<LearnerOrder>& orders) {
+  InSweepLearning l;
+  l.percentile = percentile;
+  std::vector<double> fits, share, first;
+  for (const LearnerOrder& x : orders) {
+    fits.push_back(x.fits);
+    share.push_back(x.decided ? static_cast<double>(x.predicted) / x.decided : 0.0);
+    if (x.first_trusted > 0) first.push_back(x.first_trusted);
+    else ++l.orders_never_trusted;
+  }
+  l.fits = mean_sd(fits);
+  l.predicted_share = mean_sd(share);
+  l.first_trusted_trial = mean_sd(first);
+  return l;
 }
 
 std::vector<Rule> baseline_rules(const InSweepOptions& o, bool has_train_loss) {
@@ -296,21 +195,8 @@ InSweepReport in_sweep_replay(const ZooDataset& zoo, const std::vector<const Zoo
     }
   });
   for (const SweepData& h : past) report.history_runs += static_cast<std::uint32_t>(h.runs.size());
-  for (std::size_t k = 0; k < o.percentiles.size(); ++k) {
-    InSweepLearning l;
-    l.percentile = o.percentiles[k];
-    std::vector<double> fits, share, first;
-    for (const LearnerOrder& x : learned[k]) {
-      fits.push_back(x.fits);
-      share.push_back(x.decided ? static_cast<double>(x.predicted) / x.decided : 0.0);
-      if (x.first_trusted > 0) first.push_back(x.first_trusted);
-      else ++l.orders_never_trusted;
-    }
-    l.fits = mean_sd(fits);
-    l.predicted_share = mean_sd(share);
-    l.first_trusted_trial = mean_sd(first);
-    report.learning.push_back(l);
-  }
+  for (std::size_t k = 0; k < o.percentiles.size(); ++k)
+    report.learning.push_back(summarize(o.percentiles[k], learned[k]));
   report.seconds = seconds_since(start);
   return report;
 }

@@ -65,10 +65,12 @@ struct Fitted {
   Schema schema;
   std::unique_ptr<ModelFile> model;
   std::vector<unsigned char> bytes;
-  std::set<std::uint32_t> trusted;
+  std::map<std::uint32_t, float> blend;  // trusted steps: the predictor's weight in the score
   std::map<std::uint32_t, double> tau_model, tau_observed;
   std::uint32_t trials = 0;
 };
+
+float blend(float observed, float predicted, float w) { return observed + w * (predicted - observed); }
 
 std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
   x += 0x9E3779B97F4A7C15ull;
@@ -268,9 +270,20 @@ struct SweepLearner::Impl {
     }
     for (const auto& [step, c] : at) {
       if (c.finals.size() < options.min_trials_for_tau) continue;
-      f.tau_model[step] = kendall_tau_b(c.predicted, c.finals);
       f.tau_observed[step] = kendall_tau_b(c.observed, c.finals);
-      if (f.tau_model[step] > f.tau_observed[step]) f.trusted.insert(step);
+      f.tau_model[step] = f.tau_observed[step];
+      // The score observed + w (predicted - observed): w = 0 is the curve alone, 1 the predictor
+      // alone; in between it shrinks the predictor towards the curve, which pays while few trials
+      // have finished. Trusted where some w > 0 ranks the finals better out of fold.
+      for (const float w : {0.25f, 0.5f, 0.75f, 1.0f}) {
+        std::vector<float> blended(c.predicted.size());
+        for (std::size_t i = 0; i < blended.size(); ++i) blended[i] = blend(c.observed[i], c.predicted[i], w);
+        const double tau = kendall_tau_b(blended, c.finals);
+        if (tau > f.tau_model[step]) {
+          f.tau_model[step] = tau;
+          f.blend[step] = w;
+        }
+      }
     }
   }
 
@@ -311,9 +324,10 @@ struct SweepLearner::Impl {
     (void)held;
   }
 
-  // The score of a checkpoint: the predictor's where it is trusted, else the observed metric.
+  // The score of a checkpoint: where the predictor is trusted, its blend with the observed metric
+  // (cached per fit), else the observed metric. A diverged run (NaN) ranks last.
   float score(const Trial& t, Checkpoint& c, bool predicted) const {
-    if (!predicted) return std::isfinite(c.metrics[0]) ? c.metrics[0] : -INFINITY;
+    if (!predicted || !std::isfinite(c.metrics[0])) return std::isfinite(c.metrics[0]) ? c.metrics[0] : -INFINITY;
     if (c.predicted_version != fitted->version) {
       c.predicted_version = fitted->version;
       c.predicted = NAN;
@@ -324,10 +338,10 @@ struct SweepLearner::Impl {
         float value = NAN;
         if (dpa_model_predict_features(&fitted->model->model(), features.data(), features.size(), &value,
                                        scratch.data(), scratch.size()) == DPA_OK)
-          c.predicted = value;
+          c.predicted = blend(c.metrics[0], value, fitted->blend.at(c.step));
       }
     }
-    return std::isfinite(c.predicted) ? c.predicted : -INFINITY;  // a diverged run ranks last
+    return std::isfinite(c.predicted) ? c.predicted : -INFINITY;
   }
 };
 
@@ -382,7 +396,7 @@ SweepDecision SweepLearner::report(const std::string& trial, std::uint32_t step,
   t.checkpoints.push_back(l.checkpoint_of(step, statistics, metrics));
   const std::size_t ci = t.checkpoints.size() - 1;
   SweepDecision d;
-  const bool predicted = l.fitted && l.fitted->trusted.count(step) > 0;
+  const bool predicted = l.fitted && l.fitted->blend.count(step) > 0;
   d.predicted = predicted;
   d.score = l.score(t, t.checkpoints[ci], predicted);
   std::vector<std::pair<std::size_t, std::size_t>>& earlier = l.by_step[step];
@@ -426,11 +440,15 @@ SweepLearnerState SweepLearner::state() const {
   SweepLearnerState s;
   s.fits = impl_->fits;
   s.finished = impl_->finished;
+  s.fitting = impl_->fitting;
   if (impl_->fitted) {
     s.fit_trials = impl_->fitted->trials;
     s.tau_model = impl_->fitted->tau_model;
     s.tau_observed = impl_->fitted->tau_observed;
-    s.trusted_steps.assign(impl_->fitted->trusted.begin(), impl_->fitted->trusted.end());
+    for (const auto& [step, w] : impl_->fitted->blend) {
+      s.trusted_steps.push_back(step);
+      s.blend[step] = w;
+    }
   }
   return s;
 }

@@ -5,8 +5,10 @@
 // `dpa early-stop` replays). The score is the observed metric until the learner trusts its own
 // predictor at that step: a GBDT of the final value, refit on the finished trials (every
 // checkpoint of each, and those of past sweeps given as history), trusted at a step only while
-// its out-of-fold Kendall tau on the finished trials beats the observed metric's there. After a
-// refit, the earlier trials' scores are the new predictor's predictions of what they recorded.
+// its out-of-fold Kendall tau on the finished trials beats the observed metric's there. The
+// score is then the observed metric moved towards the prediction by the weight (1/4 to 1) that
+// ranked best out of fold. After a refit, the earlier trials' scores are recomputed from what
+// they recorded.
 // Pruned trials never finish and never become training data; an audit fraction of trials is never
 // stopped, so that some finals are unbiased. Decisions are deterministic for a seed when refits
 // run in the caller's thread; in the background (live sweeps) a report never waits for a refit.
@@ -61,8 +63,10 @@ struct SweepLearnerState {
   std::uint32_t fits = 0;                                   // refits done
   std::uint32_t finished = 0;                               // finished trials it learns from (history included)
   std::uint32_t fit_trials = 0;                             // of them, in the model now
+  bool fitting = false;                                     // a refit is running (in the background)
   std::map<std::uint32_t, double> tau_model, tau_observed;  // out-of-fold, per step, of the last fit
   std::vector<std::uint32_t> trusted_steps;                 // where the predictor scores
+  std::map<std::uint32_t, float> blend;  // there: the score is observed + blend (predicted - observed)
 };
 
 class SweepLearner {
@@ -91,8 +95,8 @@ class SweepLearner {
 
   bool is_audit(const std::string& trial) const;
   SweepLearnerState state() const;
-  // The current predictor as a model file (format 2, context: step, the metrics, config.*), or
-  // empty before the first fit. It predicts what the learner's scores are.
+  // The current predictor of the final value as a model file (format 2, context: step, the
+  // metrics, config.*), or empty before the first fit.
   std::vector<unsigned char> model_bytes() const;
   // Waits for a background refit to end.
   void wait();

@@ -308,13 +308,23 @@ void ZooWriter::add(const float* weights, std::size_t num_weights, const std::st
     fail(w.dir + ": a checkpoint of " + std::to_string(num_weights) + " weights; the layout has " +
          std::to_string(w.layout.total_length));
   }
-  const std::string line = checked_metrics_line(metrics_json) + "\n";
-  const float* row = weights;
-  if (w.statistics) {
-    const dpa_status s = w.statistics->compute(weights, num_weights, w.row.data(), w.row.size());
-    if (s != DPA_OK && s != DPA_ERR_NON_FINITE) fail(w.dir + ": statistics: " + dpa_status_string(s));
-    row = w.row.data();  // NaN/Inf weights: that segment's statistics are NaN, as the reader expects
+  if (!w.statistics) {
+    add_row(weights, num_weights, metrics_json);
+    return;
   }
+  checked_metrics_line(metrics_json);  // before the statistics are computed
+  const dpa_status s = w.statistics->compute(weights, num_weights, w.row.data(), w.row.size());
+  if (s != DPA_OK && s != DPA_ERR_NON_FINITE) fail(w.dir + ": statistics: " + dpa_status_string(s));
+  add_row(w.row.data(), w.row.size(), metrics_json);  // NaN/Inf weights: that segment's statistics are NaN
+}
+
+std::uint64_t ZooWriter::add_row(const float* row, std::size_t count, const std::string& metrics_json) {
+  Impl& w = *impl_;
+  if (count != w.row_floats) {
+    fail(w.dir + ": a row of " + std::to_string(count) + " values; this zoo's rows hold " +
+         std::to_string(w.row_floats));
+  }
+  const std::string line = checked_metrics_line(metrics_json) + "\n";
   const Impl::Lock lock(w.dir_fd, w.dir);
   const auto [n, end] = w.committed();  // other writers may have added rows since
   write_all_at(w.data_fd, row, w.row_floats * sizeof(float), kHeaderBytes + n * w.row_floats * sizeof(float),
@@ -325,6 +335,7 @@ void ZooWriter::add(const float* weights, std::size_t num_weights, const std::st
   write_all_at(w.data_fd, header.data(), header.size(), 0, w.data_path);  // the commit
   w.write_state(n + 1, end + line.size());
   w.rows = n + 1;
+  return n;
 }
 
 std::uint64_t ZooWriter::rows() const { return impl_->rows; }

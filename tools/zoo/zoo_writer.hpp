@@ -41,6 +41,10 @@ class ZooWriter {
   // One checkpoint: the layout's total_length weights (NaN/Inf allowed: a diverged run) and its
   // metrics (a JSON object, checked by checked_metrics_line). Committed when it returns.
   void add(const float* weights, std::size_t num_weights, const std::string& metrics_json);
+  // The same with the row already made: a statistics zoo's row is the stored statistics of the
+  // weights (zoo/stored_statistics; what dpa::FeatureExtractor computes for the stored set), a
+  // weights zoo's the weights. Returns the committed row's index.
+  std::uint64_t add_row(const float* row, std::size_t count, const std::string& metrics_json);
   // Rows in the zoo as of this writer's last add or open (other writers may have added more).
   std::uint64_t rows() const;
   // Flushes the files to the disk (fdatasync).

@@ -1,0 +1,199 @@
+// The sweep learner: the observed metric's percentile rule until it trusts its predictor, a
+// predictor that earns trust where the weights say more than the curve, audit trials never
+// stopped, the same decisions for the same seed; the zoo writer's appends read back, crash tails
+// cut, and values a reader refuses refused.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/errors.hpp"
+#include "dpa/dpa.hpp"
+#include "sweep/sweep_learner.hpp"
+#include "train/stop_rules.hpp"
+#include "zoo/stored_statistics.hpp"
+#include "zoo/zoo_dataset.hpp"
+#include "zoo/zoo_tail.hpp"
+#include "zoo/zoo_writer.hpp"
+
+using namespace dpa::tools;
+
+namespace {
+
+const dpa_segment kSegments[] = {{0, 8, DPA_SEGMENT_BIAS, 0}, {8, 64, DPA_SEGMENT_KERNEL, 0}};
+const dpa_layout kLayout = {kSegments, 2, 72};
+
+// A synthetic sweep: a trial's final value is its quality; at step 1 the observed metric is a noisy
+// view of it, while the kernel's spread (its weights) tells the quality exactly.
+struct Synthetic {
+  float quality, noise;
+  std::vector<float> weights(std::uint32_t step) const {
+    std::vector<float> w(72);
+    std::mt19937 random(static_cast<unsigned>(quality * 1e6f) + step);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = normal(random) * (i < 8 ? 0.1f : 0.05f + quality * (1 + step));
+    return w;
+  }
+  float observed(std::uint32_t step) const { return step == 4 ? quality : quality * (0.5f + step / 8.0f) + noise; }
+};
+
+std::vector<Synthetic> sweep_of(std::size_t n, float noise, unsigned seed) {
+  std::mt19937 random(seed);
+  std::uniform_real_distribution<float> q(0.1f, 0.9f), e(-noise, noise);
+  std::vector<Synthetic> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back({q(random), e(random)});
+  return out;
+}
+
+std::vector<float> statistics_of(const std::vector<float>& weights) {
+  dpa::FeatureExtractor fx(kLayout, kStoredStatsSet);
+  std::vector<float> out(fx.feature_count());
+  fx.compute(weights.data(), weights.size(), out.data(), out.size());
+  return out;
+}
+
+// Every trial to step 1, decided there; those going on run to step 4 and finish.
+std::vector<SweepDecision> run_sweep(SweepLearner& learner, const std::vector<Synthetic>& trials) {
+  std::vector<SweepDecision> at_step_1;
+  for (std::size_t t = 0; t < trials.size(); ++t) {
+    const std::string name = "trial" + std::to_string(t);
+    for (const std::uint32_t step : {0u, 1u, 2u, 4u}) {
+      const std::vector<float> s = statistics_of(trials[t].weights(step));
+      const float metrics[1] = {trials[t].observed(step)};
+      const SweepDecision d = learner.report(name, step, 4, {}, s.data(), metrics, step == 1);
+      if (step == 1) at_step_1.push_back(d);
+      if (d.stop) break;
+    }
+  }
+  return at_step_1;
+}
+
+}  // namespace
+
+TEST_CASE("sweep learner: the curve's percentile rule until its predictor earns trust") {
+  const std::vector<Synthetic> trials = sweep_of(150, 0.3f, 1);
+  SweepOptions o;
+  o.percentile = 50;
+  SweepLearner learner(kLayout, {"test_accuracy"}, o);
+  const std::vector<SweepDecision> d = run_sweep(learner, trials);
+  // Before any fit the score is the observed metric and the rule is the replay's percentile rule.
+  std::vector<double> seen;
+  std::size_t first_predicted = d.size();
+  for (std::size_t t = 0; t < d.size(); ++t) {
+    if (d[t].predicted) {
+      first_predicted = std::min(first_predicted, t);
+      continue;
+    }
+    CHECK(d[t].score == doctest::Approx(trials[t].observed(1)));
+    if (first_predicted == d.size() && seen.size() >= o.startup) {
+      std::vector<double> sorted = seen;
+      std::sort(sorted.begin(), sorted.end());
+      CHECK(d[t].stop == (d[t].score < percentile_of_sorted(sorted, 50)));
+    }
+    seen.push_back(d[t].score);
+  }
+  // The weights tell the quality better than the noisy curve: the predictor is trusted at step 1.
+  const SweepLearnerState s = learner.state();
+  CHECK(s.fits >= 2);
+  REQUIRE(s.tau_model.count(1) == 1);
+  CHECK(s.tau_model.at(1) > s.tau_observed.at(1));
+  CHECK(std::find(s.trusted_steps.begin(), s.trusted_steps.end(), 1u) != s.trusted_steps.end());
+  CHECK(first_predicted < d.size());
+  CHECK_FALSE(learner.model_bytes().empty());
+}
+
+TEST_CASE("sweep learner: the same decisions for the same seed; audit trials are never stopped") {
+  const std::vector<Synthetic> trials = sweep_of(80, 0.3f, 2);
+  SweepOptions o;
+  o.audit = 0.3;
+  o.seed = 7;
+  SweepLearner a(kLayout, {"test_accuracy"}, o), b(kLayout, {"test_accuracy"}, o);
+  const std::vector<SweepDecision> da = run_sweep(a, trials), db = run_sweep(b, trials);
+  std::size_t audited = 0;
+  for (std::size_t t = 0; t < da.size(); ++t) {
+    CHECK(da[t].stop == db[t].stop);
+    CHECK(da[t].score == db[t].score);
+    if (a.is_audit("trial" + std::to_string(t))) {
+      ++audited;
+      CHECK_FALSE(da[t].stop);
+      CHECK_FALSE(da[t].decided);
+    }
+  }
+  CHECK(audited > 10);
+  CHECK(audited < 40);
+}
+
+TEST_CASE("sweep learner: history trains it before the sweep's first trial finishes") {
+  const std::vector<Synthetic> past = sweep_of(60, 0.3f, 3), now = sweep_of(20, 0.3f, 4);
+  SweepLearner learner(kLayout, {"test_accuracy"}, SweepOptions{});
+  std::vector<std::vector<float>> statistics, metrics;
+  for (std::size_t t = 0; t < past.size(); ++t) {
+    std::vector<std::uint32_t> steps;
+    std::vector<const float*> s, m;
+    statistics.clear();
+    metrics.clear();
+    for (const std::uint32_t step : {0u, 1u, 2u, 4u}) {
+      steps.push_back(step);
+      statistics.push_back(statistics_of(past[t].weights(step)));
+      metrics.push_back({past[t].observed(step)});
+    }
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+      s.push_back(statistics[k].data());
+      m.push_back(metrics[k].data());
+    }
+    learner.add_history("past" + std::to_string(t), 4, {}, steps, s, m);
+  }
+  const std::vector<SweepDecision> d = run_sweep(learner, now);
+  CHECK(d.front().predicted);  // fit on history at the first report, trusted at once
+}
+
+TEST_CASE("zoo writer: appends read back, an interrupted append is cut, bad values refused") {
+  char dir_template[] = "/tmp/dpa-writer-XXXXXX";
+  REQUIRE(::mkdtemp(dir_template) != nullptr);
+  const std::string dir = std::string(dir_template) + "/zoo";
+  const std::vector<Synthetic> trials = sweep_of(6, 0.1f, 5);
+  {
+    ZooWriter w(dir, kLayout, ZooStore::kStatistics);
+    for (std::size_t t = 0; t < trials.size(); ++t) {
+      const std::vector<float> weights = trials[t].weights(4);
+      w.add(weights.data(), weights.size(),
+            "{\"modeldir\":\"r" + std::to_string(t) + "\",\"step\":4,\"test_accuracy\":0.5,\"config.epochs\":4}");
+    }
+    CHECK(w.rows() == 6);
+    const std::vector<float> w0 = trials[0].weights(4);
+    CHECK_THROWS_WITH_AS(
+        w.add(w0.data(), w0.size(), R"({"modeldir":"x","step":-1,"test_accuracy":0.5,"config.epochs":4})"),
+        doctest::Contains("'step'"), ToolError);
+    CHECK_THROWS_WITH_AS(
+        w.add(w0.data(), w0.size(), R"({"modeldir":"x","step":1,"test_accuracy":1e300,"config.epochs":4})"),
+        doctest::Contains("test_accuracy"), ToolError);
+    CHECK_THROWS_WITH_AS(
+        w.add(w0.data(), w0.size(), R"({"modeldir":"x","step":1,"test_accuracy":NaN,"config.epochs":4})"),
+        doctest::Contains("JSON"), ToolError);
+  }
+  // A crash after a row and a line were written but before the commit: readers and the next
+  // writer see the committed rows alone.
+  {
+    std::ofstream(dir + "/metrics.jsonl", std::ios::app) << "{\"modeldir\":\"half\",\"step\":1";
+    const ZooDataset zoo(dir);
+    CHECK(zoo.rows() == 6);
+    CHECK(zoo.stored_statistics() != nullptr);
+    ZooWriter again(dir, kLayout, ZooStore::kStatistics);
+    CHECK(again.rows() == 6);
+    std::size_t seen = 0;
+    ZooTail tail(dir, kStatisticsFile, 28);
+    tail.read_new([&](std::uint64_t, const float*, const std::string& line) {
+      CHECK(line.find("half") == std::string::npos);
+      ++seen;
+    });
+    CHECK(seen == 6);
+  }
+  CHECK_THROWS_WITH_AS(ZooWriter(dir, kLayout, ZooStore::kWeights), doctest::Contains("statistics.npy"), ToolError);
+  std::system(("rm -rf " + std::string(dir_template)).c_str());
+}

@@ -1,0 +1,183 @@
+#include "sweep/live_sweep.hpp"
+
+#include <cmath>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <unordered_set>
+
+#include "common/errors.hpp"
+#include "dpa/dpa.hpp"
+#include "sweep/sweep_runs.hpp"
+#include "zoo/stored_statistics.hpp"
+#include "zoo/zoo_tail.hpp"
+#include "zoo/zoo_writer.hpp"
+
+namespace dpa::tools {
+
+using Json = nlohmann::json;
+
+namespace {
+
+Json parse_object(const std::string& text, const char* what) {
+  Json j = Json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw ToolError(std::string(what) + ": not a JSON object");
+  return j;
+}
+
+SweepHyper hyper_from(const Json& j, const std::string& prefix) {
+  SweepHyper hyper;
+  for (const auto& [name, value] : j.items()) {
+    if (name.rfind(prefix, 0) != 0 || name == prefix + "epochs" || name == prefix + "random_seed") continue;
+    SweepValue v;
+    if (value.is_number()) {
+      v.number = value.get<float>();
+    } else if (value.is_string()) {
+      v.categorical = true;
+      v.category = value.get<std::string>();
+    } else if (value.is_boolean()) {
+      v.categorical = true;
+      v.category = value.get<bool>() ? "true" : "false";
+    } else {
+      continue;  // null: missing
+    }
+    hyper[name.substr(prefix.size())] = v;
+  }
+  return hyper;
+}
+
+}  // namespace
+
+struct LiveSweep::Impl {
+  std::string dir;
+  std::vector<dpa_segment> segments;
+  dpa_layout layout{};
+  LiveSweepOptions options;
+  ZooWriter writer;
+  ZooTail tail;
+  dpa::FeatureExtractor statistics;
+  std::vector<float> row;
+  std::unique_ptr<SweepLearner> learner;  // made at the first report, which names the metrics
+  std::vector<std::string> metrics;
+  std::unordered_set<std::uint64_t> own_rows;
+  mutable std::mutex lock;
+
+  Impl(const std::string& d, const dpa_layout& l, const LiveSweepOptions& o)
+      : dir(d),
+        segments(l.segments, l.segments + l.num_segments),
+        layout{segments.data(), l.num_segments, l.total_length},
+        options(o),
+        writer(d, layout, ZooStore::kStatistics),
+        tail(d, kStatisticsFile, feature_count(layout, kStoredStatsSet)),
+        statistics(layout, kStoredStatsSet),
+        row(feature_count(layout, kStoredStatsSet)) {}
+
+  void start_learner(const Json& reported) {
+    metrics = {"test_accuracy"};
+    for (const auto& [name, value] : reported.items()) {
+      if (name != "test_accuracy") metrics.push_back(name);
+    }
+    learner = std::make_unique<SweepLearner>(layout, metrics, options.learner);
+    for (const std::string& past : options.history) {
+      const ZooDataset zoo(past);
+      SweepColumns c = columns_of(zoo.metrics());
+      c.metrics = metrics;
+      const SweepData data = load_runs(zoo, c, nullptr, 1);
+      for (const SweepRun& r : data.runs)
+        learner->add_history(past + "/" + r.name, r.epochs, r.hyper, r.steps, r.statistics, r.metrics);
+    }
+  }
+
+  std::vector<float> metric_values(const Json& j) const {
+    std::vector<float> out;
+    for (const std::string& name : metrics) {
+      const auto it = j.find(name);
+      out.push_back(it != j.end() && it->is_number() ? it->get<float>() : NAN);
+    }
+    return out;
+  }
+
+  // Per-segment statistics compare across networks whose segments differ in length alone.
+  void check_same_segments(const dpa_layout& other) const {
+    if (dpa_layout_check(&other) != DPA_OK) throw ToolError("layout: invalid");
+    bool same = other.num_segments == layout.num_segments;
+    for (std::uint32_t i = 0; same && i < layout.num_segments; ++i)
+      same = other.segments[i].kind == layout.segments[i].kind;
+    if (!same) {
+      throw ToolError("layout: " + std::to_string(other.num_segments) +
+                      " segments; a sweep's networks have the same segments (count and kinds) as its first, here " +
+                      std::to_string(layout.num_segments));
+    }
+  }
+
+  // What the other workers recorded since the last look, fed to the learner undecided.
+  void follow_others() {
+    tail.read_new([&](std::uint64_t index, const float* values, const std::string& line) {
+      if (own_rows.erase(index) > 0) return;
+      const Json j = parse_object(line, (dir + "/metrics.jsonl").c_str());
+      const std::vector<float> m = metric_values(j);
+      learner->report(j.value("modeldir", ""), j.value("step", 0u), j.value("config.epochs", 0u),
+                      hyper_from(j, "config."), values, m.data(), false);
+    });
+  }
+};
+
+LiveSweep::LiveSweep(const std::string& dir, const dpa_layout& layout, const LiveSweepOptions& options)
+    : impl_(new Impl(dir, layout, options)) {}
+
+LiveSweep::~LiveSweep() = default;
+
+SweepDecision LiveSweep::report(const std::string& trial, std::uint32_t step, std::uint32_t epochs,
+                                const float* weights, std::size_t num_weights, const std::string& metrics_json,
+                                const std::string& hyper_json, bool decide, const dpa_layout* layout) {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  Impl& s = *impl_;
+  const Json reported = parse_object(metrics_json, "metrics");
+  const Json hyper = parse_object(hyper_json, "hyperparameters");
+  if (!s.learner) s.start_learner(reported);
+  for (const std::string& name : s.metrics) {
+    if (!reported.contains(name) || !reported[name].is_number())
+      throw ToolError("metrics: '" + name + "' is missing; every report passes the same metrics as the first");
+  }
+  if (reported.size() != s.metrics.size())
+    throw ToolError("metrics: every report passes the same metrics as the first (" + std::to_string(s.metrics.size()) +
+                    " of them)");
+  const dpa_layout& own = layout ? *layout : s.layout;
+  if (layout) s.check_same_segments(*layout);
+  if (num_weights != own.total_length)
+    throw ToolError("weights: " + std::to_string(num_weights) + " values; the layout has " +
+                    std::to_string(own.total_length));
+  const dpa_status status =
+      layout ? dpa::FeatureExtractor(own, kStoredStatsSet).compute(weights, num_weights, s.row.data(), s.row.size())
+             : s.statistics.compute(weights, num_weights, s.row.data(), s.row.size());
+  if (status != DPA_OK && status != DPA_ERR_NON_FINITE) throw ToolError(dpa_status_string(status));
+  Json line = reported;
+  line["modeldir"] = trial;
+  line["step"] = step;
+  line["config.epochs"] = epochs;
+  for (const auto& [name, value] : hyper.items()) line["config." + name] = value;
+  s.follow_others();
+  s.own_rows.insert(s.writer.add_row(s.row.data(), s.row.size(), line.dump()));
+  const std::vector<float> m = s.metric_values(reported);
+  return s.learner->report(trial, step, epochs, hyper_from(hyper, ""), s.row.data(), m.data(), decide);
+}
+
+SweepLearnerState LiveSweep::state() const {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  return impl_->learner ? impl_->learner->state() : SweepLearnerState{};
+}
+
+std::vector<unsigned char> LiveSweep::model_bytes() const {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  return impl_->learner ? impl_->learner->model_bytes() : std::vector<unsigned char>{};
+}
+
+void LiveSweep::wait() {
+  SweepLearner* learner = nullptr;
+  {
+    const std::lock_guard<std::mutex> hold(impl_->lock);
+    learner = impl_->learner.get();
+  }
+  if (learner) learner->wait();
+}
+
+}  // namespace dpa::tools

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""The sweep learner against the curve pruners, as README and docs/pruning.md show it: runs
+`dpa early-stop ZOO --in-sweep --json` for each --trials N (both percentiles), and prints one
+Markdown table per zoo: per rule, mean ± sd over the orders of the epochs saved, the best 10 % of
+runs stopped and the regret, and the learner's ratio to the observed-metric baseline.
+
+  scripts/sweep-replay.py ../shared/zoo/fmnist-ref --trials 100,300,600 --orders 40
+  scripts/sweep-replay.py MLP_ZOO --trials 300 --history FIRST_SWEEP
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def replay(dpa, zoo, trials, args):
+    command = [dpa, "early-stop", zoo, "--in-sweep", "--trials", str(trials), "--orders", str(args.orders),
+               "--at", str(args.at), "--percentile", args.percentile, "--seed", str(args.seed), "--json"]
+    if args.history:
+        command += ["--history", args.history]
+    print("$ " + " ".join(command), file=sys.stderr, flush=True)
+    return json.loads(subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout)
+
+
+def table(report):
+    rows = ["| N | rule | epochs saved | best 10 % stopped | ratio to test_accuracy | regret |",
+            "|---|---|---|---|---|---|"]
+    for r in report:
+        baseline = {x["value"]: x["best_runs_stopped"]["mean"] for x in r["rules"]
+                    if x["signal"] == "test_accuracy"}
+        for x in r["rules"]:
+            if x["signal"] == "successive_halving" and x["value"] != 3:
+                continue
+            name = {"in_sweep": "learner p%g", "test_accuracy": "test_accuracy p%g",
+                    "train_loss": "train_loss p%g", "successive_halving": "successive halving eta %g"}[x["signal"]]
+            ratio = ""
+            if x["signal"] == "in_sweep":
+                b = baseline.get(x["value"])
+                ratio = "**%.2f**" % (x["best_runs_stopped"]["mean"] / b) if b else "n/a (baseline stopped none)"
+            rows.append("| %d | %s | %.1f ± %.1f %% | %.2f ± %.2f of %d | %s | %.4f ± %.4f |" % (
+                r["trials"], name % x["value"], 100 * x["epochs_saved_share"]["mean"],
+                100 * x["epochs_saved_share"]["sd"], x["best_runs_stopped"]["mean"], x["best_runs_stopped"]["sd"],
+                x["best_runs"], ratio, x["regret"]["mean"], x["regret"]["sd"]))
+    return "\n".join(rows)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("zoo")
+    p.add_argument("--trials", default="100,300,600")
+    p.add_argument("--orders", type=int, default=40)
+    p.add_argument("--at", type=int, default=1)
+    p.add_argument("--percentile", default="50,75")
+    p.add_argument("--history", default="")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dpa", default=os.path.join(ROOT, "build", "dpa"))
+    p.add_argument("--json", action="store_true", help="the replays' JSON instead of the table")
+    args = p.parse_args()
+    report = [replay(args.dpa, args.zoo, int(n), args) for n in args.trials.split(",")]
+    if args.json:
+        print(json.dumps(report))
+        return
+    learning = ["learner p%g at N %d: %.1f refits, %.0f %% of decisions by its predictor" % (
+        l["percentile"], r["trials"], l["fits"]["mean"], 100 * l["predicted_share"]["mean"])
+        for r in report for l in r["learning"]]
+    print("%s, decided at step %d, %d orders per N%s:\n" % (
+        args.zoo, args.at, args.orders, ", history " + args.history if args.history else ""))
+    print(table(report))
+    print("\n" + "; ".join(learning) + ".")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,11 +1,8 @@
 """The host library's C ABI (libdpa_host.so, tools/host/dpa_host.h) through ctypes: the zoo
 writer and the sweep learner are the C++ host library's, not written again in Python."""
 import ctypes
-import os
 
 from . import _lib
-
-_HERE = os.path.dirname(os.path.abspath(__file__))
 
 p, size_t, u64, f32_p = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint64, ctypes.POINTER(ctypes.c_float)
 L = ctypes.POINTER(_lib.Layout)
@@ -34,26 +31,7 @@ _SIGNATURES = {
 }
 
 
-def _load():
-    candidates = [os.environ.get("DPA_HOST_LIBRARY"), os.path.join(_HERE, "libdpa_host.so"),
-                  os.path.join(_HERE, "..", "..", "build", "libdpa_host.so")]  # a source checkout, built
-    for path in candidates:
-        if path and os.path.isfile(path):
-            lib = ctypes.CDLL(os.path.abspath(path))
-            break
-    else:
-        raise ImportError("dpa: libdpa_host.so not found (pip install ./python builds it; or set DPA_HOST_LIBRARY)")
-    for name, (restype, argtypes) in _SIGNATURES.items():
-        fn = getattr(lib, name)
-        fn.restype, fn.argtypes = restype, argtypes
-    return lib
-
-
-lib = _load()
-
-
-class HostError(RuntimeError):
-    """A host-library call failed; the message is the library's one line."""
+lib = _lib.load_library("libdpa_host.so", "DPA_HOST_LIBRARY", _SIGNATURES)
 
 
 def check(status, error=ValueError):

@@ -70,22 +70,29 @@ _SIGNATURES = {
 }
 
 
-def _load():
-    candidates = [os.environ.get("DPA_LIBRARY"), os.path.join(_HERE, "libdpa.so"),
-                  os.path.join(_HERE, "..", "..", "build", "libdpa.so")]  # a source checkout, built
+def load_library(file_name, variable, signatures):
+    """A shared library of this package: $variable, else the package's own copy, else a source
+    checkout's build/; every function's signature declared."""
+    candidates = [os.environ.get(variable), os.path.join(_HERE, file_name),
+                  os.path.join(_HERE, "..", "..", "build", file_name)]  # a source checkout, built
     for path in candidates:
         if path and os.path.isfile(path):
-            lib = ctypes.CDLL(os.path.abspath(path))
+            library = ctypes.CDLL(os.path.abspath(path))
             break
     else:
-        raise ImportError("dpa: libdpa.so not found (pip install ./python builds it; or set DPA_LIBRARY)")
-    for name, (restype, argtypes) in _SIGNATURES.items():
-        fn = getattr(lib, name)
+        raise ImportError("dpa: %s not found (pip install ./python builds it; or set %s)" % (file_name, variable))
+    for name, (restype, argtypes) in signatures.items():
+        fn = getattr(library, name)
         fn.restype, fn.argtypes = restype, argtypes
-    if lib.dpa_model_struct_size() != ctypes.sizeof(ModelStruct):
+    return library
+
+
+def _load():
+    library = load_library("libdpa.so", "DPA_LIBRARY", _SIGNATURES)
+    if library.dpa_model_struct_size() != ctypes.sizeof(ModelStruct):
         raise ImportError("dpa: %s's dpa_model is %d bytes, this package expects %d: mismatched versions"
-                          % (lib._name, lib.dpa_model_struct_size(), ctypes.sizeof(ModelStruct)))
-    return lib
+                          % (library._name, library.dpa_model_struct_size(), ctypes.sizeof(ModelStruct)))
+    return library
 
 
 lib = _load()

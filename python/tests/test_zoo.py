@@ -158,3 +158,9 @@ def test_writers_in_two_processes_add_up(tmp_path):
         assert child.returncode == 0
     info = zoo_info(zoo)
     assert info["rows"] == 240 and info["runs"] == 60
+
+
+def test_a_zoo_without_rows_says_so(tmp_path):
+    dpa.ZooWriter(tmp_path / "zoo", LAYOUT).close()
+    out = subprocess.run([dpa_binary(), "zoo", "info", str(tmp_path / "zoo")], capture_output=True, text=True)
+    assert out.returncode == 1 and "no checkpoints yet" in out.stderr

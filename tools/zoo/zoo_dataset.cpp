@@ -254,6 +254,7 @@ ZooDataset::ZooDataset(const std::string& dir, Metrics metrics) : dir_(dir) {
   }
   const char* rows_name = weights_ ? "weights.npy" : kStatisticsFile;
   if (metrics == Metrics::kRead) {
+    if (rows() == 0) throw ToolError(dir + ": no checkpoints yet (" + rows_name + " has 0 rows)");
     const std::string metrics_path = metrics_file(dir);
     metrics_ = read_metrics_csv(metrics_path, true, rows());
     if (metrics_.rows() != rows()) {

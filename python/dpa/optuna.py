@@ -205,11 +205,8 @@ class SweepPruner(optuna.pruners.BasePruner):
         from . import _host
         if self._handle is None:
             return {"fits": 0, "finished": 0, "fit_trials": 0, "fitting": False, "trusted_steps": []}
-        needed = ctypes.c_size_t()
-        _host.check(_host.lib.dpa_host_sweep_state(self._handle, None, 0, ctypes.byref(needed)))
-        buffer = ctypes.create_string_buffer(needed.value)
-        _host.check(_host.lib.dpa_host_sweep_state(self._handle, buffer, needed.value, ctypes.byref(needed)))
-        return json.loads(buffer.value.decode())
+        buffer = self._fetch(_host.lib.dpa_host_sweep_state, ctypes.c_char)
+        return json.loads(bytes(buffer).rstrip(b"\0").decode())
 
     def model_bytes(self):
         """The learner's current predictor as the bytes of a .dpa model file (b"" before its first
@@ -217,12 +214,22 @@ class SweepPruner(optuna.pruners.BasePruner):
         from . import _host
         if self._handle is None:
             return b""
-        needed = ctypes.c_size_t()
-        _host.check(_host.lib.dpa_host_sweep_model(self._handle, None, 0, ctypes.byref(needed)))
-        buffer = (ctypes.c_ubyte * needed.value)()
-        if needed.value:
-            _host.check(_host.lib.dpa_host_sweep_model(self._handle, buffer, needed.value, ctypes.byref(needed)))
+        buffer = self._fetch(_host.lib.dpa_host_sweep_model, ctypes.c_ubyte)
         return bytes(buffer)
+
+    def _fetch(self, call, item):
+        """What call writes into a caller's buffer; asked again when a refit in the background
+        changed its size between the two calls."""
+        from . import _host
+        needed = ctypes.c_size_t()
+        while True:
+            size = needed.value
+            buffer = (item * size)()
+            status = call(self._handle, buffer if size else None, size, ctypes.byref(needed))
+            if status == 0 and needed.value <= size:
+                return buffer[:needed.value] if item is ctypes.c_ubyte else buffer.raw[:needed.value]
+            if needed.value <= size:  # failed for another reason than the size
+                _host.check(status)
 
     def wait(self):
         """Waits for a refit in the background to end (tests, and before reading state())."""

@@ -296,7 +296,8 @@ struct SweepLearner::Impl {
   }
 
   // Starts a refit when enough trials finished since the last (in the background, or now).
-  void maybe_refit(std::unique_lock<std::mutex>& held) {
+  // Called with `lock` held.
+  void maybe_refit() {
     if (fitting || finished < std::max(options.min_finished, next_fit_at)) return;
     next_fit_at = finished + std::max(options.refit_every, finished / 10);
     const std::uint32_t version = ++fits;
@@ -321,7 +322,6 @@ struct SweepLearner::Impl {
       fitting = false;
       fit_done.notify_all();
     });
-    (void)held;
   }
 
   // The score of a checkpoint: where the predictor is trusted, its blend with the observed metric
@@ -367,7 +367,7 @@ SweepLearner::~SweepLearner() {
 void SweepLearner::add_history(const std::string& trial, std::uint32_t epochs, const SweepHyper& hyper,
                                const std::vector<std::uint32_t>& steps, const std::vector<const float*>& statistics,
                                const std::vector<const float*>& metrics) {
-  std::unique_lock<std::mutex> held(impl_->lock);
+  const std::lock_guard<std::mutex> hold(impl_->lock);
   Impl& l = *impl_;
   Trial& t = l.trials[l.trial_named("history/" + trial, epochs, hyper)];
   t.history = true;
@@ -388,9 +388,9 @@ void SweepLearner::add_history(const std::string& trial, std::uint32_t epochs, c
 SweepDecision SweepLearner::report(const std::string& trial, std::uint32_t step, std::uint32_t epochs,
                                    const SweepHyper& hyper, const float* statistics, const float* metrics,
                                    bool decide) {
-  std::unique_lock<std::mutex> held(impl_->lock);
+  const std::lock_guard<std::mutex> hold(impl_->lock);
   Impl& l = *impl_;
-  l.maybe_refit(held);  // history alone may be enough for a first fit
+  l.maybe_refit();  // history alone may be enough for a first fit
   const std::size_t ti = l.trial_named(trial, epochs, hyper);
   Trial& t = l.trials[ti];
   t.checkpoints.push_back(l.checkpoint_of(step, statistics, metrics));
@@ -418,7 +418,7 @@ SweepDecision SweepLearner::report(const std::string& trial, std::uint32_t step,
     t.finished = true;
     t.final_value = t.checkpoints[ci].metrics[0];
     ++l.finished;
-    l.maybe_refit(held);
+    l.maybe_refit();
   }
   return d;
 }

@@ -34,8 +34,8 @@ __all__ = ["WeightsPruner", "SweepPruner", "report"]
 def report(trial, step, module_or_weights, model, context=None):
     """Predicts the trial's final accuracy at `step` and reports it to Optuna. module_or_weights:
     a torch module (flattened by dpa.torch, its layout checked) or a weight vector."""
-    if isinstance(module_or_weights, np.ndarray):
-        weights = module_or_weights
+    if isinstance(module_or_weights, (np.ndarray, list, tuple)):
+        weights = np.asarray(module_or_weights)
     else:
         from .torch import flatten, layout_of
         model.check_layout(layout_of(module_or_weights))
@@ -55,7 +55,12 @@ def report(trial, step, module_or_weights, model, context=None):
 
 
 class WeightsPruner(optuna.pruners.BasePruner):
-    def __init__(self, model=None, percentile=75.0, n_startup_trials=5, stop_below=None, max_gap=None):
+    def __init__(self, model=None, percentile=50.0, n_startup_trials=5, stop_below=None, max_gap=None):
+        """percentile: stop below this percentile of the other trials' predictions at the step
+        (50, as Optuna's MedianPruner; None: off). The others are every other trial that reported
+        the step, pruned and running ones included (Optuna's PercentilePruner reads completed
+        trials). max_gap: stop more than this under the best prediction (None or <= 0: off, as the
+        runtime's dpa_early_stop reads it)."""
         if model is not None and not isinstance(model, Model):
             model = Model(model)
         if model is not None and model.target != "final_test_accuracy":
@@ -78,7 +83,7 @@ class WeightsPruner(optuna.pruners.BasePruner):
         others = [t.intermediate_values[step] for t in study.get_trials(deepcopy=False)
                   if t.number != trial.number and step in t.intermediate_values]
         others = [v for v in others if v is not None and not math.isnan(v)]
-        if self.max_gap is not None and others and value < max(others) - self.max_gap:
+        if self.max_gap is not None and self.max_gap > 0 and others and value < max(others) - self.max_gap:
             return True
         if self.percentile is None or len(others) < self.n_startup_trials or not others:
             return False

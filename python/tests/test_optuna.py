@@ -34,3 +34,21 @@ def test_weights_pruner_stops_the_runs_predicted_worst(models):
     assert np.mean(finals[kept]) > np.mean(finals[pruned])  # it stops the worse networks
     with pytest.raises(ValueError, match="final accuracy"):
         dpa.optuna.WeightsPruner(dpa.Model(models["weights"]))
+
+
+def test_weights_pruner_reads_gaps_and_percentiles_as_the_runtime_does(models):
+    """max_gap <= 0 is off (as dpa_early_stop reads it); the default percentile is the median's."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    model = dpa.Model(models["final"])
+    weights, rows = mini_zoo()
+    assert dpa.optuna.WeightsPruner(model).percentile == 50.0
+    for gap in (0, -0.1):
+        study = optuna.create_study(direction="maximize",
+                                    pruner=dpa.optuna.WeightsPruner(model, percentile=None, max_gap=gap))
+        pruned = 0
+        for k in range(12):
+            trial = study.ask()
+            dpa.optuna.report(trial, 1, list(weights[k]), model, {"config.optimizer": rows[k]["config.optimizer"]})
+            pruned += trial.should_prune()
+            study.tell(trial, 0.5)
+        assert pruned == 0

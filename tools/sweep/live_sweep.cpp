@@ -71,20 +71,26 @@ struct LiveSweep::Impl {
         statistics(layout, kStoredStatsSet),
         row(feature_count(layout, kStoredStatsSet)) {}
 
+  // The first report names the metrics; history is loaded whole or the learner is not made.
   void start_learner(const Json& reported) {
-    metrics = {"test_accuracy"};
+    const auto observed = reported.find("test_accuracy");
+    if (observed == reported.end() || !observed->is_number())
+      throw ToolError("metrics: 'test_accuracy' (the observed metric) is missing or not a number");
+    std::vector<std::string> names = {"test_accuracy"};
     for (const auto& [name, value] : reported.items()) {
-      if (name != "test_accuracy") metrics.push_back(name);
+      if (name != "test_accuracy") names.push_back(name);
     }
-    learner = std::make_unique<SweepLearner>(layout, metrics, options.learner);
+    auto made = std::make_unique<SweepLearner>(layout, names, options.learner);
     for (const std::string& past : options.history) {
       const ZooDataset zoo(past);
       SweepColumns c = columns_of(zoo.metrics());
-      c.metrics = metrics;
+      c.metrics = names;
       const SweepData data = load_runs(zoo, c, nullptr, 1);
       for (const SweepRun& r : data.runs)
-        learner->add_history(past + "/" + r.name, r.epochs, r.hyper, r.steps, r.statistics, r.metrics);
+        made->add_history(past + "/" + r.name, r.epochs, r.hyper, r.steps, r.statistics, r.metrics);
     }
+    metrics = std::move(names);
+    learner = std::move(made);
   }
 
   std::vector<float> metric_values(const Json& j) const {

@@ -234,14 +234,16 @@ struct ZooWriter::Impl {
     std::string foreign;
     bool has_state = false;
     for (const std::string& name : present) {
-      if (!ours.count(name)) foreign += (foreign.empty() ? "" : ", ") + name;
+      // A temporary of ours that a killed writer left while making the directory is ours too:
+      // making it again replaces it.
+      const std::size_t temporary = name.rfind(".tmp-");
+      if (!ours.count(name.substr(0, temporary))) foreign += (foreign.empty() ? "" : ", ") + name;
       has_state |= name == kWriterState;
     }
     if (!foreign.empty()) {
-      const bool other_store = std::find(present.begin(), present.end(), kWriterState) != present.end();
       fail(dir + ": holds " + foreign +
-           (other_store ? ", not a zoo of " + std::string(zoo_store_name(store)) + " (opened with the other store?)"
-                        : ", which this writer did not write") +
+           (has_state ? ", not a zoo of " + std::string(zoo_store_name(store)) + " (opened with the other store?)"
+                      : ", which this writer did not write") +
            "; the zoo writer appends only to zoos it made: record into a new or empty directory");
     }
     struct stat st {};

@@ -112,6 +112,12 @@ def stats(weights, layout=None, set="paper"):
     return out
 
 
+def _name_bytes(value):
+    """A category as the runtime compares it: bytes as they are, text as UTF-8 (surrogates from
+    non-UTF-8 names back to their bytes)."""
+    return bytes(value) if isinstance(value, bytes) else str(value).encode("utf-8", "surrogateescape")
+
+
 class Model:
     """A verified model: the bytes of a .dpa file (path, or bytes-like), checked once by the
     runtime. Predictions, features and context names all come from the runtime."""
@@ -132,11 +138,12 @@ class Model:
         info = _lib.ContextInfo()
         for i in range(self._model.num_context):
             _check(lib.dpa_model_context_info(ctypes.byref(self._model), i, ctypes.byref(info)))
-            entry = {"name": info.name.decode(),
+            entry = {"name": info.name.decode("utf-8", "surrogateescape"),
                      "kind": "categorical" if info.kind == _lib.CONTEXT_CATEGORICAL else "numeric",
                      "log": info.transform == _lib.CONTEXT_LOG}
             if info.kind == _lib.CONTEXT_CATEGORICAL:
-                entry["categories"] = [lib.dpa_model_context_category(ctypes.byref(self._model), i, k).decode()
+                entry["categories"] = [lib.dpa_model_context_category(ctypes.byref(self._model), i, k).decode(
+                                           "utf-8", "surrogateescape")
                                        for k in range(info.num_categories)]
             self.inputs.append(entry)
 
@@ -173,7 +180,10 @@ class Model:
     def metadata(self):
         """Training provenance: the key=value lines of the model, as a dict."""
         m = self._model
-        text = ctypes.string_at(m.metadata_text, m.metadata_text_bytes).decode() if m.metadata_text_bytes else ""
+        # Names in a model are bytes (dpa train writes a zoo's as they are): non-UTF-8 bytes become
+        # surrogates, which encode back to the same bytes.
+        text = ctypes.string_at(m.metadata_text, m.metadata_text_bytes).decode("utf-8", "surrogateescape") \
+            if m.metadata_text_bytes else ""
         return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
 
     def check_layout(self, layout):
@@ -212,7 +222,7 @@ class Model:
                 codes = []
                 for v in values:
                     code = ctypes.c_float()
-                    _check(lib.dpa_model_context_code(ctypes.byref(self._model), i, str(v).encode(), ctypes.byref(code)))
+                    _check(lib.dpa_model_context_code(ctypes.byref(self._model), i, _name_bytes(v), ctypes.byref(code)))
                     codes.append(code.value)
                 values = codes
             columns.append(np.asarray(values, dtype=np.float64))

@@ -107,3 +107,26 @@ def test_model_metadata_layout_and_errors(models, tmp_path):
     bad[200] ^= 0x55
     with pytest.raises(dpa.DpaError, match="checksum"):
         dpa.Model(bytes(bad))
+
+
+def test_names_that_are_not_utf8_load_and_predict(tmp_path):
+    """dpa train writes a zoo's names as bytes; a latin-1 category loads, and predicts as the CLI does."""
+    import shutil
+    zoo = tmp_path / "zoo"
+    shutil.copytree(MINI_ZOO, zoo)
+    with gzip.open(zoo / "metrics.csv.gz", "rb") as f:
+        text = f.read().replace(b"rmsprop", b"rmspr\xe9p")  # not UTF-8
+    with gzip.open(zoo / "metrics.csv.gz", "wb") as f:
+        f.write(text)
+    path = str(tmp_path / "m.dpa")
+    run_dpa("train", str(zoo), "-o", path, "--trees", "10", "--context", "config.optimizer")
+    model = dpa.Model(path)
+    categories = model.inputs[0]["categories"]
+    odd = [c for c in categories if c.startswith("rmspr")][0]
+    assert odd.encode("utf-8", "surrogateescape") == b"rmspr\xe9p"
+    weights, _ = mini_zoo()
+    by_text = model.predict(weights[0], {"config.optimizer": odd})
+    by_bytes = model.predict(weights[0], {"config.optimizer": b"rmspr\xe9p"})
+    (tmp_path / "m.csv").write_bytes(b"config.optimizer\nrmspr\xe9p\n")
+    cli = dpa_predict(path, weights[:1], tmp_path, str(tmp_path / "m.csv"))
+    assert by_text == by_bytes == cli[0]

@@ -164,3 +164,20 @@ def test_a_zoo_without_rows_says_so(tmp_path):
     dpa.ZooWriter(tmp_path / "zoo", LAYOUT).close()
     out = subprocess.run([dpa_binary(), "zoo", "info", str(tmp_path / "zoo")], capture_output=True, text=True)
     assert out.returncode == 1 and "no checkpoints yet" in out.stderr
+
+
+def test_metrics_of_too_few_runs_are_null_not_zero(tmp_path):
+    zoo = tmp_path / "zoo"
+    with dpa.ZooWriter(zoo, LAYOUT) as w:
+        add_runs(w, 2)
+    out = subprocess.run([dpa_binary(), "train", str(zoo), "-o", str(tmp_path / "m.dpa"), "--checkpoints", "all",
+                          "--trees", "5", "--json"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    for side in ("validation", "test"):
+        if report[side]["n"] < 2:
+            assert report[side]["r2"] is None and report[side]["mae"] is None
+    assert report["test"]["n"] < 2 and "too few to measure" not in out.stdout
+    text = subprocess.run([dpa_binary(), "train", str(zoo), "-o", str(tmp_path / "m2.dpa"), "--checkpoints", "all",
+                           "--trees", "5"], capture_output=True, text=True)
+    assert "n/a" in text.stdout and "R2 0.0000" not in text.stdout and "warning" in text.stderr

@@ -35,15 +35,32 @@ CrossValidation cross_validate(const ZooDataset& zoo, const TrainOptions& o, con
   return cv;
 }
 
+// Metrics of fewer than two rows measure nothing: null in JSON, "n/a" in text, never 0.
+bool measured(const RegressionMetrics& m) { return m.n >= 2; }
+
 void metrics_json(JsonWriter& j, const char* name, const RegressionMetrics& m) {
+  const auto value = [&](double v) { return measured(m) ? v : NAN; };  // NaN is written as null
   j.key(name)
       .begin_object()
       .field("n", m.n)
-      .field("r2", m.r2)
-      .field("kendall_tau", m.kendall_tau)
-      .field("mae", m.mae)
-      .field("rmse", m.rmse)
+      .field("r2", value(m.r2))
+      .field("kendall_tau", value(m.kendall_tau))
+      .field("mae", value(m.mae))
+      .field("rmse", value(m.rmse))
       .end_object();
+}
+
+void print_metrics_text(const char* name, const RegressionMetrics& m) {
+  if (!measured(m)) {
+    std::printf("  %-11s n/a (%zu rows: too few to measure)\n", name, m.n);
+    std::fprintf(stderr,
+                 "warning: the %s set has %zu rows; its metrics are not reported. A zoo of a few runs "
+                 "is too small to hold runs out: record more runs\n",
+                 name, m.n);
+    return;
+  }
+  std::printf("  %-11s R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n", (std::string(name) + ":").c_str(), m.r2,
+              m.kendall_tau, m.mae, m.rmse);
 }
 
 const char* const kTrainOptions =
@@ -158,10 +175,8 @@ void print_train_text(const std::string& out, const TrainOptions& o, const Train
   std::printf("trained %s on %zu rows (%zu validation, %zu test) in %.2f s; wrote %s (%zu bytes)\n",
               model_kind_name(o.kind), r.train_rows, r.validation_rows, r.test_rows, r.train_seconds, out.c_str(),
               r.model_bytes.size());
-  std::printf("  validation: R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n", r.validation.r2,
-              r.validation.kendall_tau, r.validation.mae, r.validation.rmse);
-  std::printf("  test:       R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n", r.test.r2, r.test.kendall_tau,
-              r.test.mae, r.test.rmse);
+  print_metrics_text("validation", r.validation);
+  print_metrics_text("test", r.test);
   if (cv > 0) {
     const MeanSpread r2 = mean_spread(folds.folds, &RegressionMetrics::r2);
     const MeanSpread tau = mean_spread(folds.folds, &RegressionMetrics::kendall_tau);

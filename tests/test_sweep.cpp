@@ -195,5 +195,11 @@ TEST_CASE("zoo writer: appends read back, an interrupted append is cut, bad valu
     CHECK(seen == 6);
   }
   CHECK_THROWS_WITH_AS(ZooWriter(dir, kLayout, ZooStore::kWeights), doctest::Contains("statistics.npy"), ToolError);
+  // Damaged metrics lines are named, and an endless line is not read whole.
+  const std::string metrics = dir + "/metrics.jsonl";
+  std::ofstream(metrics) << "[1, 2]\n";
+  CHECK_THROWS_WITH_AS(ZooDataset{dir}, doctest::Contains("metrics.jsonl:1: not a JSON object"), ToolError);
+  std::ofstream(metrics) << std::string(2u << 20, ' ') << "\n";
+  CHECK_THROWS_WITH_AS(ZooDataset{dir}, doctest::Contains("metrics.jsonl:1: a line longer than"), ToolError);
   std::system(("rm -rf " + std::string(dir_template)).c_str());
 }

@@ -1,5 +1,7 @@
 #include "common/files.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,6 +61,32 @@ void check_not_an_input(const std::string& output) {
                       "); writing it would destroy it: choose another output");
     }
   }
+}
+
+std::string read_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw ToolError(path + ": cannot open: " + std::strerror(errno));
+  std::string text;
+  char buffer[4096];
+  ssize_t got;
+  while ((got = ::read(fd, buffer, sizeof buffer)) > 0 || (got < 0 && errno == EINTR)) {
+    if (got > 0) text.append(buffer, static_cast<std::size_t>(got));
+  }
+  const int error = errno;
+  ::close(fd);
+  if (got < 0) throw ToolError(path + ": cannot read: " + std::strerror(error));
+  return text;
+}
+
+std::vector<std::string> directory_entries(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) throw ToolError(dir + ": cannot read the directory: " + std::strerror(errno));
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.emplace_back(e->d_name);
+  }
+  ::closedir(d);
+  return names;
 }
 
 }  // namespace dpa::tools

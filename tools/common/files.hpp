@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace dpa::tools {
 
@@ -16,5 +17,10 @@ void check_input_file(const std::string& path);
 // Throws ToolError when an existing `output` is the same file as an input checked above (by
 // device and inode, whatever the path's spelling): no command replaces its own input.
 void check_not_an_input(const std::string& output);
+
+// A whole (small) file's bytes; throws ToolError naming the file when it cannot be read.
+std::string read_file(const std::string& path);
+// The names in a directory, "." and ".." left out; throws ToolError naming it.
+std::vector<std::string> directory_entries(const std::string& dir);
 
 }  // namespace dpa::tools

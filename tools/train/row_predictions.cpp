@@ -102,10 +102,10 @@ RowPredictions predict_rows(const dpa_model& model, const ZooDataset& zoo, const
   Progress progress("predicting", n, show_progress);
   std::vector<unsigned char> scratch(dpa_model_scratch_size(&model) + 64);
   std::vector<float> features(model.num_features);
+  const std::size_t per_row = feature_count(layout, model.stats_set);
   extract_features(
       zoo, {DPA_INPUT_STATISTICS, model.stats_set}, threads, rows,
       [&](std::uint64_t first, std::uint64_t count, const float* block) {
-        const std::size_t per_row = feature_count(layout, model.stats_set);
         for (std::uint64_t i = 0; i < count; ++i) {
           const float* statistics = block + i * per_row;
           bool finite = true;

@@ -51,11 +51,16 @@ JsonlReader::JsonlReader(const std::string& path, std::uint64_t committed) : Rec
 
 bool JsonlReader::next_line(std::string& line) {
   if (lines_read_ == committed_) return false;
-  if (!std::getline(in_, line)) return false;
-  if (in_.eof()) return false;  // no line end: a line still being written
-  if (line.size() > kMaxLineBytes) {
-    throw ToolError(path_ + ":" + std::to_string(lines_read_ + 1) + ": a line longer than " +
-                    std::to_string(kMaxLineBytes) + " bytes");
+  line.clear();
+  // Read up to the line end, never more than the limit: a file of one endless line is an error,
+  // not an allocation of its size.
+  for (int c = in_.get(); c != '\n'; c = in_.get()) {
+    if (c == std::char_traits<char>::eof()) return false;  // no line end: a line still being written
+    if (line.size() == kMaxLineBytes) {
+      throw ToolError(path_ + ":" + std::to_string(lines_read_ + 1) + ": a line longer than " +
+                      std::to_string(kMaxLineBytes) + " bytes");
+    }
+    line += static_cast<char>(c);
   }
   ++lines_read_;
   record_line_ = lines_read_;

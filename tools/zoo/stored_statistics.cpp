@@ -3,13 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <dirent.h>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
@@ -36,11 +34,7 @@ std::string statistics_description_json(std::uint64_t weights_per_row) {
 
 StatisticsDescription read_statistics_description(const std::string& path) {
   check_input_file(path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ToolError(path + ": cannot open");
-  std::stringstream text;
-  text << in.rdbuf();
-  const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+  const nlohmann::json j = nlohmann::json::parse(read_file(path), nullptr, false);
   auto fail = [&](const std::string& what) -> ToolError { return ToolError(path + ": " + what); };
   if (j.is_discarded() || !j.is_object()) throw fail("not a JSON object");
   if (j.value("format", "") != "dpa-statistics-zoo") throw fail("'format' is not \"dpa-statistics-zoo\"");
@@ -94,14 +88,8 @@ namespace {
 bool claim_empty_directory(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0755) == 0) return true;
   if (errno != EEXIST) throw ToolError(dir + ": cannot create: " + std::strerror(errno));
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) throw ToolError(dir + ": exists and is not a readable directory");
-  bool empty = true;
-  while (const dirent* e = ::readdir(d)) {
-    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) empty = false;
-  }
-  ::closedir(d);
-  if (!empty) throw ToolError(dir + ": not empty; the zoo is written only into a new or empty directory");
+  if (!directory_entries(dir).empty())
+    throw ToolError(dir + ": not empty; the zoo is written only into a new or empty directory");
   return false;
 }
 

@@ -1,6 +1,5 @@
 #include "zoo/zoo_writer.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -15,6 +14,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
+#include "common/files.hpp"
 #include "dpa/dpa.hpp"
 #include "zoo/csv_reader.hpp"
 #include "zoo/jsonl_reader.hpp"
@@ -63,18 +63,6 @@ std::string layout_text(const dpa_layout& layout) {
   return text;
 }
 
-std::string read_small_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail_errno(path, "open");
-  std::string text;
-  char buffer[4096];
-  ssize_t got;
-  while ((got = ::read(fd, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<std::size_t>(got));
-  ::close(fd);
-  if (got < 0) fail_errno(path, "read");
-  return text;
-}
-
 void write_all_at(int fd, const void* data, std::size_t size, std::uint64_t offset, const std::string& path) {
   const auto* bytes = static_cast<const unsigned char*>(data);
   while (size > 0) {
@@ -85,17 +73,6 @@ void write_all_at(int fd, const void* data, std::size_t size, std::uint64_t offs
     size -= static_cast<std::size_t>(put);
     offset += static_cast<std::uint64_t>(put);
   }
-}
-
-std::vector<std::string> directory_entries(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) fail_errno(dir, "read the directory");
-  std::vector<std::string> names;
-  while (const dirent* e = ::readdir(d)) {
-    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.emplace_back(e->d_name);
-  }
-  ::closedir(d);
-  return names;
 }
 
 // A whole number >= 0 that fits 32 bits, as the zoo reader's parse_index takes it.
@@ -251,7 +228,7 @@ struct ZooWriter::Impl {
     if (!has_state && !present.empty() && !half_made)
       fail(dir + ": holds a zoo this writer did not make; record into a new or empty directory");
     if (!has_state) create_files();
-    const std::string expected = layout_text(layout), found = read_small_file(dir + "/" + kLayout);
+    const std::string expected = layout_text(layout), found = read_file(dir + "/" + kLayout);
     if (found != expected) fail(dir + "/" + kLayout + ": the zoo has another layout than this writer's");
     if (store == ZooStore::kStatistics) read_statistics_description(dir + "/" + kStatisticsDescriptionFile);
   }

@@ -14,24 +14,18 @@
 #include "sweep/sweep_runs.hpp"
 #include "train/early_stop_report.hpp"
 #include "zoo/feature_extraction.hpp"
+#include "zoo/row_selection.hpp"
 #include "zoo/stored_statistics.hpp"
 
 namespace dpa::tools {
 
 namespace {
 
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
 // Order o: the first n of a Fisher-Yates shuffle of the runs, from the seed and o alone.
 std::vector<std::size_t> order_of(std::size_t available, std::size_t n, std::uint64_t seed, std::uint32_t o) {
   std::vector<std::size_t> order(available);
   for (std::size_t i = 0; i < available; ++i) order[i] = i;
-  std::mt19937_64 random(mix(seed * 0x100000001B3ull + o));
+  std::mt19937_64 random(splitmix64(seed * 0x100000001B3ull + o));
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t j = i + static_cast<std::size_t>(random() % (available - i));
     std::swap(order[i], order[j]);
@@ -54,7 +48,7 @@ LearnerOrder learn_order(const ZooDataset& zoo, const SweepData& data, const std
   so.percentile = p;
   so.startup = o.startup;
   so.audit = o.audit;
-  so.seed = mix(o.seed + index);
+  so.seed = splitmix64(o.seed + index);
 
   SweepLearner learner(zoo.layout(), c.metrics, so);
   for (const SweepData& h : history) {

@@ -14,6 +14,7 @@
 #include "model/model_writer.hpp"
 #include "train/metrics.hpp"
 #include "train/stop_rules.hpp"
+#include "zoo/row_selection.hpp"
 #include "zoo/stored_statistics.hpp"
 
 namespace dpa::tools {
@@ -72,17 +73,10 @@ struct Fitted {
 
 float blend(float observed, float predicted, float w) { return observed + w * (predicted - observed); }
 
-std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
 std::uint64_t name_hash(const std::string& name, std::uint64_t seed) {
-  std::uint64_t h = 1469598103934665603ull ^ mix(seed);
+  std::uint64_t h = 1469598103934665603ull ^ splitmix64(seed);
   for (const unsigned char c : name) h = (h ^ c) * 1099511628211ull;
-  return mix(h);
+  return splitmix64(h);
 }
 
 Schema schema_of(const std::vector<Trial>& trials) {

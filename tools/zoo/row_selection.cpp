@@ -104,19 +104,19 @@ SelectedRows keep_rows(const SelectedRows& selected, const std::function<bool(st
   return out;
 }
 
-namespace {
-
-std::uint64_t mix(std::uint64_t x) {  // splitmix64 finaliser
+std::uint64_t splitmix64(std::uint64_t x) {
   x += 0x9e3779b97f4a7c15ull;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
   return x ^ (x >> 31);
 }
 
+namespace {
+
 double run_position(const std::string& modeldir, std::uint64_t seed) {
   std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the run's name
   for (const unsigned char c : modeldir) h = (h ^ c) * 1099511628211ull;
-  return static_cast<double>(mix(h ^ mix(seed)) >> 11) * 0x1.0p-53;
+  return static_cast<double>(splitmix64(h ^ splitmix64(seed)) >> 11) * 0x1.0p-53;
 }
 
 }  // namespace

@@ -48,6 +48,10 @@ struct Split {
 Split split_by_run(const SelectedRows& selected, const ZooMetrics& metrics, double validation_fraction,
                    double test_fraction, std::uint64_t seed);
 
+// The splitmix64 finaliser: the mixing step of every hash and seed derivation here and in the
+// sweep learner.
+std::uint64_t splitmix64(std::uint64_t x);
+
 // Is the run on split_by_run's test side?
 bool run_in_test_fraction(const std::string& modeldir, double test_fraction, std::uint64_t seed);
 // Is the run in fold `fold` of `folds` (split_by_fold's test side)?

@@ -37,10 +37,32 @@ mkdir "$tmp/full"
 if mount -t tmpfs -o size=32k tmpfs "$tmp/full" 2> /dev/null; then
   expect_exit "features onto a full file system" 1 "No space left on device" "$dpa" features "$zoo" -o "$tmp/full/f.npy"
   expect "nothing left on the full file system" [ -z "$(ls -A "$tmp/full")" ]
+  # A report is swapped in whole: on a full disk, no partial report (#28 item 12).
+  expect_exit "report onto a full file system" 1 "No space left on device" "$dpa" report "$zoo" -o "$tmp/full/r" --quick
+  expect "no partial report on the full file system" [ -z "$(ls -A "$tmp/full")" ]
   umount "$tmp/full"
 else
   echo "not run here: a full file system (mounting a tmpfs is not allowed; run as root)"
 fi
+
+# A report never replaces what no report wrote (#28 item 1): a project's README.md, a zoo.
+mkdir "$tmp/project" && echo "the project's own" > "$tmp/project/README.md"
+expect_exit "report into a directory of other files" 1 "holds files that no earlier dpa report wrote (README.md)" \
+  "$dpa" report "$zoo" -o "$tmp/project" --quick
+expect "the project's README is untouched" [ "$(cat "$tmp/project/README.md")" = "the project's own" ]
+cp -r "$zoo" "$tmp/zoo-copy"
+expect_exit "report into a zoo" 1 "no earlier dpa report wrote" "$dpa" report "$tmp/zoo-copy" -o "$tmp/zoo-copy" --quick
+expect "the zoo is untouched" diff -r "$zoo" "$tmp/zoo-copy"
+# An earlier report is replaced whole: a file of it that the new one does not write goes too.
+sh -c 'exit 0' & dead=$!
+wait "$dead"
+mkdir -p "$tmp/report.tmp-$dead" && touch "$tmp/report.tmp-$dead/.dpa-report"
+check "report into a new directory" "$dpa" report "$zoo" -o "$tmp/report" --quick
+touch "$tmp/report/stale.svg"
+check "report over an earlier report" "$dpa" report "$zoo" -o "$tmp/report" --quick
+expect "the new report is whole" test -s "$tmp/report/README.md" -a -s "$tmp/report/report.json"
+expect "nothing of the earlier one stays" [ ! -e "$tmp/report/stale.svg" ]
+expect "a killed report's staging directory is gone" no_temporaries "$tmp"
 
 # A temporary left by a killed run (SIGKILL: no handler runs) goes with the next write of that output.
 sh -c 'exit 0' & dead=$!

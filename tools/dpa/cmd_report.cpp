@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
 #include "common/json_writer.hpp"
+#include "common/staged_directory.hpp"
 #include "common/svg_plot.hpp"
 #include "common/text_format.hpp"
 #include "train/comparison.hpp"
@@ -52,11 +52,6 @@ std::string cell_file(const ComparisonCell& cell) {
   std::string inputs = cell.inputs->name;
   for (char& c : inputs) c = c == '+' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return std::string(model_kind_name(cell.model)) + "-" + inputs + ".svg";
-}
-
-void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::create_directories(path.parent_path());
-  write_file_atomically(path.string(), text.data(), text.size());
 }
 
 std::string metric_table(const ZooComparison& z, const NamedMetric& metric, const char* title) {
@@ -214,10 +209,10 @@ std::string report_json(const Comparison& c) {
   return j.str();
 }
 
-void write_figures(const Comparison& c, const std::filesystem::path& out) {
+void write_figures(const Comparison& c, StagedDirectory& out) {
   for (const ZooComparison& z : c.zoos) {
-    const std::filesystem::path dir = out / file_safe(z.name);
-    write_text(dir / "accuracy.svg", histogram_svg(z.final_test_accuracy, 40, 0.0, 1.0,
+    const std::string dir = file_safe(z.name) + "/";
+    out.write(dir + "accuracy.svg", histogram_svg(z.final_test_accuracy, 40, 0.0, 1.0,
                                                    z.name + ": final test accuracy of " +
                                                        std::to_string(z.final_test_accuracy.size()) + " runs",
                                                    "test accuracy", "runs"));
@@ -228,14 +223,14 @@ void write_figures(const Comparison& c, const std::filesystem::path& out) {
       test.push_back(z.final_test_accuracy[i]);
     }
     if (!train.empty()) {
-      write_text(dir / "test-vs-train.svg", scatter_svg(train, test, z.name + ": final test vs train accuracy",
+      out.write(dir + "test-vs-train.svg", scatter_svg(train, test, z.name + ": final test vs train accuracy",
                                                         "train accuracy", "test accuracy"));
     }
     for (const ComparisonCell& cell : z.cells) {
       if (!cell.skipped.empty()) continue;
       const RegressionMetrics pooled = evaluate(cell.truth, cell.predicted);
-      write_text(
-          dir / "cells" / cell_file(cell),
+      out.write(
+          dir + "cells/" + cell_file(cell),
           scatter_svg(cell.truth, cell.predicted,
                       z.name + ": " + model_kind_name(cell.model) + " on " + cell.inputs->name +
                           ", held-out folds (R2 " + fixed(pooled.r2, 3) + ", tau " + fixed(pooled.kendall_tau, 3) + ")",
@@ -251,17 +246,17 @@ void write_figures(const Comparison& c, const std::filesystem::path& out) {
       tau[a].push_back(cell.skipped.empty() ? cell.metrics.kendall_tau : NAN);
       r2[a].push_back(cell.skipped.empty() ? cell.metrics.r2 : NAN);
       if (!cell.skipped.empty()) continue;
-      write_text(out / "transfer" / (file_safe(names[a]) + "-on-" + file_safe(names[b]) + ".svg"),
+      out.write("transfer/" + file_safe(names[a]) + "-on-" + file_safe(names[b]) + ".svg",
                  scatter_svg(cell.truth, cell.predicted,
                              "trained on " + names[a] + ", scored on " + names[b] + " (tau " +
                                  fixed(cell.metrics.kendall_tau, 3) + ")",
                              "true test accuracy", "predicted test accuracy"));
     }
   }
-  write_text(out / "transfer-tau.svg",
+  out.write("transfer-tau.svg",
              heatmap_svg(names, names, tau, 0.0, 1.0, "transfer: Kendall tau of GBM on W-stats", "trained on",
                          "scored on (held-out runs)"));
-  write_text(out / "transfer-r2.svg", heatmap_svg(names, names, r2, 0.0, 1.0, "transfer: R2 of GBM on W-stats",
+  out.write("transfer-r2.svg", heatmap_svg(names, names, r2, 0.0, 1.0, "transfer: R2 of GBM on W-stats",
                                                   "trained on", "scored on (held-out runs)"));
 }
 
@@ -280,13 +275,15 @@ int run_report(int argc, char** argv, int first) {
   o.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
   o.test_fraction = args.real("--test-fraction", 0.2, 0.05, 0.9);
   o.threads = args.threads();
+  // Refused before the work, and swapped in whole after it: a full disk leaves no partial report.
+  StagedDirectory dir(out, ".dpa-report", "report");
   const Comparison c = run_comparison(args.positionals(), o,
                                       [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
-  const std::filesystem::path dir(out);
   write_figures(c, dir);
   const std::string json = report_json(c), markdown = summary_markdown(c);
-  write_text(dir / "report.json", json + "\n");
-  write_text(dir / "README.md", markdown);
+  dir.write("report.json", json + "\n");
+  dir.write("README.md", markdown);
+  dir.commit();
   if (args.flag("--json")) {
     std::printf("%s\n", json.c_str());
   } else {
@@ -305,7 +302,9 @@ checkpoints: for each zoo, GBM (gbdt), logit-linear (linear) and DNN (mlp) predi
 test accuracy from the weight statistics (W-stats), all weights (W), the hyperparameters
 alone (H) and statistics with hyperparameters, by K-fold cross-validation over runs (mean
 and spread of R2, Kendall tau, MAE on held-out folds); then a transfer matrix: GBM on W-stats
-trained on each zoo and scored on every zoo's held-out runs. Writes to OUT_DIR:
+trained on each zoo and scored on every zoo's held-out runs. Writes to OUT_DIR, which must be
+new, empty or an earlier report (any other directory is refused; the new report replaces the
+earlier one whole, only once it is complete):
   README.md           the tables, with the paper's published numbers beside ours
   report.json         every number
   ZOO/accuracy.svg    the zoo's final test accuracies (the paper's Figure 2, left)

@@ -254,6 +254,13 @@ TEST_CASE("tree layouts: automatic takes the smaller, each says what it cannot h
   CHECK_THROWS_WITH_AS(dpa::tools::write_model(deep), doctest::Contains("deeper than 64"), dpa::tools::ToolError);
   CHECK_THROWS_WITH_AS(dpa::tools::write_model(dpa_test::with_tree_layout(deep, dpa::tools::TreeLayout::complete)),
                        doctest::Contains("complete trees stop at 12"), dpa::tools::ToolError);
+  // More trees than the format holds: the message says the limit (#28 item 16).
+  dpa::tools::ModelSpec many = dpa_test::random_gbdt_spec(rng, 1, 1);
+  auto& many_trees = std::get<dpa::tools::GbdtModel>(many.predictor).trees;
+  many_trees.assign(DPA_MODEL_MAX_TREES + 1, many_trees.front());
+  CHECK_THROWS_WITH_AS(dpa::tools::write_model(many),
+                       doctest::Contains("1048577 trees, more than the format's limit of 1048576"),
+                       dpa::tools::ToolError);
 }
 
 TEST_CASE("linear and MLP round trips equal plain evaluations") {

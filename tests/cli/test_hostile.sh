@@ -45,6 +45,10 @@ else
   echo "not run here: a full file system (mounting a tmpfs is not allowed; run as root)"
 fi
 
+# An empty output name (#28 item 16; before: "cannot rename '.tmp-PID' to ''").
+expect_exit "features -o ''" 2 "-o names an output: it is empty" "$dpa" features "$zoo" -o ""
+expect_exit "train --output=" 2 "-o names an output: it is empty" "$dpa" train "$zoo" --output=
+
 # A report never replaces what no report wrote (#28 item 1): a project's README.md, a zoo.
 mkdir "$tmp/project" && echo "the project's own" > "$tmp/project/README.md"
 expect_exit "report into a directory of other files" 1 "holds files that no earlier dpa report wrote (README.md)" \
@@ -105,6 +109,15 @@ check "inspect JSON is valid UTF-8 JSON" python3 -c "import json,sys; j=json.loa
 c=j['context'][0]; assert c['name']=='\x1b[31mred' and '\ufffd\ufffd' in c['categories'], c" "$tmp/last"
 check "export-c of such names" "$dpa" export-c "$tmp/names.dpa" -o "$tmp/names.h" --name odd_names
 check "the header compiles" "$cc" -std=c99 -Wall -Werror -fsyntax-only -I"$source/runtime/include" -x c "$tmp/names.h"
+# A comment's end in the model's path or the header's name (#28 item 16); a keyword as --name.
+mkdir -p "$tmp/a*" "$tmp/h*"
+cp "$tmp/names.dpa" "$tmp/a*/m.dpa"
+check "export-c of a model whose path holds */" "$dpa" export-c "$tmp/a*/m.dpa" -o "$tmp/h*/m.h"
+check "that header compiles" "$cc" -std=c99 -Wall -Werror -fsyntax-only -I"$source/runtime/include" -x c "$tmp/h*/m.h"
+for keyword in int static _Bool; do
+  expect_exit "export-c --name $keyword" 2 "not a keyword, not starting with '_'" \
+    "$dpa" export-c "$tmp/names.dpa" -o "$tmp/k.h" --name "$keyword"
+done
 
 # zoo train: datasets without images, checkpoints the job cannot have, a zoo it did not start,
 # and a resumed job with other options.
@@ -113,6 +126,18 @@ python3 "$source/tests/cli/make_idx.py" "$tmp/idx" 96 40
 python3 "$source/tests/cli/make_idx.py" "$tmp/empty" 0 40
 expect_exit "zoo train on 0 training images" 1 "train-images-idx3-ubyte.gz: holds no images" \
   "$dpa" zoo train --data "$tmp/empty" -o "$tmp/z0" --runs 1 --epochs 1
+# A gzip whose checksum does not match (a corrupt tail), and a file longer than its header says
+# (#28 item 16; before: read silently).
+cp -r "$tmp/idx" "$tmp/crc" && cp -r "$tmp/idx" "$tmp/long"
+python3 -c "import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[-8]^=0xff; open(p,'wb').write(b)" \
+  "$tmp/crc/t10k-labels-idx1-ubyte.gz"
+expect_exit "zoo train on a gzip with a corrupt tail" 1 "t10k-labels-idx1-ubyte.gz: corrupt or unreadable" \
+  "$dpa" zoo train --data "$tmp/crc" -o "$tmp/zcrc" --runs 1 --epochs 1
+python3 -c "import gzip,sys; p=sys.argv[1]; b=gzip.open(p).read(); gzip.open(p,'wb').write(b+b'extra')" \
+  "$tmp/long/train-labels-idx1-ubyte.gz"
+expect_exit "zoo train on labels longer than their header" 1 "train-labels-idx1-ubyte.gz: longer than its header says" \
+  "$dpa" zoo train --data "$tmp/long" -o "$tmp/zlong" --runs 1 --epochs 1
+expect "nothing made from them" [ ! -e "$tmp/zcrc" ] && [ ! -e "$tmp/zlong" ]
 python3 "$source/tests/cli/make_idx.py" "$tmp/empty" 96 0
 expect_exit "zoo train on 0 test images" 1 "t10k-images-idx3-ubyte.gz: holds no images" \
   "$dpa" zoo train --data "$tmp/empty" -o "$tmp/z0" --runs 1 --epochs 1
@@ -136,7 +161,7 @@ expect_exit "an IDX header claiming 2^25 images" 1 "header claims 33554432 image
   "$dpa" zoo train --data "$tmp/claims-huge" -o "$tmp/z0" --runs 1 --epochs 1
 expect_exit "32 x 32 images" 1 "32 x 32 images; the zoo CNN takes 28 x 28" \
   "$dpa" zoo train --data "$tmp/claims-wide" -o "$tmp/z0" --runs 1 --epochs 1
-check "a bomb behind a small header: only its images are read" \
+expect_exit "a bomb behind a small header: refused after its images, the rest unread" 1 "longer than its header says" \
   "$dpa" zoo train --data "$tmp/claims-bomb" -o "$tmp/zb" --runs 1 --epochs 1 --batch 32
 expect_exit "checkpoints beyond the epochs" 2 "epoch 14 is beyond --epochs 12" \
   "$dpa" zoo train --data "$tmp/idx" -o "$tmp/z1" --runs 1 --checkpoints 0,1,14

@@ -56,6 +56,10 @@ class IdxFile {
   std::vector<std::uint8_t> payload(std::uint64_t bytes, const std::string& claim) {
     std::vector<std::uint8_t> out = read_prefix(f_.get(), path_, bytes);
     if (out.size() < bytes) throw ToolError(path_ + ": truncated: header says " + claim);
+    // Read on to the end: a gzip stream's checksum and length come after the last byte, so a
+    // corrupt tail shows only there; bytes beyond the claim mean a header that undercounts.
+    if (!read_prefix(f_.get(), path_, 1).empty())
+      throw ToolError(path_ + ": longer than its header says (" + claim + ")");
     return out;
   }
 

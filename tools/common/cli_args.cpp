@@ -63,6 +63,8 @@ Args::Args(int argc, char** argv, int first, const std::vector<OptionSpec>& spec
     } else {
       throw UsageError("option '" + arg + "' needs a value");
     }
+    // An output named by empty text (`-o ""`, an unset shell variable) is a mistake, not a file.
+    if (spec->name == "-o" && values_[spec->name].empty()) throw UsageError("-o names an output: it is empty");
   }
 }
 

@@ -38,7 +38,8 @@ void remove_stale_staging(const std::string& target, const std::string& marker) 
   for (const fs::directory_entry& e : fs::directory_iterator(parent_of(target), ec)) {
     const std::string name = e.path().filename().string();
     if (name.compare(0, prefix.size(), prefix) != 0 || !process_is_gone(name.substr(prefix.size()))) continue;
-    if (e.is_directory(ec) && !e.is_symlink(ec) && fs::is_regular_file(e.path() / marker, ec)) fs::remove_all(e.path(), ec);
+    if (e.is_directory(ec) && !e.is_symlink(ec) && fs::is_regular_file(e.path() / marker, ec))
+      fs::remove_all(e.path(), ec);
   }
 }
 
@@ -65,7 +66,8 @@ void write_whole(const std::string& path, const std::string& text) {
   const bool written =
       std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
   const int saved = errno;
-  if (std::fclose(f) != 0 || !written) throw ToolError("cannot write '" + path + "': " + std::strerror(written ? errno : saved));
+  if (std::fclose(f) != 0 || !written)
+    throw ToolError("cannot write '" + path + "': " + std::strerror(written ? errno : saved));
 }
 
 }  // namespace

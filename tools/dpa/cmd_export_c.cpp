@@ -14,7 +14,8 @@ int run_export_c(int argc, char** argv, int first) {
   args.expect_positionals(1, "MODEL.dpa");
   const std::string out = args.required("-o", "model.h");
   const std::string name = args.value_or("--name", "dpa_model_data");
-  if (!is_c_identifier(name)) throw UsageError("--name must be a C identifier, got '" + name + "'");
+  if (!is_c_identifier(name))
+    throw UsageError("--name must be a C identifier (not a keyword, not starting with '_'), got '" + name + "'");
   const ModelFile loaded(args.positionals()[0]);
   const std::size_t slash = out.find_last_of('/');
   const std::string h = model_c_header(loaded.bytes(), loaded.size(), loaded.model(), name,

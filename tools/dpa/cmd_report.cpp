@@ -213,9 +213,9 @@ void write_figures(const Comparison& c, StagedDirectory& out) {
   for (const ZooComparison& z : c.zoos) {
     const std::string dir = file_safe(z.name) + "/";
     out.write(dir + "accuracy.svg", histogram_svg(z.final_test_accuracy, 40, 0.0, 1.0,
-                                                   z.name + ": final test accuracy of " +
-                                                       std::to_string(z.final_test_accuracy.size()) + " runs",
-                                                   "test accuracy", "runs"));
+                                                  z.name + ": final test accuracy of " +
+                                                      std::to_string(z.final_test_accuracy.size()) + " runs",
+                                                  "test accuracy", "runs"));
     std::vector<float> train, test;
     for (std::size_t i = 0; i < z.final_test_accuracy.size(); ++i) {
       if (std::isnan(z.final_train_accuracy[i])) continue;
@@ -223,8 +223,8 @@ void write_figures(const Comparison& c, StagedDirectory& out) {
       test.push_back(z.final_test_accuracy[i]);
     }
     if (!train.empty()) {
-      out.write(dir + "test-vs-train.svg", scatter_svg(train, test, z.name + ": final test vs train accuracy",
-                                                        "train accuracy", "test accuracy"));
+      out.write(dir + "test-vs-train.svg",
+                scatter_svg(train, test, z.name + ": final test vs train accuracy", "train accuracy", "test accuracy"));
     }
     for (const ComparisonCell& cell : z.cells) {
       if (!cell.skipped.empty()) continue;
@@ -247,17 +247,16 @@ void write_figures(const Comparison& c, StagedDirectory& out) {
       r2[a].push_back(cell.skipped.empty() ? cell.metrics.r2 : NAN);
       if (!cell.skipped.empty()) continue;
       out.write("transfer/" + file_safe(names[a]) + "-on-" + file_safe(names[b]) + ".svg",
-                 scatter_svg(cell.truth, cell.predicted,
-                             "trained on " + names[a] + ", scored on " + names[b] + " (tau " +
-                                 fixed(cell.metrics.kendall_tau, 3) + ")",
-                             "true test accuracy", "predicted test accuracy"));
+                scatter_svg(cell.truth, cell.predicted,
+                            "trained on " + names[a] + ", scored on " + names[b] + " (tau " +
+                                fixed(cell.metrics.kendall_tau, 3) + ")",
+                            "true test accuracy", "predicted test accuracy"));
     }
   }
-  out.write("transfer-tau.svg",
-             heatmap_svg(names, names, tau, 0.0, 1.0, "transfer: Kendall tau of GBM on W-stats", "trained on",
-                         "scored on (held-out runs)"));
-  out.write("transfer-r2.svg", heatmap_svg(names, names, r2, 0.0, 1.0, "transfer: R2 of GBM on W-stats",
-                                                  "trained on", "scored on (held-out runs)"));
+  out.write("transfer-tau.svg", heatmap_svg(names, names, tau, 0.0, 1.0, "transfer: Kendall tau of GBM on W-stats",
+                                            "trained on", "scored on (held-out runs)"));
+  out.write("transfer-r2.svg", heatmap_svg(names, names, r2, 0.0, 1.0, "transfer: R2 of GBM on W-stats", "trained on",
+                                           "scored on (held-out runs)"));
 }
 
 }  // namespace

@@ -6,15 +6,112 @@
 namespace dpa::tools {
 namespace {
 
-// A model's name inside a C comment: no line ends or other control bytes, no end of comment.
-std::string comment_safe(const char* name) {
+// A name or path inside a C comment: no line ends or other control bytes, no end of comment.
+std::string comment_safe(const std::string& text) {
   std::string out;
-  for (const char* c = name; *c != '\0'; ++c) {
-    const bool control = static_cast<unsigned char>(*c) < 0x20 || *c == 0x7f;
-    out += control || (*c == '/' && !out.empty() && out.back() == '*') ? '?' : *c;
+  for (const char c : text) {
+    const bool control = static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    out += control || (c == '/' && !out.empty() && out.back() == '*') ? '?' : c;
   }
   return out;
 }
+
+// C's keywords up to C23 and C++'s, which a header included from either may not use as a name.
+constexpr const char* kKeywords[] = {"alignas",
+                                     "alignof",
+                                     "and",
+                                     "and_eq",
+                                     "asm",
+                                     "auto",
+                                     "bitand",
+                                     "bitor",
+                                     "bool",
+                                     "break",
+                                     "case",
+                                     "catch",
+                                     "char",
+                                     "char16_t",
+                                     "char32_t",
+                                     "char8_t",
+                                     "class",
+                                     "co_await",
+                                     "co_return",
+                                     "co_yield",
+                                     "compl",
+                                     "concept",
+                                     "const",
+                                     "const_cast",
+                                     "consteval",
+                                     "constexpr",
+                                     "constinit",
+                                     "continue",
+                                     "decltype",
+                                     "default",
+                                     "delete",
+                                     "do",
+                                     "double",
+                                     "dynamic_cast",
+                                     "else",
+                                     "enum",
+                                     "explicit",
+                                     "export",
+                                     "extern",
+                                     "false",
+                                     "float",
+                                     "for",
+                                     "friend",
+                                     "goto",
+                                     "if",
+                                     "inline",
+                                     "int",
+                                     "long",
+                                     "mutable",
+                                     "namespace",
+                                     "new",
+                                     "noexcept",
+                                     "not",
+                                     "not_eq",
+                                     "nullptr",
+                                     "operator",
+                                     "or",
+                                     "or_eq",
+                                     "private",
+                                     "protected",
+                                     "public",
+                                     "register",
+                                     "reinterpret_cast",
+                                     "requires",
+                                     "restrict",
+                                     "return",
+                                     "short",
+                                     "signed",
+                                     "sizeof",
+                                     "static",
+                                     "static_assert",
+                                     "static_cast",
+                                     "struct",
+                                     "switch",
+                                     "template",
+                                     "this",
+                                     "thread_local",
+                                     "throw",
+                                     "true",
+                                     "try",
+                                     "typedef",
+                                     "typeid",
+                                     "typename",
+                                     "typeof",
+                                     "typeof_unqual",
+                                     "union",
+                                     "unsigned",
+                                     "using",
+                                     "virtual",
+                                     "void",
+                                     "volatile",
+                                     "wchar_t",
+                                     "while",
+                                     "xor",
+                                     "xor_eq"};
 
 // How to call the model: with its context values in order when it reads any.
 std::string predict_usage(const dpa_model& model) {
@@ -40,7 +137,9 @@ std::string predict_usage(const dpa_model& model) {
 bool is_c_identifier(const std::string& name) {
   bool ok = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
   for (char c : name) ok &= std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  return ok;
+  // Keywords, and names reserved to the implementation (_Bool, __x).
+  for (const char* keyword : kKeywords) ok &= name != keyword;
+  return ok && name[0] != '_';
 }
 
 std::string model_c_header(const unsigned char* bytes, std::size_t size, const dpa_model& model,
@@ -48,13 +147,13 @@ std::string model_c_header(const unsigned char* bytes, std::size_t size, const d
   std::string guard = name;
   for (char& c : guard) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   std::string h;
-  h += "/* Generated by dpa export-c from " + source +
+  h += "/* Generated by dpa export-c from " + comment_safe(source) +
        ". Do not edit.\n"
        " *\n"
        " * Usage (no heap, no I/O):\n"
        " *   #include <dpa/dpa.h>\n"
        " *   #include \"" +
-       header_file +
+       comment_safe(header_file) +
        "\"\n"
        " *   static dpa_model model;\n"
        " *   static unsigned char scratch[" +

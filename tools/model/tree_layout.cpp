@@ -88,7 +88,9 @@ void check_trees(const GbdtModel& model, std::uint32_t num_features) {
     if (!ok) throw ToolError("cannot write model: " + what);
   };
   require(!model.trees.empty(), "a tree ensemble needs at least one tree");
-  require(model.trees.size() <= DPA_MODEL_MAX_TREES, "too many trees");
+  require(model.trees.size() <= DPA_MODEL_MAX_TREES, std::to_string(model.trees.size()) +
+                                                         " trees, more than the format's limit of " +
+                                                         std::to_string(DPA_MODEL_MAX_TREES));
   require(std::isfinite(model.base_score), "base score is NaN or Inf");
   for (const Tree& t : model.trees) {
     require(!t.nodes.empty(), "empty tree");

@@ -527,7 +527,8 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
                         const std::vector<float>* y_valid, const GbdtParams& p,
                         const std::function<void(int, double)>& progress) {
   if (x.rows == 0 || x.rows != y.size()) throw ToolError("gbdt: no training rows or size mismatch");
-  if (x.rows > std::numeric_limits<std::uint32_t>::max()) throw ToolError("gbdt: too many rows");
+  if (x.rows > std::numeric_limits<std::uint32_t>::max())
+    throw ToolError("gbdt: " + std::to_string(x.rows) + " rows, more than the trainer's limit of 4294967295");
   if (p.max_depth < 1 || p.max_depth > static_cast<int>(DPA_MODEL_MAX_TREE_DEPTH)) {
     throw ToolError("gbdt: depth must be 1.." + std::to_string(DPA_MODEL_MAX_TREE_DEPTH));
   }

@@ -64,7 +64,7 @@ NpyHeader parse_npy_header(const std::string& text) {
       if (v > (UINT64_MAX - 9) / 10) throw ToolError("npy header: 'shape' overflows");
       v = v * 10 + static_cast<std::uint64_t>(text[i++] - '0');
     }
-    if (h.shape.size() == 32) throw ToolError("npy header: too many dimensions");
+    if (h.shape.size() == 32) throw ToolError("npy header: more than 31 dimensions");
     h.shape.push_back(v);
   }
   return h;

@@ -170,14 +170,25 @@ def test_metrics_of_too_few_runs_are_null_not_zero(tmp_path):
     zoo = tmp_path / "zoo"
     with dpa.ZooWriter(zoo, LAYOUT) as w:
         add_runs(w, 2)
-    out = subprocess.run([dpa_binary(), "train", str(zoo), "-o", str(tmp_path / "m.dpa"), "--checkpoints", "all",
-                          "--trees", "5", "--json"], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    report = json.loads(out.stdout)
-    for side in ("validation", "test"):
-        if report[side]["n"] < 2:
-            assert report[side]["r2"] is None and report[side]["mae"] is None
-    assert report["test"]["n"] < 2 and "too few to measure" not in out.stdout
-    text = subprocess.run([dpa_binary(), "train", str(zoo), "-o", str(tmp_path / "m2.dpa"), "--checkpoints", "all",
-                           "--trees", "5"], capture_output=True, text=True)
+    train = [dpa_binary(), "train", str(zoo), "--trees", "5", "--test-fraction", "0.5"]
+    # No run held out: an error, not a model with empty metrics. One run of one row held out:
+    # metrics of too few rows, null and n/a with a warning, never 0.
+    held, none_held = [], []
+    for seed in range(16):
+        out = subprocess.run(train + ["-o", str(tmp_path / "m.dpa"), "--seed", str(seed), "--json"],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            assert out.returncode == 1 and ("no run was held out for testing (2 usable runs)" in out.stderr
+                                            or "the split left no training rows" in out.stderr), out.stderr
+            none_held += ["no run was held out" in out.stderr]
+            continue
+        held.append(seed)
+        report = json.loads(out.stdout)
+        for side in ("validation", "test"):
+            if report[side]["n"] < 2:
+                assert report[side]["r2"] is None and report[side]["mae"] is None
+        assert report["test"]["n"] == 1
+    assert held and any(none_held), (held, none_held)  # both outcomes met
+    text = subprocess.run(train + ["-o", str(tmp_path / "m2.dpa"), "--seed", str(held[0])],
+                          capture_output=True, text=True)
     assert "n/a" in text.stdout and "R2 0.0000" not in text.stdout and "warning" in text.stderr

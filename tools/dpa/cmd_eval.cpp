@@ -11,6 +11,61 @@
 
 namespace dpa::tools {
 
+namespace {
+
+// Which runs the figures are of.
+std::string scored_runs(const Evaluation& e, bool all_runs) {
+  if (!e.split_known) return "every run (the model does not record the runs it was trained on)";
+  if (!e.own_zoo) return "every run (not the training zoo)";
+  if (all_runs) return "every run, training runs included";
+  return "held-out runs only (" + std::to_string(e.excluded_runs) +
+         " training and validation runs excluded; --all-runs includes them)" +
+         (e.zoo_changed ? ". The zoo has changed since the model was trained: runs added since then on the "
+                          "training side of the split are excluded too"
+                        : "");
+}
+
+void print_eval_json(const Args& args, const ZooDataset& zoo, const CheckpointSelection& checkpoints, Target target,
+                     const Evaluation& e, bool all_runs) {
+  JsonWriter j;
+  j.begin_object()
+      .field("model", args.positionals()[0])
+      .field("zoo", zoo.dir())
+      .field("checkpoints", checkpoints.text())
+      .field("target", target_name(target))
+      .field("n", e.metrics.n)
+      .field("r2", e.metrics.r2)
+      .field("kendall_tau", e.metrics.kendall_tau)
+      .field("mae", e.metrics.mae)
+      .field("rmse", e.metrics.rmse)
+      .field("dropped_non_finite", e.dropped_non_finite)
+      .field("dropped_unfinished", e.dropped_unfinished)
+      .field("training_zoo", e.own_zoo)
+      .field("zoo_changed", e.zoo_changed)
+      .field("held_out_only", e.own_zoo && !all_runs)
+      .field("excluded_runs", static_cast<unsigned long long>(e.excluded_runs))
+      .end_object();
+  std::printf("%s\n", j.str().c_str());
+}
+
+void print_eval_text(const Args& args, const ZooDataset& zoo, const CheckpointSelection& checkpoints, Target target,
+                     const Evaluation& e, bool all_runs) {
+  std::printf("%s on %s (%s, checkpoints %s): n %zu  R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n",
+              args.positionals()[0].c_str(), zoo.dir().c_str(), target_name(target), checkpoints.text().c_str(),
+              e.metrics.n, e.metrics.r2, e.metrics.kendall_tau, e.metrics.mae, e.metrics.rmse);
+  std::printf("  rows of %s\n", scored_runs(e, all_runs).c_str());
+  if (e.dropped_non_finite > 0) {
+    std::printf("  %llu rows left out: NaN or infinite weights, or context values missing or not finite\n",
+                static_cast<unsigned long long>(e.dropped_non_finite));
+  }
+  if (e.dropped_unfinished > 0) {
+    std::printf("  %llu rows left out: runs that never reached their last epoch (no final accuracy)\n",
+                static_cast<unsigned long long>(e.dropped_unfinished));
+  }
+}
+
+}  // namespace
+
 int run_eval(int argc, char** argv, int first) {
   const Args args(argc, argv, first, "--checkpoints= --target= --threads= --json --plot= --all-runs");
   args.expect_positionals(2, "MODEL.dpa and ZOO_DIR");
@@ -31,11 +86,6 @@ int run_eval(int argc, char** argv, int first) {
                     ": the model was trained or validated on every run here; --all-runs evaluates them anyway");
   }
   if (e.metrics.n == 0) throw ToolError(zoo.dir() + ": no usable rows for --checkpoints " + checkpoints.text());
-  const std::string runs = !e.split_known ? "every run (the model does not record the runs it was trained on)"
-                           : !e.own_zoo   ? "every run (not the training zoo)"
-                           : all_runs     ? "every run, training runs included"
-                                          : "held-out runs only (" + std::to_string(e.excluded_runs) +
-                                            " training and validation runs excluded; --all-runs includes them)";
   if (const auto plot = args.value("--plot")) {
     const std::string svg =
         scatter_svg(e.truth, e.predicted,
@@ -44,30 +94,10 @@ int run_eval(int argc, char** argv, int first) {
     write_file_atomically(*plot, svg.data(), svg.size());
   }
   if (args.flag("--json")) {
-    JsonWriter j;
-    j.begin_object()
-        .field("model", args.positionals()[0])
-        .field("zoo", zoo.dir())
-        .field("checkpoints", checkpoints.text())
-        .field("target", target_name(target))
-        .field("n", e.metrics.n)
-        .field("r2", e.metrics.r2)
-        .field("kendall_tau", e.metrics.kendall_tau)
-        .field("mae", e.metrics.mae)
-        .field("rmse", e.metrics.rmse)
-        .field("dropped_non_finite", e.dropped_non_finite)
-        .field("dropped_unfinished", e.dropped_unfinished)
-        .field("training_zoo", e.own_zoo)
-        .field("held_out_only", e.own_zoo && !all_runs)
-        .field("excluded_runs", static_cast<unsigned long long>(e.excluded_runs))
-        .end_object();
-    std::printf("%s\n", j.str().c_str());
-    return 0;
+    print_eval_json(args, zoo, checkpoints, target, e, all_runs);
+  } else {
+    print_eval_text(args, zoo, checkpoints, target, e, all_runs);
   }
-  std::printf("%s on %s (%s, checkpoints %s): n %zu  R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n",
-              args.positionals()[0].c_str(), zoo.dir().c_str(), target_name(target), checkpoints.text().c_str(),
-              e.metrics.n, e.metrics.r2, e.metrics.kendall_tau, e.metrics.mae, e.metrics.rmse);
-  std::printf("  rows of %s\n", runs.c_str());
   return 0;
 }
 

@@ -54,7 +54,7 @@ int run_predict(int argc, char** argv, int first) {
     else if (s != DPA_OK) throw ToolError(w.path() + ": row " + std::to_string(r) + ": " + dpa_status_string(s));
   }
   if (non_finite)
-    std::fprintf(stderr, "%llu rows hold NaN/Inf weights or context values: predicted NaN\n",
+    std::fprintf(stderr, "%llu rows hold NaN/Inf weights, or context values missing or not finite: predicted NaN\n",
                  static_cast<unsigned long long>(non_finite));
   std::string csv = "row,prediction\n";
   if (!ends_with(".npy")) {

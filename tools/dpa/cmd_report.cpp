@@ -70,8 +70,7 @@ std::string metric_table(const ZooComparison& z, const NamedMetric& metric, cons
         md += " — |";
         continue;
       }
-      const MeanSpread m = mean_spread(cell.folds, metric.field);
-      md += " " + fixed(m.mean, 3) + " ± " + fixed(m.sd, 3) + " |";
+      md += " " + mean_spread_text(mean_spread(cell.folds, metric.field), 3) + " |";
     }
     md += "\n";
   }

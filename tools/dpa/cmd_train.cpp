@@ -1,4 +1,5 @@
 // dpa train: zoo -> validated predictor, written atomically with its provenance.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -23,6 +24,12 @@ struct CrossValidation {
 
 CrossValidation cross_validate(const ZooDataset& zoo, const TrainOptions& o, const TrainingRows& rows, int folds) {
   CrossValidation cv;
+  if (folds == 0) return cv;
+  std::vector<std::string> runs;
+  for (const std::uint64_t r : rows.selected.rows) runs.push_back(zoo.metrics().modeldir[r]);
+  std::sort(runs.begin(), runs.end());
+  runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
+  require_runs_in_every_fold(runs, folds, o.seed, zoo.dir() + ": --cv " + std::to_string(folds));
   for (int fold = 0; fold < folds; ++fold) {
     TrainOptions f = o;
     f.folds = folds;
@@ -132,6 +139,7 @@ void print_train_json(const std::string& out, const TrainOptions& o, const Train
       .field("test_rows", r.test_rows)
       .field("dropped_non_finite", r.dropped_non_finite)
       .field("dropped_unfinished", r.dropped_unfinished)
+      .field("dropped_missing_context", r.dropped_missing_context)
       .field("trees", r.trees)
       .field("bytes", r.model_bytes.size())
       .field("feature_seconds", r.feature_seconds)
@@ -181,9 +189,11 @@ void print_train_text(const std::string& out, const TrainOptions& o, const Train
     const MeanSpread r2 = mean_spread(folds.folds, &RegressionMetrics::r2);
     const MeanSpread tau = mean_spread(folds.folds, &RegressionMetrics::kendall_tau);
     const MeanSpread mae = mean_spread(folds.folds, &RegressionMetrics::mae);
-    std::printf(
-        "  %d-fold cross-validation by run, held-out folds: R2 %.4f ± %.4f  Kendall tau %.4f ± %.4f  MAE %.4f ± %.4f\n",
-        cv, r2.mean, r2.sd, tau.mean, tau.sd, mae.mean, mae.sd);
+    std::printf("  %d-fold cross-validation by run, held-out folds: R2 %s  Kendall tau %s  MAE %s%s\n", cv,
+                mean_spread_text(r2, 4).c_str(), mean_spread_text(tau, 4).c_str(), mean_spread_text(mae, 4).c_str(),
+                r2.measured < folds.folds.size()
+                    ? (" (R2 of " + std::to_string(r2.measured) + " folds; the others hold too few rows)").c_str()
+                    : "");
   }
 }
 
@@ -212,6 +222,10 @@ int run_train(int argc, char** argv, int first) {
     r = train_predictor(zoo, o, rows, [&](const std::string& s) { status.show(s); });
   }
   write_file_atomically(out, r.model_bytes.data(), r.model_bytes.size());
+  if (r.dropped_missing_context > 0) {
+    std::fprintf(stderr, "warning: %llu rows left out: they miss a context value (%s)\n",
+                 static_cast<unsigned long long>(r.dropped_missing_context), r.missing_context.c_str());
+  }
   if (args.flag("--json")) {
     print_train_json(out, o, r, cv, folds);
   } else {

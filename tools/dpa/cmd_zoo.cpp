@@ -29,7 +29,7 @@ double linear_quantile(std::vector<float> v, double q) {
 
 // A row's value of a descriptive column as text ("" when the zoo lacks the column).
 std::string cell_text(const MetricsColumn* column, std::size_t row) {
-  if (!column) return "";
+  if (!column || std::isnan(column->values[row])) return "";
   if (column->categorical) return column->categories[static_cast<std::size_t>(column->values[row])];
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", static_cast<double>(column->values[row]));

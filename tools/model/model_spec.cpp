@@ -35,6 +35,16 @@ std::string FeatureSpec::describe() const {
   return s;
 }
 
+std::string model_name_problem(const std::string& name) {
+  if (name.empty()) return "is empty";
+  if (name.size() > DPA_MODEL_MAX_NAME_BYTES) {
+    return "is " + std::to_string(name.size()) + " bytes, more than the format's " +
+           std::to_string(DPA_MODEL_MAX_NAME_BYTES);
+  }
+  if (name.find('\0') != std::string::npos) return "holds a NUL";
+  return "";
+}
+
 std::uint32_t tree_depth(const Tree& tree) {
   // One forward pass (children after parents): no recursion, whatever the depth.
   const std::size_t count = tree.nodes.size();

@@ -105,6 +105,10 @@ struct ModelSpec {
   std::optional<Provenance> provenance;
 };
 
+// Why a context name or category cannot be stored in a model: "is empty", "is N bytes, more than
+// the format's 128", "holds a NUL"; "" when it can. The writer and the trainers' early checks share it.
+std::string model_name_problem(const std::string& name);
+
 // Depth of a node-based tree (a lone leaf has depth 0); children must follow their parent.
 std::uint32_t tree_depth(const Tree& tree);
 

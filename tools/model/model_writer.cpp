@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/errors.hpp"
+#include "common/text_format.hpp"
 #include "model/tree_layout.hpp"
 
 namespace dpa::tools {
@@ -48,9 +49,8 @@ void require_finite(const std::vector<float>& v, const std::string& what) {
 class StringTable {
  public:
   std::uint32_t add(const std::string& name) {
-    require(!name.empty() && name.size() <= DPA_MODEL_MAX_NAME_BYTES && name.find('\0') == std::string::npos,
-            "context name '" + name + "' is empty, longer than " + std::to_string(DPA_MODEL_MAX_NAME_BYTES) +
-                " bytes or holds a NUL");
+    const std::string problem = model_name_problem(name);
+    require(problem.empty(), "context name '" + printable(name) + "' " + problem);
     const auto offset = static_cast<std::uint32_t>(bytes_.size());
     bytes_ += name;
     bytes_ += '\0';

@@ -40,12 +40,11 @@ SweepHyper hyper_of(const ZooMetrics& m, const std::vector<std::string>& hyperpa
     const MetricsColumn* column = m.column(name);
     if (!column) continue;
     const float v = column->values[row];
+    if (std::isnan(v)) continue;  // missing
     SweepValue value;
     if (column->categorical) {
       value.categorical = true;
       value.category = column->categories[static_cast<std::size_t>(v)];
-    } else if (std::isnan(v)) {
-      continue;  // missing
     } else {
       value.number = v;
     }

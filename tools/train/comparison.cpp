@@ -96,9 +96,9 @@ ComparisonCell compare_cell(const ZooDataset& zoo, const std::string& zoo_label,
   if (status) {
     const MeanSpread r2 = mean_spread(cell.folds, &RegressionMetrics::r2);
     const MeanSpread tau = mean_spread(cell.folds, &RegressionMetrics::kendall_tau);
-    status(zoo_label + ": " + model_kind_name(model) + " on " + inputs.name + ": R2 " + fixed(r2.mean, 3) + " ± " +
-           fixed(r2.sd, 3) + ", tau " + fixed(tau.mean, 3) + " ± " + fixed(tau.sd, 3) + " (" + std::to_string(o.folds) +
-           " folds, " + fixed(cell.seconds, 1) + " s)");
+    status(zoo_label + ": " + model_kind_name(model) + " on " + inputs.name + ": R2 " + mean_spread_text(r2, 3) +
+           ", tau " + mean_spread_text(tau, 3) + " (" + std::to_string(o.folds) + " folds, " + fixed(cell.seconds, 1) +
+           " s)");
   }
   return cell;
 }

@@ -70,6 +70,19 @@ std::vector<ContextInput> describe_context(const std::vector<std::string>& names
     const MetricsColumn& c = *m.column(n);
     ContextInput in;
     in.name = n;
+    // Checked before any training: a name the model cannot hold would fail only when written.
+    if (const std::string problem = model_name_problem(n); !problem.empty()) {
+      throw ToolError(m.path + ": column name '" + printable(n) + "' " + problem +
+                      ": a model cannot read it as context");
+    }
+    for (const std::string& category : c.categories) {
+      if (const std::string problem = model_name_problem(category); !problem.empty()) {
+        throw ToolError(
+            m.path + ": column '" + printable(n) + "' has a value that " + problem + " ('" +
+            printable(category.substr(0, 40)) + (category.size() > 40 ? "…" : "") +
+            "'): a model cannot hold it as a category; shorten the values or leave the column out of --context");
+      }
+    }
     if (c.categorical) {
       in.kind = DPA_CONTEXT_CATEGORICAL;
       in.categories = c.categories;
@@ -91,6 +104,7 @@ ContextTable::ContextTable(const dpa_model& model, const ZooMetrics& m) : per_ro
   for (std::uint32_t i = 0; i < model.num_context; ++i) {
     dpa_context_info info;
     dpa_model_context_info(&model, i, &info);
+    names_.push_back(info.name);
     const MetricsColumn* c = m.column(info.name);
     if (c == nullptr) {
       throw ToolError(m.path + ": no column '" + std::string(info.name) + "', which the model reads as context");
@@ -109,9 +123,10 @@ ContextTable::ContextTable(const dpa_model& model, const ZooMetrics& m) : per_ro
       const float v = c->values[r];
       // A categorical zoo column read by a numeric model value was refused above; a numeric zoo
       // column read as categories names them by its numbers' texts, which never match: unseen.
-      values_[r * per_row_ + i] = info.kind != DPA_CONTEXT_CATEGORICAL ? v
-                                  : c->categorical                     ? code_of[static_cast<std::size_t>(v)]
-                                                                       : static_cast<float>(info.num_categories);
+      // A missing value stays NaN, so the row is left out as a diverged run's is.
+      values_[r * per_row_ + i] = info.kind != DPA_CONTEXT_CATEGORICAL || std::isnan(v) ? v
+                                  : c->categorical ? code_of[static_cast<std::size_t>(v)]
+                                                   : static_cast<float>(info.num_categories);
     }
   }
 }
@@ -121,6 +136,16 @@ bool ContextTable::finite(std::size_t r) const {
     if (!std::isfinite(values_[r * per_row_ + i])) return false;
   }
   return true;
+}
+
+std::string ContextTable::missing(const std::vector<std::uint64_t>& rows) const {
+  std::string s;
+  for (std::size_t i = 0; i < per_row_; ++i) {
+    std::size_t count = 0;
+    for (const std::uint64_t r : rows) count += !std::isfinite(values_[r * per_row_ + i]);
+    if (count > 0) s += (s.empty() ? "" : ", ") + printable(names_[i]) + " in " + std::to_string(count) + " rows";
+  }
+  return s;
 }
 
 float context_value(const dpa_model& model, std::uint32_t index, const std::string& text) {

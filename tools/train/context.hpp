@@ -43,6 +43,8 @@ class ContextTable {
   std::size_t rows() const { return per_row_ ? values_.size() / per_row_ : 0; }
   const float* row(std::size_t r) const { return per_row_ ? &values_[r * per_row_] : nullptr; }
   bool finite(std::size_t r) const;
+  // Which values are missing or not finite in those rows: "config.dropout in 399 rows, ...".
+  std::string missing(const std::vector<std::uint64_t>& rows) const;
   dpa_inputs inputs(const float* weights, std::size_t num_weights, std::size_t r) const {
     return {weights, num_weights, row(r), per_row_};
   }
@@ -50,6 +52,7 @@ class ContextTable {
  private:
   std::size_t per_row_ = 0;
   std::vector<float> values_;
+  std::vector<std::string> names_;
 };
 
 // One context value of a model from its text in a metrics row (zoo train's own rows).

@@ -130,7 +130,7 @@ void replay_given_model(const ZooDataset& zoo, const EarlyStopOptions& o, EarlyS
   const ContextTable context(model.model(), zoo.metrics());
   report.range_warning = range_warning(model.model(), context);
   const TrainingSplit split = TrainingSplit::of(model.model());
-  const bool own_zoo = split.trained_on(zoo.metrics());
+  const bool own_zoo = split.match(zoo.metrics()) != ZooMatch::kForeign;
   std::vector<const RunRows*> replayed;
   for (const RunRows& r : replays.runs()) {
     if (!own_zoo || split.held_out(r.name)) replayed.push_back(&r);
@@ -153,6 +153,9 @@ void replay_models_per_fold(const ZooDataset& zoo, const EarlyStopOptions& o, Ea
   t.threads = o.threads;
   t.context = o.context;
   t.tune = o.tune;
+  std::vector<std::string> replayed;
+  for (const RunRows& r : replays.runs()) replayed.push_back(r.name);
+  require_runs_in_every_fold(replayed, o.folds, o.seed, zoo.dir() + ": --folds " + std::to_string(o.folds));
   const TrainingRows rows = training_rows(zoo, t, true);  // read once for every fold
   for (int fold = 0; fold < o.folds; ++fold) {
     t.fold = fold;

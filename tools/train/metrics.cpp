@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "common/errors.hpp"
+#include "common/text_format.hpp"
 
 namespace dpa::tools {
 namespace {
@@ -108,13 +109,23 @@ RegressionMetrics evaluate(const std::vector<float>& truth, const std::vector<fl
 
 MeanSpread mean_spread(const std::vector<RegressionMetrics>& folds, double RegressionMetrics::*metric) {
   MeanSpread out;
-  if (folds.empty()) return out;
-  for (const RegressionMetrics& m : folds) out.mean += m.*metric;
-  out.mean /= static_cast<double>(folds.size());
+  std::vector<double> values;
+  for (const RegressionMetrics& m : folds) {
+    if (m.n >= 2 && std::isfinite(m.*metric)) values.push_back(m.*metric);
+  }
+  out.measured = values.size();
+  if (values.empty()) return out;
+  out.mean = 0;
+  for (const double v : values) out.mean += v;
+  out.mean /= static_cast<double>(values.size());
   double squares = 0;
-  for (const RegressionMetrics& m : folds) squares += (m.*metric - out.mean) * (m.*metric - out.mean);
-  out.sd = std::sqrt(squares / static_cast<double>(folds.size()));
+  for (const double v : values) squares += (v - out.mean) * (v - out.mean);
+  out.sd = std::sqrt(squares / static_cast<double>(values.size()));
   return out;
+}
+
+std::string mean_spread_text(const MeanSpread& m, int digits) {
+  return m.measured == 0 ? "n/a" : fixed(m.mean, digits) + " ± " + fixed(m.sd, digits);
 }
 
 }  // namespace dpa::tools

@@ -2,7 +2,9 @@
 // O(n log n) (Knight's algorithm, ties handled), MAE, RMSE.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
+#include <string>
 #include <vector>
 
 namespace dpa::tools {
@@ -17,10 +19,15 @@ double kendall_tau_b(const std::vector<float>& x, const std::vector<float>& y);
 RegressionMetrics evaluate(const std::vector<float>& truth, const std::vector<float>& predicted);
 
 // One metric over several folds: mean and population standard deviation.
+// Over the folds that measure the metric (at least two rows and a finite value; a fold of one
+// run has no R2): NaN mean and sd when none does, never 0.
 struct MeanSpread {
-  double mean = 0, sd = 0;
+  double mean = NAN, sd = NAN;
+  std::size_t measured = 0;  // folds counted
 };
 MeanSpread mean_spread(const std::vector<RegressionMetrics>& folds, double RegressionMetrics::*metric);
+// "0.706 ± 0.012", or "n/a" when no fold measured it.
+std::string mean_spread_text(const MeanSpread& m, int digits);
 
 // The metrics summarised over folds, by name: r2, kendall_tau, mae, rmse.
 struct NamedMetric {

@@ -395,7 +395,12 @@ void describe_inputs(const ZooDataset& zoo, const TrainOptions& o, ModelSpec& sp
   spec.features.context =
       describe_context(resolve_context(o.context, zoo.metrics(), o.target), zoo.metrics(), o.kind != ModelKind::kGbdt);
   if (!o.inputs->weights && spec.features.context.empty()) {
-    throw UsageError("--inputs none reads no weights: name what the model reads with --context (e.g. hyper)");
+    throw UsageError(
+        o.context == "none"
+            ? "--inputs none reads no weights: name what the model reads with --context (e.g. hyper)"
+            : "--inputs none reads no weights, and --context " + o.context + " found no column in " +
+                  zoo.metrics().path +
+                  " (hyper takes the config.* columns that vary; here none does): name columns the zoo has");
   }
   spec.target = o.target == Target::kTestAccuracy ? DPA_TARGET_TEST_ACCURACY : DPA_TARGET_FINAL_TEST_ACCURACY;
 }
@@ -409,10 +414,29 @@ Split split_rows(const ZooDataset& zoo, const TrainOptions& o, const TrainingRow
       weights.selected, [&](std::size_t i) { return context.finite(weights.selected.rows[i]); }, &kept);
   report.dropped_non_finite = selected.dropped_non_finite;
   report.dropped_unfinished = selected.dropped_unfinished;
-  if (selected.rows.empty()) throw ToolError(zoo.dir() + ": no rows match --checkpoints " + o.checkpoints.text());
+  report.dropped_missing_context = selected.dropped_non_finite - weights.selected.dropped_non_finite;
+  if (report.dropped_missing_context > 0) report.missing_context = context.missing(weights.selected.rows);
+  if (selected.rows.empty()) {
+    throw ToolError(zoo.dir() + ": no rows left for --checkpoints " + o.checkpoints.text() +
+                    (report.dropped_missing_context > 0
+                         ? ": every one misses a context value (" + report.missing_context +
+                               "); leave such columns out of --context"
+                         : ""));
+  }
   Split split = o.folds > 0 ? split_by_fold(selected, zoo.metrics(), o.folds, o.fold, o.validation_fraction, o.seed)
                             : split_by_run(selected, zoo.metrics(), o.validation_fraction, o.test_fraction, o.seed);
-  if (split.train.empty()) throw ToolError("the split left no training rows");
+  if (split.train.empty()) throw ToolError(zoo.dir() + ": the split left no training rows");
+  if (split.test.empty() && (o.folds > 0 || o.test_fraction > 0)) {
+    std::vector<std::uint32_t> runs = selected.run;
+    std::sort(runs.begin(), runs.end());
+    const auto usable = std::unique(runs.begin(), runs.end()) - runs.begin();
+    throw ToolError(zoo.dir() + ": no run was held out for testing (" + std::to_string(usable) + " usable run" +
+                    (usable == 1 ? "" : "s") +
+                    (report.dropped_missing_context > 0 ? "; " + std::to_string(report.dropped_missing_context) +
+                                                              " rows miss a context value: " + report.missing_context
+                                                        : "") +
+                    "): record more runs, or train on every run with --test-fraction 0");
+  }
   for (std::vector<std::size_t>* part : {&split.train, &split.validation, &split.test}) {
     for (std::size_t& i : *part) i = kept[i];
   }
@@ -501,7 +525,9 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const 
       "\ncheckpoints=" + o.checkpoints.text() + "\ntarget=" + target_name(o.target) +
       "\nseed=" + std::to_string(o.seed) + "\ntest_fraction=" + std::to_string(o.test_fraction) +
       "\nvalidation_fraction=" + std::to_string(o.validation_fraction) + "\n" + options.str() +
-      TrainingSplit{true, runs_fingerprint(zoo.metrics()), o.seed, o.test_fraction, o.folds, o.fold}.provenance();
+      TrainingSplit{
+          true, runs_fingerprint(zoo.metrics()), runs_sketch(zoo.metrics()), o.seed, o.test_fraction, o.folds, o.fold}
+          .provenance();
   prov.text += training_ranges(inputs->model(), context, weights.selected, split.train, data.yt).provenance();
   spec.provenance = prov;
   fit_written_budget(o, spec, report);
@@ -524,7 +550,9 @@ Evaluation evaluate_model(const dpa_model& model, const ZooDataset& zoo, const C
   e.range_warning = range_warning(model, context);
   const TrainingSplit split = TrainingSplit::of(model);
   e.split_known = split.known;
-  e.own_zoo = split.trained_on(zoo.metrics());
+  const ZooMatch match = split.match(zoo.metrics());
+  e.own_zoo = match != ZooMatch::kForeign;
+  e.zoo_changed = match == ZooMatch::kChanged;
   std::vector<bool> seen(zoo.rows(), false);  // rows of runs the model was trained or validated on
   if (only_runs) {
     for (std::size_t r = 0; r < zoo.rows(); ++r) seen[r] = !only_runs(zoo.metrics().modeldir[r]);

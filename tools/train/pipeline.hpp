@@ -65,6 +65,8 @@ struct TrainReport {
   std::vector<float> test_truth, test_predicted;  // the held-out rows, through the runtime
   std::size_t train_rows = 0, validation_rows = 0, test_rows = 0;
   std::uint64_t dropped_non_finite = 0, dropped_unfinished = 0;
+  std::uint64_t dropped_missing_context = 0;  // of dropped_non_finite: rows missing a context value
+  std::string missing_context;                // which: "config.dropout in 399 rows"
   int trees = 0;
   double feature_seconds = 0, train_seconds = 0;
   std::string context;   // the context values the model reads, context_summary()
@@ -100,6 +102,7 @@ struct Evaluation {
   std::uint64_t dropped_non_finite = 0, dropped_unfinished = 0;
   bool split_known = false;         // the model records the split it was trained with
   bool own_zoo = false;             // the zoo the model was trained on
+  bool zoo_changed = false;         // ... after runs were added, removed or renamed
   std::uint64_t excluded_runs = 0;  // of those, runs it was trained or validated on, left out
   std::string range_warning;        // context values outside what the model was trained on, or ""
 };

@@ -146,6 +146,24 @@ bool run_in_fold(const std::string& modeldir, int folds, int fold, std::uint64_t
   return static_cast<int>(run_position(modeldir, seed) * folds) == fold;
 }
 
+void require_runs_in_every_fold(const std::vector<std::string>& runs, int folds, std::uint64_t seed,
+                                const std::string& what) {
+  std::vector<std::size_t> in_fold(static_cast<std::size_t>(std::max(folds, 0)));
+  for (const std::string& run : runs) {
+    const auto fold = static_cast<std::size_t>(run_position(run, seed) * folds);
+    if (fold < in_fold.size()) ++in_fold[fold];
+  }
+  for (std::size_t fold = 0; fold < in_fold.size(); ++fold) {
+    if (in_fold[fold] > 0) continue;
+    const std::size_t usable =
+        static_cast<std::size_t>(std::count_if(in_fold.begin(), in_fold.end(), [](std::size_t n) { return n > 0; }));
+    throw ToolError(what + ": fold " + std::to_string(fold + 1) + " of " + std::to_string(folds) +
+                    " holds none of the " + std::to_string(runs.size()) +
+                    " runs, so it would test nothing; use fewer folds (" + std::to_string(usable) +
+                    " hold runs with this seed) or record more runs");
+  }
+}
+
 Split split_by_fold(const SelectedRows& selected, const ZooMetrics& metrics, int folds, int fold,
                     double validation_fraction, std::uint64_t seed) {
   if (folds < 2 || fold < 0 || fold >= folds) throw UsageError("folds must be at least 2, fold within them");

@@ -57,6 +57,11 @@ bool run_in_test_fraction(const std::string& modeldir, double test_fraction, std
 // Is the run in fold `fold` of `folds` (split_by_fold's test side)?
 bool run_in_fold(const std::string& modeldir, int folds, int fold, std::uint64_t seed);
 
+// Throws ToolError before any model is trained when a fold of `folds` holds none of `runs`
+// (distinct run names): "fold 3 of 5 holds none of the 4 runs; use at most N folds".
+void require_runs_in_every_fold(const std::vector<std::string>& runs, int folds, std::uint64_t seed,
+                                const std::string& what);
+
 // K-fold cross-validation by run: fold `fold` (0..folds-1) of the runs is the test side, and
 // validation_fraction of the other runs the validation side. The folds of one seed partition the
 // runs, each run in exactly one.

@@ -135,9 +135,7 @@ class ColumnBuilder {
       }
       become_categorical();
     }
-    const auto [it, inserted] = codes_.emplace(text, static_cast<std::uint32_t>(texts_.size()));
-    if (inserted) texts_.push_back(text);
-    rows_.push_back(it->second);
+    add_category(text);
   }
   MetricsColumn finish() {
     if (numeric_) return std::move(column_);
@@ -151,7 +149,7 @@ class ColumnBuilder {
     }
     column_.values.clear();
     column_.values.reserve(rows_.size());
-    for (const std::uint32_t c : rows_) column_.values.push_back(code[c]);
+    for (const std::uint32_t c : rows_) column_.values.push_back(c == kMissing ? NAN : code[c]);
     return std::move(column_);
   }
 
@@ -161,15 +159,24 @@ class ColumnBuilder {
     numeric_ = false;
     std::size_t begin = 0;
     for (const std::size_t end : ends_) {
-      const std::string text = packed_.substr(begin, end - begin);
+      add_category(packed_.substr(begin, end - begin));
       begin = end;
-      const auto [it, inserted] = codes_.emplace(text, static_cast<std::uint32_t>(texts_.size()));
-      if (inserted) texts_.push_back(text);
-      rows_.push_back(it->second);
     }
     std::string().swap(packed_);
     std::vector<std::size_t>().swap(ends_);
     column_.values.clear();
+  }
+
+  // An empty cell is a missing value in a column of categories too (a NaN code), never a category.
+  static constexpr std::uint32_t kMissing = UINT32_MAX;
+  void add_category(const std::string& text) {
+    if (text.empty()) {
+      rows_.push_back(kMissing);
+      return;
+    }
+    const auto [it, inserted] = codes_.emplace(text, static_cast<std::uint32_t>(texts_.size()));
+    if (inserted) texts_.push_back(text);
+    rows_.push_back(it->second);
   }
 
   MetricsColumn column_;

@@ -22,8 +22,9 @@ struct LayoutSegment {
 // layout.csv: varname, start_idx, end_idx, shape. Throws ToolError naming the file and row.
 std::vector<LayoutSegment> read_layout_csv(const std::string& path, std::uint64_t num_weights);
 
-// A column of metrics.csv as numbers when every value is one (an empty value is NaN), else as
-// categories: each row holds the code of its value, the value's index in `categories` (sorted).
+// A column of metrics.csv as numbers when every value is one, else as categories: each row holds
+// the code of its value, the value's index in `categories` (sorted). An empty value is missing,
+// NaN in either kind, never a category.
 struct MetricsColumn {
   std::string name;
   bool categorical = false;

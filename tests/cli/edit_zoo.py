@@ -1,0 +1,83 @@
+"""A copy of a zoo (weights.npy, metrics.csv.gz, layout.csv) with one edit, for the hostile-input
+tests, with the standard library alone.
+
+  edit_zoo.py SRC DST blank COLUMN half|all|one   empty COLUMN in odd rows / every row / all rows but the first
+  edit_zoo.py SRC DST set COLUMN VALUE            COLUMN = VALUE in odd rows
+  edit_zoo.py SRC DST constant-config             every config.* column but the seed as in the first row
+  edit_zoo.py SRC DST nan-weights                 weight 5 of even rows NaN
+  edit_zoo.py SRC DST add-runs N                  N more runs: copies of the first N, renamed
+  edit_zoo.py SRC DST drop-runs N                 the first N runs left out
+  edit_zoo.py SRC DST rename-run                  the first run renamed
+  edit_zoo.py SRC DST rename-runs                 every run renamed (a foreign zoo of the same networks)"""
+import csv
+import gzip
+import io
+import math
+import os
+import shutil
+import struct
+import sys
+
+src, dst, mode, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+raw = open(src + "/weights.npy", "rb").read()
+hlen = raw[8] | (raw[9] << 8)
+header, data = raw[10:10 + hlen].decode("latin1"), raw[10 + hlen:]
+count = int(header.split("'shape': (")[1].split(",")[0])
+width = len(data) // count
+weights = [bytearray(data[r * width:(r + 1) * width]) for r in range(count)]
+table = list(csv.reader(io.StringIO(gzip.open(src + "/metrics.csv.gz", "rt").read())))
+head, rows = table[0], table[1:]
+col = {name: i for i, name in enumerate(head)}
+
+
+def rename(row, suffix):
+    row = list(row)
+    row[col["modeldir"]] += suffix
+    row[0] += suffix
+    return row
+
+
+if mode == "blank":
+    for i, row in enumerate(rows):
+        if {"half": i % 2 == 1, "all": True, "one": i > 0}[args[1]]:
+            row[col[args[0]]] = ""
+elif mode == "set":
+    for i, row in enumerate(rows):
+        if i % 2 == 1:
+            row[col[args[0]]] = args[1]
+elif mode == "constant-config":
+    for name, c in col.items():
+        if name.startswith("config.") and name != "config.random_seed":
+            for row in rows:
+                row[c] = rows[0][c]
+elif mode == "nan-weights":
+    code = {"<f2": "<e", "<f4": "<f", "<f8": "<d"}[header.split("'descr': '")[1].split("'")[0]]
+    size = struct.calcsize(code)
+    for r in range(0, count, 2):
+        weights[r][5 * size:6 * size] = struct.pack(code, math.nan)
+elif mode == "add-runs":
+    n = int(args[0])
+    rows += [rename(row, "-new") for row in rows[:n]]
+    weights += [bytearray(w) for w in weights[:n]]
+elif mode == "drop-runs":
+    n = int(args[0])
+    rows, weights = rows[n:], weights[n:]
+elif mode == "rename-run":
+    rows[0] = rename(rows[0], "-renamed")
+elif mode == "rename-runs":
+    rows = [rename(row, "-other") for row in rows]
+else:
+    sys.exit("unknown edit " + mode)
+
+os.makedirs(dst)
+new = header.replace("(%d," % count, "(%d," % len(weights)).rstrip()
+new += " " * ((64 - (10 + len(new) + 1) % 64) % 64) + "\n"
+with open(dst + "/weights.npy", "wb") as f:
+    f.write(raw[:8] + bytes([len(new) & 255, len(new) >> 8]) + new.encode("latin1"))
+    for w in weights:
+        f.write(w)
+out = io.StringIO()
+csv.writer(out, lineterminator="\n").writerows([head] + rows)
+with gzip.open(dst + "/metrics.csv.gz", "wt") as f:
+    f.write(out.getvalue())
+shutil.copy(src + "/layout.csv", dst + "/layout.csv")

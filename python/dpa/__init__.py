@@ -11,13 +11,14 @@ dpa.optuna import PyTorch and Optuna when used.
 """
 import ctypes
 import os
+import warnings
 
 import numpy as np
 
 from . import _lib
 from ._lib import lib
 
-__all__ = ["DpaError", "Model", "Segment", "stats", "stats_names", "zoo_layout"]
+__all__ = ["DpaError", "DpaWarning", "Model", "Segment", "stats", "stats_names", "zoo_layout"]
 __version__ = "0.2.0"
 
 
@@ -28,6 +29,11 @@ class DpaError(RuntimeError):
         self.status = status
         message = lib.dpa_status_string(status).decode()
         super().__init__("%s: %s" % (what, message) if what else message)
+
+
+class DpaWarning(UserWarning):
+    """Inputs the model was not trained on (a category it never saw, a value outside its trained
+    range): the prediction extrapolates. The CLI prints the same warning on stderr."""
 
 
 def _check(status, what=""):
@@ -128,7 +134,13 @@ class Model:
                 data = f.read()
             self.path = os.fspath(source)
         else:
-            data, self.path = bytes(source), None
+            # Only an object that holds bytes: bytes(10**11) would allocate 100 GB of zeros first.
+            try:
+                data = bytes(memoryview(source))
+            except TypeError:
+                raise TypeError("Model takes a path or the bytes of a .dpa file, not %s" % type(source).__name__) \
+                    from None
+            self.path = None
         # The runtime keeps pointers into these bytes: they live as long as this object.
         self._bytes = ctypes.create_string_buffer(data, len(data))
         self._model = _lib.ModelStruct()
@@ -146,6 +158,12 @@ class Model:
                                            "utf-8", "surrogateescape")
                                        for k in range(info.num_categories)]
             self.inputs.append(entry)
+        # What the model was trained on, as `dpa eval` and `dpa predict` read it: "range:NAME=LOW HIGH".
+        self._ranges = {}
+        for key, value in self.metadata.items():
+            if key.startswith("range:"):
+                low, high = (float(x) for x in value.split())
+                self._ranges[key[len("range:"):]] = (low, high)
 
     @property
     def weights_length(self):
@@ -208,7 +226,9 @@ class Model:
         if context is None:
             raise ValueError("the model reads %d context values: %s" % (n, ", ".join(self.context_names)))
         if not isinstance(context, dict):
-            return _floats(context, "context", n)
+            values = _floats(context, "context", n)
+            self._warn_outside(values)
+            return values
         missing = [name for name in self.context_names if name not in context]
         if missing:
             raise KeyError("context lacks %s (the model reads %s)" % (", ".join(missing), ", ".join(self.context_names)))
@@ -220,6 +240,11 @@ class Model:
                 raise ValueError("context %r has %d values for %d rows" % (entry["name"], len(values), rows))
             if entry["kind"] == "categorical":
                 codes = []
+                numbers = [v for v in values if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)]
+                if numbers:
+                    warnings.warn("context %r is a category, given by name (%s); %r is a number, so it is a name the "
+                                  "model never saw" % (entry["name"], ", ".join(entry["categories"]), numbers[0]),
+                                  DpaWarning, stacklevel=3)
                 for v in values:
                     code = ctypes.c_float()
                     _check(lib.dpa_model_context_code(ctypes.byref(self._model), i, _name_bytes(v), ctypes.byref(code)))
@@ -227,7 +252,34 @@ class Model:
                 values = codes
             columns.append(np.asarray(values, dtype=np.float64))
         matrix = np.ascontiguousarray(np.stack(columns, axis=-1), dtype=np.float32)
+        self._warn_outside(matrix)
         return matrix[0] if rows is None else matrix
+
+    def _warn_outside(self, matrix):
+        """Warns, as the CLI does, when context values lie outside what the model was trained on."""
+        rows = np.atleast_2d(matrix)
+        outside = np.zeros(rows.shape[0], dtype=bool)
+        parts = []
+        for i, entry in enumerate(self.inputs):
+            column = rows[:, i]
+            if entry["kind"] == "categorical":
+                unseen = column == len(entry["categories"])
+                if unseen.any():
+                    parts.append("%s a category it never saw (%d rows)" % (entry["name"], unseen.sum()))
+                outside |= unseen
+                continue
+            trained = self._ranges.get(entry["name"])
+            if trained is None:
+                continue
+            below, above = column < trained[0], column > trained[1]
+            if below.any():
+                parts.append("%s below %g (%d rows)" % (entry["name"], trained[0], below.sum()))
+            if above.any():
+                parts.append("%s above %g (%d rows)" % (entry["name"], trained[1], above.sum()))
+            outside |= below | above
+        if parts:
+            warnings.warn("%d of %d rows lie outside what the model was trained on: %s" %
+                          (outside.sum(), rows.shape[0], "; ".join(parts)), DpaWarning, stacklevel=4)
 
     def _inputs(self, w, c):
         return _lib.Inputs(_ptr(w), 0 if w is None else w.size, _ptr(c), 0 if c is None else c.size)

@@ -2,12 +2,14 @@
 import csv
 import gzip
 import os
+import subprocess
+import warnings
 
 import numpy as np
 import pytest
 
 import dpa
-from conftest import MINI_ZOO, run_dpa
+from conftest import MINI_ZOO, dpa_binary, run_dpa
 
 
 def mini_zoo():
@@ -50,8 +52,47 @@ def test_context_by_name_equals_dpa_predict_with_metrics(models, tmp_path):
     assert np.array_equal(ours.view(np.uint32), theirs.view(np.uint32))
     first = {name: values[0] for name, values in context.items()}
     assert model.predict(weights[0], first) == ours[0]
-    # An optimizer the model never saw has a code of its own: a prediction, not an error.
-    assert np.isfinite(model.predict(weights[0], dict(first, **{"config.optimizer": "lion"})))
+    # An optimizer the model never saw has a code of its own: a prediction, not an error, with the
+    # CLI's warning.
+    with pytest.warns(dpa.DpaWarning, match="1 of 1 rows lie outside .*config.optimizer a category it never saw"):
+        assert np.isfinite(model.predict(weights[0], dict(first, **{"config.optimizer": "lion"})))
+
+
+def test_context_outside_the_trained_ranges_warns_as_the_cli_does(models, tmp_path):
+    """#28 item 7: Python warns where the CLI warns, with the same words."""
+    weights, rows = mini_zoo()
+    model = dpa.Model(models["context"])
+    context = {i["name"]: [r[i["name"]] if i["kind"] == "categorical" else float(r[i["name"]]) for r in rows[:5]]
+               for i in model.inputs}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # values the model was trained on: no warning
+        model.predict(weights[:5], context)
+    context["config.learning_rate"] = [10.0] * 5
+    with pytest.warns(dpa.DpaWarning) as caught:
+        model.predict(weights[:5], context)
+    python_says = str(caught[0].message)
+    assert python_says.startswith("5 of 5 rows lie outside what the model was trained on: config.learning_rate above")
+    # The CLI's warning on the same rows.
+    with open(tmp_path / "m.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(context))
+        w.writeheader()
+        for k in range(5):
+            w.writerow({name: values[k] for name, values in context.items()})
+    np.save(tmp_path / "w.npy", weights[:5])
+    cli = subprocess.run([dpa_binary(), "predict", models["context"], str(tmp_path / "w.npy"), "--metrics",
+                          str(tmp_path / "m.csv")], capture_output=True, text=True)
+    assert "warning: " + python_says in cli.stderr, (python_says, cli.stderr)
+    # A category given as its code is a number, not a name: said, and predicted as unseen.
+    first = {name: values[0] for name, values in context.items()}
+    first["config.learning_rate"] = float(rows[0]["config.learning_rate"])
+    with pytest.warns(dpa.DpaWarning, match="'config.optimizer' is a category, given by name"):
+        model.predict(weights[0], dict(first, **{"config.optimizer": 0}))
+
+
+def test_model_takes_bytes_or_a_path_never_a_size():
+    """#28 item 15: Model(10**11) allocated 100 GB of zeros before failing."""
+    with pytest.raises(TypeError, match="a path or the bytes of a .dpa file, not int"):
+        dpa.Model(10 ** 11)
 
 
 def test_inputs_are_converted_or_refused_never_reinterpreted(models):

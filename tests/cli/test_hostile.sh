@@ -114,6 +114,9 @@ mkdir -p "$tmp/a*" "$tmp/h*"
 cp "$tmp/names.dpa" "$tmp/a*/m.dpa"
 check "export-c of a model whose path holds */" "$dpa" export-c "$tmp/a*/m.dpa" -o "$tmp/h*/m.h"
 check "that header compiles" "$cc" -std=c99 -Wall -Werror -fsyntax-only -I"$source/runtime/include" -x c "$tmp/h*/m.h"
+# An import context of a category with no name (#28 item 15; before: "context name" was blamed).
+expect_exit "import --context 'x='" 2 "a category of 'x' is empty in 'x=': list its categories after '=' as a|b|c" \
+  "$dpa" import xgboost "$tmp/no-such.json" -o "$tmp/i.dpa" --context 'x='
 for keyword in int static _Bool; do
   expect_exit "export-c --name $keyword" 2 "not a keyword, not starting with '_'" \
     "$dpa" export-c "$tmp/names.dpa" -o "$tmp/k.h" --name "$keyword"

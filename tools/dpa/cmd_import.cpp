@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
+#include "common/text_format.hpp"
 #include "common/files.hpp"
 #include "common/stats_options.hpp"
 #include "model/importers.hpp"
@@ -25,11 +26,21 @@ std::vector<ContextInput> parse_import_context(const std::string& list) {
     ContextInput c;
     const std::size_t eq = item.find('=');
     c.name = item.substr(0, eq);
+    if (c.name.empty()) throw UsageError("--context: an item without a name in '" + list + "'");
+    if (const std::string problem = model_name_problem(c.name); !problem.empty()) {
+      throw UsageError("--context: the name '" + printable(c.name) + "' " + problem);
+    }
     if (eq != std::string::npos) {
       c.kind = DPA_CONTEXT_CATEGORICAL;
       c.categories = split(item.substr(eq + 1), '|');
+      // Every category is named, in the model's order: "config.optimizer=adam|sgd".
+      for (const std::string& category : c.categories) {
+        const std::string problem = model_name_problem(category);
+        if (problem.empty()) continue;
+        throw UsageError("--context: a category of '" + printable(c.name) + "' " + problem + " in '" +
+                         printable(item) + "': list its categories after '=' as a|b|c, or leave out '=' for a number");
+      }
     }
-    if (c.name.empty()) throw UsageError("--context: empty name in '" + list + "'");
     out.push_back(c);
   }
   return out;

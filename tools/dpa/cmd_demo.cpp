@@ -1,10 +1,8 @@
 // dpa demo: the whole pipeline on the embedded default zoo: train, evaluate, export, predict.
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
+#include <filesystem>
 
 #include "commands.hpp"
 #include "common/atomic_file.hpp"
@@ -39,9 +37,9 @@ int run_demo(int argc, char** argv, int first) {
   args.expect_positionals(0, "");
   const std::string zoo_dir = args.value_or("--zoo", embedded_zoo());
   const std::string work = args.value_or("--workdir", "dpa-demo");
-  if (::mkdir(work.c_str(), 0755) != 0 && errno != EEXIST) {
-    throw ToolError("cannot create " + work + ": " + std::strerror(errno));
-  }
+  std::error_code ec;
+  std::filesystem::create_directories(work, ec);
+  if (ec) throw ToolError("cannot create " + work + ": " + ec.message());
   const ZooDataset zoo(zoo_dir);
   std::printf("1. zoo %s: %llu networks of %llu weights\n", zoo_dir.c_str(),
               static_cast<unsigned long long>(zoo.rows()), static_cast<unsigned long long>(zoo.weights_per_row()));

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -181,6 +182,16 @@ TrainingRows training_rows(const ZooDataset& zoo, const TrainOptions& o, bool sh
 }
 
 namespace {
+
+// The zoo directory's own name ("mini-zoo" for "tools/data/mini-zoo/", the current directory's
+// name for ".").
+std::string zoo_name(const std::string& dir) {
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::absolute(dir, ec).lexically_normal();
+  std::filesystem::path name = absolute.filename();
+  if (name.empty()) name = absolute.parent_path().filename();  // "zoo/" normalises to "zoo/"
+  return name.empty() ? dir : name.string();
+}
 
 // RMSE of a model file's predictions of rows x against y, through the runtime.
 double rmse_of(const std::vector<unsigned char>& bytes, const std::vector<float>& x, const std::vector<float>& y,
@@ -519,8 +530,10 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const 
   report.train_seconds = seconds_since(start);
   Provenance prov;
   // Values from the file system or a zoo's header escaped: a line end in a path must not add a key.
+  // The zoo by its name, not its path: a model of the same runs is the same bytes wherever the
+  // zoo lies (its runs are identified by zoo_runs and zoo_sketch).
   prov.text =
-      "zoo=" + printable(zoo.dir()) + "\nmodel=" + model_kind_name(o.kind) + "\ninputs=" + o.inputs->name +
+      "zoo=" + printable(zoo_name(zoo.dir())) + "\nmodel=" + model_kind_name(o.kind) + "\ninputs=" + o.inputs->name +
       "\nstats=" + stats_set_name(o.stats) + "\ncontext=" + printable(report.context) +
       "\ncheckpoints=" + o.checkpoints.text() + "\ntarget=" + target_name(o.target) +
       "\nseed=" + std::to_string(o.seed) + "\ntest_fraction=" + std::to_string(o.test_fraction) +

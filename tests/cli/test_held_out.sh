@@ -77,6 +77,18 @@ check "100 folds of 400 runs" "$dpa" train "$zoo" -o "$tmp/cv.dpa" --cv 100 --tr
 expect "no nan printed" lacks "$tmp/last" "nan"
 check "folds that measure no R2 are named" contains "$tmp/last" "(R2 of [0-9]* folds; the others hold too few rows)"
 
+# Item 5: a validation set of one run (29 runs, a final-accuracy target): R2 undefined, said as
+# n/a with a warning, and early stopping said to rest on one run (before: "R2 nan", no warning).
+edit runs29 drop-runs 371
+mkdir "$tmp/curves29"
+python3 "$source/tests/cli/derive_zoo.py" "$tmp/runs29" "$tmp/curves29" curves
+check "29 runs, seed 3: one validation run" "$dpa" train "$tmp/curves29" -o "$tmp/v.dpa" --checkpoints all \
+  --target final_test_accuracy --seed 3
+expect "validation R2 n/a" contains "$tmp/last" "validation: R2 n/a  Kendall tau n/a  MAE 0"
+expect "no nan" lacks "$tmp/last" "nan"
+expect "warned: one target" contains "$tmp/last_err" "the validation set's 3 rows (1 run) share one target value"
+expect "warned: early stopping on one run" contains "$tmp/last_err" "the validation set holds 1 run: early stopping (.* trees kept) rests on it"
+
 # Item 15: a fold that holds no run is refused before any fold is trained.
 edit few drop-runs 395
 expect_exit "train --cv with an empty fold" 1 "fold [0-9]* of 20 holds none of the 5 runs" \

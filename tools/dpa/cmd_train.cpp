@@ -9,6 +9,7 @@
 #include "common/json_writer.hpp"
 #include "common/progress.hpp"
 #include "common/stats_options.hpp"
+#include "common/text_format.hpp"
 #include "model/tree_layout.hpp"
 #include "train/context.hpp"
 #include "train/pipeline.hpp"
@@ -57,7 +58,7 @@ void metrics_json(JsonWriter& j, const char* name, const RegressionMetrics& m) {
       .end_object();
 }
 
-void print_metrics_text(const char* name, const RegressionMetrics& m) {
+void print_metrics_text(const char* name, const RegressionMetrics& m, std::size_t runs) {
   if (!measured(m)) {
     std::printf("  %-11s n/a (%zu rows: too few to measure)\n", name, m.n);
     std::fprintf(stderr,
@@ -66,8 +67,31 @@ void print_metrics_text(const char* name, const RegressionMetrics& m) {
                  name, m.n);
     return;
   }
-  std::printf("  %-11s R2 %.4f  Kendall tau %.4f  MAE %.4f  RMSE %.4f\n", (std::string(name) + ":").c_str(), m.r2,
-              m.kendall_tau, m.mae, m.rmse);
+  // R2 and tau of rows that share one target (one run's checkpoints, --target final_test_accuracy)
+  // are undefined: n/a, never nan.
+  const auto number = [](double v) { return std::isfinite(v) ? fixed(v, 4) : std::string("n/a"); };
+  std::printf("  %-11s R2 %s  Kendall tau %s  MAE %s  RMSE %s\n", (std::string(name) + ":").c_str(),
+              number(m.r2).c_str(), number(m.kendall_tau).c_str(), number(m.mae).c_str(), number(m.rmse).c_str());
+  if (!std::isfinite(m.r2)) {
+    std::fprintf(stderr,
+                 "warning: the %s set's %zu rows (%zu run%s) share one target value: R2 and tau are undefined\n", name,
+                 m.n, runs, runs == 1 ? "" : "s");
+  }
+}
+
+// Early stopping and the settings chosen on validation runs rest on that few runs: said.
+void warn_small_validation(const TrainOptions& o, const TrainReport& r) {
+  constexpr std::size_t kFewRuns = 3;
+  if (r.validation_runs == 0 || r.validation_runs >= kFewRuns) return;
+  std::fprintf(stderr,
+               "warning: the validation set holds %zu run%s: %s rests on %s; record more runs, or raise "
+               "--validation-fraction\n",
+               r.validation_runs, r.validation_runs == 1 ? "" : "s",
+               o.kind == ModelKind::kGbdt ? ("early stopping (" + std::to_string(r.trees) + " of " +
+                                             std::to_string(r.gbdt.num_trees) + " trees kept)")
+                                                .c_str()
+                                          : "the choice of settings",
+               r.validation_runs == 1 ? "it" : "them");
 }
 
 const char* const kTrainOptions =
@@ -183,8 +207,8 @@ void print_train_text(const std::string& out, const TrainOptions& o, const Train
   std::printf("trained %s on %zu rows (%zu validation, %zu test) in %.2f s; wrote %s (%zu bytes)\n",
               model_kind_name(o.kind), r.train_rows, r.validation_rows, r.test_rows, r.train_seconds, out.c_str(),
               r.model_bytes.size());
-  print_metrics_text("validation", r.validation);
-  print_metrics_text("test", r.test);
+  print_metrics_text("validation", r.validation, r.validation_runs);
+  print_metrics_text("test", r.test, r.test_runs);
   if (cv > 0) {
     const MeanSpread r2 = mean_spread(folds.folds, &RegressionMetrics::r2);
     const MeanSpread tau = mean_spread(folds.folds, &RegressionMetrics::kendall_tau);
@@ -222,6 +246,7 @@ int run_train(int argc, char** argv, int first) {
     r = train_predictor(zoo, o, rows, [&](const std::string& s) { status.show(s); });
   }
   write_file_atomically(out, r.model_bytes.data(), r.model_bytes.size());
+  warn_small_validation(o, r);
   if (r.dropped_missing_context > 0) {
     std::fprintf(stderr, "warning: %llu rows left out: they miss a context value (%s)\n",
                  static_cast<unsigned long long>(r.dropped_missing_context), r.missing_context.c_str());

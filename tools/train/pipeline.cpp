@@ -183,6 +183,14 @@ TrainingRows training_rows(const ZooDataset& zoo, const TrainOptions& o, bool sh
 
 namespace {
 
+// How many runs those rows (positions in `selected`) come from.
+std::size_t distinct_runs(const SelectedRows& selected, const std::vector<std::size_t>& positions) {
+  std::vector<std::uint32_t> runs;
+  for (const std::size_t i : positions) runs.push_back(selected.run[i]);
+  std::sort(runs.begin(), runs.end());
+  return static_cast<std::size_t>(std::unique(runs.begin(), runs.end()) - runs.begin());
+}
+
 // The zoo directory's own name ("mini-zoo" for "tools/data/mini-zoo/", the current directory's
 // name for ".").
 std::string zoo_name(const std::string& dir) {
@@ -524,6 +532,8 @@ TrainReport train_predictor(const ZooDataset& zoo, const TrainOptions& o, const 
   report.train_rows = data.yt.size();
   report.validation_rows = data.yv.size();
   report.test_rows = data.ys.size();
+  report.validation_runs = distinct_runs(weights.selected, split.validation);
+  report.test_runs = distinct_runs(weights.selected, split.test);
   const auto start = std::chrono::steady_clock::now();
   std::ostringstream options;
   trainer_of(o.kind).train(TrainerCall{data, o, spec, report, options, status});

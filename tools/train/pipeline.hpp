@@ -64,6 +64,7 @@ struct TrainReport {
   RegressionMetrics validation, test;
   std::vector<float> test_truth, test_predicted;  // the held-out rows, through the runtime
   std::size_t train_rows = 0, validation_rows = 0, test_rows = 0;
+  std::size_t validation_runs = 0, test_runs = 0;
   std::uint64_t dropped_non_finite = 0, dropped_unfinished = 0;
   std::uint64_t dropped_missing_context = 0;  // of dropped_non_finite: rows missing a context value
   std::string missing_context;                // which: "config.dropout in 399 rows"

@@ -13,9 +13,9 @@ build/dpa zoo train --data /usr/share/datasets/fashion-mnist -o "$out/zoo" --run
   --checkpoints 5 --optimizer adam --learning-rate 1e-3 --activation relu --dropout 0 --l2 0 \
   --w-init he_normal --train-fraction 1 --threads 1 --seed 0 2> /dev/null
 end=$(date +%s.%N)
-python3 - "$out/zoo/metrics.csv.gz" "$start" "$end" <<'PY'
-import csv, gzip, sys
-row = list(csv.DictReader(gzip.open(sys.argv[1], "rt")))[-1]
+python3 - "$out/zoo/metrics.jsonl" "$start" "$end" <<'PY'
+import json, sys
+row = [json.loads(line) for line in open(sys.argv[1])][-1]
 acc = float(row["test_accuracy"])
 seconds = float(sys.argv[3]) - float(sys.argv[2])
 # 5 epochs of 60000 images trained, plus one evaluation of 10000 test and 5000 train images.

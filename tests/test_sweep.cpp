@@ -4,6 +4,7 @@
 // cut, and values a reader refuses refused.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -201,5 +202,38 @@ TEST_CASE("zoo writer: appends read back, an interrupted append is cut, bad valu
   CHECK_THROWS_WITH_AS(ZooDataset{dir}, doctest::Contains("metrics.jsonl:1: not a JSON object"), ToolError);
   std::ofstream(metrics) << std::string(2u << 20, ' ') << "\n";
   CHECK_THROWS_WITH_AS(ZooDataset{dir}, doctest::Contains("metrics.jsonl:1: a line longer than"), ToolError);
+  std::system(("rm -rf " + std::string(dir_template)).c_str());
+}
+
+TEST_CASE("zoo writer: several rows commit at once; named segments; a caller's companion files") {
+  char dir_template[] = "/tmp/dpa-writer-XXXXXX";
+  REQUIRE(::mkdtemp(dir_template) != nullptr);
+  const std::string dir = std::string(dir_template) + "/zoo";
+  REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+  std::ofstream(dir + "/.job") << "the caller's record\n";
+  ZooWriterOptions options;
+  options.segment_names = {"dense/bias:0", "dense/kernel:0"};
+  options.segment_shapes = {"(8,)", "(8, 8)"};
+  options.companions = {".job"};
+  CHECK_THROWS_WITH_AS(ZooWriter(dir, kLayout, ZooStore::kWeights), doctest::Contains(".job, which this writer"),
+                       ToolError);
+  ZooWriter w(dir, kLayout, ZooStore::kWeights, options);
+  const std::vector<float> rows(3 * kLayout.total_length, 0.25f);
+  std::vector<std::string> lines;
+  for (int step = 0; step < 3; ++step) {
+    lines.push_back("{\"modeldir\":\"r0\",\"step\":" + std::to_string(step) +
+                    ",\"test_accuracy\":0.5,\"config.epochs\":2}");
+  }
+  CHECK(w.add_rows(rows.data(), kLayout.total_length, lines) == 0);
+  CHECK(w.rows() == 3);
+  // A bad line among them: nothing of the batch is written.
+  lines[1] = R"({"modeldir":"r1","step":-1,"test_accuracy":0.5,"config.epochs":2})";
+  CHECK_THROWS_WITH_AS(w.add_rows(rows.data(), kLayout.total_length, lines), doctest::Contains("'step'"), ToolError);
+  const ZooDataset zoo(dir);
+  CHECK(zoo.rows() == 3);
+  CHECK(zoo.layout_segments()[1].name == "dense/kernel:0");
+  std::ifstream layout(dir + "/layout.csv");
+  std::string text((std::istreambuf_iterator<char>(layout)), std::istreambuf_iterator<char>());
+  CHECK(text.find("dense/kernel:0,8,72,\"(8, 8)\"") != std::string::npos);
   std::system(("rm -rf " + std::string(dir_template)).c_str());
 }

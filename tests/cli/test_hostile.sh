@@ -192,8 +192,38 @@ check "max-gap, 3 runs then resumed to 8" "$dpa" zoo train "${small[@]}" "${gap[
 check "max-gap, resumed" "$dpa" zoo train "${small[@]}" "${gap[@]}" -o "$tmp/gapr" --runs 8 --threads 2
 check "some runs stopped, not all" python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['early_stop']; \
 assert 0 < s['stops'] < 8, s" "$tmp/gap1.json"
-expect "2 threads stop as 1 does" cmp -s <(gzip -dc "$tmp/gap1/metrics.csv.gz") <(gzip -dc "$tmp/gap2/metrics.csv.gz")
-expect "a resumed job stops as one job does" cmp -s <(gzip -dc "$tmp/gap1/metrics.csv.gz") <(gzip -dc "$tmp/gapr/metrics.csv.gz")
+expect "2 threads stop as 1 does" cmp -s "$tmp/gap1/metrics.jsonl" "$tmp/gap2/metrics.jsonl"
+expect "a resumed job stops as one job does" cmp -s "$tmp/gap1/metrics.jsonl" "$tmp/gapr/metrics.jsonl"
 expect "the same weights" cmp -s "$tmp/gap1/weights.npy" "$tmp/gapr/weights.npy"
+expect "and with 2 threads" cmp -s "$tmp/gap1/weights.npy" "$tmp/gap2/weights.npy"
+
+# zoo train records through the zoo writer, a whole run at a time in run order (#27; #28 item 16:
+# before, per-run files in .runs were assembled at the end, and a damaged or swapped run file was
+# taken as it was). A zoo whose rows are not this job's runs in order is refused, naming the row.
+cp -r "$tmp/job" "$tmp/swapped"
+python3 - "$tmp/swapped/metrics.jsonl" << 'PY'
+import sys
+path = sys.argv[1]
+lines = open(path).read().splitlines(True)
+lines[0], lines[5] = lines[5], lines[0]  # run 0's first checkpoint and run 1's first
+open(path, "w").writelines(lines)
+PY
+expect_exit "resuming a zoo whose runs are out of order" 1 "swapped/metrics.jsonl: row 0 is zoo/idx/run00001 step 0, where this job's next checkpoint is zoo/idx/run00000 step 0" \
+  "$dpa" zoo train "${small[@]}" -o "$tmp/swapped" --runs 4
+mkdir -p "$tmp/old-job/.runs"
+expect_exit "a job of an earlier dpa (.runs)" 1 "old-job/.runs: a job of an earlier dpa" \
+  "$dpa" zoo train "${small[@]}" -o "$tmp/old-job" --runs 1
+check "a zoo of zoo train reads while it is whole runs" "$dpa" zoo info "$tmp/job" --json
+check "3 runs of 5 checkpoints" contains "$tmp/last" '"checkpoints_per_run":{"5":3}'
+# A job killed in the middle of committing its second run (SIGKILL at the zoo writer's 8th pwrite:
+# run 1's rows and lines written, its commit not): the zoo holds run 0 alone, and the next job
+# goes on from there to the same bytes as one uninterrupted job.
+(DPA_TEST_KILL_AT_PWRITE=8 LD_PRELOAD="$shim" "$dpa" zoo train "${small[@]}" "${gap[@]}" -o "$tmp/killed" --runs 8 \
+  --threads 1; exit $?) > /dev/null 2>&1
+expect "killed by SIGKILL" [ $? -eq 137 ]
+check "the killed zoo reads: one whole run" "$dpa" zoo info "$tmp/killed" --json
+check "one run of 5 checkpoints" contains "$tmp/last" '"checkpoints_per_run":{"5":1}'
+check "the killed job resumes" "$dpa" zoo train "${small[@]}" "${gap[@]}" -o "$tmp/killed" --runs 8 --threads 2
+expect "to the same zoo as one job" cmp -s "$tmp/gap1/metrics.jsonl" "$tmp/killed/metrics.jsonl"
 
 finish

@@ -55,6 +55,12 @@ class JsonWriter {
     out_ += std::to_string(v);
     return *this;
   }
+  // A value already written as JSON (a number's exact text); the caller vouches for it.
+  JsonWriter& json_value(const std::string& text) {
+    comma();
+    out_ += text;
+    return *this;
+  }
   JsonWriter& value(int v) { return value(static_cast<long long>(v)); }
   JsonWriter& value(unsigned v) { return value(static_cast<unsigned long long>(v)); }
   JsonWriter& value(long v) { return value(static_cast<long long>(v)); }

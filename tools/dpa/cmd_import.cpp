@@ -6,9 +6,9 @@
 #include "commands.hpp"
 #include "common/atomic_file.hpp"
 #include "common/cli_args.hpp"
-#include "common/text_format.hpp"
 #include "common/files.hpp"
 #include "common/stats_options.hpp"
+#include "common/text_format.hpp"
 #include "model/importers.hpp"
 #include "model/model_writer.hpp"
 #include "model/tree_layout.hpp"
@@ -37,8 +37,8 @@ std::vector<ContextInput> parse_import_context(const std::string& list) {
       for (const std::string& category : c.categories) {
         const std::string problem = model_name_problem(category);
         if (problem.empty()) continue;
-        throw UsageError("--context: a category of '" + printable(c.name) + "' " + problem + " in '" +
-                         printable(item) + "': list its categories after '=' as a|b|c, or leave out '=' for a number");
+        throw UsageError("--context: a category of '" + printable(c.name) + "' " + problem + " in '" + printable(item) +
+                         "': list its categories after '=' as a|b|c, or leave out '=' for a number");
       }
     }
     out.push_back(c);

@@ -53,12 +53,14 @@ const char* kind_name(std::uint32_t kind) {
 }
 
 // layout.csv as the zoo reader reads it back: each name holds its kind.
-std::string layout_text(const dpa_layout& layout) {
+std::string layout_text(const dpa_layout& layout, const ZooWriterOptions& options) {
   std::string text = "varname,start_idx,end_idx,shape\n";
   for (std::uint32_t i = 0; i < layout.num_segments; ++i) {
     const dpa_segment& s = layout.segments[i];
-    text += "segment" + std::to_string(i) + "/" + kind_name(s.kind) + ":0," + std::to_string(s.offset) + "," +
-            std::to_string(s.offset + s.length) + ",\"(" + std::to_string(s.length) + ",)\"\n";
+    const bool named = i < options.segment_names.size() && i < options.segment_shapes.size();
+    text += (named ? options.segment_names[i] : "segment" + std::to_string(i) + "/" + kind_name(s.kind) + ":0") + "," +
+            std::to_string(s.offset) + "," + std::to_string(s.offset + s.length) + ",\"" +
+            (named ? options.segment_shapes[i] : "(" + std::to_string(s.length) + ",)") + "\"\n";
   }
   return text;
 }
@@ -123,6 +125,7 @@ struct ZooWriter::Impl {
   int dir_fd = -1, data_fd = -1, metrics_fd = -1, state_fd = -1;
   std::unique_ptr<dpa::FeatureExtractor> statistics;
   std::vector<float> row;  // a statistics zoo's row
+  ZooWriterOptions options;
 
   ~Impl() {
     for (const int fd : {data_fd, metrics_fd, state_fd, dir_fd})
@@ -189,7 +192,7 @@ struct ZooWriter::Impl {
   }
 
   void create_files() {
-    const std::string layout_csv = layout_text(layout);
+    const std::string layout_csv = layout_text(layout, options);
     write_file_atomically(dir + "/" + kLayout, layout_csv.data(), layout_csv.size());
     if (store == ZooStore::kStatistics) {
       const std::string description = statistics_description_json(layout.total_length);
@@ -206,6 +209,7 @@ struct ZooWriter::Impl {
   void claim() {
     const std::string data_name = data_path.substr(dir.size() + 1);
     std::set<std::string> ours = {kLayout, kMetrics, kWriterState, data_name};
+    ours.insert(options.companions.begin(), options.companions.end());
     if (store == ZooStore::kStatistics) ours.insert(kStatisticsDescriptionFile);
     const std::vector<std::string> present = directory_entries(dir);
     std::string foreign;
@@ -228,7 +232,7 @@ struct ZooWriter::Impl {
     if (!has_state && !present.empty() && !half_made)
       fail(dir + ": holds a zoo this writer did not make; record into a new or empty directory");
     if (!has_state) create_files();
-    const std::string expected = layout_text(layout), found = read_file(dir + "/" + kLayout);
+    const std::string expected = layout_text(layout, options), found = read_file(dir + "/" + kLayout);
     if (found != expected) fail(dir + "/" + kLayout + ": the zoo has another layout than this writer's");
     if (store == ZooStore::kStatistics) read_statistics_description(dir + "/" + kStatisticsDescriptionFile);
   }
@@ -255,8 +259,10 @@ struct ZooWriter::Impl {
   }
 };
 
-ZooWriter::ZooWriter(const std::string& dir, const dpa_layout& layout, ZooStore store) : impl_(new Impl) {
+ZooWriter::ZooWriter(const std::string& dir, const dpa_layout& layout, ZooStore store, ZooWriterOptions options)
+    : impl_(new Impl) {
   Impl& w = *impl_;
+  w.options = std::move(options);
   if (dpa_layout_check(&layout) != DPA_OK) fail(dir + ": invalid layout");
   w.dir = dir;
   while (w.dir.size() > 1 && w.dir.back() == '/') w.dir.pop_back();
@@ -299,22 +305,29 @@ void ZooWriter::add(const float* weights, std::size_t num_weights, const std::st
 }
 
 std::uint64_t ZooWriter::add_row(const float* row, std::size_t count, const std::string& metrics_json) {
+  return add_rows(row, count, {metrics_json});
+}
+
+std::uint64_t ZooWriter::add_rows(const float* rows, std::size_t values_per_row,
+                                  const std::vector<std::string>& metrics_json) {
   Impl& w = *impl_;
-  if (count != w.row_floats) {
-    fail(w.dir + ": a row of " + std::to_string(count) + " values; this zoo's rows hold " +
+  if (values_per_row != w.row_floats) {
+    fail(w.dir + ": a row of " + std::to_string(values_per_row) + " values; this zoo's rows hold " +
          std::to_string(w.row_floats));
   }
-  const std::string line = checked_metrics_line(metrics_json) + "\n";
+  std::string lines;
+  for (const std::string& metrics : metrics_json) lines += checked_metrics_line(metrics) + "\n";
+  const std::uint64_t added = metrics_json.size();
   const Impl::Lock lock(w.dir_fd, w.dir);
   const auto [n, end] = w.committed();  // other writers may have added rows since
-  write_all_at(w.data_fd, row, w.row_floats * sizeof(float), kHeaderBytes + n * w.row_floats * sizeof(float),
+  write_all_at(w.data_fd, rows, added * w.row_floats * sizeof(float), kHeaderBytes + n * w.row_floats * sizeof(float),
                w.data_path);
-  write_all_at(w.metrics_fd, line.data(), line.size(), end, w.metrics_path);
-  if (::ftruncate(w.metrics_fd, static_cast<off_t>(end + line.size())) != 0) fail_errno(w.metrics_path, "truncate");
-  const std::string header = npy_f32_header(n + 1, w.row_floats, kHeaderBytes);
+  write_all_at(w.metrics_fd, lines.data(), lines.size(), end, w.metrics_path);
+  if (::ftruncate(w.metrics_fd, static_cast<off_t>(end + lines.size())) != 0) fail_errno(w.metrics_path, "truncate");
+  const std::string header = npy_f32_header(n + added, w.row_floats, kHeaderBytes);
   write_all_at(w.data_fd, header.data(), header.size(), 0, w.data_path);  // the commit
-  w.write_state(n + 1, end + line.size());
-  w.rows = n + 1;
+  w.write_state(n + added, end + lines.size());
+  w.rows = n + added;
   return n;
 }
 

@@ -28,12 +28,20 @@ ZooStore parse_zoo_store(const std::string& name);  // throws UsageError
 // throws ToolError naming the value.
 std::string checked_metrics_line(const std::string& metrics_json);
 
+// What a caller may add to the zoo's directory besides the writer's own files.
+struct ZooWriterOptions {
+  // layout.csv's varname and shape per segment ("conv1/bias:0", "(16,)"); empty: "segmentK/KIND:0".
+  std::vector<std::string> segment_names, segment_shapes;
+  // Files of the caller's own in the directory (zoo train's job record), which the writer accepts.
+  std::vector<std::string> companions;
+};
+
 class ZooWriter {
  public:
   // Opens dir for appending, creating it and its files when it is absent or empty. Throws
   // ToolError for a directory holding anything this writer did not write (a released zoo, other
   // files), a zoo of another layout or store, or damaged files.
-  ZooWriter(const std::string& dir, const dpa_layout& layout, ZooStore store);
+  ZooWriter(const std::string& dir, const dpa_layout& layout, ZooStore store, ZooWriterOptions options = {});
   ~ZooWriter();
   ZooWriter(const ZooWriter&) = delete;
   ZooWriter& operator=(const ZooWriter&) = delete;
@@ -45,6 +53,9 @@ class ZooWriter {
   // weights (zoo/stored_statistics; what dpa::FeatureExtractor computes for the stored set), a
   // weights zoo's the weights. Returns the committed row's index.
   std::uint64_t add_row(const float* row, std::size_t count, const std::string& metrics_json);
+  // Several rows (values_per_row values each, one after the other) committed at once: a reader sees all of
+  // them or none (zoo train commits a run whole). Returns the first row's index.
+  std::uint64_t add_rows(const float* rows, std::size_t values_per_row, const std::vector<std::string>& metrics_json);
   // Rows in the zoo as of this writer's last add or open (other writers may have added more).
   std::uint64_t rows() const;
   // Flushes the files to the disk (fdatasync).

@@ -192,3 +192,22 @@ def test_metrics_of_too_few_runs_are_null_not_zero(tmp_path):
     text = subprocess.run(train + ["-o", str(tmp_path / "m2.dpa"), "--seed", str(held[0])],
                           capture_output=True, text=True)
     assert "n/a" in text.stdout and "R2 0.0000" not in text.stdout and "warning" in text.stderr
+
+
+def test_zoo_info_and_report_describe_the_zoo_they_read(tmp_path):
+    """#28 item 9: a zoo that is not the CNN zoo: its own hyperparameters and statistics count."""
+    zoo = tmp_path / "zoo"
+    with dpa.ZooWriter(zoo, LAYOUT) as w:
+        add_runs(w, 24)
+    info = zoo_info(zoo)
+    assert set(info["hyperparameters"]) == {"config.learning_rate", "config.optimizer"}, info
+    assert info["hyperparameters"]["config.optimizer"]["runs_per_value"] == {"adam": 12, "sgd": 12}
+    lr = info["hyperparameters"]["config.learning_rate"]
+    assert 1e-3 <= lr["min"] <= lr["median"] <= lr["max"] <= 0.1
+    text = run_dpa("zoo", "info", str(zoo))
+    assert "(none)" not in text and "activation" not in text and "optimizer" in text
+    report = json.loads(run_dpa("report", str(zoo), "-o", str(tmp_path / "report"), "--quick", "--json"))
+    statistics = 7 * len(LAYOUT)
+    assert report["zoos"][0]["w_stats"] == statistics
+    summary = (tmp_path / "report" / "README.md").read_text()
+    assert "W-stats are %d statistics" % statistics in summary and "the 56 per-layer" not in summary

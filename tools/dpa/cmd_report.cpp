@@ -82,10 +82,10 @@ std::string zoo_sections(const Comparison& c) {
   std::string md;
   for (const ZooComparison& z : c.zoos) {
     md += "\n## " + z.name + "\n\n`" + z.dir + "`: " + std::to_string(z.runs) + " runs, " +
-          std::to_string(z.final_test_accuracy.size()) + " finished. Figures: [accuracies](" + file_safe(z.name) +
-          "/accuracy.svg), [test vs train](" + file_safe(z.name) +
-          "/test-vs-train.svg), predicted vs true per cell in [" + file_safe(z.name) + "/cells](" + file_safe(z.name) +
-          "/cells/).\n\n";
+          std::to_string(z.final_test_accuracy.size()) + " finished; W-stats are " + std::to_string(z.statistics) +
+          " statistics. Figures: [accuracies](" + file_safe(z.name) + "/accuracy.svg), [test vs train](" +
+          file_safe(z.name) + "/test-vs-train.svg), predicted vs true per cell in [" + file_safe(z.name) + "/cells](" +
+          file_safe(z.name) + "/cells/).\n\n";
     md += metric_table(z, kNamedMetrics[0], "R²") + "\n";
     md += metric_table(z, kNamedMetrics[1], "Kendall τ") + "\n";
     md += metric_table(z, kNamedMetrics[2], "MAE") + "\n";
@@ -170,7 +170,8 @@ std::string report_json(const Comparison& c) {
         .field("name", z.name)
         .field("dir", z.dir)
         .field("runs", z.runs)
-        .field("finished_runs", z.final_test_accuracy.size());
+        .field("finished_runs", z.final_test_accuracy.size())
+        .field("w_stats", z.statistics);
     j.key("cells").begin_array();
     for (const ComparisonCell& cell : z.cells) {
       j.begin_object().field("model", model_kind_name(cell.model)).field("inputs", cell.inputs->name);

@@ -11,6 +11,8 @@
 #include "common/cli_args.hpp"
 #include "common/json_writer.hpp"
 #include "common/progress.hpp"
+#include "common/text_format.hpp"
+#include "train/context.hpp"
 #include "zoo/stored_statistics.hpp"
 #include "zoo/zoo_dataset.hpp"
 
@@ -36,13 +38,23 @@ std::string cell_text(const MetricsColumn* column, std::size_t row) {
   return buf;
 }
 
+// One hyperparameter over the runs (each run's first row): runs per value for categories; the
+// range and median for numbers; runs where it is missing.
+struct HyperSummary {
+  std::string name;
+  bool categorical = false;
+  std::map<std::string, std::size_t> runs_per_value;
+  double min = NAN, median = NAN, max = NAN;
+  std::size_t missing = 0;
+};
+
 // What zoo info reports, gathered once for both forms of output.
 struct ZooSummary {
   std::map<std::string, std::vector<std::size_t>> runs;  // rows per run
   std::map<std::size_t, std::size_t> checkpoints_per_run;
   std::set<std::uint32_t> steps;
   std::size_t incomplete = 0;
-  std::map<std::string, std::size_t> activation, optimizer, w_init;
+  std::vector<HyperSummary> hyper;  // the zoo's own hyperparameters: config.* columns that vary
   std::uint64_t non_finite_rows = 0;
   double accuracy[5];  // min, q25, median, q75, max
 };
@@ -57,9 +69,30 @@ void count_runs(const ZooMetrics& m, ZooSummary& z) {
       reached_end |= m.step[r] == m.epochs[r];
     }
     z.incomplete += !reached_end;
-    ++z.activation[cell_text(m.column("config.activation"), rows[0])];
-    ++z.optimizer[cell_text(m.column("config.optimizer"), rows[0])];
-    ++z.w_init[cell_text(m.column("config.w_init"), rows[0])];
+  }
+  // The same columns `--context hyper` reads.
+  for (const std::string& name : resolve_context("hyper", m, Target::kFinalTestAccuracy)) {
+    const MetricsColumn& column = *m.column(name);
+    HyperSummary h;
+    h.name = name;
+    h.categorical = column.categorical;
+    std::vector<float> numbers;
+    for (const auto& [run, rows] : z.runs) {
+      const float v = column.values[rows[0]];
+      if (std::isnan(v)) {
+        ++h.missing;
+      } else if (h.categorical) {
+        ++h.runs_per_value[cell_text(&column, rows[0])];
+      } else {
+        numbers.push_back(v);
+      }
+    }
+    if (!numbers.empty()) {
+      h.min = *std::min_element(numbers.begin(), numbers.end());
+      h.max = *std::max_element(numbers.begin(), numbers.end());
+      h.median = linear_quantile(numbers, 0.5);
+    }
+    z.hyper.push_back(h);
   }
 }
 
@@ -111,13 +144,19 @@ void print_zoo_json(const ZooDataset& zoo, const ZooSummary& z) {
   const char* names[5] = {"min", "q25", "median", "q75", "max"};
   for (int i = 0; i < 5; ++i) j.field(names[i], z.accuracy[i]);
   j.end_object();
-  for (const auto& [title, counts] :
-       {std::pair{"activation", &z.activation}, {"optimizer", &z.optimizer}, {"w_init", &z.w_init}}) {
-    j.key(std::string("runs_per_") + title).begin_object();
-    for (const auto& [k, v] : *counts) j.field(k, v);
+  j.key("hyperparameters").begin_object();
+  for (const HyperSummary& h : z.hyper) {
+    j.key(h.name).begin_object().field("missing", h.missing);
+    if (h.categorical) {
+      j.key("runs_per_value").begin_object();
+      for (const auto& [k, v] : h.runs_per_value) j.field(k, v);
+      j.end_object();
+    } else {
+      j.field("min", h.min).field("median", h.median).field("max", h.max);
+    }
     j.end_object();
   }
-  j.end_object();
+  j.end_object().end_object();
   std::printf("%s\n", j.str().c_str());
 }
 
@@ -141,10 +180,16 @@ void print_zoo_text(const ZooDataset& zoo, const ZooSummary& z) {
   std::printf("\n  non-finite rows   %llu\n", static_cast<unsigned long long>(z.non_finite_rows));
   std::printf("  test accuracy     min %.4f  q25 %.4f  median %.4f  q75 %.4f  max %.4f\n", z.accuracy[0], z.accuracy[1],
               z.accuracy[2], z.accuracy[3], z.accuracy[4]);
-  for (const auto& [title, counts] :
-       {std::pair{"activation", &z.activation}, {"optimizer", &z.optimizer}, {"w_init", &z.w_init}}) {
-    std::printf("  %-17s", title);
-    for (const auto& [k, v] : *counts) std::printf(" %s %zu;", k.empty() ? "(none)" : k.c_str(), v);
+  if (z.hyper.empty()) std::printf("  hyperparameters   none varies (no config.* column with two values)\n");
+  for (const HyperSummary& h : z.hyper) {
+    std::string name = h.name.substr(7);  // without "config."
+    std::printf("  %-17s", printable(name).c_str());
+    if (h.categorical) {
+      for (const auto& [k, v] : h.runs_per_value) std::printf(" %s %zu;", printable(k).c_str(), v);
+    } else if (h.missing < z.runs.size()) {
+      std::printf(" min %.4g  median %.4g  max %.4g", h.min, h.median, h.max);
+    }
+    if (h.missing > 0) std::printf(" (missing in %zu runs)", h.missing);
     std::printf("\n");
   }
 }

@@ -382,9 +382,7 @@ ZooTrainResult run_zoo_train(const ZooTrainJob& job) {
       job.stopper ? std::make_unique<LoopContext>(job.stopper->model()) : nullptr;
   const ImageDataset data = read_idx_dataset(job.data_dir);
   // config.dataset: the data directory's name ("fashion-mnist" for Debian's package).
-  const std::size_t slash = job.data_dir.find_last_of('/');
-  std::string dataset = job.data_dir.substr(slash == std::string::npos ? 0 : slash + 1);
-  if (dataset.empty()) dataset = "idx";
+  const std::string dataset = zoo_name(job.data_dir);
   const std::unique_ptr<ZooWriter> writer = open_zoo(job, job_record(job, data));
   std::unique_ptr<RunOrderStops> stops;
   if (job.stopper) {

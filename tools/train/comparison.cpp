@@ -18,7 +18,8 @@ namespace dpa::tools {
 
 const std::vector<ComparisonInputs>& comparison_inputs() {
   static const std::vector<ComparisonInputs> table = {
-      {"W-stats", "stats", "none", "the 56 per-layer statistics of the weights (the paper's W-stats)"},
+      {"W-stats", "stats", "none",
+       "the paper's 7 statistics of each weight tensor (its W-stats; 56 on the zoo CNN's 8 tensors)"},
       {"W", "raw", "none", "every weight (the paper's W)"},
       {"H", "none", "hyper", "the hyperparameters alone (the paper's H: every config.* column that varies)"},
       {"W-stats+H", "stats", "hyper", "statistics and hyperparameters together"},
@@ -55,13 +56,6 @@ TrainOptions comparison_train_options(ModelKind model, const ComparisonInputs& i
 }
 
 namespace {
-
-// "fmnist-ref" from "../shared/zoo/fmnist-ref/".
-std::string zoo_name(std::string dir) {
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  const std::size_t slash = dir.rfind('/');
-  return slash == std::string::npos ? dir : dir.substr(slash + 1);
-}
 
 using Status = std::function<void(const std::string&)>;
 
@@ -113,6 +107,7 @@ ZooComparison compare_zoo(const ZooDataset& zoo, const std::string& dir, std::un
   for (int k = 2; !names.insert(z.name).second; ++k) z.name = zoo_name(dir) + "-" + std::to_string(k);
   std::unordered_set<std::string> runs(zoo.metrics().modeldir.begin(), zoo.metrics().modeldir.end());
   z.runs = runs.size();
+  z.statistics = zoo.layout_segments().size() * dpa_stats_per_segment(DPA_STATS_PAPER);
   const SelectedRows finals = select_rows(zoo.metrics(), parse_checkpoints("final"), Target::kTestAccuracy, {});
   const MetricsColumn* train_accuracy = zoo.metrics().column("train_accuracy");
   for (std::size_t i = 0; i < finals.rows.size(); ++i) {

@@ -45,6 +45,7 @@ struct ComparisonCell {
 struct ZooComparison {
   std::string name, dir;
   std::size_t runs = 0;
+  std::size_t statistics = 0;  // W-stats: the paper's statistics of each of its weight tensors
   std::vector<float> final_test_accuracy, final_train_accuracy;  // one per finished run (train: NaN when absent)
   std::vector<ComparisonCell> cells;                             // models x inputs, in table order
 };

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -189,16 +188,6 @@ std::size_t distinct_runs(const SelectedRows& selected, const std::vector<std::s
   for (const std::size_t i : positions) runs.push_back(selected.run[i]);
   std::sort(runs.begin(), runs.end());
   return static_cast<std::size_t>(std::unique(runs.begin(), runs.end()) - runs.begin());
-}
-
-// The zoo directory's own name ("mini-zoo" for "tools/data/mini-zoo/", the current directory's
-// name for ".").
-std::string zoo_name(const std::string& dir) {
-  std::error_code ec;
-  const std::filesystem::path absolute = std::filesystem::absolute(dir, ec).lexically_normal();
-  std::filesystem::path name = absolute.filename();
-  if (name.empty()) name = absolute.parent_path().filename();  // "zoo/" normalises to "zoo/"
-  return name.empty() ? dir : name.string();
 }
 
 // RMSE of a model file's predictions of rows x against y, through the runtime.

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <unordered_map>
 
 #include "common/errors.hpp"
@@ -193,6 +194,14 @@ bool ends_with(const std::string& text, const std::string& end) {
 }
 
 }  // namespace
+
+std::string zoo_name(const std::string& dir) {
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::absolute(dir, ec).lexically_normal();
+  std::filesystem::path name = absolute.filename();
+  if (name.empty()) name = absolute.parent_path().filename();  // "zoo/" normalises to "zoo/"
+  return name.empty() ? dir : name.string();
+}
 
 std::string metrics_file(const std::string& dir) {
   for (const char* name : {"metrics.csv.gz", "metrics.csv", "metrics.jsonl"}) {

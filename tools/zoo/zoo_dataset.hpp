@@ -47,6 +47,10 @@ struct ZooMetrics {
   const MetricsColumn* column(const std::string& name) const;
 };
 
+// The zoo directory's own name: "fmnist-ref" for "../shared/zoo/fmnist-ref/", the current
+// directory's name for ".".
+std::string zoo_name(const std::string& dir);
+
 // A zoo's metrics file: metrics.csv.gz, metrics.csv or metrics.jsonl (the appending writer's),
 // the first that is there.
 std::string metrics_file(const std::string& dir);

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
-ctest --test-dir build --output-on-failure -j "$(nproc)"
+# Each test as it ends, and which ones are still running when none has ended for 8 s.
+python3 scripts/ctest-progress.py --test-dir build --output-on-failure -j "$(nproc)"
 # The Python package: installed into a fresh venv with pip, then its pytest suite.
 scripts/test-python.sh

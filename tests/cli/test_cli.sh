@@ -129,7 +129,7 @@ check "the note on stderr" contains "$tmp/last_err" 'note: trees on every raw we
 
 # The paper's comparison on two zoos (the mini zoo and a copy under another name), quick mode.
 mkdir "$tmp/copy" && ln -s "$zoo"/* "$tmp/copy/"
-check "report on two zoos" "$dpa" report "$zoo" "$tmp/copy" -o "$tmp/report" --quick --json
+check "report on two zoos, every input kind" "$dpa" report "$zoo" "$tmp/copy" -o "$tmp/report" --quick --json --inputs all
 check "report covers every cell and the transfer matrix" python3 -c "
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -145,6 +145,16 @@ for z in r['zoos']:
 assert len(r['transfer']) == 4 and all(t['n'] > 20 for t in r['transfer']), r['transfer']
 " "$tmp/last"
 check "report summary" contains "$tmp/report/README.md" '| GBM (gbdt) | W-stats | 0.9928 |'
+# By default W, the raw weights (the slowest cells by far), is left out, and said so.
+check "report with the default inputs" "$dpa" report "$zoo" -o "$tmp/report-default" --quick --json
+check "nine cells, no W" python3 -c "
+import json, sys
+cells = [(c['model'], c['inputs']) for c in json.load(open(sys.argv[1]))['zoos'][0]['cells']]
+assert len(cells) == 9 and not any(i == 'W' for _, i in cells), cells
+" "$tmp/last"
+check "the summary says W was not run" contains "$tmp/report-default/README.md" 'Not run (`--inputs all` runs every kind): W.'
+expect_exit "report --inputs of an unknown kind" 2 "'X' is none of default, all, W-stats, W, H, W-stats+H" \
+  "$dpa" report "$zoo" -o "$tmp/report-x" --inputs W-stats,X
 check "report figures are SVG with labelled axes" python3 -c "
 import sys, xml.etree.ElementTree as ET
 root = sys.argv[1]

@@ -2,6 +2,7 @@
 // on the user's zoos, as a markdown summary, JSON and SVG figures in one directory.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -54,11 +55,12 @@ std::string cell_file(const ComparisonCell& cell) {
   return std::string(model_kind_name(cell.model)) + "-" + inputs + ".svg";
 }
 
-std::string metric_table(const ZooComparison& z, const NamedMetric& metric, const char* title) {
+std::string metric_table(const std::vector<const ComparisonInputs*>& c_inputs, const ZooComparison& z,
+                         const NamedMetric& metric, const char* title) {
   std::string md = "| " + std::string(title) + " |";
   std::string rule = "|---|";
-  for (const ComparisonInputs& in : comparison_inputs()) {
-    md += " " + std::string(in.name) + " |";
+  for (const ComparisonInputs* in : c_inputs) {
+    md += " " + std::string(in->name) + " |";
     rule += "---|";
   }
   md += "\n" + rule + "\n";
@@ -86,9 +88,9 @@ std::string zoo_sections(const Comparison& c) {
           " statistics. Figures: [accuracies](" + file_safe(z.name) + "/accuracy.svg), [test vs train](" +
           file_safe(z.name) + "/test-vs-train.svg), predicted vs true per cell in [" + file_safe(z.name) + "/cells](" +
           file_safe(z.name) + "/cells/).\n\n";
-    md += metric_table(z, kNamedMetrics[0], "R²") + "\n";
-    md += metric_table(z, kNamedMetrics[1], "Kendall τ") + "\n";
-    md += metric_table(z, kNamedMetrics[2], "MAE") + "\n";
+    md += metric_table(c.options.inputs, z, kNamedMetrics[0], "R²") + "\n";
+    md += metric_table(c.options.inputs, z, kNamedMetrics[1], "Kendall τ") + "\n";
+    md += metric_table(c.options.inputs, z, kNamedMetrics[2], "MAE") + "\n";
     for (const ComparisonCell& cell : z.cells) {
       if (!cell.skipped.empty())
         md += "— " + std::string(paper_name(cell.model)) + " on " + cell.inputs->name + ": " + cell.skipped + "\n";
@@ -151,8 +153,15 @@ std::string summary_markdown(const Comparison& c) {
                    "rounds and MLP epochs, figures below the full run's."
                  : "") +
         "\n\nInputs:\n";
-  for (const ComparisonInputs& in : comparison_inputs())
-    md += "- **" + std::string(in.name) + "**: " + in.meaning + "\n";
+  for (const ComparisonInputs* in : o.inputs) md += "- **" + std::string(in->name) + "**: " + in->meaning + "\n";
+  if (o.inputs.size() < comparison_inputs().size()) {
+    md += "\nNot run (`--inputs all` runs every kind):";
+    for (const ComparisonInputs& in : comparison_inputs()) {
+      if (std::find(o.inputs.begin(), o.inputs.end(), &in) == o.inputs.end()) md += " " + std::string(in.name) + ",";
+    }
+    md.back() = '.';
+    md += " W, every raw weight, makes the slowest cells by far (the paper's MLP on W most of all).\n";
+  }
   return md + zoo_sections(c) + transfer_section(c) + published_section();
 }
 
@@ -262,7 +271,8 @@ void write_figures(const Comparison& c, StagedDirectory& out) {
 }  // namespace
 
 int run_report(int argc, char** argv, int first) {
-  const Args args(argc, argv, first, "-o|--output= --folds= --quick --seed= --test-fraction= --threads= --json");
+  const Args args(argc, argv, first,
+                  "-o|--output= --folds= --quick --seed= --test-fraction= --threads= --inputs= --json");
   if (args.positionals().empty()) throw UsageError("name at least one ZOO_DIR");
   const std::string out = args.required("-o", "OUT_DIR");
   if (std::filesystem::exists(out) && !std::filesystem::is_directory(out)) {
@@ -274,6 +284,7 @@ int run_report(int argc, char** argv, int first) {
   o.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
   o.test_fraction = args.real("--test-fraction", 0.2, 0.05, 0.9);
   o.threads = args.threads();
+  o.inputs = parse_comparison_inputs(args.value_or("--inputs", "default"));
   // Refused before the work, and swapped in whole after it: a full disk leaves no partial report.
   StagedDirectory dir(out, ".dpa-report", "report");
   const Comparison c = run_comparison(args.positionals(), o,
@@ -316,6 +327,9 @@ earlier one whole, only once it is complete):
   --quick       fewer boosting rounds and MLP epochs, 2 folds unless --folds: a smoke run
   --seed N      folds, splits and training (default 0)
   --test-fraction F  transfer: share of each zoo's runs held out (default 0.2)
+  --inputs LIST the input kinds (columns): default (W-stats, H, W-stats+H), all, or names
+                from W-stats, W, H, W-stats+H. W (every raw weight) is the slowest by far:
+                it runs only when named
   --threads N   default: every core
   --json        report.json on stdout instead of the summary
 GBM on W uses a tenth of the weights per tree (--colsample 0.1); every other setting is dpa

@@ -8,6 +8,7 @@
 #include <memory>
 #include <unordered_set>
 
+#include "common/cli_args.hpp"
 #include "common/errors.hpp"
 #include "common/text_format.hpp"
 #include "model/model_file.hpp"
@@ -25,6 +26,26 @@ const std::vector<ComparisonInputs>& comparison_inputs() {
       {"W-stats+H", "stats", "hyper", "statistics and hyperparameters together"},
   };
   return table;
+}
+
+std::vector<const ComparisonInputs*> parse_comparison_inputs(const std::string& list) {
+  std::vector<const ComparisonInputs*> chosen;
+  std::string names;
+  for (const ComparisonInputs& in : comparison_inputs()) names += (names.empty() ? "" : ", ") + std::string(in.name);
+  for (const std::string& item : split(list, ',')) {
+    for (const ComparisonInputs& in : comparison_inputs()) {
+      const bool wanted = item == "all" || item == in.name || (item == "default" && std::string(in.name) != "W");
+      if (wanted && std::find(chosen.begin(), chosen.end(), &in) == chosen.end()) chosen.push_back(&in);
+    }
+    if (item != "all" && item != "default" &&
+        std::none_of(comparison_inputs().begin(), comparison_inputs().end(),
+                     [&](const ComparisonInputs& in) { return item == in.name; })) {
+      throw UsageError("--inputs: '" + item + "' is none of default, all, " + names);
+    }
+  }
+  // Table order, whatever the list's.
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
 }
 
 const std::vector<ModelKind>& comparison_models() {
@@ -79,10 +100,19 @@ ComparisonCell compare_cell(const ZooDataset& zoo, const std::string& zoo_label,
   const std::string key = training_rows_key(t);
   auto cached = rows.find(key);
   if (cached == rows.end()) cached = rows.emplace(key, training_rows(zoo, t, static_cast<bool>(status))).first;
+  // The trainer's own progress (trees, epochs), a line every few seconds: no long silence.
+  auto last_line = std::chrono::steady_clock::now();
   for (int fold = 0; fold < o.folds; ++fold) {
     t.folds = o.folds;
     t.fold = fold;
-    const TrainReport r = train_predictor(zoo, t, cached->second);
+    const std::string prefix = zoo_label + ": " + model_kind_name(model) + " on " + inputs.name + ": fold " +
+                               std::to_string(fold + 1) + "/" + std::to_string(o.folds) + ": ";
+    const TrainReport r = train_predictor(zoo, t, cached->second, [&](const std::string& line) {
+      const auto now = std::chrono::steady_clock::now();
+      if (!status || now - last_line < std::chrono::seconds(3)) return;
+      last_line = now;
+      status(prefix + line);
+    });
     cell.folds.push_back(r.test);
     cell.truth.insert(cell.truth.end(), r.test_truth.begin(), r.test_truth.end());
     cell.predicted.insert(cell.predicted.end(), r.test_predicted.begin(), r.test_predicted.end());
@@ -119,12 +149,14 @@ ZooComparison compare_zoo(const ZooDataset& zoo, const std::string& dir, std::un
     status(z.name + ": " + std::to_string(z.runs) + " runs, " + std::to_string(finals.rows.size()) + " finished");
   std::map<std::string, TrainingRows> rows;  // by training_rows_key: each weights block read once
   for (const ModelKind model : comparison_models()) {
-    for (const ComparisonInputs& inputs : comparison_inputs())
-      z.cells.push_back(compare_cell(zoo, z.name, model, inputs, o, rows, status));
+    for (const ComparisonInputs* inputs : o.inputs)
+      z.cells.push_back(compare_cell(zoo, z.name, model, *inputs, o, rows, status));
   }
   // Keep only the statistics rows the transfer models need: raw weights are large.
+  const TrainOptions transfer = comparison_train_options(ModelKind::kGbdt, comparison_inputs()[0], o);
+  const auto cached = rows.find(training_rows_key(transfer));
   statistics =
-      std::move(rows.at(training_rows_key(comparison_train_options(ModelKind::kGbdt, comparison_inputs()[0], o))));
+      cached != rows.end() ? std::move(cached->second) : training_rows(zoo, transfer, static_cast<bool>(status));
   return z;
 }
 

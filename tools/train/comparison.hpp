@@ -21,6 +21,9 @@ struct ComparisonInputs {
   const char* meaning;  // for the summary
 };
 const std::vector<ComparisonInputs>& comparison_inputs();
+// A --inputs list: "default" (every kind but W, whose raw weights make the slowest cells), "all",
+// or names from the table, comma-separated ("W-stats,W"). Throws UsageError naming the choices.
+std::vector<const ComparisonInputs*> parse_comparison_inputs(const std::string& list);
 // gbdt, linear, mlp: the paper's GBM, logit-linear and DNN.
 const std::vector<ModelKind>& comparison_models();
 
@@ -30,6 +33,7 @@ struct ComparisonOptions {
   std::uint64_t seed = 0;      // folds, splits and training
   double test_fraction = 0.2;  // transfer: the runs of each zoo held out
   unsigned threads = 1;
+  std::vector<const ComparisonInputs*> inputs = parse_comparison_inputs("default");  // the columns
 };
 
 // One predictor on one kind of input: metrics of each held-out fold.

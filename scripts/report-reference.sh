@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's comparison: `dpa report` on the reference zoo (../shared/zoo/fmnist-ref, trained
+# docs/paper-comparison.md's comparison: `dpa report` on the reference zoo (../shared/zoo/fmnist-ref, trained
 # with PyTorch) and a second collection grown here by `dpa zoo train` on Fashion-MNIST with another
 # seed and a 24,000-image training pool (600 runs, the reference zoo's budget otherwise; about
 # 15 minutes on 2 cores, kept in build/fmnist-grown and resumed if interrupted).

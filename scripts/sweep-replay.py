@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The sweep learner against the curve pruners, as README and docs/pruning.md show it: runs
+"""The sweep learner against the curve pruners, as README.md and docs/sweep-learner.md show it: runs
 `dpa early-stop ZOO --in-sweep --json` for each --trials N (both percentiles), and prints one
 Markdown table per zoo: per rule, mean ± sd over the orders of the epochs saved, the best 10 % of
 runs stopped and the regret, and the learner's ratio to the observed-metric baseline.

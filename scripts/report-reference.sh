@@ -13,9 +13,11 @@ grown=build/fmnist-grown
 [ -d "$ref" ] || { echo "no reference zoo at $ref" >&2; exit 1; }
 DPA_EXTRA_PACKAGES="dataset-fashion-mnist" scripts/install-deps.sh
 scripts/build.sh > /dev/null
-if [ ! -f "$grown/weights.npy" ]; then
+# A finished job resumes to nothing; an interrupted one goes on after its last whole run. (A zoo
+# grown by an earlier dpa, with metrics.csv.gz, is used as it is.)
+if [ ! -f "$grown/metrics.csv.gz" ]; then
   build/dpa zoo train --data /usr/share/datasets/fashion-mnist -o "$grown" --runs 600 --epochs 12 \
     --checkpoints 0,1,2,3,4,6,8,10,12 --batch 128 --train-pool 24000 --test-images 5000 --seed 2027 \
     --threads "$threads"
 fi
-build/dpa report "$ref" "$grown" -o "$out" --threads "$threads"
+build/dpa report "$ref" "$grown" -o "$out" --threads "$threads" --inputs all

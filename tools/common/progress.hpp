@@ -59,10 +59,15 @@ class StatusLine {
   }
   StatusLine(const StatusLine&) = delete;
   StatusLine& operator=(const StatusLine&) = delete;
+  // On a terminal the line is rewritten in place; in a log, a line every 2 s at most (an MLP
+  // reports every epoch).
   void show(const std::string& message) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!terminal_ && shown_ && now - last_ < std::chrono::seconds(2)) return;
     std::fprintf(stderr, terminal_ ? "\r%s        " : "%s\n", message.c_str());
     std::fflush(stderr);
     shown_ = true;
+    last_ = now;
   }
   // What train_predictor and the like take as `status`: each message shown after `prefix`.
   std::function<void(const std::string&)> prefixed(std::string prefix) {
@@ -71,6 +76,7 @@ class StatusLine {
 
  private:
   bool terminal_, shown_ = false;
+  std::chrono::steady_clock::time_point last_;
 };
 
 }  // namespace dpa::tools

@@ -73,7 +73,7 @@ void write_whole(const std::string& path, const std::string& text) {
 }  // namespace
 
 StagedDirectory::StagedDirectory(std::string target, std::string marker, std::string what)
-    : target_(std::move(target)), marker_(std::move(marker)) {
+    : target_(std::move(target)), marker_(std::move(marker)), what_(what) {
   while (target_.size() > 1 && target_.back() == '/') target_.pop_back();
   if (target_.empty()) throw ToolError("the " + what + "'s directory is empty text: name one with -o");
   const std::string why = refusal(target_, marker_, what);
@@ -111,6 +111,10 @@ void StagedDirectory::write(const std::string& relative, const std::string& text
 }
 
 void StagedDirectory::commit() {
+  // Checked again: files another process put there while the output was made are not replaced.
+  if (const std::string why = refusal(target_, marker_, what_); !why.empty()) {
+    throw ToolError(why + " (they appeared while the " + what_ + " was made): choose another -o");
+  }
   std::error_code ec;
   const bool replacing = fs::exists(target_, ec) && !fs::is_empty(target_, ec);
   if (!replacing) {

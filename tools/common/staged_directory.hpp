@@ -26,7 +26,7 @@ class StagedDirectory {
   void commit();
 
  private:
-  std::string target_, marker_, staging_;
+  std::string target_, marker_, what_, staging_;
   bool committed_ = false;
 };
 

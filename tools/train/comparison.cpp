@@ -107,12 +107,14 @@ ComparisonCell compare_cell(const ZooDataset& zoo, const std::string& zoo_label,
     t.fold = fold;
     const std::string prefix = zoo_label + ": " + model_kind_name(model) + " on " + inputs.name + ": fold " +
                                std::to_string(fold + 1) + "/" + std::to_string(o.folds) + ": ";
-    const TrainReport r = train_predictor(zoo, t, cached->second, [&](const std::string& line) {
+    const auto say = [&](const std::string& line) {
       const auto now = std::chrono::steady_clock::now();
-      if (!status || now - last_line < std::chrono::seconds(3)) return;
+      if (!status || now - last_line < std::chrono::seconds(2)) return;
       last_line = now;
       status(prefix + line);
-    });
+    };
+    say("training");  // folds without a line of their own (ridge) still show that the cell moves
+    const TrainReport r = train_predictor(zoo, t, cached->second, say);
     cell.folds.push_back(r.test);
     cell.truth.insert(cell.truth.end(), r.test_truth.begin(), r.test_truth.end());
     cell.predicted.insert(cell.predicted.end(), r.test_predicted.begin(), r.test_predicted.end());

@@ -364,8 +364,9 @@ void train_mlp_predictor(const TrainerCall& c) {
   const MatrixView valid = c.data.valid();
   c.spec.predictor = train_mlp(c.data.train(), c.data.yt, c.data.yv.empty() ? nullptr : &valid,
                                c.data.yv.empty() ? nullptr : &c.data.yv, p, [&](int epoch, double rmse) {
-                                 if (c.status && epoch % 10 == 0)
-                                   c.status("epoch " + std::to_string(epoch) +
+                                 // Every epoch: an epoch on raw weights takes seconds; callers throttle.
+                                 if (c.status)
+                                   c.status("epoch " + std::to_string(epoch) + "/" + std::to_string(p.max_epochs) +
                                             (std::isnan(rmse) ? "" : ", validation rmse " + std::to_string(rmse)));
                                });
   c.spec.transform = DPA_OUTPUT_SIGMOID;

@@ -162,7 +162,8 @@ class Model:
         self._ranges = {}
         for key, value in self.metadata.items():
             if key.startswith("range:"):
-                low, high = (float(x) for x in value.split())
+                # float32, as the CLI reads them: a value at the trained maximum is inside, not above.
+                low, high = (float(np.float32(x)) for x in value.split())
                 self._ranges[key[len("range:"):]] = (low, high)
 
     @property

@@ -210,6 +210,10 @@ open(path, "w").writelines(lines)
 PY
 expect_exit "resuming a zoo whose runs are out of order" 1 "swapped/metrics.jsonl: row 0 is zoo/idx/run00001 step 0, where this job's next checkpoint is zoo/idx/run00000 step 0" \
   "$dpa" zoo train "${small[@]}" -o "$tmp/swapped" --runs 4
+mkdir "$tmp/documents" && echo mine > "$tmp/documents/notes.txt"
+expect_exit "zoo train into a directory of other files" 1 "documents: holds notes.txt, which no zoo train job wrote" \
+  "$dpa" zoo train "${small[@]}" -o "$tmp/documents" --runs 1
+expect "nothing written beside them" [ "$(ls -A "$tmp/documents")" = notes.txt ]
 mkdir -p "$tmp/old-job/.runs"
 expect_exit "a job of an earlier dpa (.runs)" 1 "old-job/.runs: a job of an earlier dpa" \
   "$dpa" zoo train "${small[@]}" -o "$tmp/old-job" --runs 1

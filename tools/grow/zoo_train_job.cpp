@@ -193,6 +193,15 @@ std::unique_ptr<ZooWriter> open_zoo(const ZooTrainJob& job, const std::string& r
                         ") that no resumable zoo train job started: choose another -o, or remove it first");
       }
     }
+    // Anything else there is not ours either: refused before the record is written beside it.
+    if (::stat(job.out.c_str(), &st) == 0) {
+      const std::vector<std::string> present = directory_entries(job.out);
+      if (!present.empty()) {
+        throw ToolError(job.out + ": holds " + present.front() + (present.size() > 1 ? " and more" : "") +
+                        ", which no zoo train job wrote: zoo train starts in a new or empty directory; choose "
+                        "another -o");
+      }
+    }
   }
   if (::mkdir(job.out.c_str(), 0755) != 0 && errno != EEXIST) {
     throw ToolError("cannot create " + job.out + ": " + std::strerror(errno));

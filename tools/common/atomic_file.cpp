@@ -82,10 +82,7 @@ class StaleTemporaries {
       const std::string name = e->d_name;
       const std::size_t mark = name.rfind(".tmp-");
       if (mark == std::string::npos || mark == 0) continue;
-      const std::string digits = name.substr(mark + 5);
-      if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-      const pid_t pid = static_cast<pid_t>(std::stol(digits));
-      if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(name);
+      if (process_is_gone(name.substr(mark + 5))) stale.push_back(name);
     }
     ::closedir(d);
     return stale;
@@ -101,6 +98,12 @@ void remove_stale_temporaries(const std::string& path) {
 }
 
 }  // namespace
+
+bool process_is_gone(const std::string& digits) {
+  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
+  const pid_t pid = static_cast<pid_t>(std::stol(digits));
+  return pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
+}
 
 void remove_temporaries_in_flight() {
   for (auto& slot : g_temporaries) {

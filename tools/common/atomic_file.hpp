@@ -34,6 +34,10 @@ void install_cleanup_handlers();
 // Unlinks every temporary in flight; async-signal-safe (for the SIGBUS handler of mapped files).
 void remove_temporaries_in_flight();
 
+// Whether the PID in a temporary's name (the digits after ".tmp-") is of a process that is gone: a
+// killed run's leftover. False for text that is no PID, for this process and for a live one.
+bool process_is_gone(const std::string& pid_digits);
+
 // Writes a whole file atomically.
 void write_file_atomically(const std::string& path, const void* data, std::size_t size);
 

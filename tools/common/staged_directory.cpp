@@ -1,7 +1,6 @@
 #include "common/staged_directory.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 #include "common/files.hpp"
 
@@ -22,12 +22,6 @@ namespace fs = std::filesystem;
 std::string parent_of(const std::string& path) {
   const fs::path parent = fs::path(path).parent_path();
   return parent.empty() ? "." : parent.string();
-}
-
-bool process_is_gone(const std::string& digits) {
-  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
-  const pid_t pid = static_cast<pid_t>(std::stol(digits));
-  return pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
 }
 
 // Staging directories NAME.tmp-PID of killed runs: removed when their process is gone and they hold

@@ -26,11 +26,8 @@ struct CrossValidation {
 CrossValidation cross_validate(const ZooDataset& zoo, const TrainOptions& o, const TrainingRows& rows, int folds) {
   CrossValidation cv;
   if (folds == 0) return cv;
-  std::vector<std::string> runs;
-  for (const std::uint64_t r : rows.selected.rows) runs.push_back(zoo.metrics().modeldir[r]);
-  std::sort(runs.begin(), runs.end());
-  runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
-  require_runs_in_every_fold(runs, folds, o.seed, zoo.dir() + ": --cv " + std::to_string(folds));
+  require_runs_in_every_fold(run_names(zoo.metrics(), &rows.selected.rows), folds, o.seed,
+                             zoo.dir() + ": --cv " + std::to_string(folds));
   for (int fold = 0; fold < folds; ++fold) {
     TrainOptions f = o;
     f.folds = folds;

@@ -207,10 +207,8 @@ Comparison run_comparison(const std::vector<std::string>& dirs, const Comparison
   for (std::size_t i = 0; i < dirs.size(); ++i) {
     zoos.push_back(std::make_unique<ZooDataset>(dirs[i]));
     // Every fold must test some runs: refused before any cell is trained.
-    std::vector<std::string> runs(zoos.back()->metrics().modeldir);
-    std::sort(runs.begin(), runs.end());
-    runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
-    require_runs_in_every_fold(runs, o.folds, o.seed, dirs[i] + ": --folds " + std::to_string(o.folds));
+    require_runs_in_every_fold(run_names(zoos.back()->metrics()), o.folds, o.seed,
+                               dirs[i] + ": --folds " + std::to_string(o.folds));
     c.zoos.push_back(compare_zoo(*zoos.back(), dirs[i], names, o, statistics[i], status));
   }
   compare_transfer(zoos, statistics, o, c, status);

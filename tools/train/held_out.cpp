@@ -14,22 +14,12 @@ namespace {
 
 constexpr std::size_t kSketchRuns = 32;
 
-std::vector<std::string> distinct_runs(const ZooMetrics& m) {
-  std::vector<std::string> runs(m.modeldir.begin(), m.modeldir.end());
-  std::sort(runs.begin(), runs.end());
-  runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
-  return runs;
-}
-
-std::uint64_t fnv1a(const std::string& text) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (const unsigned char c : text) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
+// A run name's hash in the sketch.
+std::uint64_t sketch_hash(const std::string& run) { return splitmix64(fnv1a(run)); }
 
 std::vector<std::uint64_t> sketch_hashes(const ZooMetrics& m) {
   std::vector<std::uint64_t> hashes;
-  for (const std::string& run : distinct_runs(m)) hashes.push_back(splitmix64(fnv1a(run)));
+  for (const std::string& run : run_names(m)) hashes.push_back(sketch_hash(run));
   const std::size_t kept = std::min(kSketchRuns, hashes.size());
   std::partial_sort(hashes.begin(), hashes.begin() + static_cast<long>(kept), hashes.end());
   hashes.resize(kept);
@@ -59,7 +49,7 @@ ZooMatch TrainingSplit::match(const ZooMetrics& metrics) const {
     recorded.push_back(std::strtoull(sketch.substr(at, 16).c_str(), nullptr, 16));
   }
   std::vector<std::uint64_t> here;
-  for (const std::string& run : distinct_runs(metrics)) here.push_back(splitmix64(fnv1a(run)));
+  for (const std::string& run : run_names(metrics)) here.push_back(sketch_hash(run));
   std::sort(here.begin(), here.end());
   std::size_t found = 0;
   for (const std::uint64_t h : recorded) found += std::binary_search(here.begin(), here.end(), h);
@@ -67,7 +57,7 @@ ZooMatch TrainingSplit::match(const ZooMetrics& metrics) const {
 }
 
 std::string runs_fingerprint(const ZooMetrics& m) {
-  const std::vector<std::string> runs = distinct_runs(m);
+  const std::vector<std::string> runs = run_names(m);
   std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the names, each ended by a NUL
   for (const std::string& run : runs) {
     for (const unsigned char c : run) h = (h ^ c) * 1099511628211ull;

@@ -182,12 +182,17 @@ TrainingRows training_rows(const ZooDataset& zoo, const TrainOptions& o, bool sh
 
 namespace {
 
+// How many distinct runs these run ids name.
+std::size_t distinct_runs(std::vector<std::uint32_t> runs) {
+  std::sort(runs.begin(), runs.end());
+  return static_cast<std::size_t>(std::unique(runs.begin(), runs.end()) - runs.begin());
+}
+
 // How many runs those rows (positions in `selected`) come from.
 std::size_t distinct_runs(const SelectedRows& selected, const std::vector<std::size_t>& positions) {
   std::vector<std::uint32_t> runs;
   for (const std::size_t i : positions) runs.push_back(selected.run[i]);
-  std::sort(runs.begin(), runs.end());
-  return static_cast<std::size_t>(std::unique(runs.begin(), runs.end()) - runs.begin());
+  return distinct_runs(std::move(runs));
 }
 
 // RMSE of a model file's predictions of rows x against y, through the runtime.
@@ -436,9 +441,7 @@ Split split_rows(const ZooDataset& zoo, const TrainOptions& o, const TrainingRow
                             : split_by_run(selected, zoo.metrics(), o.validation_fraction, o.test_fraction, o.seed);
   if (split.train.empty()) throw ToolError(zoo.dir() + ": the split left no training rows");
   if (split.test.empty() && (o.folds > 0 || o.test_fraction > 0)) {
-    std::vector<std::uint32_t> runs = selected.run;
-    std::sort(runs.begin(), runs.end());
-    const auto usable = std::unique(runs.begin(), runs.end()) - runs.begin();
+    const std::size_t usable = distinct_runs(selected.run);
     throw ToolError(zoo.dir() + ": no run was held out for testing (" + std::to_string(usable) + " usable run" +
                     (usable == 1 ? "" : "s") +
                     (report.dropped_missing_context > 0 ? "; " + std::to_string(report.dropped_missing_context) +

@@ -111,12 +111,16 @@ std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
+std::uint64_t fnv1a(const std::string& text) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (const unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
 namespace {
 
 double run_position(const std::string& modeldir, std::uint64_t seed) {
-  std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the run's name
-  for (const unsigned char c : modeldir) h = (h ^ c) * 1099511628211ull;
-  return static_cast<double>(splitmix64(h ^ splitmix64(seed)) >> 11) * 0x1.0p-53;
+  return static_cast<double>(splitmix64(fnv1a(modeldir) ^ splitmix64(seed)) >> 11) * 0x1.0p-53;
 }
 
 }  // namespace
@@ -144,6 +148,18 @@ bool run_in_test_fraction(const std::string& modeldir, double test_fraction, std
 
 bool run_in_fold(const std::string& modeldir, int folds, int fold, std::uint64_t seed) {
   return static_cast<int>(run_position(modeldir, seed) * folds) == fold;
+}
+
+std::vector<std::string> run_names(const ZooMetrics& metrics, const std::vector<std::uint64_t>* rows) {
+  std::vector<std::string> names;
+  if (rows == nullptr) {
+    names = metrics.modeldir;
+  } else {
+    for (const std::uint64_t r : *rows) names.push_back(metrics.modeldir[r]);
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
 }
 
 void require_runs_in_every_fold(const std::vector<std::string>& runs, int folds, std::uint64_t seed,

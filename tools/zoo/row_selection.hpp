@@ -51,11 +51,16 @@ Split split_by_run(const SelectedRows& selected, const ZooMetrics& metrics, doub
 // The splitmix64 finaliser: the mixing step of every hash and seed derivation here and in the
 // sweep learner.
 std::uint64_t splitmix64(std::uint64_t x);
+// FNV-1a of a text: the first step of the run-name hashes here (split, fold, zoo sketch).
+std::uint64_t fnv1a(const std::string& text);
 
 // Is the run on split_by_run's test side?
 bool run_in_test_fraction(const std::string& modeldir, double test_fraction, std::uint64_t seed);
 // Is the run in fold `fold` of `folds` (split_by_fold's test side)?
 bool run_in_fold(const std::string& modeldir, int folds, int fold, std::uint64_t seed);
+
+// The distinct run names (modeldir) of those zoo rows, or of every row when rows is null; sorted.
+std::vector<std::string> run_names(const ZooMetrics& metrics, const std::vector<std::uint64_t>* rows = nullptr);
 
 // Throws ToolError before any model is trained when a fold of `folds` holds none of `runs`
 // (distinct run names): "fold 3 of 5 holds none of the 4 runs; use at most N folds".

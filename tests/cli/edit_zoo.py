@@ -9,25 +9,19 @@ tests, with the standard library alone.
   edit_zoo.py SRC DST drop-runs N                 the first N runs left out
   edit_zoo.py SRC DST rename-run                  the first run renamed
   edit_zoo.py SRC DST rename-runs                 every run renamed (a foreign zoo of the same networks)"""
-import csv
-import gzip
-import io
 import math
 import os
-import shutil
 import struct
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zoo_files import Zoo  # noqa: E402
+
 src, dst, mode, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-raw = open(src + "/weights.npy", "rb").read()
-hlen = raw[8] | (raw[9] << 8)
-header, data = raw[10:10 + hlen].decode("latin1"), raw[10 + hlen:]
-count = int(header.split("'shape': (")[1].split(",")[0])
-width = len(data) // count
-weights = [bytearray(data[r * width:(r + 1) * width]) for r in range(count)]
-table = list(csv.reader(io.StringIO(gzip.open(src + "/metrics.csv.gz", "rt").read())))
-head, rows = table[0], table[1:]
-col = {name: i for i, name in enumerate(head)}
+zoo = Zoo(src)
+header, count, col = zoo.header, zoo.count, zoo.col
+weights = [bytearray(zoo.row(r)) for r in range(count)]
+rows = [list(row) for row in zoo.table[1:]]
 
 
 def rename(row, suffix):
@@ -70,14 +64,4 @@ else:
     sys.exit("unknown edit " + mode)
 
 os.makedirs(dst)
-new = header.replace("(%d," % count, "(%d," % len(weights)).rstrip()
-new += " " * ((64 - (10 + len(new) + 1) % 64) % 64) + "\n"
-with open(dst + "/weights.npy", "wb") as f:
-    f.write(raw[:8] + bytes([len(new) & 255, len(new) >> 8]) + new.encode("latin1"))
-    for w in weights:
-        f.write(w)
-out = io.StringIO()
-csv.writer(out, lineterminator="\n").writerows([head] + rows)
-with gzip.open(dst + "/metrics.csv.gz", "wt") as f:
-    f.write(out.getvalue())
-shutil.copy(src + "/layout.csv", dst + "/layout.csv")
+zoo.write(dst, len(weights), weights, rows)

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -117,7 +118,33 @@ TEST_CASE("GBDT recovers a nonlinear function with interactions, deterministic f
   CHECK(stopped.model.trees.size() < 100);
 }
 
-TEST_CASE("GBDT on wide data: the same trees on 1 and 3 threads (parallel histograms, splits, partitions)") {
+// A generator handing out given draws, to ask the standard distribution about chosen values.
+struct GivenDraws {
+  using result_type = std::uint64_t;
+  std::uint64_t next = 0;
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return std::numeric_limits<result_type>::max(); }
+  result_type operator()() { return next; }
+};
+
+TEST_CASE("GBDT samples: draws below sample_draw_bound are the rows uniform_real_distribution kept") {
+  for (const double fraction : {0.8, 0.5, 0.1, 1.0 / 3, 0.999999}) {
+    CAPTURE(fraction);
+    const std::uint64_t bound = sample_draw_bound(fraction);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    GivenDraws given;
+    int differing = 0;
+    for (std::uint64_t d = bound - 5000; d != bound + 5000; ++d) {  // the rounding edge
+      given.next = d;
+      differing += (unit(given) < fraction) != (d < bound);
+    }
+    std::mt19937_64 a(7), b(7);
+    for (int i = 0; i < 200000; ++i) differing += (unit(a) < fraction) != (b() < bound);
+    CHECK(differing == 0);
+  }
+}
+
+TEST_CASE("GBDT on wide data: the same trees on 1, 2 and 3 threads (parallel histograms, splits, partitions)") {
   // 12,000 rows x 160 features: large histograms (split by feature over the threads), split
   // finding in feature chunks (160 x 256 bins), row blocks for the score updates.
   auto f = [](const float* x) { return x[0] * x[1] + (x[17] > 0.3f ? 0.5f : 0.0f) - x[150]; };
@@ -126,18 +153,21 @@ TEST_CASE("GBDT on wide data: the same trees on 1 and 3 threads (parallel histog
   GbdtParams p;
   p.num_trees = 15;
   p.learning_rate = 0.2;
-  p.threads = 3;
-  const GbdtTraining three = train_gbdt(train.view(), train.y, &vv, &valid.y, p);
   p.threads = 1;
   const GbdtTraining one = train_gbdt(train.view(), train.y, &vv, &valid.y, p);
-  REQUIRE(three.model.trees.size() == one.model.trees.size());
-  CHECK(three.validation_rmse == one.validation_rmse);
-  for (std::size_t t = 0; t < one.model.trees.size(); ++t) {
-    REQUIRE(three.model.trees[t].nodes.size() == one.model.trees[t].nodes.size());
-    for (std::size_t k = 0; k < one.model.trees[t].nodes.size(); ++k) {
-      const TreeNode& a = three.model.trees[t].nodes[k];
-      const TreeNode& b = one.model.trees[t].nodes[k];
-      CHECK((a.is_leaf == b.is_leaf && a.feature == b.feature && a.threshold == b.threshold && a.value == b.value));
+  for (const unsigned threads : {2u, 3u}) {
+    CAPTURE(threads);
+    p.threads = threads;
+    const GbdtTraining many = train_gbdt(train.view(), train.y, &vv, &valid.y, p);
+    REQUIRE(many.model.trees.size() == one.model.trees.size());
+    CHECK(many.validation_rmse == one.validation_rmse);
+    for (std::size_t t = 0; t < one.model.trees.size(); ++t) {
+      REQUIRE(many.model.trees[t].nodes.size() == one.model.trees[t].nodes.size());
+      for (std::size_t k = 0; k < one.model.trees[t].nodes.size(); ++k) {
+        const TreeNode& a = many.model.trees[t].nodes[k];
+        const TreeNode& b = one.model.trees[t].nodes[k];
+        CHECK((a.is_leaf == b.is_leaf && a.feature == b.feature && a.threshold == b.threshold && a.value == b.value));
+      }
     }
   }
   CHECK(one.validation_rmse.back() < 0.8 * one.validation_rmse.front());  // it learns

@@ -1,8 +1,32 @@
 #include "common/parallel.hpp"
 
+#include <chrono>
 #include <utility>
 
 namespace dpa::tools {
+namespace {
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Polls ready() for up to about 100 us; whether it became true. Long enough to bridge the gaps
+// between a trainer's parallel_for calls, short enough not to hold a core when work stops.
+template <class Ready>
+bool spin_until(Ready ready) {
+  const auto start = std::chrono::steady_clock::now();
+  for (unsigned i = 1;; ++i) {
+    if (ready()) return true;
+    cpu_relax();
+    if (i % 64 == 0 && std::chrono::steady_clock::now() - start > std::chrono::microseconds(100)) return false;
+  }
+}
+
+}  // namespace
 
 ThreadPool::ThreadPool(unsigned threads) {
   for (unsigned t = 1; t < threads; ++t) workers_.emplace_back([this] { worker_loop(); });
@@ -42,9 +66,11 @@ void ThreadPool::run_items() {
 void ThreadPool::worker_loop() {
   unsigned long seen = 0;
   for (;;) {
+    const auto has_work = [&] { return stop_ || generation_ != seen; };
+    spin_until(has_work);
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      wake_.wait(lock, has_work);
       if (stop_) return;
       seen = generation_;
       ++busy_;
@@ -73,6 +99,7 @@ void ThreadPool::parallel_for(std::size_t n, const std::function<void(std::size_
   }
   wake_.notify_all();
   run_items();
+  spin_until([&] { return busy_ == 0; });  // next_ >= total_ already: run_items returned
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, [&] { return next_ >= total_ && busy_ == 0; });
   job_ = nullptr;

@@ -39,41 +39,52 @@ void transpose_codes(Bins& b, ThreadPool& pool) {
   });
 }
 
+// Cut points for values (one feature's column), from `sorted`, the same values in ascending order.
+std::vector<float> cuts_of(const std::vector<float>& sorted, std::vector<float>& distinct, int max_bins) {
+  distinct.clear();
+  for (float v : sorted)
+    if (distinct.empty() || v != distinct.back()) distinct.push_back(v);
+  std::vector<float> cuts;
+  const std::size_t wanted = static_cast<std::size_t>(max_bins) - 1;
+  if (distinct.size() <= wanted + 1) {
+    // Few values: a cut between every pair of neighbours.
+    for (std::size_t i = 1; i < distinct.size(); ++i)
+      cuts.push_back(distinct[i - 1] + (distinct[i] - distinct[i - 1]) / 2);
+    return cuts;
+  }
+  // Quantile cuts over the rows (not the distinct values), midway between neighbours.
+  for (std::size_t k = 1; k <= wanted; ++k) {
+    const std::size_t at = k * sorted.size() / (wanted + 1);
+    const float hi = sorted[at];
+    const auto below = std::lower_bound(sorted.begin(), sorted.end(), hi);
+    if (below == sorted.begin()) continue;
+    const float lo = *(below - 1);
+    const float cut = lo + (hi - lo) / 2;
+    if (cuts.empty() || cut > cuts.back()) cuts.push_back(cut);
+  }
+  return cuts;
+}
+
 Bins make_bins(const MatrixView& x, int max_bins, ThreadPool& pool) {
   Bins b;
   b.rows = x.rows;
   b.cols = x.cols;
   b.cuts.resize(x.cols);
   b.codes.resize(x.cols * x.rows);
-  pool.parallel_for(x.cols, [&](std::size_t f) {
-    std::vector<float> values(x.rows);
-    for (std::size_t r = 0; r < x.rows; ++r) values[r] = x.row(r)[f];
-    std::vector<float> sorted = values;
-    std::sort(sorted.begin(), sorted.end());
-    std::vector<float> distinct;
-    for (float v : sorted)
-      if (distinct.empty() || v != distinct.back()) distinct.push_back(v);
-    std::vector<float>& cuts = b.cuts[f];
-    const std::size_t wanted = static_cast<std::size_t>(max_bins) - 1;
-    if (distinct.size() <= wanted + 1) {
-      // Few values: a cut between every pair of neighbours.
-      for (std::size_t i = 1; i < distinct.size(); ++i)
-        cuts.push_back(distinct[i - 1] + (distinct[i] - distinct[i - 1]) / 2);
-    } else {
-      // Quantile cuts over the rows (not the distinct values), midway between neighbours.
-      for (std::size_t k = 1; k <= wanted; ++k) {
-        const std::size_t at = k * sorted.size() / (wanted + 1);
-        const float hi = sorted[at];
-        const auto below = std::lower_bound(sorted.begin(), sorted.end(), hi);
-        if (below == sorted.begin()) continue;
-        const float lo = *(below - 1);
-        const float cut = lo + (hi - lo) / 2;
-        if (cuts.empty() || cut > cuts.back()) cuts.push_back(cut);
+  // Each thread takes every size()-th feature with buffers of its own, reused from feature to
+  // feature: fresh buffers of a column's length cost a page fault per 4 KB, as much as sorting.
+  const std::size_t lanes = std::min<std::size_t>(pool.size(), x.cols);
+  pool.parallel_for(lanes, [&](std::size_t lane) {
+    std::vector<float> values(x.rows), sorted(x.rows), distinct;
+    for (std::size_t f = lane; f < x.cols; f += lanes) {
+      for (std::size_t r = 0; r < x.rows; ++r) values[r] = x.row(r)[f];
+      sorted = values;
+      std::sort(sorted.begin(), sorted.end());
+      const std::vector<float>& cuts = b.cuts[f] = cuts_of(sorted, distinct, max_bins);
+      std::uint8_t* codes = &b.codes[f * x.rows];
+      for (std::size_t r = 0; r < x.rows; ++r) {
+        codes[r] = static_cast<std::uint8_t>(std::upper_bound(cuts.begin(), cuts.end(), values[r]) - cuts.begin());
       }
-    }
-    std::uint8_t* codes = &b.codes[f * x.rows];
-    for (std::size_t r = 0; r < x.rows; ++r) {
-      codes[r] = static_cast<std::uint8_t>(std::upper_bound(cuts.begin(), cuts.end(), values[r]) - cuts.begin());
     }
   });
   if (b.cols <= kRowMajorMaxCols) transpose_codes(b, pool);
@@ -208,46 +219,79 @@ void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& feature
   }
 }
 
+// One tree's rows and features, kept from tree to tree: lists this long, allocated afresh per
+// tree, cost a page fault per 4 KB, which measured as much time as drawing the sample.
+struct TreeRows {
+  std::vector<std::uint32_t> sampled, rest;                  // the tree's sample and the rows left out of it
+  std::vector<std::uint32_t> sampled_scratch, rest_scratch;  // partitioning space, as long
+  std::vector<std::int32_t> leaf_of_row;                     // every row's leaf, after growing
+  std::vector<std::uint32_t> features;                       // the tree's features, ascending
+};
+
 // Stably partitions rows[0, count) in place by the split's codes: rows going left first, then the
-// others (held in scratch meanwhile). went(row, left) sees every row in order. Returns how many
-// went left.
-template <class Went>
+// others (held in scratch meanwhile). Returns how many went left. Every row is written to both
+// sides and one count raised: no branch to mispredict on a split's random sides.
 std::size_t split_in_place(const Bins& bins, const Split& split, std::uint32_t* rows, std::size_t count,
-                           std::uint32_t* scratch, Went went) {
+                           std::uint32_t* scratch) {
   const std::uint8_t* codes = &bins.codes[split.feature * bins.rows];
   std::size_t to_left = 0, to_right = 0;
   for (std::size_t i = 0; i < count; ++i) {
     const std::uint32_t r = rows[i];
     const bool left = codes[r] <= split.bin;
-    if (left) rows[to_left++] = r;  // to_left <= i: never overwrites a row still to read
-    else scratch[to_right++] = r;
-    went(r, left);
+    rows[to_left] = r;  // to_left <= i: never overwrites a row still to read
+    scratch[to_right] = r;
+    to_left += left;
+    to_right += !left;
   }
   std::copy(scratch, scratch + to_right, rows + to_left);
   return to_left;
 }
 
-// Splits node's sampled rows (order[begin, end); scratch: the same range of another array),
-// summing each side's gradients in row order, and its rows left out of the sample
-// (rest[rest_begin, rest_end)), which only need their leaf.
-void partition_rows(const Bins& bins, const Split& split, const NodeState& node, std::vector<std::uint32_t>& order,
-                    std::vector<std::uint32_t>& scratch, std::vector<std::uint32_t>& rest,
-                    std::vector<std::uint32_t>& rest_scratch, const std::vector<HistBin>& pairs, NodeState& left,
-                    NodeState& right) {
-  const std::size_t to_left = split_in_place(bins, split, &order[node.begin], node.end - node.begin,
-                                             &scratch[node.begin], [&](std::uint32_t r, bool went_left) {
-                                               NodeState& side = went_left ? left : right;
-                                               side.gradient += pairs[r].gradient;
-                                               side.hessian += pairs[r].hessian;
-                                             });
-  left.begin = node.begin;
-  left.end = right.begin = node.begin + to_left;
-  right.end = node.end;
-  const std::size_t rest_left = split_in_place(bins, split, &rest[node.rest_begin], node.rest_end - node.rest_begin,
-                                               &rest_scratch[node.rest_begin], [](std::uint32_t, bool) {});
-  left.rest_begin = node.rest_begin;
-  left.rest_end = right.rest_begin = node.rest_begin + rest_left;
-  right.rest_end = node.rest_end;
+// The gradient and hessian sums of rows[0, count), in row order.
+HistBin sum_pairs(const std::uint32_t* rows, std::size_t count, const std::vector<HistBin>& pairs) {
+  HistBin sum{0.0, 0.0};
+  for (std::size_t i = 0; i < count; ++i) {
+    sum.gradient += pairs[rows[i]].gradient;
+    sum.hessian += pairs[rows[i]].hessian;
+  }
+  return sum;
+}
+
+// Splits a level's nodes into their children, rows and sums; every sum is the one-node-at-a-time
+// sum. Each node's sampled rows (sampled[begin, end)) and rows left out of the sample
+// (rest[rest_begin, rest_end), which only need their leaf) are partitioned as separate items on
+// the pool, then each child's gradients are summed over its rows in row order, children in
+// parallel: the root level alone keeps both threads busy.
+void partition_level(const Bins& bins, const std::vector<Split>& splits, const std::vector<NodeState>& level,
+                     TreeRows& t, const std::vector<HistBin>& pairs, std::vector<NodeState>& children,
+                     ThreadPool& pool) {
+  pool.parallel_for(2 * level.size(), [&](std::size_t item) {
+    const std::size_t i = item / 2;
+    if (!splits[i].valid) return;
+    const NodeState& node = level[i];
+    NodeState& left = children[2 * i];
+    NodeState& right = children[2 * i + 1];
+    if (item % 2 == 0) {
+      const std::size_t to_left = split_in_place(bins, splits[i], &t.sampled[node.begin], node.end - node.begin,
+                                                 &t.sampled_scratch[node.begin]);
+      left.begin = node.begin;
+      left.end = right.begin = node.begin + to_left;
+      right.end = node.end;
+    } else {
+      const std::size_t to_left = split_in_place(bins, splits[i], &t.rest[node.rest_begin],
+                                                 node.rest_end - node.rest_begin, &t.rest_scratch[node.rest_begin]);
+      left.rest_begin = node.rest_begin;
+      left.rest_end = right.rest_begin = node.rest_begin + to_left;
+      right.rest_end = node.rest_end;
+    }
+  });
+  pool.parallel_for(children.size(), [&](std::size_t k) {
+    if (!splits[k / 2].valid) return;
+    NodeState& child = children[k];
+    const HistBin sum = sum_pairs(&t.sampled[child.begin], child.end - child.begin, pairs);
+    child.gradient = sum.gradient;
+    child.hessian = sum.hessian;
+  });
 }
 
 // The best split of features[first, last) by the rule: a candidate replaces the best so far when
@@ -277,10 +321,12 @@ Split best_split_of(const Bins& bins, const std::vector<std::uint32_t>& features
 
 // Many features (raw weights): fixed chunks of features on the pool, their bests combined in
 // chunk order by the same rule, so the split does not depend on the number of threads.
+constexpr std::size_t kChunkBins = 1 << 15;
+bool split_search_is_chunked(const HistLayout& layout) { return layout.total > kChunkBins; }
+
 Split best_split(const Bins& bins, const std::vector<std::uint32_t>& features, const HistLayout& layout,
                  const NodeState& node, const GbdtParams& p, ThreadPool& pool) {
-  constexpr std::size_t kChunkBins = 1 << 15;
-  if (layout.total <= kChunkBins) return best_split_of(bins, features, layout, node, p, 0, features.size());
+  if (!split_search_is_chunked(layout)) return best_split_of(bins, features, layout, node, p, 0, features.size());
   std::vector<std::size_t> bounds = {0};  // chunk boundaries, about kChunkBins bins each
   for (std::size_t i = 0; i < features.size(); ++i) {
     if (layout.offset[i] - layout.offset[bounds.back()] >= kChunkBins) bounds.push_back(i);
@@ -328,31 +374,44 @@ constexpr GbdtLoss kLosses[] = {
     {"logistic", logit, logistic_derivatives, sigmoid, DPA_OUTPUT_SIGMOID},
 };
 
-// The rows of one tree's sample and the rows left out of it (a Bernoulli draw per row, as the
-// rng has always been consumed), and its features (all, or a sorted random share).
-struct TreeSample {
-  std::vector<std::uint32_t> rows, rest, features;
-};
-
-TreeSample sample_tree(std::size_t n, const std::vector<std::uint32_t>& all_features, const GbdtParams& p,
-                       std::mt19937_64& rng) {
-  TreeSample s;
-  s.rows.reserve(n);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  for (std::uint32_t r = 0; r < n; ++r) (p.subsample >= 1.0 || unit(rng) < p.subsample ? s.rows : s.rest).push_back(r);
-  if (s.rows.empty()) {
+// Draws the tree's sample (a Bernoulli draw per row, as the rng has always been consumed) and its
+// features (all, or a sorted random share) into t.
+void sample_tree(std::size_t n, const std::vector<std::uint32_t>& all_features, const GbdtParams& p,
+                 std::mt19937_64& rng, TreeRows& t) {
+  t.sampled.resize(n);
+  t.rest.resize(n);
+  if (p.subsample >= 1.0) {
+    std::iota(t.sampled.begin(), t.sampled.end(), 0u);
+    t.rest.clear();
+  } else {
+    // Every row written to both lists and one count raised: no branch to mispredict.
+    const std::uint64_t bound = sample_draw_bound(p.subsample);
+    std::size_t kept = 0, left_out = 0;
+    for (std::uint32_t r = 0; r < n; ++r) {
+      const bool keep = rng() < bound;
+      t.sampled[kept] = r;
+      t.rest[left_out] = r;
+      kept += keep;
+      left_out += !keep;
+    }
+    t.sampled.resize(kept);
+    t.rest.resize(left_out);
+  }
+  if (t.sampled.empty()) {
     const auto r = static_cast<std::uint32_t>(rng() % n);
-    s.rows.push_back(r);
-    s.rest.erase(s.rest.begin() + r);
+    t.sampled.push_back(r);
+    t.rest.erase(t.rest.begin() + r);
   }
-  s.features = all_features;
+  t.sampled_scratch.resize(t.sampled.size());
+  t.rest_scratch.resize(t.rest.size());
+  t.leaf_of_row.resize(n);
+  t.features = all_features;
   if (p.colsample < 1.0) {
-    std::shuffle(s.features.begin(), s.features.end(), rng);
-    s.features.resize(std::max<std::size_t>(
+    std::shuffle(t.features.begin(), t.features.end(), rng);
+    t.features.resize(std::max<std::size_t>(
         1, static_cast<std::size_t>(std::lround(p.colsample * static_cast<double>(all_features.size())))));
-    std::sort(s.features.begin(), s.features.end());
+    std::sort(t.features.begin(), t.features.end());
   }
-  return s;
 }
 
 // Grows one tree level by level. Each node's rows are a range of `order`, partitioned in place
@@ -362,21 +421,22 @@ TreeSample sample_tree(std::size_t n, const std::vector<std::uint32_t>& all_feat
 class TreeGrower {
  public:
   TreeGrower(const Bins& bins, const std::vector<HistBin>& pairs, const GbdtParams& p, ThreadPool& pool,
-             HistogramPool& histograms, TreeSample sample)
+             HistogramPool& histograms, TreeRows& rows)
       : bins_(bins),
         pairs_(pairs),
         p_(p),
         pool_(pool),
         histograms_(histograms),
-        features_(std::move(sample.features)),
+        rows_(rows),
+        features_(rows.features),
         layout_(bins, features_),
-        order_(std::move(sample.rows)),
-        rest_(std::move(sample.rest)),
-        right_rows_(order_.size()),
-        rest_right_(rest_.size()),
-        leaf_of_row_(pairs.size(), -1) {}
+        order_(rows.sampled),
+        rest_(rows.rest),
+        right_rows_(rows.sampled_scratch),
+        rest_right_(rows.rest_scratch),
+        leaf_of_row_(rows.leaf_of_row) {}
 
-  // The tree; leaf_of_row() then holds every row's leaf, sampled or not.
+  // The tree; the rows' leaf_of_row then holds every row's leaf, sampled or not.
   Tree grow() {
     Tree tree;
     tree.nodes.emplace_back();
@@ -386,24 +446,15 @@ class TreeGrower {
       // ranges are disjoint); then the smaller children's histograms. Every sum is the
       // one-node-at-a-time sum.
       std::vector<Split> splits(level.size());
-      if (depth < p_.max_depth) {
-        for (std::size_t i = 0; i < level.size(); ++i)
-          splits[i] = best_split(bins_, features_, layout_, level[i], p_, pool_);
-      }
+      if (depth < p_.max_depth) find_splits(level, splits);
       std::vector<NodeState> children(2 * level.size());
-      pool_.parallel_for(level.size(), [&](std::size_t i) {
-        if (splits[i].valid) {
-          partition_rows(bins_, splits[i], level[i], order_, right_rows_, rest_, rest_right_, pairs_, children[2 * i],
-                         children[2 * i + 1]);
-        }
-      });
+      partition_level(bins_, splits, level, rows_, pairs_, children, pool_);
       const bool children_split = depth + 1 < p_.max_depth;  // children at the maximum depth are leaves
       if (children_split) build_smaller_histograms(level, splits, children);
       level = next_level(level, splits, children, children_split, tree);
     }
     return tree;
   }
-  const std::vector<std::int32_t>& leaf_of_row() const { return leaf_of_row_; }
 
  private:
   std::vector<NodeState> root() {
@@ -443,9 +494,42 @@ class TreeGrower {
     });
   }
 
+  // Each node's best split: nodes in parallel, or, where a node's search is chunked over the
+  // threads (raw weights), one after the other.
+  void find_splits(const std::vector<NodeState>& level, std::vector<Split>& splits) {
+    if (split_search_is_chunked(layout_)) {
+      for (std::size_t i = 0; i < level.size(); ++i)
+        splits[i] = best_split(bins_, features_, layout_, level[i], p_, pool_);
+      return;
+    }
+    pool_.parallel_for(level.size(), [&](std::size_t i) {
+      splits[i] = best_split_of(bins_, features_, layout_, level[i], p_, 0, features_.size());
+    });
+  }
+
+  // The per-row and per-bin work of next_level, nodes in parallel: leaves' rows get their leaf,
+  // and a split node's histogram becomes its larger child's, minus the smaller one's.
+  void settle_level(std::vector<NodeState>& level, const std::vector<Split>& splits, std::vector<NodeState>& children,
+                    bool children_split) {
+    pool_.parallel_for(level.size(), [&](std::size_t i) {
+      const NodeState& node = level[i];
+      if (!splits[i].valid) {
+        for (std::size_t k = node.begin; k < node.end; ++k) leaf_of_row_[order_[k]] = node.tree_index;
+        for (std::size_t k = node.rest_begin; k < node.rest_end; ++k) leaf_of_row_[rest_[k]] = node.tree_index;
+      } else if (children_split) {
+        const HistBin* smaller = (children[2 * i].hist ? children[2 * i] : children[2 * i + 1]).hist.get();
+        for (std::size_t b = 0; b < layout_.total; ++b) {
+          node.hist[b].gradient -= smaller[b].gradient;
+          node.hist[b].hessian -= smaller[b].hessian;
+        }
+      }
+    });
+  }
+
   // Leaves for the nodes that do not split; the split nodes' children, to grow next.
   std::vector<NodeState> next_level(std::vector<NodeState>& level, const std::vector<Split>& splits,
                                     std::vector<NodeState>& children, bool children_split, Tree& tree) {
+    settle_level(level, splits, children, children_split);
     std::vector<NodeState> next;
     for (std::size_t i = 0; i < level.size(); ++i) {
       NodeState& node = level[i];
@@ -453,21 +537,13 @@ class TreeGrower {
       if (!splits[i].valid) {
         t.is_leaf = true;
         t.value = static_cast<float>(-node.gradient / (node.hessian + p_.lambda) * p_.learning_rate);
-        for (std::size_t k = node.begin; k < node.end; ++k) leaf_of_row_[order_[k]] = node.tree_index;
-        for (std::size_t k = node.rest_begin; k < node.rest_end; ++k) leaf_of_row_[rest_[k]] = node.tree_index;
         histograms_.release(std::move(node.hist));
         continue;
       }
       NodeState& left = children[2 * i];
       NodeState& right = children[2 * i + 1];
       if (children_split) {
-        NodeState& with = left.hist ? left : right;  // the one built by build_smaller_histograms
-        NodeState& without = &with == &left ? right : left;
-        without.hist = std::move(node.hist);
-        for (std::size_t b = 0; b < layout_.total; ++b) {
-          without.hist[b].gradient -= with.hist[b].gradient;
-          without.hist[b].hessian -= with.hist[b].hessian;
-        }
+        (left.hist ? right : left).hist = std::move(node.hist);  // settled: minus the smaller child's
       } else {
         histograms_.release(std::move(node.hist));
       }
@@ -491,10 +567,11 @@ class TreeGrower {
   const GbdtParams& p_;
   ThreadPool& pool_;
   HistogramPool& histograms_;
-  const std::vector<std::uint32_t> features_;
+  TreeRows& rows_;
+  const std::vector<std::uint32_t>& features_;
   const HistLayout layout_;
-  std::vector<std::uint32_t> order_, rest_, right_rows_, rest_right_;
-  std::vector<std::int32_t> leaf_of_row_;
+  std::vector<std::uint32_t>&order_, &rest_, &right_rows_, &rest_right_;
+  std::vector<std::int32_t>& leaf_of_row_;
 };
 
 // Validation predictions after the newest tree, and their RMSE (summed in row order: the same for
@@ -512,7 +589,56 @@ double validation_rmse(ThreadPool& pool, const GbdtLoss& loss, const Tree& tree,
   return std::sqrt(sq / static_cast<double>(x.rows));
 }
 
+// The state that boosting carries from tree to tree: the training rows' predictions, the rng of
+// the samples, and buffers kept for the next tree.
+class Boosting {
+ public:
+  Boosting(const Bins& bins, const std::vector<float>& y, const GbdtParams& p, float base_score)
+      : bins_(bins), y_(y), p_(p), prediction_(y.size(), base_score), pairs_(y.size()), rng_(p.seed) {
+    all_features_.resize(bins.cols);
+    std::iota(all_features_.begin(), all_features_.end(), 0u);
+  }
+
+  // The next tree, grown on the gradients at the current predictions; every training row's
+  // prediction then moves by its leaf.
+  Tree next_tree(ThreadPool& pool, HistogramPool& histograms) {
+    const std::size_t n = y_.size();
+    for_row_blocks(pool, n, [&](std::size_t first, std::size_t last) {
+      for (std::size_t r = first; r < last; ++r)
+        p_.loss->derivatives(prediction_[r], y_[r], &pairs_[r].gradient, &pairs_[r].hessian);
+    });
+    sample_tree(n, all_features_, p_, rng_, rows_);
+    Tree tree = TreeGrower(bins_, pairs_, p_, pool, histograms, rows_).grow();
+    for_row_blocks(pool, n, [&](std::size_t first, std::size_t last) {
+      for (std::size_t r = first; r < last; ++r)
+        prediction_[r] += tree.nodes[static_cast<std::size_t>(rows_.leaf_of_row[r])].value;
+    });
+    return tree;
+  }
+
+ private:
+  const Bins& bins_;
+  const std::vector<float>& y_;
+  const GbdtParams& p_;
+  std::vector<double> prediction_;
+  std::vector<HistBin> pairs_;  // each row's gradient and hessian, side by side
+  std::mt19937_64 rng_;
+  std::vector<std::uint32_t> all_features_;
+  TreeRows rows_;
+};
+
 }  // namespace
+
+std::uint64_t sample_draw_bound(double fraction) {
+  const double scaled = fraction * 0x1p64;  // exact: a power of two
+  std::uint64_t lo = 0, hi = std::numeric_limits<std::uint64_t>::max();
+  while (lo < hi) {  // the least draw whose double is not below `scaled`
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    if (static_cast<double>(mid) >= scaled) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
 
 const GbdtLoss& find_gbdt_loss(const std::string& name) {
   std::string names;
@@ -534,37 +660,20 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
   }
   ThreadPool pool(std::max(1u, p.threads));
   const Bins bins = make_bins(x, std::min(256, std::max(2, p.max_bins)), pool);
-  const std::size_t n = x.rows;
   HistogramPool histograms;
   GbdtTraining out;
   const GbdtLoss& loss = *p.loss;
   double mean = 0;
   for (float v : y) mean += v;
-  mean /= static_cast<double>(n);
+  mean /= static_cast<double>(x.rows);
   out.model.base_score = static_cast<float>(loss.initial_score(mean));
-  std::vector<double> prediction(n, out.model.base_score);
-  std::vector<HistBin> pairs(n);  // each row's gradient and hessian, side by side
+  Boosting boosting(bins, y, p, out.model.base_score);
   const bool has_valid = x_valid != nullptr && y_valid != nullptr && x_valid->rows > 0;
   std::vector<double> valid_prediction(has_valid ? x_valid->rows : 0, out.model.base_score);
-  std::mt19937_64 rng(p.seed);
   double best_rmse = std::numeric_limits<double>::infinity();
   int best_round = 0;
-  std::vector<std::uint32_t> all_features(x.cols);
-  std::iota(all_features.begin(), all_features.end(), 0u);
   for (int round = 0; round < p.num_trees; ++round) {
-    for_row_blocks(pool, n, [&](std::size_t first, std::size_t last) {
-      for (std::size_t r = first; r < last; ++r)
-        loss.derivatives(prediction[r], y[r], &pairs[r].gradient, &pairs[r].hessian);
-    });
-    TreeGrower grower(bins, pairs, p, pool, histograms, sample_tree(n, all_features, p, rng));
-    Tree tree = grower.grow();
-    // Training predictions: every row through its leaf.
-    const std::vector<std::int32_t>& leaf_of_row = grower.leaf_of_row();
-    for_row_blocks(pool, n, [&](std::size_t first, std::size_t last) {
-      for (std::size_t r = first; r < last; ++r)
-        prediction[r] += tree.nodes[static_cast<std::size_t>(leaf_of_row[r])].value;
-    });
-    out.model.trees.push_back(std::move(tree));
+    out.model.trees.push_back(boosting.next_tree(pool, histograms));
     double rmse = std::numeric_limits<double>::quiet_NaN();
     if (has_valid) {
       rmse = validation_rmse(pool, loss, out.model.trees.back(), *x_valid, *y_valid, valid_prediction);

@@ -56,6 +56,12 @@ struct GbdtTraining {
   std::vector<double> validation_rmse;  // per round, when a validation set is given
 };
 
+// A row is in a tree's sample when its draw d of std::mt19937_64 is below this bound (subsample
+// fraction < 1): exactly where std::uniform_real_distribution<double>(0, 1) of d, as libstdc++
+// computes it (double(d) / 2^64, kept below 1), is below the fraction, the rule trees were
+// always sampled by, without a float conversion and a branch per row.
+std::uint64_t sample_draw_bound(double fraction);
+
 // progress(trees_done, validation_rmse or NaN)
 GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const MatrixView* x_valid,
                         const std::vector<float>* y_valid, const GbdtParams& params,

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and its tests need (librsvg2-bin: the CLI test renders
-# a report figure to PNG). As root it runs apt-get; otherwise it prints the
+# a report figure to PNG; libboost-dev: the GBDT trainer sorts with Boost's header-only spreadsort). As root it runs apt-get; otherwise it prints the
 # exact command to run and fails when something is missing.
 set -euo pipefail
 
-packages=(cmake g++ make python3 doctest-dev libbenchmark-dev zlib1g-dev nlohmann-json3-dev librsvg2-bin)
+packages=(cmake g++ make python3 doctest-dev libbenchmark-dev zlib1g-dev nlohmann-json3-dev libboost-dev librsvg2-bin)
 # Callers add packages for their own jobs (cross compilers, emulators) through this variable.
 read -r -a extra <<< "${DPA_EXTRA_PACKAGES:-}"
 packages+=("${extra[@]}")

@@ -211,10 +211,18 @@ void add_rows(const Bins& bins, const std::uint32_t* columns, HistBin* const* ce
   }
 }
 
+// Large nodes: features in groups, spread over the threads.
+std::size_t histogram_groups(std::size_t rows, const std::vector<std::uint32_t>& features, const ThreadPool& pool) {
+  return histogram_is_large(rows, features.size()) ? std::min<std::size_t>(features.size(), 2 * pool.size()) : 1;
+}
+
+// The histogram of rows[0, count), in `groups` groups of features on the pool, after the items
+// of `alongside` (work of the caller's that does not touch it); without a pool, all on this
+// thread.
 void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& features, const HistLayout& layout,
                      const std::uint32_t* rows, std::size_t count, const std::vector<HistBin>& pairs, HistBin* hist,
-                     ThreadPool* pool) {
-  const std::size_t groups = pool ? std::min<std::size_t>(features.size(), 2 * pool->size()) : 1;
+                     ThreadPool* pool, std::size_t groups = 1,
+                     const std::vector<std::function<void()>>& alongside = {}) {
   const std::size_t per_group = (features.size() + groups - 1) / groups;
   auto fill = [&](std::size_t g) {
     const std::size_t first = g * per_group, last = std::min(features.size(), first + per_group);
@@ -226,10 +234,14 @@ void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& feature
     }
     add_rows(bins, &features[first], cells.data(), last - first, rows, count, pairs);
   };
-  if (groups > 1) {
-    pool->parallel_for(groups, fill);
+  if (pool) {
+    pool->parallel_for(alongside.size() + groups, [&](std::size_t item) {
+      if (item < alongside.size()) return alongside[item]();
+      fill(item - alongside.size());
+    });
   } else {
-    fill(0);
+    for (const auto& work : alongside) work();
+    for (std::size_t g = 0; g < groups; ++g) fill(g);
   }
 }
 
@@ -450,11 +462,12 @@ class TreeGrower {
         rest_right_(rows.rest_scratch),
         leaf_of_row_(rows.leaf_of_row) {}
 
-  // The tree; the rows' leaf_of_row then holds every row's leaf, sampled or not.
-  Tree grow() {
+  // The tree; the rows' leaf_of_row then holds every row's leaf, sampled or not. `alongside`
+  // runs on the pool while the root's histogram is built.
+  Tree grow(const std::function<void()>& alongside) {
     Tree tree;
     tree.nodes.emplace_back();
-    std::vector<NodeState> level = root();
+    std::vector<NodeState> level = root(alongside);
     for (int depth = 0; !level.empty(); ++depth) {
       // The level's splits; then the splitting nodes' rows partitioned, nodes in parallel (their
       // ranges are disjoint); then the smaller children's histograms. Every sum is the
@@ -471,17 +484,20 @@ class TreeGrower {
   }
 
  private:
-  std::vector<NodeState> root() {
+  // The root: its histogram, its sums and the caller's work alongside, all as items on the pool.
+  std::vector<NodeState> root(const std::function<void()>& alongside) {
     std::vector<NodeState> level(1);
-    level[0].end = order_.size();
-    level[0].rest_end = rest_.size();
-    level[0].hist = histograms_.acquire(layout_.total);
-    build_histogram(bins_, features_, layout_, order_.data(), order_.size(), pairs_, level[0].hist.get(),
-                    histogram_is_large(order_.size(), features_.size()) ? &pool_ : nullptr);
-    for (std::uint32_t r : order_) {
-      level[0].gradient += pairs_[r].gradient;
-      level[0].hessian += pairs_[r].hessian;
-    }
+    NodeState& root = level[0];
+    root.end = order_.size();
+    root.rest_end = rest_.size();
+    root.hist = histograms_.acquire(layout_.total);
+    const auto sum = [&] {
+      const HistBin total = sum_pairs(order_.data(), order_.size(), pairs_);
+      root.gradient = total.gradient;
+      root.hessian = total.hessian;
+    };
+    build_histogram(bins_, features_, layout_, order_.data(), order_.size(), pairs_, root.hist.get(), &pool_,
+                    histogram_groups(order_.size(), features_, pool_), {alongside, sum});
     return level;
   }
 
@@ -500,7 +516,8 @@ class TreeGrower {
     }
     for (const std::size_t k : large) {
       build_histogram(bins_, features_, layout_, &order_[children[k].begin], children[k].end - children[k].begin,
-                      pairs_, children[k].hist.get(), &pool_);
+                      pairs_, children[k].hist.get(), &pool_,
+                      histogram_groups(children[k].end - children[k].begin, features_, pool_));
     }
     pool_.parallel_for(small.size(), [&](std::size_t j) {
       const NodeState& c = children[small[j]];
@@ -621,12 +638,19 @@ class Boosting {
       for (std::size_t r = first; r < last; ++r)
         p_.loss->derivatives(prediction_[r], y_[r], &pairs_[r].gradient, &pairs_[r].hessian);
     });
-    sample_tree(n, all_features_, p_, rng_, rows_);
-    Tree tree = TreeGrower(bins_, pairs_, p_, pool, histograms, rows_).grow();
+    if (first_tree_) sample_tree(n, all_features_, p_, rng_, rows_);
+    first_tree_ = false;
+    // The next tree's sample depends on the rng alone: drawn while this tree's root histogram is
+    // built (the draws would otherwise leave the other threads idle), in the same order as ever.
+    Tree tree = TreeGrower(bins_, pairs_, p_, pool, histograms, rows_).grow([&] {
+      sample_tree(n, all_features_, p_, rng_, next_rows_);
+    });
+
     for_row_blocks(pool, n, [&](std::size_t first, std::size_t last) {
       for (std::size_t r = first; r < last; ++r)
         prediction_[r] += tree.nodes[static_cast<std::size_t>(rows_.leaf_of_row[r])].value;
     });
+    std::swap(rows_, next_rows_);
     return tree;
   }
 
@@ -638,7 +662,8 @@ class Boosting {
   std::vector<HistBin> pairs_;  // each row's gradient and hessian, side by side
   std::mt19937_64 rng_;
   std::vector<std::uint32_t> all_features_;
-  TreeRows rows_;
+  TreeRows rows_, next_rows_;  // the next tree's rows, and the one after's while it grows
+  bool first_tree_ = true;
 };
 
 }  // namespace

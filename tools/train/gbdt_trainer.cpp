@@ -98,7 +98,7 @@ Bins make_bins(const MatrixView& x, int max_bins, ThreadPool& pool) {
       boost::sort::spreadsort::float_sort(sorted.begin(), sorted.end());
       const std::vector<float>& cuts = b.cuts[f] = cuts_of(sorted, distinct, max_bins);
       std::uint8_t* codes = &b.codes[f * x.rows];
-      for (std::size_t r = 0; r < x.rows; ++r) { codes[r] = bin_of(cuts, values[r]); }
+      for (std::size_t r = 0; r < x.rows; ++r) codes[r] = bin_of(cuts, values[r]);
     }
   });
   if (b.cols <= kRowMajorMaxCols) transpose_codes(b, pool);
@@ -287,7 +287,7 @@ HistBin sum_pairs(const std::uint32_t* rows, std::size_t count, const std::vecto
 // sum. Each node's sampled rows (sampled[begin, end)) and rows left out of the sample
 // (rest[rest_begin, rest_end), which only need their leaf) are partitioned as separate items on
 // the pool, then each child's gradients are summed over its rows in row order, children in
-// parallel: the root level alone keeps both threads busy.
+// parallel: even the root's level, one node, keeps two threads busy.
 void partition_level(const Bins& bins, const std::vector<Split>& splits, const std::vector<NodeState>& level,
                      TreeRows& t, const std::vector<HistBin>& pairs, std::vector<NodeState>& children,
                      ThreadPool& pool) {
@@ -345,11 +345,11 @@ Split best_split_of(const Bins& bins, const std::vector<std::uint32_t>& features
   return best;
 }
 
-// Many features (raw weights): fixed chunks of features on the pool, their bests combined in
-// chunk order by the same rule, so the split does not depend on the number of threads.
 constexpr std::size_t kChunkBins = 1 << 15;
 bool split_search_is_chunked(const HistLayout& layout) { return layout.total > kChunkBins; }
 
+// Many features (raw weights): fixed chunks of features on the pool, their bests combined in
+// chunk order by the same rule, so the split does not depend on the number of threads.
 Split best_split(const Bins& bins, const std::vector<std::uint32_t>& features, const HistLayout& layout,
                  const NodeState& node, const GbdtParams& p, ThreadPool& pool) {
   if (!split_search_is_chunked(layout)) return best_split_of(bins, features, layout, node, p, 0, features.size());
@@ -458,8 +458,6 @@ class TreeGrower {
         layout_(bins, features_),
         order_(rows.sampled),
         rest_(rows.rest),
-        right_rows_(rows.sampled_scratch),
-        rest_right_(rows.rest_scratch),
         leaf_of_row_(rows.leaf_of_row) {}
 
   // The tree; the rows' leaf_of_row then holds every row's leaf, sampled or not. `alongside`
@@ -601,7 +599,7 @@ class TreeGrower {
   TreeRows& rows_;
   const std::vector<std::uint32_t>& features_;
   const HistLayout layout_;
-  std::vector<std::uint32_t>&order_, &rest_, &right_rows_, &rest_right_;
+  std::vector<std::uint32_t>&order_, &rest_;  // rows_'s sampled and rest
   std::vector<std::int32_t>& leaf_of_row_;
 };
 
@@ -645,7 +643,6 @@ class Boosting {
     Tree tree = TreeGrower(bins_, pairs_, p_, pool, histograms, rows_).grow([&] {
       sample_tree(n, all_features_, p_, rng_, next_rows_);
     });
-
     for_row_blocks(pool, n, [&](std::size_t first, std::size_t last) {
       for (std::size_t r = first; r < last; ++r)
         prediction_[r] += tree.nodes[static_cast<std::size_t>(rows_.leaf_of_row[r])].value;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and its tests need (librsvg2-bin: the CLI test renders
-# a report figure to PNG; libboost-dev: the GBDT trainer sorts with Boost's header-only spreadsort). As root it runs apt-get; otherwise it prints the
-# exact command to run and fails when something is missing.
+# a report figure to PNG; libboost-dev: the GBDT trainer sorts with Boost's header-only
+# spreadsort). As root it runs apt-get; otherwise it prints the exact command to run and fails
+# when something is missing.
 set -euo pipefail
 
 packages=(cmake g++ make python3 doctest-dev libbenchmark-dev zlib1g-dev nlohmann-json3-dev libboost-dev librsvg2-bin)

@@ -1,8 +1,9 @@
 // A small persistent thread pool: parallel_for over an index range, the calling thread working
 // too. Threads wait for work, and the caller for their end, by spinning briefly before sleeping:
-// the trainers call parallel_for thousands of times a second, and waking a sleeping thread cost
-// more than the work of many calls on a virtual machine. An item that throws stops the items not yet started;
-// parallel_for rethrows, once every started item has returned, the exception of the lowest item that threw.
+// the trainers call parallel_for thousands of times a second, and on a virtual machine waking a
+// sleeping thread cost more than the work of many calls. An item that throws stops the items not
+// yet started; parallel_for rethrows, once every started item has returned, the exception of the
+// lowest item that threw.
 #pragma once
 
 #include <atomic>

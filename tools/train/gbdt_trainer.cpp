@@ -626,6 +626,7 @@ class Boosting {
       : bins_(bins), y_(y), p_(p), prediction_(y.size(), base_score), pairs_(y.size()), rng_(p.seed) {
     all_features_.resize(bins.cols);
     std::iota(all_features_.begin(), all_features_.end(), 0u);
+    sample_tree(y.size(), all_features_, p_, rng_, rows_);  // the first tree's; each tree draws the next's
   }
 
   // The next tree, grown on the gradients at the current predictions; every training row's
@@ -636,8 +637,6 @@ class Boosting {
       for (std::size_t r = first; r < last; ++r)
         p_.loss->derivatives(prediction_[r], y_[r], &pairs_[r].gradient, &pairs_[r].hessian);
     });
-    if (first_tree_) sample_tree(n, all_features_, p_, rng_, rows_);
-    first_tree_ = false;
     // The next tree's sample depends on the rng alone: drawn while this tree's root histogram is
     // built (the draws would otherwise leave the other threads idle), in the same order as ever.
     Tree tree = TreeGrower(bins_, pairs_, p_, pool, histograms, rows_).grow([&] {
@@ -660,7 +659,6 @@ class Boosting {
   std::mt19937_64 rng_;
   std::vector<std::uint32_t> all_features_;
   TreeRows rows_, next_rows_;  // the next tree's rows, and the one after's while it grows
-  bool first_tree_ = true;
 };
 
 }  // namespace

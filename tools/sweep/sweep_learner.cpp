@@ -74,9 +74,7 @@ struct Fitted {
 float blend(float observed, float predicted, float w) { return observed + w * (predicted - observed); }
 
 std::uint64_t name_hash(const std::string& name, std::uint64_t seed) {
-  std::uint64_t h = 1469598103934665603ull ^ splitmix64(seed);
-  for (const unsigned char c : name) h = (h ^ c) * 1099511628211ull;
-  return splitmix64(h);
+  return splitmix64(fnv1a(name, kFnvOffsetBasis ^ splitmix64(seed)));
 }
 
 Schema schema_of(const std::vector<Trial>& trials) {

@@ -58,11 +58,8 @@ ZooMatch TrainingSplit::match(const ZooMetrics& metrics) const {
 
 std::string runs_fingerprint(const ZooMetrics& m) {
   const std::vector<std::string> runs = run_names(m);
-  std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the names, each ended by a NUL
-  for (const std::string& run : runs) {
-    for (const unsigned char c : run) h = (h ^ c) * 1099511628211ull;
-    h *= 1099511628211ull;
-  }
+  std::uint64_t h = kFnvOffsetBasis;  // FNV-1a over the names, each ended by its NUL
+  for (const std::string& run : runs) h = fnv1a(std::string_view(run.c_str(), run.size() + 1), h);
   char buf[48];
   std::snprintf(buf, sizeof buf, "%016llx-%zu", static_cast<unsigned long long>(h), runs.size());
   return buf;

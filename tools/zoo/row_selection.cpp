@@ -111,8 +111,8 @@ std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-std::uint64_t fnv1a(const std::string& text) {
-  std::uint64_t h = 1469598103934665603ull;
+std::uint64_t fnv1a(std::string_view text, std::uint64_t basis) {
+  std::uint64_t h = basis;
   for (const unsigned char c : text) h = (h ^ c) * 1099511628211ull;
   return h;
 }

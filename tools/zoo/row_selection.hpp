@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "zoo/zoo_dataset.hpp"
@@ -51,8 +52,10 @@ Split split_by_run(const SelectedRows& selected, const ZooMetrics& metrics, doub
 // The splitmix64 finaliser: the mixing step of every hash and seed derivation here and in the
 // sweep learner.
 std::uint64_t splitmix64(std::uint64_t x);
-// FNV-1a of a text: the first step of the run-name hashes here (split, fold, zoo sketch).
-std::uint64_t fnv1a(const std::string& text);
+// FNV-1a of a text from `basis` (FNV's offset basis, or a hash to carry on from): the first step
+// of the run-name hashes here (split, fold, zoo sketch and fingerprint) and in the sweep learner.
+constexpr std::uint64_t kFnvOffsetBasis = 1469598103934665603ull;
+std::uint64_t fnv1a(std::string_view text, std::uint64_t basis = kFnvOffsetBasis);
 
 // Is the run on split_by_run's test side?
 bool run_in_test_fraction(const std::string& modeldir, double test_fraction, std::uint64_t seed);

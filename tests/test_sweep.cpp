@@ -10,12 +10,14 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "common/errors.hpp"
 #include "dpa/dpa.hpp"
+#include "model/model_file.hpp"
 #include "sweep/sweep_learner.hpp"
 #include "train/stop_rules.hpp"
 #include "zoo/stored_statistics.hpp"
@@ -107,6 +109,48 @@ TEST_CASE("sweep learner: the curve's percentile rule until its predictor earns 
   CHECK(std::find(s.trusted_steps.begin(), s.trusted_steps.end(), 1u) != s.trusted_steps.end());
   CHECK(first_predicted < d.size());
   CHECK_FALSE(learner.model_bytes().empty());
+}
+
+TEST_CASE("sweep learner: trials its predictor was fit on are scored out of fold, the others by the predictor") {
+  const std::vector<Synthetic> trials = sweep_of(120, 0.3f, 5);
+  SweepOptions o;
+  o.percentile = 50;
+  SweepLearner learner(kLayout, {"test_accuracy"}, o);
+  const std::vector<SweepDecision> d = run_sweep(learner, trials);
+  const SweepLearnerState s = learner.state();
+  REQUIRE(s.blend.count(1) == 1);
+  const float w = s.blend.at(1);
+  const ModelFile model(learner.model_bytes());
+  std::vector<unsigned char> scratch(dpa_model_scratch_size(&model.model()) + 64);
+  dpa::FeatureExtractor paper(kLayout, DPA_STATS_PAPER);
+  const std::map<std::string, float> scores = learner.scores_at(1);
+  REQUIRE(scores.size() == trials.size());
+  std::size_t fit_on = 0, fit_on_differing = 0, unseen = 0;
+  for (std::size_t t = 0; t < trials.size(); ++t) {
+    // The model's own prediction: features as it reads them (paper statistics, step, metric).
+    std::vector<float> features(paper.feature_count());
+    const std::vector<float> weights = trials[t].weights(1);
+    paper.compute(weights.data(), weights.size(), features.data(), features.size());
+    const float observed = trials[t].observed(1);
+    features.push_back(1.0f);
+    features.push_back(observed);
+    float value = NAN;
+    REQUIRE(dpa_model_predict_features(&model.model(), features.data(), features.size(), &value, scratch.data(),
+                                       scratch.size()) == DPA_OK);
+    const float own = observed + w * (value - observed);
+    // Trials finish in order, so the last fit saw the first fit_trials of those that went on.
+    if (!d[t].stop && fit_on < s.fit_trials) {
+      ++fit_on;
+      if (std::fabs(scores.at("trial" + std::to_string(t)) - own) > 1e-6f) ++fit_on_differing;
+    } else {
+      ++unseen;
+      CHECK(scores.at("trial" + std::to_string(t)) == doctest::Approx(own).epsilon(1e-6));
+    }
+  }
+  CHECK(fit_on == s.fit_trials);
+  CHECK(unseen > 20);
+  // Out of fold, a trial's score is not its in-sample prediction.
+  CHECK(fit_on_differing > fit_on * 9 / 10);
 }
 
 TEST_CASE("sweep learner: the same decisions for the same seed; audit trials are never stopped") {

@@ -40,9 +40,9 @@ struct Checkpoint {
   std::vector<float> statistics;  // the paper set, per segment
   std::vector<float> metrics;     // the learner's metrics, the observed one first
   bool finite = true;             // statistics and metrics all finite
-  // The prediction of the model of that version (0: none yet).
-  float predicted = NAN;
-  std::uint32_t predicted_version = 0;
+  // The score by the model of that version (0: none yet), cached.
+  mutable float predicted = NAN;
+  mutable std::uint32_t predicted_version = 0;
 };
 
 struct Trial {
@@ -69,6 +69,10 @@ struct Fitted {
   std::map<std::uint32_t, float> blend;  // trusted steps: the predictor's weight in the score
   std::map<std::uint32_t, double> tau_model, tau_observed;
   std::uint32_t trials = 0;
+  // The out-of-fold prediction of each checkpoint (by step) of the trials it was fit on: their
+  // score, so that the rule compares a new trial's prediction with predictions of trials the
+  // model did not see, as the new one is.
+  std::unordered_map<std::string, std::map<std::uint32_t, float>> out_of_fold;
 };
 
 float blend(float observed, float predicted, float w) { return observed + w * (predicted - observed); }
@@ -237,6 +241,9 @@ struct SweepLearner::Impl {
       }
     }
     judge_steps(data, trial_of, step_of, observed, oof, *f);
+    for (std::size_t r = 0; r < oof.size(); ++r) {
+      if (std::isfinite(oof[r])) f->out_of_fold[data[trial_of[r]].name][step_of[r]] = oof[r];
+    }
     std::vector<std::size_t> all(y.size());
     for (std::size_t r = 0; r < all.size(); ++r) all[r] = r;
     f->model = train(f->schema, x, d, y, all, &f->bytes);
@@ -318,22 +325,33 @@ struct SweepLearner::Impl {
 
   // The score of a checkpoint: where the predictor is trusted, its blend with the observed metric
   // (cached per fit), else the observed metric. A diverged run (NaN) ranks last.
-  float score(const Trial& t, Checkpoint& c, bool predicted) const {
+  float score(const Trial& t, const Checkpoint& c, bool predicted) const {
     if (!predicted || !std::isfinite(c.metrics[0])) return std::isfinite(c.metrics[0]) ? c.metrics[0] : -INFINITY;
     if (c.predicted_version != fitted->version) {
       c.predicted_version = fitted->version;
-      c.predicted = NAN;
-      if (c.finite) {
-        std::vector<float> features;
-        append_features(fitted->schema, t, c, features);
-        std::vector<unsigned char> scratch(dpa_model_scratch_size(&fitted->model->model()) + 64);
-        float value = NAN;
-        if (dpa_model_predict_features(&fitted->model->model(), features.data(), features.size(), &value,
-                                       scratch.data(), scratch.size()) == DPA_OK)
-          c.predicted = blend(c.metrics[0], value, fitted->blend.at(c.step));
-      }
+      const float value = prediction(t, c);
+      c.predicted = std::isfinite(value) ? blend(c.metrics[0], value, fitted->blend.at(c.step)) : NAN;
     }
     return std::isfinite(c.predicted) ? c.predicted : -INFINITY;
+  }
+
+  // The fitted model's prediction of the final value at a checkpoint; out of fold for a trial it
+  // was fit on (a model's predictions of its own training trials are closer to their finals than
+  // any new trial's can be, and would move the percentile the rule compares with).
+  float prediction(const Trial& t, const Checkpoint& c) const {
+    const auto fit_on = fitted->out_of_fold.find(t.name);
+    if (fit_on != fitted->out_of_fold.end()) {
+      const auto at = fit_on->second.find(c.step);
+      if (at != fit_on->second.end()) return at->second;
+    }
+    if (!c.finite) return NAN;
+    std::vector<float> features;
+    append_features(fitted->schema, t, c, features);
+    std::vector<unsigned char> scratch(dpa_model_scratch_size(&fitted->model->model()) + 64);
+    float value = NAN;
+    const dpa_status status = dpa_model_predict_features(&fitted->model->model(), features.data(), features.size(),
+                                                         &value, scratch.data(), scratch.size());
+    return status == DPA_OK ? value : NAN;
   }
 };
 
@@ -425,6 +443,20 @@ bool SweepLearner::is_audit(const std::string& trial) const {
   const std::lock_guard<std::mutex> hold(impl_->lock);
   const auto it = impl_->index.find(trial);
   return it != impl_->index.end() && impl_->trials[it->second].audit;
+}
+
+std::map<std::string, float> SweepLearner::scores_at(std::uint32_t step) const {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  const Impl& l = *impl_;
+  std::map<std::string, float> out;
+  const auto at = l.by_step.find(step);
+  if (at == l.by_step.end()) return out;
+  const bool predicted = l.fitted && l.fitted->blend.count(step) > 0;
+  for (const auto& [trial, checkpoint] : at->second) {
+    const Trial& t = l.trials[trial];
+    out[t.name] = l.score(t, t.checkpoints[checkpoint], predicted);
+  }
+  return out;
 }
 
 SweepLearnerState SweepLearner::state() const {

@@ -8,7 +8,8 @@
 // its out-of-fold Kendall tau on the finished trials beats the observed metric's there. The
 // score is then the observed metric moved towards the prediction by the weight (1/4 to 1) that
 // ranked best out of fold. After a refit, the earlier trials' scores are recomputed from what
-// they recorded.
+// they recorded: out of fold for the trials it was fit on, so that, like a new trial's, each is a
+// prediction by a model that did not see the trial.
 // Pruned trials never finish and never become training data; an audit fraction of trials is never
 // stopped, so that some finals are unbiased. Decisions are deterministic for a seed when refits
 // run in the caller's thread; in the background (live sweeps) a report never waits for a refit.
@@ -94,6 +95,9 @@ class SweepLearner {
   void stopped(const std::string& trial);
 
   bool is_audit(const std::string& trial) const;
+  // The score each trial that reached a step has there now: what the rule compares a new trial's
+  // score with.
+  std::map<std::string, float> scores_at(std::uint32_t step) const;
   SweepLearnerState state() const;
   // The current predictor of the final value as a model file (format 2, context: step, the
   // metrics, config.*), or empty before the first fit.

@@ -6,6 +6,10 @@ runs stopped and the regret, and the learner's ratio to the observed-metric base
 
   scripts/sweep-replay.py ../shared/zoo/fmnist-ref --trials 100,300,600 --orders 40
   scripts/sweep-replay.py MLP_ZOO --trials 300 --history FIRST_SWEEP
+  scripts/sweep-replay.py ../shared/zoo/fmnist-ref --trials 600 --percentile 75 --seeds 0,1,2,3,4
+
+--seeds replays each N with each seed (other random orders) and prints, per N and percentile, the
+learner against the observed-metric baseline per seed and over all the seeds' orders together.
 """
 import argparse
 import json
@@ -47,6 +51,30 @@ def table(report):
     return "\n".join(rows)
 
 
+def seeds_table(by_seed):
+    """by_seed: [(seed, report)]; per N and percentile, the learner and the baseline per seed and pooled."""
+    rows = ["| N | percentile | seed | learner: best 10 % stopped | test_accuracy: best 10 % stopped | ratio |"
+            " epochs saved (learner / test_accuracy) |", "|---|---|---|---|---|---|---|"]
+    pooled = {}
+    for seed, report in by_seed:
+        for r in report:
+            for x in r["rules"]:
+                if x["signal"] not in ("in_sweep", "test_accuracy"):
+                    continue
+                entry = pooled.setdefault((r["trials"], x["value"]), {}).setdefault(seed, {})
+                entry[x["signal"]] = (x["best_runs_stopped"]["mean"], x["epochs_saved_share"]["mean"])
+    for (trials, percentile), seeds in sorted(pooled.items()):
+        for seed, e in list(seeds.items()) + [("all", None)]:
+            if e is None:  # every seed has the same number of orders: the mean of the means is the pooled mean
+                e = {k: tuple(sum(s[k][i] for s in seeds.values()) / len(seeds) for i in (0, 1))
+                     for k in ("in_sweep", "test_accuracy")}
+            learner, baseline = e["in_sweep"], e["test_accuracy"]
+            ratio = "**%.2f**" % (learner[0] / baseline[0]) if baseline[0] else "n/a (baseline stopped none)"
+            rows.append("| %d | p%g | %s | %.2f | %.2f | %s | %.1f / %.1f %% |" % (
+                trials, percentile, seed, learner[0], baseline[0], ratio, 100 * learner[1], 100 * baseline[1]))
+    return "\n".join(rows)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("zoo")
@@ -56,9 +84,19 @@ def main():
     p.add_argument("--percentile", default="50,75")
     p.add_argument("--history", default="")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", default="",
+                   help="comma-separated seeds: a table of the learner against the baseline per seed")
     p.add_argument("--dpa", default=os.path.join(ROOT, "build", "dpa"))
     p.add_argument("--json", action="store_true", help="the replays' JSON instead of the table")
     args = p.parse_args()
+    if args.seeds:
+        by_seed = []
+        for seed in args.seeds.split(","):
+            args.seed = int(seed)
+            by_seed.append((args.seed, [replay(args.dpa, args.zoo, int(n), args) for n in args.trials.split(",")]))
+        print("%s, decided at step %d, %d orders per N and seed:\n" % (args.zoo, args.at, args.orders))
+        print(seeds_table(by_seed))
+        return
     report = [replay(args.dpa, args.zoo, int(n), args) for n in args.trials.split(",")]
     if args.json:
         print(json.dumps(report))

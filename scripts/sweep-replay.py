@@ -94,6 +94,9 @@ def main():
         for seed in args.seeds.split(","):
             args.seed = int(seed)
             by_seed.append((args.seed, [replay(args.dpa, args.zoo, int(n), args) for n in args.trials.split(",")]))
+        if args.json:
+            print(json.dumps({str(seed): report for seed, report in by_seed}))
+            return
         print("%s, decided at step %d, %d orders per N and seed:\n" % (args.zoo, args.at, args.orders))
         print(seeds_table(by_seed))
         return

@@ -69,9 +69,7 @@ struct Fitted {
   std::map<std::uint32_t, float> blend;  // trusted steps: the predictor's weight in the score
   std::map<std::uint32_t, double> tau_model, tau_observed;
   std::uint32_t trials = 0;
-  // The out-of-fold prediction of each checkpoint (by step) of the trials it was fit on: their
-  // score, so that the rule compares a new trial's prediction with predictions of trials the
-  // model did not see, as the new one is.
+  // The out-of-fold prediction of each checkpoint (by step) of the trials it was fit on.
   std::unordered_map<std::string, std::map<std::uint32_t, float>> out_of_fold;
 };
 

@@ -29,6 +29,10 @@ def replay(dpa, zoo, trials, args):
     return json.loads(subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout)
 
 
+def ratio_cell(learner, baseline):
+    return "**%.2f**" % (learner / baseline) if baseline else "n/a (baseline stopped none)"
+
+
 def table(report):
     rows = ["| N | rule | epochs saved | best 10 % stopped | ratio to test_accuracy | regret |",
             "|---|---|---|---|---|---|"]
@@ -43,7 +47,7 @@ def table(report):
             ratio = ""
             if x["signal"] == "in_sweep":
                 b = baseline.get(x["value"])
-                ratio = "**%.2f**" % (x["best_runs_stopped"]["mean"] / b) if b else "n/a (baseline stopped none)"
+                ratio = ratio_cell(x["best_runs_stopped"]["mean"], b)
             rows.append("| %d | %s | %.1f ± %.1f %% | %.2f ± %.2f of %d | %s | %.4f ± %.4f |" % (
                 r["trials"], name % x["value"], 100 * x["epochs_saved_share"]["mean"],
                 100 * x["epochs_saved_share"]["sd"], x["best_runs_stopped"]["mean"], x["best_runs_stopped"]["sd"],
@@ -69,9 +73,9 @@ def seeds_table(by_seed):
                 e = {k: tuple(sum(s[k][i] for s in seeds.values()) / len(seeds) for i in (0, 1))
                      for k in ("in_sweep", "test_accuracy")}
             learner, baseline = e["in_sweep"], e["test_accuracy"]
-            ratio = "**%.2f**" % (learner[0] / baseline[0]) if baseline[0] else "n/a (baseline stopped none)"
             rows.append("| %d | p%g | %s | %.2f | %.2f | %s | %.1f / %.1f %% |" % (
-                trials, percentile, seed, learner[0], baseline[0], ratio, 100 * learner[1], 100 * baseline[1]))
+                trials, percentile, seed, learner[0], baseline[0], ratio_cell(learner[0], baseline[0]),
+                100 * learner[1], 100 * baseline[1]))
     return "\n".join(rows)
 
 

@@ -321,10 +321,13 @@ struct SweepLearner::Impl {
     });
   }
 
+  bool trusted_at(std::uint32_t step) const { return fitted && fitted->blend.count(step) > 0; }
+
   // The score of a checkpoint: where the predictor is trusted, its blend with the observed metric
   // (cached per fit), else the observed metric. A diverged run (NaN) ranks last.
-  float score(const Trial& t, const Checkpoint& c, bool predicted) const {
-    if (!predicted || !std::isfinite(c.metrics[0])) return std::isfinite(c.metrics[0]) ? c.metrics[0] : -INFINITY;
+  float score(const Trial& t, const Checkpoint& c) const {
+    if (!trusted_at(c.step) || !std::isfinite(c.metrics[0]))
+      return std::isfinite(c.metrics[0]) ? c.metrics[0] : -INFINITY;
     if (c.predicted_version != fitted->version) {
       c.predicted_version = fitted->version;
       const float value = prediction(t, c);
@@ -404,14 +407,13 @@ SweepDecision SweepLearner::report(const std::string& trial, std::uint32_t step,
   t.checkpoints.push_back(l.checkpoint_of(step, statistics, metrics));
   const std::size_t ci = t.checkpoints.size() - 1;
   SweepDecision d;
-  const bool predicted = l.fitted && l.fitted->blend.count(step) > 0;
-  d.predicted = predicted;
-  d.score = l.score(t, t.checkpoints[ci], predicted);
+  d.predicted = l.trusted_at(step);
+  d.score = l.score(t, t.checkpoints[ci]);
   std::vector<std::pair<std::size_t, std::size_t>>& earlier = l.by_step[step];
   if (decide && !t.audit && step < epochs) {
     std::vector<double> scores;
     for (const auto& [other, checkpoint] : earlier) {
-      if (other != ti) scores.push_back(l.score(l.trials[other], l.trials[other].checkpoints[checkpoint], predicted));
+      if (other != ti) scores.push_back(l.score(l.trials[other], l.trials[other].checkpoints[checkpoint]));
     }
     if (!scores.empty() && scores.size() >= l.options.startup) {
       std::sort(scores.begin(), scores.end());
@@ -449,10 +451,9 @@ std::map<std::string, float> SweepLearner::scores_at(std::uint32_t step) const {
   std::map<std::string, float> out;
   const auto at = l.by_step.find(step);
   if (at == l.by_step.end()) return out;
-  const bool predicted = l.fitted && l.fitted->blend.count(step) > 0;
   for (const auto& [trial, checkpoint] : at->second) {
     const Trial& t = l.trials[trial];
-    out[t.name] = l.score(t, t.checkpoints[checkpoint], predicted);
+    out[t.name] = l.score(t, t.checkpoints[checkpoint]);
   }
   return out;
 }

@@ -25,6 +25,7 @@ _SIGNATURES = {
                                              ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int32, L,
                                              ctypes.POINTER(SweepDecision)]),
     "dpa_host_sweep_state": (ctypes.c_int, [p, ctypes.c_char_p, size_t, ctypes.POINTER(size_t)]),
+    "dpa_host_sweep_scores": (ctypes.c_int, [p, ctypes.c_uint32, ctypes.c_char_p, size_t, ctypes.POINTER(size_t)]),
     "dpa_host_sweep_model": (ctypes.c_int, [p, ctypes.POINTER(ctypes.c_ubyte), size_t, ctypes.POINTER(size_t)]),
     "dpa_host_sweep_wait": (ctypes.c_int, [p]),
     "dpa_host_sweep_close": (None, [p]),

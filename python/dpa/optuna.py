@@ -213,6 +213,20 @@ class SweepPruner(optuna.pruners.BasePruner):
         buffer = self._fetch(_host.lib.dpa_host_sweep_state, ctypes.c_char)
         return json.loads(bytes(buffer).rstrip(b"\0").decode())
 
+    def scores_at(self, step):
+        """The score every trial that reached `step` has there now, {"study/number": score}: what
+        the rule compares a new trial's score with (recomputed by each refit of the predictor;
+        None for a diverged trial, which ranks last). Trials of other workers are those read so
+        far."""
+        from . import _host
+        if self._handle is None:
+            return {}
+        if not isinstance(step, numbers.Integral) or step < 0:
+            raise ValueError("step must be a whole number >= 0, got %r" % (step,))
+        buffer = self._fetch(lambda handle, out, size, needed:
+                             _host.lib.dpa_host_sweep_scores(handle, int(step), out, size, needed), ctypes.c_char)
+        return json.loads(bytes(buffer).rstrip(b"\0").decode())
+
     def model_bytes(self):
         """The learner's current predictor as the bytes of a .dpa model file (b"" before its first
         fit): save them to prune a later sweep of the same network with WeightsPruner."""

@@ -113,12 +113,16 @@ def test_the_learnt_predictor_is_a_model_file_and_bad_reports_are_refused(tmp_pa
     pruner = dpa.optuna.SweepPruner(tmp_path / "sweep", epochs=2, layout=layout, n_startup_trials=2)
     study = optuna.create_study(direction="maximize", pruner=pruner)
     rng = np.random.default_rng(0)
+    observed = {}  # test_accuracy at step 1, by trial name
     for k in range(30):
         trial = study.ask({"lr": optuna.distributions.FloatDistribution(1e-3, 1.0, log=True)})
         quality = trial.params["lr"]
         for step in range(3):
             w = rng.normal(0, 0.1 + quality * step, 20).astype(np.float32)
-            pruner.report(trial, step, w, {"test_accuracy": min(1.0, quality * (1 + step) / 3), "train_loss": 1 - quality})
+            accuracy = min(1.0, quality * (1 + step) / 3)
+            pruner.report(trial, step, w, {"test_accuracy": accuracy, "train_loss": 1 - quality})
+            if step == 1:
+                observed["%s/%d" % (study.study_name, trial.number)] = np.float32(accuracy)
             if trial.should_prune():
                 study.tell(trial, state=optuna.trial.TrialState.PRUNED)
                 break
@@ -127,6 +131,10 @@ def test_the_learnt_predictor_is_a_model_file_and_bad_reports_are_refused(tmp_pa
     pruner.wait()
     state = pruner.state()
     assert state["fits"] >= 1 and state["finished"] >= 10
+    # Before the predictor is trusted at a step, the rule compares the observed metric there.
+    assert 1 not in state["trusted_steps"]
+    scores = pruner.scores_at(1)
+    assert set(scores) == set(observed) and all(np.float32(scores[n]) == observed[n] for n in observed)
     model = dpa.Model(pruner.model_bytes())
     assert model.target == "final_test_accuracy" and "config.lr" in model.context_names
     trial = study.ask()
@@ -142,3 +150,31 @@ def test_the_learnt_predictor_is_a_model_file_and_bad_reports_are_refused(tmp_pa
                                    pruner=dpa.optuna.SweepPruner(tmp_path / "other", epochs=2, layout=layout))
     with pytest.raises(ValueError, match="maximize"):
         minimize.pruner.report(minimize.ask(), 0, np.zeros(20, np.float32), {"test_accuracy": 0.5})
+
+
+def test_scores_at_a_step_are_the_predictors_where_it_is_trusted(tmp_path):
+    # The final value is the learning rate's; the test accuracy at step 1 is a noisy view of it.
+    # Every trial is an audit trial (never stopped), so all of them finish and are learnt from.
+    layout = [dpa.Segment(0, 4, "bias"), dpa.Segment(4, 16, "kernel")]
+    pruner = dpa.optuna.SweepPruner(tmp_path / "sweep", epochs=2, layout=layout, audit=1.0)
+    study = optuna.create_study(direction="maximize", pruner=pruner)
+    assert pruner.scores_at(1) == {}
+    rng = np.random.default_rng(1)
+    observed = {}
+    for _ in range(60):
+        trial = study.ask({"lr": optuna.distributions.FloatDistribution(0.0, 1.0)})
+        for step in range(3):
+            final = trial.params["lr"]
+            accuracy = final if step == 2 else float(np.clip(final + rng.normal(0, 0.3), 0, 1))
+            pruner.report(trial, step, rng.normal(0, 0.1, 20).astype(np.float32),
+                          {"test_accuracy": accuracy, "train_loss": 1.0})
+            if step == 1:
+                observed["%s/%d" % (study.study_name, trial.number)] = np.float32(accuracy)
+        study.tell(trial, final)
+    pruner.wait()
+    assert 1 in pruner.state()["trusted_steps"]
+    scores = pruner.scores_at(1)
+    assert set(scores) == set(observed)
+    assert sum(np.float32(scores[n]) != observed[n] for n in observed) >= len(observed) // 2
+    with pytest.raises(ValueError, match="step"):
+        pruner.scores_at(-1)

@@ -55,6 +55,10 @@ int dpa_host_sweep_report(dpa_host_sweep* sweep, const char* trial, uint32_t ste
                           int32_t decide, const dpa_layout* layout, dpa_host_sweep_decision* out);
 /* The learner's state as JSON into buffer (NUL-terminated); *needed: the bytes it takes. */
 int dpa_host_sweep_state(const dpa_host_sweep* sweep, char* buffer, size_t size, size_t* needed);
+/* The score every trial that reached `step` has there now, as JSON {"trial": score, ...} into
+ * buffer (NUL-terminated): what the rule compares a new trial's score with. A diverged trial's is
+ * null (it ranks last). */
+int dpa_host_sweep_scores(const dpa_host_sweep* sweep, uint32_t step, char* buffer, size_t size, size_t* needed);
 /* The learner's current predictor as a model file (0 bytes before its first fit). */
 int dpa_host_sweep_model(const dpa_host_sweep* sweep, unsigned char* buffer, size_t size, size_t* needed);
 /* Waits for a background refit to end. */

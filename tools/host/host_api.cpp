@@ -1,5 +1,6 @@
 // The C ABI of libdpa_host.so over the host library: exceptions become a status and this
 // thread's message.
+#include <cmath>
 #include <exception>
 #include <memory>
 #include <string>
@@ -138,6 +139,22 @@ int dpa_host_sweep_state(const dpa_host_sweep* sweep, char* buffer, size_t size,
     for (const auto& [step, tau] : s.tau_model) j["tau_model"][std::to_string(step)] = tau;
     for (const auto& [step, tau] : s.tau_observed) j["tau_observed"][std::to_string(step)] = tau;
     for (const auto& [step, w] : s.blend) j["blend"][std::to_string(step)] = w;
+    const std::string text = j.dump();
+    copy_out(text.c_str(), text.size() + 1, buffer, size, needed);
+  });
+}
+
+int dpa_host_sweep_scores(const dpa_host_sweep* sweep, uint32_t step, char* buffer, size_t size, size_t* needed) {
+  if (sweep == nullptr) return null_argument("sweep");
+  return guarded([&] {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [trial, score] : sweep->sweep->scores_at(step)) {
+      if (std::isfinite(score)) {
+        j[trial] = score;
+      } else {
+        j[trial] = nullptr;
+      }
+    }
     const std::string text = j.dump();
     copy_out(text.c_str(), text.size() + 1, buffer, size, needed);
   });

@@ -172,6 +172,11 @@ SweepLearnerState LiveSweep::state() const {
   return impl_->learner ? impl_->learner->state() : SweepLearnerState{};
 }
 
+std::map<std::string, float> LiveSweep::scores_at(std::uint32_t step) const {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  return impl_->learner ? impl_->learner->scores_at(step) : std::map<std::string, float>{};
+}
+
 std::vector<unsigned char> LiveSweep::model_bytes() const {
   const std::lock_guard<std::mutex> hold(impl_->lock);
   return impl_->learner ? impl_->learner->model_bytes() : std::vector<unsigned char>{};

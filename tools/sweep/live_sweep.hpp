@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ class LiveSweep {
                        std::size_t num_weights, const std::string& metrics_json, const std::string& hyper_json,
                        bool decide, const dpa_layout* layout = nullptr);
   SweepLearnerState state() const;
+  // The score each trial (this worker's and the others' it has read) has at a step now: what the
+  // rule compares a new trial's score with.
+  std::map<std::string, float> scores_at(std::uint32_t step) const;
   std::vector<unsigned char> model_bytes() const;
   void wait();
 

@@ -219,10 +219,10 @@ class SweepPruner(optuna.pruners.BasePruner):
         None for a diverged trial, which ranks last). Trials of other workers are those read so
         far."""
         from . import _host
+        if not isinstance(step, numbers.Integral) or not 0 <= step < 2 ** 32:
+            raise ValueError("step must be a whole number in [0, 2**32), got %r" % (step,))
         if self._handle is None:
             return {}
-        if not isinstance(step, numbers.Integral) or step < 0:
-            raise ValueError("step must be a whole number >= 0, got %r" % (step,))
         buffer = self._fetch(lambda handle, out, size, needed:
                              _host.lib.dpa_host_sweep_scores(handle, int(step), out, size, needed), ctypes.c_char)
         return json.loads(bytes(buffer).rstrip(b"\0").decode())

@@ -159,6 +159,8 @@ def test_scores_at_a_step_are_the_predictors_where_it_is_trusted(tmp_path):
     pruner = dpa.optuna.SweepPruner(tmp_path / "sweep", epochs=2, layout=layout, audit=1.0)
     study = optuna.create_study(direction="maximize", pruner=pruner)
     assert pruner.scores_at(1) == {}
+    with pytest.raises(ValueError, match="step"):
+        pruner.scores_at(-1)
     rng = np.random.default_rng(1)
     observed = {}
     for _ in range(60):
@@ -177,4 +179,4 @@ def test_scores_at_a_step_are_the_predictors_where_it_is_trusted(tmp_path):
     assert set(scores) == set(observed)
     assert sum(np.float32(scores[n]) != observed[n] for n in observed) >= len(observed) // 2
     with pytest.raises(ValueError, match="step"):
-        pruner.scores_at(-1)
+        pruner.scores_at(2 ** 32)

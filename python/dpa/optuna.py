@@ -90,6 +90,13 @@ class WeightsPruner(optuna.pruners.BasePruner):
         return value < float(np.percentile(others, self.percentile))
 
 
+def _step(step):
+    """A step as the host library takes it (uint32), or a ValueError."""
+    if not isinstance(step, numbers.Integral) or not 0 <= step < 2 ** 32:
+        raise ValueError("step must be a whole number in [0, 2**32), got %r" % (step,))
+    return int(step)
+
+
 def _hyper_value(name, value):
     if value is None or isinstance(value, (bool, str)):
         return value
@@ -179,8 +186,7 @@ class SweepPruner(optuna.pruners.BasePruner):
         own_layout, keep = _c_layout(layout)  # segments of other lengths (a width swept) are checked by the library
         if weights.ndim != 1:
             raise ValueError("weights must be one vector")
-        if not isinstance(step, numbers.Integral) or step < 0:
-            raise ValueError("step must be a whole number >= 0, got %r" % (step,))
+        step = _step(step)
         values = dict(metrics)
         if self.metric not in values:
             raise ValueError("metrics must hold %r, the observed metric" % self.metric)
@@ -210,8 +216,7 @@ class SweepPruner(optuna.pruners.BasePruner):
         from . import _host
         if self._handle is None:
             return {"fits": 0, "finished": 0, "fit_trials": 0, "fitting": False, "trusted_steps": []}
-        buffer = self._fetch(_host.lib.dpa_host_sweep_state, ctypes.c_char)
-        return json.loads(bytes(buffer).rstrip(b"\0").decode())
+        return self._fetch_json(_host.lib.dpa_host_sweep_state)
 
     def scores_at(self, step):
         """The score every trial that reached `step` has there now, {"study/number": score}: what
@@ -219,13 +224,11 @@ class SweepPruner(optuna.pruners.BasePruner):
         None for a diverged trial, which ranks last). Trials of other workers are those read so
         far."""
         from . import _host
-        if not isinstance(step, numbers.Integral) or not 0 <= step < 2 ** 32:
-            raise ValueError("step must be a whole number in [0, 2**32), got %r" % (step,))
+        step = _step(step)
         if self._handle is None:
             return {}
-        buffer = self._fetch(lambda handle, out, size, needed:
-                             _host.lib.dpa_host_sweep_scores(handle, int(step), out, size, needed), ctypes.c_char)
-        return json.loads(bytes(buffer).rstrip(b"\0").decode())
+        return self._fetch_json(lambda handle, out, size, needed:
+                                _host.lib.dpa_host_sweep_scores(handle, step, out, size, needed))
 
     def model_bytes(self):
         """The learner's current predictor as the bytes of a .dpa model file (b"" before its first
@@ -235,6 +238,10 @@ class SweepPruner(optuna.pruners.BasePruner):
             return b""
         buffer = self._fetch(_host.lib.dpa_host_sweep_model, ctypes.c_ubyte)
         return bytes(buffer)
+
+    def _fetch_json(self, call):
+        """The JSON text call writes (NUL-terminated), parsed."""
+        return json.loads(bytes(self._fetch(call, ctypes.c_char)).rstrip(b"\0").decode())
 
     def _fetch(self, call, item):
         """What call writes into a caller's buffer; asked again when a refit in the background

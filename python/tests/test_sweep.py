@@ -146,6 +146,9 @@ def test_the_learnt_predictor_is_a_model_file_and_bad_reports_are_refused(tmp_pa
         pruner.report(trial, 0, np.zeros(20, np.float32), {"test_accuracy": 0.5})
     with pytest.raises(ValueError, match="20"):
         pruner.report(trial, 0, np.zeros(21, np.float32), {"test_accuracy": 0.5, "train_loss": 1.0})
+    for step in (-1, 2 ** 32, 1.5):  # the C ABI's uint32 would take 2**32 as step 0
+        with pytest.raises(ValueError, match="step"):
+            pruner.report(trial, step, np.zeros(20, np.float32), {"test_accuracy": 0.5, "train_loss": 1.0})
     minimize = optuna.create_study(direction="minimize",
                                    pruner=dpa.optuna.SweepPruner(tmp_path / "other", epochs=2, layout=layout))
     with pytest.raises(ValueError, match="maximize"):

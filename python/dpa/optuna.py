@@ -22,6 +22,7 @@ import json
 import math
 import numbers
 import os
+import threading
 
 import numpy as np
 import optuna
@@ -97,6 +98,16 @@ def _step(step):
     return int(step)
 
 
+def _whole(name, value, low, high):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+        raise ValueError("%s must be a whole number from %d to %d, got %r" % (name, low, high, value))
+
+
+def _fraction(name, value, high):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= float(value) <= high:
+        raise ValueError("%s must be a number in [0, %g], got %r" % (name, high, value))
+
+
 def _hyper_value(name, value):
     if value is None or isinstance(value, (bool, str)):
         return value
@@ -135,33 +146,41 @@ class SweepPruner(optuna.pruners.BasePruner):
     """
 
     def __init__(self, directory, epochs, percentile=50.0, n_startup_trials=5, n_warmup_steps=0, audit=0.0,
-                 history=(), seed=0, metric="test_accuracy", layout=None):
-        if not isinstance(epochs, numbers.Integral) or epochs < 1:
-            raise ValueError("epochs must be the trials' planned last step, a whole number >= 1, got %r" % (epochs,))
-        if not 0 <= percentile <= 100:
-            raise ValueError("percentile must be in [0, 100], got %r" % (percentile,))
-        if not 0 <= audit <= 1:
-            raise ValueError("audit must be a fraction in [0, 1], got %r" % (audit,))
+                 history=(), seed=0, metric="test_accuracy", layout=None, background=True):
+        _whole("epochs", epochs, 1, 2 ** 32 - 1)
+        _fraction("percentile", percentile, 100)
+        _whole("n_startup_trials", n_startup_trials, 0, 2 ** 32 - 1)
+        _whole("n_warmup_steps", n_warmup_steps, 0, 2 ** 32 - 1)
+        _whole("seed", seed, 0, 2 ** 64 - 1)
+        _fraction("audit", audit, 1)
         if isinstance(history, (str, os.PathLike)):
             history = [history]
+        history = [os.fspath(h) for h in history]
+        for h in history:
+            if not os.path.isfile(os.path.join(h, "layout.csv")):
+                raise ValueError("history: %s is not a zoo directory (no layout.csv there)" % h)
         self.directory = os.fspath(directory)
         self.epochs = int(epochs)
         self.n_warmup_steps = int(n_warmup_steps)
         self.metric = metric
         self._options = {"percentile": float(percentile), "startup": int(n_startup_trials), "audit": float(audit),
-                         "seed": int(seed), "history": [os.fspath(h) for h in history], "background": True}
+                         "seed": int(seed), "history": history, "background": bool(background)}
         self._layout = None if layout is None else [s if isinstance(s, Segment) else Segment(*s) for s in layout]
         self._handle = None
+        self._opening = threading.Lock()  # study.optimize(n_jobs=N): one handle for all threads
         self._decisions = {}
 
     def _open(self, layout):
         from . import _host
-        self._layout = layout
-        self._c_layout, self._keep = _c_layout(layout)
-        handle = ctypes.c_void_p()
-        _host.check(_host.lib.dpa_host_sweep_open(self.directory.encode(), ctypes.byref(self._c_layout),
-                                                  json.dumps(self._options).encode(), ctypes.byref(handle)))
-        self._handle = handle
+        with self._opening:
+            if self._handle is not None:
+                return
+            self._c_layout, self._keep = _c_layout(layout)
+            handle = ctypes.c_void_p()
+            _host.check(_host.lib.dpa_host_sweep_open(self.directory.encode(), ctypes.byref(self._c_layout),
+                                                      json.dumps(self._options).encode(), ctypes.byref(handle)))
+            self._layout = self._layout or layout
+            self._handle = handle
 
     def report(self, trial, step, module_or_weights, metrics):
         """Records the trial's checkpoint at `step`, decides, and reports the score (the observed
@@ -192,8 +211,14 @@ class SweepPruner(optuna.pruners.BasePruner):
             raise ValueError("metrics must hold %r, the observed metric" % self.metric)
         values["test_accuracy"] = values.pop(self.metric)
         for name, v in values.items():
-            if not isinstance(v, numbers.Real) or not math.isfinite(float(v)):
-                raise ValueError("metrics: %s = %r is not a finite number" % (name, v))
+            if not isinstance(v, numbers.Real):
+                raise ValueError("metrics: %s = %r is not a number" % (name, v))
+        diverged = [name for name, v in values.items() if not math.isfinite(float(v))]
+        if diverged:  # a diverged run: stopped and said so, never recorded as a checkpoint to learn from
+            self._decisions[trial.number] = (step, True)
+            trial.set_user_attr("dpa_diverged", {"step": step, "metrics": sorted(diverged)})
+            trial.report(float(values["test_accuracy"]), step)
+            return float("nan")
         text = json.dumps({k: float(v) for k, v in values.items()})
         hyper = json.dumps({k: _hyper_value(k, v) for k, v in trial.params.items()})
         name = "%s/%d" % (trial.study.study_name, trial.number)

@@ -3,12 +3,16 @@
 The layout of a module, in a documented order: its submodules in registration order
 (`named_modules()`), and of each, its own parameters: the bias first, then the weight, then any
 other parameter in registration order. One segment per parameter tensor; its kind from the
-tensor's role: the weight of a convolution or a linear layer is a kernel, a parameter named
-bias is a bias, everything else (normalisation scales and shifts, embeddings, ...) is "other".
+tensor's role: the weight of a convolution or a linear layer and a recurrent layer's weight_ih_lK
+and weight_hh_lK are kernels, a parameter named bias (or a recurrent layer's bias_*) is a bias,
+everything else (normalisation scales and shifts, embeddings, ...) is "other"; a matrix classed
+"other" is warned about once per module type, since a kernel it may be.
 The Small CNN Zoo's network built in PyTorch flattens to the zoo's 4970-float layout (bias
 before kernel per layer). Each statistic is permutation-invariant within a segment, so no tensor
 is transposed; models that read raw weights need the zoo's own (TensorFlow) order instead.
 """
+import warnings
+
 import numpy as np
 import torch
 from torch import nn
@@ -21,6 +25,24 @@ _KERNEL_MODULES = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear, nn.ConvTranspose1
                    nn.ConvTranspose3d)
 
 
+_warned_other = set()
+
+
+def _kind(sub, name, tensor):
+    if isinstance(sub, nn.RNNBase):  # weight_ih_l0, weight_hh_l0_reverse, bias_ih_l0, ...
+        return "kernel" if name.startswith("weight_") else "bias" if name.startswith("bias_") else "other"
+    if name == "bias":
+        return "bias"
+    if name == "weight" and isinstance(sub, _KERNEL_MODULES):
+        return "kernel"
+    if tensor.dim() >= 2 and type(sub) not in _warned_other:
+        _warned_other.add(type(sub))
+        warnings.warn("dpa.torch: %s.%s (a %s matrix) is classed 'other', not 'kernel': its statistics are taken "
+                      "all the same, but a model trained on kernels will not read it as one"
+                      % (type(sub).__name__, name, "x".join(map(str, tensor.shape))), stacklevel=3)
+    return "other"
+
+
 def _parameters(module):
     """(tensor, kind) per parameter in layout order."""
     out = []
@@ -28,8 +50,7 @@ def _parameters(module):
         own = list(sub.named_parameters(recurse=False))
         own.sort(key=lambda item: {"bias": 0, "weight": 1}.get(item[0], 2))  # stable: others keep their order
         for name, tensor in own:
-            kind = "bias" if name == "bias" else "kernel" if name == "weight" and isinstance(sub, _KERNEL_MODULES) else "other"
-            out.append((tensor, kind))
+            out.append((tensor, _kind(sub, name, tensor)))
     return out
 
 

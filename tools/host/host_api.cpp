@@ -1,6 +1,7 @@
 // The C ABI of libdpa_host.so over the host library: exceptions become a status and this
 // thread's message.
 #include <cmath>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <string>
@@ -49,24 +50,57 @@ int null_argument(const char* which) {
 void copy_out(const void* data, std::size_t bytes, void* buffer, std::size_t size, std::size_t* needed) {
   if (needed) *needed = bytes;
   if (buffer == nullptr && size == 0) return;
-  if (buffer == nullptr || size < bytes) {
+  if (buffer == nullptr) {
+    throw dpa::tools::ToolError("the buffer is NULL but its size is " + std::to_string(size) +
+                                "; pass NULL with size 0 to ask the size (" + std::to_string(bytes) + " bytes)");
+  }
+  if (size < bytes) {
     throw dpa::tools::ToolError("the buffer holds " + std::to_string(size) + " bytes; " + std::to_string(bytes) +
                                 " are needed");
   }
   if (bytes) std::memcpy(buffer, data, bytes);
 }
 
+// A whole number in [0, limit] from an options object, or a UsageError naming it.
+std::uint64_t whole_option(const nlohmann::json& j, const char* name, std::uint64_t limit, std::uint64_t fallback) {
+  if (!j.contains(name)) return fallback;
+  const nlohmann::json& v = j[name];
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() <= limit) return v.get<std::uint64_t>();
+  throw dpa::tools::UsageError(std::string("sweep options: '") + name + "' must be a whole number from 0 to " +
+                               std::to_string(limit) + ", got " + v.dump());
+}
+
+double fraction_option(const nlohmann::json& j, const char* name, double high, double fallback) {
+  if (!j.contains(name)) return fallback;
+  const nlohmann::json& v = j[name];
+  if (v.is_number() && v.get<double>() >= 0 && v.get<double>() <= high) return v.get<double>();
+  throw dpa::tools::UsageError(std::string("sweep options: '") + name + "' must be a number in [0, " +
+                               nlohmann::json(high).dump() + "], got " + v.dump());
+}
+
 dpa::tools::LiveSweepOptions sweep_options(const char* options_json) {
   const nlohmann::json j = nlohmann::json::parse(options_json, nullptr, false);
   if (j.is_discarded() || !j.is_object()) throw dpa::tools::ToolError("sweep options: not a JSON object");
+  for (const auto& [name, value] : j.items()) {
+    if (name != "percentile" && name != "startup" && name != "audit" && name != "seed" && name != "history" &&
+        name != "background")
+      throw dpa::tools::UsageError("sweep options: unknown option '" + name + "'");
+  }
   dpa::tools::LiveSweepOptions o;
   o.learner.background = true;
-  o.learner.percentile = j.value("percentile", o.learner.percentile);
-  o.learner.startup = j.value("startup", o.learner.startup);
-  o.learner.audit = j.value("audit", o.learner.audit);
-  o.learner.seed = j.value("seed", o.learner.seed);
+  o.learner.percentile = fraction_option(j, "percentile", 100, o.learner.percentile);
+  o.learner.startup = static_cast<std::uint32_t>(whole_option(j, "startup", UINT32_MAX, o.learner.startup));
+  o.learner.audit = fraction_option(j, "audit", 1, o.learner.audit);
+  o.learner.seed = whole_option(j, "seed", UINT64_MAX, o.learner.seed);
+  if (j.contains("background") && !j["background"].is_boolean())
+    throw dpa::tools::UsageError("sweep options: 'background' must be true or false");
   o.learner.background = j.value("background", o.learner.background);
-  o.history = j.value("history", std::vector<std::string>{});
+  const nlohmann::json history = j.value("history", nlohmann::json::array());
+  if (!history.is_array()) throw dpa::tools::UsageError("sweep options: 'history' must be a list of zoo directories");
+  for (const nlohmann::json& dir : history) {
+    if (!dir.is_string()) throw dpa::tools::UsageError("sweep options: 'history' must be a list of zoo directories");
+    o.history.push_back(dir.get<std::string>());
+  }
   return o;
 }
 

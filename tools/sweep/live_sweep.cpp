@@ -9,6 +9,7 @@
 #include "dpa/dpa.hpp"
 #include "sweep/sweep_runs.hpp"
 #include "zoo/stored_statistics.hpp"
+#include "zoo/zoo_dataset.hpp"
 #include "zoo/zoo_tail.hpp"
 #include "zoo/zoo_writer.hpp"
 
@@ -24,10 +25,12 @@ Json parse_object(const std::string& text, const char* what) {
   return j;
 }
 
-SweepHyper hyper_from(const Json& j, const std::string& prefix) {
+// A recorded line's hyperparameters: its config.* values but the reserved columns, named without
+// "config." (a sweep's own reserved name comes back as hyper.NAME, the same in every worker).
+SweepHyper hyper_from(const Json& j) {
   SweepHyper hyper;
   for (const auto& [name, value] : j.items()) {
-    if (name.rfind(prefix, 0) != 0 || name == prefix + "epochs" || name == prefix + "random_seed") continue;
+    if (name.rfind("config.", 0) != 0 || is_reserved_config(name)) continue;
     SweepValue v;
     if (value.is_number()) {
       v.number = value.get<float>();
@@ -40,9 +43,21 @@ SweepHyper hyper_from(const Json& j, const std::string& prefix) {
     } else {
       continue;  // null: missing
     }
-    hyper[name.substr(prefix.size())] = v;
+    hyper[name.substr(7)] = v;
   }
   return hyper;
+}
+
+// The options checked, and the history zoos opened and checked, before the sweep's directory is
+// made: a mistake is said at once, not at the first report.
+std::vector<std::unique_ptr<ZooDataset>> open_history(const LiveSweepOptions& o, const dpa_layout& layout) {
+  check_sweep_options(o.learner);
+  std::vector<std::unique_ptr<ZooDataset>> out;
+  for (const std::string& past : o.history) {
+    out.push_back(std::make_unique<ZooDataset>(past));
+    check_same_segments(layout, out.back()->layout(), past + " (history)");
+  }
+  return out;
 }
 
 }  // namespace
@@ -52,7 +67,9 @@ struct LiveSweep::Impl {
   std::vector<dpa_segment> segments;
   dpa_layout layout{};
   LiveSweepOptions options;
+  std::vector<std::unique_ptr<ZooDataset>> history;
   ZooWriter writer;
+  std::vector<dpa_segment> recorded;  // the zoo's layout: the learner's (its first network's)
   ZooTail tail;
   dpa::FeatureExtractor statistics;
   std::vector<float> row;
@@ -66,10 +83,13 @@ struct LiveSweep::Impl {
         segments(l.segments, l.segments + l.num_segments),
         layout{segments.data(), l.num_segments, l.total_length},
         options(o),
+        history(open_history(o, layout)),
         writer(d, layout, ZooStore::kStatistics),
         tail(d, kStatisticsFile, feature_count(layout, kStoredStatsSet)),
         statistics(layout, kStoredStatsSet),
-        row(feature_count(layout, kStoredStatsSet)) {}
+        row(feature_count(layout, kStoredStatsSet)) {
+    options.learner.hash_trial_number = true;
+  }
 
   // The first report names the metrics; history is loaded whole or the learner is not made.
   void start_learner(const Json& reported) {
@@ -78,16 +98,21 @@ struct LiveSweep::Impl {
       throw ToolError("metrics: 'test_accuracy' (the observed metric) is missing or not a number");
     std::vector<std::string> names = {"test_accuracy"};
     for (const auto& [name, value] : reported.items()) {
+      if (name == "modeldir" || name == "step" || name == "num_weights" || name.rfind("config.", 0) == 0)
+        throw ToolError("metrics: '" + name +
+                        "' names a column the sweep's zoo records itself; name the metric otherwise");
       if (name != "test_accuracy") names.push_back(name);
     }
-    auto made = std::make_unique<SweepLearner>(layout, names, options.learner);
-    for (const std::string& past : options.history) {
-      const ZooDataset zoo(past);
-      SweepColumns c = columns_of(zoo.metrics());
+    const dpa_layout zoo_layout = writer.recorded_layout();
+    recorded.assign(zoo_layout.segments, zoo_layout.segments + zoo_layout.num_segments);
+    auto made = std::make_unique<SweepLearner>(
+        dpa_layout{recorded.data(), zoo_layout.num_segments, zoo_layout.total_length}, names, options.learner);
+    for (const std::unique_ptr<ZooDataset>& zoo : history) {
+      SweepColumns c = columns_of(zoo->metrics());
       c.metrics = names;
-      const SweepData data = load_runs(zoo, c, nullptr, 1);
+      const SweepData data = load_runs(*zoo, c, nullptr, 1);
       for (const SweepRun& r : data.runs)
-        made->add_history(past + "/" + r.name, r.epochs, r.hyper, r.steps, r.statistics, r.metrics);
+        made->add_history(zoo->dir() + "/" + r.name, r.epochs, r.hyper, r.steps, r.statistics, r.metrics);
     }
     metrics = std::move(names);
     learner = std::move(made);
@@ -102,27 +127,16 @@ struct LiveSweep::Impl {
     return out;
   }
 
-  // Per-segment statistics compare across networks whose segments differ in length alone.
-  void check_same_segments(const dpa_layout& other) const {
-    if (dpa_layout_check(&other) != DPA_OK) throw ToolError("layout: invalid");
-    bool same = other.num_segments == layout.num_segments;
-    for (std::uint32_t i = 0; same && i < layout.num_segments; ++i)
-      same = other.segments[i].kind == layout.segments[i].kind;
-    if (!same) {
-      throw ToolError("layout: " + std::to_string(other.num_segments) +
-                      " segments; a sweep's networks have the same segments (count and kinds) as its first, here " +
-                      std::to_string(layout.num_segments));
-    }
-  }
-
   // What the other workers recorded since the last look, fed to the learner undecided.
   void follow_others() {
     tail.read_new([&](std::uint64_t index, const float* values, const std::string& line) {
       if (own_rows.erase(index) > 0) return;
       const Json j = parse_object(line, (dir + "/metrics.jsonl").c_str());
+      const std::string trial = j.value("modeldir", "");
+      const std::uint32_t step = j.value("step", 0u);
+      if (learner->reported(trial, step)) return;  // every worker refuses a repeat; the first row counts
       const std::vector<float> m = metric_values(j);
-      learner->report(j.value("modeldir", ""), j.value("step", 0u), j.value("config.epochs", 0u),
-                      hyper_from(j, "config."), values, m.data(), false);
+      learner->report(trial, step, j.value("config.epochs", 0u), hyper_from(j), values, m.data(), false);
     });
   }
 };
@@ -148,10 +162,14 @@ SweepDecision LiveSweep::report(const std::string& trial, std::uint32_t step, st
     throw ToolError("metrics: every report passes the same metrics as the first (" + std::to_string(s.metrics.size()) +
                     " of them)");
   const dpa_layout& own = layout ? *layout : s.layout;
-  if (layout) s.check_same_segments(*layout);
+  if (dpa_layout_check(&own) != DPA_OK) throw ToolError("layout: invalid");
+  check_same_segments(s.layout, own, "layout");
   if (num_weights != own.total_length)
     throw ToolError("weights: " + std::to_string(num_weights) + " values; the layout has " +
                     std::to_string(own.total_length));
+  s.follow_others();
+  if (s.learner->reported(trial, step))
+    throw ToolError("trial " + trial + " reported step " + std::to_string(step) + " already; a step is reported once");
   const dpa_status status =
       layout ? dpa::FeatureExtractor(own, kStoredStatsSet).compute(weights, num_weights, s.row.data(), s.row.size())
              : s.statistics.compute(weights, num_weights, s.row.data(), s.row.size());
@@ -160,11 +178,11 @@ SweepDecision LiveSweep::report(const std::string& trial, std::uint32_t step, st
   line["modeldir"] = trial;
   line["step"] = step;
   line["config.epochs"] = epochs;
-  for (const auto& [name, value] : hyper.items()) line["config." + name] = value;
-  s.follow_others();
+  line["num_weights"] = num_weights;
+  for (const auto& [name, value] : hyper.items()) line[hyperparameter_column(name)] = value;
   s.own_rows.insert(s.writer.add_row(s.row.data(), s.row.size(), line.dump()));
   const std::vector<float> m = s.metric_values(reported);
-  return s.learner->report(trial, step, epochs, hyper_from(hyper, ""), s.row.data(), m.data(), decide);
+  return s.learner->report(trial, step, epochs, hyper_from(line), s.row.data(), m.data(), decide);
 }
 
 SweepLearnerState LiveSweep::state() const {

@@ -30,6 +30,11 @@ GbdtParams SweepOptions::default_gbdt() {
   return p;
 }
 
+void check_sweep_options(const SweepOptions& options) {
+  if (!(options.percentile >= 0 && options.percentile <= 100)) throw UsageError("percentile must be in [0, 100]");
+  if (!(options.audit >= 0 && options.audit <= 1)) throw UsageError("audit must be a fraction in [0, 1]");
+}
+
 namespace {
 
 // A missing numeric hyperparameter: finite (the runtime refuses NaN), below every real value.
@@ -136,6 +141,16 @@ struct SweepLearner::Impl {
   std::thread worker;
   std::condition_variable fit_done;
 
+  std::uint64_t hash_of(const std::string& name, std::uint64_t seed) const {
+    const std::size_t slash = options.hash_trial_number ? name.rfind('/') : std::string::npos;
+    return name_hash(slash == std::string::npos ? name : name.substr(slash + 1), seed);
+  }
+
+  bool has_step(std::size_t trial, std::uint32_t step) const {
+    const std::vector<Checkpoint>& c = trials[trial].checkpoints;
+    return std::any_of(c.begin(), c.end(), [&](const Checkpoint& k) { return k.step == step; });
+  }
+
   std::size_t trial_named(const std::string& name, std::uint32_t epochs, const SweepHyper& hyper) {
     const auto [it, inserted] = index.emplace(name, trials.size());
     if (inserted) {
@@ -144,7 +159,7 @@ struct SweepLearner::Impl {
       t.epochs = epochs;
       t.hyper = hyper;
       t.audit = options.audit > 0 &&
-                static_cast<double>(name_hash(name, options.seed ^ 0xA0D17ull) >> 11) * 0x1.0p-53 < options.audit;
+                static_cast<double>(hash_of(name, options.seed ^ 0xA0D17ull) >> 11) * 0x1.0p-53 < options.audit;
       trials.push_back(std::move(t));
     }
     return it->second;
@@ -228,7 +243,7 @@ struct SweepLearner::Impl {
       std::vector<std::size_t> train_rows, test_rows;
       for (std::size_t r = 0; r < y.size(); ++r) {
         const bool held_out =
-            name_hash(data[trial_of[r]].name, options.seed) % static_cast<unsigned>(folds) == static_cast<unsigned>(k);
+            hash_of(data[trial_of[r]].name, options.seed) % static_cast<unsigned>(folds) == static_cast<unsigned>(k);
         (held_out ? test_rows : train_rows).push_back(r);
       }
       if (train_rows.empty() || test_rows.empty()) continue;
@@ -361,8 +376,7 @@ SweepLearner::SweepLearner(const dpa_layout& layout, std::vector<std::string> me
   Impl& l = *impl_;
   if (dpa_layout_check(&layout) != DPA_OK) throw ToolError("sweep: invalid layout");
   if (metrics.empty()) throw ToolError("sweep: name at least the observed metric");
-  if (!(options.percentile >= 0 && options.percentile <= 100)) throw UsageError("percentile must be in [0, 100]");
-  if (!(options.audit >= 0 && options.audit <= 1)) throw UsageError("audit must be a fraction in [0, 1]");
+  check_sweep_options(options);
   l.segments.assign(layout.segments, layout.segments + layout.num_segments);
   l.layout = {l.segments.data(), layout.num_segments, layout.total_length};
   l.paper = stored_statistics_of(DPA_STATS_PAPER);
@@ -404,6 +418,8 @@ SweepDecision SweepLearner::report(const std::string& trial, std::uint32_t step,
   l.maybe_refit();  // history alone may be enough for a first fit
   const std::size_t ti = l.trial_named(trial, epochs, hyper);
   Trial& t = l.trials[ti];
+  if (l.has_step(ti, step))
+    throw ToolError("trial " + trial + " reported step " + std::to_string(step) + " already; a step is reported once");
   t.checkpoints.push_back(l.checkpoint_of(step, statistics, metrics));
   const std::size_t ci = t.checkpoints.size() - 1;
   SweepDecision d;
@@ -443,6 +459,12 @@ bool SweepLearner::is_audit(const std::string& trial) const {
   const std::lock_guard<std::mutex> hold(impl_->lock);
   const auto it = impl_->index.find(trial);
   return it != impl_->index.end() && impl_->trials[it->second].audit;
+}
+
+bool SweepLearner::reported(const std::string& trial, std::uint32_t step) const {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  const auto it = impl_->index.find(trial);
+  return it != impl_->index.end() && impl_->has_step(it->second, step);
 }
 
 std::map<std::string, float> SweepLearner::scores_at(std::uint32_t step) const {

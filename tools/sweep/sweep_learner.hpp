@@ -37,11 +37,17 @@ struct SweepOptions {
   std::uint32_t min_trials_for_tau = 10;  // finished trials with a checkpoint at a step to judge it
   int folds = 5;                          // out-of-fold predictions, by trial
   bool background = false;                // refit on a thread of its own
+  // Folds and audit choice hash a trial's name after its last '/' (a live study's trial number),
+  // so that they do not depend on the study's name (Optuna's default one is random).
+  bool hash_trial_number = false;
   GbdtParams gbdt = default_gbdt();
   unsigned threads = 1;  // of each refit's training
 
   static GbdtParams default_gbdt();
 };
+
+// Throws UsageError for a percentile outside [0, 100] or an audit fraction outside [0, 1].
+void check_sweep_options(const SweepOptions& options);
 
 // One value of a trial's hyperparameters: a number, or a category (text).
 struct SweepValue {
@@ -88,13 +94,16 @@ class SweepLearner {
 
   // A checkpoint of a trial (its hyperparameters at its first report; epochs: its planned last
   // step). decide: check it at this step (a step before its last; not an audit trial). A
-  // checkpoint at the last step finishes the trial, and may start a refit.
+  // checkpoint at the last step finishes the trial, and may start a refit. A step the trial
+  // reported already is refused (ToolError): one checkpoint counts once.
   SweepDecision report(const std::string& trial, std::uint32_t step, std::uint32_t epochs, const SweepHyper& hyper,
                        const float* statistics, const float* metrics, bool decide = true);
   // The trial was stopped (by this learner or otherwise): it will not finish.
   void stopped(const std::string& trial);
 
   bool is_audit(const std::string& trial) const;
+  // Whether the trial reported that step already.
+  bool reported(const std::string& trial, std::uint32_t step) const;
   // The score each trial that reached a step has there now: what the rule compares a new trial's
   // score with.
   std::map<std::string, float> scores_at(std::uint32_t step) const;

@@ -28,6 +28,18 @@ struct SweepData {
   std::vector<SweepRun> runs;
 };
 
+// The config.* columns a zoo needs for itself, never a hyperparameter: the run's planned last step
+// and its seed. A sweep's own hyperparameter of such a name is recorded as config.hyper.NAME.
+constexpr const char* kReservedConfigColumns[] = {"config.epochs", "config.random_seed"};
+bool is_reserved_config(const std::string& column);
+// The zoo column a sweep's hyperparameter is recorded in: config.NAME, or config.hyper.NAME when
+// config.NAME is reserved.
+std::string hyperparameter_column(const std::string& name);
+
+// Networks whose statistics rows line up: the same segments (count and kinds), of any lengths.
+// Throws ToolError naming `what` and both layouts' segments otherwise.
+void check_same_segments(const dpa_layout& sweep, const dpa_layout& other, const std::string& what);
+
 // What the learner reads of a zoo besides the statistics: test_accuracy (the observed metric)
 // and those of train_loss, train_accuracy, test_loss that a zoo has for every row; and the
 // config.* columns that vary (config.epochs and config.random_seed aside).

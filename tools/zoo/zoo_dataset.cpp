@@ -53,7 +53,8 @@ std::uint64_t shape_size(const std::string& text, const CsvReader& r) {
 
 }  // namespace
 
-std::vector<LayoutSegment> read_layout_csv(const std::string& path, std::uint64_t num_weights) {
+std::vector<LayoutSegment> read_layout_csv(const std::string& path, std::uint64_t num_weights,
+                                           const std::string& source) {
   CsvReader r(path);
   const std::size_t name_col = r.column("varname"), start_col = r.column("start_idx"), end_col = r.column("end_idx");
   const std::size_t shape_col = r.column("shape");
@@ -69,7 +70,7 @@ std::vector<LayoutSegment> read_layout_csv(const std::string& path, std::uint64_
     if (end <= start)
       throw ToolError(where + ": end_idx " + std::to_string(end) + " is not after start_idx " + std::to_string(start));
     if (end > num_weights) {
-      throw ToolError(where + ": segment ends at " + std::to_string(end) + " but weights.npy rows hold " +
+      throw ToolError(where + ": segment ends at " + std::to_string(end) + " but " + source + " " +
                       std::to_string(num_weights) + " weights");
     }
     if (shape_size(f[shape_col], r) != end - start) {
@@ -278,7 +279,9 @@ ZooDataset::ZooDataset(const std::string& dir, Metrics metrics) : dir_(dir) {
                       std::to_string(rows()));
     }
   }
-  layout_ = read_layout_csv(dir + "/layout.csv", weights_per_row_);
+  layout_ = read_layout_csv(
+      dir + "/layout.csv", weights_per_row_,
+      weights_ ? "weights.npy rows hold" : std::string(kStatisticsDescriptionFile) + "'s weights_per_row is");
   for (const LayoutSegment& s : layout_) segments_.push_back(s.segment);
   const dpa_layout l = layout();
   if (dpa_layout_check(&l) != DPA_OK) throw ToolError(dir + "/layout.csv: invalid layout");

@@ -20,7 +20,9 @@ struct LayoutSegment {
 };
 
 // layout.csv: varname, start_idx, end_idx, shape. Throws ToolError naming the file and row.
-std::vector<LayoutSegment> read_layout_csv(const std::string& path, std::uint64_t num_weights);
+// num_weights: the networks' weight count, as `source` says it (a statistics zoo has no weights.npy).
+std::vector<LayoutSegment> read_layout_csv(const std::string& path, std::uint64_t num_weights,
+                                           const std::string& source = "weights.npy rows hold");
 
 // A column of metrics.csv as numbers when every value is one, else as categories: each row holds
 // the code of its value, the value's index in `categories` (sorted). An empty value is missing,

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -20,6 +22,7 @@
 #include "zoo/jsonl_reader.hpp"
 #include "zoo/npy_file.hpp"
 #include "zoo/stored_statistics.hpp"
+#include "zoo/zoo_dataset.hpp"
 
 namespace dpa::tools {
 
@@ -120,8 +123,14 @@ struct ZooWriter::Impl {
   std::string dir, data_path, metrics_path, state_path;
   dpa_layout layout{};
   std::vector<dpa_segment> segments;
+  std::vector<dpa_segment> recorded;  // a statistics zoo's layout.csv (its first network's)
+  std::uint32_t recorded_total = 0;
   ZooStore store = ZooStore::kWeights;
-  std::uint64_t row_floats = 0, rows = 0;
+  std::uint64_t row_floats = 0;
+  std::atomic<std::uint64_t> rows{0};
+  // A handle's adds from several threads, one at a time: flock() is per open file description, so
+  // it does not order this handle's own threads, and `row` is shared by them.
+  std::mutex adding;
   int dir_fd = -1, data_fd = -1, metrics_fd = -1, state_fd = -1;
   std::unique_ptr<dpa::FeatureExtractor> statistics;
   std::vector<float> row;  // a statistics zoo's row
@@ -233,8 +242,33 @@ struct ZooWriter::Impl {
       fail(dir + ": holds a zoo this writer did not make; record into a new or empty directory");
     if (!has_state) create_files();
     const std::string expected = layout_text(layout, options), found = read_file(dir + "/" + kLayout);
-    if (found != expected) fail(dir + "/" + kLayout + ": the zoo has another layout than this writer's");
-    if (store == ZooStore::kStatistics) read_statistics_description(dir + "/" + kStatisticsDescriptionFile);
+    if (store == ZooStore::kStatistics) {
+      adopt_recorded_layout(found != expected);
+    } else if (found != expected) {
+      fail(dir + "/" + kLayout + ": the zoo has another layout than this writer's");
+    }
+  }
+
+  // A statistics zoo's rows are per segment: networks of the same segments (count and kinds) but
+  // other lengths (a swept width) share one. layout.csv stays its first network's.
+  void adopt_recorded_layout(bool differs) {
+    const StatisticsDescription d = read_statistics_description(dir + "/" + kStatisticsDescriptionFile);
+    recorded.clear();
+    recorded_total = static_cast<std::uint32_t>(d.weights_per_row);
+    for (const LayoutSegment& s : read_layout_csv(dir + "/" + kLayout, d.weights_per_row,
+                                                  std::string(kStatisticsDescriptionFile) + "'s weights_per_row is"))
+      recorded.push_back(s.segment);
+    if (!differs) return;
+    bool same = recorded.size() == layout.num_segments;
+    for (std::size_t i = 0; same && i < recorded.size(); ++i) same = recorded[i].kind == layout.segments[i].kind;
+    if (!same) {
+      std::string kinds, own;
+      for (const dpa_segment& s : recorded) kinds += std::string(kinds.empty() ? "" : ",") + kind_name(s.kind);
+      for (std::uint32_t i = 0; i < layout.num_segments; ++i)
+        own += std::string(own.empty() ? "" : ",") + kind_name(layout.segments[i].kind);
+      fail(dir + "/" + kLayout + ": the zoo's networks have segments " + kinds + "; this writer's " + own +
+           " (a statistics zoo takes networks of the same segments, of any lengths)");
+    }
   }
 
   void open_files() {
@@ -256,6 +290,28 @@ struct ZooWriter::Impl {
     if (::ftruncate(metrics_fd, static_cast<off_t>(end)) != 0) fail_errno(metrics_path, "truncate");
     write_state(n, end);
     rows = n;
+  }
+
+  // Rows and their lines appended and committed under the directory's lock; `adding` held.
+  std::uint64_t append(const float* data, std::size_t values_per_row, const std::vector<std::string>& metrics_json) {
+    if (values_per_row != row_floats) {
+      fail(dir + ": a row of " + std::to_string(values_per_row) + " values; this zoo's rows hold " +
+           std::to_string(row_floats));
+    }
+    std::string lines;
+    for (const std::string& metrics : metrics_json) lines += checked_metrics_line(metrics) + "\n";
+    const std::uint64_t added = metrics_json.size();
+    const Lock lock(dir_fd, dir);
+    const auto [n, end] = committed();  // other writers may have added rows since
+    write_all_at(data_fd, data, added * row_floats * sizeof(float), kHeaderBytes + n * row_floats * sizeof(float),
+                 data_path);
+    write_all_at(metrics_fd, lines.data(), lines.size(), end, metrics_path);
+    if (::ftruncate(metrics_fd, static_cast<off_t>(end + lines.size())) != 0) fail_errno(metrics_path, "truncate");
+    const std::string header = npy_f32_header(n + added, row_floats, kHeaderBytes);
+    write_all_at(data_fd, header.data(), header.size(), 0, data_path);  // the commit
+    write_state(n + added, end + lines.size());
+    rows = n + added;
+    return n;
   }
 };
 
@@ -299,9 +355,10 @@ void ZooWriter::add(const float* weights, std::size_t num_weights, const std::st
     return;
   }
   checked_metrics_line(metrics_json);  // before the statistics are computed
+  const std::lock_guard<std::mutex> serial(w.adding);
   const dpa_status s = w.statistics->compute(weights, num_weights, w.row.data(), w.row.size());
   if (s != DPA_OK && s != DPA_ERR_NON_FINITE) fail(w.dir + ": statistics: " + dpa_status_string(s));
-  add_row(w.row.data(), w.row.size(), metrics_json);  // NaN/Inf weights: that segment's statistics are NaN
+  w.append(w.row.data(), w.row.size(), {metrics_json});  // NaN/Inf weights: that segment's statistics are NaN
 }
 
 std::uint64_t ZooWriter::add_row(const float* row, std::size_t count, const std::string& metrics_json) {
@@ -310,25 +367,8 @@ std::uint64_t ZooWriter::add_row(const float* row, std::size_t count, const std:
 
 std::uint64_t ZooWriter::add_rows(const float* rows, std::size_t values_per_row,
                                   const std::vector<std::string>& metrics_json) {
-  Impl& w = *impl_;
-  if (values_per_row != w.row_floats) {
-    fail(w.dir + ": a row of " + std::to_string(values_per_row) + " values; this zoo's rows hold " +
-         std::to_string(w.row_floats));
-  }
-  std::string lines;
-  for (const std::string& metrics : metrics_json) lines += checked_metrics_line(metrics) + "\n";
-  const std::uint64_t added = metrics_json.size();
-  const Impl::Lock lock(w.dir_fd, w.dir);
-  const auto [n, end] = w.committed();  // other writers may have added rows since
-  write_all_at(w.data_fd, rows, added * w.row_floats * sizeof(float), kHeaderBytes + n * w.row_floats * sizeof(float),
-               w.data_path);
-  write_all_at(w.metrics_fd, lines.data(), lines.size(), end, w.metrics_path);
-  if (::ftruncate(w.metrics_fd, static_cast<off_t>(end + lines.size())) != 0) fail_errno(w.metrics_path, "truncate");
-  const std::string header = npy_f32_header(n + added, w.row_floats, kHeaderBytes);
-  write_all_at(w.data_fd, header.data(), header.size(), 0, w.data_path);  // the commit
-  w.write_state(n + added, end + lines.size());
-  w.rows = n + added;
-  return n;
+  const std::lock_guard<std::mutex> serial(impl_->adding);
+  return impl_->append(rows, values_per_row, metrics_json);
 }
 
 std::uint64_t ZooWriter::rows() const { return impl_->rows; }
@@ -340,5 +380,11 @@ void ZooWriter::sync() {
 }
 
 const std::string& ZooWriter::dir() const { return impl_->dir; }
+
+dpa_layout ZooWriter::recorded_layout() const {
+  const Impl& w = *impl_;
+  if (w.recorded.empty()) return w.layout;
+  return {w.recorded.data(), static_cast<std::uint32_t>(w.recorded.size()), w.recorded_total};
+}
 
 }  // namespace dpa::tools

@@ -40,7 +40,8 @@ class ZooWriter {
  public:
   // Opens dir for appending, creating it and its files when it is absent or empty. Throws
   // ToolError for a directory holding anything this writer did not write (a released zoo, other
-  // files), a zoo of another layout or store, or damaged files.
+  // files), a zoo of another layout or store, or damaged files. A statistics zoo takes networks of
+  // the same segments (count and kinds) of other lengths too: its rows are per segment.
   ZooWriter(const std::string& dir, const dpa_layout& layout, ZooStore store, ZooWriterOptions options = {});
   ~ZooWriter();
   ZooWriter(const ZooWriter&) = delete;
@@ -61,6 +62,9 @@ class ZooWriter {
   // Flushes the files to the disk (fdatasync).
   void sync();
   const std::string& dir() const;
+  // The zoo's layout (layout.csv): this writer's, or for a statistics zoo made by a network of
+  // the same segments but other lengths, that network's. Valid while the writer lives.
+  dpa_layout recorded_layout() const;
 
  private:
   struct Impl;

@@ -19,6 +19,7 @@ _SIGNATURES = {
     "dpa_host_zoo_writer_add": (ctypes.c_int, [p, f32_p, size_t, ctypes.c_char_p]),
     "dpa_host_zoo_writer_rows": (u64, [p]),
     "dpa_host_zoo_writer_sync": (ctypes.c_int, [p]),
+    "dpa_host_zoo_writer_release_metrics": (ctypes.c_int, [p]),
     "dpa_host_zoo_writer_close": (None, [p]),
     "dpa_host_sweep_open": (ctypes.c_int, [ctypes.c_char_p, L, ctypes.c_char_p, ctypes.POINTER(p)]),
     "dpa_host_sweep_report": (ctypes.c_int, [p, ctypes.c_char_p, ctypes.c_uint32, ctypes.c_uint32, f32_p, size_t,

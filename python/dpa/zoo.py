@@ -44,11 +44,12 @@ def _plain(name, value):
 
 
 class ZooWriter:
-    def __init__(self, directory, layout, store="weights", flush_every=None):
+    def __init__(self, directory, layout, store="weights", flush_every=None, release_metrics=False):
         """store: "weights" (the release format's weights.npy) or "stats" (the runtime's
         statistics of each checkpoint: a statistics zoo). Appends to a zoo this writer made;
         refuses a directory holding anything else. flush_every is accepted for compatibility:
-        every add is committed."""
+        every add is committed. release_metrics: close() also writes the release format's
+        metrics.csv.gz (write_release_metrics()). One writer may be shared by threads."""
         if store not in _STORES:
             raise ValueError("store must be 'weights' or 'stats', got %r" % (store,))
         self.dir = os.fspath(directory)
@@ -56,6 +57,7 @@ class ZooWriter:
         self._c_layout, self._keep = _c_layout(self.layout)  # the runtime's own check of the layout
         self.width = self._c_layout.total_length
         self.store = store
+        self.release_metrics = release_metrics
         handle = ctypes.c_void_p()
         _host.check(_host.lib.dpa_host_zoo_writer_open(self.dir.encode(), ctypes.byref(self._c_layout),
                                                        _STORES[store].encode(), ctypes.byref(handle)))
@@ -94,10 +96,19 @@ class ZooWriter:
         if self._handle is not None:
             _host.check(_host.lib.dpa_host_zoo_writer_sync(self._handle), OSError)
 
+    def write_release_metrics(self):
+        """Writes metrics.csv.gz beside metrics.jsonl, the release format's metrics file that the
+        paper's code and pandas read, of the rows committed now; the next add removes it."""
+        if self._handle is None:
+            raise ValueError("%s: the writer is closed" % self.dir)
+        _host.check(_host.lib.dpa_host_zoo_writer_release_metrics(self._handle), OSError)
+
     def close(self):
         if self._handle is not None:
             try:
                 self.flush()
+                if self.release_metrics:
+                    self.write_release_metrics()
             finally:
                 _host.lib.dpa_host_zoo_writer_close(self._handle)
                 self._handle = None

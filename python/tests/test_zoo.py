@@ -211,3 +211,44 @@ def test_zoo_info_and_report_describe_the_zoo_they_read(tmp_path):
     assert report["zoos"][0]["w_stats"] == statistics
     summary = (tmp_path / "report" / "README.md").read_text()
     assert "W-stats are %d statistics" % statistics in summary and "the 56 per-layer" not in summary
+
+
+@pytest.mark.parametrize("store", ["weights", "stats"])
+def test_one_writer_shared_by_four_threads_keeps_every_add(tmp_path, store):
+    import threading
+    zoo = tmp_path / "zoo"
+    writer = dpa.ZooWriter(zoo, LAYOUT, store=store)
+
+    def add(thread):
+        for k in range(250):
+            w = np.full(76, thread * 1000 + k, np.float32)
+            writer.add(w, run="r%d" % (thread * 1000 + k), step=0, test_accuracy=0.5, config={"epochs": 0})
+
+    threads = [threading.Thread(target=add, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    writer.close()
+    assert zoo_info(zoo)["rows"] == 1000
+    if store == "weights":  # each row's weights belong to its own metrics line
+        weights = np.load(zoo / "weights.npy")
+        runs = [json.loads(line)["modeldir"] for line in open(zoo / "metrics.jsonl")]
+        assert runs == ["r%d" % int(row[0]) for row in weights]
+
+
+def test_the_release_metrics_file_on_request(tmp_path):
+    import csv
+    import gzip
+    zoo = tmp_path / "zoo"
+    with dpa.ZooWriter(zoo, LAYOUT, release_metrics=True) as w:
+        add_runs(w, 3)
+    rows = list(csv.DictReader(gzip.open(zoo / "metrics.csv.gz", "rt")))
+    lines = [json.loads(line) for line in open(zoo / "metrics.jsonl")]
+    assert len(rows) == len(lines) == 12
+    assert [r["modeldir"] for r in rows] == [line["modeldir"] for line in lines]
+    assert [float(r["test_accuracy"]) for r in rows] == [line["test_accuracy"] for line in lines]
+    assert rows[0][""] == "run000/permanent_ckpt-0" and rows[0]["config.optimizer"] == "adam"
+    with dpa.ZooWriter(zoo, LAYOUT) as w:  # an add makes the export stale: it is removed
+        add_runs(w, 1, first=3)
+    assert not (zoo / "metrics.csv.gz").exists() and zoo_info(zoo)["rows"] == 16

@@ -71,6 +71,9 @@ expect_exit "--inputs none --context hyper with no varying column" 2 "--context 
 edit nan-weights nan-weights
 check "eval with NaN weights in half the rows" "$dpa" eval "$tmp/m.dpa" "$tmp/nan-weights"
 check "says how many rows it left out" contains "$tmp/last" "rows left out: NaN or infinite weights"
+edit all-nan nan-weights all
+expect_exit "eval on a zoo of NaN weights only: says so, not 'trained on every run'" 1 \
+  "no usable rows for --checkpoints final; [0-9]* rows have non-finite features" "$dpa" eval "$tmp/m.dpa" "$tmp/all-nan"
 
 # Item 5: metrics of sets too small to measure are n/a, never a number; no held-out run is an error.
 check "100 folds of 400 runs" "$dpa" train "$zoo" -o "$tmp/cv.dpa" --cv 100 --trees 5

@@ -67,6 +67,11 @@ check "report over an earlier report" "$dpa" report "$zoo" -o "$tmp/report" --qu
 expect "the new report is whole" test -s "$tmp/report/README.md" -a -s "$tmp/report/report.json"
 expect "nothing of the earlier one stays" [ ! -e "$tmp/report/stale.svg" ]
 expect "a killed report's staging directory is gone" no_temporaries "$tmp"
+expect_exit "report -o . inside an earlier report" 1 "'.' is the current directory: the report replaces its directory whole" \
+  bash -c 'cd "$1" && "$2" report "$3" -o . --quick' _ "$tmp/report" "$dpa" "$zoo"
+expect_exit "report -o .. from inside it" 1 "'..' is the current directory or holds it" \
+  bash -c 'cd "$1" && "$2" report "$3" -o .. --quick' _ "$tmp/report" "$dpa" "$zoo"
+expect "the earlier report stays" test -s "$tmp/report/README.md"
 
 # A temporary left by a killed run (SIGKILL: no handler runs) goes with the next write of that output.
 sh -c 'exit 0' & dead=$!
@@ -176,10 +181,31 @@ expect_exit "zoo train into a zoo it did not start" 1 "already holds a zoo (weig
 expect "that zoo is untouched" [ "$(cksum < "$tmp/cut/weights.npy")" = "$before" ]
 small=(--data "$tmp/idx" --epochs 4 --checkpoints 0,1,2,3,4 --batch 32)
 check "zoo train, 2 runs" "$dpa" zoo train "${small[@]}" -o "$tmp/job" --runs 2
+# The finished zoo in the release format: metrics.csv.gz as the paper's code reads it, a row per
+# row of weights.npy, the unnamed first column the checkpoint's path.
+release_rows() {
+  python3 -c 'import csv, gzip, sys
+rows = list(csv.reader(gzip.open(sys.argv[1] + "/metrics.csv.gz", "rt")))
+assert rows[0][0] == "" and "modeldir" in rows[0] and "config.epochs" in rows[0], rows[0]
+assert rows[1][0] == rows[1][rows[0].index("modeldir")] + "/permanent_ckpt-" + rows[1][rows[0].index("step")]
+print(len(rows) - 1)' "$1"
+}
+expect "a finished zoo train job writes metrics.csv.gz, a row per checkpoint" [ "$(release_rows "$tmp/job")" = 10 ]
 expect_exit "resumed with other options" 1 "started with other options (fixed: recorded none, now --learning-rate 0.01)" \
   "$dpa" zoo train "${small[@]}" -o "$tmp/job" --runs 3 --learning-rate 0.01
 check "resumed with the same options and more runs" "$dpa" zoo train "${small[@]}" -o "$tmp/job" --runs 3
 check "resume message" contains "$tmp/last_err" "resuming: 2 of 3 runs already trained"
+expect "the resumed job's metrics.csv.gz holds its 3 runs" [ "$(release_rows "$tmp/job")" = 15 ]
+# A kill -9 while the job's record was written leaves only the record's temporary: ours, replaced.
+sh -c 'exit 0' & gone=$!
+wait "$gone"
+mkdir -p "$tmp/rectmp" && : > "$tmp/rectmp/.zoo-train.tmp-$gone"
+check "zoo train after a kill that left only its record's temporary" \
+  "$dpa" zoo train "${small[@]}" -o "$tmp/rectmp" --runs 1
+expect "the dead temporary is gone" [ ! -e "$tmp/rectmp/.zoo-train.tmp-$gone" ]
+mkdir -p "$tmp/rectmp2" && : > "$tmp/rectmp2/.zoo-train.tmp-$$"
+expect_exit "a live process's temporary is not ours" 1 "which no zoo train job wrote" \
+  "$dpa" zoo train "${small[@]}" -o "$tmp/rectmp2" --runs 1
 
 # --max-gap: which runs stop is decided in run order, so 1 thread, 2 threads and a job resumed
 # half-way stop the same runs at the same epochs.

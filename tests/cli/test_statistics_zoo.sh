@@ -65,6 +65,19 @@ expect_exit "in-sweep options alone" 2 "goes with --in-sweep" "$dpa" early-stop 
 (cd "$tmp/stats" && "$dpa" features zoo -o features.npy --stats extended > /dev/null 2>&1)
 expect "features: the same npy" cmp -s "$tmp/full/features.npy" "$tmp/stats/features.npy"
 
+# Finite weights whose statistics overflow (l2_norm of ±3e38 is +Inf): one definition of a
+# non-finite row for both zoos; such rows are left out, never predicted on.
+mkdir -p "$tmp/huge-full" "$tmp/huge-stats"
+python3 "$source/tests/cli/edit_zoo.py" "$zoo" "$tmp/huge-full/zoo" huge-weights
+check "zoo stats of overflowing weights" "$dpa" zoo stats "$tmp/huge-full/zoo" -o "$tmp/huge-stats/zoo"
+for kind in full stats; do
+  check "zoo info ($kind, overflowing statistics)" "$dpa" zoo info "$tmp/huge-$kind/zoo" --json
+  expect "zoo info ($kind) counts 10 non-finite rows" contains "$tmp/last" '"non_finite_rows":10'
+  (cd "$tmp/huge-$kind" && "$dpa" train zoo -o extended.dpa --stats extended --trees 20 > "$tmp/huge-$kind.out" 2>&1)
+  expect "train --stats extended ($kind) leaves those rows out" test -s "$tmp/huge-$kind/extended.dpa"
+done
+expect "the same model from both" cmp -s "$tmp/huge-full/extended.dpa" "$tmp/huge-stats/extended.dpa"
+
 # What needs the weights says so.
 expect_exit "raw inputs refused" 1 "a statistics zoo (statistics.npy, no weights.npy)" \
   "$dpa" train "$tmp/stats/zoo" -o "$tmp/raw.dpa" --inputs raw

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -70,6 +71,14 @@ StagedDirectory::StagedDirectory(std::string target, std::string marker, std::st
     : target_(std::move(target)), marker_(std::move(marker)), what_(what) {
   while (target_.size() > 1 && target_.back() == '/') target_.pop_back();
   if (target_.empty()) throw ToolError("the " + what + "'s directory is empty text: name one with -o");
+  // The output replaces its directory whole: never the working directory or one holding it.
+  std::error_code ec;
+  const fs::path whole = fs::weakly_canonical(fs::absolute(target_, ec), ec), here = fs::current_path(ec);
+  const auto [end, inside] = std::mismatch(whole.begin(), whole.end(), here.begin(), here.end());
+  if (!ec && end == whole.end()) {
+    throw ToolError("'" + target_ + "' is the current directory" + (inside == here.end() ? "" : " or holds it") +
+                    ": the " + what + " replaces its directory whole; run dpa from outside it, or choose another -o");
+  }
   const std::string why = refusal(target_, marker_, what);
   if (!why.empty()) {
     throw ToolError(why + ": the " + what + " is written only into a new or empty directory, or over an earlier " +
@@ -77,7 +86,6 @@ StagedDirectory::StagedDirectory(std::string target, std::string marker, std::st
   }
   remove_stale_staging(target_, marker_);
   staging_ = target_ + ".tmp-" + std::to_string(::getpid());
-  std::error_code ec;
   if (fs::is_regular_file(fs::path(staging_) / marker_, ec)) fs::remove_all(staging_, ec);  // this pid's leftover
   if (::mkdir(staging_.c_str(), 0777) != 0) {
     throw ToolError("cannot create '" + staging_ + "': " + std::strerror(errno));

@@ -64,6 +64,20 @@ void print_eval_text(const Args& args, const ZooDataset& zoo, const CheckpointSe
   }
 }
 
+// Why an evaluation has no row: every reason that left rows out, with its count.
+std::string why_no_rows(const Evaluation& e, const CheckpointSelection& checkpoints) {
+  std::string why = "no usable rows for --checkpoints " + checkpoints.text();
+  if (e.dropped_non_finite > 0)
+    why +=
+        "; " + std::to_string(e.dropped_non_finite) + " rows have non-finite features (NaN/Inf weights or statistics)";
+  if (e.dropped_unfinished > 0) why += "; " + std::to_string(e.dropped_unfinished) + " rows are of unfinished runs";
+  if (e.excluded_runs > 0) {
+    why += "; " + std::to_string(e.excluded_runs) +
+           " runs the model was trained or validated on are left out (--all-runs evaluates them anyway)";
+  }
+  return why;
+}
+
 }  // namespace
 
 int run_eval(int argc, char** argv, int first) {
@@ -81,11 +95,7 @@ int run_eval(int argc, char** argv, int first) {
   const bool all_runs = args.flag("--all-runs");
   const Evaluation e = evaluate_model(m, zoo, checkpoints, target, threads, all_runs, true);
   if (!e.range_warning.empty()) std::fprintf(stderr, "warning: %s\n", e.range_warning.c_str());
-  if (e.metrics.n == 0 && e.excluded_runs > 0) {
-    throw ToolError(zoo.dir() +
-                    ": the model was trained or validated on every run here; --all-runs evaluates them anyway");
-  }
-  if (e.metrics.n == 0) throw ToolError(zoo.dir() + ": no usable rows for --checkpoints " + checkpoints.text());
+  if (e.metrics.n == 0) throw ToolError(zoo.dir() + ": " + why_no_rows(e, checkpoints));
   if (const auto plot = args.value("--plot")) {
     const std::string svg =
         scatter_svg(e.truth, e.predicted,

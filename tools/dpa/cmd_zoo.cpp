@@ -13,6 +13,7 @@
 #include "common/progress.hpp"
 #include "common/text_format.hpp"
 #include "train/context.hpp"
+#include "zoo/feature_extraction.hpp"
 #include "zoo/stored_statistics.hpp"
 #include "zoo/zoo_dataset.hpp"
 
@@ -96,28 +97,20 @@ void count_runs(const ZooMetrics& m, ZooSummary& z) {
   }
 }
 
-std::uint64_t count_non_finite_rows(const NpyMatrix& w) {
-  std::uint64_t non_finite_rows = 0;
-  std::vector<float> converted(w.cols());
-  Progress progress("scanning weights", w.rows());
-  for (std::uint64_t r = 0; r < w.rows(); ++r) {
-    const float* row = w.row(r, converted.data());
-    bool finite = true;
-    for (std::uint64_t c = 0; c < w.cols(); ++c) finite &= std::isfinite(row[c]);
-    non_finite_rows += !finite;
-    if (r % 4096 == 4095 || r + 1 == w.rows()) {
-      w.advise(r + 1 > 4096 ? r + 1 - 4096 : 0, r + 1, false);
-      progress.update(r + 1);
-    }
-  }
-  return non_finite_rows;
+// Rows whose stored statistics are not all finite (row_is_finite): NaN/Inf weights, or finite
+// weights whose statistics overflow. The same count for a weights zoo and its statistics zoo.
+std::uint64_t count_non_finite_rows(const ZooDataset& zoo) {
+  Progress progress("scanning rows", zoo.rows());
+  const FeatureRun run = extract_features(
+      zoo, {DPA_INPUT_STATISTICS, kStoredStatsSet}, default_threads(), nullptr,
+      [](std::uint64_t, std::uint64_t, const float*) {}, [&](std::uint64_t done) { progress.update(done); });
+  return run.non_finite_rows;
 }
 
 ZooSummary summarize(const ZooDataset& zoo) {
   ZooSummary z;
   count_runs(zoo.metrics(), z);
-  // A statistics zoo's row is NaN where the weights of a segment held NaN/Inf.
-  z.non_finite_rows = count_non_finite_rows(zoo.row_file());
+  z.non_finite_rows = count_non_finite_rows(zoo);
   const double quantiles[5] = {0, 0.25, 0.5, 0.75, 1};
   for (int i = 0; i < 5; ++i) z.accuracy[i] = linear_quantile(zoo.metrics().test_accuracy, quantiles[i]);
   return z;

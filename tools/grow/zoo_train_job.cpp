@@ -195,7 +195,15 @@ std::unique_ptr<ZooWriter> open_zoo(const ZooTrainJob& job, const std::string& r
     }
     // Anything else there is not ours either: refused before the record is written beside it.
     if (::stat(job.out.c_str(), &st) == 0) {
-      const std::vector<std::string> present = directory_entries(job.out);
+      std::vector<std::string> present = directory_entries(job.out);
+      // A job killed while writing its record leaves the record's temporary alone: ours, replaced.
+      const std::string own_temporary = std::string(kJobRecord) + ".tmp-";
+      present.erase(std::remove_if(present.begin(), present.end(),
+                                   [&](const std::string& name) {
+                                     return name.rfind(own_temporary, 0) == 0 &&
+                                            process_is_gone(name.substr(own_temporary.size()));
+                                   }),
+                    present.end());
       if (!present.empty()) {
         throw ToolError(job.out + ": holds " + present.front() + (present.size() > 1 ? " and more" : "") +
                         ", which no zoo train job wrote: zoo train starts in a new or empty directory; choose "
@@ -410,6 +418,7 @@ ZooTrainResult run_zoo_train(const ZooTrainJob& job) {
     train_runs({job, data, dataset, context.get(), stops.get()}, result.resumed_runs, commits, result);
   }
   writer->sync();
+  writer->write_release_metrics();  // the finished zoo in the release format, for the paper's code
   result.checkpoints = writer->rows();
   if (stops) {
     result.checks = stops->checks();

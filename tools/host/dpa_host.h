@@ -30,6 +30,8 @@ int dpa_host_zoo_writer_add(dpa_host_zoo_writer* writer, const float* weights, s
 /* Rows in the zoo as of this writer's last add or open. */
 uint64_t dpa_host_zoo_writer_rows(const dpa_host_zoo_writer* writer);
 int dpa_host_zoo_writer_sync(dpa_host_zoo_writer* writer);
+/* Writes the release format's metrics.csv.gz of the rows committed now (the next add removes it). */
+int dpa_host_zoo_writer_release_metrics(dpa_host_zoo_writer* writer);
 void dpa_host_zoo_writer_close(dpa_host_zoo_writer* writer);
 
 /* ---- Sweep learner (tools/sweep/live_sweep.hpp): prunes a sweep, learning as trials finish ------ */

@@ -135,6 +135,11 @@ int dpa_host_zoo_writer_sync(dpa_host_zoo_writer* writer) {
   return guarded([&] { writer->writer->sync(); });
 }
 
+int dpa_host_zoo_writer_release_metrics(dpa_host_zoo_writer* writer) {
+  if (writer == nullptr) return null_argument("writer");
+  return guarded([&] { writer->writer->write_release_metrics(); });
+}
+
 void dpa_host_zoo_writer_close(dpa_host_zoo_writer* writer) { delete writer; }
 
 int dpa_host_sweep_open(const char* dir, const dpa_layout* layout, const char* options_json, dpa_host_sweep** out) {

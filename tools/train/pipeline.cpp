@@ -157,14 +157,8 @@ TrainingRows training_rows(const ZooDataset& zoo, const TrainOptions& o, bool sh
       zoo, block, o.threads, &chosen.rows,
       [&](std::uint64_t first, std::uint64_t count, const float* features) {
         std::memcpy(&values[first * t.per_row], features, count * t.per_row * sizeof(float));
-        for (std::uint64_t r = 0; r < count; ++r) {
-          for (std::size_t c = 0; c < t.per_row; ++c) {
-            if (std::isnan(features[r * t.per_row + c])) {
-              finite[first + r] = false;
-              break;
-            }
-          }
-        }
+        for (std::uint64_t r = 0; r < count; ++r)
+          finite[first + r] = row_is_finite(&features[r * t.per_row], t.per_row);
       },
       [&](std::uint64_t done) { progress.update(done); });
   // Keep the rows with finite features, compacting their values in place.

@@ -108,8 +108,7 @@ RowPredictions predict_rows(const dpa_model& model, const ZooDataset& zoo, const
       [&](std::uint64_t first, std::uint64_t count, const float* block) {
         for (std::uint64_t i = 0; i < count; ++i) {
           const float* statistics = block + i * per_row;
-          bool finite = true;
-          for (std::size_t c = 0; c < per_row; ++c) finite &= !std::isnan(statistics[c]);
+          const bool finite = row_is_finite(statistics, per_row);
           const std::uint64_t row = rows ? (*rows)[first + i] : first + i;
           const dpa_inputs in = context.inputs(nullptr, 0, row);
           dpa_status s = row_features(model, statistics, per_row, in, finite, features.data());

@@ -159,20 +159,25 @@ namespace {
 
 }  // namespace
 
+// strtod's ERANGE is an overflow (±HUGE_VAL) or an underflow (a value near 0): only the first
+// is not a number.
+static bool overflowed(double v) { return errno == ERANGE && std::fabs(v) > 1; }
+
 bool parse_metric_number(const std::string& text, float* value) {
   errno = 0;
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
-  // A finite double beyond float's range is not a usable number either.
+  // A finite double beyond float's range is not a usable number either; one too small for a
+  // double (1e-320) is as usable as one too small for a float (1e-50): both read as (nearly) 0.
   *value = static_cast<float>(v);
-  return !text.empty() && *end == '\0' && errno != ERANGE && std::isfinite(*value);
+  return !text.empty() && *end == '\0' && !overflowed(v) && std::isfinite(*value);
 }
 
 double parse_csv_number(const std::string& text, const RecordReader& reader, const std::string& column) {
   errno = 0;
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v)) not_a_number(text, reader, column);
+  if (text.empty() || *end != '\0' || overflowed(v) || !std::isfinite(v)) not_a_number(text, reader, column);
   return v;
 }
 

@@ -14,6 +14,12 @@
 
 namespace dpa::tools {
 
+bool row_is_finite(const float* values, std::size_t count) {
+  bool finite = true;
+  for (std::size_t i = 0; i < count; ++i) finite &= std::isfinite(values[i]);
+  return finite;
+}
+
 std::size_t WeightBlock::per_row(const dpa_layout& layout) const {
   if (kind == DPA_INPUT_RAW_WEIGHTS) return layout.total_length;
   if (kind == DPA_INPUT_STATISTICS) return feature_count(layout, set);
@@ -56,9 +62,7 @@ FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, 
         float* out = block.data() + r * per_row;
         if (what.kind == DPA_INPUT_RAW_WEIGHTS) {
           std::memcpy(out, w, per_row * sizeof(float));
-          bool finite = true;
-          for (std::size_t c = 0; c < per_row; ++c) finite &= std::isfinite(w[c]);
-          if (!finite) {
+          if (!row_is_finite(w, per_row)) {
             ++bad;
             for (std::size_t c = 0; c < per_row; ++c)
               if (!std::isfinite(out[c])) out[c] = NAN;
@@ -66,8 +70,8 @@ FeatureRun extract_features(const NpyMatrix& weights, const dpa_layout& layout, 
           continue;
         }
         const dpa_status s = fx.compute(w, cols, out, per_row);
-        if (s == DPA_ERR_NON_FINITE) ++bad;
-        else if (s != DPA_OK) throw ToolError(dpa_status_string(s));
+        if (s != DPA_OK && s != DPA_ERR_NON_FINITE) throw ToolError(dpa_status_string(s));
+        bad += !row_is_finite(out, per_row);
       }
       non_finite += bad;
     };

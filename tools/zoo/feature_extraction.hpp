@@ -19,9 +19,13 @@ struct WeightBlock {
   std::size_t per_row(const dpa_layout& layout) const;  // 0 for an unknown set or kind
 };
 
+// The one definition of a usable row, for every reader of weights, statistics and features: every
+// value finite (no NaN, no ±Inf; finite weights near 3e38 can give an infinite l2_norm).
+bool row_is_finite(const float* values, std::size_t count);
+
 struct FeatureRun {
   std::uint64_t rows = 0;
-  std::uint64_t non_finite_rows = 0;  // rows whose features hold NaN (raw: NaN/Inf weights)
+  std::uint64_t non_finite_rows = 0;  // rows whose features are not all finite (row_is_finite)
   double seconds = 0;
 };
 

@@ -75,7 +75,7 @@ bool select_statistics(const float* stored, std::uint32_t num_segments, std::uin
   for (std::uint32_t s = 0; s < num_segments; ++s) {
     for (const std::uint32_t k : chosen) {
       const float v = stored[std::size_t{s} * per_segment + k];
-      finite &= !std::isnan(v);
+      finite &= std::isfinite(v);  // as row_is_finite (zoo/feature_extraction)
       *out++ = v;
     }
   }

@@ -35,8 +35,8 @@ StatisticsDescription read_statistics_description(const std::string& path);
 std::vector<std::uint32_t> stored_statistics_of(dpa_stats_set set);
 
 // One row of stored statistics (num_segments * per_segment floats) to `set`'s features
-// (num_segments * |set| floats). Returns false when a feature is NaN (a segment whose weights
-// held NaN/Inf, as dpa_stats_compute reports DPA_ERR_NON_FINITE).
+// (num_segments * |set| floats). Returns false when a feature is not finite (NaN: a segment
+// whose weights held NaN/Inf; Inf: a statistic that overflowed), as row_is_finite says.
 bool select_statistics(const float* stored, std::uint32_t num_segments, std::uint32_t per_segment,
                        const std::vector<std::uint32_t>& chosen, float* out);
 

@@ -205,7 +205,8 @@ std::string zoo_name(const std::string& dir) {
 }
 
 std::string metrics_file(const std::string& dir) {
-  for (const char* name : {"metrics.csv.gz", "metrics.csv", "metrics.jsonl"}) {
+  // The writer's metrics.jsonl first: a metrics.csv.gz beside it is its export.
+  for (const char* name : {"metrics.jsonl", "metrics.csv.gz", "metrics.csv"}) {
     if (is_readable(dir + "/" + name)) return dir + "/" + name;
   }
   return dir + "/metrics.csv.gz";  // named in the error of opening it

@@ -53,8 +53,8 @@ struct ZooMetrics {
 // directory's name for ".".
 std::string zoo_name(const std::string& dir);
 
-// A zoo's metrics file: metrics.csv.gz, metrics.csv or metrics.jsonl (the appending writer's),
-// the first that is there.
+// A zoo's metrics file: metrics.jsonl (the appending writer's), metrics.csv.gz or metrics.csv,
+// the first that is there (a writer's metrics.csv.gz is an export of its metrics.jsonl).
 std::string metrics_file(const std::string& dir);
 
 // metrics.csv(.gz), or metrics.jsonl when the path ends so.

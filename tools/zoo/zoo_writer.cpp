@@ -21,6 +21,7 @@
 #include "zoo/csv_reader.hpp"
 #include "zoo/jsonl_reader.hpp"
 #include "zoo/npy_file.hpp"
+#include "zoo/release_metrics.hpp"
 #include "zoo/stored_statistics.hpp"
 #include "zoo/zoo_dataset.hpp"
 
@@ -131,6 +132,7 @@ struct ZooWriter::Impl {
   // A handle's adds from several threads, one at a time: flock() is per open file description, so
   // it does not order this handle's own threads, and `row` is shared by them.
   std::mutex adding;
+  bool export_removed = false;
   int dir_fd = -1, data_fd = -1, metrics_fd = -1, state_fd = -1;
   std::unique_ptr<dpa::FeatureExtractor> statistics;
   std::vector<float> row;  // a statistics zoo's row
@@ -217,7 +219,7 @@ struct ZooWriter::Impl {
   // Opens a directory this writer made, or makes one of an empty (or half-made) directory.
   void claim() {
     const std::string data_name = data_path.substr(dir.size() + 1);
-    std::set<std::string> ours = {kLayout, kMetrics, kWriterState, data_name};
+    std::set<std::string> ours = {kLayout, kMetrics, kWriterState, data_name, kReleaseMetricsFile};
     ours.insert(options.companions.begin(), options.companions.end());
     if (store == ZooStore::kStatistics) ours.insert(kStatisticsDescriptionFile);
     const std::vector<std::string> present = directory_entries(dir);
@@ -302,6 +304,10 @@ struct ZooWriter::Impl {
     for (const std::string& metrics : metrics_json) lines += checked_metrics_line(metrics) + "\n";
     const std::uint64_t added = metrics_json.size();
     const Lock lock(dir_fd, dir);
+    if (!export_removed) {  // an export of fewer rows than the zoo will hold: gone, not stale
+      ::unlink((dir + "/" + kReleaseMetricsFile).c_str());
+      export_removed = true;
+    }
     const auto [n, end] = committed();  // other writers may have added rows since
     write_all_at(data_fd, data, added * row_floats * sizeof(float), kHeaderBytes + n * row_floats * sizeof(float),
                  data_path);
@@ -372,6 +378,14 @@ std::uint64_t ZooWriter::add_rows(const float* rows, std::size_t values_per_row,
 }
 
 std::uint64_t ZooWriter::rows() const { return impl_->rows; }
+
+void ZooWriter::write_release_metrics() {
+  Impl& w = *impl_;
+  const std::lock_guard<std::mutex> serial(w.adding);
+  const Impl::Lock lock(w.dir_fd, w.dir);
+  dpa::tools::write_release_metrics(w.dir, w.committed().first);
+  w.export_removed = false;
+}
 
 void ZooWriter::sync() {
   for (const int fd : {impl_->data_fd, impl_->metrics_fd, impl_->state_fd}) {

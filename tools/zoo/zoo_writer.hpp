@@ -59,6 +59,9 @@ class ZooWriter {
   std::uint64_t add_rows(const float* rows, std::size_t values_per_row, const std::vector<std::string>& metrics_json);
   // Rows in the zoo as of this writer's last add or open (other writers may have added more).
   std::uint64_t rows() const;
+  // Writes the release format's metrics.csv.gz of the rows committed now (zoo/release_metrics),
+  // for the paper's code and pandas; the next add removes it (it would hold fewer rows).
+  void write_release_metrics();
   // Flushes the files to the disk (fdatasync).
   void sync();
   const std::string& dir() const;

@@ -1,8 +1,9 @@
-"""Builds the runtime's shared library (libdpa.so, the C++ runtime with its C API) and the host
-library's (libdpa_host.so: the zoo writer and the sweep learner) with CMake from this repository
-and ships them inside the package. A checkout already configured in build/ (scripts/build.sh) is
+"""Builds the runtime's shared library (libdpa.so, the C++ runtime with its C API), the host
+library's (libdpa_host.so: the zoo writer and the sweep learner) and the `dpa` command with CMake
+from this repository and ships them inside the package (the command as dpa/bin/dpa, on the PATH
+through the `dpa` script). A checkout already configured in build/ (scripts/build.sh) is
 brought up to date there, not built again. DPA_LIBRARY=/path/to/libdpa.so and
-DPA_HOST_LIBRARY=/path/to/libdpa_host.so use libraries built elsewhere instead.
+DPA_HOST_LIBRARY=/path/to/libdpa_host.so (and DPA_BINARY=/path/to/dpa) use ones built elsewhere instead.
 Offline: `pip install --no-build-isolation ./python`."""
 import os
 import shutil
@@ -16,7 +17,11 @@ from setuptools.dist import Distribution
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-LIBRARIES = {"libdpa.so": ("DPA_LIBRARY", "dpa_runtime_shared"), "libdpa_host.so": ("DPA_HOST_LIBRARY", "dpa_host_shared")}
+# What the package ships: {its path in the package: (the variable naming a prebuilt one, the CMake
+# target, the file in the build directory)}.
+LIBRARIES = {"libdpa.so": ("DPA_LIBRARY", "dpa_runtime_shared", "libdpa.so"),
+             "libdpa_host.so": ("DPA_HOST_LIBRARY", "dpa_host_shared", "libdpa_host.so"),
+             "bin/dpa": ("DPA_BINARY", "dpa", "dpa")}
 
 
 def cmake_build_dir():
@@ -33,9 +38,9 @@ def cmake_build_dir():
 
 
 def libraries():
-    """{file name: path} of the two libraries, prebuilt or built here."""
+    """{path in the package: path} of the two libraries and the command, prebuilt or built here."""
     out, targets = {}, []
-    for name, (variable, target) in LIBRARIES.items():
+    for name, (variable, target, _) in LIBRARIES.items():
         prebuilt = os.environ.get(variable)
         if prebuilt:
             if not os.path.isfile(prebuilt):
@@ -51,8 +56,8 @@ def libraries():
         print("dpa: building %s (progress below)" % ", ".join(targets), file=sys.stderr)
         subprocess.run(["cmake", "--build", build, "--target", *targets, "-j", str(os.cpu_count() or 1)],
                        check=True, stdout=sys.stderr)
-        for name, (variable, target) in LIBRARIES.items():
-            out.setdefault(name, os.path.realpath(os.path.join(build, name)))
+        for name, (_, _, built) in LIBRARIES.items():
+            out.setdefault(name, os.path.realpath(os.path.join(build, built)))
     return out
 
 
@@ -63,6 +68,7 @@ class BuildWithLibraries(build_py):
             target = os.path.join(self.build_lib, "dpa", name)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             shutil.copyfile(path, target)
+            shutil.copymode(path, target)
 
 
 class BinaryDistribution(Distribution):

@@ -132,6 +132,7 @@ TEST_CASE("live sweep: a repeated step is refused and written once; a swept widt
   CHECK(other.scores_at(1).size() == 2);  // it read the first handle's trial
   const ZooDataset zoo(dir);
   CHECK(zoo.rows() == 2);
+  CHECK(zoo.metrics().column("num_weights")->values[0] == 72.0f);
   CHECK(zoo.metrics().column("num_weights")->values[1] == 144.0f);
   CHECK_THROWS_WITH_AS(
       other.report("s/2", 1, 4, weights_of(80, 0.1f).data(), 80, R"({"test_accuracy":0.7})", "{}", true, &kThree),

@@ -141,7 +141,8 @@ class SweepPruner(optuna.pruners.BasePruner):
     compared with include pruned and running ones (every trial that reached the step), as
     `dpa early-stop` replays it. Workers in several processes may share `directory` (and the
     study's storage): each reads what the others recorded before it decides. The metric is
-    maximised; report() never waits for a refit. Networks of one sweep have the same segments
+    maximised; report() never waits for a refit (background=False: refits run inside report(),
+    so that decisions depend on the seed and the trials alone). Networks of one sweep have the same segments
     (count and kinds); their lengths may differ (a width among the hyperparameters).
     """
 

@@ -1,8 +1,10 @@
 """dpa.Model and dpa.stats against the dpa binary: the same runtime, the same numbers."""
 import csv
 import gzip
+import json
 import os
 import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -171,3 +173,11 @@ def test_names_that_are_not_utf8_load_and_predict(tmp_path):
     (tmp_path / "m.csv").write_bytes(b"config.optimizer\nrmspr\xe9p\n")
     cli = dpa_predict(path, weights[:1], tmp_path, str(tmp_path / "m.csv"))
     assert by_text == by_bytes == cli[0]
+
+
+def test_the_installed_package_brings_the_dpa_command():
+    # pip install ./python puts `dpa` (the C++ host tool, shipped as dpa/bin/dpa) beside python.
+    command = os.path.join(os.path.dirname(sys.executable), "dpa")
+    assert os.access(command, os.X_OK), "pip install ./python should install the dpa command at %s" % command
+    out = subprocess.run([command, "zoo", "info", MINI_ZOO, "--json"], check=True, capture_output=True, text=True)
+    assert json.loads(out.stdout)["rows"] == 400

@@ -150,3 +150,23 @@ def test_recurrent_layers_weights_are_kernels_and_biases():
     gru = torch.nn.GRU(8, 16)
     kinds = [s.kind for s in dpa.torch.layout_of(gru)]
     assert kinds == ["kernel", "kernel", "bias", "bias"]
+
+
+def test_a_swept_width_across_workers_and_zoo_info(tmp_path):
+    from conftest import run_dpa
+    wide = [dpa.Segment(0, 8, "bias"), dpa.Segment(8, 64, "kernel")]
+    storage = optuna.storages.InMemoryStorage()  # one study, two workers (handles) on one directory
+    for layout in (LAYOUT, wide):  # the second worker's first network is wider
+        pruner = dpa.optuna.SweepPruner(tmp_path / "sweep", epochs=2, layout=layout)
+        study = optuna.create_study(direction="maximize", pruner=pruner, study_name="s", storage=storage,
+                                    load_if_exists=True)
+        for _ in range(3):
+            trial = study.ask()
+            width = layout[-1].offset + layout[-1].length
+            for step in range(3):
+                pruner.report(trial, step, np.full(width, 0.1 * (trial.number + step), np.float32),
+                              {"test_accuracy": 0.5})
+        pruner.close()
+    info = json.loads(run_dpa("zoo", "info", str(tmp_path / "sweep"), "--json"))
+    assert info["rows"] == 18 and info["runs"] == 6
+    assert (info["weights_per_network_min"], info["weights_per_network_max"]) == (20, 72)

@@ -252,3 +252,12 @@ def test_the_release_metrics_file_on_request(tmp_path):
     with dpa.ZooWriter(zoo, LAYOUT) as w:  # an add makes the export stale: it is removed
         add_runs(w, 1, first=3)
     assert not (zoo / "metrics.csv.gz").exists() and zoo_info(zoo)["rows"] == 16
+
+
+def test_a_metric_too_small_for_a_double_reads_as_one_too_small_for_a_float(tmp_path):
+    zoo = tmp_path / "zoo"
+    with dpa.ZooWriter(zoo, LAYOUT) as w:
+        for k, tiny in enumerate((1e-50, 1e-320)):
+            w.add(np.zeros(76, np.float32), run="r%d" % k, step=0, test_accuracy=0.5, train_loss=tiny,
+                  config={"epochs": 0})
+    assert zoo_info(zoo)["rows"] == 2

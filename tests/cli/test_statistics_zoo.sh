@@ -92,4 +92,9 @@ expect "nothing added" test "$(ls -A "$tmp/busy")" = README.md
 cp -r "$tmp/stats/zoo" "$tmp/bad"
 echo '{"format":"dpa-statistics-zoo","version":1,"statistics":"paper"}' > "$tmp/bad/statistics.json"
 expect_exit "damaged statistics.json" 1 "statistics.json: stores the 'paper' statistics" "$dpa" zoo info "$tmp/bad"
+# weights_per_row below the layout's: named as statistics.json's, not as weights.npy's (there is none).
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d["weights_per_row"] = 100; json.dump(d, open(sys.argv[1], "w"))' \
+  "$tmp/stats/zoo/statistics.json"
+expect_exit "weights_per_row below the layout's" 1 "but statistics.json's weights_per_row is 100 weights" \
+  "$dpa" zoo info "$tmp/stats/zoo"
 finish

@@ -58,6 +58,9 @@ struct ZooSummary {
   std::vector<HyperSummary> hyper;  // the zoo's own hyperparameters: config.* columns that vary
   std::uint64_t non_finite_rows = 0;
   double accuracy[5];  // min, q25, median, q75, max
+  // The networks' weight counts: a sweep's statistics zoo records each checkpoint's (num_weights)
+  // when a width was swept; layout.csv holds the first network's.
+  double weights_min = NAN, weights_max = NAN;
 };
 
 void count_runs(const ZooMetrics& m, ZooSummary& z) {
@@ -111,6 +114,14 @@ ZooSummary summarize(const ZooDataset& zoo) {
   ZooSummary z;
   count_runs(zoo.metrics(), z);
   z.non_finite_rows = count_non_finite_rows(zoo);
+  z.weights_min = z.weights_max = static_cast<double>(zoo.weights_per_row());
+  if (const MetricsColumn* c = zoo.metrics().column("num_weights"); c && !c->categorical) {
+    for (const float v : c->values) {
+      if (std::isnan(v)) continue;
+      z.weights_min = std::min(z.weights_min, static_cast<double>(v));
+      z.weights_max = std::max(z.weights_max, static_cast<double>(v));
+    }
+  }
   const double quantiles[5] = {0, 0.25, 0.5, 0.75, 1};
   for (int i = 0; i < 5; ++i) z.accuracy[i] = linear_quantile(zoo.metrics().test_accuracy, quantiles[i]);
   return z;
@@ -124,6 +135,8 @@ void print_zoo_json(const ZooDataset& zoo, const ZooSummary& z) {
       .field("stores", zoo.stored_statistics() ? "statistics" : "weights")
       .field("rows", w.rows())
       .field("weights_per_row", zoo.weights_per_row())
+      .field("weights_per_network_min", z.weights_min)
+      .field("weights_per_network_max", z.weights_max)
       .field("dtype", w.dtype())
       .field("segments", zoo.layout_segments().size())
       .field("runs", z.runs.size())
@@ -160,6 +173,10 @@ void print_zoo_text(const ZooDataset& zoo, const ZooSummary& z) {
     std::printf("  rows              %llu x %llu statistics of %llu weights, %zu segments (a statistics zoo)\n",
                 static_cast<unsigned long long>(w.rows()), static_cast<unsigned long long>(w.cols()),
                 static_cast<unsigned long long>(zoo.weights_per_row()), zoo.layout_segments().size());
+    if (z.weights_min != z.weights_max) {
+      std::printf("  networks          %.0f to %.0f weights (a width swept; layout.csv is the first network's)\n",
+                  z.weights_min, z.weights_max);
+    }
   } else {
     std::printf("  rows              %llu x %llu weights (%s), %zu segments\n",
                 static_cast<unsigned long long>(w.rows()), static_cast<unsigned long long>(w.cols()), w.dtype().c_str(),

@@ -1,0 +1,16 @@
+"""The `dpa` command of the pip-installed package: the C++ host tool built with it (dpa/bin/dpa),
+run with the same arguments. `dpa --help` lists its commands (docs/host-tool.md)."""
+import os
+import sys
+
+_BINARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bin", "dpa")
+
+
+def main():
+    if not os.access(_BINARY, os.X_OK):
+        sys.exit("dpa: %s is missing: reinstall the package (pip install --no-build-isolation ./python)" % _BINARY)
+    os.execv(_BINARY, [_BINARY] + sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

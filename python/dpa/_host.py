@@ -10,7 +10,7 @@ L = ctypes.POINTER(_lib.Layout)
 
 class SweepDecision(ctypes.Structure):  # dpa_host_sweep_decision
     _fields_ = [("stop", ctypes.c_int32), ("decided", ctypes.c_int32), ("predicted", ctypes.c_int32),
-                ("score", ctypes.c_float), ("threshold", ctypes.c_double)]
+                ("score", ctypes.c_float), ("threshold", ctypes.c_double), ("audit", ctypes.c_int32)]
 
 
 _SIGNATURES = {

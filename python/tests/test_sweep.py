@@ -42,7 +42,7 @@ WORKER = textwrap.dedent("""
     x = torch.tensor(rng.normal(size=(400, 12)), dtype=torch.float32)
     y = (x[:, 0] + 0.5 * x[:, 1] * x[:, 2] > 0).long()
     storage = optuna.storages.JournalStorage(JournalFile(journal))
-    pruner = dpa.optuna.SweepPruner(sweep, epochs=4, percentile=25, n_startup_trials=3, n_warmup_steps=1)
+    pruner = dpa.optuna.SweepPruner(sweep, epochs=4, percentile=75, n_startup_trials=3, n_warmup_steps=1)
     study = optuna.load_study(study_name="sweep", storage=storage, pruner=pruner,
                               sampler=optuna.samplers.RandomSampler(seed=seed))
 

@@ -43,6 +43,7 @@ typedef struct dpa_host_sweep_decision {
   int32_t predicted; /* 1: the score is the learner's predictor's, 0: the observed metric */
   float score;       /* what the rule compared */
   double threshold;  /* the percentile of earlier trials' scores at the step (NaN: none yet) */
+  int32_t audit;     /* 1: an audit trial, never stopped (chosen by a hash of its number and the seed) */
 } dpa_host_sweep_decision;
 
 /* options_json: {"percentile": 50, "startup": 5, "audit": 0, "seed": 0, "history": ["DIR", ...],

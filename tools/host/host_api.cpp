@@ -162,7 +162,7 @@ int dpa_host_sweep_report(dpa_host_sweep* sweep, const char* trial, uint32_t ste
   return guarded([&] {
     const dpa::tools::SweepDecision d =
         sweep->sweep->report(trial, step, epochs, weights, num_weights, metrics_json, hyper_json, decide != 0, layout);
-    *out = {d.stop, d.decided, d.predicted, d.score, d.threshold};
+    *out = {d.stop, d.decided, d.predicted, d.score, d.threshold, d.audit};
   });
 }
 

@@ -423,6 +423,7 @@ SweepDecision SweepLearner::report(const std::string& trial, std::uint32_t step,
   t.checkpoints.push_back(l.checkpoint_of(step, statistics, metrics));
   const std::size_t ci = t.checkpoints.size() - 1;
   SweepDecision d;
+  d.audit = t.audit;
   d.predicted = l.trusted_at(step);
   d.score = l.score(t, t.checkpoints[ci]);
   std::vector<std::pair<std::size_t, std::size_t>>& earlier = l.by_step[step];

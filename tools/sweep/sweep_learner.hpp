@@ -63,6 +63,7 @@ struct SweepDecision {
   bool predicted = false;  // the score is the predictor's (else the observed metric)
   float score = 0;         // what the rule compared
   double threshold = NAN;  // the percentile of earlier scores it was compared with (NaN: none yet)
+  bool audit = false;      // an audit trial: never stopped
 };
 
 // What the learner knows of its predictor now.

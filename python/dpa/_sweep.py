@@ -1,0 +1,370 @@
+"""SweepPruner: Optuna's percentile rule, deciding on the sweep learner's scores where the learner
+trusts them (dpa.optuna re-exports it; docs/sweep-learner.md).
+
+The rule is Optuna's own `PercentilePruner` (`MedianPruner` at 50), built with the same arguments
+and called as it is. Where the learner does not trust its predictor at a step, the rule reads the
+study as it is, so the decision is Optuna's, exactly. Where it does, the rule reads a view of the
+study in which the trials' values at that step are the learner's scores (each recomputed by its
+latest fit) and this trial's values are its scores so far. The study's intermediate values stay
+the observed metric; each decision is recorded with the trial (user attributes, `explain()`)."""
+import copy
+import ctypes
+import json
+import math
+import numbers
+import os
+import threading
+import warnings
+
+import numpy as np
+import optuna
+from optuna.pruners._percentile import _get_percentile_intermediate_result_over_trials, _is_first_in_interval_step
+from optuna.trial import TrialState
+
+from . import DpaWarning, Segment, _c_layout, _floats, _ptr
+
+# The trial's user attributes the pruner writes.
+DECISIONS_ATTR = "dpa_decisions"  # one record per report: [step, observed, score, predicted, threshold, n, stop]
+STOPPED_ATTR = "dpa_stopped"      # the deciding record of a stopped trial, with the trials compared with
+DIVERGED_ATTR = "dpa_diverged"    # the step and metrics of a diverged trial
+RECORD_FIELDS = ("step", "observed", "score", "predicted", "threshold", "compared", "stop")
+
+
+def _step(step):
+    """A step as the host library takes it (uint32), or a ValueError."""
+    if not isinstance(step, numbers.Integral) or not 0 <= step < 2 ** 32:
+        raise ValueError("step must be a whole number in [0, 2**32), got %r" % (step,))
+    return int(step)
+
+
+def _whole(name, value, low, high):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+        raise ValueError("%s must be a whole number from %d to %d, got %r" % (name, low, high, value))
+
+
+def _fraction(name, value, high):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= float(value) <= high:
+        raise ValueError("%s must be a number in [0, %g], got %r" % (name, high, value))
+
+
+def _hyper_value(name, value):
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, numbers.Real) and math.isfinite(float(value)):
+        return float(value)
+    return str(value)  # anything else Optuna may hold is a category
+
+
+def _finite_or_none(value):
+    return float(value) if value is not None and math.isfinite(float(value)) else None
+
+
+class _ScoreView:
+    """What PercentilePruner.prune reads of a study (get_trials, direction), with the values at
+    one step replaced by the learner's scores there."""
+
+    def __init__(self, study, step, scores):
+        self._study, self._step, self._scores = study, step, scores
+        self.direction = study.direction
+
+    def get_trials(self, deepcopy=False, states=None):
+        out = []
+        for t in self._study.get_trials(deepcopy=False, states=states):
+            score = self._scores.get(t.number)
+            if score is not None and self._step in t.intermediate_values:
+                t = copy.copy(t)
+                t.intermediate_values = dict(t.intermediate_values)
+                t.intermediate_values[self._step] = score
+            out.append(t)
+        return out
+
+
+class SweepPruner(optuna.pruners.BasePruner):
+    """Prunes a sweep of your own network from its first trial, with no model file.
+
+        pruner = dpa.optuna.SweepPruner("sweep-dir", epochs=20)   # MedianPruner's rule
+        study = optuna.create_study(direction="maximize", pruner=pruner)
+        def objective(trial):
+            ...
+            for epoch in range(1, 21):
+                train_one_epoch()
+                pruner.report(trial, epoch, net, {"test_accuracy": acc, "train_loss": loss})
+                if trial.should_prune():
+                    raise optuna.TrialPruned()
+
+    report() records each checkpoint (the weights' statistics, the metrics, trial.params) in the
+    statistics zoo in `directory` through the host library's sweep learner (tools/sweep), which
+    refits a predictor of the final metric as trials finish, and reports the observed metric to
+    Optuna as the intermediate value. prune() is Optuna's PercentilePruner(percentile,
+    n_startup_trials, n_warmup_steps, interval_steps, n_min_trials=...) with Optuna's meaning of
+    each argument (percentile=25 keeps the top 25 %; n_startup_trials counts completed trials);
+    at a step where the learner's out-of-fold Kendall tau beats the observed metric's, the rule
+    compares its scores instead of the observed values. Decisions are recorded with the trial
+    (`explain(trial)`).
+
+    audit: the fraction of trials never stopped (unbiased finals to learn from); history: zoos of
+    past sweeps of the same network; seed: the learner's folds, trees and audit choice.
+    Workers in several processes may share `directory` (and the study's storage): each reads what
+    the others recorded before it decides. The metric is maximised; report() never waits for a
+    refit (background=False: refits run inside report(), so that decisions depend on the seed and
+    the trials alone). Networks of one sweep have the same segments (count and kinds); their
+    lengths may differ (a width among the hyperparameters).
+    """
+
+    def __init__(self, directory, epochs, percentile=50.0, n_startup_trials=5, n_warmup_steps=0, interval_steps=1,
+                 *, n_min_trials=1, audit=0.0, history=(), seed=0, metric="test_accuracy", layout=None,
+                 background=True):
+        _whole("epochs", epochs, 1, 2 ** 32 - 1)
+        _fraction("percentile", percentile, 100)
+        _whole("n_startup_trials", n_startup_trials, 0, 2 ** 32 - 1)
+        _whole("n_warmup_steps", n_warmup_steps, 0, 2 ** 32 - 1)
+        _whole("interval_steps", interval_steps, 1, 2 ** 32 - 1)
+        _whole("n_min_trials", n_min_trials, 1, 2 ** 32 - 1)
+        _whole("seed", seed, 0, 2 ** 64 - 1)
+        _fraction("audit", audit, 1)
+        if percentile != 50:
+            warnings.warn("SweepPruner(percentile=%g) keeps the top %g %% of the trials, as Optuna's PercentilePruner "
+                          "does (dpa 0.2 stopped the trials below the %g-th percentile)" % (percentile, percentile,
+                                                                                              percentile),
+                          DpaWarning, stacklevel=2)
+        if isinstance(history, (str, os.PathLike)):
+            history = [history]
+        history = [os.fspath(h) for h in history]
+        for h in history:
+            if not os.path.isfile(os.path.join(h, "layout.csv")):
+                raise ValueError("history: %s is not a zoo directory (no layout.csv there)" % h)
+        self.directory = os.fspath(directory)
+        self.epochs = int(epochs)
+        self.metric = metric
+        self.percentile = float(percentile)
+        self.rule = optuna.pruners.PercentilePruner(self.percentile, n_startup_trials, n_warmup_steps, interval_steps,
+                                                    n_min_trials=n_min_trials)
+        self._n_startup_trials, self._n_warmup_steps, self._interval_steps = n_startup_trials, n_warmup_steps, \
+            interval_steps
+        self._n_min_trials = n_min_trials
+        self._options = {"startup": 0, "audit": float(audit), "seed": int(seed), "history": history,
+                         "background": bool(background)}
+        self._layout = None if layout is None else [s if isinstance(s, Segment) else Segment(*s) for s in layout]
+        self._handle = None
+        self._opening = threading.Lock()  # study.optimize(n_jobs=N): one handle for all threads
+        self._reports = {}  # trial number -> {step: (observed, score, predicted, audit)}
+        self._records = {}  # trial number -> its decision records, as written to its user attributes
+
+    # ---- recording ------------------------------------------------------------------------------
+
+    def _open(self, layout):
+        from . import _host
+        with self._opening:
+            if self._handle is not None:
+                return
+            self._c_layout, self._keep = _c_layout(layout)
+            handle = ctypes.c_void_p()
+            _host.check(_host.lib.dpa_host_sweep_open(self.directory.encode(), ctypes.byref(self._c_layout),
+                                                      json.dumps(self._options).encode(), ctypes.byref(handle)))
+            self._layout = self._layout or layout
+            self._handle = handle
+
+    def _weights(self, module_or_weights):
+        if isinstance(module_or_weights, (np.ndarray, list, tuple)):
+            weights = _floats(module_or_weights, "weights")
+            if self._layout is None:
+                raise ValueError("a weight vector needs SweepPruner(..., layout=...); a torch module brings its own")
+            return weights, self._layout
+        from .torch import flatten, layout_of
+        return _floats(flatten(module_or_weights), "weights"), layout_of(module_or_weights)
+
+    def _metrics(self, metrics):
+        values = dict(metrics)
+        if self.metric not in values:
+            raise ValueError("metrics must hold %r, the observed metric" % self.metric)
+        values["test_accuracy"] = values.pop(self.metric)
+        for name, v in values.items():
+            if not isinstance(v, numbers.Real):
+                raise ValueError("metrics: %s = %r is not a number" % (name, v))
+        return values
+
+    def report(self, trial, step, module_or_weights, metrics):
+        """Records the trial's checkpoint at `step` and reports the observed metric to Optuna as
+        the trial's intermediate value. metrics: the observed metric (`metric`, e.g.
+        test_accuracy) and the same other numbers at every report (train_loss, ...).
+        Hyperparameters come from trial.params. Returns the learner's score (the observed metric
+        where it does not trust its predictor at this step)."""
+        from . import _host
+        weights, layout = self._weights(module_or_weights)
+        if self._handle is None:
+            if trial.study.direction != optuna.study.StudyDirection.MAXIMIZE:
+                raise ValueError("SweepPruner maximises its metric: create the study with direction='maximize'")
+            self._open(layout)
+        own_layout, keep = _c_layout(layout)  # segments of other lengths (a width swept) are checked by the library
+        if weights.ndim != 1:
+            raise ValueError("weights must be one vector")
+        step = _step(step)
+        values = self._metrics(metrics)
+        observed = float(values["test_accuracy"])
+        diverged = [name for name, v in values.items() if not math.isfinite(float(v))]
+        if diverged:  # stopped and said so, never recorded as a checkpoint to learn from
+            self._reports.setdefault(trial.number, {})[step] = (observed, float("nan"), False, False)
+            trial.set_user_attr(DIVERGED_ATTR, {"step": step, "metrics": sorted(diverged)})
+            trial.report(observed, step)
+            return float("nan")
+        text = json.dumps({k: float(v) for k, v in values.items()})
+        hyper = json.dumps({k: _hyper_value(k, v) for k, v in trial.params.items()})
+        d = _host.SweepDecision()
+        _host.check(_host.lib.dpa_host_sweep_report(self._handle, self._name(trial.study, trial.number).encode(), step,
+                                                    self.epochs, _ptr(weights), weights.size, text.encode(),
+                                                    hyper.encode(), 0, ctypes.byref(own_layout), ctypes.byref(d)))
+        del keep
+        self._reports.setdefault(trial.number, {})[step] = (observed, float(d.score), bool(d.predicted),
+                                                            bool(d.audit))
+        self._study = trial.study
+        trial.report(observed, step)
+        return float(d.score)
+
+    @staticmethod
+    def _name(study, number):
+        return "%s/%d" % (study.study_name, number)
+
+    # ---- deciding -------------------------------------------------------------------------------
+
+    def prune(self, study, trial):
+        step = trial.last_step
+        if step is None:
+            return False
+        reported = self._reports.get(trial.number, {}).get(step)
+        if reported is None:  # reported without this pruner: Optuna's rule on the study as it is
+            return self.rule.prune(study, trial)
+        observed, score, predicted, audit = reported
+        if math.isnan(score) and trial.user_attrs.get(DIVERGED_ATTR, {}).get("step") == step:
+            self._record(trial, study, step, observed, score, False, math.nan, [], True)
+            return True
+        view, view_trial = study, trial
+        if predicted:
+            scores = self._scores_by_number(study, step)
+            view = _ScoreView(study, step, scores)
+            view_trial = copy.copy(trial)
+            own = self._reports.get(trial.number, {})
+            view_trial.intermediate_values = {s: own[s][1] if s in own else v
+                                              for s, v in trial.intermediate_values.items()}
+        stop = bool(self.rule.prune(view, view_trial)) and not audit
+        completed = view.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        compared = [t for t in completed if step in t.intermediate_values]
+        threshold = math.nan
+        if completed and len(compared) >= self._n_min_trials:
+            threshold = _get_percentile_intermediate_result_over_trials(completed, view.direction, step,
+                                                                        self.percentile, self._n_min_trials)
+        checked = (len(completed) >= max(1, self._n_startup_trials) and step >= self._n_warmup_steps and
+                   _is_first_in_interval_step(step, trial.intermediate_values.keys(), self._n_warmup_steps,
+                                              self._interval_steps) and not audit)
+        self._record(trial, study, step, observed, view_trial.intermediate_values[step], predicted,
+                     threshold if checked else math.nan, [t.number for t in compared] if checked else [], stop)
+        return stop
+
+    def _scores_by_number(self, study, step):
+        """The learner's score of every trial of this study that reached `step`, by number."""
+        prefix = study.study_name + "/"
+        out = {}
+        for name, score in self.scores_at(step).items():
+            if name.startswith(prefix) and name[len(prefix):].isdigit():
+                out[int(name[len(prefix):])] = -math.inf if score is None else score
+        return out
+
+    def _record(self, trial, study, step, observed, score, predicted, threshold, compared, stop):
+        """Writes the decision with the trial (study storage): every worker and explain() read it."""
+        record = [step, _finite_or_none(observed), _finite_or_none(score), bool(predicted),
+                  _finite_or_none(threshold), len(compared), bool(stop)]
+        records = self._records.setdefault(trial.number, [])
+        records[:] = [r for r in records if r[0] != step] + [record]
+        study._storage.set_trial_user_attr(trial._trial_id, DECISIONS_ATTR, list(records))
+        if stop:
+            detail = dict(zip(RECORD_FIELDS, record))
+            detail.update({"rule": "PercentilePruner(%g)" % self.percentile, "compared_trials": compared})
+            study._storage.set_trial_user_attr(trial._trial_id, STOPPED_ATTR, detail)
+
+    def explain(self, trial):
+        """The decisions recorded with a trial (a FrozenTrial, or its number in the study this
+        pruner decided for), one dict per report: step, observed (the metric), score (what the
+        rule compared), predicted (the score is the learner's, else the observed metric),
+        threshold (Optuna's percentile of the completed trials' values at the step; None: not
+        checked there), compared (how many), stop; the stopping one also names the trials it was
+        compared with and the rule."""
+        if isinstance(trial, numbers.Integral):
+            if self._study is None:
+                raise ValueError("explain(number) needs a study this pruner decided for; pass the FrozenTrial")
+            trial = self._study.trials[trial]
+        out = [dict(zip(RECORD_FIELDS, r)) for r in trial.user_attrs.get(DECISIONS_ATTR, [])]
+        stopped = trial.user_attrs.get(STOPPED_ATTR)
+        if stopped:
+            for r in out:
+                if r["step"] == stopped["step"]:
+                    r.update(stopped)
+        if DIVERGED_ATTR in trial.user_attrs:
+            out.append({"step": trial.user_attrs[DIVERGED_ATTR]["step"], "diverged": trial.user_attrs[DIVERGED_ATTR],
+                        "stop": True})
+        return out
+
+    _study = None
+
+    # ---- the learner ----------------------------------------------------------------------------
+
+    def state(self):
+        """What the learner knows: fits, finished trials, per-step out-of-fold taus, trusted steps."""
+        from . import _host
+        if self._handle is None:
+            return {"fits": 0, "finished": 0, "fit_trials": 0, "fitting": False, "trusted_steps": []}
+        return self._fetch_json(_host.lib.dpa_host_sweep_state)
+
+    def scores_at(self, step):
+        """The score every trial that reached `step` has there now, {"study/number": score}: what
+        the rule compares where the learner trusts itself (recomputed by each refit; None for a
+        diverged trial, which ranks last). Trials of other workers are those read so far."""
+        from . import _host
+        step = _step(step)
+        if self._handle is None:
+            return {}
+        return self._fetch_json(lambda handle, out, size, needed:
+                                _host.lib.dpa_host_sweep_scores(handle, step, out, size, needed))
+
+    def model_bytes(self):
+        """The learner's current predictor as the bytes of a .dpa model file (b"" before its first
+        fit): save them to prune a later sweep of the same network with WeightsPruner."""
+        from . import _host
+        if self._handle is None:
+            return b""
+        buffer = self._fetch(_host.lib.dpa_host_sweep_model, ctypes.c_ubyte)
+        return bytes(buffer)
+
+    def _fetch_json(self, call):
+        """The JSON text call writes (NUL-terminated), parsed."""
+        return json.loads(bytes(self._fetch(call, ctypes.c_char)).rstrip(b"\0").decode())
+
+    def _fetch(self, call, item):
+        """What call writes into a caller's buffer; asked again when a refit in the background
+        changed its size between the two calls."""
+        from . import _host
+        needed = ctypes.c_size_t()
+        while True:
+            size = needed.value
+            buffer = (item * size)()
+            status = call(self._handle, buffer if size else None, size, ctypes.byref(needed))
+            if status == 0 and needed.value <= size:
+                return buffer[:needed.value] if item is ctypes.c_ubyte else buffer.raw[:needed.value]
+            if needed.value <= size:  # failed for another reason than the size
+                _host.check(status)
+
+    def wait(self):
+        """Waits for a refit in the background to end (tests, and before reading state())."""
+        from . import _host
+        if self._handle is not None:
+            _host.check(_host.lib.dpa_host_sweep_wait(self._handle))
+
+    def close(self):
+        from . import _host
+        if self._handle is not None:
+            _host.lib.dpa_host_sweep_close(self._handle)
+            self._handle = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the library may be gone
+            pass

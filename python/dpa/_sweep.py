@@ -190,33 +190,60 @@ class SweepPruner(optuna.pruners.BasePruner):
         Hyperparameters come from trial.params. Returns the learner's score (the observed metric
         where it does not trust its predictor at this step)."""
         from . import _host
+        step = _step(step)
         weights, layout = self._weights(module_or_weights)
+        if weights.ndim != 1:
+            raise ValueError("weights must be one vector")
+        own_layout, keep = _c_layout(layout)  # segments of other lengths (a width swept) are checked by the library
+
+        def record(name, text, hyper, decision):
+            return _host.lib.dpa_host_sweep_report(self._handle, name, step, self.epochs, _ptr(weights), weights.size,
+                                                   text, hyper, 0, ctypes.byref(own_layout), decision)
+        score = self._report(trial, step, layout, metrics, record)
+        del keep
+        return score
+
+    def report_statistics(self, trial, step, statistics, metrics, num_weights):
+        """report() with the checkpoint's statistics already computed: a row of the stored
+        statistics (a statistics zoo's row, `dpa zoo stats`) of a network of num_weights weights.
+        For replays of recorded zoos through the live code (scripts/sweep-live-replay.py); needs
+        SweepPruner(..., layout=...)."""
+        from . import _host
+        step = _step(step)
+        if self._layout is None:
+            raise ValueError("report_statistics needs SweepPruner(..., layout=...): the network's segments")
+        row = _floats(statistics, "statistics")
+        _whole("num_weights", num_weights, 1, 2 ** 63)
+
+        def record(name, text, hyper, decision):
+            return _host.lib.dpa_host_sweep_report_statistics(self._handle, name, step, self.epochs, _ptr(row),
+                                                              row.size, int(num_weights), text, hyper, 0, decision)
+        return self._report(trial, step, self._layout, metrics, record)
+
+    def _report(self, trial, step, layout, metrics, record):
+        """The checks, the diverged case and the bookkeeping of both reports; `record` calls the
+        host library."""
+        from . import _host
         if self._handle is None:
             if trial.study.direction != optuna.study.StudyDirection.MAXIMIZE:
                 raise ValueError("SweepPruner maximises its metric: create the study with direction='maximize'")
             self._open(layout)
-        own_layout, keep = _c_layout(layout)  # segments of other lengths (a width swept) are checked by the library
-        if weights.ndim != 1:
-            raise ValueError("weights must be one vector")
         step = _step(step)
         values = self._metrics(metrics)
         observed = float(values["test_accuracy"])
+        self._study = trial.study
         diverged = [name for name, v in values.items() if not math.isfinite(float(v))]
         if diverged:  # stopped and said so, never recorded as a checkpoint to learn from
             self._reports.setdefault(trial.number, {})[step] = (observed, float("nan"), False, False)
             trial.set_user_attr(DIVERGED_ATTR, {"step": step, "metrics": sorted(diverged)})
             trial.report(observed, step)
             return float("nan")
-        text = json.dumps({k: float(v) for k, v in values.items()})
-        hyper = json.dumps({k: _hyper_value(k, v) for k, v in trial.params.items()})
+        text = json.dumps({k: float(v) for k, v in values.items()}).encode()
+        hyper = json.dumps({k: _hyper_value(k, v) for k, v in trial.params.items()}).encode()
         d = _host.SweepDecision()
-        _host.check(_host.lib.dpa_host_sweep_report(self._handle, self._name(trial.study, trial.number).encode(), step,
-                                                    self.epochs, _ptr(weights), weights.size, text.encode(),
-                                                    hyper.encode(), 0, ctypes.byref(own_layout), ctypes.byref(d)))
-        del keep
+        _host.check(record(self._name(trial.study, trial.number).encode(), text, hyper, ctypes.byref(d)))
         self._reports.setdefault(trial.number, {})[step] = (observed, float(d.score), bool(d.predicted),
                                                             bool(d.audit))
-        self._study = trial.study
         trial.report(observed, step)
         return float(d.score)
 

@@ -56,6 +56,12 @@ int dpa_host_sweep_open(const char* dir, const dpa_layout* layout, const char* o
 int dpa_host_sweep_report(dpa_host_sweep* sweep, const char* trial, uint32_t step, uint32_t epochs,
                           const float* weights, size_t num_weights, const char* metrics_json, const char* hyper_json,
                           int32_t decide, const dpa_layout* layout, dpa_host_sweep_decision* out);
+/* The same with the checkpoint's statistics already computed: `count` floats, a row of the stored
+ * statistics (a statistics zoo's row, `dpa zoo stats`) of a network of num_weights weights. */
+int dpa_host_sweep_report_statistics(dpa_host_sweep* sweep, const char* trial, uint32_t step, uint32_t epochs,
+                                     const float* statistics, size_t count, uint64_t num_weights,
+                                     const char* metrics_json, const char* hyper_json, int32_t decide,
+                                     dpa_host_sweep_decision* out);
 /* The learner's state as JSON into buffer (NUL-terminated); *needed: the bytes it takes. */
 int dpa_host_sweep_state(const dpa_host_sweep* sweep, char* buffer, size_t size, size_t* needed);
 /* The score every trial that reached `step` has there now, as JSON {"trial": score, ...} into

@@ -166,6 +166,20 @@ int dpa_host_sweep_report(dpa_host_sweep* sweep, const char* trial, uint32_t ste
   });
 }
 
+int dpa_host_sweep_report_statistics(dpa_host_sweep* sweep, const char* trial, uint32_t step, uint32_t epochs,
+                                     const float* statistics, size_t count, uint64_t num_weights,
+                                     const char* metrics_json, const char* hyper_json, int32_t decide,
+                                     dpa_host_sweep_decision* out) {
+  if (sweep == nullptr || trial == nullptr || statistics == nullptr || metrics_json == nullptr ||
+      hyper_json == nullptr || out == nullptr)
+    return null_argument("an argument");
+  return guarded([&] {
+    const dpa::tools::SweepDecision d = sweep->sweep->report_statistics(
+        trial, step, epochs, statistics, count, num_weights, metrics_json, hyper_json, decide != 0);
+    *out = {d.stop, d.decided, d.predicted, d.score, d.threshold, d.audit};
+  });
+}
+
 int dpa_host_sweep_state(const dpa_host_sweep* sweep, char* buffer, size_t size, size_t* needed) {
   if (sweep == nullptr) return null_argument("sweep");
   return guarded([&] {

@@ -63,6 +63,10 @@ std::vector<std::unique_ptr<ZooDataset>> open_history(const LiveSweepOptions& o,
 }  // namespace
 
 struct LiveSweep::Impl {
+  struct Checkpoint {
+    Json metrics, hyper;
+  };
+
   std::string dir;
   std::vector<dpa_segment> segments;
   dpa_layout layout{};
@@ -127,6 +131,40 @@ struct LiveSweep::Impl {
     return out;
   }
 
+  // A report's metrics and hyperparameters, checked, after what other workers recorded is read
+  // (a step this trial reported already is refused).
+  Checkpoint checked(const std::string& trial, std::uint32_t step, const std::string& metrics_json,
+                     const std::string& hyper_json) {
+    Checkpoint c{parse_object(metrics_json, "metrics"), parse_object(hyper_json, "hyperparameters")};
+    if (!learner) start_learner(c.metrics);
+    for (const std::string& name : metrics) {
+      if (!c.metrics.contains(name) || !c.metrics[name].is_number())
+        throw ToolError("metrics: '" + name + "' is missing; every report passes the same metrics as the first");
+    }
+    if (c.metrics.size() != metrics.size())
+      throw ToolError("metrics: every report passes the same metrics as the first (" + std::to_string(metrics.size()) +
+                      " of them)");
+    follow_others();
+    if (learner->reported(trial, step))
+      throw ToolError("trial " + trial + " reported step " + std::to_string(step) +
+                      " already; a step is reported once");
+    return c;
+  }
+
+  // A checkpoint's stored statistics (`values`, a row of the statistics zoo) recorded and learnt.
+  SweepDecision record(const std::string& trial, std::uint32_t step, std::uint32_t epochs, const Checkpoint& c,
+                       const float* values, std::uint64_t num_weights, bool decide) {
+    Json line = c.metrics;
+    line["modeldir"] = trial;
+    line["step"] = step;
+    line["config.epochs"] = epochs;
+    line["num_weights"] = num_weights;
+    for (const auto& [name, value] : c.hyper.items()) line[hyperparameter_column(name)] = value;
+    own_rows.insert(writer.add_row(values, row.size(), line.dump()));
+    const std::vector<float> m = metric_values(c.metrics);
+    return learner->report(trial, step, epochs, hyper_from(line), values, m.data(), decide);
+  }
+
   // What the other workers recorded since the last look, fed to the learner undecided.
   void follow_others() {
     tail.read_new([&](std::uint64_t index, const float* values, const std::string& line) {
@@ -151,38 +189,31 @@ SweepDecision LiveSweep::report(const std::string& trial, std::uint32_t step, st
                                 const std::string& hyper_json, bool decide, const dpa_layout* layout) {
   const std::lock_guard<std::mutex> hold(impl_->lock);
   Impl& s = *impl_;
-  const Json reported = parse_object(metrics_json, "metrics");
-  const Json hyper = parse_object(hyper_json, "hyperparameters");
-  if (!s.learner) s.start_learner(reported);
-  for (const std::string& name : s.metrics) {
-    if (!reported.contains(name) || !reported[name].is_number())
-      throw ToolError("metrics: '" + name + "' is missing; every report passes the same metrics as the first");
-  }
-  if (reported.size() != s.metrics.size())
-    throw ToolError("metrics: every report passes the same metrics as the first (" + std::to_string(s.metrics.size()) +
-                    " of them)");
   const dpa_layout& own = layout ? *layout : s.layout;
   if (dpa_layout_check(&own) != DPA_OK) throw ToolError("layout: invalid");
   check_same_segments(s.layout, own, "layout");
   if (num_weights != own.total_length)
     throw ToolError("weights: " + std::to_string(num_weights) + " values; the layout has " +
                     std::to_string(own.total_length));
-  s.follow_others();
-  if (s.learner->reported(trial, step))
-    throw ToolError("trial " + trial + " reported step " + std::to_string(step) + " already; a step is reported once");
+  const Impl::Checkpoint c = s.checked(trial, step, metrics_json, hyper_json);
   const dpa_status status =
       layout ? dpa::FeatureExtractor(own, kStoredStatsSet).compute(weights, num_weights, s.row.data(), s.row.size())
              : s.statistics.compute(weights, num_weights, s.row.data(), s.row.size());
   if (status != DPA_OK && status != DPA_ERR_NON_FINITE) throw ToolError(dpa_status_string(status));
-  Json line = reported;
-  line["modeldir"] = trial;
-  line["step"] = step;
-  line["config.epochs"] = epochs;
-  line["num_weights"] = num_weights;
-  for (const auto& [name, value] : hyper.items()) line[hyperparameter_column(name)] = value;
-  s.own_rows.insert(s.writer.add_row(s.row.data(), s.row.size(), line.dump()));
-  const std::vector<float> m = s.metric_values(reported);
-  return s.learner->report(trial, step, epochs, hyper_from(line), s.row.data(), m.data(), decide);
+  return s.record(trial, step, epochs, c, s.row.data(), num_weights, decide);
+}
+
+SweepDecision LiveSweep::report_statistics(const std::string& trial, std::uint32_t step, std::uint32_t epochs,
+                                           const float* statistics, std::size_t count, std::uint64_t num_weights,
+                                           const std::string& metrics_json, const std::string& hyper_json,
+                                           bool decide) {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  Impl& s = *impl_;
+  if (count != s.row.size())
+    throw ToolError("statistics: " + std::to_string(count) + " values; this sweep's rows hold " +
+                    std::to_string(s.row.size()) + " (" + std::to_string(s.layout.num_segments) + " segments)");
+  const Impl::Checkpoint c = s.checked(trial, step, metrics_json, hyper_json);
+  return s.record(trial, step, epochs, c, statistics, num_weights, decide);
 }
 
 SweepLearnerState LiveSweep::state() const {

@@ -35,6 +35,12 @@ class LiveSweep {
   SweepDecision report(const std::string& trial, std::uint32_t step, std::uint32_t epochs, const float* weights,
                        std::size_t num_weights, const std::string& metrics_json, const std::string& hyper_json,
                        bool decide, const dpa_layout* layout = nullptr);
+  // The same with the checkpoint's statistics already computed: a row of the stored set
+  // (zoo/stored_statistics, as `dpa zoo stats` writes them) of a network of num_weights weights
+  // (replays of recorded zoos through the live code).
+  SweepDecision report_statistics(const std::string& trial, std::uint32_t step, std::uint32_t epochs,
+                                  const float* statistics, std::size_t count, std::uint64_t num_weights,
+                                  const std::string& metrics_json, const std::string& hyper_json, bool decide);
   SweepLearnerState state() const;
   // The score each trial (this worker's and the others' it has read) has at a step now: what the
   // rule compares a new trial's score with.

@@ -1,0 +1,244 @@
+#!/usr/bin/python3
+"""SweepPruner against Optuna's own pruners on the live schedule: every setting decides at every
+step (n_warmup_steps 0, interval 1) on the same random orders of a zoo's recorded runs, each run a
+trial of a fresh Optuna study, through the live code (dpa.replay: SweepPruner.report_statistics
+and Optuna's own pruners run by Optuna). Per setting, the mean ± sd over the orders of the epochs
+used, the best 10 % of runs stopped and the regret; then each Optuna point (E, B) against the
+SweepPruner setting that stops the fewest of the best within E + 1 point of the epochs.
+
+  scripts/sweep-live-replay.py ../shared/zoo/fmnist-ref --trials 100 --orders 40 --seeds 0,1,2,3,4
+  scripts/sweep-live-replay.py MLP_ZOO --trials 100 --json out.json --plot tradeoff.svg
+
+A weights zoo is converted first (dpa zoo stats, into a temporary directory). Needs the dpa
+package (pip install ./python, or PYTHONPATH=python with build/ built) and Debian python3-optuna.
+"""
+import argparse
+import json
+import math
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+import optuna  # noqa: E402
+
+import dpa  # noqa: E402
+import dpa.optuna  # noqa: E402
+import dpa.replay  # noqa: E402
+from markdown_table import print_table  # noqa: E402
+
+BASELINES = {
+    "median": lambda: optuna.pruners.MedianPruner(),
+    "p25": lambda: optuna.pruners.PercentilePruner(25),
+    "p50": lambda: optuna.pruners.PercentilePruner(50),
+    "p75": lambda: optuna.pruners.PercentilePruner(75),
+    "sh": lambda: optuna.pruners.SuccessiveHalvingPruner(),
+    "hyperband": lambda: optuna.pruners.HyperbandPruner(),
+}
+BASELINE_NAMES = {"median": "Optuna MedianPruner", "p25": "Optuna PercentilePruner(25)",
+                  "p50": "Optuna PercentilePruner(50)", "p75": "Optuna PercentilePruner(75)",
+                  "sh": "Optuna SuccessiveHalvingPruner", "hyperband": "Optuna HyperbandPruner"}
+
+_ZOO = {}  # the runs, layout and statistics, loaded once per worker process
+
+
+def load(zoo):
+    if zoo not in _ZOO:
+        _ZOO[zoo] = dpa.replay.read_runs(zoo)
+    return _ZOO[zoo]
+
+
+def orders(n_runs, trials, seeds, count):
+    """(seed, order, run indices): the same orders for every setting."""
+    for seed in seeds:
+        for k in range(count):
+            rng = np.random.default_rng([seed, k])
+            yield seed, k, rng.permutation(n_runs)[:trials].tolist()
+
+
+def one_replay(task):
+    zoo, setting, seed, order, chosen, first_step = task
+    runs, layout, statistics = load(zoo)
+    picked = [runs[i] for i in chosen]
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if setting.startswith("ours"):
+        percentile = float(setting.split(":")[1])
+        with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+            warnings.simplefilter("ignore", dpa.DpaWarning)
+            pruner = dpa.optuna.SweepPruner(os.path.join(tmp, "sweep"), epochs=max(r.epochs for r in picked),
+                                            percentile=percentile, layout=layout, seed=seed, background=False)
+            study = dpa.replay.replay(picked, pruner, statistics, seed=seed, first_step=first_step)
+            trusted = sum(r["predicted"] for t in study.trials for r in pruner.explain(t))
+            decisions = sum(len(pruner.explain(t)) for t in study.trials)
+            pruner.close()
+    else:
+        study = dpa.replay.replay(picked, BASELINES[setting](), statistics, seed=seed, first_step=first_step)
+        trusted, decisions = 0, 0
+    out = dpa.replay.outcome(study, picked)
+    out.update({"setting": setting, "seed": seed, "order": order, "predicted_decisions": trusted,
+                "decisions": decisions})
+    return out
+
+
+def stats_zoo(zoo, dpa_binary, tmp):
+    if os.path.isfile(os.path.join(zoo, "statistics.npy")):
+        return zoo
+    out = os.path.join(tmp, "stats")
+    print("$ %s zoo stats %s -o %s" % (dpa_binary, zoo, out), file=sys.stderr, flush=True)
+    subprocess.run([dpa_binary, "zoo", "stats", zoo, "-o", out], check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def summarize(results, settings):
+    out = {}
+    for s in settings:
+        rs = [r for r in results if r["setting"] == s]
+        row = {"replays": len(rs)}
+        for key in ("epochs_used", "best_stopped", "regret", "completed", "predicted_decisions", "decisions"):
+            values = np.array([r[key] for r in rs], dtype=float)
+            row[key] = {"mean": float(values.mean()), "sd": float(values.std(ddof=1)) if len(values) > 1 else None}
+        row["best_runs"] = rs[0]["best_runs"]
+        out[s] = row
+    return out
+
+
+def label(setting):
+    if setting.startswith("ours"):
+        return "SweepPruner(percentile=%s)" % setting.split(":")[1]
+    return BASELINE_NAMES[setting]
+
+
+def meeting_points(summary, ours, baselines):
+    """For each Optuna point (E, B): the SweepPruner setting with the fewest of the best stopped
+    among those using at most E + 1 point of the epochs."""
+    rows = []
+    for b in baselines:
+        e, stopped = summary[b]["epochs_used"]["mean"], summary[b]["best_stopped"]["mean"]
+        within = [s for s in ours if summary[s]["epochs_used"]["mean"] <= e + 0.01]
+        best = min(within, key=lambda s: (summary[s]["best_stopped"]["mean"], summary[s]["regret"]["mean"]),
+                   default=None)
+        rows.append({"optuna": b, "epochs_used": e, "best_stopped": stopped, "regret": summary[b]["regret"]["mean"],
+                     "ours": best,
+                     "ours_epochs_used": summary[best]["epochs_used"]["mean"] if best else None,
+                     "ours_best_stopped": summary[best]["best_stopped"]["mean"] if best else None,
+                     "ours_regret": summary[best]["regret"]["mean"] if best else None})
+    return rows
+
+
+def cell(x, digits=2, pct=False):
+    if x["sd"] is None:
+        return ("%.1f %%" % (100 * x["mean"])) if pct else ("%.*f" % (digits, x["mean"]))
+    if pct:
+        return "%.1f ± %.1f %%" % (100 * x["mean"], 100 * x["sd"])
+    return "%.*f ± %.*f" % (digits, x["mean"], digits, x["sd"])
+
+
+def print_tables(summary, points, settings, args, n_runs):
+    print("%s, %d trials of %d finished runs, %d orders × seeds %s: every step decided\n"
+          % (args.zoo, args.trials, n_runs, args.orders, args.seeds))
+    rows = []
+    for s in settings:
+        x = summary[s]
+        predicted = ("%.0f / %.0f" % (x["predicted_decisions"]["mean"], x["decisions"]["mean"])
+                     if s.startswith("ours") else "")
+        rows.append([label(s), cell(x["epochs_used"], pct=True), cell(x["best_stopped"]),
+                     cell(x["regret"], 4), "%.1f" % x["completed"]["mean"], predicted])
+    print_table(["pruner", "epochs used", "best %d stopped" % summary[settings[0]]["best_runs"], "regret",
+                 "completed", "decisions predicted"], rows)
+    print()
+    rows = []
+    for p in points:
+        ours = ("%s: %.1f %%, %.2f, %.4f" % (label(p["ours"]), 100 * p["ours_epochs_used"], p["ours_best_stopped"],
+                                           p["ours_regret"]) if p["ours"] else "none within E + 1 point")
+        rows.append([BASELINE_NAMES[p["optuna"]], "%.1f %%" % (100 * p["epochs_used"]), "%.2f" % p["best_stopped"],
+                     "%.4f" % p["regret"], ours])
+    print_table(["Optuna point", "E (epochs used)", "B (best stopped)", "regret",
+                 "SweepPruner within E + 1 point: epochs, best stopped, regret"], rows)
+
+
+def plot(summary, settings, path):
+    """Epochs used against best 10 % stopped, a point per setting: the trade-off a user picks from."""
+    w, h, pad = 640, 420, 60
+    xs = [summary[s]["epochs_used"]["mean"] for s in settings]
+    ys = [summary[s]["best_stopped"]["mean"] for s in settings]
+    x0, x1 = 0.0, max(xs) * 1.1
+    y0, y1 = 0.0, max(max(ys) * 1.1, 1.0)
+    px = lambda x: pad + (x - x0) / (x1 - x0) * (w - 2 * pad)  # noqa: E731
+    py = lambda y: h - pad - (y - y0) / (y1 - y0) * (h - 2 * pad)  # noqa: E731
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
+             'font-size="11"><rect width="100%%" height="100%%" fill="white"/>' % (w, h),
+             '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (pad, h - pad, w - pad, h - pad),
+             '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (pad, pad, pad, h - pad),
+             '<text x="%d" y="%d" text-anchor="middle">epochs used</text>' % (w // 2, h - 15),
+             '<text x="15" y="%d" transform="rotate(-90 15 %d)" text-anchor="middle">best 10 %% stopped</text>'
+             % (h // 2, h // 2)]
+    for k in range(6):
+        x = x0 + (x1 - x0) * k / 5
+        parts.append('<text x="%.0f" y="%d" text-anchor="middle">%.0f %%</text>' % (px(x), h - pad + 15, 100 * x))
+        y = y0 + (y1 - y0) * k / 5
+        parts.append('<text x="%d" y="%.0f" text-anchor="end">%.1f</text>' % (pad - 5, py(y) + 4, y))
+    for s, x, y in zip(settings, xs, ys):
+        color = "#c0392b" if s.startswith("ours") else "#2c3e50"
+        parts.append('<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/>' % (px(x), py(y), color))
+        parts.append('<text x="%.1f" y="%.1f" fill="%s">%s</text>' % (px(x) + 6, py(y) - 6, color, label(s)))
+    parts.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(parts) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("zoo")
+    ap.add_argument("--trials", type=int, default=100)
+    ap.add_argument("--orders", type=int, default=10, help="random orders per seed")
+    ap.add_argument("--seeds", default="0", help="comma-separated replay seeds")
+    ap.add_argument("--ours", default="25,50,75,90", help="SweepPruner percentiles (Optuna's meaning: keep the top P %%)")
+    ap.add_argument("--baselines", default=",".join(BASELINES))
+    ap.add_argument("--first-step", type=int, default=1,
+                    help="the first step reported (1: after the first epoch, as a training loop does)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--json", help="write every replay's outcome and the summary here")
+    ap.add_argument("--plot", help="an SVG of epochs used against best 10 %% stopped")
+    ap.add_argument("--dpa", default=os.path.join(ROOT, "build", "dpa"))
+    args = ap.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    ours = ["ours:" + p for p in args.ours.split(",") if p]
+    baselines = [b for b in args.baselines.split(",") if b]
+    for b in baselines:
+        if b not in BASELINES:
+            ap.error("--baselines: unknown %r (known: %s)" % (b, ", ".join(BASELINES)))
+    settings = baselines + ours
+    with tempfile.TemporaryDirectory() as tmp:
+        zoo = stats_zoo(args.zoo, args.dpa, tmp)
+        runs, _, _ = load(zoo)
+        if len(runs) < args.trials:
+            sys.exit("%s: %d finished runs, fewer than --trials %d" % (args.zoo, len(runs), args.trials))
+        tasks = [(zoo, s, seed, k, chosen, args.first_step) for seed, k, chosen in orders(len(runs), args.trials, seeds, args.orders)
+                 for s in settings]
+        start, results = time.time(), []
+        with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+            for r in pool.imap_unordered(one_replay, tasks):
+                results.append(r)
+                if len(results) % max(1, len(tasks) // 20) == 0 or len(results) == len(tasks):
+                    print("%d / %d replays, %.0f s" % (len(results), len(tasks), time.time() - start),
+                          file=sys.stderr, flush=True)
+    summary = summarize(results, settings)
+    points = meeting_points(summary, ours, baselines)
+    print_tables(summary, points, settings, args, len(runs))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"zoo": args.zoo, "trials": args.trials, "orders": args.orders, "seeds": seeds,
+                       "summary": summary, "points": points, "replays": results}, f, indent=1)
+    if args.plot:
+        plot(summary, settings, args.plot)
+
+
+if __name__ == "__main__":
+    main()

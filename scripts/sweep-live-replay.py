@@ -56,7 +56,8 @@ def load(zoo):
 
 
 def orders(n_runs, trials, seeds, count):
-    """(seed, order, run indices): the same orders for every setting."""
+    """(seed, order, run indices): the same orders for every setting. With --history-runs H, the
+    first H of an order are the history (a past sweep), the next `trials` the sweep replayed."""
     for seed in seeds:
         for k in range(count):
             rng = np.random.default_rng([seed, k])
@@ -64,16 +65,19 @@ def orders(n_runs, trials, seeds, count):
 
 
 def one_replay(task):
-    zoo, setting, seed, order, chosen, first_step = task
+    zoo, setting, seed, order, chosen, first_step, history = task
     runs, layout, statistics = load(zoo)
-    picked = [runs[i] for i in chosen]
+    past, picked = [runs[i] for i in chosen[:history]], [runs[i] for i in chosen[history:]]
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     if setting.startswith("ours"):
         percentile = float(setting.split(":")[1])
+        partial = not setting.endswith(":finished")
         with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore", dpa.DpaWarning)
+            known = [dpa.replay.write_history(past, statistics, layout, os.path.join(tmp, "past"))] if past else []
             pruner = dpa.optuna.SweepPruner(os.path.join(tmp, "sweep"), epochs=max(r.epochs for r in picked),
-                                            percentile=percentile, layout=layout, seed=seed, background=False)
+                                            percentile=percentile, layout=layout, seed=seed, background=False,
+                                            partial_curves=partial, history=known)
             study = dpa.replay.replay(picked, pruner, statistics, seed=seed, first_step=first_step)
             trusted = sum(r["predicted"] for t in study.trials for r in pruner.explain(t))
             decisions = sum(len(pruner.explain(t)) for t in study.trials)
@@ -111,7 +115,9 @@ def summarize(results, settings):
 
 def label(setting):
     if setting.startswith("ours"):
-        return "SweepPruner(percentile=%s)" % setting.split(":")[1]
+        parts = setting.split(":")
+        return "SweepPruner(percentile=%s%s)" % (parts[1], ", partial_curves=False" if parts[2:] == ["finished"]
+                                                 else "")
     return BASELINE_NAMES[setting]
 
 
@@ -141,8 +147,9 @@ def cell(x, digits=2, pct=False):
 
 
 def print_tables(summary, points, settings, args, n_runs):
-    print("%s, %d trials of %d finished runs, %d orders × seeds %s: every step decided\n"
-          % (args.zoo, args.trials, n_runs, args.orders, args.seeds))
+    print("%s, %d trials of %d finished runs, %d orders × seeds %s: every step decided%s\n"
+          % (args.zoo, args.trials, n_runs, args.orders, args.seeds,
+             "; SweepPruner's history: %d other runs" % args.history_runs if args.history_runs else ""))
     rows = []
     for s in settings:
         x = summary[s]
@@ -199,10 +206,15 @@ def main():
     ap.add_argument("--trials", type=int, default=100)
     ap.add_argument("--orders", type=int, default=10, help="random orders per seed")
     ap.add_argument("--seeds", default="0", help="comma-separated replay seeds")
-    ap.add_argument("--ours", default="25,50,75,90", help="SweepPruner percentiles (Optuna's meaning: keep the top P %%)")
+    ap.add_argument("--ours", default="25,50,75,90",
+                    help="SweepPruner percentiles (Optuna's meaning: keep the top P %%); P:finished for "
+                         "partial_curves=False, the learner of finished trials alone")
     ap.add_argument("--baselines", default=",".join(BASELINES))
     ap.add_argument("--first-step", type=int, default=1,
                     help="the first step reported (1: after the first epoch, as a training loop does)")
+    ap.add_argument("--history-runs", type=int, default=0,
+                    help="the first H runs of each order are a past sweep, SweepPruner's history (disjoint from "
+                         "the runs replayed)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--json", help="write every replay's outcome and the summary here")
     ap.add_argument("--plot", help="an SVG of epochs used against best 10 %% stopped")
@@ -218,10 +230,12 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         zoo = stats_zoo(args.zoo, args.dpa, tmp)
         runs, _, _ = load(zoo)
-        if len(runs) < args.trials:
-            sys.exit("%s: %d finished runs, fewer than --trials %d" % (args.zoo, len(runs), args.trials))
-        tasks = [(zoo, s, seed, k, chosen, args.first_step) for seed, k, chosen in orders(len(runs), args.trials, seeds, args.orders)
-                 for s in settings]
+        needed = args.trials + args.history_runs
+        if len(runs) < needed:
+            sys.exit("%s: %d finished runs, fewer than --trials %d (+ --history-runs %d)"
+                     % (args.zoo, len(runs), args.trials, args.history_runs))
+        tasks = [(zoo, s, seed, k, chosen, args.first_step, args.history_runs)
+                 for seed, k, chosen in orders(len(runs), needed, seeds, args.orders) for s in settings]
         start, results = time.time(), []
         with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
             for r in pool.imap_unordered(one_replay, tasks):

@@ -17,6 +17,7 @@ _SIGNATURES = {
     "dpa_host_last_error": (ctypes.c_char_p, []),
     "dpa_host_zoo_writer_open": (ctypes.c_int, [ctypes.c_char_p, L, ctypes.c_char_p, ctypes.POINTER(p)]),
     "dpa_host_zoo_writer_add": (ctypes.c_int, [p, f32_p, size_t, ctypes.c_char_p]),
+    "dpa_host_zoo_writer_add_row": (ctypes.c_int, [p, f32_p, size_t, ctypes.c_char_p]),
     "dpa_host_zoo_writer_rows": (u64, [p]),
     "dpa_host_zoo_writer_sync": (ctypes.c_int, [p]),
     "dpa_host_zoo_writer_release_metrics": (ctypes.c_int, [p]),

@@ -113,7 +113,7 @@ class SweepPruner(optuna.pruners.BasePruner):
 
     def __init__(self, directory, epochs, percentile=50.0, n_startup_trials=5, n_warmup_steps=0, interval_steps=1,
                  *, n_min_trials=1, audit=0.0, history=(), seed=0, metric="test_accuracy", layout=None,
-                 background=True):
+                 background=True, partial_curves=True):
         _whole("epochs", epochs, 1, 2 ** 32 - 1)
         _fraction("percentile", percentile, 100)
         _whole("n_startup_trials", n_startup_trials, 0, 2 ** 32 - 1)
@@ -143,7 +143,7 @@ class SweepPruner(optuna.pruners.BasePruner):
             interval_steps
         self._n_min_trials = n_min_trials
         self._options = {"startup": 0, "audit": float(audit), "seed": int(seed), "history": history,
-                         "background": bool(background)}
+                         "background": bool(background), "partial_curves": bool(partial_curves)}
         self._layout = None if layout is None else [s if isinstance(s, Segment) else Segment(*s) for s in layout]
         self._handle = None
         self._opening = threading.Lock()  # study.optimize(n_jobs=N): one handle for all threads

@@ -115,6 +115,19 @@ def read_runs(zoo, finished_only=True):
     return finished, _layout(zoo), statistics
 
 
+def write_history(runs, statistics, layout, directory):
+    """Recorded runs written as a statistics zoo (dpa.ZooWriter.add_statistics), to be another
+    sweep's history (SweepPruner(history=directory))."""
+    from . import ZooWriter
+    with ZooWriter(directory, layout, store="stats") as writer:
+        for run in runs:
+            config = dict(run.params, epochs=run.epochs)
+            for step, row, metrics in zip(run.steps, run.rows, run.metrics):
+                extra = {k: v for k, v in metrics.items() if k != "test_accuracy"}
+                writer.add_statistics(statistics[row], run.name, step, metrics["test_accuracy"], config, **extra)
+    return directory
+
+
 def distributions(runs):
     """An Optuna distribution per hyperparameter, spanning the runs' values."""
     out = {}

@@ -74,6 +74,23 @@ class ZooWriter:
         if w.ndim != 1 or w.size != self.width:
             raise ValueError("weights must be one vector of %d values (the layout's), got shape %s"
                              % (self.width, w.shape))
+        text = self._metrics_line(run, step, test_accuracy, config, metrics)
+        _host.check(_host.lib.dpa_host_zoo_writer_add(self._handle, _ptr(w), w.size, text.encode()))
+
+    def add_statistics(self, statistics, run, step, test_accuracy=None, config=None, **metrics):
+        """add() with the checkpoint's statistics already computed, into a statistics zoo
+        (store="stats"): a row of the stored statistics, as `dpa zoo stats` writes them and
+        dpa.replay reads them (a subset of a recorded sweep as another sweep's history)."""
+        if self._handle is None:
+            raise ValueError("%s: the writer is closed" % self.dir)
+        if self.store != "stats":
+            raise ValueError("add_statistics writes a statistics zoo (store='stats'); this one stores weights")
+        row = _floats(statistics, "statistics")
+        text = self._metrics_line(run, step, test_accuracy, config, metrics)
+        _host.check(_host.lib.dpa_host_zoo_writer_add_row(self._handle, _ptr(row), row.size, text.encode()))
+
+    @staticmethod
+    def _metrics_line(run, step, test_accuracy, config, metrics):
         config = dict(config or {})
         if "epochs" not in config:
             raise ValueError("config must hold 'epochs', the run's planned last step (dpa finds final checkpoints by it)")
@@ -83,8 +100,7 @@ class ZooWriter:
                "test_accuracy": _plain("test_accuracy", test_accuracy)}
         row.update({k: _plain(k, v) for k, v in metrics.items()})
         row.update({"config." + k: _plain("config." + k, v) for k, v in config.items()})
-        text = json.dumps(row, allow_nan=False)
-        _host.check(_host.lib.dpa_host_zoo_writer_add(self._handle, _ptr(w), w.size, text.encode()))
+        return json.dumps(row, allow_nan=False)
 
     @property
     def rows(self):

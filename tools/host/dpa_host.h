@@ -27,6 +27,10 @@ int dpa_host_zoo_writer_open(const char* dir, const dpa_layout* layout, const ch
  * (modeldir, step, test_accuracy, config.epochs, other metrics and config.* values). */
 int dpa_host_zoo_writer_add(dpa_host_zoo_writer* writer, const float* weights, size_t num_weights,
                             const char* metrics_json);
+/* One checkpoint whose row is already made: a statistics zoo's row is the stored statistics of its
+ * weights (`count` floats, as `dpa zoo stats` writes them), a weights zoo's the weights. */
+int dpa_host_zoo_writer_add_row(dpa_host_zoo_writer* writer, const float* row, size_t count,
+                                const char* metrics_json);
 /* Rows in the zoo as of this writer's last add or open. */
 uint64_t dpa_host_zoo_writer_rows(const dpa_host_zoo_writer* writer);
 int dpa_host_zoo_writer_sync(dpa_host_zoo_writer* writer);
@@ -47,7 +51,7 @@ typedef struct dpa_host_sweep_decision {
 } dpa_host_sweep_decision;
 
 /* options_json: {"percentile": 50, "startup": 5, "audit": 0, "seed": 0, "history": ["DIR", ...],
- * "background": true}; any may be left out. Records into the statistics zoo in dir (made when
+ * "background": true, "partial_curves": true}; any may be left out. Records into the statistics zoo in dir (made when
  * absent or empty), shared with other processes' sweeps of the same dir. */
 int dpa_host_sweep_open(const char* dir, const dpa_layout* layout, const char* options_json, dpa_host_sweep** out);
 /* A checkpoint of a trial. metrics_json: {"test_accuracy": ..., other numbers}, the same names at

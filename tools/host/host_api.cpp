@@ -83,7 +83,7 @@ dpa::tools::LiveSweepOptions sweep_options(const char* options_json) {
   if (j.is_discarded() || !j.is_object()) throw dpa::tools::ToolError("sweep options: not a JSON object");
   for (const auto& [name, value] : j.items()) {
     if (name != "percentile" && name != "startup" && name != "audit" && name != "seed" && name != "history" &&
-        name != "background")
+        name != "background" && name != "partial_curves")
       throw dpa::tools::UsageError("sweep options: unknown option '" + name + "'");
   }
   dpa::tools::LiveSweepOptions o;
@@ -95,6 +95,9 @@ dpa::tools::LiveSweepOptions sweep_options(const char* options_json) {
   if (j.contains("background") && !j["background"].is_boolean())
     throw dpa::tools::UsageError("sweep options: 'background' must be true or false");
   o.learner.background = j.value("background", o.learner.background);
+  if (j.contains("partial_curves") && !j["partial_curves"].is_boolean())
+    throw dpa::tools::UsageError("sweep options: 'partial_curves' must be true or false");
+  o.learner.partial_curves = j.value("partial_curves", o.learner.partial_curves);
   const nlohmann::json history = j.value("history", nlohmann::json::array());
   if (!history.is_array()) throw dpa::tools::UsageError("sweep options: 'history' must be a list of zoo directories");
   for (const nlohmann::json& dir : history) {
@@ -124,6 +127,12 @@ int dpa_host_zoo_writer_add(dpa_host_zoo_writer* writer, const float* weights, s
                             const char* metrics_json) {
   if (writer == nullptr || weights == nullptr || metrics_json == nullptr) return null_argument("an argument");
   return guarded([&] { writer->writer->add(weights, num_weights, metrics_json); });
+}
+
+int dpa_host_zoo_writer_add_row(dpa_host_zoo_writer* writer, const float* row, size_t count,
+                                const char* metrics_json) {
+  if (writer == nullptr || row == nullptr || metrics_json == nullptr) return null_argument("an argument");
+  return guarded([&] { writer->writer->add_row(row, count, metrics_json); });
 }
 
 uint64_t dpa_host_zoo_writer_rows(const dpa_host_zoo_writer* writer) {

@@ -49,6 +49,9 @@ LearnerOrder learn_order(const ZooDataset& zoo, const SweepData& data, const std
   so.startup = o.startup;
   so.audit = o.audit;
   so.seed = splitmix64(o.seed + index);
+  // The epoch-1 replay measures the learner of finished trials, as documented (docs/sweep-learner.md);
+  // the live schedule's learner is replayed by scripts/sweep-live-replay.py through the live code.
+  so.partial_curves = false;
 
   SweepLearner learner(zoo.layout(), c.metrics, so);
   for (const SweepData& h : history) {

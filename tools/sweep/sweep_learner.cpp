@@ -55,6 +55,7 @@ struct Trial {
   std::uint32_t epochs = 0;
   SweepHyper hyper;
   bool history = false, finished = false, stopped = false, audit = false;
+  bool imputed = false;  // final_value imputed from its last checkpoint (a trial that did not finish)
   float final_value = NAN;
   std::vector<Checkpoint> checkpoints;
 };
@@ -216,8 +217,10 @@ struct SweepLearner::Impl {
     return model;
   }
 
-  // A fit on finished trials: out-of-fold taus per step, where to trust it, the model of them all.
-  std::shared_ptr<Fitted> fit(const std::vector<Trial>& data, std::uint32_t version) const {
+  // A fit on finished trials (and the others, their finals imputed): out-of-fold taus per step on
+  // the finished ones, where to trust it, the model of them all.
+  std::shared_ptr<Fitted> fit(std::vector<Trial> data, std::uint32_t version) const {
+    if (options.partial_curves) data = impute_finals(std::move(data), options.min_trials_for_tau);
     auto f = std::make_shared<Fitted>();
     f->version = version;
     f->schema = schema_of(data);
@@ -274,7 +277,7 @@ struct SweepLearner::Impl {
     std::map<std::uint32_t, Column> at;
     for (std::size_t r = 0; r < oof.size(); ++r) {
       const Trial& t = data[trial_of[r]];
-      if (!std::isfinite(oof[r]) || step_of[r] >= t.epochs) continue;
+      if (!std::isfinite(oof[r]) || step_of[r] >= t.epochs || t.imputed) continue;  // real finals judge
       Column& c = at[step_of[r]];
       c.predicted.push_back(oof[r]);
       c.observed.push_back(observed[r]);
@@ -299,10 +302,48 @@ struct SweepLearner::Impl {
     }
   }
 
+  // The finished trials, and with partial_curves the others too (their finals imputed by fit()).
   std::vector<Trial> training_trials() const {
     std::vector<Trial> out;
     for (const Trial& t : trials) {
-      if (t.finished && !t.stopped) out.push_back(t);
+      if ((t.finished && !t.stopped) || (options.partial_curves && !t.finished && !t.checkpoints.empty()))
+        out.push_back(t);
+    }
+    return out;
+  }
+
+  // The trials that did not finish get a final value from their last checkpoint's observed
+  // metric, through a line per step fitted on the finished trials (observed at that step against
+  // final), where at least min_trials_for_tau of them have that step; the others are left out.
+  // Pruned trials are the low end a survivors-only learner never sees.
+  static std::vector<Trial> impute_finals(std::vector<Trial> data, std::uint32_t min_trials) {
+    std::map<std::uint32_t, std::vector<std::pair<double, double>>> pairs;  // step -> (observed, final)
+    for (const Trial& t : data) {
+      if (!t.finished) continue;
+      for (const Checkpoint& c : t.checkpoints)
+        if (c.finite && c.step < t.epochs) pairs[c.step].push_back({c.metrics[0], t.final_value});
+    }
+    std::map<std::uint32_t, std::pair<double, double>> line;  // step -> (intercept, slope)
+    for (const auto& [step, p] : pairs) {
+      if (p.size() < min_trials) continue;
+      double mx = 0, my = 0, sxx = 0, sxy = 0;
+      for (const auto& [x, y] : p) mx += x, my += y;
+      mx /= static_cast<double>(p.size());
+      my /= static_cast<double>(p.size());
+      for (const auto& [x, y] : p) sxx += (x - mx) * (x - mx), sxy += (x - mx) * (y - my);
+      const double slope = sxx > 0 ? std::max(0.0, sxy / sxx) : 0.0;
+      line[step] = {my - slope * mx, slope};
+    }
+    std::vector<Trial> out;
+    for (Trial& t : data) {
+      if (!t.finished) {
+        const Checkpoint& last = t.checkpoints.back();
+        const auto at = line.find(last.step);
+        if (at == line.end() || !last.finite) continue;
+        t.final_value = static_cast<float>(at->second.first + at->second.second * last.metrics[0]);
+        t.imputed = true;
+      }
+      out.push_back(std::move(t));
     }
     return out;
   }

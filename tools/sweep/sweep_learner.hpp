@@ -37,6 +37,9 @@ struct SweepOptions {
   std::uint32_t min_trials_for_tau = 10;  // finished trials with a checkpoint at a step to judge it
   int folds = 5;                          // out-of-fold predictions, by trial
   bool background = false;                // refit on a thread of its own
+  // Learn from the trials that did not finish too (pruned or running), their finals imputed from
+  // their last checkpoint (SweepLearner::Impl::impute_finals); trust is judged on real finals.
+  bool partial_curves = true;
   // Folds and audit choice hash a trial's name after its last '/' (a live study's trial number),
   // so that they do not depend on the study's name (Optuna's default one is random).
   bool hash_trial_number = false;

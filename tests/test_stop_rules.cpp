@@ -158,9 +158,10 @@ TEST_CASE("run-order stops: the gap rule decides as one thread in run order woul
 }
 
 TEST_CASE("rule names say what the rule does: the training loss is stopped when above") {
-  CHECK(Rule{Signal::kTrainLoss, RuleKind::kPercentile, 75, -1}.name() == "train_loss above the p25 of earlier runs");
-  CHECK(Rule{Signal::kTestAccuracy, RuleKind::kPercentile, 75, -1}.name() ==
-        "test_accuracy below the p75 of earlier runs");
+  CHECK(Rule{Signal::kTrainLoss, RuleKind::kPercentile, 25, -1}.name() ==
+        "train_loss, top 25 % kept (above the p25 of earlier runs)");
+  CHECK(Rule{Signal::kTestAccuracy, RuleKind::kPercentile, 25, -1}.name() ==
+        "test_accuracy, top 25 % kept (below the p75 of earlier runs)");
   // Below the p-th percentile of -loss is above the (100-p)-th of the loss.
   std::vector<double> losses = {0.3, 0.9, 0.5, 1.4, 0.7}, negated;
   for (const double l : losses) negated.push_back(-l);

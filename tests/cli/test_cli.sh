@@ -179,7 +179,7 @@ python3 "$source/tests/cli/derive_zoo.py" "$zoo" "$tmp/curves" curves
 check "early-stop against the baselines" "$dpa" early-stop "$tmp/curves" --at 1 --folds 3 --context train --json --plot "$tmp/tradeoff.svg"
 check "early-stop rows per signal and rule" python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
 rows={(x['signal'],x['rule'],x['value']) for x in r['rules']}; \
-assert ('model','percentile',75) in rows and ('test_accuracy','percentile',75) in rows and ('train_loss','percentile',50) in rows \
+assert ('model','percentile',25) in rows and ('test_accuracy','percentile',25) in rows and ('train_loss','percentile',50) in rows \
 and ('successive_halving','halving',2) in rows and ('model','below',0.5) in rows, rows; \
 assert r['replays'] == 3 and all(x['runs'] == r['predictor']['runs'] for x in r['rules']), r" "$tmp/last"
 check "trade-off plot" contains "$tmp/tradeoff.svg" '<polyline'
@@ -190,7 +190,7 @@ check "train a final-accuracy model for replay" "$dpa" train "$tmp/curves" -o "$
 check "train an epoch-1 model with the epoch as context" "$dpa" train "$tmp/curves" -o "$tmp/stop-at-1.dpa" --checkpoints 1 --target final_test_accuracy --context train --trees 20
 check "epoch-1 model evaluated at epoch 2" "$dpa" eval "$tmp/stop-at-1.dpa" "$tmp/curves" --checkpoints 2 --target final_test_accuracy
 check "warns that the epoch lies outside its training" contains "$tmp/last_err" "step above 1"
-check "early-stop replays a given model's held-out runs" "$dpa" early-stop "$tmp/curves" --model "$tmp/final.dpa" --percentile 75 --json
+check "early-stop replays a given model's held-out runs" "$dpa" early-stop "$tmp/curves" --model "$tmp/final.dpa" --percentile 25 --json
 check "the model's training runs are not replayed" python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
 assert r['excluded_runs'] > 200 and r['predictor']['runs'] == 400 - r['excluded_runs'], r" "$tmp/last"
 expect_exit "early-stop --model with --folds" 2 "--model replays a given model" "$dpa" early-stop "$tmp/curves" --model "$tmp/final.dpa" --folds 3

@@ -1,5 +1,6 @@
 // dpa early-stop: what stopping runs early saves on a zoo and what it costs, for our predictor
 // and, on the same runs in the same order, for the signals learning-curve pruners use.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -48,7 +49,7 @@ EarlyStopOptions parse_early_stop_options(const Args& args) {
   o.context = args.value_or("--context", "none");
   o.below = parse_number_list(args.value_or("--below", "0.3,0.5,0.6"), "--below", 0, 1);
   o.gap = parse_number_list(args.value_or("--gap", "0.2"), "--gap", 1e-6, 1);
-  o.percentiles = parse_number_list(args.value_or("--percentile", "50,75"), "--percentile", 0, 100);
+  o.percentiles = parse_percentiles(args);
   o.startup = static_cast<std::uint32_t>(args.integer("--startup", 5, 0, 1000000));
   o.halving = parse_number_list(args.value_or("--halving", "2,3"), "--halving", 1.5, 100);
   o.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1ll << 40));
@@ -113,6 +114,16 @@ void print_early_stop_text(const EarlyStopReport& r) {
 
 }  // namespace
 
+std::vector<double> parse_percentiles(const Args& args) {
+  const std::vector<double> kept = parse_number_list(args.value_or("--percentile", "50,25"), "--percentile", 0, 100);
+  if (args.value("--percentile") && std::any_of(kept.begin(), kept.end(), [](double p) { return p != 50; })) {
+    std::fprintf(stderr,
+                 "note: --percentile P keeps the top P %% of the runs, as Optuna's PercentilePruner(P) (dpa 0.2 "
+                 "stopped below the P-th percentile: its --percentile Q is --percentile 100-Q now)\n");
+  }
+  return kept;
+}
+
 int run_early_stop(int argc, char** argv, int first) {
   const Args args(argc, argv, first, kEarlyStopOptions);
   args.expect_positionals(1, "ZOO_DIR");
@@ -162,7 +173,9 @@ minus the best of those not stopped), summed over the replays.
                      --context should include step
 )" DPA_CONTEXT_HELP R"(  --below LIST       thresholds on the predicted (and observed) accuracy (default 0.3,0.5,0.6)
   --gap LIST         gaps under the best prediction so far (default 0.2)
-  --percentile LIST  stop below this percentile of the earlier runs' scores (default 50,75)
+  --percentile LIST  keep the top P % of the earlier runs' scores, as Optuna's PercentilePruner(P)
+                     (default 50,25; dpa 0.2's --percentile Q stopped below the Q-th percentile:
+                     that is --percentile 100-Q now)
   --startup N        runs seen before a percentile rule stops any (default 5)
   --halving LIST     successive-halving reduction factors eta (default 2,3)
   --plot FILE        SVG of the trade-off: epochs saved vs best runs stopped, per signal

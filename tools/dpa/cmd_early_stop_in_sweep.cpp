@@ -27,7 +27,7 @@ InSweepOptions parse_in_sweep_options(const Args& args) {
   o.step = static_cast<std::uint32_t>(args.integer("--at", 1, 0, 1000000));
   o.trials = static_cast<std::uint32_t>(args.integer("--trials", 100, 2, 10000000));
   o.orders = static_cast<std::uint32_t>(args.integer("--orders", 20, 1, 100000));
-  o.percentiles = parse_number_list(args.value_or("--percentile", "50,75"), "--percentile", 0, 100);
+  o.percentiles = parse_percentiles(args);
   o.startup = static_cast<std::uint32_t>(args.integer("--startup", 5, 0, 1000000));
   const std::vector<double> audit = parse_number_list(args.value_or("--audit", "0"), "--audit", 0, 1);
   if (audit.size() != 1) throw UsageError("--audit takes one fraction");
@@ -97,8 +97,9 @@ void print_in_sweep_text(const ZooDataset& zoo, const InSweepReport& r) {
                 x.orders.empty() ? std::size_t{0} : x.orders[0].best_runs, regret.mean, regret.sd);
   }
   for (const InSweepLearning& l : r.learning) {
-    std::printf("learner at p%g: %.1f refits per order; %.0f %% of its decisions scored by its predictor", l.percentile,
-                l.fits.mean, 100 * l.predicted_share.mean);
+    std::printf(
+        "learner keeping the top %g %%: %.1f refits per order; %.0f %% of its decisions scored by its predictor",
+        l.percentile, l.fits.mean, 100 * l.predicted_share.mean);
     if (l.orders_never_trusted < r.orders)
       std::printf(", the first at trial %.0f on average", l.first_trusted_trial.mean);
     if (l.orders_never_trusted > 0) std::printf(" (%u orders never trusted it)", l.orders_never_trusted);

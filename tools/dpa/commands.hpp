@@ -1,6 +1,8 @@
 // The subcommands of dpa: one file each (cmd_ID.cpp), listed once in DPA_COMMANDS.
 #pragma once
 
+#include <vector>
+
 namespace dpa::tools {
 
 struct Command {
@@ -24,6 +26,9 @@ DPA_COMMANDS(DPA_DECLARE_COMMAND)
 class Args;
 // `dpa early-stop --in-sweep` (cmd_early_stop_in_sweep.cpp).
 int run_early_stop_in_sweep(const Args& args);
+// early-stop's --percentile LIST, Optuna's meaning (keep the top P %; default 50,25), with one
+// line on stderr when a value other than 50 is given: dpa 0.2 read it the other way round.
+std::vector<double> parse_percentiles(const Args& args);
 
 // `dpa zoo train`, reached through the zoo command.
 int zoo_train(int argc, char** argv, int first);

@@ -475,7 +475,7 @@ SweepDecision SweepLearner::report(const std::string& trial, std::uint32_t step,
     }
     if (!scores.empty() && scores.size() >= l.options.startup) {
       std::sort(scores.begin(), scores.end());
-      d.threshold = percentile_of_sorted(scores, l.options.percentile);
+      d.threshold = percentile_of_sorted(scores, 100 - l.options.percentile);  // the top `percentile` % kept
       d.stop = d.score < d.threshold;
     }
     d.decided = true;

@@ -28,7 +28,7 @@
 namespace dpa::tools {
 
 struct SweepOptions {
-  double percentile = 50;                 // stop below this percentile of earlier trials' scores at the step
+  double percentile = 50;  // keep the top this % of earlier trials' scores at the step (Optuna's meaning)
   std::uint32_t startup = 5;              // earlier trials with a score at the step before any stop
   double audit = 0;                       // fraction of trials never stopped (chosen by a hash of name and seed)
   std::uint64_t seed = 0;                 // folds, audit choice, trees

@@ -36,11 +36,14 @@ std::string Rule::name() const {
       std::snprintf(buf, sizeof buf, "%s %.2f under the best so far", signal_name(signal), value);
       break;
     case RuleKind::kPercentile:
-      // The loss is ranked negated: below the p-th percentile of -loss is above the (100-p)-th of loss.
+      // Optuna's meaning: the top `value` % kept, so the ones below the (100 - value)-th percentile
+      // stopped. The loss is ranked negated: below the p-th percentile of -loss is above the
+      // (100-p)-th of the loss.
       if (signal == Signal::kTrainLoss) {
-        std::snprintf(buf, sizeof buf, "train_loss above the p%g of earlier runs", 100 - value);
+        std::snprintf(buf, sizeof buf, "train_loss, top %g %% kept (above the p%g of earlier runs)", value, value);
       } else {
-        std::snprintf(buf, sizeof buf, "%s below the p%g of earlier runs", signal_name(signal), value);
+        std::snprintf(buf, sizeof buf, "%s, top %g %% kept (below the p%g of earlier runs)", signal_name(signal), value,
+                      100 - value);
       }
       break;
     case RuleKind::kHalving: std::snprintf(buf, sizeof buf, "successive halving, eta %g", value); break;
@@ -170,8 +173,8 @@ void replay(const std::vector<ReplayRun>& runs, std::uint32_t step, std::uint32_
         stop = score < rule.value;
       } else if (rule.kind == RuleKind::kGap) {
         stop = score < best_score - rule.value;
-      } else if (!seen.empty() && seen.size() >= startup) {  // the first run has nothing to compare with
-        stop = score < percentile_of_sorted(seen, rule.value);
+      } else if (!seen.empty() && seen.size() >= startup) {           // the first run has nothing to compare with
+        stop = score < percentile_of_sorted(seen, 100 - rule.value);  // the top rule.value % kept
       }
       seen.insert(std::upper_bound(seen.begin(), seen.end(), score), score);
       best_score = std::max(best_score, score);

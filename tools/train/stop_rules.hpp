@@ -34,7 +34,8 @@ const char* rule_kind_name(RuleKind r);
 struct Rule {
   Signal signal;
   RuleKind kind;
-  double value;       // threshold, gap, percentile (0-100) or reduction factor eta
+  // threshold, gap, percentile (0-100: the top `value` % kept, Optuna's meaning) or reduction factor eta
+  double value;
   int runtime_index;  // model below/gap rules: index into ReplayRun::runtime_stop
   std::string name() const;
 };

@@ -55,6 +55,22 @@ def _hyper_value(name, value):
     return str(value)  # anything else Optuna may hold is a category
 
 
+def decisions(trial):
+    """The decisions recorded with a trial (FrozenTrial), one dict per report: step, observed,
+    score, predicted, threshold, compared, stop; the stopping one also names the trials it was
+    compared with and the rule; a diverged trial's last one says so."""
+    out = [dict(zip(RECORD_FIELDS, r)) for r in trial.user_attrs.get(DECISIONS_ATTR, [])]
+    stopped = trial.user_attrs.get(STOPPED_ATTR)
+    if stopped:
+        for r in out:
+            if r["step"] == stopped["step"]:
+                r.update(stopped)
+    if DIVERGED_ATTR in trial.user_attrs:
+        out.append({"step": trial.user_attrs[DIVERGED_ATTR]["step"], "diverged": trial.user_attrs[DIVERGED_ATTR],
+                    "stop": True})
+    return out
+
+
 def _finite_or_none(value):
     return float(value) if value is not None and math.isfinite(float(value)) else None
 
@@ -318,16 +334,7 @@ class SweepPruner(optuna.pruners.BasePruner):
             if self._study is None:
                 raise ValueError("explain(number) needs a study this pruner decided for; pass the FrozenTrial")
             trial = self._study.trials[trial]
-        out = [dict(zip(RECORD_FIELDS, r)) for r in trial.user_attrs.get(DECISIONS_ATTR, [])]
-        stopped = trial.user_attrs.get(STOPPED_ATTR)
-        if stopped:
-            for r in out:
-                if r["step"] == stopped["step"]:
-                    r.update(stopped)
-        if DIVERGED_ATTR in trial.user_attrs:
-            out.append({"step": trial.user_attrs[DIVERGED_ATTR]["step"], "diverged": trial.user_attrs[DIVERGED_ATTR],
-                        "stop": True})
-        return out
+        return decisions(trial)
 
     _study = None
 

@@ -181,3 +181,6 @@ def test_the_installed_package_brings_the_dpa_command():
     assert os.access(command, os.X_OK), "pip install ./python should install the dpa command at %s" % command
     out = subprocess.run([command, "zoo", "info", MINI_ZOO, "--json"], check=True, capture_output=True, text=True)
     assert json.loads(out.stdout)["rows"] == 400
+    # `dpa sweep` reads a SweepPruner study back from Optuna's storage (dpa.sweep).
+    out = subprocess.run([command, "sweep", "--help"], check=True, capture_output=True, text=True)
+    assert "explain" in out.stdout and "draw" in out.stdout

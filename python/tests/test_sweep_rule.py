@@ -130,3 +130,40 @@ def test_where_the_learner_trusts_itself_the_rule_compares_its_scores(tmp_path):
     for t in study.trials:
         for r in pruner.explain(t):
             assert t.intermediate_values[r["step"]] == pytest.approx(r["observed"])
+
+
+def test_a_study_read_back_from_its_storage_explains_and_draws(tmp_path):
+    import json
+    import subprocess
+    import sys
+    storage = "sqlite:///%s" % (tmp_path / "study.db")
+    pruner = dpa.optuna.SweepPruner(tmp_path / "sweep", epochs=STEPS, n_startup_trials=3, layout=LAYOUT,
+                                    background=False)
+    study = optuna.create_study(study_name="s", storage=storage, direction="maximize", pruner=pruner)
+    rng = np.random.default_rng(3)
+    for quality, curve in curves(20, seed=5):
+        trial = study.ask()
+        for step in range(1, STEPS + 1):
+            pruner.report(trial, step, rng.normal(0, 0.1, 20).astype(np.float32), {"test_accuracy": float(curve[step])})
+            if step < STEPS and trial.should_prune():
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                break
+        else:
+            study.tell(trial, float(curve[STEPS]))
+    stopped = next(t for t in study.trials if t.state == optuna.trial.TrialState.PRUNED)
+
+    def sweep(*args):
+        return subprocess.run([sys.executable, "-m", "dpa.sweep", *args], check=True, capture_output=True,
+                              text=True).stdout
+    text = sweep("explain", storage, "s", str(stopped.number))
+    assert "trial %d: pruned" % stopped.number in text and "stopped (PercentilePruner(50)" in text
+    every = json.loads(sweep("explain", storage, "s", "--json"))
+    assert every[str(stopped.number)]["decisions"] == pruner.explain(stopped.number)
+    assert len(every) == 20
+    sweep("draw", storage, "s", "-o", str(tmp_path / "sweep.svg"))
+    svg = (tmp_path / "sweep.svg").read_text()
+    assert svg.count("<polyline") == 20 and svg.count("<path") == sum(
+        t.state == optuna.trial.TrialState.PRUNED for t in study.trials)
+    bad = subprocess.run([sys.executable, "-m", "dpa.sweep", "explain", storage, "nope"], capture_output=True,
+                         text=True)
+    assert bad.returncode != 0 and "no study named 'nope'" in bad.stderr

@@ -7,6 +7,7 @@ study as it is, so the decision is Optuna's, exactly. Where it does, the rule re
 study in which the trials' values at that step are the learner's scores (each recomputed by its
 latest fit) and this trial's values are its scores so far. The study's intermediate values stay
 the observed metric; each decision is recorded with the trial (user attributes, `explain()`)."""
+import base64
 import copy
 import ctypes
 import json
@@ -21,13 +22,19 @@ import optuna
 from optuna.pruners._percentile import _get_percentile_intermediate_result_over_trials, _is_first_in_interval_step
 from optuna.trial import TrialState
 
-from . import DpaWarning, Segment, _c_layout, _floats, _ptr
+from . import DpaWarning, Segment, _c_layout, _floats, _ptr, stats
 
 # The trial's user attributes the pruner writes.
 DECISIONS_ATTR = "dpa_decisions"  # one record per report: [step, observed, score, predicted, threshold, n, stop]
 STOPPED_ATTR = "dpa_stopped"      # the deciding record of a stopped trial, with the trials compared with
 DIVERGED_ATTR = "dpa_diverged"    # the step and metrics of a diverged trial
 RECORD_FIELDS = ("step", "observed", "score", "predicted", "threshold", "compared", "stop")
+# The checkpoint records in the study's storage (trial system attributes), the sweep's memory:
+# {"s": the stored statistics (float32, little-endian, base64), "m": the metrics, "n": the
+# network's weight count, "e": the planned last step}; and the study's layout.
+CHECKPOINT_ATTR = "dpa:checkpoint:%d"
+LAYOUT_ATTR = "dpa:layout"
+STORED_SET = "extended"  # the statistics a statistics zoo stores (tools/zoo/stored_statistics.hpp)
 
 
 def _step(step):
@@ -149,7 +156,7 @@ class SweepPruner(optuna.pruners.BasePruner):
         for h in history:
             if not os.path.isfile(os.path.join(h, "layout.csv")):
                 raise ValueError("history: %s is not a zoo directory (no layout.csv there)" % h)
-        self.directory = os.fspath(directory)
+        self.directory = None if directory is None else os.fspath(directory)
         self.epochs = int(epochs)
         self.metric = metric
         self.percentile = float(percentile)
@@ -165,6 +172,9 @@ class SweepPruner(optuna.pruners.BasePruner):
         self._opening = threading.Lock()  # study.optimize(n_jobs=N): one handle for all threads
         self._reports = {}  # trial number -> {step: (observed, score, predicted, audit)}
         self._records = {}  # trial number -> its decision records, as written to its user attributes
+        self._fed = set()  # (trial number, step) of the storage's records the learner has
+        self._stopped = set()  # trial numbers the learner was told were stopped
+        self._syncing = threading.Lock()
 
     # ---- recording ------------------------------------------------------------------------------
 
@@ -175,7 +185,7 @@ class SweepPruner(optuna.pruners.BasePruner):
                 return
             self._c_layout, self._keep = _c_layout(layout)
             handle = ctypes.c_void_p()
-            _host.check(_host.lib.dpa_host_sweep_open(self.directory.encode(), ctypes.byref(self._c_layout),
+            _host.check(_host.lib.dpa_host_sweep_open((self.directory or "").encode(), ctypes.byref(self._c_layout),
                                                       json.dumps(self._options).encode(), ctypes.byref(handle)))
             self._layout = self._layout or layout
             self._handle = handle
@@ -215,7 +225,9 @@ class SweepPruner(optuna.pruners.BasePruner):
         def record(name, text, hyper, decision):
             return _host.lib.dpa_host_sweep_report(self._handle, name, step, self.epochs, _ptr(weights), weights.size,
                                                    text, hyper, 0, ctypes.byref(own_layout), decision)
-        score = self._report(trial, step, layout, metrics, record)
+        # The storage's record holds the runtime's statistics of the weights, as the library's row.
+        row = lambda: stats(weights, layout, STORED_SET).ravel()  # noqa: E731
+        score = self._report(trial, step, layout, metrics, record, row, weights.size)
         del keep
         return score
 
@@ -234,11 +246,11 @@ class SweepPruner(optuna.pruners.BasePruner):
         def record(name, text, hyper, decision):
             return _host.lib.dpa_host_sweep_report_statistics(self._handle, name, step, self.epochs, _ptr(row),
                                                               row.size, int(num_weights), text, hyper, 0, decision)
-        return self._report(trial, step, self._layout, metrics, record)
+        return self._report(trial, step, self._layout, metrics, record, lambda: row, int(num_weights))
 
-    def _report(self, trial, step, layout, metrics, record):
+    def _report(self, trial, step, layout, metrics, record, row, num_weights):
         """The checks, the diverged case and the bookkeeping of both reports; `record` calls the
-        host library."""
+        host library; row() is the checkpoint's stored statistics, for the study's storage."""
         from . import _host
         if self._handle is None:
             if trial.study.direction != optuna.study.StudyDirection.MAXIMIZE:
@@ -254,10 +266,13 @@ class SweepPruner(optuna.pruners.BasePruner):
             trial.set_user_attr(DIVERGED_ATTR, {"step": step, "metrics": sorted(diverged)})
             trial.report(observed, step)
             return float("nan")
+        self._sync(trial.study)
         text = json.dumps({k: float(v) for k, v in values.items()}).encode()
         hyper = json.dumps({k: _hyper_value(k, v) for k, v in trial.params.items()}).encode()
         d = _host.SweepDecision()
         _host.check(record(self._name(trial.study, trial.number).encode(), text, hyper, ctypes.byref(d)))
+        self._fed.add((trial.number, step))
+        self._store(trial, step, row(), values, num_weights)
         self._reports.setdefault(trial.number, {})[step] = (observed, float(d.score), bool(d.predicted),
                                                             bool(d.audit))
         trial.report(observed, step)
@@ -266,6 +281,51 @@ class SweepPruner(optuna.pruners.BasePruner):
     @staticmethod
     def _name(study, number):
         return "%s/%d" % (study.study_name, number)
+
+    # ---- the study's storage: the sweep's memory ------------------------------------------------
+
+    def _store(self, trial, step, row, values, num_weights):
+        """The checkpoint's record with the trial, in the study's storage: every worker reads it."""
+        storage = trial.study._storage
+        record = {"s": base64.b64encode(np.asarray(row, dtype="<f4").tobytes()).decode("ascii"),
+                  "m": {k: float(v) for k, v in values.items()}, "n": int(num_weights), "e": self.epochs}
+        storage.set_trial_system_attr(trial._trial_id, CHECKPOINT_ATTR % step, record)
+        if LAYOUT_ATTR not in trial.study.system_attrs:
+            storage.set_study_system_attr(trial.study._study_id, LAYOUT_ATTR,
+                                          [[s.offset, s.length, s.kind] for s in self._layout])
+
+    def _tell_stopped(self, study, number):
+        from . import _host
+        if number not in self._stopped:
+            self._stopped.add(number)
+            _host.check(_host.lib.dpa_host_sweep_stopped(self._handle, self._name(study, number).encode()))
+
+    def _sync(self, study):
+        """What other workers stored since the last look, fed to the learner: their checkpoints
+        (of trials that did not fail: a killed worker's trial is never learnt from unless it
+        finished) and which trials were pruned."""
+        from . import _host
+        with self._syncing:
+            for t in study._storage.get_all_trials(study._study_id, deepcopy=False):
+                if t.state == TrialState.FAIL:
+                    continue
+                name = None
+                for key, record in t.system_attrs.items():
+                    if not key.startswith("dpa:checkpoint:"):
+                        continue
+                    step = int(key[len("dpa:checkpoint:"):])
+                    if (t.number, step) in self._fed:
+                        continue
+                    self._fed.add((t.number, step))
+                    name = name or self._name(study, t.number).encode()
+                    row = np.frombuffer(base64.b64decode(record["s"]), dtype="<f4").astype(np.float32)
+                    hyper = json.dumps({k: _hyper_value(k, v) for k, v in t.params.items()}).encode()
+                    fed = ctypes.c_int32()
+                    _host.check(_host.lib.dpa_host_sweep_observe_statistics(
+                        self._handle, name, step, int(record["e"]), _ptr(row), row.size, int(record["n"]),
+                        json.dumps(record["m"]).encode(), hyper, ctypes.byref(fed)))
+                if t.state == TrialState.PRUNED:
+                    self._tell_stopped(study, t.number)
 
     # ---- deciding -------------------------------------------------------------------------------
 
@@ -289,6 +349,8 @@ class SweepPruner(optuna.pruners.BasePruner):
             view_trial.intermediate_values = {s: own[s][1] if s in own else v
                                               for s, v in trial.intermediate_values.items()}
         stop = bool(self.rule.prune(view, view_trial)) and not audit
+        if stop:
+            self._tell_stopped(study, trial.number)
         completed = view.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         compared = [t for t in completed if step in t.intermediate_values]
         threshold = math.nan

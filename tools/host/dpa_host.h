@@ -52,7 +52,8 @@ typedef struct dpa_host_sweep_decision {
 
 /* options_json: {"percentile": 50, "startup": 5, "audit": 0, "seed": 0, "history": ["DIR", ...],
  * "background": true, "partial_curves": true}; any may be left out. Records into the statistics zoo in dir (made when
- * absent or empty), shared with other processes' sweeps of the same dir. */
+ * absent or empty), shared with other processes' sweeps of the same dir; "" records nowhere (the
+ * study's storage holds the records, dpa.optuna.SweepPruner(None, ...)). */
 int dpa_host_sweep_open(const char* dir, const dpa_layout* layout, const char* options_json, dpa_host_sweep** out);
 /* A checkpoint of a trial. metrics_json: {"test_accuracy": ..., other numbers}, the same names at
  * every report; hyper_json: the trial's hyperparameters; epochs: its planned last step. layout:
@@ -66,6 +67,13 @@ int dpa_host_sweep_report_statistics(dpa_host_sweep* sweep, const char* trial, u
                                      const float* statistics, size_t count, uint64_t num_weights,
                                      const char* metrics_json, const char* hyper_json, int32_t decide,
                                      dpa_host_sweep_decision* out);
+/* Another worker's checkpoint, read from the study's storage: learnt, not recorded in this sweep's
+ * directory, never decided; *fed is 0 when the learner had it already. */
+int dpa_host_sweep_observe_statistics(dpa_host_sweep* sweep, const char* trial, uint32_t step, uint32_t epochs,
+                                      const float* statistics, size_t count, uint64_t num_weights,
+                                      const char* metrics_json, const char* hyper_json, int32_t* fed);
+/* The trial was stopped (pruned, by any worker): the learner learns from its partial curve. */
+int dpa_host_sweep_stopped(dpa_host_sweep* sweep, const char* trial);
 /* The learner's state as JSON into buffer (NUL-terminated); *needed: the bytes it takes. */
 int dpa_host_sweep_state(const dpa_host_sweep* sweep, char* buffer, size_t size, size_t* needed);
 /* The score every trial that reached `step` has there now, as JSON {"trial": score, ...} into

@@ -129,8 +129,7 @@ int dpa_host_zoo_writer_add(dpa_host_zoo_writer* writer, const float* weights, s
   return guarded([&] { writer->writer->add(weights, num_weights, metrics_json); });
 }
 
-int dpa_host_zoo_writer_add_row(dpa_host_zoo_writer* writer, const float* row, size_t count,
-                                const char* metrics_json) {
+int dpa_host_zoo_writer_add_row(dpa_host_zoo_writer* writer, const float* row, size_t count, const char* metrics_json) {
   if (writer == nullptr || row == nullptr || metrics_json == nullptr) return null_argument("an argument");
   return guarded([&] { writer->writer->add_row(row, count, metrics_json); });
 }
@@ -187,6 +186,23 @@ int dpa_host_sweep_report_statistics(dpa_host_sweep* sweep, const char* trial, u
         trial, step, epochs, statistics, count, num_weights, metrics_json, hyper_json, decide != 0);
     *out = {d.stop, d.decided, d.predicted, d.score, d.threshold, d.audit};
   });
+}
+
+int dpa_host_sweep_observe_statistics(dpa_host_sweep* sweep, const char* trial, uint32_t step, uint32_t epochs,
+                                      const float* statistics, size_t count, uint64_t num_weights,
+                                      const char* metrics_json, const char* hyper_json, int32_t* fed) {
+  if (sweep == nullptr || trial == nullptr || statistics == nullptr || metrics_json == nullptr ||
+      hyper_json == nullptr || fed == nullptr)
+    return null_argument("an argument");
+  return guarded([&] {
+    *fed =
+        sweep->sweep->observe_statistics(trial, step, epochs, statistics, count, num_weights, metrics_json, hyper_json);
+  });
+}
+
+int dpa_host_sweep_stopped(dpa_host_sweep* sweep, const char* trial) {
+  if (sweep == nullptr || trial == nullptr) return null_argument("an argument");
+  return guarded([&] { sweep->sweep->stopped(trial); });
 }
 
 int dpa_host_sweep_state(const dpa_host_sweep* sweep, char* buffer, size_t size, size_t* needed) {

@@ -65,6 +65,7 @@ std::vector<std::unique_ptr<ZooDataset>> open_history(const LiveSweepOptions& o,
 struct LiveSweep::Impl {
   struct Checkpoint {
     Json metrics, hyper;
+    bool repeated = false;  // observed from the storage, and known already (from the directory)
   };
 
   std::string dir;
@@ -72,9 +73,9 @@ struct LiveSweep::Impl {
   dpa_layout layout{};
   LiveSweepOptions options;
   std::vector<std::unique_ptr<ZooDataset>> history;
-  ZooWriter writer;
+  std::unique_ptr<ZooWriter> writer;  // none without a directory (the study's storage alone)
   std::vector<dpa_segment> recorded;  // the zoo's layout: the learner's (its first network's)
-  ZooTail tail;
+  std::unique_ptr<ZooTail> tail;
   dpa::FeatureExtractor statistics;
   std::vector<float> row;
   std::unique_ptr<SweepLearner> learner;  // made at the first report, which names the metrics
@@ -88,8 +89,9 @@ struct LiveSweep::Impl {
         layout{segments.data(), l.num_segments, l.total_length},
         options(o),
         history(open_history(o, layout)),
-        writer(d, layout, ZooStore::kStatistics),
-        tail(d, kStatisticsFile, feature_count(layout, kStoredStatsSet)),
+        writer(d.empty() ? nullptr : std::make_unique<ZooWriter>(d, layout, ZooStore::kStatistics)),
+        tail(d.empty() ? nullptr
+                       : std::make_unique<ZooTail>(d, kStatisticsFile, feature_count(layout, kStoredStatsSet))),
         statistics(layout, kStoredStatsSet),
         row(feature_count(layout, kStoredStatsSet)) {
     options.learner.hash_trial_number = true;
@@ -107,7 +109,7 @@ struct LiveSweep::Impl {
                         "' names a column the sweep's zoo records itself; name the metric otherwise");
       if (name != "test_accuracy") names.push_back(name);
     }
-    const dpa_layout zoo_layout = writer.recorded_layout();
+    const dpa_layout zoo_layout = writer ? writer->recorded_layout() : layout;
     recorded.assign(zoo_layout.segments, zoo_layout.segments + zoo_layout.num_segments);
     auto made = std::make_unique<SweepLearner>(
         dpa_layout{recorded.data(), zoo_layout.num_segments, zoo_layout.total_length}, names, options.learner);
@@ -134,7 +136,7 @@ struct LiveSweep::Impl {
   // A report's metrics and hyperparameters, checked, after what other workers recorded is read
   // (a step this trial reported already is refused).
   Checkpoint checked(const std::string& trial, std::uint32_t step, const std::string& metrics_json,
-                     const std::string& hyper_json) {
+                     const std::string& hyper_json, bool observing = false) {
     Checkpoint c{parse_object(metrics_json, "metrics"), parse_object(hyper_json, "hyperparameters")};
     if (!learner) start_learner(c.metrics);
     for (const std::string& name : metrics) {
@@ -145,29 +147,34 @@ struct LiveSweep::Impl {
       throw ToolError("metrics: every report passes the same metrics as the first (" + std::to_string(metrics.size()) +
                       " of them)");
     follow_others();
-    if (learner->reported(trial, step))
-      throw ToolError("trial " + trial + " reported step " + std::to_string(step) +
-                      " already; a step is reported once");
+    if (learner->reported(trial, step)) {
+      if (!observing)
+        throw ToolError("trial " + trial + " reported step " + std::to_string(step) +
+                        " already; a step is reported once");
+      c.repeated = true;
+    }
     return c;
   }
 
-  // A checkpoint's stored statistics (`values`, a row of the statistics zoo) recorded and learnt.
+  // A checkpoint's stored statistics (`values`, a row of the statistics zoo) learnt, and recorded
+  // in the directory unless `observed` (another worker's, read from the study's storage).
   SweepDecision record(const std::string& trial, std::uint32_t step, std::uint32_t epochs, const Checkpoint& c,
-                       const float* values, std::uint64_t num_weights, bool decide) {
+                       const float* values, std::uint64_t num_weights, bool decide, bool observed = false) {
     Json line = c.metrics;
     line["modeldir"] = trial;
     line["step"] = step;
     line["config.epochs"] = epochs;
     line["num_weights"] = num_weights;
     for (const auto& [name, value] : c.hyper.items()) line[hyperparameter_column(name)] = value;
-    own_rows.insert(writer.add_row(values, row.size(), line.dump()));
+    if (writer && !observed) own_rows.insert(writer->add_row(values, row.size(), line.dump()));
     const std::vector<float> m = metric_values(c.metrics);
     return learner->report(trial, step, epochs, hyper_from(line), values, m.data(), decide);
   }
 
   // What the other workers recorded since the last look, fed to the learner undecided.
   void follow_others() {
-    tail.read_new([&](std::uint64_t index, const float* values, const std::string& line) {
+    if (!tail) return;
+    tail->read_new([&](std::uint64_t index, const float* values, const std::string& line) {
       if (own_rows.erase(index) > 0) return;
       const Json j = parse_object(line, (dir + "/metrics.jsonl").c_str());
       const std::string trial = j.value("modeldir", "");
@@ -214,6 +221,25 @@ SweepDecision LiveSweep::report_statistics(const std::string& trial, std::uint32
                     std::to_string(s.row.size()) + " (" + std::to_string(s.layout.num_segments) + " segments)");
   const Impl::Checkpoint c = s.checked(trial, step, metrics_json, hyper_json);
   return s.record(trial, step, epochs, c, statistics, num_weights, decide);
+}
+
+bool LiveSweep::observe_statistics(const std::string& trial, std::uint32_t step, std::uint32_t epochs,
+                                   const float* statistics, std::size_t count, std::uint64_t num_weights,
+                                   const std::string& metrics_json, const std::string& hyper_json) {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  Impl& s = *impl_;
+  if (count != s.row.size())
+    throw ToolError("statistics: " + std::to_string(count) + " values; this sweep's rows hold " +
+                    std::to_string(s.row.size()));
+  const Impl::Checkpoint c = s.checked(trial, step, metrics_json, hyper_json, true);
+  if (c.repeated) return false;
+  s.record(trial, step, epochs, c, statistics, num_weights, false, true);
+  return true;
+}
+
+void LiveSweep::stopped(const std::string& trial) {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  if (impl_->learner) impl_->learner->stopped(trial);
 }
 
 SweepLearnerState LiveSweep::state() const {

@@ -22,7 +22,8 @@ struct LiveSweepOptions {
 
 class LiveSweep {
  public:
-  // Opens (or makes) the sweep's statistics zoo in dir; throws ToolError.
+  // Opens (or makes) the sweep's statistics zoo in dir ("": none, the learner alone); throws
+  // ToolError.
   LiveSweep(const std::string& dir, const dpa_layout& layout, const LiveSweepOptions& options);
   ~LiveSweep();
 
@@ -41,6 +42,13 @@ class LiveSweep {
   SweepDecision report_statistics(const std::string& trial, std::uint32_t step, std::uint32_t epochs,
                                   const float* statistics, std::size_t count, std::uint64_t num_weights,
                                   const std::string& metrics_json, const std::string& hyper_json, bool decide);
+  // Another worker's checkpoint, read from the study's storage: learnt, not recorded in this
+  // directory, never decided. False when the learner has it already (read from the directory).
+  bool observe_statistics(const std::string& trial, std::uint32_t step, std::uint32_t epochs, const float* statistics,
+                          std::size_t count, std::uint64_t num_weights, const std::string& metrics_json,
+                          const std::string& hyper_json);
+  // The trial was stopped (pruned, by any worker): its partial curve is learnt from.
+  void stopped(const std::string& trial);
   SweepLearnerState state() const;
   // The score each trial (this worker's and the others' it has read) has at a step now: what the
   // rule compares a new trial's score with.

@@ -302,11 +302,12 @@ struct SweepLearner::Impl {
     }
   }
 
-  // The finished trials, and with partial_curves the others too (their finals imputed by fit()).
+  // The finished trials, and with partial_curves the stopped ones too (their finals imputed by
+  // fit()): not those still running, nor those of a killed worker.
   std::vector<Trial> training_trials() const {
     std::vector<Trial> out;
     for (const Trial& t : trials) {
-      if ((t.finished && !t.stopped) || (options.partial_curves && !t.finished && !t.checkpoints.empty()))
+      if ((t.finished && !t.stopped) || (options.partial_curves && !t.finished && t.stopped && !t.checkpoints.empty()))
         out.push_back(t);
     }
     return out;
@@ -494,7 +495,7 @@ SweepDecision SweepLearner::report(const std::string& trial, std::uint32_t step,
 void SweepLearner::stopped(const std::string& trial) {
   const std::lock_guard<std::mutex> hold(impl_->lock);
   const auto it = impl_->index.find(trial);
-  if (it != impl_->index.end()) impl_->trials[it->second].stopped = true;
+  if (it != impl_->index.end() && !impl_->trials[it->second].finished) impl_->trials[it->second].stopped = true;
 }
 
 bool SweepLearner::is_audit(const std::string& trial) const {

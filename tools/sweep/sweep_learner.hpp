@@ -28,17 +28,17 @@
 namespace dpa::tools {
 
 struct SweepOptions {
-  double percentile = 50;  // keep the top this % of earlier trials' scores at the step (Optuna's meaning)
-  std::uint32_t startup = 5;              // earlier trials with a score at the step before any stop
-  double audit = 0;                       // fraction of trials never stopped (chosen by a hash of name and seed)
-  std::uint64_t seed = 0;                 // folds, audit choice, trees
-  std::uint32_t min_finished = 10;        // finished trials (history included) before the first fit
-  std::uint32_t refit_every = 10;         // refit after this many more finished trials (a tenth more past 100)
+  double percentile = 50;           // keep the top this % of earlier trials' scores at the step (Optuna's meaning)
+  std::uint32_t startup = 5;        // earlier trials with a score at the step before any stop
+  double audit = 0;                 // fraction of trials never stopped (chosen by a hash of name and seed)
+  std::uint64_t seed = 0;           // folds, audit choice, trees
+  std::uint32_t min_finished = 10;  // finished trials (history included) before the first fit
+  std::uint32_t refit_every = 10;   // refit after this many more finished trials (a tenth more past 100)
   std::uint32_t min_trials_for_tau = 10;  // finished trials with a checkpoint at a step to judge it
   int folds = 5;                          // out-of-fold predictions, by trial
   bool background = false;                // refit on a thread of its own
-  // Learn from the trials that did not finish too (pruned or running), their finals imputed from
-  // their last checkpoint (SweepLearner::Impl::impute_finals); trust is judged on real finals.
+  // Learn from the stopped trials too (stopped() says which), their finals imputed from their last
+  // checkpoint (SweepLearner::Impl::impute_finals); trust is judged on real finals.
   bool partial_curves = true;
   // Folds and audit choice hash a trial's name after its last '/' (a live study's trial number),
   // so that they do not depend on the study's name (Optuna's default one is random).

@@ -125,10 +125,13 @@ class SweepPruner(optuna.pruners.BasePruner):
     compares its scores instead of the observed values. Decisions are recorded with the trial
     (`explain(trial)`).
 
-    audit: the fraction of trials never stopped (unbiased finals to learn from); history: zoos of
-    past sweeps of the same network; seed: the learner's folds, trees and audit choice.
-    Workers in several processes may share `directory` (and the study's storage): each reads what
-    the others recorded before it decides. The metric is maximised; report() never waits for a
+    audit: the fraction of trials never stopped (unbiased finals to learn from); history: zoos or
+    Optuna studies of past sweeps of the same network; seed: the learner's folds, trees and audit
+    choice. The study's storage is the sweep's memory: each report stores the checkpoint's record
+    with the trial (a few KB), and before it decides each worker reads what the others stored, on
+    any storage and any number of machines. `directory` (None: none) is a local statistics zoo of
+    the checkpoints, shared by workers that share a file system; dpa.optuna.export_zoo(study, dir)
+    writes the study's records as one. The metric is maximised; report() never waits for a
     refit (background=False: refits run inside report(), so that decisions depend on the seed and
     the trials alone). Networks of one sweep have the same segments (count and kinds); their
     lengths may differ (a width among the hyperparameters).
@@ -150,9 +153,10 @@ class SweepPruner(optuna.pruners.BasePruner):
                           "does (dpa 0.2 stopped the trials below the %g-th percentile)" % (percentile, percentile,
                                                                                               percentile),
                           DpaWarning, stacklevel=2)
-        if isinstance(history, (str, os.PathLike)):
+        if isinstance(history, (str, os.PathLike, optuna.Study)):
             history = [history]
-        history = [os.fspath(h) for h in history]
+        self._exported = []  # past studies exported as zoos, kept while the pruner lives
+        history = [self._history_zoo(h) for h in history]
         for h in history:
             if not os.path.isfile(os.path.join(h, "layout.csv")):
                 raise ValueError("history: %s is not a zoo directory (no layout.csv there)" % h)
@@ -176,6 +180,17 @@ class SweepPruner(optuna.pruners.BasePruner):
         self._stopped = set()  # trial numbers the learner was told were stopped
         self._syncing = threading.Lock()
 
+    def _history_zoo(self, past):
+        """A history zoo's directory: a zoo's own, or a past study's records exported to one."""
+        if not isinstance(past, optuna.Study):
+            return os.fspath(past)
+        import tempfile
+        from .sweep import export_zoo
+        exported = tempfile.TemporaryDirectory(prefix="dpa-history-")
+        self._exported.append(exported)
+        export_zoo(past, os.path.join(exported.name, "zoo"))
+        return os.path.join(exported.name, "zoo")
+
     # ---- recording ------------------------------------------------------------------------------
 
     def _open(self, layout):
@@ -184,6 +199,8 @@ class SweepPruner(optuna.pruners.BasePruner):
             if self._handle is not None:
                 return
             self._c_layout, self._keep = _c_layout(layout)
+            if self.directory:  # its parents too, as a user expects of "runs/sweep-1"
+                os.makedirs(os.path.dirname(os.path.abspath(self.directory)), exist_ok=True)
             handle = ctypes.c_void_p()
             _host.check(_host.lib.dpa_host_sweep_open((self.directory or "").encode(), ctypes.byref(self._c_layout),
                                                       json.dumps(self._options).encode(), ctypes.byref(handle)))
@@ -293,6 +310,12 @@ class SweepPruner(optuna.pruners.BasePruner):
         if LAYOUT_ATTR not in trial.study.system_attrs:
             storage.set_study_system_attr(trial.study._study_id, LAYOUT_ATTR,
                                           [[s.offset, s.length, s.kind] for s in self._layout])
+
+    def sync(self, study):
+        """Reads what other workers stored in the study since the last look (report() does before
+        each decision); afterwards state() counts every finished trial of the study."""
+        if self._handle is not None:
+            self._sync(study)
 
     def _tell_stopped(self, study, number):
         from . import _host

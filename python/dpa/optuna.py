@@ -24,8 +24,9 @@ import optuna
 
 from . import Model
 from ._sweep import SweepPruner
+from .sweep import export_zoo
 
-__all__ = ["WeightsPruner", "SweepPruner", "report"]
+__all__ = ["WeightsPruner", "SweepPruner", "report", "export_zoo"]
 
 
 def report(trial, step, module_or_weights, model, context=None):

@@ -5,18 +5,47 @@ rule compared the learner's scores). The pip-installed `dpa` command runs it as 
     dpa sweep explain sqlite:///study.db my-study 17        # each decision of trial 17
     dpa sweep explain sqlite:///study.db my-study --json    # every trial's
     dpa sweep draw sqlite:///study.db my-study -o sweep.svg
+    dpa sweep export sqlite:///study.db my-study -o zoo-dir   # the records as a statistics zoo
 
 (also `python3 -m dpa.sweep ...`). STORAGE is what optuna.load_study takes: an RDB URL, or a
 JournalFileStorage's file (a path that exists)."""
 import argparse
+import base64
 import json
 import math
 import os
 import sys
 
+import numpy as np
 import optuna
 
-from ._sweep import decisions
+from ._sweep import CHECKPOINT_ATTR, LAYOUT_ATTR, decisions
+
+RESERVED_HYPERPARAMETERS = ("epochs", "random_seed")  # recorded as config.hyper.NAME, as the live zoo does
+
+
+def export_zoo(study, directory):
+    """The checkpoint records a SweepPruner stored in the study (every trial's, a killed worker's
+    included) written as a statistics zoo in `directory` (new or empty) that every dpa command
+    reads, with the release format's metrics.csv.gz. Returns the number of checkpoints."""
+    from . import Segment, ZooWriter
+    layout = study.system_attrs.get(LAYOUT_ATTR)
+    if layout is None:
+        raise ValueError("study %r holds no SweepPruner records (no %s)" % (study.study_name, LAYOUT_ATTR))
+    rows = 0
+    prefix = CHECKPOINT_ATTR.split("%")[0]
+    with ZooWriter(directory, [Segment(*s) for s in layout], store="stats", release_metrics=True) as writer:
+        for t in study.get_trials(deepcopy=False):
+            records = sorted((int(k[len(prefix):]), r) for k, r in t.system_attrs.items() if k.startswith(prefix))
+            for step, r in records:
+                row = np.frombuffer(base64.b64decode(r["s"]), dtype="<f4").astype(np.float32)
+                config = {("hyper." + k if k in RESERVED_HYPERPARAMETERS else k): v for k, v in t.params.items()}
+                config["epochs"] = int(r["e"])
+                metrics = {k: v for k, v in r["m"].items() if k != "test_accuracy"}
+                writer.add_statistics(row, "%s/%d" % (study.study_name, t.number), step, r["m"]["test_accuracy"],
+                                      config, num_weights=int(r["n"]), **metrics)
+                rows += 1
+    return rows
 
 
 def describe(trial):
@@ -106,6 +135,10 @@ def main(argv=None):
     d.add_argument("storage")
     d.add_argument("study")
     d.add_argument("-o", "--output", required=True)
+    x = sub.add_parser("export", help="the study's checkpoint records as a statistics zoo every dpa command reads")
+    x.add_argument("storage")
+    x.add_argument("study")
+    x.add_argument("-o", "--output", required=True, help="a new or empty directory")
     a = ap.parse_args(argv)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
@@ -115,6 +148,13 @@ def main(argv=None):
     if a.command == "draw":
         draw(study, a.output)
         print("wrote %s" % a.output)
+        return
+    if a.command == "export":
+        try:
+            rows = export_zoo(study, a.output)
+        except ValueError as e:
+            sys.exit("dpa sweep: %s" % e)
+        print("wrote %s: %d checkpoints of %d trials" % (a.output, rows, len(study.trials)))
         return
     trials = study.trials
     if a.trial is not None:

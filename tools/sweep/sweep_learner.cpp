@@ -310,6 +310,13 @@ struct SweepLearner::Impl {
       if ((t.finished && !t.stopped) || (options.partial_curves && !t.finished && t.stopped && !t.checkpoints.empty()))
         out.push_back(t);
     }
+    if (options.hash_trial_number) {  // a live sweep: the same fit whatever order the trials were read in
+      std::sort(out.begin(), out.end(), [](const Trial& a, const Trial& b) { return a.name < b.name; });
+      for (Trial& t : out) {
+        std::stable_sort(t.checkpoints.begin(), t.checkpoints.end(),
+                         [](const Checkpoint& a, const Checkpoint& b) { return a.step < b.step; });
+      }
+    }
     return out;
   }
 

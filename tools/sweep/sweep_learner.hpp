@@ -40,8 +40,10 @@ struct SweepOptions {
   // Learn from the stopped trials too (stopped() says which), their finals imputed from their last
   // checkpoint (SweepLearner::Impl::impute_finals); trust is judged on real finals.
   bool partial_curves = true;
-  // Folds and audit choice hash a trial's name after its last '/' (a live study's trial number),
-  // so that they do not depend on the study's name (Optuna's default one is random).
+  // A live sweep's trials: folds and audit choice hash a trial's name after its last '/' (its trial
+  // number), so that they do not depend on the study's name (Optuna's default one is random); each
+  // fit sees the trials sorted by name, so that workers that read the same trials in another
+  // order (from a directory, from the study's storage) fit the same model.
   bool hash_trial_number = false;
   GbdtParams gbdt = default_gbdt();
   unsigned threads = 1;  // of each refit's training

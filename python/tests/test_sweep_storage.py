@@ -1,0 +1,255 @@
+"""The study's storage is the sweep's memory: three worker processes, each with its own directory or
+none, run one study on SQLite, on a JournalFileStorage and on a PostgreSQL server started here; at
+the end every worker's learner has read every finished trial, the exported zoo holds every stored
+checkpoint and `dpa zoo info` reads it. A worker killed with SIGKILL mid-trial loses nothing it
+stored, the others finish, and its trial is never learnt from. Decisions made from the storage
+equal those made from a shared directory for the same sequence of reports."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+optuna = pytest.importorskip("optuna", reason="Debian python3-optuna is not installed: SweepPruner is untested here")
+torch = pytest.importorskip("torch", reason="Debian python3-torch is not installed: SweepPruner is untested here")
+
+import dpa  # noqa: E402
+import dpa.optuna  # noqa: E402
+from conftest import run_dpa  # noqa: E402
+
+TRIALS_PER_WORKER = 20
+WORKERS = 3
+
+WORKER = textwrap.dedent("""
+    import json, os, signal, sys, time
+    import numpy as np, optuna, torch
+    import dpa, dpa.optuna
+    kind, where, study_name, trials, seed, directory, kill_after = sys.argv[1:8]
+    trials, seed, kill_after = int(trials), int(seed), int(kill_after)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    torch.set_num_threads(1)
+
+
+    def storage():
+        if kind == "journal":
+            class JournalFile(optuna.storages.JournalFileStorage):
+                # optuna/optuna#5138: a line read while another worker writes it (docs/sweep-learner.md)
+                def read_logs(self, log_number_from):
+                    for _ in range(100):
+                        try:
+                            return super().read_logs(log_number_from)
+                        except json.JSONDecodeError:
+                            time.sleep(0.01)
+                    return super().read_logs(log_number_from)
+            return optuna.storages.JournalStorage(JournalFile(where))
+        return optuna.storages.RDBStorage(where, heartbeat_interval=1, grace_period=3)
+
+
+    rng = np.random.default_rng(0)
+    x = torch.tensor(rng.normal(size=(300, 10)), dtype=torch.float32)
+    y = (x[:, 0] - 0.7 * x[:, 1] * x[:, 2] > 0).long()
+    pruner = dpa.optuna.SweepPruner(directory or None, epochs=4, percentile=75, n_startup_trials=3)
+    study = optuna.load_study(study_name=study_name, storage=storage(), pruner=pruner,
+                              sampler=optuna.samplers.RandomSampler(seed))
+    reports = [0]
+
+    def objective(trial):
+        torch.manual_seed(trial.number)
+        width = trial.suggest_int("width", 4, 24)
+        lr = trial.suggest_float("lr", 1e-3, 1.0, log=True)
+        net = torch.nn.Sequential(torch.nn.Linear(10, width), torch.nn.Tanh(), torch.nn.Linear(width, 2))
+        opt = torch.optim.SGD(net.parameters(), lr=lr)
+        for epoch in range(1, 5):
+            for i in range(0, 200, 40):
+                opt.zero_grad()
+                torch.nn.functional.cross_entropy(net(x[i:i + 40]), y[i:i + 40]).backward()
+                opt.step()
+            with torch.no_grad():
+                loss = float(torch.nn.functional.cross_entropy(net(x[:200]), y[:200]))
+                accuracy = float((net(x[200:]).argmax(1) == y[200:]).float().mean())
+            pruner.report(trial, epoch, net, {"test_accuracy": accuracy, "train_loss": loss})
+            reports[0] += 1
+            if reports[0] == kill_after:  # in the middle of a trial, after its record was stored
+                os.kill(os.getpid(), signal.SIGKILL)
+            if epoch < 4 and trial.should_prune():
+                raise optuna.TrialPruned()
+        return accuracy
+
+    study.optimize(objective, n_trials=trials)
+    # Wait for the other workers (a killed one's trial fails by Optuna's heartbeat), then read what
+    # they stored: the learner knows every trial.
+    deadline = time.time() + 600
+    while time.time() < deadline and (
+            len(study.get_trials(deepcopy=False)) < int(os.environ["DPA_TEST_TOTAL"]) or
+            any(t.state == optuna.trial.TrialState.RUNNING for t in study.get_trials(deepcopy=False))):
+        if kind != "journal":
+            optuna.storages.fail_stale_trials(study)
+        time.sleep(0.2)
+    pruner.sync(study)
+    print(json.dumps(pruner.state()))
+""")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Postgres:
+    """A PostgreSQL server of Debian's package in a data directory of its own, as a non-root user
+    (the package's `postgres` when the tests run as root), on a free local port."""
+
+    def __init__(self):
+        bins = sorted(d for d in (os.path.join("/usr/lib/postgresql", v, "bin")
+                                  for v in os.listdir("/usr/lib/postgresql")) if os.path.isfile(d + "/initdb")) \
+            if os.path.isdir("/usr/lib/postgresql") else []
+        if not bins:
+            pytest.skip("Debian's postgresql is not installed (apt-get install postgresql): the PostgreSQL case is "
+                        "untested here")
+        pytest.importorskip("psycopg2", reason="Debian python3-psycopg2 is not installed: PostgreSQL is untested here")
+        self.bin = bins[-1]
+        self.root = tempfile.mkdtemp(prefix="dpa-pg-", dir="/tmp")
+        self.data = os.path.join(self.root, "data")
+        self.port = free_port()
+        self.user = "postgres" if os.geteuid() == 0 else None
+        if self.user:
+            shutil.chown(self.root, self.user)
+        self.run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self.run("pg_ctl", "-D", self.data, "-w", "-l", os.path.join(self.root, "log"), "-o",
+                 "-p %d -k %s -c listen_addresses=127.0.0.1" % (self.port, self.root), "start")
+        self.url = "postgresql+psycopg2://postgres@127.0.0.1:%d/postgres" % self.port
+
+    def run(self, program, *args):
+        command = [os.path.join(self.bin, program), *args]
+        if self.user:
+            command = ["runuser", "-u", self.user, "--"] + command
+        subprocess.run(command, check=True, capture_output=True, cwd=self.root)
+
+    def stop(self):
+        try:
+            self.run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    server = Postgres()
+    yield server
+    server.stop()
+
+
+def storage_of(kind, tmp_path, request):
+    if kind == "sqlite":
+        return "sqlite:///%s" % (tmp_path / "study.db")
+    if kind == "journal":
+        return str(tmp_path / "journal.log")
+    return request.getfixturevalue("postgres").url
+
+
+def open_storage(kind, where):
+    if kind == "journal":
+        return optuna.storages.JournalStorage(optuna.storages.JournalFileStorage(where))
+    return optuna.storages.RDBStorage(where)
+
+
+def run_workers(kind, where, study_name, tmp_path, kill_after=()):
+    # The trials to wait for: those of the workers that are not killed.
+    env = dict(os.environ, DPA_TEST_TOTAL=str((WORKERS - len(kill_after)) * TRIALS_PER_WORKER))
+    directories = [str(tmp_path / "w0"), str(tmp_path / "w1"), ""]  # the third records in its storage alone
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, kind, where, study_name, str(TRIALS_PER_WORKER),
+                                 str(seed), directories[seed], str(kill_after[seed] if seed < len(kill_after) else 0)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+               for seed in range(WORKERS)]
+    outputs = [w.communicate(timeout=900) for w in workers]
+    return workers, outputs
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "journal", "postgres"])
+def test_three_workers_learn_from_the_study_storage(tmp_path, request, kind):
+    where = storage_of(kind, tmp_path, request)
+    name = "sweep-%s-%d" % (kind, os.getpid())
+    study = optuna.create_study(study_name=name, storage=open_storage(kind, where), direction="maximize")
+    workers, outputs = run_workers(kind, where, name, tmp_path)
+    for w, (out, err) in zip(workers, outputs):
+        assert w.returncode == 0, err
+    states = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+    trials = study.get_trials(deepcopy=False)
+    completed = sum(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+    assert len(trials) == WORKERS * TRIALS_PER_WORKER and 0 < completed < len(trials)
+    assert [s["finished"] for s in states] == [completed] * WORKERS  # each read every finished trial
+    assert max(s["fits"] for s in states) >= 1
+    stored = sum(len(t.intermediate_values) for t in trials)
+    assert dpa.optuna.export_zoo(study, str(tmp_path / "zoo")) == stored
+    info = json.loads(run_dpa("zoo", "info", str(tmp_path / "zoo"), "--json"))
+    assert info["rows"] == stored and info["runs"] == len(trials) and info["stores"] == "statistics"
+    if kind == "sqlite":  # the same from the command line: dpa sweep export
+        out = subprocess.run([sys.executable, "-m", "dpa.sweep", "export", where, name, "-o", str(tmp_path / "zoo2")],
+                             check=True, capture_output=True, text=True).stdout
+        assert "%d checkpoints" % stored in out
+        assert (np.load(tmp_path / "zoo2" / "statistics.npy") == np.load(tmp_path / "zoo" / "statistics.npy")).all()
+    # The storage's records are the directories' rows, value for value.
+    own = np.load(tmp_path / "w0" / "statistics.npy")
+    exported = np.load(tmp_path / "zoo" / "statistics.npy")
+    assert own.shape[1] == exported.shape[1] and any((exported == r).all(1).any() for r in own)
+
+
+def test_a_killed_worker_loses_nothing_stored_and_is_not_learnt_from(tmp_path):
+    where = "sqlite:///%s" % (tmp_path / "study.db")
+    name = "killed"
+    study = optuna.create_study(study_name=name, storage=where, direction="maximize")
+    workers, outputs = run_workers("sqlite", where, name, tmp_path, kill_after=(7,))
+    assert workers[0].returncode == -signal.SIGKILL
+    for w, (out, err) in list(zip(workers, outputs))[1:]:
+        assert w.returncode == 0, err
+    study = optuna.load_study(study_name=name, storage=where)
+    trials = study.get_trials(deepcopy=False)
+    killed = [t for t in trials if t.state in (optuna.trial.TrialState.FAIL, optuna.trial.TrialState.RUNNING)]
+    assert len(killed) == 1 and killed[0].intermediate_values  # it had reported, and its records stay
+    completed = sum(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+    states = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs[1:]]
+    assert [s["finished"] for s in states] == [completed] * 2  # the killed trial is not among them
+    stored = sum(len(t.intermediate_values) for t in trials)
+    assert dpa.optuna.export_zoo(study, str(tmp_path / "zoo")) == stored
+
+
+def interleaved(tmp_path, directory_mode):
+    """Two workers' pruners in one process taking turns on one study: trial k is worker k % 2's."""
+    storage = optuna.storages.InMemoryStorage()
+    layout = [dpa.Segment(0, 4, "bias"), dpa.Segment(4, 16, "kernel")]
+    pruners = [dpa.optuna.SweepPruner(str(tmp_path / ("shared" if directory_mode else "w%d" % k)) if directory_mode
+                                      else None, epochs=4, n_startup_trials=3, layout=layout, background=False)
+               for k in range(2)]
+    studies = [optuna.create_study(study_name="s", storage=storage, direction="maximize", pruner=p,
+                                   sampler=optuna.samplers.RandomSampler(k), load_if_exists=True)
+               for k, p in enumerate(pruners)]
+    rng = np.random.default_rng(4)
+    for k in range(60):
+        study, pruner = studies[k % 2], pruners[k % 2]
+        trial = study.ask({"lr": optuna.distributions.FloatDistribution(0, 1)})
+        quality = trial.params["lr"]
+        for step in range(1, 5):
+            weights = np.concatenate([rng.normal(0, 0.1, 4), rng.normal(0, 0.05 + quality, 16)]).astype(np.float32)
+            pruner.report(trial, step, weights, {"test_accuracy": float(np.clip(quality + rng.normal(0, 0.2), 0, 1))})
+            if step < 4 and trial.should_prune():
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                break
+        else:
+            study.tell(trial, quality)
+    return [(t.state.name, t.last_step) for t in studies[0].trials], [p.state()["fits"] for p in pruners]
+
+
+def test_decisions_from_the_storage_equal_those_from_a_shared_directory(tmp_path):
+    from_directory, fits = interleaved(tmp_path / "dir", True)
+    from_storage, _ = interleaved(tmp_path / "storage", False)
+    assert min(fits) >= 1
+    assert from_storage == from_directory

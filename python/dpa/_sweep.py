@@ -83,14 +83,22 @@ def _finite_or_none(value):
 
 
 class _ScoreView:
-    """What PercentilePruner.prune reads of a study (get_trials, direction), with the values at
-    one step replaced by the learner's scores there."""
+    """What PercentilePruner.prune reads of a study (get_trials, direction), read once per decision
+    (the rule and the record of its threshold read the same trials), with the values at one step
+    replaced by the learner's scores there (none: the study as it is)."""
 
     def __init__(self, study, step, scores):
         self._study, self._step, self._scores = study, step, scores
         self.direction = study.direction
+        self._read = {}
 
     def get_trials(self, deepcopy=False, states=None):
+        key = None if states is None else tuple(states)
+        if key not in self._read:
+            self._read[key] = self._substituted(states)
+        return self._read[key]
+
+    def _substituted(self, states):
         out = []
         for t in self._study.get_trials(deepcopy=False, states=states):
             score = self._scores.get(t.number)
@@ -179,6 +187,7 @@ class SweepPruner(optuna.pruners.BasePruner):
         self._fed = set()  # (trial number, step) of the storage's records the learner has
         self._stopped = set()  # trial numbers the learner was told were stopped
         self._syncing = threading.Lock()
+        self._layout_stored = False
 
     def _history_zoo(self, past):
         """A history zoo's directory: a zoo's own, or a past study's records exported to one."""
@@ -307,9 +316,11 @@ class SweepPruner(optuna.pruners.BasePruner):
         record = {"s": base64.b64encode(np.asarray(row, dtype="<f4").tobytes()).decode("ascii"),
                   "m": {k: float(v) for k, v in values.items()}, "n": int(num_weights), "e": self.epochs}
         storage.set_trial_system_attr(trial._trial_id, CHECKPOINT_ATTR % step, record)
-        if LAYOUT_ATTR not in trial.study.system_attrs:
-            storage.set_study_system_attr(trial.study._study_id, LAYOUT_ATTR,
-                                          [[s.offset, s.length, s.kind] for s in self._layout])
+        if not self._layout_stored:  # once per pruner: reading the study's attributes is a query
+            if LAYOUT_ATTR not in trial.study.system_attrs:
+                storage.set_study_system_attr(trial.study._study_id, LAYOUT_ATTR,
+                                              [[s.offset, s.length, s.kind] for s in self._layout])
+            self._layout_stored = True
 
     def sync(self, study):
         """Reads what other workers stored in the study since the last look (report() does before
@@ -363,10 +374,9 @@ class SweepPruner(optuna.pruners.BasePruner):
         if math.isnan(score) and trial.user_attrs.get(DIVERGED_ATTR, {}).get("step") == step:
             self._record(trial, study, step, observed, score, False, math.nan, [], True)
             return True
-        view, view_trial = study, trial
+        view, view_trial = _ScoreView(study, step, {}), trial
         if predicted:
-            scores = self._scores_by_number(study, step)
-            view = _ScoreView(study, step, scores)
+            view = _ScoreView(study, step, self._scores_by_number(study, step))
             view_trial = copy.copy(trial)
             own = self._reports.get(trial.number, {})
             view_trial.intermediate_values = {s: own[s][1] if s in own else v

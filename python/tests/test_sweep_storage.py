@@ -6,12 +6,9 @@ stored, the others finish, and its trial is never learnt from. Decisions made fr
 equal those made from a shared directory for the same sequence of reports."""
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 
@@ -23,7 +20,10 @@ torch = pytest.importorskip("torch", reason="Debian python3-torch is not install
 
 import dpa  # noqa: E402
 import dpa.optuna  # noqa: E402
-from conftest import run_dpa  # noqa: E402
+from conftest import ROOT, run_dpa  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import local_postgres  # noqa: E402
 
 TRIALS_PER_WORKER = 20
 WORKERS = 3
@@ -98,52 +98,13 @@ WORKER = textwrap.dedent("""
 """)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Postgres:
-    """A PostgreSQL server of Debian's package in a data directory of its own, as a non-root user
-    (the package's `postgres` when the tests run as root), on a free local port."""
-
-    def __init__(self):
-        bins = sorted(d for d in (os.path.join("/usr/lib/postgresql", v, "bin")
-                                  for v in os.listdir("/usr/lib/postgresql")) if os.path.isfile(d + "/initdb")) \
-            if os.path.isdir("/usr/lib/postgresql") else []
-        if not bins:
-            pytest.skip("Debian's postgresql is not installed (apt-get install postgresql): the PostgreSQL case is "
-                        "untested here")
-        pytest.importorskip("psycopg2", reason="Debian python3-psycopg2 is not installed: PostgreSQL is untested here")
-        self.bin = bins[-1]
-        self.root = tempfile.mkdtemp(prefix="dpa-pg-", dir="/tmp")
-        self.data = os.path.join(self.root, "data")
-        self.port = free_port()
-        self.user = "postgres" if os.geteuid() == 0 else None
-        if self.user:
-            shutil.chown(self.root, self.user)
-        self.run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        self.run("pg_ctl", "-D", self.data, "-w", "-l", os.path.join(self.root, "log"), "-o",
-                 "-p %d -k %s -c listen_addresses=127.0.0.1" % (self.port, self.root), "start")
-        self.url = "postgresql+psycopg2://postgres@127.0.0.1:%d/postgres" % self.port
-
-    def run(self, program, *args):
-        command = [os.path.join(self.bin, program), *args]
-        if self.user:
-            command = ["runuser", "-u", self.user, "--"] + command
-        subprocess.run(command, check=True, capture_output=True, cwd=self.root)
-
-    def stop(self):
-        try:
-            self.run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
-        finally:
-            shutil.rmtree(self.root, ignore_errors=True)
-
-
 @pytest.fixture(scope="module")
 def postgres():
-    server = Postgres()
+    pytest.importorskip("psycopg2", reason="Debian python3-psycopg2 is not installed: PostgreSQL is untested here")
+    try:
+        server = local_postgres.Postgres()
+    except local_postgres.Unavailable as e:
+        pytest.skip("%s: the PostgreSQL case is untested here" % e)
     yield server
     server.stop()
 

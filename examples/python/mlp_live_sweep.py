@@ -24,8 +24,7 @@ from torch import nn
 import dpa
 import dpa.optuna
 import dpa.replay
-from fashion_mnist import read_idx
-from mlp_sweep import evaluate, network, optimizer_of
+from mlp_sweep import evaluate, load_data, network, optimizer_of
 
 
 def objective_of(pruner, data, epochs):
@@ -82,10 +81,7 @@ def main():
         sys.exit("%s: not empty; a live sweep starts in a new directory" % a.output)
     os.makedirs(a.output, exist_ok=True)
     torch.set_num_threads(1)
-    data = (torch.tensor(read_idx(a.data + "/train-images-idx3-ubyte.gz")[:a.train_images], dtype=torch.float32) / 255,
-            torch.tensor(read_idx(a.data + "/train-labels-idx1-ubyte.gz")[:a.train_images], dtype=torch.long),
-            torch.tensor(read_idx(a.data + "/t10k-images-idx3-ubyte.gz")[:2000], dtype=torch.float32) / 255,
-            torch.tensor(read_idx(a.data + "/t10k-labels-idx1-ubyte.gz")[:2000], dtype=torch.long))
+    data = load_data(a.data, a.train_images)
     # Refits inside report(): the decisions depend on the seed and the trials alone, so the
     # replay can make the same ones.
     pruner = dpa.optuna.SweepPruner(os.path.join(a.output, "sweep"), epochs=a.epochs, seed=a.seed, background=False)

@@ -74,6 +74,14 @@ def train_run(writer, data, run, config, seed):
         writer.add(dpa.torch.flatten(net), run=run, step=step, config=config, **metrics)
 
 
+def load_data(directory, train_images):
+    """Fashion-MNIST as tensors: train_images training images and labels, 2000 test ones."""
+    return (torch.tensor(read_idx(directory + "/train-images-idx3-ubyte.gz")[:train_images], dtype=torch.float32) / 255,
+            torch.tensor(read_idx(directory + "/train-labels-idx1-ubyte.gz")[:train_images], dtype=torch.long),
+            torch.tensor(read_idx(directory + "/t10k-images-idx3-ubyte.gz")[:2000], dtype=torch.float32) / 255,
+            torch.tensor(read_idx(directory + "/t10k-labels-idx1-ubyte.gz")[:2000], dtype=torch.long))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-o", "--output", required=True, help="the zoo directory (new, or one this script began)")
@@ -85,10 +93,7 @@ def main():
     ap.add_argument("--store", default="stats", choices=["stats", "weights"])
     a = ap.parse_args()
     torch.set_num_threads(1)
-    data = (torch.tensor(read_idx(a.data + "/train-images-idx3-ubyte.gz")[:a.train_images], dtype=torch.float32) / 255,
-            torch.tensor(read_idx(a.data + "/train-labels-idx1-ubyte.gz")[:a.train_images], dtype=torch.long),
-            torch.tensor(read_idx(a.data + "/t10k-images-idx3-ubyte.gz")[:2000], dtype=torch.float32) / 255,
-            torch.tensor(read_idx(a.data + "/t10k-labels-idx1-ubyte.gz")[:2000], dtype=torch.long))
+    data = load_data(a.data, a.train_images)
     writer = dpa.ZooWriter(a.output, dpa.torch.layout_of(network(0.0, 1.0)), store=a.store)
     done, cut = divmod(writer.rows, a.epochs + 1)  # a restart goes on after the whole runs recorded
     if cut:

@@ -317,7 +317,7 @@ class SweepPruner(optuna.pruners.BasePruner):
                   "m": {k: float(v) for k, v in values.items()}, "n": int(num_weights), "e": self.epochs}
         storage.set_trial_system_attr(trial._trial_id, CHECKPOINT_ATTR % step, record)
         if not self._layout_stored:  # once per pruner: reading the study's attributes is a query
-            if LAYOUT_ATTR not in trial.study.system_attrs:
+            if LAYOUT_ATTR not in storage.get_study_system_attrs(trial.study._study_id):
                 storage.set_study_system_attr(trial.study._study_id, LAYOUT_ATTR,
                                               [[s.offset, s.length, s.kind] for s in self._layout])
             self._layout_stored = True

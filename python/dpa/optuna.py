@@ -26,7 +26,28 @@ from . import Model
 from ._sweep import SweepPruner
 from .sweep import export_zoo
 
-__all__ = ["WeightsPruner", "SweepPruner", "report", "export_zoo"]
+__all__ = ["WeightsPruner", "SweepPruner", "report", "export_zoo", "journal_storage"]
+
+
+class _RetryingJournalFile(optuna.storages.JournalFileStorage):
+    """Optuna 3.1's journal file can be read while another worker writes a line, and then fails the
+    trial with a JSONDecodeError (optuna/optuna#5138): read it again."""
+
+    def read_logs(self, log_number_from):
+        import json
+        import time
+        for _ in range(100):
+            try:
+                return super().read_logs(log_number_from)
+            except json.JSONDecodeError:
+                time.sleep(0.01)
+        return super().read_logs(log_number_from)
+
+
+def journal_storage(path):
+    """optuna.storages.JournalStorage on a journal file that several worker processes share,
+    working around optuna/optuna#5138 (docs/sweep-learner.md)."""
+    return optuna.storages.JournalStorage(_RetryingJournalFile(path))
 
 
 def report(trial, step, module_or_weights, model, context=None):

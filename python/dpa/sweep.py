@@ -29,7 +29,7 @@ def export_zoo(study, directory):
     included) written as a statistics zoo in `directory` (new or empty) that every dpa command
     reads, with the release format's metrics.csv.gz. Returns the number of checkpoints."""
     from . import Segment, ZooWriter
-    layout = study.system_attrs.get(LAYOUT_ATTR)
+    layout = study._storage.get_study_system_attrs(study._study_id).get(LAYOUT_ATTR)
     if layout is None:
         raise ValueError("study %r holds no SweepPruner records (no %s)" % (study.study_name, LAYOUT_ATTR))
     rows = 0

@@ -18,30 +18,16 @@ import dpa.optuna  # noqa: E402
 from conftest import run_dpa  # noqa: E402
 
 WORKER = textwrap.dedent("""
-    import json, sys, time
+    import json, sys
     import numpy as np, optuna, torch
     import dpa, dpa.optuna
     sweep, journal, trials, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     torch.set_num_threads(1)
     rng = np.random.default_rng(0)  # the same task in every worker
-
-
-    class JournalFile(optuna.storages.JournalFileStorage):
-        # Optuna's journal file can be read while the other worker writes a line, and then fails
-        # the trial with a JSONDecodeError (optuna/optuna#5138; 1 run in 20 here): read again.
-        def read_logs(self, log_number_from):
-            for _ in range(100):
-                try:
-                    return super().read_logs(log_number_from)
-                except json.JSONDecodeError:
-                    time.sleep(0.01)
-            return super().read_logs(log_number_from)
-
-
     x = torch.tensor(rng.normal(size=(400, 12)), dtype=torch.float32)
     y = (x[:, 0] + 0.5 * x[:, 1] * x[:, 2] > 0).long()
-    storage = optuna.storages.JournalStorage(JournalFile(journal))
+    storage = dpa.optuna.journal_storage(journal)  # optuna/optuna#5138 worked around
     pruner = dpa.optuna.SweepPruner(sweep, epochs=4, percentile=75, n_startup_trials=3, n_warmup_steps=1)
     study = optuna.load_study(study_name="sweep", storage=storage, pruner=pruner,
                               sampler=optuna.samplers.RandomSampler(seed=seed))

@@ -40,16 +40,7 @@ WORKER = textwrap.dedent("""
 
     def storage():
         if kind == "journal":
-            class JournalFile(optuna.storages.JournalFileStorage):
-                # optuna/optuna#5138: a line read while another worker writes it (docs/sweep-learner.md)
-                def read_logs(self, log_number_from):
-                    for _ in range(100):
-                        try:
-                            return super().read_logs(log_number_from)
-                        except json.JSONDecodeError:
-                            time.sleep(0.01)
-                    return super().read_logs(log_number_from)
-            return optuna.storages.JournalStorage(JournalFile(where))
+            return dpa.optuna.journal_storage(where)  # optuna/optuna#5138 worked around
         return optuna.storages.RDBStorage(where, heartbeat_interval=1, grace_period=3)
 
 

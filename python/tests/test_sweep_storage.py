@@ -205,3 +205,31 @@ def test_decisions_from_the_storage_equal_those_from_a_shared_directory(tmp_path
     from_storage, _ = interleaved(tmp_path / "storage", False)
     assert min(fits) >= 1
     assert from_storage == from_directory
+
+
+def test_exporting_a_study_no_sweep_pruner_recorded_is_refused(tmp_path):
+    study = optuna.create_study(study_name="x", direction="maximize")
+    study.optimize(lambda trial: trial.suggest_float("a", 0, 1), n_trials=2)
+    with pytest.raises(ValueError, match="holds no SweepPruner records"):
+        dpa.optuna.export_zoo(study, str(tmp_path / "zoo"))
+    assert not (tmp_path / "zoo").exists()
+
+
+def test_a_past_study_is_history(tmp_path):
+    layout = [dpa.Segment(0, 4, "bias"), dpa.Segment(4, 16, "kernel")]
+    rng = np.random.default_rng(5)
+
+    def sweep(pruner, trials):
+        study = optuna.create_study(direction="maximize", pruner=pruner)
+        for _ in range(trials):
+            trial = study.ask({"lr": optuna.distributions.FloatDistribution(0, 1)})
+            for step in range(1, 4):
+                pruner.report(trial, step, rng.normal(0, 0.1 + trial.params["lr"], 20).astype(np.float32),
+                              {"test_accuracy": trial.params["lr"] * step / 3})
+            study.tell(trial, trial.params["lr"])
+        return study
+
+    past = sweep(dpa.optuna.SweepPruner(None, epochs=3, layout=layout, background=False), 15)
+    pruner = dpa.optuna.SweepPruner(None, epochs=3, layout=layout, history=past, background=False)
+    sweep(pruner, 1)
+    assert pruner.state()["finished"] == 16 and pruner.state()["fits"] >= 1  # the past study's 15 and its own

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -115,6 +116,7 @@ TEST_CASE("sweep learner: trials its predictor was fit on are scored out of fold
   const std::vector<Synthetic> trials = sweep_of(120, 0.3f, 5);
   SweepOptions o;
   o.percentile = 50;
+  o.partial_curves = false;  // the finished trials alone: those the test can tell the fit saw
   SweepLearner learner(kLayout, {"test_accuracy"}, o);
   const std::vector<SweepDecision> d = run_sweep(learner, trials);
   const SweepLearnerState s = learner.state();
@@ -151,6 +153,27 @@ TEST_CASE("sweep learner: trials its predictor was fit on are scored out of fold
   CHECK(unseen > 20);
   // Out of fold, a trial's score is not its in-sample prediction.
   CHECK(fit_on_differing > fit_on * 9 / 10);
+}
+
+TEST_CASE("sweep learner: with partial curves the stopped trials are learnt from too, their finals imputed") {
+  const std::vector<Synthetic> trials = sweep_of(120, 0.3f, 6);
+  for (const bool partial : {false, true}) {
+    SweepOptions o;
+    o.partial_curves = partial;
+    SweepLearner learner(kLayout, {"test_accuracy"}, o);
+    const std::vector<SweepDecision> d = run_sweep(learner, trials);
+    learner.wait();
+    const SweepLearnerState state = learner.state();
+    const auto stopped = static_cast<std::uint32_t>(std::count_if(d.begin(), d.end(), [](auto x) { return x.stop; }));
+    REQUIRE(stopped > 10);
+    // The last fit saw the finished trials of its time, and with partial curves the stopped ones.
+    CHECK(state.fit_trials <= state.finished + (partial ? stopped : 0));
+    if (partial) {
+      CHECK(state.fit_trials > state.finished);
+    } else {
+      CHECK(state.fit_trials <= state.finished);
+    }
+  }
 }
 
 TEST_CASE("sweep learner: the same decisions for the same seed; audit trials are never stopped") {

@@ -89,9 +89,10 @@ def draw(study, path):
              '<text x="%d" y="%d" text-anchor="middle">step</text>' % (w // 2, h - 16),
              '<text x="14" y="%d" transform="rotate(-90 14 %d)" text-anchor="middle">observed metric</text>'
              % (h // 2, h // 2)]
+    ticks = range(0, x1 + 1, max(1, -(-x1 // 10)))  # whole steps, ten at most
+    for step in ticks:
+        parts.append('<text x="%.0f" y="%d" text-anchor="middle">%d</text>' % (px(step), h - pad + 14, step))
     for k in range(6):
-        parts.append('<text x="%.0f" y="%d" text-anchor="middle">%.0f</text>' % (px(x1 * k / 5), h - pad + 14,
-                                                                                 x1 * k / 5))
         parts.append('<text x="%d" y="%.0f" text-anchor="end">%.2f</text>' % (pad - 4, py(y0 + (y1 - y0) * k / 5) + 4,
                                                                             y0 + (y1 - y0) * k / 5))
     for t in sorted(trials, key=lambda t: t.state == optuna.trial.TrialState.COMPLETE):

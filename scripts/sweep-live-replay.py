@@ -170,31 +170,44 @@ def print_tables(summary, points, settings, args, n_runs):
                  "SweepPruner within E + 1 point: epochs, best stopped, regret"], rows)
 
 
+def short_label(setting):
+    if setting.startswith("ours"):
+        parts = setting.split(":")
+        return "ours %s%s" % (parts[1], " (finished only)" if parts[2:] == ["finished"] else "")
+    return {"median": "Median", "p25": "Percentile(25)", "p50": "Percentile(50)", "p75": "Percentile(75)",
+            "sh": "SuccessiveHalving", "hyperband": "Hyperband"}[setting]
+
+
 def plot(summary, settings, path):
-    """Epochs used against best 10 % stopped, a point per setting: the trade-off a user picks from."""
-    w, h, pad = 640, 420, 60
+    """Epochs used against best 10 % stopped, a point per setting: the trade-off a user picks from
+    (Optuna's pruners dark, SweepPruner's settings red; labels moved apart where points crowd)."""
+    w, h, pad = 760, 460, 60
     xs = [summary[s]["epochs_used"]["mean"] for s in settings]
     ys = [summary[s]["best_stopped"]["mean"] for s in settings]
-    x0, x1 = 0.0, max(xs) * 1.1
-    y0, y1 = 0.0, max(max(ys) * 1.1, 1.0)
-    px = lambda x: pad + (x - x0) / (x1 - x0) * (w - 2 * pad)  # noqa: E731
-    py = lambda y: h - pad - (y - y0) / (y1 - y0) * (h - 2 * pad)  # noqa: E731
+    x1 = math.ceil(max(xs) * 10 + 0.5) / 10
+    y1 = max(math.ceil(max(ys) + 0.5), 1.0)
+    px = lambda x: pad + x / x1 * (w - 2 * pad - 120)  # noqa: E731
+    py = lambda y: h - pad - y / y1 * (h - 2 * pad)  # noqa: E731
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
              'font-size="11"><rect width="100%%" height="100%%" fill="white"/>' % (w, h),
-             '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (pad, h - pad, w - pad, h - pad),
+             '<line x1="%d" y1="%d" x2="%.0f" y2="%d" stroke="black"/>' % (pad, h - pad, px(x1), h - pad),
              '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (pad, pad, pad, h - pad),
-             '<text x="%d" y="%d" text-anchor="middle">epochs used</text>' % (w // 2, h - 15),
+             '<text x="%.0f" y="%d" text-anchor="middle">epochs used</text>' % (px(x1 / 2), h - 15),
              '<text x="15" y="%d" transform="rotate(-90 15 %d)" text-anchor="middle">best 10 %% stopped</text>'
              % (h // 2, h // 2)]
-    for k in range(6):
-        x = x0 + (x1 - x0) * k / 5
-        parts.append('<text x="%.0f" y="%d" text-anchor="middle">%.0f %%</text>' % (px(x), h - pad + 15, 100 * x))
-        y = y0 + (y1 - y0) * k / 5
-        parts.append('<text x="%d" y="%.0f" text-anchor="end">%.1f</text>' % (pad - 5, py(y) + 4, y))
-    for s, x, y in zip(settings, xs, ys):
+    for k in range(int(round(x1 * 10)) + 1):
+        parts.append('<text x="%.0f" y="%d" text-anchor="middle">%d %%</text>' % (px(k / 10), h - pad + 15, 10 * k))
+    for k in range(int(y1) + 1):
+        parts.append('<text x="%d" y="%.0f" text-anchor="end">%d</text>' % (pad - 5, py(k) + 4, k))
+    placed = []
+    for s, x, y in sorted(zip(settings, xs, ys), key=lambda p: (p[2], p[1])):
         color = "#c0392b" if s.startswith("ours") else "#2c3e50"
+        ly = py(y) - 6
+        while any(abs(ly - other) < 12 and abs(px(x) - ox) < 110 for ox, other in placed):
+            ly -= 12
+        placed.append((px(x), ly))
         parts.append('<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/>' % (px(x), py(y), color))
-        parts.append('<text x="%.1f" y="%.1f" fill="%s">%s</text>' % (px(x) + 6, py(y) - 6, color, label(s)))
+        parts.append('<text x="%.1f" y="%.1f" fill="%s">%s</text>' % (px(x) + 6, ly, color, short_label(s)))
     parts.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(parts) + "\n")

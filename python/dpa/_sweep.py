@@ -317,9 +317,14 @@ class SweepPruner(optuna.pruners.BasePruner):
                   "m": {k: float(v) for k, v in values.items()}, "n": int(num_weights), "e": self.epochs}
         storage.set_trial_system_attr(trial._trial_id, CHECKPOINT_ATTR % step, record)
         if not self._layout_stored:  # once per pruner: reading the study's attributes is a query
-            if LAYOUT_ATTR not in storage.get_study_system_attrs(trial.study._study_id):
-                storage.set_study_system_attr(trial.study._study_id, LAYOUT_ATTR,
-                                              [[s.offset, s.length, s.kind] for s in self._layout])
+            study_id = trial.study._study_id
+            if LAYOUT_ATTR not in storage.get_study_system_attrs(study_id):
+                try:
+                    storage.set_study_system_attr(study_id, LAYOUT_ATTR,
+                                                  [[s.offset, s.length, s.kind] for s in self._layout])
+                except Exception:  # another worker stored it between the read and the write (a unique key)
+                    if LAYOUT_ATTR not in storage.get_study_system_attrs(study_id):
+                        raise
             self._layout_stored = True
 
     def sync(self, study):

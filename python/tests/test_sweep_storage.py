@@ -73,7 +73,7 @@ WORKER = textwrap.dedent("""
                 accuracy = float((net(x[200:]).argmax(1) == y[200:]).float().mean())
             pruner.report(trial, epoch, net, {"test_accuracy": accuracy, "train_loss": loss})
             reports[0] += 1
-            if reports[0] == kill_after:  # in the middle of a trial, after its record was stored
+            if kill_after and reports[0] >= kill_after and epoch < 4:  # mid-trial, after its record was stored
                 os.kill(os.getpid(), signal.SIGKILL)
             if epoch < 4 and trial.should_prune():
                 raise optuna.TrialPruned()

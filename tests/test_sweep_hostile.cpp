@@ -134,6 +134,9 @@ TEST_CASE("live sweep: a repeated step is refused and written once; a swept widt
   CHECK(zoo.rows() == 2);
   CHECK(zoo.metrics().column("num_weights")->values[0] == 72.0f);
   CHECK(zoo.metrics().column("num_weights")->values[1] == 144.0f);
+  // The writer itself refuses other segments, with the same check.
+  CHECK_THROWS_WITH_AS(ZooWriter(dir, kThree, ZooStore::kStatistics),
+                       doctest::Contains("networks of 3 segments (bias,kernel,bias); the zoo's have 2"), ToolError);
   CHECK_THROWS_WITH_AS(
       other.report("s/2", 1, 4, weights_of(80, 0.1f).data(), 80, R"({"test_accuracy":0.7})", "{}", true, &kThree),
       doctest::Contains("3 segments"), ToolError);

@@ -78,6 +78,16 @@ def decisions(trial):
     return out
 
 
+def _hyper_json(params):
+    """A trial's hyperparameters as the host library takes them (JSON bytes)."""
+    return json.dumps({k: _hyper_value(k, v) for k, v in params.items()}).encode()
+
+
+def checkpoint_row(record):
+    """The stored statistics of a checkpoint record in the study's storage (CHECKPOINT_ATTR)."""
+    return np.frombuffer(base64.b64decode(record["s"]), dtype="<f4").astype(np.float32)
+
+
 def _finite_or_none(value):
     return float(value) if value is not None and math.isfinite(float(value)) else None
 
@@ -294,7 +304,7 @@ class SweepPruner(optuna.pruners.BasePruner):
             return float("nan")
         self._sync(trial.study)
         text = json.dumps({k: float(v) for k, v in values.items()}).encode()
-        hyper = json.dumps({k: _hyper_value(k, v) for k, v in trial.params.items()}).encode()
+        hyper = _hyper_json(trial.params)
         d = _host.SweepDecision()
         _host.check(record(self._name(trial.study, trial.number).encode(), text, hyper, ctypes.byref(d)))
         self._fed.add((trial.number, step))
@@ -357,12 +367,11 @@ class SweepPruner(optuna.pruners.BasePruner):
                         continue
                     self._fed.add((t.number, step))
                     name = name or self._name(study, t.number).encode()
-                    row = np.frombuffer(base64.b64decode(record["s"]), dtype="<f4").astype(np.float32)
-                    hyper = json.dumps({k: _hyper_value(k, v) for k, v in t.params.items()}).encode()
+                    row = checkpoint_row(record)
                     fed = ctypes.c_int32()
                     _host.check(_host.lib.dpa_host_sweep_observe_statistics(
                         self._handle, name, step, int(record["e"]), _ptr(row), row.size, int(record["n"]),
-                        json.dumps(record["m"]).encode(), hyper, ctypes.byref(fed)))
+                        json.dumps(record["m"]).encode(), _hyper_json(t.params), ctypes.byref(fed)))
                 if t.state == TrialState.PRUNED:
                     self._tell_stopped(study, t.number)
 

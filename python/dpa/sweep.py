@@ -10,16 +10,14 @@ rule compared the learner's scores). The pip-installed `dpa` command runs it as 
 (also `python3 -m dpa.sweep ...`). STORAGE is what optuna.load_study takes: an RDB URL, or a
 JournalFileStorage's file (a path that exists)."""
 import argparse
-import base64
 import json
 import math
 import os
 import sys
 
-import numpy as np
 import optuna
 
-from ._sweep import CHECKPOINT_ATTR, LAYOUT_ATTR, decisions
+from ._sweep import CHECKPOINT_ATTR, LAYOUT_ATTR, checkpoint_row, decisions
 
 RESERVED_HYPERPARAMETERS = ("epochs", "random_seed")  # recorded as config.hyper.NAME, as the live zoo does
 
@@ -38,7 +36,7 @@ def export_zoo(study, directory):
         for t in study.get_trials(deepcopy=False):
             records = sorted((int(k[len(prefix):]), r) for k, r in t.system_attrs.items() if k.startswith(prefix))
             for step, r in records:
-                row = np.frombuffer(base64.b64decode(r["s"]), dtype="<f4").astype(np.float32)
+                row = checkpoint_row(r)
                 config = {("hyper." + k if k in RESERVED_HYPERPARAMETERS else k): v for k, v in t.params.items()}
                 config["epochs"] = int(r["e"])
                 metrics = {k: v for k, v in r["m"].items() if k != "test_accuracy"}

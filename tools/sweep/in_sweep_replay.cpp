@@ -151,7 +151,7 @@ InSweepReport in_sweep_replay(const ZooDataset& zoo, const std::vector<const Zoo
   const SweepData data = load_runs(zoo, c, &o.step, o.threads);
   std::vector<SweepData> past;  // each zoo's runs point into its own buffers
   for (const ZooDataset* h : history) {
-    check_same_segments(zoo.layout(), h->layout(), h->dir() + " (history)");
+    check_same_segments(zoo.layout(), h->layout(), h->dir() + " (history)", "this sweep's");
     past.push_back(load_runs(*h, c, nullptr, o.threads));
     for (SweepRun& r : past.back().runs) r.name = h->dir() + "/" + r.name;
   }

@@ -55,7 +55,7 @@ std::vector<std::unique_ptr<ZooDataset>> open_history(const LiveSweepOptions& o,
   std::vector<std::unique_ptr<ZooDataset>> out;
   for (const std::string& past : o.history) {
     out.push_back(std::make_unique<ZooDataset>(past));
-    check_same_segments(layout, out.back()->layout(), past + " (history)");
+    check_same_segments(layout, out.back()->layout(), past + " (history)", "this sweep's");
   }
   return out;
 }
@@ -133,6 +133,13 @@ struct LiveSweep::Impl {
     return out;
   }
 
+  // A row of stored statistics given whole (report_statistics, observe_statistics).
+  void check_row_size(std::size_t count) const {
+    if (count != row.size())
+      throw ToolError("statistics: " + std::to_string(count) + " values; this sweep's rows hold " +
+                      std::to_string(row.size()) + " (" + std::to_string(layout.num_segments) + " segments)");
+  }
+
   // A report's metrics and hyperparameters, checked, after what other workers recorded is read
   // (a step this trial reported already is refused).
   Checkpoint checked(const std::string& trial, std::uint32_t step, const std::string& metrics_json,
@@ -198,7 +205,7 @@ SweepDecision LiveSweep::report(const std::string& trial, std::uint32_t step, st
   Impl& s = *impl_;
   const dpa_layout& own = layout ? *layout : s.layout;
   if (dpa_layout_check(&own) != DPA_OK) throw ToolError("layout: invalid");
-  check_same_segments(s.layout, own, "layout");
+  check_same_segments(s.layout, own, "layout", "this sweep's");
   if (num_weights != own.total_length)
     throw ToolError("weights: " + std::to_string(num_weights) + " values; the layout has " +
                     std::to_string(own.total_length));
@@ -216,9 +223,7 @@ SweepDecision LiveSweep::report_statistics(const std::string& trial, std::uint32
                                            bool decide) {
   const std::lock_guard<std::mutex> hold(impl_->lock);
   Impl& s = *impl_;
-  if (count != s.row.size())
-    throw ToolError("statistics: " + std::to_string(count) + " values; this sweep's rows hold " +
-                    std::to_string(s.row.size()) + " (" + std::to_string(s.layout.num_segments) + " segments)");
+  s.check_row_size(count);
   const Impl::Checkpoint c = s.checked(trial, step, metrics_json, hyper_json);
   return s.record(trial, step, epochs, c, statistics, num_weights, decide);
 }
@@ -228,9 +233,7 @@ bool LiveSweep::observe_statistics(const std::string& trial, std::uint32_t step,
                                    const std::string& metrics_json, const std::string& hyper_json) {
   const std::lock_guard<std::mutex> hold(impl_->lock);
   Impl& s = *impl_;
-  if (count != s.row.size())
-    throw ToolError("statistics: " + std::to_string(count) + " values; this sweep's rows hold " +
-                    std::to_string(s.row.size()));
+  s.check_row_size(count);
   const Impl::Checkpoint c = s.checked(trial, step, metrics_json, hyper_json, true);
   if (c.repeated) return false;
   s.record(trial, step, epochs, c, statistics, num_weights, false, true);

@@ -15,15 +15,6 @@ namespace {
 // The loop's metrics the learner reads besides the observed test accuracy, when a zoo has them.
 constexpr const char* kExtraMetrics[] = {"train_loss", "train_accuracy", "test_loss"};
 
-std::string segment_kinds(const dpa_layout& l) {
-  std::string out;
-  for (std::uint32_t i = 0; i < l.num_segments; ++i) {
-    const std::uint32_t k = l.segments[i].kind;
-    out += std::string(i ? "," : "") + (k == DPA_SEGMENT_BIAS ? "bias" : k == DPA_SEGMENT_KERNEL ? "kernel" : "other");
-  }
-  return out;
-}
-
 }  // namespace
 
 bool is_reserved_config(const std::string& column) {
@@ -34,17 +25,6 @@ bool is_reserved_config(const std::string& column) {
 std::string hyperparameter_column(const std::string& name) {
   const std::string column = "config." + name;
   return is_reserved_config(column) ? "config.hyper." + name : column;
-}
-
-void check_same_segments(const dpa_layout& sweep, const dpa_layout& other, const std::string& what) {
-  bool same = other.num_segments == sweep.num_segments;
-  for (std::uint32_t i = 0; same && i < sweep.num_segments; ++i)
-    same = other.segments[i].kind == sweep.segments[i].kind;
-  if (!same) {
-    throw ToolError(what + ": networks of " + std::to_string(other.num_segments) + " segments (" +
-                    segment_kinds(other) + "); this sweep's have " + std::to_string(sweep.num_segments) + " (" +
-                    segment_kinds(sweep) + "): a sweep's networks have the same segments, count and kinds");
-  }
 }
 
 SweepColumns columns_of(const ZooMetrics& m) {

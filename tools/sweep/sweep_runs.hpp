@@ -36,10 +36,6 @@ bool is_reserved_config(const std::string& column);
 // config.NAME is reserved.
 std::string hyperparameter_column(const std::string& name);
 
-// Networks whose statistics rows line up: the same segments (count and kinds), of any lengths.
-// Throws ToolError naming `what` and both layouts' segments otherwise.
-void check_same_segments(const dpa_layout& sweep, const dpa_layout& other, const std::string& what);
-
 // What the learner reads of a zoo besides the statistics: test_accuracy (the observed metric)
 // and those of train_loss, train_accuracy, test_loss that a zoo has for every row; and the
 // config.* columns that vary (config.epochs and config.random_seed aside).

@@ -69,6 +69,34 @@ std::vector<std::uint32_t> stored_statistics_of(dpa_stats_set set) {
   return out;
 }
 
+const char* segment_kind_name(std::uint32_t kind) {
+  return kind == DPA_SEGMENT_BIAS ? "bias" : kind == DPA_SEGMENT_KERNEL ? "kernel" : "other";
+}
+
+namespace {
+
+std::string segment_kinds(const dpa_layout& l) {
+  std::string out;
+  for (std::uint32_t i = 0; i < l.num_segments; ++i)
+    out += std::string(i ? "," : "") + segment_kind_name(l.segments[i].kind);
+  return out;
+}
+
+}  // namespace
+
+void check_same_segments(const dpa_layout& reference, const dpa_layout& other, const std::string& what,
+                         const std::string& reference_name) {
+  bool same = other.num_segments == reference.num_segments;
+  for (std::uint32_t i = 0; same && i < reference.num_segments; ++i)
+    same = other.segments[i].kind == reference.segments[i].kind;
+  if (!same) {
+    throw ToolError(what + ": networks of " + std::to_string(other.num_segments) + " segments (" +
+                    segment_kinds(other) + "); " + reference_name + " have " + std::to_string(reference.num_segments) +
+                    " (" + segment_kinds(reference) +
+                    "): statistics line up only across networks of the same segments, count and kinds");
+  }
+}
+
 bool select_statistics(const float* stored, std::uint32_t num_segments, std::uint32_t per_segment,
                        const std::vector<std::uint32_t>& chosen, float* out) {
   bool finite = true;

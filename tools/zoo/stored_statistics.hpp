@@ -37,6 +37,15 @@ std::vector<std::uint32_t> stored_statistics_of(dpa_stats_set set);
 // One row of stored statistics (num_segments * per_segment floats) to `set`'s features
 // (num_segments * |set| floats). Returns false when a feature is not finite (NaN: a segment
 // whose weights held NaN/Inf; Inf: a statistic that overflowed), as row_is_finite says.
+// A segment kind's name as layout.csv names hold it: "bias", "kernel", "other".
+const char* segment_kind_name(std::uint32_t kind);
+
+// Statistics rows line up across networks of the same segments (count and kinds), of any lengths
+// (a swept width). Throws ToolError naming `what` (the other network's place), both layouts'
+// segments, and whose the reference ones are ("this sweep's", "the zoo's").
+void check_same_segments(const dpa_layout& reference, const dpa_layout& other, const std::string& what,
+                         const std::string& reference_name);
+
 bool select_statistics(const float* stored, std::uint32_t num_segments, std::uint32_t per_segment,
                        const std::vector<std::uint32_t>& chosen, float* out);
 

@@ -52,19 +52,16 @@ constexpr std::size_t kHeaderBytes = 128;
   throw ToolError(path + ": cannot " + doing + ": " + std::strerror(errno));
 }
 
-const char* kind_name(std::uint32_t kind) {
-  return kind == DPA_SEGMENT_BIAS ? "bias" : kind == DPA_SEGMENT_KERNEL ? "kernel" : "other";
-}
-
 // layout.csv as the zoo reader reads it back: each name holds its kind.
 std::string layout_text(const dpa_layout& layout, const ZooWriterOptions& options) {
   std::string text = "varname,start_idx,end_idx,shape\n";
   for (std::uint32_t i = 0; i < layout.num_segments; ++i) {
     const dpa_segment& s = layout.segments[i];
     const bool named = i < options.segment_names.size() && i < options.segment_shapes.size();
-    text += (named ? options.segment_names[i] : "segment" + std::to_string(i) + "/" + kind_name(s.kind) + ":0") + "," +
-            std::to_string(s.offset) + "," + std::to_string(s.offset + s.length) + ",\"" +
-            (named ? options.segment_shapes[i] : "(" + std::to_string(s.length) + ",)") + "\"\n";
+    text +=
+        (named ? options.segment_names[i] : "segment" + std::to_string(i) + "/" + segment_kind_name(s.kind) + ":0") +
+        "," + std::to_string(s.offset) + "," + std::to_string(s.offset + s.length) + ",\"" +
+        (named ? options.segment_shapes[i] : "(" + std::to_string(s.length) + ",)") + "\"\n";
   }
   return text;
 }
@@ -260,16 +257,9 @@ struct ZooWriter::Impl {
     for (const LayoutSegment& s : read_layout_csv(dir + "/" + kLayout, d.weights_per_row,
                                                   std::string(kStatisticsDescriptionFile) + "'s weights_per_row is"))
       recorded.push_back(s.segment);
-    if (!differs) return;
-    bool same = recorded.size() == layout.num_segments;
-    for (std::size_t i = 0; same && i < recorded.size(); ++i) same = recorded[i].kind == layout.segments[i].kind;
-    if (!same) {
-      std::string kinds, own;
-      for (const dpa_segment& s : recorded) kinds += std::string(kinds.empty() ? "" : ",") + kind_name(s.kind);
-      for (std::uint32_t i = 0; i < layout.num_segments; ++i)
-        own += std::string(own.empty() ? "" : ",") + kind_name(layout.segments[i].kind);
-      fail(dir + "/" + kLayout + ": the zoo's networks have segments " + kinds + "; this writer's " + own +
-           " (a statistics zoo takes networks of the same segments, of any lengths)");
+    if (differs) {
+      check_same_segments({recorded.data(), static_cast<std::uint32_t>(recorded.size()), recorded_total}, layout,
+                          dir + "/" + kLayout, "the zoo's");
     }
   }
 

@@ -197,6 +197,38 @@ TEST_CASE("sweep learner: the same decisions for the same seed; audit trials are
   CHECK(audited < 40);
 }
 
+TEST_CASE("sweep learner: past the row budget a refit trains on a share of every step's rows, and says so") {
+  const std::vector<Synthetic> trials = sweep_of(150, 0.3f, 1);
+  SweepOptions whole, thinned;
+  whole.max_fit_rows = 0;
+  thinned.max_fit_rows = 120;
+  SweepLearner a(kLayout, {"test_accuracy"}, whole), b(kLayout, {"test_accuracy"}, thinned),
+      c(kLayout, {"test_accuracy"}, thinned);
+  run_sweep(a, trials);
+  const std::vector<SweepDecision> db = run_sweep(b, trials), dc = run_sweep(c, trials);
+  const SweepLearnerState sa = a.state(), sb = b.state();
+  REQUIRE(sa.refits.size() == sa.fits);
+  REQUIRE(sb.refits.size() == sb.fits);
+  for (const SweepRefit& r : sa.refits) CHECK(r.fit_rows == r.rows);
+  std::size_t thinned_fits = 0;
+  for (const SweepRefit& r : sb.refits) {
+    CHECK(r.wall_seconds >= 0);
+    CHECK_FALSE(r.late);  // refits in the caller's thread are never late
+    if (r.rows <= thinned.max_fit_rows) {
+      CHECK(r.fit_rows == r.rows);
+      continue;
+    }
+    ++thinned_fits;
+    CHECK(r.fit_rows > 120 * 6 / 10);  // about the budget, by a hash
+    CHECK(r.fit_rows < 120 * 14 / 10);
+  }
+  CHECK(thinned_fits >= 2);
+  // Every finished checkpoint is still scored out of fold, and the same seed thins alike.
+  CHECK(b.scores_at(1).size() == a.scores_at(1).size());
+  CHECK(b.model_bytes() == c.model_bytes());
+  for (std::size_t t = 0; t < db.size(); ++t) CHECK(db[t].score == dc[t].score);
+}
+
 TEST_CASE("sweep learner: history trains it before the sweep's first trial finishes") {
   const std::vector<Synthetic> past = sweep_of(60, 0.3f, 3), now = sweep_of(20, 0.3f, 4);
   SweepLearner learner(kLayout, {"test_accuracy"}, SweepOptions{});

@@ -35,6 +35,8 @@ _SIGNATURES = {
     "dpa_host_sweep_stopped": (ctypes.c_int, [p, ctypes.c_char_p]),
     "dpa_host_sweep_state": (ctypes.c_int, [p, ctypes.c_char_p, size_t, ctypes.POINTER(size_t)]),
     "dpa_host_sweep_scores": (ctypes.c_int, [p, ctypes.c_uint32, ctypes.c_char_p, size_t, ctypes.POINTER(size_t)]),
+    "dpa_host_sweep_score": (ctypes.c_int, [p, ctypes.c_char_p, ctypes.c_uint32, ctypes.POINTER(ctypes.c_float),
+                                            ctypes.POINTER(ctypes.c_uint32)]),
     "dpa_host_sweep_model": (ctypes.c_int, [p, ctypes.POINTER(ctypes.c_ubyte), size_t, ctypes.POINTER(size_t)]),
     "dpa_host_sweep_wait": (ctypes.c_int, [p]),
     "dpa_host_sweep_close": (None, [p]),

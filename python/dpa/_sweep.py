@@ -35,6 +35,7 @@ RECORD_FIELDS = ("step", "observed", "score", "predicted", "threshold", "compare
 CHECKPOINT_ATTR = "dpa:checkpoint:%d"
 LAYOUT_ATTR = "dpa:layout"
 STORED_SET = "extended"  # the statistics a statistics zoo stores (tools/zoo/stored_statistics.hpp)
+REFIT_PRIORITIES = ("low", "idle", "normal")  # a background refit's thread (tools/sweep/sweep_learner.hpp)
 
 
 def _step(step):
@@ -92,32 +93,41 @@ def _finite_or_none(value):
     return float(value) if value is not None and math.isfinite(float(value)) else None
 
 
-class _ScoreView:
-    """What PercentilePruner.prune reads of a study (get_trials, direction), read once per decision
-    (the rule and the record of its threshold read the same trials), with the values at one step
-    replaced by the learner's scores there (none: the study as it is)."""
+class _AtStep:
+    """A trial as PercentilePruner reads it at one step: its number and its value there, if any."""
+    __slots__ = ("number", "intermediate_values")
 
-    def __init__(self, study, step, scores):
-        self._study, self._step, self._scores = study, step, scores
+    def __init__(self, number, intermediate_values):
+        self.number, self.intermediate_values = number, intermediate_values
+
+
+class _ScoreView:
+    """What PercentilePruner.prune reads of a study (get_trials, direction) at one step, read once
+    per decision (the rule and the record of its threshold read the same trials): each trial's
+    value there, the learner's score where score(number) gives one (NaN: none, the value as the
+    study has it). Stand-ins, never copies of the trials: a decision costs the same at any step."""
+
+    _NONE = {}
+
+    def __init__(self, study, step, score=None):
+        self._study, self._step, self._score = study, step, score
         self.direction = study.direction
         self._read = {}
 
     def get_trials(self, deepcopy=False, states=None):
         key = None if states is None else tuple(states)
         if key not in self._read:
-            self._read[key] = self._substituted(states)
+            self._read[key] = [self._at_step(t) for t in self._study.get_trials(deepcopy=False, states=states)]
         return self._read[key]
 
-    def _substituted(self, states):
-        out = []
-        for t in self._study.get_trials(deepcopy=False, states=states):
-            score = self._scores.get(t.number)
-            if score is not None and self._step in t.intermediate_values:
-                t = copy.copy(t)
-                t.intermediate_values = dict(t.intermediate_values)
-                t.intermediate_values[self._step] = score
-            out.append(t)
-        return out
+    def _at_step(self, t):
+        value = t.intermediate_values.get(self._step)
+        if value is None:
+            return _AtStep(t.number, self._NONE)
+        if self._score is not None:
+            score = self._score(t.number)
+            value = value if math.isnan(score) else score
+        return _AtStep(t.number, {self._step: value})
 
 
 class SweepPruner(optuna.pruners.BasePruner):
@@ -151,13 +161,17 @@ class SweepPruner(optuna.pruners.BasePruner):
     the checkpoints, shared by workers that share a file system; dpa.optuna.export_zoo(study, dir)
     writes the study's records as one. The metric is maximised; report() never waits for a
     refit (background=False: refits run inside report(), so that decisions depend on the seed and
-    the trials alone). Networks of one sweep have the same segments (count and kinds); their
+    the trials alone). A background refit runs on one thread at `refit_priority` (Linux: "low",
+    nice 19; "idle", only on a core nothing else wants; "normal", the caller's), so that the
+    training beside it keeps its cores; it trains on at most `max_fit_rows` checkpoints (0: all),
+    a hash-chosen share of every step's; one due while another runs starts when that one ends
+    (state()["refits"] says what each cost, and which were late). Networks of one sweep have the same segments (count and kinds); their
     lengths may differ (a width among the hyperparameters).
     """
 
     def __init__(self, directory, epochs, percentile=50.0, n_startup_trials=5, n_warmup_steps=0, interval_steps=1,
                  *, n_min_trials=1, audit=0.0, history=(), seed=0, metric="test_accuracy", layout=None,
-                 background=True, partial_curves=True):
+                 background=True, partial_curves=True, max_fit_rows=50000, refit_priority="low"):
         _whole("epochs", epochs, 1, 2 ** 32 - 1)
         _fraction("percentile", percentile, 100)
         _whole("n_startup_trials", n_startup_trials, 0, 2 ** 32 - 1)
@@ -166,6 +180,9 @@ class SweepPruner(optuna.pruners.BasePruner):
         _whole("n_min_trials", n_min_trials, 1, 2 ** 32 - 1)
         _whole("seed", seed, 0, 2 ** 64 - 1)
         _fraction("audit", audit, 1)
+        _whole("max_fit_rows", max_fit_rows, 0, 2 ** 32 - 1)
+        if refit_priority not in REFIT_PRIORITIES:
+            raise ValueError("refit_priority must be one of %s, got %r" % (", ".join(REFIT_PRIORITIES), refit_priority))
         if percentile != 50:
             warnings.warn("SweepPruner(percentile=%g) keeps the top %g %% of the trials, as Optuna's PercentilePruner "
                           "does (dpa 0.2 stopped the trials below the %g-th percentile)" % (percentile, percentile,
@@ -188,13 +205,18 @@ class SweepPruner(optuna.pruners.BasePruner):
             interval_steps
         self._n_min_trials = n_min_trials
         self._options = {"startup": 0, "audit": float(audit), "seed": int(seed), "history": history,
-                         "background": bool(background), "partial_curves": bool(partial_curves)}
+                         "background": bool(background), "partial_curves": bool(partial_curves),
+                         "max_fit_rows": int(max_fit_rows), "refit_priority": refit_priority}
         self._layout = None if layout is None else [s if isinstance(s, Segment) else Segment(*s) for s in layout]
         self._handle = None
         self._opening = threading.Lock()  # study.optimize(n_jobs=N): one handle for all threads
         self._reports = {}  # trial number -> {step: (observed, score, predicted, audit)}
         self._records = {}  # trial number -> its decision records, as written to its user attributes
-        self._fed = set()  # (trial number, step) of the storage's records the learner has
+        self._fed = {}  # trial number -> steps of its records the learner has (trials not settled yet)
+        # study id -> [n, numbers]: the study's trials numbered below n, and those numbered in
+        # `numbers`, are settled (finished and fed): _sync never reads them again.
+        self._settled = {}
+        self._score_cache = {}  # step -> (fit, {trial number: the learner's score there})
         self._stopped = set()  # trial numbers the learner was told were stopped
         self._syncing = threading.Lock()
         self._layout_stored = False
@@ -307,7 +329,7 @@ class SweepPruner(optuna.pruners.BasePruner):
         hyper = _hyper_json(trial.params)
         d = _host.SweepDecision()
         _host.check(record(self._name(trial.study, trial.number).encode(), text, hyper, ctypes.byref(d)))
-        self._fed.add((trial.number, step))
+        self._fed.setdefault(trial.number, set()).add(step)
         self._store(trial, step, row(), values, num_weights)
         self._reports.setdefault(trial.number, {})[step] = (observed, float(d.score), bool(d.predicted),
                                                             bool(d.audit))
@@ -353,27 +375,50 @@ class SweepPruner(optuna.pruners.BasePruner):
         """What other workers stored since the last look, fed to the learner: their checkpoints
         (of trials that did not fail: a killed worker's trial is never learnt from unless it
         finished) and which trials were pruned."""
-        from . import _host
         with self._syncing:
-            for t in study._storage.get_all_trials(study._study_id, deepcopy=False):
-                if t.state == TrialState.FAIL:
+            settled = self._settled.setdefault(study._study_id, [0, set()])
+            trials = study._storage.get_all_trials(study._study_id, deepcopy=False)  # sorted by number
+            below = settled[0]
+            # Numbers are the positions (0, 1, ...) in every storage Optuna has; read them all if not.
+            start = below if len(trials) >= below and (below == 0 or trials[below - 1].number == below - 1) else 0
+            for t in trials[start:]:
+                if t.number < below or t.number in settled[1]:
                     continue
-                name = None
-                for key, record in t.system_attrs.items():
-                    if not key.startswith("dpa:checkpoint:"):
-                        continue
-                    step = int(key[len("dpa:checkpoint:"):])
-                    if (t.number, step) in self._fed:
-                        continue
-                    self._fed.add((t.number, step))
-                    name = name or self._name(study, t.number).encode()
-                    row = checkpoint_row(record)
-                    fed = ctypes.c_int32()
-                    _host.check(_host.lib.dpa_host_sweep_observe_statistics(
-                        self._handle, name, step, int(record["e"]), _ptr(row), row.size, int(record["n"]),
-                        json.dumps(record["m"]).encode(), _hyper_json(t.params), ctypes.byref(fed)))
-                if t.state == TrialState.PRUNED:
-                    self._tell_stopped(study, t.number)
+                if t.state != TrialState.FAIL:
+                    self._feed(study, t)
+                if t.state.is_finished():  # nothing is stored with a finished trial any more
+                    settled[1].add(t.number)
+                    self._forget(t.number)
+            while settled[0] in settled[1]:
+                settled[1].discard(settled[0])
+                settled[0] += 1
+
+    def _feed(self, study, t):
+        """A trial's records the learner does not have yet, and whether it was pruned."""
+        from . import _host
+        fed = self._fed.setdefault(t.number, set())
+        name = None
+        for key, record in t.system_attrs.items():
+            if not key.startswith("dpa:checkpoint:"):
+                continue
+            step = int(key[len("dpa:checkpoint:"):])
+            if step in fed:
+                continue
+            fed.add(step)
+            name = name or self._name(study, t.number).encode()
+            row = checkpoint_row(record)
+            new = ctypes.c_int32()
+            _host.check(_host.lib.dpa_host_sweep_observe_statistics(
+                self._handle, name, step, int(record["e"]), _ptr(row), row.size, int(record["n"]),
+                json.dumps(record["m"]).encode(), _hyper_json(t.params), ctypes.byref(new)))
+        if t.state == TrialState.PRUNED:
+            self._tell_stopped(study, t.number)
+
+    def _forget(self, number):
+        """A settled trial's bookkeeping: a long sweep's memory stays that of its running trials."""
+        for book in (self._fed, self._reports, self._records):
+            book.pop(number, None)
+        self._stopped.discard(number)
 
     # ---- deciding -------------------------------------------------------------------------------
 
@@ -388,9 +433,9 @@ class SweepPruner(optuna.pruners.BasePruner):
         if math.isnan(score) and trial.user_attrs.get(DIVERGED_ATTR, {}).get("step") == step:
             self._record(trial, study, step, observed, score, False, math.nan, [], True)
             return True
-        view, view_trial = _ScoreView(study, step, {}), trial
+        view, view_trial = _ScoreView(study, step), trial
         if predicted:
-            view = _ScoreView(study, step, self._scores_by_number(study, step))
+            view = _ScoreView(study, step, self._scores_at_step(study, step, trial.number))
             view_trial = copy.copy(trial)
             own = self._reports.get(trial.number, {})
             view_trial.intermediate_values = {s: own[s][1] if s in own else v
@@ -411,14 +456,30 @@ class SweepPruner(optuna.pruners.BasePruner):
                      threshold if checked else math.nan, [t.number for t in compared] if checked else [], stop)
         return stop
 
-    def _scores_by_number(self, study, step):
-        """The learner's score of every trial of this study that reached `step`, by number."""
-        prefix = study.study_name + "/"
-        out = {}
-        for name, score in self.scores_at(step).items():
-            if name.startswith(prefix) and name[len(prefix):].isdigit():
-                out[int(name[len(prefix):])] = -math.inf if score is None else score
-        return out
+    def _scores_at_step(self, study, step, number):
+        """number -> the learner's score of that trial of this study at `step` (NaN: none yet),
+        asked of the library once per trial and fit (trial `number`'s own fit is the current one):
+        a score at a step changes only with the fit."""
+        _, fit = self._score_of(study, number, step)
+        cached = self._score_cache.get(step)
+        if cached is None or cached[0] != fit:
+            cached = self._score_cache[step] = (fit, {})
+
+        def score(other):
+            value = cached[1].get(other)
+            if value is None:
+                value = self._score_of(study, other, step)[0]
+                if not math.isnan(value):  # a checkpoint not read yet may come
+                    cached[1][other] = value
+            return value
+        return score
+
+    def _score_of(self, study, number, step):
+        from . import _host
+        score, fit = ctypes.c_float(), ctypes.c_uint32()
+        _host.check(_host.lib.dpa_host_sweep_score(self._handle, self._name(study, number).encode(), step,
+                                                   ctypes.byref(score), ctypes.byref(fit)))
+        return score.value, fit.value
 
     def _record(self, trial, study, step, observed, score, predicted, threshold, compared, stop):
         """Writes the decision with the trial (study storage): every worker and explain() read it."""
@@ -450,10 +511,11 @@ class SweepPruner(optuna.pruners.BasePruner):
     # ---- the learner ----------------------------------------------------------------------------
 
     def state(self):
-        """What the learner knows: fits, finished trials, per-step out-of-fold taus, trusted steps."""
+        """What the learner knows: fits, finished trials, per-step out-of-fold taus, trusted steps,
+        and what each refit cost (refits: trials, rows, fit_rows, wall_seconds, cpu_seconds, late)."""
         from . import _host
         if self._handle is None:
-            return {"fits": 0, "finished": 0, "fit_trials": 0, "fitting": False, "trusted_steps": []}
+            return {"fits": 0, "finished": 0, "fit_trials": 0, "fitting": False, "trusted_steps": [], "refits": []}
         return self._fetch_json(_host.lib.dpa_host_sweep_state)
 
     def scores_at(self, step):

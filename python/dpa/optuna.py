@@ -23,7 +23,7 @@ import numpy as np
 import optuna
 
 from . import Model
-from ._sweep import SweepPruner
+from ._sweep import REFIT_PRIORITIES, SweepPruner  # noqa: F401 (REFIT_PRIORITIES: the choices)
 from .sweep import export_zoo
 
 __all__ = ["WeightsPruner", "SweepPruner", "report", "export_zoo", "journal_storage"]

@@ -145,8 +145,9 @@ def test_scores_at_a_step_are_the_predictors_where_it_is_trusted(tmp_path):
     # The final value is the learning rate's; the test accuracy at step 1 is a noisy view of it.
     # Every trial is an audit trial (never stopped), so all of them finish and are learnt from.
     layout = [dpa.Segment(0, 4, "bias"), dpa.Segment(4, 16, "kernel")]
-    pruner = dpa.optuna.SweepPruner(tmp_path / "sweep", epochs=2, layout=layout, audit=1.0)
-    study = optuna.create_study(direction="maximize", pruner=pruner)
+    # Refits in report() and a seeded sampler: the same fits whatever the machine's load.
+    pruner = dpa.optuna.SweepPruner(tmp_path / "sweep", epochs=2, layout=layout, audit=1.0, background=False)
+    study = optuna.create_study(direction="maximize", pruner=pruner, sampler=optuna.samplers.RandomSampler(1))
     assert pruner.scores_at(1) == {}
     with pytest.raises(ValueError, match="step"):
         pruner.scores_at(-1)

@@ -24,7 +24,8 @@ LAYOUT = [dpa.Segment(0, 4, "bias"), dpa.Segment(4, 16, "kernel")]
 
 @pytest.mark.parametrize("option, value", [("n_startup_trials", -1), ("n_startup_trials", 2 ** 40), ("seed", -1),
                                            ("percentile", 150), ("percentile", float("nan")), ("n_warmup_steps", -2),
-                                           ("audit", 2), ("epochs", 0), ("n_startup_trials", 2.5)])
+                                           ("audit", 2), ("epochs", 0), ("n_startup_trials", 2.5),
+                                           ("max_fit_rows", -1), ("refit_priority", "lowest")])
 def test_options_are_checked_at_construction(tmp_path, option, value):
     options = {"epochs": 4, option: value}
     with pytest.raises(ValueError, match=option):
@@ -42,7 +43,8 @@ def test_the_c_abi_checks_options_before_making_the_directory(tmp_path):
     handle = ctypes.c_void_p()
     for options, message in [({"percentile": 150}, "percentile"), ({"startup": -1}, "startup"),
                              ({"seed": -1}, "seed"), ({"history": [str(tmp_path / "nowhere")]}, "nowhere"),
-                             ({"percentile": 50, "typo": 1}, "typo")]:
+                             ({"percentile": 50, "typo": 1}, "typo"), ({"refit_priority": 19}, "refit_priority"),
+                             ({"max_fit_rows": 1.5}, "max_fit_rows")]:
         status = _host.lib.dpa_host_sweep_open(str(tmp_path / "sweep").encode(), ctypes.byref(layout),
                                                json.dumps(options).encode(), ctypes.byref(handle))
         assert status != 0 and message in _host.lib.dpa_host_last_error().decode()

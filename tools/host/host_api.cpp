@@ -78,12 +78,23 @@ double fraction_option(const nlohmann::json& j, const char* name, double high, d
                                nlohmann::json(high).dump() + "], got " + v.dump());
 }
 
+dpa::tools::SweepRefitPriority refit_priority_option(const nlohmann::json& j) {
+  using dpa::tools::SweepRefitPriority;
+  const std::pair<const char*, SweepRefitPriority> names[] = {
+      {"idle", SweepRefitPriority::kIdle}, {"low", SweepRefitPriority::kLow}, {"normal", SweepRefitPriority::kNormal}};
+  if (!j.contains("refit_priority")) return dpa::tools::SweepOptions{}.refit_priority;
+  for (const auto& [name, priority] : names)
+    if (j["refit_priority"] == name) return priority;
+  throw dpa::tools::UsageError("sweep options: 'refit_priority' must be \"idle\", \"low\" or \"normal\", got " +
+                               j["refit_priority"].dump());
+}
+
 dpa::tools::LiveSweepOptions sweep_options(const char* options_json) {
   const nlohmann::json j = nlohmann::json::parse(options_json, nullptr, false);
   if (j.is_discarded() || !j.is_object()) throw dpa::tools::ToolError("sweep options: not a JSON object");
   for (const auto& [name, value] : j.items()) {
     if (name != "percentile" && name != "startup" && name != "audit" && name != "seed" && name != "history" &&
-        name != "background" && name != "partial_curves")
+        name != "background" && name != "partial_curves" && name != "max_fit_rows" && name != "refit_priority")
       throw dpa::tools::UsageError("sweep options: unknown option '" + name + "'");
   }
   dpa::tools::LiveSweepOptions o;
@@ -92,6 +103,9 @@ dpa::tools::LiveSweepOptions sweep_options(const char* options_json) {
   o.learner.startup = static_cast<std::uint32_t>(whole_option(j, "startup", UINT32_MAX, o.learner.startup));
   o.learner.audit = fraction_option(j, "audit", 1, o.learner.audit);
   o.learner.seed = whole_option(j, "seed", UINT64_MAX, o.learner.seed);
+  o.learner.max_fit_rows =
+      static_cast<std::uint32_t>(whole_option(j, "max_fit_rows", UINT32_MAX, o.learner.max_fit_rows));
+  o.learner.refit_priority = refit_priority_option(j);
   if (j.contains("background") && !j["background"].is_boolean())
     throw dpa::tools::UsageError("sweep options: 'background' must be true or false");
   o.learner.background = j.value("background", o.learner.background);
@@ -209,17 +223,29 @@ int dpa_host_sweep_state(const dpa_host_sweep* sweep, char* buffer, size_t size,
   if (sweep == nullptr) return null_argument("sweep");
   return guarded([&] {
     const dpa::tools::SweepLearnerState s = sweep->sweep->state();
-    nlohmann::json j = {{"fits", s.fits},
-                        {"finished", s.finished},
-                        {"fit_trials", s.fit_trials},
-                        {"fitting", s.fitting},
-                        {"trusted_steps", s.trusted_steps}};
+    nlohmann::json j = {
+        {"fits", s.fits},       {"finished", s.finished},           {"fit_trials", s.fit_trials},
+        {"fitting", s.fitting}, {"trusted_steps", s.trusted_steps}, {"refits", nlohmann::json::array()}};
+    for (const dpa::tools::SweepRefit& r : s.refits) {
+      j["refits"].push_back({{"fit", r.fit},
+                             {"trials", r.trials},
+                             {"rows", r.rows},
+                             {"fit_rows", r.fit_rows},
+                             {"wall_seconds", r.wall_seconds},
+                             {"cpu_seconds", r.cpu_seconds},
+                             {"late", r.late}});
+    }
     for (const auto& [step, tau] : s.tau_model) j["tau_model"][std::to_string(step)] = tau;
     for (const auto& [step, tau] : s.tau_observed) j["tau_observed"][std::to_string(step)] = tau;
     for (const auto& [step, w] : s.blend) j["blend"][std::to_string(step)] = w;
     const std::string text = j.dump();
     copy_out(text.c_str(), text.size() + 1, buffer, size, needed);
   });
+}
+
+int dpa_host_sweep_score(const dpa_host_sweep* sweep, const char* trial, uint32_t step, float* score, uint32_t* fit) {
+  if (sweep == nullptr || trial == nullptr || score == nullptr || fit == nullptr) return null_argument("an argument");
+  return guarded([&] { *score = sweep->sweep->score_of(trial, step, fit); });
 }
 
 int dpa_host_sweep_scores(const dpa_host_sweep* sweep, uint32_t step, char* buffer, size_t size, size_t* needed) {

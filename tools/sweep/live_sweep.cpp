@@ -255,6 +255,12 @@ std::map<std::string, float> LiveSweep::scores_at(std::uint32_t step) const {
   return impl_->learner ? impl_->learner->scores_at(step) : std::map<std::string, float>{};
 }
 
+float LiveSweep::score_of(const std::string& trial, std::uint32_t step, std::uint32_t* fit) const {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  *fit = 0;
+  return impl_->learner ? impl_->learner->score_of(trial, step, fit) : NAN;
+}
+
 std::vector<unsigned char> LiveSweep::model_bytes() const {
   const std::lock_guard<std::mutex> hold(impl_->lock);
   return impl_->learner ? impl_->learner->model_bytes() : std::vector<unsigned char>{};

@@ -53,6 +53,8 @@ class LiveSweep {
   // The score each trial (this worker's and the others' it has read) has at a step now: what the
   // rule compares a new trial's score with.
   std::map<std::string, float> scores_at(std::uint32_t step) const;
+  // SweepLearner::score_of: one trial's score at a step, and the fit it comes from.
+  float score_of(const std::string& trial, std::uint32_t step, std::uint32_t* fit) const;
   std::vector<unsigned char> model_bytes() const;
   void wait();
 

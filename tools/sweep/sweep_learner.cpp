@@ -1,8 +1,16 @@
 #include "sweep/sweep_learner.hpp"
 
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <ctime>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -75,11 +83,33 @@ struct Fitted {
   std::map<std::uint32_t, float> blend;  // trusted steps: the predictor's weight in the score
   std::map<std::uint32_t, double> tau_model, tau_observed;
   std::uint32_t trials = 0;
+  std::uint64_t rows = 0, fit_rows = 0;  // checkpoints, and those trained on (thinned to a budget)
   // The out-of-fold prediction of each checkpoint (by step) of the trials it was fit on.
   std::unordered_map<std::string, std::map<std::uint32_t, float>> out_of_fold;
 };
 
 float blend(float observed, float predicted, float w) { return observed + w * (predicted - observed); }
+
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+// Lowers the calling thread's priority (Linux: the policy and nice value are per thread; threads
+// it starts inherit them); elsewhere a no-op. A refusal leaves the caller's priority.
+void lower_this_threads_priority(SweepRefitPriority priority) {
+#ifdef __linux__
+  if (priority == SweepRefitPriority::kIdle) {
+    const sched_param none{};
+    pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
+  } else if (priority == SweepRefitPriority::kLow) {
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+  }
+#else
+  (void)priority;
+#endif
+}
 
 std::uint64_t name_hash(const std::string& name, std::uint64_t seed) {
   return splitmix64(fnv1a(name, kFnvOffsetBasis ^ splitmix64(seed)));
@@ -139,6 +169,8 @@ struct SweepLearner::Impl {
   std::shared_ptr<const Fitted> fitted;
   std::uint32_t finished = 0, next_fit_at = 0, fits = 0;
   bool fitting = false;
+  bool due_while_fitting = false;  // the next refit came due while one ran
+  std::vector<SweepRefit> refits;
   std::thread worker;
   std::condition_variable fit_done;
 
@@ -219,7 +251,7 @@ struct SweepLearner::Impl {
 
   // A fit on finished trials (and the others, their finals imputed): out-of-fold taus per step on
   // the finished ones, where to trust it, the model of them all.
-  std::shared_ptr<Fitted> fit(std::vector<Trial> data, std::uint32_t version) const {
+  std::shared_ptr<Fitted> fit(std::vector<Trial> data, std::uint32_t version, std::uint32_t budget) const {
     if (options.partial_curves) data = impute_finals(std::move(data), options.min_trials_for_tau);
     auto f = std::make_shared<Fitted>();
     f->version = version;
@@ -240,14 +272,21 @@ struct SweepLearner::Impl {
     }
     if (y.empty()) return nullptr;
     const std::size_t d = x.size() / y.size();
+    const std::vector<bool> trained_on = thinned(data, trial_of, step_of, budget);
+    f->rows = y.size();
+    f->fit_rows = static_cast<std::uint64_t>(std::count(trained_on.begin(), trained_on.end(), true));
     const int folds = std::max(2, options.folds);
     std::vector<float> oof(y.size(), NAN);
     for (int k = 0; k < folds; ++k) {
-      std::vector<std::size_t> train_rows, test_rows;
+      std::vector<std::size_t> train_rows, test_rows;  // every held-out row is predicted
       for (std::size_t r = 0; r < y.size(); ++r) {
         const bool held_out =
             hash_of(data[trial_of[r]].name, options.seed) % static_cast<unsigned>(folds) == static_cast<unsigned>(k);
-        (held_out ? test_rows : train_rows).push_back(r);
+        if (held_out) {
+          test_rows.push_back(r);
+        } else if (trained_on[r]) {
+          train_rows.push_back(r);
+        }
       }
       if (train_rows.empty() || test_rows.empty()) continue;
       const std::unique_ptr<ModelFile> m = train(f->schema, x, d, y, train_rows, nullptr);
@@ -260,10 +299,25 @@ struct SweepLearner::Impl {
     for (std::size_t r = 0; r < oof.size(); ++r) {
       if (std::isfinite(oof[r])) f->out_of_fold[data[trial_of[r]].name][step_of[r]] = oof[r];
     }
-    std::vector<std::size_t> all(y.size());
-    for (std::size_t r = 0; r < all.size(); ++r) all[r] = r;
+    std::vector<std::size_t> all;
+    for (std::size_t r = 0; r < y.size(); ++r)
+      if (trained_on[r]) all.push_back(r);
     f->model = train(f->schema, x, d, y, all, &f->bytes);
     return f;
+  }
+
+  // The rows a refit trains on: all of them within the budget (0: none), else about `budget` of
+  // them, kept by a hash of trial and step, so that every step keeps the same share of trials.
+  std::vector<bool> thinned(const std::vector<Trial>& data, const std::vector<std::size_t>& trial_of,
+                            const std::vector<std::uint32_t>& step_of, std::uint32_t budget) const {
+    std::vector<bool> kept(trial_of.size(), true);
+    if (budget == 0 || trial_of.size() <= budget) return kept;
+    const double share = static_cast<double>(budget) / static_cast<double>(trial_of.size());
+    for (std::size_t r = 0; r < kept.size(); ++r) {
+      const std::uint64_t h = splitmix64(hash_of(data[trial_of[r]].name, options.seed ^ 0x7417ull) ^ step_of[r]);
+      kept[r] = static_cast<double>(h >> 11) * 0x1.0p-53 < share;
+    }
+    return kept;
   }
 
   // Per step before the last: the out-of-fold predictions' tau against the finals, and the
@@ -357,32 +411,59 @@ struct SweepLearner::Impl {
   }
 
   // Starts a refit when enough trials finished since the last (in the background, or now).
-  // Called with `lock` held.
+  // Called with `lock` held. One due while a background refit runs starts when it ends (the
+  // running one is marked late).
   void maybe_refit() {
-    if (fitting || finished < std::max(options.min_finished, next_fit_at)) return;
+    if (finished < std::max(options.min_finished, next_fit_at)) return;
+    if (fitting) {
+      due_while_fitting = true;
+      return;
+    }
     next_fit_at = finished + std::max(options.refit_every, finished / 10);
     const std::uint32_t version = ++fits;
     std::vector<Trial> data = training_trials();
     fitting = true;
     if (!options.background) {
-      std::shared_ptr<Fitted> f = fit(data, version);
+      std::shared_ptr<Fitted> f = timed_fit(std::move(data), version, options.max_fit_rows);
       if (f) fitted = std::move(f);
       fitting = false;
       return;
     }
     if (worker.joinable()) worker.join();  // the previous fit ended (fitting was false)
-    worker = std::thread([this, data = std::move(data), version] {
+    due_while_fitting = false;
+    worker = std::thread([this, data = std::move(data), version]() mutable {
+      lower_this_threads_priority(options.refit_priority);
       std::shared_ptr<Fitted> f;
       try {
-        f = fit(data, version);
+        f = timed_fit(std::move(data), version, options.max_fit_rows);
       } catch (...) {
         f = nullptr;  // a failed refit keeps the predictor it had
       }
       const std::lock_guard<std::mutex> hold(lock);
       if (f) fitted = std::move(f);
+      if (!refits.empty() && refits.back().fit == version) refits.back().late = due_while_fitting;
       fitting = false;
       fit_done.notify_all();
     });
+  }
+
+  // fit(), its cost recorded in `refits` (taking the lock to append).
+  std::shared_ptr<Fitted> timed_fit(std::vector<Trial> data, std::uint32_t version, std::uint32_t budget) {
+    const auto start = std::chrono::steady_clock::now();
+    const double cpu = thread_cpu_seconds();
+    std::shared_ptr<Fitted> f = fit(std::move(data), version, budget);
+    SweepRefit r;
+    r.fit = version;
+    r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.cpu_seconds = thread_cpu_seconds() - cpu;
+    if (f) r.trials = f->trials, r.rows = f->rows, r.fit_rows = f->fit_rows;
+    if (options.background) {
+      const std::lock_guard<std::mutex> hold(lock);
+      refits.push_back(r);
+    } else {
+      refits.push_back(r);  // the caller holds the lock
+    }
+    return f;
   }
 
   bool trusted_at(std::uint32_t step) const { return fitted && fitted->blend.count(step) > 0; }
@@ -530,12 +611,25 @@ std::map<std::string, float> SweepLearner::scores_at(std::uint32_t step) const {
   return out;
 }
 
+float SweepLearner::score_of(const std::string& trial, std::uint32_t step, std::uint32_t* fit) const {
+  const std::lock_guard<std::mutex> hold(impl_->lock);
+  const Impl& l = *impl_;
+  *fit = l.fitted ? l.fitted->version : 0;
+  const auto it = l.index.find(trial);
+  if (it == l.index.end()) return NAN;
+  const Trial& t = l.trials[it->second];
+  for (const Checkpoint& c : t.checkpoints)
+    if (c.step == step) return l.score(t, c);
+  return NAN;
+}
+
 SweepLearnerState SweepLearner::state() const {
   const std::lock_guard<std::mutex> hold(impl_->lock);
   SweepLearnerState s;
   s.fits = impl_->fits;
   s.finished = impl_->finished;
   s.fitting = impl_->fitting;
+  s.refits = impl_->refits;
   if (impl_->fitted) {
     s.fit_trials = impl_->fitted->trials;
     s.tau_model = impl_->fitted->tau_model;

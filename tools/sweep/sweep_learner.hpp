@@ -27,6 +27,8 @@
 
 namespace dpa::tools {
 
+enum class SweepRefitPriority { kNormal, kLow, kIdle };
+
 struct SweepOptions {
   double percentile = 50;           // keep the top this % of earlier trials' scores at the step (Optuna's meaning)
   std::uint32_t startup = 5;        // earlier trials with a score at the step before any stop
@@ -47,6 +49,15 @@ struct SweepOptions {
   bool hash_trial_number = false;
   GbdtParams gbdt = default_gbdt();
   unsigned threads = 1;  // of each refit's training
+  // A refit's cost: past this many checkpoints, the training rows are thinned to about this many
+  // (chosen by a hash of trial and step: the same share at every step); the out-of-fold
+  // predictions and the trust they judge still cover every checkpoint. 0: no limit.
+  std::uint32_t max_fit_rows = 50000;
+  // The background refit's thread (Linux; elsewhere the caller's priority): idle runs it only on
+  // a core nothing else wants (SCHED_IDLE), low at nice 19, normal as the caller. The training
+  // loop beside it keeps its cores; a refit still running when the next is due makes that one
+  // start when it ends (said: SweepRefit::late).
+  SweepRefitPriority refit_priority = SweepRefitPriority::kLow;
 
   static GbdtParams default_gbdt();
 };
@@ -71,6 +82,17 @@ struct SweepDecision {
   bool audit = false;      // an audit trial: never stopped
 };
 
+// What one refit cost.
+struct SweepRefit {
+  std::uint32_t fit = 0;       // its number (1: the first)
+  std::uint32_t trials = 0;    // trials it learnt from
+  std::uint64_t rows = 0;      // their checkpoints
+  std::uint64_t fit_rows = 0;  // of them, trained on (fewer: thinned to the row budget)
+  double wall_seconds = 0;     // from start to end
+  double cpu_seconds = 0;      // of the refit's thread (its training's threads: options.threads)
+  bool late = false;           // the next refit came due before it ended, and started when it did
+};
+
 // What the learner knows of its predictor now.
 struct SweepLearnerState {
   std::uint32_t fits = 0;                                   // refits done
@@ -80,6 +102,7 @@ struct SweepLearnerState {
   std::map<std::uint32_t, double> tau_model, tau_observed;  // out-of-fold, per step, of the last fit
   std::vector<std::uint32_t> trusted_steps;                 // where the predictor scores
   std::map<std::uint32_t, float> blend;  // there: the score is observed + blend (predicted - observed)
+  std::vector<SweepRefit> refits;        // every refit that ended, in order
 };
 
 class SweepLearner {
@@ -113,6 +136,9 @@ class SweepLearner {
   // The score each trial that reached a step has there now: what the rule compares a new trial's
   // score with.
   std::map<std::string, float> scores_at(std::uint32_t step) const;
+  // One trial's score at a step (NaN: it did not report that step; -inf: diverged), and the fit it
+  // comes from (0: none, the observed metric): a trial's score at a step changes only with the fit.
+  float score_of(const std::string& trial, std::uint32_t step, std::uint32_t* fit) const;
   SweepLearnerState state() const;
   // The current predictor of the final value as a model file (format 2, context: step, the
   // metrics, config.*), or empty before the first fit.

@@ -2,26 +2,33 @@
 """The sweep's own cost as it grows (#39): a synthetic sweep through dpa.optuna.SweepPruner and the
 host library's learner, 2 workers (study.optimize(n_jobs=2), one learner), networks of the zoo
 CNN's 8 segments (4970 weights), 4 metrics, 6 hyperparameters, every trial run to its last step
-(percentile=100: the most checkpoints a sweep of that size can give the learner). Each epoch of a
-trial is a CPU-bound loop (float64 matrix products, one BLAS thread: a stand-in for the training
-a user runs beside the pruner), timed.
+(decisions are asked for and timed, never acted on: the most checkpoints a sweep of that size
+gives the learner, and the same work for every setting). Each epoch of a trial is a short
+CPU-bound loop (float64 matrix products, one BLAS thread), so that refits compete for the cores.
 
-Reported: report()'s median and p99 against the trials so far (and should_prune()'s, for
-scale); each refit's trials, rows, rows trained on, wall and CPU seconds; the process's peak RSS
-(the learner, Optuna's in-memory storage and Python: an upper bound of the learner's); the
-slowdown of the epoch loop while a refit runs (median epoch time while one runs over the median
-while none does, in the same run). Goals (#39, at 5,000 trials x 50 steps): report() median
-<= 2 ms, p99 <= 20 ms; RSS <= 500 MB; a refit <= 30 s; the loop slowed by <= 10 %.
+Reported:
+- report()'s median and p99 against the trials so far, and should_prune()'s, beside the same
+  sweep with Optuna's PercentilePruner (its report() is trial.report; the baseline of the costs);
+- each refit's trials, rows, rows trained on, wall and CPU seconds, and whether the next one came
+  due before it ended;
+- the process's peak RSS (the learner, Optuna's in-memory storage and Python);
+- the learner alone, in a process of its own fed the same number of checkpoints through the C
+  ABI: its RSS growth; then the slowdown a refit causes to a CPU-bound loop on every core beside
+  it (the training a user runs): the loop's median iteration while a refit runs over its median
+  right after that refit ended, over 3 refits.
+Goals (#39, at 5,000 trials x 50 steps): report() median <= 2 ms, p99 <= 20 ms; learner RSS <=
+500 MB; a refit <= 30 s; the loop slowed by <= 10 %.
 
   /usr/bin/python3 scripts/bench-sweep-scale.py [--trials 5000] [--steps 50] [--workers 2] [--json]
 """
 import os
 
 for _blas in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_blas, "1")  # the epoch loop is one thread per worker, as the goal's
+    os.environ.setdefault(_blas, "1")  # each loop thread is one core
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -34,8 +41,6 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 import optuna  # noqa: E402
 import dpa  # noqa: E402
 import dpa.optuna  # noqa: E402
-
-METRICS = ("test_accuracy", "test_loss", "train_accuracy", "train_loss")
 
 
 def hyperparameters(trial):
@@ -52,6 +57,11 @@ def final_accuracy(h, rng):
     q = 0.9 - 0.08 * (np.log10(h["lr"]) + 2) ** 2 - 0.2 * h["dropout"] ** 2 - 0.02 * np.log2(h["batch_size"] / 16)
     q += {"sgd": 0.0, "adam": 0.02, "rmsprop": -0.01}[h["optimizer"]] + 0.02 * h["momentum"]
     return float(np.clip(q + rng.normal(0, 0.02), 0.1, 0.99))
+
+
+def metrics_at(accuracy):
+    return {"test_accuracy": accuracy, "test_loss": 2.3 * (1 - accuracy), "train_accuracy": min(1.0, accuracy + 0.02),
+            "train_loss": 2.2 * (1 - accuracy)}
 
 
 def peak_rss_mb():
@@ -80,27 +90,23 @@ def by_trials(a, reports, prunes):
     return buckets
 
 
-class EpochLoop:
-    """The training a worker runs: matrix products of about `ms` milliseconds, GIL released."""
+def matrix_loop(ms):
+    """A CPU-bound loop of about `ms` milliseconds (float64 matrix products; the GIL released)."""
+    m = np.random.default_rng(0).normal(size=(96, 96))
+    start, n = time.perf_counter(), 0
+    while time.perf_counter() - start < 0.2:
+        m @ m
+        n += 1
+    repeats = int(n * ms / 200)
 
-    def __init__(self, ms):
-        self.a = np.random.default_rng(0).normal(size=(96, 96))
-        start, n = time.perf_counter(), 0
-        while time.perf_counter() - start < 0.2:
-            self.a @ self.a
-            n += 1
-        self.repeats = int(n * ms / 200)
-
-    def run(self):
-        start = time.perf_counter()
-        for _ in range(self.repeats):
-            self.a @ self.a
-        return time.perf_counter() - start
+    def run():
+        for _ in range(repeats):
+            m @ m
+    return run
 
 
-def run(a, ours=True):
-    """The sweep with SweepPruner (ours) or with Optuna's PercentilePruner at the same percentile
-    (its report() is trial.report, its decision Optuna's rule: the baseline of the costs)."""
+def sweep(a, ours=True):
+    """The sweep with SweepPruner (ours) or with Optuna's PercentilePruner at the same percentile."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.simplefilter("ignore")
     layout = dpa.zoo_layout()
@@ -111,42 +117,30 @@ def run(a, ours=True):
     else:
         pruner = optuna.pruners.PercentilePruner(a.percentile)
     study = optuna.create_study(direction="maximize", pruner=pruner, sampler=optuna.samplers.RandomSampler(a.seed))
-    loop = EpochLoop(a.epoch_ms if ours else 0)
+    epoch = matrix_loop(a.epoch_ms)
     base = np.random.default_rng(a.seed).normal(size=width).astype(np.float32)
     lock = threading.Lock()
-    reports, prunes, epochs = [], [], []  # (trials so far, seconds); (seconds, a refit ran throughout)
-    rss_before = peak_rss_mb()
+    reports, prunes = [], []  # (trials so far, seconds)
     started = time.perf_counter()
 
     def objective(trial):
         rng = np.random.default_rng([a.seed, trial.number])
-        h = hyperparameters(trial)
-        final = final_accuracy(h, rng)
+        final = final_accuracy(hyperparameters(trial), rng)
         for step in range(1, a.steps + 1):
-            fitting_before = ours and pruner.state()["fitting"]
-            took = loop.run()
-            fitting_after = ours and pruner.state()["fitting"]
-            progress = 1 - 0.7 * np.exp(-step / 8)
-            accuracy = float(np.clip(final * progress + rng.normal(0, 0.01), 0, 1))
-            metrics = {"test_accuracy": accuracy, "test_loss": 2.3 * (1 - accuracy),
-                       "train_accuracy": min(1.0, accuracy + 0.02), "train_loss": 2.2 * (1 - accuracy)}
-            weights = base * np.float32(0.05 + final * step / a.steps) + \
-                rng.normal(0, 0.01, width).astype(np.float32)
+            epoch()
+            accuracy = float(np.clip(final * (1 - 0.7 * np.exp(-step / 8)) + rng.normal(0, 0.01), 0, 1))
+            weights = base * np.float32(0.05 + final * step / a.steps) + rng.normal(0, 0.01, width).astype(np.float32)
             t0 = time.perf_counter()
             if ours:
-                pruner.report(trial, step, weights, metrics)
+                pruner.report(trial, step, weights, metrics_at(accuracy))
             else:
                 trial.report(accuracy, step)
             t1 = time.perf_counter()
-            stop = trial.should_prune()
+            trial.should_prune()  # asked and timed; the trial goes on
             t2 = time.perf_counter()
             with lock:
-                so_far = trial.number + 1
-                reports.append((so_far, t1 - t0))
-                prunes.append((so_far, t2 - t1))
-                epochs.append((took, fitting_before and fitting_after, fitting_before or fitting_after))
-            if stop:
-                raise optuna.TrialPruned()
+                reports.append((trial.number + 1, t1 - t0))
+                prunes.append((trial.number + 1, t2 - t1))
         return final
 
     def progress(study, trial):
@@ -157,35 +151,24 @@ def run(a, ours=True):
                    refits, peak_rss_mb()), file=sys.stderr, flush=True)
 
     study.optimize(objective, n_trials=a.trials, n_jobs=a.workers, callbacks=[progress])
-    elapsed = time.perf_counter() - started
-    if not ours:
-        return {"seconds": round(elapsed, 1), "report": quantiles([s for _, s in reports]),
-                "should_prune": quantiles([s for _, s in prunes]), "by_trials": by_trials(a, reports, prunes)}
-    pruner.wait()
-    state = pruner.state()
-    buckets = by_trials(a, reports, prunes)
-    during = [t for t, throughout, _ in epochs if throughout]
-    idle = [t for t, _, touched in epochs if not touched]
-    slowdown = (float(np.median(during) / np.median(idle) - 1) if during and idle else None)
-    refits = state["refits"]
-    return {"trials": a.trials, "steps": a.steps, "workers": a.workers, "percentile": a.percentile,
-            "max_fit_rows": a.max_fit_rows, "refit_priority": a.refit_priority, "seconds": round(elapsed, 1),
-            "report": quantiles([s for _, s in reports]), "should_prune": quantiles([s for _, s in prunes]),
-            "by_trials": buckets, "refits": refits,
-            "refit_max_wall_seconds": max((r["wall_seconds"] for r in refits), default=None),
-            "late_refits": sum(r["late"] for r in refits),
-            "peak_rss_mb": round(peak_rss_mb(), 1), "rss_before_sweep_mb": round(rss_before, 1),
-            "epoch_ms": {"idle": quantiles(idle), "during_refit": quantiles(during)},
-            "epoch_slowdown_during_refit": None if slowdown is None else round(slowdown, 4)}
+    out = {"seconds": round(time.perf_counter() - started, 1), "report": quantiles([s for _, s in reports]),
+           "should_prune": quantiles([s for _, s in prunes]), "by_trials": by_trials(a, reports, prunes)}
+    if ours:
+        pruner.wait()
+        refits = pruner.state()["refits"]
+        out.update({"refits": refits, "late_refits": sum(r["late"] for r in refits),
+                    "refit_max_wall_seconds": max((r["wall_seconds"] for r in refits), default=None),
+                    "peak_rss_mb": round(peak_rss_mb(), 1)})
+    return out
 
 
-LEARNER_ALONE = """
-import ctypes, json, sys, time
+LEARNER_ALONE = r"""
+import ctypes, json, os, sys, threading, time
 import numpy as np
 import dpa
 from dpa import _host
-trials, steps, seed, max_fit_rows, priority = (int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]),
-                                               int(sys.argv[4]), sys.argv[5])
+trials, steps, seed, max_fit_rows, priority, window = sys.argv[1:]
+trials, steps, seed, max_fit_rows, window = int(trials), int(steps), int(seed), int(max_fit_rows), float(window)
 
 def rss_mb(field):
     return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(field)) / 1024
@@ -193,14 +176,16 @@ def rss_mb(field):
 layout = dpa.zoo_layout()
 c_layout, keep = dpa._c_layout(layout)
 handle = ctypes.c_void_p()
-options = {"percentile": 100, "max_fit_rows": max_fit_rows, "refit_priority": priority, "startup": 5}
+options = {"percentile": 100, "max_fit_rows": max_fit_rows, "refit_priority": priority}
 _host.check(_host.lib.dpa_host_sweep_open(b"", ctypes.byref(c_layout), json.dumps(options).encode(),
                                           ctypes.byref(handle)))
 rng = np.random.default_rng(seed)
 base = dpa.stats(rng.normal(size=4970).astype(np.float32), layout, "extended").ravel()
-before = rss_mb("VmRSS:")
 decision = _host.SweepDecision()
-for t in range(trials):
+fed = 0
+
+def feed_trial():
+    global fed
     final = rng.uniform(0.3, 0.9)
     hyper = json.dumps({"lr": float(rng.uniform()), "momentum": float(rng.uniform()), "weight_decay": 1e-4,
                         "batch_size": int(rng.integers(16, 256)), "optimizer": "adam", "dropout": 0.1}).encode()
@@ -209,50 +194,90 @@ for t in range(trials):
         acc = final * (1 - 0.7 * np.exp(-step / 8))
         metrics = json.dumps({"test_accuracy": acc, "test_loss": 2.3 * (1 - acc), "train_accuracy": acc,
                               "train_loss": 2.2 * (1 - acc)}).encode()
-        _host.check(_host.lib.dpa_host_sweep_report_statistics(handle, b"t%d" % t, step, steps, dpa._ptr(row),
-                                                               row.size, 4970, metrics, hyper, 1,
+        _host.check(_host.lib.dpa_host_sweep_report_statistics(handle, b"t%d" % fed, step, steps, dpa._ptr(row),
+                                                               row.size, 4970, metrics, hyper, 0,
                                                                ctypes.byref(decision)))
+    fed += 1
+
+def fitting():
+    needed = ctypes.c_size_t()
+    _host.lib.dpa_host_sweep_state(handle, None, 0, ctypes.byref(needed))
+    buffer = ctypes.create_string_buffer(needed.value + 4096)
+    _host.check(_host.lib.dpa_host_sweep_state(handle, buffer, len(buffer), ctypes.byref(needed)))
+    return json.loads(buffer.value)["fitting"]
+
+def loop_on_every_core(seconds, while_fitting):
+    # One thread per core, each timing 20-ms chunks of matrix products (the GIL released).
+    m = np.random.default_rng(0).normal(size=(96, 96))
+    times, end = [], time.perf_counter() + seconds
+    def worker():
+        while time.perf_counter() < end:
+            t = time.perf_counter()
+            for _ in range(40):
+                m @ m
+            took = time.perf_counter() - t
+            if fitting() or not while_fitting:  # asked in both phases alike
+                times.append(took)
+    threads = [threading.Thread(target=worker) for _ in range(os.cpu_count())]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    return float(np.median(times)) if times else float("nan"), len(times)
+
+before = rss_mb("VmRSS:")
+for _ in range(trials):
+    feed_trial()
 _host.check(_host.lib.dpa_host_sweep_wait(handle))
-print(json.dumps({"checkpoints": trials * steps, "rss_before_mb": round(before, 1),
-                  "rss_after_mb": round(rss_mb("VmRSS:"), 1), "peak_rss_mb": round(rss_mb("VmHWM:"), 1)}))
+memory = {"checkpoints": trials * steps, "rss_before_mb": round(before, 1), "rss_after_mb": round(rss_mb("VmRSS:"), 1),
+          "peak_rss_mb": round(rss_mb("VmHWM:"), 1)}
+slowdowns = []
+for _ in range(3):
+    while not fitting():  # more finished trials until the next refit starts
+        feed_trial()
+    during, n_during = loop_on_every_core(window, True)
+    _host.check(_host.lib.dpa_host_sweep_wait(handle))
+    after, n_after = loop_on_every_core(window, False)
+    slowdowns.append({"during_ms": round(1000 * during, 3), "after_ms": round(1000 * after, 3),
+                      "chunks_during": n_during, "chunks_after": n_after, "slowdown": round(during / after - 1, 4)})
+print(json.dumps({"memory": memory, "loop_beside_refits": slowdowns}))
 """
 
 
 def learner_alone(a):
-    """The learner's own memory: the same number of checkpoints fed to it through the C ABI in a
-    process of its own (no Optuna storage, no Python bookkeeping), its RSS growth and peak."""
-    import subprocess
+    """The learner in a process of its own: its memory, and a refit's cost to a loop beside it."""
     out = subprocess.run([sys.executable, "-c", LEARNER_ALONE, str(a.trials), str(a.steps), str(a.seed),
-                          str(a.max_fit_rows), a.refit_priority], check=True, capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")))
+                          str(a.max_fit_rows), a.refit_priority, str(a.window)], check=True, capture_output=True,
+                         text=True, env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")))
     r = json.loads(out.stdout.strip().splitlines()[-1])
-    r["learner_rss_mb"] = round(r["peak_rss_mb"] - r["rss_before_mb"], 1)
+    r["learner_rss_mb"] = round(r["memory"]["peak_rss_mb"] - r["memory"]["rss_before_mb"], 1)
+    r["loop_slowdown"] = float(np.median([s["slowdown"] for s in r["loop_beside_refits"]]))
     return r
 
 
 def table(r):
-    print("%d trials x %d steps, %d workers: %.0f s" % (r["trials"], r["steps"], r["workers"], r["seconds"]))
     base = r.get("optuna_percentile_pruner")
-    print("| trials so far | report() median ms | p99 ms | should_prune() median ms | p99 ms |%s" %
-          (" PercentilePruner's should_prune() median ms | p99 ms |" if base else ""))
-    print("|---|---|---|---|---|%s" % ("---|---|" if base else ""))
+    print("%d trials x %d steps, %d workers: %.0f s (PercentilePruner: %s s)" %
+          (r["trials"], r["steps"], r["workers"], r["seconds"], base["seconds"] if base else "n/a"))
+    print("| trials so far | report() median / p99 ms | should_prune() median / p99 ms |"
+          " PercentilePruner: report() | should_prune() |")
+    print("|---|---|---|---|---|")
     for k, b in enumerate(r["by_trials"]):
-        print("| %s | %s | %s | %s | %s |" % (b["trials"], b["report"]["median_ms"], b["report"]["p99_ms"],
-                                             b["should_prune"]["median_ms"], b["should_prune"]["p99_ms"]) +
-              (" %s | %s |" % (base["by_trials"][k]["should_prune"]["median_ms"],
-                               base["by_trials"][k]["should_prune"]["p99_ms"]) if base else ""))
+        o = base["by_trials"][k] if base else None
+        cells = ["%s / %s" % (x["median_ms"], x["p99_ms"]) for x in
+                 (b["report"], b["should_prune"]) + ((o["report"], o["should_prune"]) if o else ())]
+        print("| %s | %s |" % (b["trials"], " | ".join(cells + ["n/a"] * (4 - len(cells)))))
     print("\n| refit | trials | rows | trained on | wall s | CPU s | late |")
     print("|---|---|---|---|---|---|---|")
     for f in r["refits"]:
         print("| %d | %d | %d | %d | %.2f | %.2f | %s |" % (f["fit"], f["trials"], f["rows"], f["fit_rows"],
                                                           f["wall_seconds"], f["cpu_seconds"], f["late"]))
-    print("\nthe learner alone (the same checkpoints through the C ABI, a process of its own): peak RSS %s MB "
-          "over %s MB before" % (r["learner_alone"]["peak_rss_mb"], r["learner_alone"]["rss_before_mb"]))
-    print("report(): median %s ms, p99 %s ms; peak RSS %s MB; longest refit %s s; epoch loop slowed %s "
-          "while a refit ran (%d epochs during, %d without)" %
-          (r["report"]["median_ms"], r["report"]["p99_ms"], r["peak_rss_mb"], r["refit_max_wall_seconds"],
-           "n/a" if r["epoch_slowdown_during_refit"] is None else "%.1f %%" % (100 * r["epoch_slowdown_during_refit"]),
-           r["epoch_ms"]["during_refit"]["count"], r["epoch_ms"]["idle"]["count"]))
+    alone = r["learner_alone"]
+    print("\nreport(): median %s ms, p99 %s ms; longest refit %.1f s (%d of %d late); peak RSS of the sweep's "
+          "process %s MB; the learner alone: %s MB over %s MB before; a loop on every core slowed %.1f %% while a "
+          "refit ran (median of %s)" %
+          (r["report"]["median_ms"], r["report"]["p99_ms"], r["refit_max_wall_seconds"], r["late_refits"],
+           len(r["refits"]), r["peak_rss_mb"], alone["learner_rss_mb"], alone["memory"]["rss_before_mb"],
+           100 * alone["loop_slowdown"], ", ".join("%.1f %%" % (100 * s["slowdown"])
+                                                   for s in alone["loop_beside_refits"])))
 
 
 def main():
@@ -260,21 +285,24 @@ def main():
     p.add_argument("--trials", type=int, default=5000)
     p.add_argument("--steps", type=int, default=50)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--percentile", type=float, default=100.0, help="SweepPruner's (100: no trial is stopped)")
+    p.add_argument("--percentile", type=float, default=50.0, help="SweepPruner's and PercentilePruner's")
     p.add_argument("--max-fit-rows", type=int, default=50000, help="SweepPruner(max_fit_rows=...)")
     p.add_argument("--refit-priority", default="low", choices=dpa.optuna.REFIT_PRIORITIES,
                    help="SweepPruner(refit_priority=...)")
-    p.add_argument("--epoch-ms", type=float, default=2.0, help="the epoch loop's length")
+    p.add_argument("--epoch-ms", type=float, default=2.0, help="each epoch's CPU-bound loop")
+    p.add_argument("--window", type=float, default=10.0, help="seconds the loop runs during and after a refit")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-baseline", dest="baseline", action="store_false",
-                   help="skip the same sweep with Optuna's PercentilePruner (the baseline of the costs)")
+                   help="skip the same sweep with Optuna's PercentilePruner")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     a = p.parse_args()
     if a.trials < 1 or a.steps < 1 or a.workers < 1:
         p.error("--trials, --steps and --workers must be at least 1")
-    r = run(a)
+    r = {"trials": a.trials, "steps": a.steps, "workers": a.workers, "percentile": a.percentile,
+         "max_fit_rows": a.max_fit_rows, "refit_priority": a.refit_priority}
+    r.update(sweep(a))
     if a.baseline:
-        r["optuna_percentile_pruner"] = run(a, ours=False)
+        r["optuna_percentile_pruner"] = sweep(a, ours=False)
     r["learner_alone"] = learner_alone(a)
     if a.json:
         print(json.dumps(r, indent=1))

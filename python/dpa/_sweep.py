@@ -165,8 +165,8 @@ class SweepPruner(optuna.pruners.BasePruner):
     nice 19; "idle", only on a core nothing else wants; "normal", the caller's), so that the
     training beside it keeps its cores; it trains on at most `max_fit_rows` checkpoints (0: all),
     a hash-chosen share of every step's; one due while another runs starts when that one ends
-    (state()["refits"] says what each cost, and which were late). Networks of one sweep have the same segments (count and kinds); their
-    lengths may differ (a width among the hyperparameters).
+    (state()["refits"] says what each cost, and which were late). Networks of one sweep have the
+    same segments (count and kinds); their lengths may differ (a width among the hyperparameters).
     """
 
     def __init__(self, directory, epochs, percentile=50.0, n_startup_trials=5, n_warmup_steps=0, interval_steps=1,

@@ -29,7 +29,8 @@ int dpa_host_zoo_writer_add(dpa_host_zoo_writer* writer, const float* weights, s
                             const char* metrics_json);
 /* One checkpoint whose row is already made: a statistics zoo's row is the stored statistics of its
  * weights (`count` floats, as `dpa zoo stats` writes them), a weights zoo's the weights. */
-int dpa_host_zoo_writer_add_row(dpa_host_zoo_writer* writer, const float* row, size_t count, const char* metrics_json);
+int dpa_host_zoo_writer_add_row(dpa_host_zoo_writer* writer, const float* row, size_t count,
+                                const char* metrics_json);
 /* Rows in the zoo as of this writer's last add or open. */
 uint64_t dpa_host_zoo_writer_rows(const dpa_host_zoo_writer* writer);
 int dpa_host_zoo_writer_sync(dpa_host_zoo_writer* writer);
@@ -82,7 +83,8 @@ int dpa_host_sweep_scores(const dpa_host_sweep* sweep, uint32_t step, char* buff
 /* One trial's score at `step` (NaN: it did not report that step; -inf: diverged) and the number
  * of the fit it comes from (0: the observed metric): a trial's score at a step changes only when
  * *fit does. */
-int dpa_host_sweep_score(const dpa_host_sweep* sweep, const char* trial, uint32_t step, float* score, uint32_t* fit);
+int dpa_host_sweep_score(const dpa_host_sweep* sweep, const char* trial, uint32_t step, float* score,
+                         uint32_t* fit);
 /* The learner's current predictor as a model file (0 bytes before its first fit). */
 int dpa_host_sweep_model(const dpa_host_sweep* sweep, unsigned char* buffer, size_t size, size_t* needed);
 /* Waits for a background refit to end. */

@@ -20,6 +20,7 @@ Goals (#39, at 5,000 trials x 50 steps): report() median <= 2 ms, p99 <= 20 ms; 
 500 MB; a refit <= 30 s; the loop slowed by <= 10 %.
 
   /usr/bin/python3 scripts/bench-sweep-scale.py [--trials 5000] [--steps 50] [--workers 2] [--json]
+  /usr/bin/python3 scripts/bench-sweep-scale.py --table RESULT.json   (the tables of a saved result)
 """
 import os
 
@@ -265,9 +266,13 @@ def table(r):
         cells = ["%s / %s" % (x["median_ms"], x["p99_ms"]) for x in
                  (b["report"], b["should_prune"]) + ((o["report"], o["should_prune"]) if o else ())]
         print("| %s | %s |" % (b["trials"], " | ".join(cells + ["n/a"] * (4 - len(cells)))))
-    print("\n| refit | trials | rows | trained on | wall s | CPU s | late |")
+    refits = r["refits"]
+    shown = sorted(set(np.linspace(0, len(refits) - 1, min(len(refits), 10)).round().astype(int))) if refits else []
+    print("\n%d refits%s:\n" % (len(refits), "" if len(shown) == len(refits) else
+                                 ", %d of them (evenly spaced; --json has all)" % len(shown)))
+    print("| refit | trials | rows | trained on | wall s | CPU s | late |")
     print("|---|---|---|---|---|---|---|")
-    for f in r["refits"]:
+    for f in (refits[k] for k in shown):
         print("| %d | %d | %d | %d | %.2f | %.2f | %s |" % (f["fit"], f["trials"], f["rows"], f["fit_rows"],
                                                           f["wall_seconds"], f["cpu_seconds"], f["late"]))
     alone = r["learner_alone"]
@@ -295,7 +300,10 @@ def main():
     p.add_argument("--no-baseline", dest="baseline", action="store_false",
                    help="skip the same sweep with Optuna's PercentilePruner")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--table", metavar="RESULT.json", help="print the tables of a saved --json result, run nothing")
     a = p.parse_args()
+    if a.table:
+        return table(json.load(open(a.table)))
     if a.trials < 1 or a.steps < 1 or a.workers < 1:
         p.error("--trials, --steps and --workers must be at least 1")
     r = {"trials": a.trials, "steps": a.steps, "workers": a.workers, "percentile": a.percentile,

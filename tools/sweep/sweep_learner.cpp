@@ -12,8 +12,10 @@
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "common/errors.hpp"
@@ -306,7 +308,7 @@ struct SweepLearner::Impl {
     return f;
   }
 
-  // The rows a refit trains on: all of them within the budget (0: none), else about `budget` of
+  // The rows a refit trains on: all of them within the budget (0: no limit), else about `budget` of
   // them, kept by a hash of trial and step, so that every step keeps the same share of trials.
   std::vector<bool> thinned(const std::vector<Trial>& data, const std::vector<std::size_t>& trial_of,
                             const std::vector<std::uint32_t>& step_of, std::uint32_t budget) const {
@@ -424,7 +426,8 @@ struct SweepLearner::Impl {
     std::vector<Trial> data = training_trials();
     fitting = true;
     if (!options.background) {
-      std::shared_ptr<Fitted> f = timed_fit(std::move(data), version, options.max_fit_rows);
+      auto [f, cost] = timed_fit(std::move(data), version);
+      refits.push_back(cost);
       if (f) fitted = std::move(f);
       fitting = false;
       return;
@@ -434,36 +437,32 @@ struct SweepLearner::Impl {
     worker = std::thread([this, data = std::move(data), version]() mutable {
       lower_this_threads_priority(options.refit_priority);
       std::shared_ptr<Fitted> f;
+      std::optional<SweepRefit> cost;  // none: the refit failed, and keeps the predictor it had
       try {
-        f = timed_fit(std::move(data), version, options.max_fit_rows);
-      } catch (...) {
-        f = nullptr;  // a failed refit keeps the predictor it had
-      }
+        std::tie(f, cost) = timed_fit(std::move(data), version);
+      } catch (...) { f = nullptr; }
       const std::lock_guard<std::mutex> hold(lock);
       if (f) fitted = std::move(f);
-      if (!refits.empty() && refits.back().fit == version) refits.back().late = due_while_fitting;
+      if (cost) {
+        cost->late = due_while_fitting;
+        refits.push_back(*cost);
+      }
       fitting = false;
       fit_done.notify_all();
     });
   }
 
-  // fit(), its cost recorded in `refits` (taking the lock to append).
-  std::shared_ptr<Fitted> timed_fit(std::vector<Trial> data, std::uint32_t version, std::uint32_t budget) {
+  // fit() on at most options.max_fit_rows rows, and what it cost (the caller records it).
+  std::pair<std::shared_ptr<Fitted>, SweepRefit> timed_fit(std::vector<Trial> data, std::uint32_t version) const {
     const auto start = std::chrono::steady_clock::now();
     const double cpu = thread_cpu_seconds();
-    std::shared_ptr<Fitted> f = fit(std::move(data), version, budget);
+    std::shared_ptr<Fitted> f = fit(std::move(data), version, options.max_fit_rows);
     SweepRefit r;
     r.fit = version;
     r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     r.cpu_seconds = thread_cpu_seconds() - cpu;
     if (f) r.trials = f->trials, r.rows = f->rows, r.fit_rows = f->fit_rows;
-    if (options.background) {
-      const std::lock_guard<std::mutex> hold(lock);
-      refits.push_back(r);
-    } else {
-      refits.push_back(r);  // the caller holds the lock
-    }
-    return f;
+    return {std::move(f), r};
   }
 
   bool trusted_at(std::uint32_t step) const { return fitted && fitted->blend.count(step) > 0; }

@@ -89,7 +89,7 @@ struct SweepRefit {
   std::uint64_t rows = 0;      // their checkpoints
   std::uint64_t fit_rows = 0;  // of them, trained on (fewer: thinned to the row budget)
   double wall_seconds = 0;     // from start to end
-  double cpu_seconds = 0;      // of the refit's thread (its training's threads: options.threads)
+  double cpu_seconds = 0;      // of the refit's own thread (training threads beyond it, threads > 1, not counted)
   bool late = false;           // the next refit came due before it ended, and started when it did
 };
 

@@ -34,9 +34,6 @@ StatisticsDescription read_statistics_description(const std::string& path);
 // Throws ToolError when the stored set lacks one (a set added to the runtime later).
 std::vector<std::uint32_t> stored_statistics_of(dpa_stats_set set);
 
-// One row of stored statistics (num_segments * per_segment floats) to `set`'s features
-// (num_segments * |set| floats). Returns false when a feature is not finite (NaN: a segment
-// whose weights held NaN/Inf; Inf: a statistic that overflowed), as row_is_finite says.
 // A segment kind's name as layout.csv names hold it: "bias", "kernel", "other".
 const char* segment_kind_name(std::uint32_t kind);
 
@@ -46,6 +43,9 @@ const char* segment_kind_name(std::uint32_t kind);
 void check_same_segments(const dpa_layout& reference, const dpa_layout& other, const std::string& what,
                          const std::string& reference_name);
 
+// One row of stored statistics (num_segments * per_segment floats) to `set`'s features
+// (num_segments * |set| floats). Returns false when a feature is not finite (NaN: a segment
+// whose weights held NaN/Inf; Inf: a statistic that overflowed), as row_is_finite says.
 bool select_statistics(const float* stored, std::uint32_t num_segments, std::uint32_t per_segment,
                        const std::vector<std::uint32_t>& chosen, float* out);
 

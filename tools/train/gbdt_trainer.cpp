@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -11,6 +12,7 @@
 
 #include "common/errors.hpp"
 #include "common/parallel.hpp"
+#include "train/split_search.hpp"
 
 namespace dpa::tools {
 namespace {
@@ -105,19 +107,6 @@ Bins make_bins(const MatrixView& x, int max_bins, ThreadPool& pool) {
   return b;
 }
 
-// A histogram bin's gradient and hessian sums, or a row's own pair. Deliberately uninitialised:
-// histograms zero only the features they use.
-struct HistBin {
-  double gradient, hessian;
-};
-
-struct Split {
-  double gain = 0;
-  std::uint32_t feature = 0;
-  std::uint32_t bin = 0;  // rows with code <= bin go left
-  bool valid = false;
-};
-
 struct NodeState {
   std::size_t begin = 0, end = 0;            // its rows: order[begin, end) of the tree's row order
   std::size_t rest_begin = 0, rest_end = 0;  // its rows left out of the sample: rest[rest_begin, rest_end)
@@ -130,11 +119,12 @@ struct NodeState {
 // bins it uses, so a histogram's size follows the features sampled for the tree and their
 // distinct values (thousands of raw weights, few rows) rather than all features x 256.
 struct HistLayout {
-  std::vector<std::size_t> offset;  // per position in the tree's feature list
+  std::vector<std::size_t> offset, boundaries;  // per position in the tree's feature list
   std::size_t total = 0;
   HistLayout(const Bins& bins, const std::vector<std::uint32_t>& features) {
     for (const std::uint32_t f : features) {
       offset.push_back(total);
+      boundaries.push_back(bins.cuts[f].size());
       total += bins.cuts[f].size() + 1;
     }
   }
@@ -320,29 +310,11 @@ void partition_level(const Bins& bins, const std::vector<Split>& splits, const s
   });
 }
 
-// The best split of features[first, last) by the rule: a candidate replaces the best so far when
-// its gain exceeds it by more than 1e-12.
-Split best_split_of(const Bins& bins, const std::vector<std::uint32_t>& features, const HistLayout& layout,
-                    const NodeState& node, const GbdtParams& p, std::size_t first, std::size_t last) {
-  Split best;
-  const double parent = node.gradient * node.gradient / (node.hessian + p.lambda);
-  for (std::size_t i = first; i < last; ++i) {
-    const std::uint32_t f = features[i];
-    const HistBin* h = &node.hist[layout.offset[i]];
-    const std::size_t used = bins.cuts[f].size() + 1;
-    double gl = 0, hl = 0;
-    for (std::size_t b = 0; b + 1 < used; ++b) {
-      gl += h[b].gradient;
-      hl += h[b].hessian;
-      const double gr = node.gradient - gl, hr = node.hessian - hl;
-      if (hl < p.min_child_weight || hr < p.min_child_weight) continue;
-      const double gain = gl * gl / (hl + p.lambda) + gr * gr / (hr + p.lambda) - parent;
-      if (gain > best.gain + 1e-12 && gain > p.min_split_gain) {
-        best = {gain, f, static_cast<std::uint32_t>(b), true};
-      }
-    }
-  }
-  return best;
+Split best_split_of(const std::vector<std::uint32_t>& features, const HistLayout& layout, const NodeState& node,
+                    const GbdtParams& p, std::size_t first, std::size_t last) {
+  const NodeHistograms h{node.hist.get(),          layout.offset.data(), features.data(),
+                         layout.boundaries.data(), node.gradient,        node.hessian};
+  return find_best_split(h, p, first, last);
 }
 
 constexpr std::size_t kChunkBins = 1 << 15;
@@ -350,9 +322,9 @@ bool split_search_is_chunked(const HistLayout& layout) { return layout.total > k
 
 // Many features (raw weights): fixed chunks of features on the pool, their bests combined in
 // chunk order by the same rule, so the split does not depend on the number of threads.
-Split best_split(const Bins& bins, const std::vector<std::uint32_t>& features, const HistLayout& layout,
-                 const NodeState& node, const GbdtParams& p, ThreadPool& pool) {
-  if (!split_search_is_chunked(layout)) return best_split_of(bins, features, layout, node, p, 0, features.size());
+Split best_split(const std::vector<std::uint32_t>& features, const HistLayout& layout, const NodeState& node,
+                 const GbdtParams& p, ThreadPool& pool) {
+  if (!split_search_is_chunked(layout)) return best_split_of(features, layout, node, p, 0, features.size());
   std::vector<std::size_t> bounds = {0};  // chunk boundaries, about kChunkBins bins each
   for (std::size_t i = 0; i < features.size(); ++i) {
     if (layout.offset[i] - layout.offset[bounds.back()] >= kChunkBins) bounds.push_back(i);
@@ -360,7 +332,7 @@ Split best_split(const Bins& bins, const std::vector<std::uint32_t>& features, c
   bounds.push_back(features.size());
   std::vector<Split> chunk_best(bounds.size() - 1);
   pool.parallel_for(chunk_best.size(), [&](std::size_t c) {
-    chunk_best[c] = best_split_of(bins, features, layout, node, p, bounds[c], bounds[c + 1]);
+    chunk_best[c] = best_split_of(features, layout, node, p, bounds[c], bounds[c + 1]);
   });
   Split best;
   for (const Split& s : chunk_best) {
@@ -527,12 +499,11 @@ class TreeGrower {
   // threads (raw weights), one after the other.
   void find_splits(const std::vector<NodeState>& level, std::vector<Split>& splits) {
     if (split_search_is_chunked(layout_)) {
-      for (std::size_t i = 0; i < level.size(); ++i)
-        splits[i] = best_split(bins_, features_, layout_, level[i], p_, pool_);
+      for (std::size_t i = 0; i < level.size(); ++i) splits[i] = best_split(features_, layout_, level[i], p_, pool_);
       return;
     }
     pool_.parallel_for(level.size(), [&](std::size_t i) {
-      splits[i] = best_split_of(bins_, features_, layout_, level[i], p_, 0, features_.size());
+      splits[i] = best_split_of(features_, layout_, level[i], p_, 0, features_.size());
     });
   }
 

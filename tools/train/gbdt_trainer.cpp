@@ -317,6 +317,18 @@ Split best_split_of(const std::vector<std::uint32_t>& features, const HistLayout
   return find_best_split(h, p, first, last);
 }
 
+// hist -= smaller, bin by bin: the larger child's histogram from its parent's. A sixth of a small
+// fit's time, so built for AVX-512 and AVX2 beside the default.
+#if defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void subtract_histogram(HistBin* hist, const HistBin* smaller, std::size_t bins) {
+  for (std::size_t b = 0; b < bins; ++b) {
+    hist[b].gradient -= smaller[b].gradient;
+    hist[b].hessian -= smaller[b].hessian;
+  }
+}
+
 constexpr std::size_t kChunkBins = 1 << 15;
 bool split_search_is_chunked(const HistLayout& layout) { return layout.total > kChunkBins; }
 
@@ -518,10 +530,7 @@ class TreeGrower {
         for (std::size_t k = node.rest_begin; k < node.rest_end; ++k) leaf_of_row_[rest_[k]] = node.tree_index;
       } else if (children_split) {
         const HistBin* smaller = (children[2 * i].hist ? children[2 * i] : children[2 * i + 1]).hist.get();
-        for (std::size_t b = 0; b < layout_.total; ++b) {
-          node.hist[b].gradient -= smaller[b].gradient;
-          node.hist[b].hessian -= smaller[b].hessian;
-        }
+        subtract_histogram(node.hist.get(), smaller, layout_.total);
       }
     });
   }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -310,6 +309,7 @@ void partition_level(const Bins& bins, const std::vector<Split>& splits, const s
   });
 }
 
+// The best split of the tree's features at positions [first, last) (train/split_search).
 Split best_split_of(const std::vector<std::uint32_t>& features, const HistLayout& layout, const NodeState& node,
                     const GbdtParams& p, std::size_t first, std::size_t last) {
   const NodeHistograms h{node.hist.get(),          layout.offset.data(), features.data(),

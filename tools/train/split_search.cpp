@@ -20,9 +20,9 @@ namespace {
 //   the best is scanned with exact gains.
 // The prefix sums are taken two features at once, since each sum waits on the one before it
 // (four measured no faster), gradient and hessian side by side in one vector.
-constexpr std::size_t kPrefixLanes = 2;
+constexpr std::size_t kPrefixLanes = 2;  // prefix_sums is written for two
 
-// Prefix sums of features[first, first + lanes) at their boundaries b (rows with code <= b go
+// Prefix sums of the features at positions [first, first + lanes) at their boundaries b (rows with code <= b go
 // left), in bin order as the exact scan takes them, at the boundaries whose bin adds something:
 // lane k's are left[k][j] (gl, hl) at boundary bin[k][j], j < kept[k].
 struct PrefixSums {
@@ -31,40 +31,44 @@ struct PrefixSums {
   std::size_t kept[kPrefixLanes];
 };
 
-// Adds boundary b of a lane; written always, kept when its bin adds something (no branch).
-inline void add_boundary(const HistBin& cell, std::size_t b, HistBin& sum, std::size_t& kept, HistBin* left,
-                         std::uint16_t* bin_of) {
-  sum.gradient += cell.gradient;
-  sum.hessian += cell.hessian;
-  left[kept] = sum;
-  bin_of[kept] = static_cast<std::uint16_t>(b);
-  std::uint64_t g, h;  // both zero, of either sign: no bit but the signs set
-  std::memcpy(&g, &cell.gradient, sizeof g);
-  std::memcpy(&h, &cell.hessian, sizeof h);
-  kept += ((g | h) << 1) != 0;
+// One feature's running sums: boundary b added, written always, kept when its bin adds something
+// (no branch).
+struct Lane {
+  HistBin sum{0.0, 0.0};
+  std::size_t kept = 0;
+  void add(const HistBin& cell, std::size_t b, HistBin* left, std::uint16_t* bin_of) {
+    sum.gradient += cell.gradient;
+    sum.hessian += cell.hessian;
+    left[kept] = sum;
+    bin_of[kept] = static_cast<std::uint16_t>(b);
+    std::uint64_t g, h;  // both zero, of either sign: no bit but the signs set
+    std::memcpy(&g, &cell.gradient, sizeof g);
+    std::memcpy(&h, &cell.hessian, sizeof h);
+    kept += ((g | h) << 1) != 0;
+  }
+};
+
+// Lane k of s: the feature at position `at`, from boundary `from` on.
+void finish_lane(const NodeHistograms& node, std::size_t at, std::size_t from, Lane lane, PrefixSums& s,
+                 std::size_t k) {
+  const HistBin* h = &node.bins[node.offset[at]];
+  for (std::size_t b = from; b < node.boundaries[at]; ++b) lane.add(h[b], b, s.left[k], s.bin[k]);
+  s.kept[k] = lane.kept;
 }
 
 void prefix_sums(const NodeHistograms& node, std::size_t first, std::size_t lanes, PrefixSums& s) {
-  const HistBin* h[kPrefixLanes];
-  std::size_t boundaries[kPrefixLanes];
-  HistBin sum[kPrefixLanes] = {};
-  std::size_t kept[kPrefixLanes] = {};  // here, not in s: kept in registers
-  std::size_t common = kMaxBoundaries;
-  for (std::size_t k = 0; k < lanes; ++k) {
-    h[k] = &node.bins[node.offset[first + k]];
-    boundaries[k] = node.boundaries[first + k];
-    common = std::min(common, boundaries[k]);
-  }
+  Lane one, two;  // named, not an array: kept in registers
   std::size_t b = 0;
-  if (lanes == kPrefixLanes) {
-    for (; b < common; ++b) {
-      for (std::size_t k = 0; k < kPrefixLanes; ++k) add_boundary(h[k][b], b, sum[k], kept[k], s.left[k], s.bin[k]);
+  if (lanes == 2) {
+    const HistBin* h1 = &node.bins[node.offset[first]];
+    const HistBin* h2 = &node.bins[node.offset[first + 1]];
+    for (const std::size_t common = std::min(node.boundaries[first], node.boundaries[first + 1]); b < common; ++b) {
+      one.add(h1[b], b, s.left[0], s.bin[0]);
+      two.add(h2[b], b, s.left[1], s.bin[1]);
     }
+    finish_lane(node, first + 1, b, two, s, 1);
   }
-  for (std::size_t k = 0; k < lanes; ++k) {
-    for (std::size_t c = b; c < boundaries[k]; ++c) add_boundary(h[k][c], c, sum[k], kept[k], s.left[k], s.bin[k]);
-    s.kept[k] = kept[k];
-  }
+  finish_lane(node, first, b, one, s, 0);
 }
 
 // Whether some boundary's gain gl^2/dl + gr^2/dr - parent (dl = hl + lambda, dr = hr + lambda)

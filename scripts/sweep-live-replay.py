@@ -79,16 +79,24 @@ def one_replay(task):
                                             percentile=percentile, layout=layout, seed=seed, background=False,
                                             partial_curves=partial, history=known)
             study = dpa.replay.replay(picked, pruner, statistics, seed=seed, first_step=first_step)
-            trusted = sum(r["predicted"] for t in study.trials for r in pruner.explain(t))
-            decisions = sum(len(pruner.explain(t)) for t in study.trials)
+            explained = [pruner.explain(t) for t in study.trials]
             pruner.close()
     else:
         study = dpa.replay.replay(picked, BASELINES[setting](), statistics, seed=seed, first_step=first_step)
-        trusted, decisions = 0, 0
+        explained = [[] for _ in study.trials]
     out = dpa.replay.outcome(study, picked)
-    out.update({"setting": setting, "seed": seed, "order": order, "predicted_decisions": trusted,
-                "decisions": decisions})
+    out.update({"setting": setting, "seed": seed, "order": order,
+                "predicted_decisions": sum(d["predicted"] for e in explained for d in e),
+                "decisions": sum(len(e) for e in explained), "best_lost": best_lost(study, picked, explained)})
     return out
+
+
+def best_lost(study, runs, explained):
+    """Each best-10 % run the study stopped: the fifth of the sweep it came in (0-4), the step it
+    was stopped at, and whether that decision compared the learner's scores."""
+    best = sorted(range(len(runs)), key=lambda i: -runs[i].final)[:max(1, int(round(0.1 * len(runs))))]
+    return [[5 * i // len(runs), study.trials[i].last_step, bool(explained[i] and explained[i][-1]["predicted"])]
+            for i in sorted(best) if study.trials[i].state == optuna.trial.TrialState.PRUNED]
 
 
 def stats_zoo(zoo, dpa_binary, tmp):
@@ -109,6 +117,10 @@ def summarize(results, settings):
             values = np.array([r[key] for r in rs], dtype=float)
             row[key] = {"mean": float(values.mean()), "sd": float(values.std(ddof=1)) if len(values) > 1 else None}
         row["best_runs"] = rs[0]["best_runs"]
+        lost = [x for r in rs for x in r["best_lost"]]  # per order: divided by the replays
+        row["best_lost_at_step"] = {str(k): sum(x[1] == k for x in lost) / len(rs) for k in sorted({x[1] for x in lost})}
+        row["best_lost_by_fifth"] = [sum(x[0] == f for x in lost) / len(rs) for f in range(5)]
+        row["best_lost_by_fifth_predicted"] = [sum(x[0] == f and x[2] for x in lost) / len(rs) for f in range(5)]
         out[s] = row
     return out
 
@@ -168,6 +180,22 @@ def print_tables(summary, points, settings, args, n_runs):
                      "%.4f" % p["regret"], ours])
     print_table(["Optuna point", "E (epochs used)", "B (best stopped)", "regret",
                  "SweepPruner within E + 1 point: epochs, best stopped, regret"], rows)
+
+
+def print_losses(summary, settings):
+    """Where each setting loses the best runs: the steps, and the fifths of the sweep (how many of
+    those losses came from a decision that compared the learner's scores)."""
+    steps = sorted({int(k) for s in settings for k in summary[s]["best_lost_at_step"]})
+    rows = [[label(s)] + ["%.2f" % summary[s]["best_lost_at_step"].get(str(k), 0.0) for k in steps]
+            for s in settings]
+    print("\nbest runs stopped per order, by the step they were stopped at\n")
+    print_table(["pruner"] + ["step %d" % k for k in steps], rows)
+    rows = [[label(s)] + ["%.2f (%.2f)" % (a, b) if s.startswith("ours") else "%.2f" % a
+                          for a, b in zip(summary[s]["best_lost_by_fifth"], summary[s]["best_lost_by_fifth_predicted"])]
+            for s in settings]
+    print("\nbest runs stopped per order, by the fifth of the sweep they came in (SweepPruner: of which by a "
+          "decision on its learner's scores)\n")
+    print_table(["pruner", "first fifth", "second", "third", "fourth", "last"], rows)
 
 
 def short_label(setting):
@@ -231,6 +259,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--json", help="write every replay's outcome and the summary here")
     ap.add_argument("--plot", help="an SVG of epochs used against best 10 %% stopped")
+    ap.add_argument("--losses", action="store_true",
+                    help="also where the best runs were stopped: by step and by fifth of the sweep")
     ap.add_argument("--dpa", default=os.path.join(ROOT, "build", "dpa"))
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -259,6 +289,8 @@ def main():
     summary = summarize(results, settings)
     points = meeting_points(summary, ours, baselines)
     print_tables(summary, points, settings, args, len(runs))
+    if args.losses:
+        print_losses(summary, settings)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"zoo": args.zoo, "trials": args.trials, "orders": args.orders, "seeds": seeds,

@@ -118,7 +118,8 @@ def summarize(results, settings):
             row[key] = {"mean": float(values.mean()), "sd": float(values.std(ddof=1)) if len(values) > 1 else None}
         row["best_runs"] = rs[0]["best_runs"]
         lost = [x for r in rs for x in r["best_lost"]]  # per order: divided by the replays
-        row["best_lost_at_step"] = {str(k): sum(x[1] == k for x in lost) / len(rs) for k in sorted({x[1] for x in lost})}
+        row["best_lost_at_step"] = {str(k): sum(x[1] == k for x in lost) / len(rs)
+                                    for k in sorted({x[1] for x in lost})}
         row["best_lost_by_fifth"] = [sum(x[0] == f for x in lost) / len(rs) for f in range(5)]
         row["best_lost_by_fifth_predicted"] = [sum(x[0] == f and x[2] for x in lost) / len(rs) for f in range(5)]
         out[s] = row

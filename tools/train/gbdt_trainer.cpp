@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -219,7 +220,7 @@ void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& feature
     for (std::size_t i = first; i < last; ++i) {
       HistBin* h = cells[i - first] = &hist[layout.offset[i]];
       const std::size_t used = bins.cuts[features[i]].size() + 1;
-      for (std::size_t b = 0; b < used; ++b) h[b] = HistBin{0.0, 0.0};
+      std::memset(h, 0, used * sizeof(HistBin));  // +0.0 is all zero bits; memset is wider than the loop was
     }
     add_rows(bins, &features[first], cells.data(), last - first, rows, count, pairs);
   };

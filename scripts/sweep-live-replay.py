@@ -94,9 +94,8 @@ def one_replay(task):
 def best_lost(study, runs, explained):
     """Each best-10 % run the study stopped: the fifth of the sweep it came in (0-4), the step it
     was stopped at, and whether that decision compared the learner's scores."""
-    best = sorted(range(len(runs)), key=lambda i: -runs[i].final)[:max(1, int(round(0.1 * len(runs))))]
     return [[5 * i // len(runs), study.trials[i].last_step, bool(explained[i] and explained[i][-1]["predicted"])]
-            for i in sorted(best) if study.trials[i].state == optuna.trial.TrialState.PRUNED]
+            for i in sorted(dpa.replay.best_runs(runs)) if study.trials[i].state == optuna.trial.TrialState.PRUNED]
 
 
 def stats_zoo(zoo, dpa_binary, tmp):

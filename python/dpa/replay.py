@@ -168,14 +168,20 @@ def replay(runs, pruner, statistics=None, seed=0, first_step=1):
     return study
 
 
+def best_runs(runs, best_fraction=0.1):
+    """The indices of the best `best_fraction` of runs by final value (at least one), best first."""
+    best = max(1, int(round(best_fraction * len(runs))))
+    return sorted(range(len(runs)), key=lambda i: -runs[i].final)[:best]
+
+
 def outcome(study, runs, best_fraction=0.1):
     """What a replay cost and lost: the fraction of the runs' epochs trained, how many of the best
     10 % of runs (by final value) were stopped, and the regret (best final of all runs less the
     best final the study completed)."""
     trials = study.trials
     used = sum(t.last_step or 0 for t in trials) / sum(r.epochs for r in runs)
-    best = max(1, int(round(best_fraction * len(runs))))
-    ranked = sorted(range(len(runs)), key=lambda i: -runs[i].final)[:best]
+    ranked = best_runs(runs, best_fraction)
+    best = len(ranked)
     stopped = sum(trials[i].state == optuna.trial.TrialState.PRUNED for i in ranked)
     found = max((runs[i].final for i, t in enumerate(trials) if t.state == optuna.trial.TrialState.COMPLETE),
                 default=-math.inf)

@@ -219,7 +219,7 @@ void build_histogram(const Bins& bins, const std::vector<std::uint32_t>& feature
     std::vector<HistBin*> cells(last - first);
     for (std::size_t i = first; i < last; ++i) {
       HistBin* h = cells[i - first] = &hist[layout.offset[i]];
-      const std::size_t used = bins.cuts[features[i]].size() + 1;
+      const std::size_t used = layout.boundaries[i] + 1;
       std::memset(h, 0, used * sizeof(HistBin));  // +0.0 is all zero bits; memset is wider than the loop was
     }
     add_rows(bins, &features[first], cells.data(), last - first, rows, count, pairs);

@@ -95,6 +95,16 @@ bool might_beat(const HistBin* left_of, std::size_t count, const NodeHistograms&
   return might != 0;
 }
 
+// The rule at one boundary (left sums gl, hl): a child lighter than min_child_weight never; a gain
+// that exceeds the best so far by more than 1e-12, and min_split_gain, replaces it.
+inline void judge_boundary(double gl, double hl, const NodeHistograms& node, double parent, const GbdtParams& p,
+                           std::uint32_t feature, std::uint32_t bin, Split& best) {
+  const double gr = node.gradient - gl, hr = node.hessian - hl;
+  if (hl < p.min_child_weight || hr < p.min_child_weight) return;
+  const double gain = gl * gl / (hl + p.lambda) + gr * gr / (hr + p.lambda) - parent;
+  if (gain > best.gain + 1e-12 && gain > p.min_split_gain) best = {gain, feature, bin, true};
+}
+
 }  // namespace
 
 Split find_best_split(const NodeHistograms& node, const GbdtParams& p, std::size_t first, std::size_t last) {
@@ -107,15 +117,9 @@ Split find_best_split(const NodeHistograms& node, const GbdtParams& p, std::size
     for (std::size_t k = 0; k < lanes; ++k) {
       const double threshold = std::max(best.gain + 1e-12, p.min_split_gain);
       if (!might_beat(s.left[k], s.kept[k], node, parent, threshold, p.lambda)) continue;
-      for (std::size_t j = 0; j < s.kept[k]; ++j) {
-        const double gl = s.left[k][j].gradient, hl = s.left[k][j].hessian;
-        const double gr = node.gradient - gl, hr = node.hessian - hl;
-        if (hl < p.min_child_weight || hr < p.min_child_weight) continue;
-        const double gain = gl * gl / (hl + p.lambda) + gr * gr / (hr + p.lambda) - parent;
-        if (gain > best.gain + 1e-12 && gain > p.min_split_gain) {
-          best = {gain, node.features[group + k], s.bin[k][j], true};
-        }
-      }
+      for (std::size_t j = 0; j < s.kept[k]; ++j)
+        judge_boundary(s.left[k][j].gradient, s.left[k][j].hessian, node, parent, p, node.features[group + k],
+                       s.bin[k][j], best);
     }
   }
   return best;
@@ -130,12 +134,7 @@ Split find_best_split_every_gain(const NodeHistograms& node, const GbdtParams& p
     for (std::size_t b = 0; b < node.boundaries[i]; ++b) {
       gl += h[b].gradient;
       hl += h[b].hessian;
-      const double gr = node.gradient - gl, hr = node.hessian - hl;
-      if (hl < p.min_child_weight || hr < p.min_child_weight) continue;
-      const double gain = gl * gl / (hl + p.lambda) + gr * gr / (hr + p.lambda) - parent;
-      if (gain > best.gain + 1e-12 && gain > p.min_split_gain) {
-        best = {gain, node.features[i], static_cast<std::uint32_t>(b), true};
-      }
+      judge_boundary(gl, hl, node, parent, p, node.features[i], static_cast<std::uint32_t>(b), best);
     }
   }
   return best;

@@ -8,87 +8,89 @@ namespace dpa::tools {
 namespace {
 
 // The split search scans every bin of every feature: most of a small fit's time (the sweep
-// learner's: a few thousand rows, 255 bins). Two things make it cheaper, and the split chosen
-// and its gain stay bit for bit those of the scan that computes every bin's gain:
-// - A boundary whose bin adds nothing (gradient and hessian both zero: an empty bin, common in
-//   deep nodes) has the gain of the boundary before it, which cannot beat the best by more than
-//   1e-12 since that one was judged (or is the first, of gain exactly 0, or too light): it is
-//   left out.
-// - Almost no boundary can beat the best split found so far, and its gain's two divisions cost
-//   more than its sums: a feature's boundaries are first screened without a division,
-//   vectorised (AVX-512 or AVX2 where the CPU has it), and only a feature where one might beat
-//   the best is scanned with exact gains.
-// The prefix sums are taken two features at once, since each sum waits on the one before it
-// (four measured no faster), gradient and hessian side by side in one vector.
-constexpr std::size_t kPrefixLanes = 2;  // prefix_sums is written for two
+// learner's: a few thousand rows, 255 bins). Almost no boundary can beat the best split found so
+// far, and its gain's two divisions cost more than its sums: a feature's boundaries are first
+// screened without a division, vectorised (AVX-512 or AVX2 where the CPU has it), and only a
+// feature where one might beat the best is scanned with exact gains, boundary after boundary as
+// the scan that computes every gain takes them, from the same prefix sums: the split chosen and
+// its gain stay bit for bit that scan's.
+// The prefix sums are taken four features at once, since each sum waits on the one before it,
+// gradient and hessian side by side in one vector: a load, an add and a store per boundary.
+constexpr std::size_t kPrefixLanes = 4;  // prefix_sums is written for four
 
-// Prefix sums of the features at positions [first, first + lanes) at their boundaries b (rows with code <= b go
-// left), in bin order as the exact scan takes them, at the boundaries whose bin adds something:
-// lane k's are left[k][j] (gl, hl) at boundary bin[k][j], j < kept[k].
+// A gradient-hessian pair as one vector (GCC and Clang): both sums in one instruction, each
+// rounded as the scalar sum would be.
+typedef double PairVector __attribute__((vector_size(16)));
+
+// Prefix sums of the features at positions [first, first + lanes) at every boundary b (rows with
+// code <= b go left), in bin order: left[k][b] = (gl, hl) of lane k.
 struct PrefixSums {
   HistBin left[kPrefixLanes][kMaxBoundaries];
-  std::uint16_t bin[kPrefixLanes][kMaxBoundaries];  // not bytes: a byte store may alias the sums
-  std::size_t kept[kPrefixLanes];
 };
 
-// One feature's running sums: boundary b added, written always, kept when its bin adds something
-// (no branch).
-struct Lane {
-  HistBin sum{0.0, 0.0};
-  std::size_t kept = 0;
-  void add(const HistBin& cell, std::size_t b, HistBin* left, std::uint16_t* bin_of) {
-    sum.gradient += cell.gradient;
-    sum.hessian += cell.hessian;
-    left[kept] = sum;
-    bin_of[kept] = static_cast<std::uint16_t>(b);
-    std::uint64_t g, h;  // both zero, of either sign: no bit but the signs set
-    std::memcpy(&g, &cell.gradient, sizeof g);
-    std::memcpy(&h, &cell.hessian, sizeof h);
-    kept += ((g | h) << 1) != 0;
-  }
-};
+PairVector load_pair(const HistBin& h) {
+  PairVector v;
+  std::memcpy(&v, &h, sizeof v);
+  return v;
+}
 
-// Lane k of s: the feature at position `at`, from boundary `from` on.
-void finish_lane(const NodeHistograms& node, std::size_t at, std::size_t from, Lane lane, PrefixSums& s,
-                 std::size_t k) {
+void store_pair(HistBin& h, PairVector v) { std::memcpy(&h, &v, sizeof v); }
+
+// Lane k from boundary `from` to the feature's last, alone.
+void finish_lane(const NodeHistograms& node, std::size_t at, std::size_t from, PairVector sum, HistBin* left) {
   const HistBin* h = &node.bins[node.offset[at]];
-  for (std::size_t b = from; b < node.boundaries[at]; ++b) lane.add(h[b], b, s.left[k], s.bin[k]);
-  s.kept[k] = lane.kept;
+  for (std::size_t b = from; b < node.boundaries[at]; ++b) {
+    sum += load_pair(h[b]);
+    store_pair(left[b], sum);
+  }
 }
 
 void prefix_sums(const NodeHistograms& node, std::size_t first, std::size_t lanes, PrefixSums& s) {
-  Lane one, two;  // named, not an array: kept in registers
-  std::size_t b = 0;
-  if (lanes == 2) {
-    const HistBin* h1 = &node.bins[node.offset[first]];
-    const HistBin* h2 = &node.bins[node.offset[first + 1]];
-    for (const std::size_t common = std::min(node.boundaries[first], node.boundaries[first + 1]); b < common; ++b) {
-      one.add(h1[b], b, s.left[0], s.bin[0]);
-      two.add(h2[b], b, s.left[1], s.bin[1]);
-    }
-    finish_lane(node, first + 1, b, two, s, 1);
+  PairVector sum[kPrefixLanes] = {};
+  const HistBin* h[kPrefixLanes] = {};
+  std::size_t common = kMaxBoundaries;
+  for (std::size_t k = 0; k < lanes; ++k) {
+    h[k] = &node.bins[node.offset[first + k]];
+    common = std::min(common, node.boundaries[first + k]);
   }
-  finish_lane(node, first, b, one, s, 0);
+  std::size_t b = 0;
+  if (lanes == kPrefixLanes) {
+    PairVector s0 = sum[0], s1 = sum[1], s2 = sum[2], s3 = sum[3];  // named: kept in registers
+    for (; b < common; ++b) {
+      s0 += load_pair(h[0][b]);
+      s1 += load_pair(h[1][b]);
+      s2 += load_pair(h[2][b]);
+      s3 += load_pair(h[3][b]);
+      store_pair(s.left[0][b], s0);
+      store_pair(s.left[1][b], s1);
+      store_pair(s.left[2][b], s2);
+      store_pair(s.left[3][b], s3);
+    }
+    sum[0] = s0, sum[1] = s1, sum[2] = s2, sum[3] = s3;
+  }
+  for (std::size_t k = 0; k < lanes; ++k) finish_lane(node, first + k, b, sum[k], s.left[k]);
 }
 
 // Whether some boundary's gain gl^2/dl + gr^2/dr - parent (dl = hl + lambda, dr = hr + lambda)
 // might exceed `threshold`. With dl, dr > 0 it can only if gl^2 dr + gr^2 dl > (threshold +
-// parent) dl dr. Both sides are computed in double and widened by 2^-44 of themselves, far more
-// than their own roundings and the gain's (a few times 2^-53 each); a boundary is ruled out only
-// when the left side is below the right one, so a NaN, an infinity on both sides, a denominator
-// <= 0 or a right side too small for relative bounds (subnormal) always counts as "might".
+// parent) dl dr. Both sides are computed in double and the right one narrowed by about 2^-43 of
+// itself, far more than their own roundings and the gain's (a few times 2^-53 each); a boundary
+// is ruled out only when the left side is below the right one, so a NaN, an infinity on both
+// sides, a denominator <= 0 or a right side too small for relative bounds (subnormal) always
+// counts as "might".
 #if defined(__x86_64__) && defined(__linux__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 bool might_beat(const HistBin* left_of, std::size_t count, const NodeHistograms& node, double parent, double threshold,
                 double lambda) {
-  const double limit = threshold + parent - std::ldexp(std::fabs(threshold) + std::fabs(parent), -44);
+  const double limit = (threshold + parent - std::ldexp(std::fabs(threshold) + std::fabs(parent), -44)) *
+                       ((1 - 0x1p-44) / (1 + 0x1p-44));
   double might = 0;  // 1 once one might: a select in double vectorises (GCC 12; a count does not)
   for (std::size_t j = 0; j < count; ++j) {
     const double gl = left_of[j].gradient, gr = node.gradient - gl;
     const double dl = left_of[j].hessian + lambda, dr = (node.hessian - left_of[j].hessian) + lambda;
-    const double left = (gl * gl * dr + gr * gr * dl) * (1 + 0x1p-44);
-    const double right = limit * dl * dr * (1 - 0x1p-44);
+    const double left = gl * gl * dr + gr * gr * dl;
+    const double right = limit * dl * dr;
     const bool ruled_out = (left < right) & (right > 0x1p-900) & (dl > 0) & (dr > 0);
     might = ruled_out ? might : 1.0;
   }
@@ -116,10 +118,11 @@ Split find_best_split(const NodeHistograms& node, const GbdtParams& p, std::size
     prefix_sums(node, group, lanes, s);
     for (std::size_t k = 0; k < lanes; ++k) {
       const double threshold = std::max(best.gain + 1e-12, p.min_split_gain);
-      if (!might_beat(s.left[k], s.kept[k], node, parent, threshold, p.lambda)) continue;
-      for (std::size_t j = 0; j < s.kept[k]; ++j)
-        judge_boundary(s.left[k][j].gradient, s.left[k][j].hessian, node, parent, p, node.features[group + k],
-                       s.bin[k][j], best);
+      const std::size_t boundaries = node.boundaries[group + k];
+      if (!might_beat(s.left[k], boundaries, node, parent, threshold, p.lambda)) continue;
+      for (std::size_t b = 0; b < boundaries; ++b)
+        judge_boundary(s.left[k][b].gradient, s.left[k][b].hessian, node, parent, p, node.features[group + k],
+                       static_cast<std::uint32_t>(b), best);
     }
   }
   return best;

@@ -8,6 +8,7 @@ SweepPruner setting that stops the fewest of the best within E + 1 point of the 
 
   scripts/sweep-live-replay.py ../shared/zoo/fmnist-ref --trials 100 --orders 40 --seeds 0,1,2,3,4
   scripts/sweep-live-replay.py MLP_ZOO --trials 100 --json out.json --plot tradeoff.svg
+  scripts/sweep-live-replay.py --merge seeds01.json seeds234.json   # seeds replayed apart, as one
 
 A weights zoo is converted first (dpa zoo stats, into a temporary directory). Needs the dpa
 package (pip install ./python, or PYTHONPATH=python with build/ built) and Debian python3-optuna.
@@ -116,12 +117,14 @@ def summarize(results, settings):
             values = np.array([r[key] for r in rs], dtype=float)
             row[key] = {"mean": float(values.mean()), "sd": float(values.std(ddof=1)) if len(values) > 1 else None}
         row["best_runs"] = rs[0]["best_runs"]
+        out[s] = row
+        if not all("best_lost" in r for r in rs):  # --merge of a file written before they were kept
+            continue
         lost = [x for r in rs for x in r["best_lost"]]  # per order: divided by the replays
         row["best_lost_at_step"] = {str(k): sum(x[1] == k for x in lost) / len(rs)
                                     for k in sorted({x[1] for x in lost})}
         row["best_lost_by_fifth"] = [sum(x[0] == f for x in lost) / len(rs) for f in range(5)]
         row["best_lost_by_fifth_predicted"] = [sum(x[0] == f and x[2] for x in lost) / len(rs) for f in range(5)]
-        out[s] = row
     return out
 
 
@@ -159,8 +162,8 @@ def cell(x, digits=2, pct=False):
 
 
 def print_tables(summary, points, settings, args, n_runs):
-    print("%s, %d trials of %d finished runs, %d orders × seeds %s: every step decided%s\n"
-          % (args.zoo, args.trials, n_runs, args.orders, args.seeds,
+    print("%s, %d trials%s, %s orders × seeds %s: every step decided%s\n"
+          % (args.zoo, args.trials, " of %d finished runs" % n_runs if n_runs else "", args.orders, args.seeds,
              "; SweepPruner's history: %d other runs" % args.history_runs if args.history_runs else ""))
     rows = []
     for s in settings:
@@ -185,6 +188,9 @@ def print_tables(summary, points, settings, args, n_runs):
 def print_losses(summary, settings):
     """Where each setting loses the best runs: the steps, and the fifths of the sweep (how many of
     those losses came from a decision that compared the learner's scores)."""
+    if not all("best_lost_at_step" in summary[s] for s in settings):
+        print("\n--losses: some of the merged replays were written without them", file=sys.stderr)
+        return
     steps = sorted({int(k) for s in settings for k in summary[s]["best_lost_at_step"]})
     rows = [[label(s)] + ["%.2f" % summary[s]["best_lost_at_step"].get(str(k), 0.0) for k in steps]
             for s in settings]
@@ -241,9 +247,54 @@ def plot(summary, settings, path):
         f.write("\n".join(parts) + "\n")
 
 
+def merged(paths):
+    """The replays of several --json files of one zoo, trial count, history and first step (seeds
+    replayed apart, on other machines or days), each (setting, seed, order) once; the settings
+    replayed on every order of them all, baselines first."""
+    files = []
+    for path in paths:
+        try:
+            with open(path) as f:
+                files.append(json.load(f))
+        except (OSError, ValueError) as e:
+            sys.exit("%s: not a sweep-live-replay.py --json file (%s)" % (path, e))
+
+    def kind(d):
+        return d.get("zoo"), d.get("trials"), d.get("history_runs", 0), d.get("first_step", 1)
+    for path, d in zip(paths, files):
+        if "replays" not in d or kind(d) != kind(files[0]):
+            sys.exit("%s: another zoo, trial count, history or first step than %s (%s against %s)"
+                     % (path, paths[0], kind(d), kind(files[0])))
+    replays = {}
+    for d in files:
+        for r in d["replays"]:
+            replays.setdefault((r["setting"], r["seed"], r["order"]), r)
+    orders_seen = sorted({(seed, order) for _, seed, order in replays})
+    names = []
+    for d in files:
+        names += [s for s in d["summary"] if s not in names]
+    settings = [s for s in names if all((s, seed, order) in replays for seed, order in orders_seen)]
+    left_out = [s for s in names if s not in settings]
+    if left_out:
+        print("left out, not replayed on every order: %s" % ", ".join(left_out), file=sys.stderr)
+    settings = [s for s in settings if not s.startswith("ours")] + [s for s in settings if s.startswith("ours")]
+    seeds = sorted({seed for seed, _ in orders_seen})
+    per_seed = {seed: sum(1 for s, _ in orders_seen if s == seed) for seed in seeds}
+    first = files[0]
+    args = argparse.Namespace(
+        zoo=first["zoo"], trials=first["trials"], history_runs=first.get("history_runs", 0),
+        orders=(per_seed[seeds[0]] if len(set(per_seed.values())) == 1 else "%d in all" % len(orders_seen)),
+        seeds=",".join(str(s) for s in seeds))
+    results = [replays[(s, seed, order)] for s in settings for seed, order in orders_seen]
+    return args, results, settings, first.get("runs")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("zoo")
+    ap.add_argument("zoo", nargs="?")
+    ap.add_argument("--merge", nargs="+", metavar="JSON",
+                    help="no replays: the tables of these --json files' replays together (one zoo, trial count "
+                         "and history; each setting on every order of them all)")
     ap.add_argument("--trials", type=int, default=100)
     ap.add_argument("--orders", type=int, default=10, help="random orders per seed")
     ap.add_argument("--seeds", default="0", help="comma-separated replay seeds")
@@ -263,6 +314,19 @@ def main():
                     help="also where the best runs were stopped: by step and by fifth of the sweep")
     ap.add_argument("--dpa", default=os.path.join(ROOT, "build", "dpa"))
     args = ap.parse_args()
+    if args.merge:
+        merge_args, results, settings, n_runs = merged(args.merge)
+        summary = summarize(results, settings)
+        points = meeting_points(summary, [s for s in settings if s.startswith("ours")],
+                                [s for s in settings if not s.startswith("ours")])
+        print_tables(summary, points, settings, merge_args, n_runs)
+        if args.losses:
+            print_losses(summary, settings)
+        if args.plot:
+            plot(summary, settings, args.plot)
+        return
+    if not args.zoo:
+        ap.error("a zoo to replay, or --merge")
     seeds = [int(s) for s in args.seeds.split(",")]
     ours = ["ours:" + p for p in args.ours.split(",") if p]
     baselines = [b for b in args.baselines.split(",") if b]
@@ -294,6 +358,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"zoo": args.zoo, "trials": args.trials, "orders": args.orders, "seeds": seeds,
+                       "history_runs": args.history_runs, "first_step": args.first_step, "runs": len(runs),
                        "summary": summary, "points": points, "replays": results}, f, indent=1)
     if args.plot:
         plot(summary, settings, args.plot)

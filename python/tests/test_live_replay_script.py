@@ -1,0 +1,47 @@
+"""scripts/sweep-live-replay.py on the mini zoo: the tables of seeds replayed apart and merged
+(--merge) are those of the seeds replayed together, and files of different sweeps are refused."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("optuna", reason="Debian python3-optuna is not installed: the replay script is untested here")
+
+from conftest import MINI_ZOO, ROOT, dpa_binary  # noqa: E402
+
+SCRIPT = os.path.join(ROOT, "scripts", "sweep-live-replay.py")
+
+
+def replay(*args):
+    done = subprocess.run([sys.executable, SCRIPT, *args, "--dpa", dpa_binary()], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def sweep(tmp_path, seeds, trials=24):
+    path = str(tmp_path / ("seeds%s-%d.json" % (seeds.replace(",", ""), trials)))
+    out = replay(MINI_ZOO, "--trials", str(trials), "--orders", "2", "--seeds", seeds, "--baselines", "median",
+                 "--ours", "50", "--jobs", "1", "--json", path)
+    return path, out
+
+
+def test_seeds_replayed_apart_and_merged_give_the_tables_of_one_replay(tmp_path):
+    first, _ = sweep(tmp_path, "0")
+    second, _ = sweep(tmp_path, "1")
+    _, together = sweep(tmp_path, "0,1")
+    assert "SweepPruner(percentile=50)" in together and "Optuna MedianPruner" in together
+    assert replay("--merge", first, second) == together
+    with open(first) as f:
+        written = json.load(f)
+    assert written["history_runs"] == 0 and written["first_step"] == 1 and written["runs"] > 24
+
+
+def test_merging_replays_of_different_sweeps_is_refused(tmp_path):
+    first, _ = sweep(tmp_path, "0")
+    other, _ = sweep(tmp_path, "1", trials=20)
+    done = subprocess.run([sys.executable, SCRIPT, "--merge", first, other], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert other in done.stderr and "another zoo, trial count" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -36,39 +36,54 @@ PairVector load_pair(const HistBin& h) {
 
 void store_pair(HistBin& h, PairVector v) { std::memcpy(&h, &v, sizeof v); }
 
-// Lane k from boundary `from` to the feature's last, alone.
-void finish_lane(const NodeHistograms& node, std::size_t at, std::size_t from, PairVector sum, HistBin* left) {
-  const HistBin* h = &node.bins[node.offset[at]];
-  for (std::size_t b = from; b < node.boundaries[at]; ++b) {
-    sum += load_pair(h[b]);
-    store_pair(left[b], sum);
+// Lanes [0, K) of the running sums from boundary `from` to `to`: K features' sums side by side,
+// in registers (copied into locals), so that no add waits on the one before it in its lane.
+template <std::size_t K>
+void run_lanes(PairVector* sums, const HistBin* const* h, HistBin* const* left, std::size_t from, std::size_t to) {
+  PairVector s[K];
+  const HistBin* in[K];
+  HistBin* out[K];
+  for (std::size_t k = 0; k < K; ++k) s[k] = sums[k], in[k] = h[k], out[k] = left[k];
+  for (std::size_t b = from; b < to; ++b) {
+    for (std::size_t k = 0; k < K; ++k) {
+      s[k] += load_pair(in[k][b]);
+      store_pair(out[k][b], s[k]);
+    }
   }
+  for (std::size_t k = 0; k < K; ++k) sums[k] = s[k];
 }
 
+// The lanes still running go on together up to the shortest one's last boundary, which then
+// drops out: features of few bins (hyperparameters, the step) beside ones of 255 keep the others
+// side by side.
 void prefix_sums(const NodeHistograms& node, std::size_t first, std::size_t lanes, PrefixSums& s) {
-  PairVector sum[kPrefixLanes] = {};
-  const HistBin* h[kPrefixLanes] = {};
-  std::size_t common = kMaxBoundaries;
+  PairVector sums[kPrefixLanes] = {};
+  const HistBin* h[kPrefixLanes];
+  HistBin* left[kPrefixLanes];
+  std::size_t end[kPrefixLanes];
   for (std::size_t k = 0; k < lanes; ++k) {
     h[k] = &node.bins[node.offset[first + k]];
-    common = std::min(common, node.boundaries[first + k]);
+    left[k] = s.left[k];
+    end[k] = node.boundaries[first + k];
   }
-  std::size_t b = 0;
-  if (lanes == kPrefixLanes) {
-    PairVector s0 = sum[0], s1 = sum[1], s2 = sum[2], s3 = sum[3];  // named: kept in registers
-    for (; b < common; ++b) {
-      s0 += load_pair(h[0][b]);
-      s1 += load_pair(h[1][b]);
-      s2 += load_pair(h[2][b]);
-      s3 += load_pair(h[3][b]);
-      store_pair(s.left[0][b], s0);
-      store_pair(s.left[1][b], s1);
-      store_pair(s.left[2][b], s2);
-      store_pair(s.left[3][b], s3);
+  std::size_t active = lanes, b = 0;
+  while (active > 0) {
+    const std::size_t to = *std::min_element(end, end + active);
+    switch (active) {
+      case 4: run_lanes<4>(sums, h, left, b, to); break;
+      case 3: run_lanes<3>(sums, h, left, b, to); break;
+      case 2: run_lanes<2>(sums, h, left, b, to); break;
+      default: run_lanes<1>(sums, h, left, b, to); break;
     }
-    sum[0] = s0, sum[1] = s1, sum[2] = s2, sum[3] = s3;
+    b = to;
+    std::size_t kept = 0;  // the lanes with boundaries left, in place
+    for (std::size_t k = 0; k < active; ++k) {
+      if (end[k] == to) continue;
+      sums[kept] = sums[k], h[kept] = h[k], left[kept] = left[k], end[kept] = end[k];
+      ++kept;
+    }
+    active = kept;
   }
-  for (std::size_t k = 0; k < lanes; ++k) finish_lane(node, first + k, b, sum[k], s.left[k]);
 }
 
 // Whether some boundary's gain gl^2/dl + gr^2/dr - parent (dl = hl + lambda, dr = hr + lambda)

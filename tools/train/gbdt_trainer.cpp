@@ -674,7 +674,7 @@ GbdtTraining train_gbdt(const MatrixView& x, const std::vector<float>& y, const 
     throw ToolError("gbdt: depth must be 1.." + std::to_string(DPA_MODEL_MAX_TREE_DEPTH));
   }
   ThreadPool pool(std::max(1u, p.threads));
-  const Bins bins = make_bins(x, std::min(256, std::max(2, p.max_bins)), pool);
+  const Bins bins = make_bins(x, std::min(static_cast<int>(kMaxBoundaries) + 1, std::max(2, p.max_bins)), pool);
   HistogramPool histograms;
   GbdtTraining out;
   const GbdtLoss& loss = *p.loss;

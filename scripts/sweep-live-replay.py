@@ -277,7 +277,9 @@ def merged(paths):
     left_out = [s for s in names if s not in settings]
     if left_out:
         print("left out, not replayed on every order: %s" % ", ".join(left_out), file=sys.stderr)
-    settings = [s for s in settings if not s.startswith("ours")] + [s for s in settings if s.startswith("ours")]
+    ours = sorted((s for s in settings if s.startswith("ours")),
+                  key=lambda s: (float(s.split(":")[1]), s.endswith(":finished")))
+    settings = [s for s in settings if not s.startswith("ours")] + ours
     seeds = sorted({seed for seed, _ in orders_seen})
     per_seed = {seed: sum(1 for s, _ in orders_seen if s == seed) for seed in seeds}
     first = files[0]

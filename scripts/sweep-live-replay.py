@@ -161,10 +161,11 @@ def cell(x, digits=2, pct=False):
     return "%.*f ± %.*f" % (digits, x["mean"], digits, x["sd"])
 
 
-def print_tables(summary, points, settings, args, n_runs):
+def print_tables(summary, points, settings, meta):
     print("%s, %d trials%s, %s orders × seeds %s: every step decided%s\n"
-          % (args.zoo, args.trials, " of %d finished runs" % n_runs if n_runs else "", args.orders, args.seeds,
-             "; SweepPruner's history: %d other runs" % args.history_runs if args.history_runs else ""))
+          % (meta["zoo"], meta["trials"], " of %d finished runs" % meta["runs"] if meta.get("runs") else "",
+             meta["orders"], ",".join(str(s) for s in meta["seeds"]),
+             "; SweepPruner's history: %d other runs" % meta["history_runs"] if meta.get("history_runs") else ""))
     rows = []
     for s in settings:
         x = summary[s]
@@ -250,19 +251,23 @@ def plot(summary, settings, path):
 def merged(paths):
     """The replays of several --json files of one zoo, trial count, history and first step (seeds
     replayed apart, on other machines or days), each (setting, seed, order) once; the settings
-    replayed on every order of them all, baselines first."""
+    replayed on every order of them all, baselines first. Returns the header a --json file has
+    (zoo, trials, orders, seeds, history_runs, first_step, runs), the replays and the settings."""
     files = []
     for path in paths:
         try:
             with open(path) as f:
-                files.append(json.load(f))
+                d = json.load(f)
         except (OSError, ValueError) as e:
             sys.exit("%s: not a sweep-live-replay.py --json file (%s)" % (path, e))
+        if not isinstance(d, dict) or not all(k in d for k in ("zoo", "trials", "summary", "replays")):
+            sys.exit("%s: not a sweep-live-replay.py --json file (no zoo, trials, summary and replays)" % path)
+        files.append(d)
 
     def kind(d):
-        return d.get("zoo"), d.get("trials"), d.get("history_runs", 0), d.get("first_step", 1)
+        return d["zoo"], d["trials"], d.get("history_runs", 0), d.get("first_step", 1)
     for path, d in zip(paths, files):
-        if "replays" not in d or kind(d) != kind(files[0]):
+        if kind(d) != kind(files[0]):
             sys.exit("%s: another zoo, trial count, history or first step than %s (%s against %s)"
                      % (path, paths[0], kind(d), kind(files[0])))
     replays = {}
@@ -283,12 +288,27 @@ def merged(paths):
     seeds = sorted({seed for seed, _ in orders_seen})
     per_seed = {seed: sum(1 for s, _ in orders_seen if s == seed) for seed in seeds}
     first = files[0]
-    args = argparse.Namespace(
-        zoo=first["zoo"], trials=first["trials"], history_runs=first.get("history_runs", 0),
-        orders=(per_seed[seeds[0]] if len(set(per_seed.values())) == 1 else "%d in all" % len(orders_seen)),
-        seeds=",".join(str(s) for s in seeds))
-    results = [replays[(s, seed, order)] for s in settings for seed, order in orders_seen]
-    return args, results, settings, first.get("runs")
+    meta = {"zoo": first["zoo"], "trials": first["trials"],
+            "orders": per_seed[seeds[0]] if len(set(per_seed.values())) == 1 else "%d in all" % len(orders_seen),
+            "seeds": seeds, "history_runs": first.get("history_runs", 0), "first_step": first.get("first_step", 1),
+            "runs": first.get("runs")}
+    return meta, [replays[(s, seed, order)] for s in settings for seed, order in orders_seen], settings
+
+
+def report(meta, results, settings, args):
+    """The tables (and with --losses where the best runs were lost), the --json file and the --plot
+    of these replays: the same for replays run here and for --merge."""
+    summary = summarize(results, settings)
+    ours = [s for s in settings if s.startswith("ours")]
+    points = meeting_points(summary, ours, [s for s in settings if s not in ours])
+    print_tables(summary, points, settings, meta)
+    if args.losses:
+        print_losses(summary, settings)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(dict(meta, summary=summary, points=points, replays=results), f, indent=1)
+    if args.plot:
+        plot(summary, settings, args.plot)
 
 
 def main():
@@ -310,22 +330,16 @@ def main():
                     help="the first H runs of each order are a past sweep, SweepPruner's history (disjoint from "
                          "the runs replayed)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--json", help="write every replay's outcome and the summary here")
+    ap.add_argument("--json", help="write every replay's outcome and the summary here (with --merge: the merged ones)")
     ap.add_argument("--plot", help="an SVG of epochs used against best 10 %% stopped")
     ap.add_argument("--losses", action="store_true",
                     help="also where the best runs were stopped: by step and by fifth of the sweep")
     ap.add_argument("--dpa", default=os.path.join(ROOT, "build", "dpa"))
     args = ap.parse_args()
     if args.merge:
-        merge_args, results, settings, n_runs = merged(args.merge)
-        summary = summarize(results, settings)
-        points = meeting_points(summary, [s for s in settings if s.startswith("ours")],
-                                [s for s in settings if not s.startswith("ours")])
-        print_tables(summary, points, settings, merge_args, n_runs)
-        if args.losses:
-            print_losses(summary, settings)
-        if args.plot:
-            plot(summary, settings, args.plot)
+        if args.zoo:
+            ap.error("--merge tables replays already run: give it no zoo")
+        report(*merged(args.merge), args)
         return
     if not args.zoo:
         ap.error("a zoo to replay, or --merge")
@@ -352,18 +366,9 @@ def main():
                 if len(results) % max(1, len(tasks) // 20) == 0 or len(results) == len(tasks):
                     print("%d / %d replays, %.0f s" % (len(results), len(tasks), time.time() - start),
                           file=sys.stderr, flush=True)
-    summary = summarize(results, settings)
-    points = meeting_points(summary, ours, baselines)
-    print_tables(summary, points, settings, args, len(runs))
-    if args.losses:
-        print_losses(summary, settings)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"zoo": args.zoo, "trials": args.trials, "orders": args.orders, "seeds": seeds,
-                       "history_runs": args.history_runs, "first_step": args.first_step, "runs": len(runs),
-                       "summary": summary, "points": points, "replays": results}, f, indent=1)
-    if args.plot:
-        plot(summary, settings, args.plot)
+    report({"zoo": args.zoo, "trials": args.trials, "orders": args.orders, "seeds": seeds,
+            "history_runs": args.history_runs, "first_step": args.first_step, "runs": len(runs)},
+           results, settings, args)
 
 
 if __name__ == "__main__":

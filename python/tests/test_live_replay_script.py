@@ -1,5 +1,6 @@
 """scripts/sweep-live-replay.py on the mini zoo: the tables of seeds replayed apart and merged
-(--merge) are those of the seeds replayed together, and files of different sweeps are refused."""
+(--merge, whose --json merges again alike) are those of the seeds replayed together; files of
+different sweeps, and files that are not replays, are refused in one line."""
 import json
 import os
 import subprocess
@@ -33,6 +34,9 @@ def test_seeds_replayed_apart_and_merged_give_the_tables_of_one_replay(tmp_path)
     _, together = sweep(tmp_path, "0,1")
     assert "SweepPruner(percentile=50)" in together and "Optuna MedianPruner" in together
     assert replay("--merge", first, second) == together
+    merged = str(tmp_path / "merged.json")
+    replay("--merge", first, second, "--json", merged)
+    assert replay("--merge", merged) == together  # a merged file tables as what it merged
     with open(first) as f:
         written = json.load(f)
     assert written["history_runs"] == 0 and written["first_step"] == 1 and written["runs"] > 24
@@ -44,4 +48,10 @@ def test_merging_replays_of_different_sweeps_is_refused(tmp_path):
     done = subprocess.run([sys.executable, SCRIPT, "--merge", first, other], capture_output=True, text=True)
     assert done.returncode != 0
     assert other in done.stderr and "another zoo, trial count" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    not_replays = tmp_path / "list.json"
+    not_replays.write_text("[]")
+    done = subprocess.run([sys.executable, SCRIPT, "--merge", str(not_replays)], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert str(not_replays) in done.stderr and "not a sweep-live-replay.py --json file" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1

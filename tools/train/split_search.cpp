@@ -36,53 +36,51 @@ PairVector load_pair(const HistBin& h) {
 
 void store_pair(HistBin& h, PairVector v) { std::memcpy(&h, &v, sizeof v); }
 
-// Lanes [0, K) of the running sums from boundary `from` to `to`: K features' sums side by side,
-// in registers (copied into locals), so that no add waits on the one before it in its lane.
+// One feature's running sums: where its bins are read and its prefix sums written, and its last
+// boundary.
+struct Lane {
+  PairVector sum;
+  const HistBin* in;
+  HistBin* out;
+  std::size_t end;
+};
+
+// Lanes [0, K) from boundary `from` to `to`, side by side in registers (copied into locals), so
+// that no add waits on the one before it in its lane.
 template <std::size_t K>
-void run_lanes(PairVector* sums, const HistBin* const* h, HistBin* const* left, std::size_t from, std::size_t to) {
+void run_lanes(Lane* lanes, std::size_t from, std::size_t to) {
   PairVector s[K];
   const HistBin* in[K];
   HistBin* out[K];
-  for (std::size_t k = 0; k < K; ++k) s[k] = sums[k], in[k] = h[k], out[k] = left[k];
+  for (std::size_t k = 0; k < K; ++k) s[k] = lanes[k].sum, in[k] = lanes[k].in, out[k] = lanes[k].out;
   for (std::size_t b = from; b < to; ++b) {
     for (std::size_t k = 0; k < K; ++k) {
       s[k] += load_pair(in[k][b]);
       store_pair(out[k][b], s[k]);
     }
   }
-  for (std::size_t k = 0; k < K; ++k) sums[k] = s[k];
+  for (std::size_t k = 0; k < K; ++k) lanes[k].sum = s[k];
 }
 
 // The lanes still running go on together up to the shortest one's last boundary, which then
 // drops out: features of few bins (hyperparameters, the step) beside ones of 255 keep the others
 // side by side.
-void prefix_sums(const NodeHistograms& node, std::size_t first, std::size_t lanes, PrefixSums& s) {
-  PairVector sums[kPrefixLanes] = {};
-  const HistBin* h[kPrefixLanes];
-  HistBin* left[kPrefixLanes];
-  std::size_t end[kPrefixLanes];
-  for (std::size_t k = 0; k < lanes; ++k) {
-    h[k] = &node.bins[node.offset[first + k]];
-    left[k] = s.left[k];
-    end[k] = node.boundaries[first + k];
-  }
-  std::size_t active = lanes, b = 0;
-  while (active > 0) {
-    const std::size_t to = *std::min_element(end, end + active);
-    switch (active) {
-      case 4: run_lanes<4>(sums, h, left, b, to); break;
-      case 3: run_lanes<3>(sums, h, left, b, to); break;
-      case 2: run_lanes<2>(sums, h, left, b, to); break;
-      default: run_lanes<1>(sums, h, left, b, to); break;
+void prefix_sums(const NodeHistograms& node, std::size_t first, std::size_t count, PrefixSums& s) {
+  Lane lanes[kPrefixLanes];
+  for (std::size_t k = 0; k < count; ++k)
+    lanes[k] = {PairVector{}, &node.bins[node.offset[first + k]], s.left[k], node.boundaries[first + k]};
+  Lane* active_end = lanes + count;
+  for (std::size_t b = 0; active_end != lanes;) {
+    const std::size_t to =
+        std::min_element(lanes, active_end, [](const Lane& x, const Lane& y) { return x.end < y.end; })->end;
+    switch (active_end - lanes) {
+      case 4: run_lanes<4>(lanes, b, to); break;
+      case 3: run_lanes<3>(lanes, b, to); break;
+      case 2: run_lanes<2>(lanes, b, to); break;
+      default: run_lanes<1>(lanes, b, to); break;
     }
     b = to;
-    std::size_t kept = 0;  // the lanes with boundaries left, in place
-    for (std::size_t k = 0; k < active; ++k) {
-      if (end[k] == to) continue;
-      sums[kept] = sums[k], h[kept] = h[k], left[kept] = left[k], end[kept] = end[k];
-      ++kept;
-    }
-    active = kept;
+    active_end = std::remove_if(lanes, active_end, [to](const Lane& l) { return l.end == to; });
   }
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """SweepPruner against Optuna's own pruners on the live schedule: every setting decides at every
-step (n_warmup_steps 0, interval 1) on the same random orders of a zoo's recorded runs, each run a
-trial of a fresh Optuna study, through the live code (dpa.replay: SweepPruner.report_statistics
-and Optuna's own pruners run by Optuna). Per setting, the mean ± sd over the orders of the epochs
-used, the best 10 % of runs stopped and the regret; then each Optuna point (E, B) against the
-SweepPruner setting that stops the fewest of the best within E + 1 point of the epochs.
+step (n_warmup_steps 0, interval 1; a SweepPruner setting may say otherwise, as in
+40:interval_steps=2) on the same random orders of a zoo's recorded runs, each run a trial of a
+fresh Optuna study, through the live code (dpa.replay: SweepPruner.report_statistics and Optuna's
+own pruners run by Optuna). Per setting, the mean ± sd over the orders of the epochs used, the
+best 10 % of runs stopped and the regret; then each Optuna point (E, B) against the SweepPruner
+setting that stops the fewest of the best within E + 1 point of the epochs.
 
   scripts/sweep-live-replay.py ../shared/zoo/fmnist-ref --trials 100 --orders 40 --seeds 0,1,2,3,4
   scripts/sweep-live-replay.py MLP_ZOO --trials 100 --json out.json --plot tradeoff.svg
@@ -47,7 +48,25 @@ BASELINE_NAMES = {"median": "Optuna MedianPruner", "p25": "Optuna PercentilePrun
                   "p50": "Optuna PercentilePruner(50)", "p75": "Optuna PercentilePruner(75)",
                   "sh": "Optuna SuccessiveHalvingPruner", "hyperband": "Optuna HyperbandPruner"}
 
+# SweepPruner arguments a setting may give beside its percentile, as Optuna's pruners have them
+RULE_ARGUMENTS = ("n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials")
+
 _ZOO = {}  # the runs, layout and statistics, loaded once per worker process
+
+
+def ours_setting(setting):
+    """'ours:P[:finished][:name=value...]' -> (percentile, partial_curves, rule arguments)."""
+    parts = setting.split(":")[1:]
+    arguments = {}
+    for part in parts[1:]:
+        if part == "finished":
+            continue
+        name, _, value = part.partition("=")
+        if name not in RULE_ARGUMENTS or not value.isdigit():
+            raise ValueError("--ours %s: %r is not finished or NAME=WHOLE with NAME one of %s"
+                             % (":".join(parts), part, ", ".join(RULE_ARGUMENTS)))
+        arguments[name] = int(value)
+    return float(parts[0]), "finished" not in parts[1:], arguments
 
 
 def load(zoo):
@@ -71,14 +90,13 @@ def one_replay(task):
     past, picked = [runs[i] for i in chosen[:history]], [runs[i] for i in chosen[history:]]
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     if setting.startswith("ours"):
-        percentile = float(setting.split(":")[1])
-        partial = not setting.endswith(":finished")
+        percentile, partial, arguments = ours_setting(setting)
         with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore", dpa.DpaWarning)
             known = [dpa.replay.write_history(past, statistics, layout, os.path.join(tmp, "past"))] if past else []
             pruner = dpa.optuna.SweepPruner(os.path.join(tmp, "sweep"), epochs=max(r.epochs for r in picked),
                                             percentile=percentile, layout=layout, seed=seed, background=False,
-                                            partial_curves=partial, history=known)
+                                            partial_curves=partial, history=known, **arguments)
             study = dpa.replay.replay(picked, pruner, statistics, seed=seed, first_step=first_step)
             explained = [pruner.explain(t) for t in study.trials]
             pruner.close()
@@ -130,9 +148,9 @@ def summarize(results, settings):
 
 def label(setting):
     if setting.startswith("ours"):
-        parts = setting.split(":")
-        return "SweepPruner(percentile=%s%s)" % (parts[1], ", partial_curves=False" if parts[2:] == ["finished"]
-                                                 else "")
+        _, partial, arguments = ours_setting(setting)
+        return "SweepPruner(percentile=%s%s%s)" % (setting.split(":")[1], "" if partial else ", partial_curves=False",
+                                                   "".join(", %s=%d" % kv for kv in arguments.items()))
     return BASELINE_NAMES[setting]
 
 
@@ -207,8 +225,9 @@ def print_losses(summary, settings):
 
 def short_label(setting):
     if setting.startswith("ours"):
-        parts = setting.split(":")
-        return "ours %s%s" % (parts[1], " (finished only)" if parts[2:] == ["finished"] else "")
+        _, partial, arguments = ours_setting(setting)
+        return "ours %s%s%s" % (setting.split(":")[1], "" if partial else " (finished only)",
+                                "".join(" %s=%d" % kv for kv in arguments.items()))
     return {"median": "Median", "p25": "Percentile(25)", "p50": "Percentile(50)", "p75": "Percentile(75)",
             "sh": "SuccessiveHalving", "hyperband": "Hyperband"}[setting]
 
@@ -283,7 +302,7 @@ def merged(paths):
     if left_out:
         print("left out, not replayed on every order: %s" % ", ".join(left_out), file=sys.stderr)
     ours = sorted((s for s in settings if s.startswith("ours")),
-                  key=lambda s: (float(s.split(":")[1]), s.endswith(":finished")))
+                  key=lambda s: (float(s.split(":")[1]), s))
     settings = [s for s in settings if not s.startswith("ours")] + ours
     seeds = sorted({seed for seed, _ in orders_seen})
     per_seed = {seed: sum(1 for s, _ in orders_seen if s == seed) for seed in seeds}
@@ -321,8 +340,9 @@ def main():
     ap.add_argument("--orders", type=int, default=10, help="random orders per seed")
     ap.add_argument("--seeds", default="0", help="comma-separated replay seeds")
     ap.add_argument("--ours", default="25,50,75,90",
-                    help="SweepPruner percentiles (Optuna's meaning: keep the top P %%); P:finished for "
-                         "partial_curves=False, the learner of finished trials alone")
+                    help="SweepPruner settings: percentiles (Optuna's meaning: keep the top P %%), each "
+                         "optionally followed by :finished (partial_curves=False, the learner of finished trials "
+                         "alone) and :NAME=WHOLE for %s (e.g. 40:interval_steps=2)" % ", ".join(RULE_ARGUMENTS))
     ap.add_argument("--baselines", default=",".join(BASELINES))
     ap.add_argument("--first-step", type=int, default=1,
                     help="the first step reported (1: after the first epoch, as a training loop does)")
@@ -345,6 +365,11 @@ def main():
         ap.error("a zoo to replay, or --merge")
     seeds = [int(s) for s in args.seeds.split(",")]
     ours = ["ours:" + p for p in args.ours.split(",") if p]
+    for s in ours:
+        try:
+            ours_setting(s)
+        except ValueError as e:
+            ap.error(str(e))
     baselines = [b for b in args.baselines.split(",") if b]
     for b in baselines:
         if b not in BASELINES:

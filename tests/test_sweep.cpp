@@ -253,6 +253,28 @@ TEST_CASE("sweep learner: history trains it before the sweep's first trial finis
   CHECK(d.front().predicted);  // fit on history at the first report, trusted at once
 }
 
+TEST_CASE("sweep learner: trust is judged on the upper half of a past sweep's runs at a step") {
+  // A past sweep no rule thinned: at step 1 the observed metric ranks the better half's finals
+  // exactly and the poorer half's backwards (below them all). A decision at step 1 is between runs
+  // of the better half; judged on all 60 the curve's tau would be about 0.5.
+  SweepLearner learner(kLayout, {"test_accuracy"}, SweepOptions{});
+  for (int t = 0; t < 60; ++t) {
+    const float quality = 0.1f + 0.8f * static_cast<float>(t) / 59.0f;
+    const Synthetic run{quality, 0.0f};
+    const float at_step_1 = quality >= 0.5f ? quality : 0.5f - quality;
+    const std::vector<float> s1 = statistics_of(run.weights(1)), s4 = statistics_of(run.weights(4));
+    const float m1[1] = {at_step_1}, m4[1] = {quality};
+    learner.add_history("past" + std::to_string(t), 4, {}, {1u, 4u}, {s1.data(), s4.data()}, {m1, m4});
+  }
+  const std::vector<float> s = statistics_of(Synthetic{0.5f, 0.0f}.weights(1));
+  const float metrics[1] = {0.5f};
+  learner.report("now0", 1, 4, {}, s.data(), metrics, false);  // the first fit, on history alone
+  learner.wait();
+  const SweepLearnerState state = learner.state();
+  REQUIRE(state.fits == 1);
+  CHECK(state.tau_observed.at(1) == doctest::Approx(1.0));
+}
+
 TEST_CASE("zoo writer: appends read back, an interrupted append is cut, bad values refused") {
   char dir_template[] = "/tmp/dpa-writer-XXXXXX";
   REQUIRE(::mkdtemp(dir_template) != nullptr);

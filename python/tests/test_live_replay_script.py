@@ -55,3 +55,17 @@ def test_merging_replays_of_different_sweeps_is_refused(tmp_path):
     assert done.returncode != 0
     assert str(not_replays) in done.stderr and "not a sweep-live-replay.py --json file" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_setting_gives_the_pruner_its_rule_arguments(tmp_path):
+    path = str(tmp_path / "warmup.json")
+    out = replay(MINI_ZOO, "--trials", "24", "--orders", "2", "--seeds", "0", "--baselines", "",
+                 "--ours", "50,50:n_warmup_steps=1000", "--jobs", "1", "--json", path)
+    assert "SweepPruner(percentile=50, n_warmup_steps=1000)" in out
+    with open(path) as f:
+        summary = json.load(f)["summary"]
+    warmed = summary["ours:50:n_warmup_steps=1000"]
+    assert warmed["completed"]["mean"] == 24 and warmed["epochs_used"]["mean"] == 1.0  # never past its warmup
+    assert summary["ours:50"]["completed"]["mean"] < 24
+    done = subprocess.run([sys.executable, SCRIPT, MINI_ZOO, "--ours", "50:warmup=2"], capture_output=True, text=True)
+    assert done.returncode == 2 and "'warmup=2' is not finished or NAME=WHOLE" in done.stderr

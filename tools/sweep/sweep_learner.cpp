@@ -323,7 +323,11 @@ struct SweepLearner::Impl {
   }
 
   // Per step before the last: the out-of-fold predictions' tau against the finals, and the
-  // observed metric's; the predictor is trusted where it ranks better.
+  // observed metric's; the predictor is trusted where it ranks better. Judged on the trials a
+  // decision at that step is between: this sweep's finished trials, which reached the step past
+  // the rule, and of a past sweep's runs, which no rule thinned, the upper half there by the
+  // observed metric. Judged on all of a past sweep's runs, a predictor that ranks the poor ones
+  // well was trusted at late steps where the curve ranks the contested ones better.
   void judge_steps(const std::vector<Trial>& data, const std::vector<std::size_t>& trial_of,
                    const std::vector<std::uint32_t>& step_of, const std::vector<float>& observed,
                    const std::vector<float>& oof, Fitted& f) const {
@@ -331,9 +335,22 @@ struct SweepLearner::Impl {
       std::vector<float> predicted, observed, finals;
     };
     std::map<std::uint32_t, Column> at;
+    std::map<std::uint32_t, std::vector<float>> history_observed;  // step -> a past sweep's values
+    const auto judged = [&](std::size_t r) {                       // real finals judge
+      const Trial& t = data[trial_of[r]];
+      return std::isfinite(oof[r]) && step_of[r] < t.epochs && !t.imputed;
+    };
+    for (std::size_t r = 0; r < oof.size(); ++r)
+      if (judged(r) && data[trial_of[r]].history) history_observed[step_of[r]].push_back(observed[r]);
+    std::map<std::uint32_t, float> history_cut;  // step -> the median of a past sweep's values there
+    for (auto& [step, values] : history_observed) {
+      const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+      std::nth_element(values.begin(), middle, values.end());
+      history_cut[step] = *middle;
+    }
     for (std::size_t r = 0; r < oof.size(); ++r) {
       const Trial& t = data[trial_of[r]];
-      if (!std::isfinite(oof[r]) || step_of[r] >= t.epochs || t.imputed) continue;  // real finals judge
+      if (!judged(r) || (t.history && observed[r] < history_cut[step_of[r]])) continue;
       Column& c = at[step_of[r]];
       c.predicted.push_back(oof[r]);
       c.observed.push_back(observed[r]);

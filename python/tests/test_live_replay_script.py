@@ -1,15 +1,18 @@
 """scripts/sweep-live-replay.py on the mini zoo: the tables of seeds replayed apart and merged
 (--merge, whose --json merges again alike) are those of the seeds replayed together; files of
-different sweeps, and files that are not replays, are refused in one line."""
+different sweeps, and files that are not replays, are refused in one line; a setting's rule
+arguments reach the pruner, and a malformed one is refused."""
 import json
 import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 pytest.importorskip("optuna", reason="Debian python3-optuna is not installed: the replay script is untested here")
 
+import dpa  # noqa: E402
 from conftest import MINI_ZOO, ROOT, dpa_binary  # noqa: E402
 
 SCRIPT = os.path.join(ROOT, "scripts", "sweep-live-replay.py")
@@ -57,9 +60,21 @@ def test_merging_replays_of_different_sweeps_is_refused(tmp_path):
     assert len(done.stderr.strip().splitlines()) == 1
 
 
+def curves_zoo(directory, runs=30):
+    """A statistics zoo of runs with curves (the mini zoo has final checkpoints only)."""
+    rng = np.random.default_rng(0)
+    with dpa.ZooWriter(directory, [dpa.Segment(0, 8, "bias"), dpa.Segment(8, 64, "kernel")], store="stats") as w:
+        for run in range(runs):
+            quality = rng.uniform(0.1, 0.9)
+            for step in (1, 2, 3, 4):
+                w.add(rng.normal(0, 0.05 + quality * step / 4, 72).astype(np.float32), run="run%03d" % run,
+                      step=step, test_accuracy=quality * (0.5 + step / 8), config={"epochs": 4})
+    return str(directory)
+
+
 def test_a_setting_gives_the_pruner_its_rule_arguments(tmp_path):
     path = str(tmp_path / "warmup.json")
-    out = replay(MINI_ZOO, "--trials", "24", "--orders", "2", "--seeds", "0", "--baselines", "",
+    out = replay(curves_zoo(tmp_path / "zoo"), "--trials", "24", "--orders", "2", "--seeds", "0", "--baselines", "",
                  "--ours", "50,50:n_warmup_steps=1000", "--jobs", "1", "--json", path)
     assert "SweepPruner(percentile=50, n_warmup_steps=1000)" in out
     with open(path) as f:

@@ -342,7 +342,7 @@ def main():
     ap.add_argument("--ours", default="25,50,75,90",
                     help="SweepPruner settings: percentiles (Optuna's meaning: keep the top P %%), each "
                          "optionally followed by :finished (partial_curves=False, the learner of finished trials "
-                         "alone) and :NAME=WHOLE for %s (e.g. 40:interval_steps=2)" % ", ".join(RULE_ARGUMENTS))
+                         "alone) and :NAME=WHOLE for " + ", ".join(RULE_ARGUMENTS) + " (e.g. 40:interval_steps=2)")
     ap.add_argument("--baselines", default=",".join(BASELINES))
     ap.add_argument("--first-step", type=int, default=1,
                     help="the first step reported (1: after the first epoch, as a training loop does)")

@@ -84,8 +84,16 @@ def _hyper_json(params):
     return json.dumps({k: _hyper_value(k, v) for k, v in params.items()}).encode()
 
 
+def checkpoint_record(stored):
+    """A checkpoint record (CHECKPOINT_ATTR) as a dict: "s" the statistics (base64 float32), "m" the
+    metrics, "n" the weight count, "e" the planned last step. Stored as one JSON text, so that
+    Optuna's copies of a trial (two deep copies of its system attributes per should_prune()) copy
+    one string per checkpoint. Records stored as the dict itself (earlier versions) read alike."""
+    return json.loads(stored) if isinstance(stored, str) else stored
+
+
 def checkpoint_row(record):
-    """The stored statistics of a checkpoint record in the study's storage (CHECKPOINT_ATTR)."""
+    """The stored statistics of a checkpoint record (checkpoint_record)."""
     return np.frombuffer(base64.b64decode(record["s"]), dtype="<f4").astype(np.float32)
 
 
@@ -101,33 +109,73 @@ class _AtStep:
         self.number, self.intermediate_values = number, intermediate_values
 
 
+class _CompletedAtStep:
+    """A study's completed trials as PercentilePruner reads them at one step with the scores of
+    one fit, kept from decision to decision: a completed trial's score at a step changes only with
+    the fit, so a decision builds stand-ins only for the trials completed since the last one. A
+    trial whose score is not there yet (NaN: its checkpoint not read) is read again at each
+    decision, as if nothing were kept."""
+
+    def __init__(self, fit):
+        self.fit = fit
+        self.seen = 0  # how many completed trials the study had at the last read
+        self.numbers = set()  # those with a stand-in here
+        self.standins = []
+        self.pending = {}  # number -> trial: completed, its score not there yet
+        self.lock = threading.Lock()  # study.optimize(n_jobs=N)
+
+
 class _ScoreView:
     """What PercentilePruner.prune reads of a study (get_trials, direction) at one step, read once
-    per decision (the rule and the record of its threshold read the same trials): each trial's
-    value there, the learner's score where score(number) gives one (NaN: none, the value as the
-    study has it). Stand-ins, never copies of the trials: a decision costs the same at any step."""
+    per decision (the rule and the record of its threshold read the same trials): the study's
+    trials as they are, or with the learner's scores (score(number); NaN: none, the value as the
+    study has it) as stand-ins, never copies of the trials; the completed trials' from `kept` (a
+    _CompletedAtStep of this study, step and fit), where the last decision left them."""
 
     _NONE = {}
 
-    def __init__(self, study, step, score=None):
-        self._study, self._step, self._score = study, step, score
+    def __init__(self, study, step, score=None, kept=None):
+        self._study, self._step, self._score, self._kept = study, step, score, kept
         self.direction = study.direction
         self._read = {}
 
     def get_trials(self, deepcopy=False, states=None):
         key = None if states is None else tuple(states)
         if key not in self._read:
-            self._read[key] = [self._at_step(t) for t in self._study.get_trials(deepcopy=False, states=states)]
+            trials = self._study.get_trials(deepcopy=False, states=states)
+            if self._score is None:
+                self._read[key] = trials
+            elif self._kept is not None and key == (TrialState.COMPLETE,):
+                self._read[key] = self._completed(trials)
+            else:
+                self._read[key] = [self._at_step(t)[0] for t in trials]
         return self._read[key]
 
+    def _completed(self, trials):
+        kept = self._kept
+        with kept.lock:
+            if len(trials) != kept.seen:  # trials complete for good: a count that moved means new ones
+                for t in trials:
+                    if t.number not in kept.numbers and t.number not in kept.pending:
+                        kept.pending[t.number] = t
+                kept.seen = len(trials)
+            for number, t in list(kept.pending.items()):
+                standin, final = self._at_step(t)
+                if final:
+                    kept.standins.append(standin)
+                    kept.numbers.add(number)
+                    del kept.pending[number]
+            return kept.standins + [self._at_step(t)[0] for t in kept.pending.values()]
+
     def _at_step(self, t):
+        """t's stand-in, and whether it is final (no score that may still come)."""
         value = t.intermediate_values.get(self._step)
         if value is None:
-            return _AtStep(t.number, self._NONE)
-        if self._score is not None:
-            score = self._score(t.number)
-            value = value if math.isnan(score) else score
-        return _AtStep(t.number, {self._step: value})
+            return _AtStep(t.number, self._NONE), True
+        score = self._score(t.number)
+        if math.isnan(score):
+            return _AtStep(t.number, {self._step: value}), False
+        return _AtStep(t.number, {self._step: score}), True
 
 
 class SweepPruner(optuna.pruners.BasePruner):
@@ -216,7 +264,7 @@ class SweepPruner(optuna.pruners.BasePruner):
         # study id -> [n, numbers]: the study's trials numbered below n, and those numbered in
         # `numbers`, are settled (finished and fed): _sync never reads them again.
         self._settled = {}
-        self._score_cache = {}  # step -> (fit, {trial number: the learner's score there})
+        self._completed = {}  # (study id, step) -> _CompletedAtStep
         self._stopped = set()  # trial numbers the learner was told were stopped
         self._syncing = threading.Lock()
         self._layout_stored = False
@@ -347,7 +395,8 @@ class SweepPruner(optuna.pruners.BasePruner):
         storage = trial.study._storage
         record = {"s": base64.b64encode(np.asarray(row, dtype="<f4").tobytes()).decode("ascii"),
                   "m": {k: float(v) for k, v in values.items()}, "n": int(num_weights), "e": self.epochs}
-        storage.set_trial_system_attr(trial._trial_id, CHECKPOINT_ATTR % step, record)
+        storage.set_trial_system_attr(trial._trial_id, CHECKPOINT_ATTR % step,
+                                      json.dumps(record, separators=(",", ":")))
         if not self._layout_stored:  # once per pruner: reading the study's attributes is a query
             study_id = trial.study._study_id
             if LAYOUT_ATTR not in storage.get_study_system_attrs(study_id):
@@ -398,13 +447,14 @@ class SweepPruner(optuna.pruners.BasePruner):
         from . import _host
         fed = self._fed.setdefault(t.number, set())
         name = None
-        for key, record in t.system_attrs.items():
+        for key, stored in t.system_attrs.items():
             if not key.startswith("dpa:checkpoint:"):
                 continue
             step = int(key[len("dpa:checkpoint:"):])
             if step in fed:
                 continue
             fed.add(step)
+            record = checkpoint_record(stored)
             name = name or self._name(study, t.number).encode()
             row = checkpoint_row(record)
             new = ctypes.c_int32()
@@ -435,7 +485,8 @@ class SweepPruner(optuna.pruners.BasePruner):
             return True
         view, view_trial = _ScoreView(study, step), trial
         if predicted:
-            view = _ScoreView(study, step, self._scores_at_step(study, step, trial.number))
+            score, fit = self._scores_at_step(study, step, trial.number)
+            view = _ScoreView(study, step, score, self._completed_at(study, step, fit))
             view_trial = copy.copy(trial)
             own = self._reports.get(trial.number, {})
             view_trial.intermediate_values = {s: own[s][1] if s in own else v
@@ -456,23 +507,20 @@ class SweepPruner(optuna.pruners.BasePruner):
                      threshold if checked else math.nan, [t.number for t in compared] if checked else [], stop)
         return stop
 
-    def _scores_at_step(self, study, step, number):
-        """number -> the learner's score of that trial of this study at `step` (NaN: none yet),
-        asked of the library once per trial and fit (trial `number`'s own fit is the current one):
-        a score at a step changes only with the fit."""
-        _, fit = self._score_of(study, number, step)
-        cached = self._score_cache.get(step)
-        if cached is None or cached[0] != fit:
-            cached = self._score_cache[step] = (fit, {})
+    def _completed_at(self, study, step, fit):
+        """The study's completed trials at `step` with the scores of `fit`, as the last decision
+        there left them (only the latest fit's are kept)."""
+        key = (study._study_id, step)
+        kept = self._completed.get(key)
+        if kept is None or kept.fit != fit:
+            kept = self._completed[key] = _CompletedAtStep(fit)
+        return kept
 
-        def score(other):
-            value = cached[1].get(other)
-            if value is None:
-                value = self._score_of(study, other, step)[0]
-                if not math.isnan(value):  # a checkpoint not read yet may come
-                    cached[1][other] = value
-            return value
-        return score
+    def _scores_at_step(self, study, step, number):
+        """number -> the learner's score of that trial of this study at `step` (NaN: none yet), and
+        the fit (trial `number`'s own fit is the current one). A score changes only with the fit:
+        _CompletedAtStep asks once per completed trial and fit."""
+        return (lambda other: self._score_of(study, other, step)[0]), self._score_of(study, number, step)[1]
 
     def _score_of(self, study, number, step):
         from . import _host
@@ -490,7 +538,7 @@ class SweepPruner(optuna.pruners.BasePruner):
         study._storage.set_trial_user_attr(trial._trial_id, DECISIONS_ATTR, list(records))
         if stop:
             detail = dict(zip(RECORD_FIELDS, record))
-            detail.update({"rule": "PercentilePruner(%g)" % self.percentile, "compared_trials": compared})
+            detail.update({"rule": "PercentilePruner(%g)" % self.percentile, "compared_trials": sorted(compared)})
             study._storage.set_trial_user_attr(trial._trial_id, STOPPED_ATTR, detail)
 
     def explain(self, trial):

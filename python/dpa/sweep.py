@@ -17,7 +17,7 @@ import sys
 
 import optuna
 
-from ._sweep import CHECKPOINT_ATTR, LAYOUT_ATTR, checkpoint_row, decisions
+from ._sweep import CHECKPOINT_ATTR, LAYOUT_ATTR, checkpoint_record, checkpoint_row, decisions
 
 RESERVED_HYPERPARAMETERS = ("epochs", "random_seed")  # recorded as config.hyper.NAME, as the live zoo does
 
@@ -35,7 +35,8 @@ def export_zoo(study, directory):
     with ZooWriter(directory, [Segment(*s) for s in layout], store="stats", release_metrics=True) as writer:
         for t in study.get_trials(deepcopy=False):
             records = sorted((int(k[len(prefix):]), r) for k, r in t.system_attrs.items() if k.startswith(prefix))
-            for step, r in records:
+            for step, stored in records:
+                r = checkpoint_record(stored)
                 row = checkpoint_row(r)
                 config = {("hyper." + k if k in RESERVED_HYPERPARAMETERS else k): v for k, v in t.params.items()}
                 config["epochs"] = int(r["e"])

@@ -167,3 +167,36 @@ def test_a_study_read_back_from_its_storage_explains_and_draws(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "dpa.sweep", "explain", storage, "nope"], capture_output=True,
                          text=True)
     assert bad.returncode != 0 and "no study named 'nope'" in bad.stderr
+
+
+def test_the_completed_trials_kept_between_decisions_are_those_read_afresh():
+    # A decision on the learner's scores reads the completed trials' stand-ins where the last
+    # decision at the step left them (_CompletedAtStep): trials completing out of order, one whose
+    # score is not there yet (NaN) and comes later, and a new fit must read as a fresh view does.
+    from dpa._sweep import _CompletedAtStep, _ScoreView
+    TrialState = optuna.trial.TrialState
+    storage = optuna.storages.InMemoryStorage()
+    study = optuna.create_study(storage=storage, direction="maximize")
+    running = [study.ask() for _ in range(8)]
+    for t in running:
+        t.report(0.1 * t.number, 2)
+    scores = {n: 0.5 + 0.01 * n for n in range(8)}
+    scores[3] = math.nan  # its checkpoint not read yet
+    score = lambda fit: (lambda n: scores[n] + fit)  # noqa: E731
+
+    def read(view):
+        return sorted((t.number, t.intermediate_values.get(2)) for t in
+                      view.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+
+    kept = _CompletedAtStep(fit=0)
+    for order, fit in (((5, 1), 0), ((3, 0), 0), ((), 0), ((7,), 0), ((2, 4, 6), 1)):
+        for n in order:
+            study.tell(running[n], 1.0)
+        if fit != kept.fit:
+            kept = _CompletedAtStep(fit)
+        if order == ():
+            scores[3] = 0.9  # read since
+        fresh = read(_ScoreView(study, 2, score(fit)))
+        assert read(_ScoreView(study, 2, score(fit), kept)) == fresh
+        assert len(fresh) == len(study.get_trials(states=(TrialState.COMPLETE,)))
+    assert dict(fresh)[3] == 0.9 + 1 and dict(fresh)[0] == 0.5 + 1

@@ -240,3 +240,45 @@ def test_a_past_study_is_history(tmp_path):
     pruner = dpa.optuna.SweepPruner(None, epochs=3, layout=layout, history=past, background=False)
     sweep(pruner, 1)
     assert pruner.state()["finished"] == 16 and pruner.state()["fits"] >= 1  # the past study's 15 and its own
+
+
+def test_checkpoint_records_of_earlier_versions_are_read_alike(tmp_path):
+    # Records are stored as one JSON text each (cheap for Optuna's deep copies of a trial); earlier
+    # versions stored the dict itself. A study of either kind exports the same zoo and teaches a
+    # learner the same.
+    from dpa._sweep import CHECKPOINT_ATTR, LAYOUT_ATTR
+    layout = [dpa.Segment(0, 4, "bias"), dpa.Segment(4, 16, "kernel")]
+    rng = np.random.default_rng(6)
+    study = optuna.create_study(study_name="now", direction="maximize")
+    pruner = dpa.optuna.SweepPruner(None, epochs=3, layout=layout, background=False)
+    for _ in range(12):
+        trial = study.ask({"lr": optuna.distributions.FloatDistribution(0, 1)})
+        for step in range(1, 4):
+            pruner.report(trial, step, rng.normal(0, 0.1 + trial.params["lr"], 20).astype(np.float32),
+                          {"test_accuracy": trial.params["lr"] * step / 3, "train_loss": 1 / step})
+        study.tell(trial, trial.params["lr"])
+    stored = study.trials[0].system_attrs[CHECKPOINT_ATTR % 2]
+    assert isinstance(stored, str) and json.loads(stored)["m"]["test_accuracy"] == study.trials[0].params["lr"] * 2 / 3
+
+    earlier = optuna.create_study(study_name="now", direction="maximize")  # the same name: the same run names
+    earlier._storage.set_study_system_attr(earlier._study_id, LAYOUT_ATTR,
+                                           study._storage.get_study_system_attrs(study._study_id)[LAYOUT_ATTR])
+    for t in study.trials:
+        attrs = {k: json.loads(v) if k.startswith("dpa:checkpoint:") else v for k, v in t.system_attrs.items()}
+        earlier.add_trial(optuna.trial.create_trial(params=t.params, distributions=t.distributions, value=t.value,
+                                                    intermediate_values=t.intermediate_values, system_attrs=attrs))
+    assert isinstance(earlier.trials[0].system_attrs[CHECKPOINT_ATTR % 2], dict)
+
+    zoos = [str(tmp_path / name) for name in ("now", "earlier")]
+    assert dpa.optuna.export_zoo(study, zoos[0]) == dpa.optuna.export_zoo(earlier, zoos[1]) == 36
+    for name in sorted(os.listdir(zoos[0])):
+        with open(os.path.join(zoos[0], name), "rb") as a, open(os.path.join(zoos[1], name), "rb") as b:
+            assert a.read() == b.read(), name
+    states, weights = [], rng.normal(0, 0.3, 20).astype(np.float32)
+    for s in (study, earlier):  # a worker joining each study reads its records before it decides
+        learner = dpa.optuna.SweepPruner(None, epochs=3, layout=layout, background=False)
+        trial = s.ask({"lr": optuna.distributions.FloatDistribution(0, 1)})
+        learner.report(trial, 1, weights, {"test_accuracy": 0.5, "train_loss": 1.0})
+        states.append({k: v for k, v in learner.state().items() if k != "refits"})  # refits: their timings
+    assert states[0]["finished"] == 12 and states[0]["fits"] >= 1
+    assert states[0] == states[1]

@@ -264,7 +264,7 @@ class SweepPruner(optuna.pruners.BasePruner):
         # study id -> [n, numbers]: the study's trials numbered below n, and those numbered in
         # `numbers`, are settled (finished and fed): _sync never reads them again.
         self._settled = {}
-        self._completed = {}  # (study id, step) -> _CompletedAtStep
+        self._completed = {}  # (study name, step) -> _CompletedAtStep
         self._stopped = set()  # trial numbers the learner was told were stopped
         self._syncing = threading.Lock()
         self._layout_stored = False
@@ -510,7 +510,7 @@ class SweepPruner(optuna.pruners.BasePruner):
     def _completed_at(self, study, step, fit):
         """The study's completed trials at `step` with the scores of `fit`, as the last decision
         there left them (only the latest fit's are kept)."""
-        key = (study._study_id, step)
+        key = (study.study_name, step)  # as the learner names trials: study name and number
         kept = self._completed.get(key)
         if kept is None or kept.fit != fit:
             kept = self._completed[key] = _CompletedAtStep(fit)

@@ -54,16 +54,29 @@ RULE_ARGUMENTS = ("n_startup_trials", "n_warmup_steps", "interval_steps", "n_min
 _ZOO = {}  # the runs, layout and statistics, loaded once per worker process
 
 
+def fraction(text):
+    """A fraction in [0, 1] written plainly (0.05), or None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if 0 <= value <= 1 else None
+
+
 def ours_setting(setting):
-    """'ours:P[:finished][:name=value...]' -> (percentile, partial_curves, rule arguments)."""
+    """'ours:P[:finished][:name=value...]' -> (percentile, partial_curves, SweepPruner arguments):
+    the rule's (RULE_ARGUMENTS, whole numbers) and audit (a fraction of the trials never stopped)."""
     parts = setting.split(":")[1:]
     arguments = {}
     for part in parts[1:]:
         if part == "finished":
             continue
         name, _, value = part.partition("=")
+        if name == "audit" and fraction(value) is not None:
+            arguments[name] = fraction(value)
+            continue
         if name not in RULE_ARGUMENTS or not value.isdigit():
-            raise ValueError("--ours %s: %r is not finished or NAME=WHOLE with NAME one of %s"
+            raise ValueError("--ours %s: %r is not finished, audit=FRACTION or NAME=WHOLE with NAME one of %s"
                              % (":".join(parts), part, ", ".join(RULE_ARGUMENTS)))
         arguments[name] = int(value)
     return float(parts[0]), "finished" not in parts[1:], arguments
@@ -150,7 +163,7 @@ def label(setting):
     if setting.startswith("ours"):
         _, partial, arguments = ours_setting(setting)
         return "SweepPruner(percentile=%s%s%s)" % (setting.split(":")[1], "" if partial else ", partial_curves=False",
-                                                   "".join(", %s=%d" % kv for kv in arguments.items()))
+                                                   "".join(", %s=%s" % kv for kv in arguments.items()))
     return BASELINE_NAMES[setting]
 
 
@@ -342,7 +355,8 @@ def main():
     ap.add_argument("--ours", default="25,50,75,90",
                     help="SweepPruner settings: percentiles (Optuna's meaning: keep the top P %%), each "
                          "optionally followed by :finished (partial_curves=False, the learner of finished trials "
-                         "alone) and :NAME=WHOLE for " + ", ".join(RULE_ARGUMENTS) + " (e.g. 40:interval_steps=2)")
+                         "alone), :audit=FRACTION (trials never stopped) and :NAME=WHOLE for " +
+                         ", ".join(RULE_ARGUMENTS) + " (e.g. 40:interval_steps=2)")
     ap.add_argument("--baselines", default=",".join(BASELINES))
     ap.add_argument("--first-step", type=int, default=1,
                     help="the first step reported (1: after the first epoch, as a training loop does)")

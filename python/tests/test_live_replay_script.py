@@ -1,7 +1,7 @@
 """scripts/sweep-live-replay.py on the mini zoo: the tables of seeds replayed apart and merged
 (--merge, whose --json merges again alike) are those of the seeds replayed together; files of
 different sweeps, and files that are not replays, are refused in one line; a setting's rule
-arguments reach the pruner, and a malformed one is refused."""
+arguments and audit fraction reach the pruner, and a malformed one is refused."""
 import json
 import os
 import subprocess
@@ -82,5 +82,16 @@ def test_a_setting_gives_the_pruner_its_rule_arguments(tmp_path):
     warmed = summary["ours:50:n_warmup_steps=1000"]
     assert warmed["completed"]["mean"] == 24 and warmed["epochs_used"]["mean"] == 1.0  # never past its warmup
     assert summary["ours:50"]["completed"]["mean"] < 24
-    done = subprocess.run([sys.executable, SCRIPT, MINI_ZOO, "--ours", "50:warmup=2"], capture_output=True, text=True)
-    assert done.returncode == 2 and "'warmup=2' is not finished or NAME=WHOLE" in done.stderr
+    for bad in ("50:warmup=2", "50:audit=2"):
+        done = subprocess.run([sys.executable, SCRIPT, MINI_ZOO, "--ours", bad], capture_output=True, text=True)
+        assert done.returncode == 2 and "is not finished, audit=FRACTION or NAME=WHOLE" in done.stderr
+
+
+def test_a_setting_gives_the_pruner_its_audit_fraction(tmp_path):
+    out = replay(curves_zoo(tmp_path / "zoo"), "--trials", "24", "--orders", "2", "--seeds", "0", "--baselines", "",
+                 "--ours", "90,90:audit=1", "--jobs", "1", "--json", str(tmp_path / "audit.json"))
+    assert "SweepPruner(percentile=90, audit=1)" in out
+    with open(tmp_path / "audit.json") as f:
+        summary = json.load(f)["summary"]
+    assert summary["ours:90:audit=1"]["completed"]["mean"] == 24  # every trial audited: none stopped
+    assert summary["ours:90"]["completed"]["mean"] < 24

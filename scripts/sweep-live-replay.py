@@ -163,7 +163,8 @@ def label(setting):
     if setting.startswith("ours"):
         _, partial, arguments = ours_setting(setting)
         return "SweepPruner(percentile=%s%s%s)" % (setting.split(":")[1], "" if partial else ", partial_curves=False",
-                                                   "".join(", %s=%s" % kv for kv in arguments.items()))
+                                                   "".join(", %s=%s" % (k, ("%g" if isinstance(v, float) else "%d") % v)
+                                                           for k, v in arguments.items()))
     return BASELINE_NAMES[setting]
 
 

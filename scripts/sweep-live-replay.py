@@ -72,8 +72,9 @@ def ours_setting(setting):
         if part == "finished":
             continue
         name, _, value = part.partition("=")
-        if name == "audit" and fraction(value) is not None:
-            arguments[name] = fraction(value)
+        audit = fraction(value) if name == "audit" else None
+        if audit is not None:
+            arguments[name] = audit
             continue
         if name not in RULE_ARGUMENTS or not value.isdigit():
             raise ValueError("--ours %s: %r is not finished, audit=FRACTION or NAME=WHOLE with NAME one of %s"

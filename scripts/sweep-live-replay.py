@@ -103,6 +103,7 @@ def one_replay(task):
     runs, layout, statistics = load(zoo)
     past, picked = [runs[i] for i in chosen[:history]], [runs[i] for i in chosen[history:]]
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    name = "replay-seed%d-order%d" % (seed, order)  # HyperbandPruner's brackets hash it: the same every run
     if setting.startswith("ours"):
         percentile, partial, arguments = ours_setting(setting)
         with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
@@ -111,12 +112,13 @@ def one_replay(task):
             pruner = dpa.optuna.SweepPruner(os.path.join(tmp, "sweep"), epochs=max(r.epochs for r in picked),
                                             percentile=percentile, layout=layout, seed=seed, background=False,
                                             partial_curves=partial, history=known, **arguments)
-            study = dpa.replay.replay(picked, pruner, statistics, seed=seed, first_step=first_step)
-            explained = [pruner.explain(t) for t in study.trials]
+            study = dpa.replay.replay(picked, pruner, statistics, seed=seed, first_step=first_step, study_name=name)
+            explained = [pruner.explain(t) for t in study.get_trials(deepcopy=False)]
             pruner.close()
     else:
-        study = dpa.replay.replay(picked, BASELINES[setting](), statistics, seed=seed, first_step=first_step)
-        explained = [[] for _ in study.trials]
+        study = dpa.replay.replay(picked, BASELINES[setting](), statistics, seed=seed, first_step=first_step,
+                                  study_name=name)
+        explained = [[] for _ in study.get_trials(deepcopy=False)]
     out = dpa.replay.outcome(study, picked)
     out.update({"setting": setting, "seed": seed, "order": order,
                 "predicted_decisions": sum(d["predicted"] for e in explained for d in e),
@@ -127,8 +129,9 @@ def one_replay(task):
 def best_lost(study, runs, explained):
     """Each best-10 % run the study stopped: the fifth of the sweep it came in (0-4), the step it
     was stopped at, and whether that decision compared the learner's scores."""
-    return [[5 * i // len(runs), study.trials[i].last_step, bool(explained[i] and explained[i][-1]["predicted"])]
-            for i in sorted(dpa.replay.best_runs(runs)) if study.trials[i].state == optuna.trial.TrialState.PRUNED]
+    trials = study.get_trials(deepcopy=False)  # study.trials would deep-copy them all at each use
+    return [[5 * i // len(runs), trials[i].last_step, bool(explained[i] and explained[i][-1]["predicted"])]
+            for i in sorted(dpa.replay.best_runs(runs)) if trials[i].state == optuna.trial.TrialState.PRUNED]
 
 
 def stats_zoo(zoo, dpa_binary, tmp):

@@ -551,7 +551,7 @@ class SweepPruner(optuna.pruners.BasePruner):
         if isinstance(trial, numbers.Integral):
             if self._study is None:
                 raise ValueError("explain(number) needs a study this pruner decided for; pass the FrozenTrial")
-            trial = self._study.trials[trial]
+            trial = self._study.get_trials(deepcopy=False)[trial]  # numbers are positions; no copies of them all
         return decisions(trial)
 
     _study = None

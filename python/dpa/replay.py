@@ -140,13 +140,16 @@ def distributions(runs):
     return out
 
 
-def replay(runs, pruner, statistics=None, seed=0, first_step=1):
+def replay(runs, pruner, statistics=None, seed=0, first_step=1, study_name=None):
     """One study: each run a trial in the order given, its recorded checkpoints from first_step on
     reported step by step (through pruner.report_statistics for a SweepPruner, trial.report
     otherwise), asked after each report but the last (a finished trial has nothing left to save),
     stopped where the pruner says. first_step 1: a loop reports after its first epoch, not its
-    untrained network. Returns the study."""
-    study = optuna.create_study(direction="maximize", pruner=pruner, sampler=optuna.samplers.RandomSampler(seed))
+    untrained network. study_name: Optuna's HyperbandPruner puts trials in brackets by a hash of
+    the study's name, a random one when None (its replays then vary from run to run). Returns the
+    study."""
+    study = optuna.create_study(study_name=study_name, direction="maximize", pruner=pruner,
+                                sampler=optuna.samplers.RandomSampler(seed))
     space = distributions(runs)
     for run in runs:
         fixed = {k: (v if isinstance(space[k], optuna.distributions.FloatDistribution) else str(v))
@@ -178,7 +181,7 @@ def outcome(study, runs, best_fraction=0.1):
     """What a replay cost and lost: the fraction of the runs' epochs trained, how many of the best
     10 % of runs (by final value) were stopped, and the regret (best final of all runs less the
     best final the study completed)."""
-    trials = study.trials
+    trials = study.get_trials(deepcopy=False)  # read only: study.trials deep-copies every trial
     used = sum(t.last_step or 0 for t in trials) / sum(r.epochs for r in runs)
     ranked = best_runs(runs, best_fraction)
     best = len(ranked)

@@ -68,7 +68,7 @@ def describe(trial):
 def draw(study, path):
     """The sweep as an SVG: each trial's observed curve by step (completed blue, stopped grey, its
     last point an x), the steps whose decision compared the learner's scores marked orange."""
-    trials = [t for t in study.trials if t.intermediate_values]
+    trials = [t for t in study.get_trials(deepcopy=False) if t.intermediate_values]
     w, h, pad = 720, 440, 56
     steps = [s for t in trials for s in t.intermediate_values]
     values = [v for t in trials for v in t.intermediate_values.values() if math.isfinite(v)]
@@ -154,9 +154,9 @@ def main(argv=None):
             rows = export_zoo(study, a.output)
         except ValueError as e:
             sys.exit("dpa sweep: %s" % e)
-        print("wrote %s: %d checkpoints of %d trials" % (a.output, rows, len(study.trials)))
+        print("wrote %s: %d checkpoints of %d trials" % (a.output, rows, len(study.get_trials(deepcopy=False))))
         return
-    trials = study.trials
+    trials = study.get_trials(deepcopy=False)
     if a.trial is not None:
         if not 0 <= a.trial < len(trials):
             sys.exit("dpa sweep: study %r has trials 0 to %d, not %d" % (a.study, len(trials) - 1, a.trial))

@@ -95,3 +95,17 @@ def test_a_setting_gives_the_pruner_its_audit_fraction(tmp_path):
         summary = json.load(f)["summary"]
     assert summary["ours:90:audit=1"]["completed"]["mean"] == 24  # every trial audited: none stopped
     assert summary["ours:90"]["completed"]["mean"] < 24
+
+
+def test_hyperband_replays_the_same_every_run(tmp_path):
+    # HyperbandPruner puts a trial in a bracket by a hash of the study's name and the trial's
+    # number: each replay names its study after its seed and order, not at random.
+    zoo = curves_zoo(tmp_path / "zoo", runs=40)
+    runs = []
+    for k in range(2):
+        path = str(tmp_path / ("hyperband%d.json" % k))
+        replay(zoo, "--trials", "40", "--orders", "4", "--seeds", "0", "--baselines", "hyperband", "--ours", "",
+               "--jobs", "1", "--json", path)
+        with open(path) as f:
+            runs.append(json.load(f)["replays"])
+    assert runs[0] == runs[1] and len(runs[0]) == 4

@@ -163,12 +163,17 @@ def summarize(results, settings):
     return out
 
 
+def arguments_text(arguments, separator):
+    """A setting's SweepPruner arguments as written: name=value, each after the separator."""
+    return "".join("%s%s=%s" % (separator, k, ("%g" if isinstance(v, float) else "%d") % v)
+                   for k, v in arguments.items())
+
+
 def label(setting):
     if setting.startswith("ours"):
         _, partial, arguments = ours_setting(setting)
         return "SweepPruner(percentile=%s%s%s)" % (setting.split(":")[1], "" if partial else ", partial_curves=False",
-                                                   "".join(", %s=%s" % (k, ("%g" if isinstance(v, float) else "%d") % v)
-                                                           for k, v in arguments.items()))
+                                                   arguments_text(arguments, ", "))
     return BASELINE_NAMES[setting]
 
 
@@ -245,7 +250,7 @@ def short_label(setting):
     if setting.startswith("ours"):
         _, partial, arguments = ours_setting(setting)
         return "ours %s%s%s" % (setting.split(":")[1], "" if partial else " (finished only)",
-                                "".join(" %s=%d" % kv for kv in arguments.items()))
+                                arguments_text(arguments, " "))
     return {"median": "Median", "p25": "Percentile(25)", "p50": "Percentile(50)", "p75": "Percentile(75)",
             "sh": "SuccessiveHalving", "hyperband": "Hyperband"}[setting]
 

@@ -89,8 +89,10 @@ def test_a_setting_gives_the_pruner_its_rule_arguments(tmp_path):
 
 def test_a_setting_gives_the_pruner_its_audit_fraction(tmp_path):
     out = replay(curves_zoo(tmp_path / "zoo"), "--trials", "24", "--orders", "2", "--seeds", "0", "--baselines", "",
-                 "--ours", "90,90:audit=1", "--jobs", "1", "--json", str(tmp_path / "audit.json"))
-    assert "SweepPruner(percentile=90, audit=1)" in out
+                 "--ours", "90,90:audit=1,90:audit=0.5", "--jobs", "1", "--json", str(tmp_path / "audit.json"),
+                 "--plot", str(tmp_path / "audit.svg"))
+    assert "SweepPruner(percentile=90, audit=1)" in out and "SweepPruner(percentile=90, audit=0.5)" in out
+    assert "ours 90 audit=0.5<" in (tmp_path / "audit.svg").read_text()  # the plot's labels as the table's
     with open(tmp_path / "audit.json") as f:
         summary = json.load(f)["summary"]
     assert summary["ours:90:audit=1"]["completed"]["mean"] == 24  # every trial audited: none stopped

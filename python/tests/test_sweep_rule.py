@@ -200,3 +200,41 @@ def test_the_completed_trials_kept_between_decisions_are_those_read_afresh():
         assert read(_ScoreView(study, 2, score(fit), kept)) == fresh
         assert len(fresh) == len(study.get_trials(states=(TrialState.COMPLETE,)))
     assert dict(fresh)[3] == 0.9 + 1 and dict(fresh)[0] == 0.5 + 1
+
+
+def test_completed_trials_kept_between_decisions_hold_under_threads():
+    # study.optimize(n_jobs=N) decides in several threads on one pruner: threads reading the kept
+    # stand-ins while trials complete add each trial once, and end where a fresh view is.
+    import threading
+    from dpa._sweep import _CompletedAtStep, _ScoreView
+    study = optuna.create_study(direction="maximize")
+    running = [study.ask() for _ in range(120)]
+    for t in running:
+        t.report(0.5, 1)
+    score = lambda n: 0.001 * n  # noqa: E731
+    kept, errors = _CompletedAtStep(fit=1), []
+
+    def read(view):
+        return sorted((t.number, t.intermediate_values.get(1))
+                      for t in view.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+
+    told = threading.Event()
+
+    def decide():
+        try:
+            while not told.is_set():  # decisions all the while trials complete
+                read(_ScoreView(study, 1, score, kept))
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=decide) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for t in running:
+        study.tell(t, 1.0)
+    told.set()
+    for th in threads:
+        th.join()
+    assert not errors
+    assert read(_ScoreView(study, 1, score, kept)) == read(_ScoreView(study, 1, score)) == \
+        [(n, 0.001 * n) for n in range(120)]
+    assert len(kept.standins) == len(kept.numbers) == 120

@@ -184,3 +184,45 @@ TEST_CASE("every kernel gives the same bits when -0 and +0 tie (found by fuzz_st
     }
   }
 }
+
+// The SIMD kernels find NaN and Inf through the sums they take anyway (no per-value check): a bad
+// value anywhere, the first one too (every sum is taken relative to it), must still be reported,
+// and the largest finite floats must not be.
+TEST_CASE("every kernel reports NaN and Inf wherever they lie, and not the largest finite floats") {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float largest = std::numeric_limits<float>::max();
+  for (std::size_t n : {1u, 7u, 16u, 17u, 31u, 32u, 33u, 48u, 100u, 2304u}) {
+    const dpa_segment segment{0, static_cast<std::uint32_t>(n), DPA_SEGMENT_KERNEL, 0};
+    const dpa_layout layout{&segment, 1, segment.length};
+    for (dpa_kernel kernel : dpa_test::all_kernels()) {
+      if (!dpa_kernel_available(kernel)) continue;
+      const std::string kernel_name = dpa_kernel_name(kernel);
+      CAPTURE(kernel_name);
+      CAPTURE(n);
+      dpa::FeatureExtractor fx(layout, DPA_STATS_PAPER, kernel);
+      float out[7];
+      for (std::size_t at : {std::size_t{0}, std::size_t{1}, n / 2, n - 1}) {
+        if (at >= n) continue;
+        for (float bad : {std::numeric_limits<float>::quiet_NaN(), inf, -inf}) {
+          std::vector<float> x(n, 0.25f);
+          for (std::size_t i = 0; i < n; ++i) x[i] = 0.01f * static_cast<float>(i % 13);
+          x[at] = bad;
+          CAPTURE(at);
+          CAPTURE(bad);
+          REQUIRE(fx.compute(x.data(), n, out, 7) == DPA_ERR_NON_FINITE);
+          for (float v : out) CHECK(std::isnan(v));
+        }
+      }
+      // +Inf and -Inf together (their sum alone is NaN) and the extremes of the finite floats.
+      std::vector<float> x(n, 1.0f);
+      x[0] = inf;
+      x[n - 1] = -inf;
+      if (n > 1) REQUIRE(fx.compute(x.data(), n, out, 7) == DPA_ERR_NON_FINITE);
+      for (std::size_t i = 0; i < n; ++i) x[i] = i % 2 ? largest : -largest;
+      REQUIRE(fx.compute(x.data(), n, out, 7) == DPA_OK);
+      for (float v : out) CHECK(std::isfinite(v));
+      CHECK(out[0] == -largest);
+      if (n > 1) CHECK(out[4] == largest);
+    }
+  }
+}

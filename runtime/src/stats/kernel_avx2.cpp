@@ -40,18 +40,12 @@ struct Avx2 {
   static M no_lanes() { return _mm256_setzero_ps(); }
   static M mask_xor(M a, M b) { return _mm256_xor_ps(a, b); }
   static M mask_or(M a, M b) { return _mm256_or_ps(a, b); }
-  static bool any_lane(M m) { return _mm256_movemask_ps(m) != 0; }
-  static bool any_lane(I m) { return !_mm256_testz_si256(m, m); }
   static std::uint32_t mask_bits(M m) { return static_cast<std::uint32_t>(_mm256_movemask_ps(m)); }
   static I zero_i() { return _mm256_setzero_si256(); }
   static void store_i(std::uint32_t* p, I v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
   // A true lane is all ones (-1): subtracting it adds one.
   static I count(I acc, M m) { return _mm256_sub_epi32(acc, _mm256_castps_si256(m)); }
-  static I or_non_finite(I acc, F v) {
-    const __m256i exponent = _mm256_set1_epi32(0x7f800000);
-    const __m256i bits = _mm256_and_si256(_mm256_castps_si256(v), exponent);
-    return _mm256_or_si256(acc, _mm256_cmpeq_epi32(bits, exponent));
-  }
+  static I add_i(I a, I b) { return _mm256_add_epi32(a, b); }
   static std::uint32_t hsum_i(I v) {
     __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));

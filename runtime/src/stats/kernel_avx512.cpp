@@ -35,18 +35,12 @@ struct Avx512 {
   static M no_lanes() { return 0; }
   static M mask_xor(M a, M b) { return static_cast<M>(a ^ b); }
   static M mask_or(M a, M b) { return static_cast<M>(a | b); }
-  static bool any_lane(M m) { return m != 0; }
-  static bool any_lane(I m) { return _mm512_test_epi32_mask(m, m) != 0; }
   static std::uint32_t mask_bits(M m) { return m; }
   static I zero_i() { return _mm512_setzero_si512(); }
   static void store_i(std::uint32_t* p, I v) { _mm512_storeu_si512(p, v); }
   // Adds one in every lane the mask selects.
   static I count(I acc, M m) { return _mm512_mask_sub_epi32(acc, m, acc, _mm512_set1_epi32(-1)); }
-  static I or_non_finite(I acc, F v) {
-    const __m512i exponent = _mm512_set1_epi32(0x7f800000);
-    const __m512i bits = _mm512_and_si512(_mm512_castps_si512(v), exponent);
-    return _mm512_mask_mov_epi32(acc, _mm512_cmpeq_epi32_mask(bits, exponent), _mm512_set1_epi32(-1));
-  }
+  static I add_i(I a, I b) { return _mm512_add_epi32(a, b); }
   static std::uint32_t hsum_i(I v) { return static_cast<std::uint32_t>(_mm512_reduce_add_epi32(v)); }
   static float hmin(F v) { return _mm512_reduce_min_ps(v); }
   static float hmax(F v) { return _mm512_reduce_max_ps(v); }

@@ -15,15 +15,13 @@ void moments(const float* x, std::size_t n, Moments* out) {
   constexpr std::size_t W = T::kLanes;
   std::size_t i = 0;
   Moments m{x[0], x[0], x[0], 0.0, 0.0, false};
-  if (n >= 2 * W) {
+  if (n >= W) {
     typename T::F lo = T::load(x), hi = lo;
     const typename T::D shift = T::splat_d(m.shift);
-    typename T::I bad = T::zero_i();
     // Four double accumulators per sum hide the add latency.
     typename T::D s0 = T::zero_d(), s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
     for (; i + 2 * W <= n; i += 2 * W) {
       const typename T::F a = T::load(x + i), b = T::load(x + i + W);
-      bad = T::or_non_finite(T::or_non_finite(bad, a), b);
       lo = T::min(lo, T::min(a, b));
       hi = T::max(hi, T::max(a, b));
       typename T::D a0, a1, b0, b1;
@@ -42,11 +40,28 @@ void moments(const float* x, std::size_t n, Moments* out) {
       q2 = T::add(q2, T::mul(b0, b0));
       q3 = T::add(q3, T::mul(b1, b1));
     }
-    m.non_finite = T::any_lane(bad);
+    if (i + W <= n) {  // one vector more: the scalar tail's dependent adds cost more than it
+      const typename T::F a = T::load(x + i);
+      lo = T::min(lo, a);
+      hi = T::max(hi, a);
+      typename T::D a0, a1;
+      T::widen(a, a0, a1);
+      a0 = T::sub(a0, shift);
+      a1 = T::sub(a1, shift);
+      s0 = T::add(s0, a0);
+      s1 = T::add(s1, a1);
+      q0 = T::add(q0, T::mul(a0, a0));
+      q1 = T::add(q1, T::mul(a1, a1));
+      i += W;
+    }
     m.min = T::hmin(lo);
     m.max = T::hmax(hi);
     m.sum = T::hsum_d(T::add(T::add(s0, s1), T::add(s2, s3)));
     m.sum_squares = T::hsum_d(T::add(T::add(q0, q1), T::add(q2, q3)));
+    // No per-value check: a NaN or Inf among the values (or as the shift) makes both sums NaN
+    // or Inf, and finite floats cannot: |x - shift| < 2^129, so each square < 2^258 and a sum of
+    // 2^32 of them < 2^290, far inside double's range.
+    m.non_finite = !std::isfinite(m.sum) || !std::isfinite(m.sum_squares);
   }
   for (; i < n; ++i) {
     const float v = x[i];
@@ -77,6 +92,9 @@ void bracket_fixed(const float* x, std::size_t n, BracketPass* pass) {
   for (; i + W <= n; i += W) {
     const typename T::F v = T::load(x + i);
     typename T::M inside = T::no_lanes();
+    // Unrolled so the counters stay in registers (GCC 12 left K = 3 rolled, its counters on the
+    // stack: three times the time of K = 2).
+#pragma GCC unroll 8
     for (int j = 0; j < K; ++j) {
       const typename T::M lt_lo = T::less(v, lo[j]);
       const typename T::M lt_hi = T::less(v, hi[j]);
@@ -140,12 +158,42 @@ std::uint32_t gather(const float* in, std::uint32_t count, float lo, float hi, f
   return m;
 }
 
-// Ranks W values at a time against every value: for each j, one broadcast and two compares count
-// how many values lie below and above each of the W. No horizontal sums; a value's rank is how
-// many lie below it, plus, when it has equals, how many of them come before it.
+// Ranks W values at a time against every value: for each j, one broadcast and a compare count
+// how many values lie below each of the W, and a value goes to the place that count says. The
+// counts are 0..m-1 in some order exactly when no two values are equal, which their sum tells:
+// a group of g equal values has g equal counts, g(g-1)/2 short of distinct ones. Only with
+// such ties is the sort redone, counting also how many lie above each value so that equal values
+// keep their index order. Returns false then, having written nothing.
+template <class T>
+bool rank_sort_distinct(const float* in, std::uint32_t m, float* out) {
+  constexpr std::uint32_t W = T::kLanes;
+  constexpr std::uint32_t kMaxVectors = 64 / W;
+  std::uint32_t below[kMaxVectors * W];
+  const std::uint32_t vectors = (m + W - 1) / W;
+  std::uint64_t sum = 0;
+  for (std::uint32_t v = 0; v < vectors; ++v) {
+    const typename T::F x = T::load(in + v * W);
+    // Two counters halve the chain of dependent adds.
+    typename T::I even = T::zero_i(), odd = T::zero_i();
+    std::uint32_t j = 0;
+    for (; j + 2 <= m; j += 2) {
+      even = T::count(even, T::less(T::splat(in[j]), x));
+      odd = T::count(odd, T::less(T::splat(in[j + 1]), x));
+    }
+    if (j < m) even = T::count(even, T::less(T::splat(in[j]), x));
+    const typename T::I lt = T::add_i(even, odd);
+    T::store_i(below + v * W, lt);
+  }
+  for (std::uint32_t i = 0; i < m; ++i) sum += below[i];
+  if (sum != std::uint64_t{m} * (m - 1) / 2) return false;
+  for (std::uint32_t i = 0; i < m; ++i) out[below[i]] = in[i];
+  return true;
+}
+
 template <class T>
 void rank_sort(const float* in, std::uint32_t m, float* out) {
   constexpr std::uint32_t W = T::kLanes;
+  if (m <= 64 && rank_sort_distinct<T>(in, m, out)) return;
   std::uint32_t below[W], above[W];
   for (std::uint32_t i0 = 0; i0 < m; i0 += W) {
     const typename T::F v = T::load(in + i0);

@@ -25,7 +25,6 @@ struct Neon {
   static M no_lanes() { return vdupq_n_u32(0); }
   static M mask_xor(M a, M b) { return veorq_u32(a, b); }
   static M mask_or(M a, M b) { return vorrq_u32(a, b); }
-  static bool any_lane(M m) { return vmaxvq_u32(m) != 0; }
   static std::uint32_t mask_bits(M m) {
     const uint32x4_t weights = {1, 2, 4, 8};
     return vaddvq_u32(vandq_u32(m, weights));
@@ -33,10 +32,7 @@ struct Neon {
   static I zero_i() { return vdupq_n_u32(0); }
   static void store_i(std::uint32_t* p, I v) { vst1q_u32(p, v); }
   static I count(I acc, M m) { return vsubq_u32(acc, m); }
-  static I or_non_finite(I acc, F v) {
-    const uint32x4_t exponent = vdupq_n_u32(0x7f800000u);
-    return vorrq_u32(acc, vceqq_u32(vandq_u32(vreinterpretq_u32_f32(v), exponent), exponent));
-  }
+  static I add_i(I a, I b) { return vaddq_u32(a, b); }
   static std::uint32_t hsum_i(I v) { return vaddvq_u32(v); }
   static float hmin(F v) { return vminvq_f32(v); }
   static float hmax(F v) { return vmaxvq_f32(v); }

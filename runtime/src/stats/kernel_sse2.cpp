@@ -25,17 +25,11 @@ struct Sse2 {
   static M no_lanes() { return _mm_setzero_ps(); }
   static M mask_xor(M a, M b) { return _mm_xor_ps(a, b); }
   static M mask_or(M a, M b) { return _mm_or_ps(a, b); }
-  static bool any_lane(M m) { return _mm_movemask_ps(m) != 0; }
-  static bool any_lane(I m) { return _mm_movemask_epi8(m) != 0; }
   static std::uint32_t mask_bits(M m) { return static_cast<std::uint32_t>(_mm_movemask_ps(m)); }
   static I zero_i() { return _mm_setzero_si128(); }
   static void store_i(std::uint32_t* p, I v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
   static I count(I acc, M m) { return _mm_sub_epi32(acc, _mm_castps_si128(m)); }
-  static I or_non_finite(I acc, F v) {
-    const __m128i exponent = _mm_set1_epi32(0x7f800000);
-    const __m128i bits = _mm_and_si128(_mm_castps_si128(v), exponent);
-    return _mm_or_si128(acc, _mm_cmpeq_epi32(bits, exponent));
-  }
+  static I add_i(I a, I b) { return _mm_add_epi32(a, b); }
   static std::uint32_t hsum_i(I v) {
     v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0x4e));
     v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0xb1));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dpa/dpa.hpp"
+#include "stats/kernels.hpp"
 #include "zoo_like_weights.hpp"
 
 namespace {
@@ -66,6 +67,42 @@ void stats_with(benchmark::State& state, dpa_kernel kernel, dpa_stats_set set) {
     benchmark::DoNotOptimize(fx.compute(w.data(), w.size(), out.data(), out.size()));
   }
 }
+
+// A floor for exact selection by counting, with the best kernel: per segment the moments pass and
+// one pass counting below the two ends of three brackets (q25, q50, q75) and collecting between
+// them, as if the first guess always held every quartile; no sorting and no selection logic.
+// The statistics cannot cost less this way; the ratio of BM_Stats/auto/paper to this is what a
+// better guess, or less overhead, could still gain.
+void BM_StatsFloorOnePass(benchmark::State& state) {
+  const dpa_layout* zoo = dpa_zoo_layout();
+  const dpa::detail::KernelTable* k = dpa::detail::kernels_for(DPA_KERNEL_AUTO);
+  // Slack past the capacity for the kernels' whole-vector stores (kMaxLanes depends on the
+  // runtime's build flags, which this file does not share).
+  std::vector<float> collected(3 * 64 + 64);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto& w = pool()[i++ % pool().size()];
+    for (std::uint32_t s = 0; s < zoo->num_segments; ++s) {
+      const dpa_segment& seg = zoo->segments[s];
+      dpa::detail::Moments m;
+      k->moments(w.data() + seg.offset, seg.length, &m);
+      if (seg.length <= 64) continue;  // sorted whole instead
+      const double mean = m.mean(seg.length), spread = std::sqrt(m.variance(seg.length));
+      dpa::detail::BracketPass pass{};
+      pass.count = 3;
+      const double z[3] = {-0.6745, 0.0, 0.6745};
+      for (int j = 0; j < 3; ++j) {
+        pass.lo[j] = static_cast<float>(mean + (z[j] - 0.02) * spread);
+        pass.hi[j] = static_cast<float>(mean + (z[j] + 0.02) * spread);
+      }
+      pass.collected = collected.data();
+      pass.capacity = 3 * 64;
+      k->bracket(w.data() + seg.offset, seg.length, &pass);
+      benchmark::DoNotOptimize(pass.collected_count);
+    }
+  }
+}
+BENCHMARK(BM_StatsFloorOnePass);
 
 // Every kernel the runtime lists, with the paper set; the best one with every set.
 const bool registered = [] {

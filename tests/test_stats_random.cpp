@@ -204,7 +204,7 @@ TEST_CASE("every kernel reports NaN and Inf wherever they lie, and not the large
       for (std::size_t at : {std::size_t{0}, std::size_t{1}, n / 2, n - 1}) {
         if (at >= n) continue;
         for (float bad : {std::numeric_limits<float>::quiet_NaN(), inf, -inf}) {
-          std::vector<float> x(n, 0.25f);
+          std::vector<float> x(n);
           for (std::size_t i = 0; i < n; ++i) x[i] = 0.01f * static_cast<float>(i % 13);
           x[at] = bad;
           CAPTURE(at);

@@ -93,7 +93,7 @@ void bracket_fixed(const float* x, std::size_t n, BracketPass* pass) {
     const typename T::F v = T::load(x + i);
     typename T::M inside = T::no_lanes();
     // Unrolled so the counters stay in registers (GCC 12 left K = 3 rolled, its counters on the
-    // stack: three times the time of K = 2).
+    // stack: twice the time of K = 2).
 #pragma GCC unroll 8
     for (int j = 0; j < K; ++j) {
       const typename T::M lt_lo = T::less(v, lo[j]);

@@ -10,6 +10,21 @@
 
 namespace dpa::detail::generic {
 
+// One vector's part of the moments: its values widened to double and shifted, added to the two
+// sums (s_lo, s_hi) and two sums of squares (q_lo, q_hi) of its lower and upper halves.
+template <class T>
+void add_shifted(typename T::F v, typename T::D shift, typename T::D& s_lo, typename T::D& s_hi, typename T::D& q_lo,
+                 typename T::D& q_hi) {
+  typename T::D lo, hi;
+  T::widen(v, lo, hi);
+  lo = T::sub(lo, shift);
+  hi = T::sub(hi, shift);
+  s_lo = T::add(s_lo, lo);
+  s_hi = T::add(s_hi, hi);
+  q_lo = T::add(q_lo, T::mul(lo, lo));
+  q_hi = T::add(q_hi, T::mul(hi, hi));
+}
+
 template <class T>
 void moments(const float* x, std::size_t n, Moments* out) {
   constexpr std::size_t W = T::kLanes;
@@ -24,34 +39,14 @@ void moments(const float* x, std::size_t n, Moments* out) {
       const typename T::F a = T::load(x + i), b = T::load(x + i + W);
       lo = T::min(lo, T::min(a, b));
       hi = T::max(hi, T::max(a, b));
-      typename T::D a0, a1, b0, b1;
-      T::widen(a, a0, a1);
-      T::widen(b, b0, b1);
-      a0 = T::sub(a0, shift);
-      a1 = T::sub(a1, shift);
-      b0 = T::sub(b0, shift);
-      b1 = T::sub(b1, shift);
-      s0 = T::add(s0, a0);
-      s1 = T::add(s1, a1);
-      s2 = T::add(s2, b0);
-      s3 = T::add(s3, b1);
-      q0 = T::add(q0, T::mul(a0, a0));
-      q1 = T::add(q1, T::mul(a1, a1));
-      q2 = T::add(q2, T::mul(b0, b0));
-      q3 = T::add(q3, T::mul(b1, b1));
+      add_shifted<T>(a, shift, s0, s1, q0, q1);
+      add_shifted<T>(b, shift, s2, s3, q2, q3);
     }
     if (i + W <= n) {  // one vector more: the scalar tail's dependent adds cost more than it
       const typename T::F a = T::load(x + i);
       lo = T::min(lo, a);
       hi = T::max(hi, a);
-      typename T::D a0, a1;
-      T::widen(a, a0, a1);
-      a0 = T::sub(a0, shift);
-      a1 = T::sub(a1, shift);
-      s0 = T::add(s0, a0);
-      s1 = T::add(s1, a1);
-      q0 = T::add(q0, T::mul(a0, a0));
-      q1 = T::add(q1, T::mul(a1, a1));
+      add_shifted<T>(a, shift, s0, s1, q0, q1);
       i += W;
     }
     m.min = T::hmin(lo);

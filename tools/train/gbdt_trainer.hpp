@@ -48,6 +48,9 @@ struct GbdtParams {
   int early_stopping_rounds = 50;  // on the validation set; 0 = off
   std::uint64_t seed = 0;
   unsigned threads = 1;
+  // Histograms of nodes holding a large share of the rows built by column (faster; the same
+  // sums, so the same trees); false: every one by row (a test compares the two).
+  bool column_histograms = true;
 };
 
 struct GbdtTraining {

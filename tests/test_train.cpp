@@ -176,9 +176,9 @@ TEST_CASE("GBDT on wide data: the same trees on 1, 2 and 3 threads (parallel his
 
 TEST_CASE("GBDT: histograms built by column give the trees built by row, bit for bit") {
   // Nodes holding a large share of the rows are built feature by feature; the sums must be the
-  // row-by-row ones in the same order. Row-major codes (40 features) and feature-major only (300),
-  // with a feature of three values (cells hit by run after run of rows), NaN in a feature, and a
-  // feature count that leaves a remainder after groups of four.
+  // row-by-row ones in the same order. Row-major codes (43 features) and feature-major only (300),
+  // with a feature of three values (every row adds to one of three cells), NaN in a feature, and
+  // feature counts that leave a remainder after groups of four.
   for (const std::size_t cols : {std::size_t{43}, std::size_t{300}}) {
     CAPTURE(cols);
     auto f = [](const float* x) { return x[0] * x[1] + (x[17] > 0.3f ? 0.5f : 0.0f) - x[30]; };

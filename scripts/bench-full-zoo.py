@@ -94,7 +94,12 @@ def warm_page_cache(zoo):
     """Reads weights.npy once, so the commands' figures are warm-cache ones even after a run that
     dropped the cache (cold_cache, below) or a first read of a new zoo."""
     print("warming the page cache: reading weights.npy once", file=sys.stderr)
-    with open(os.path.join(zoo, "weights.npy"), "rb", buffering=0) as f:
+    read_through(os.path.join(zoo, "weights.npy"))
+
+
+def read_through(path):
+    """Reads a file from start to end in 16 MB blocks, keeping nothing."""
+    with open(path, "rb", buffering=0) as f:
         while f.read(16 << 20):
             pass
 
@@ -115,9 +120,7 @@ def cold_cache(zoo, out):
     os.sync()
     drop_page_cache()
     start = time.perf_counter()
-    with open(path, "rb", buffering=0) as f:
-        while f.read(16 << 20):
-            pass
+    read_through(path)
     read_s = time.perf_counter() - start
     drop_page_cache()
     features_s, _, _, _ = run([DPA, "features", zoo, "-o", out, "--threads", "2"])

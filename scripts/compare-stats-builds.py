@@ -36,6 +36,8 @@ def load(path):
     lib.dpa_stats_set_name.argtypes = [ctypes.c_int]
     lib.dpa_stats_per_segment.restype = ctypes.c_uint32
     lib.dpa_stats_per_segment.argtypes = [ctypes.c_int]
+    lib.dpa_stats_scratch_size.restype = ctypes.c_size_t
+    lib.dpa_stats_scratch_size.argtypes = [ctypes.c_int]
     f32p = ctypes.POINTER(ctypes.c_float)
     lib.dpa_stats_compute_with_kernel.argtypes = [ctypes.c_void_p, ctypes.c_int, f32p, ctypes.c_size_t, f32p,
                                                   ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
@@ -58,7 +60,7 @@ def stats_sets(lib):
 
 def compute(lib, rows, kernel, stats_set, per_row):
     out = np.empty((len(rows), per_row), dtype=np.float32)
-    scratch = ctypes.create_string_buffer(3200)  # DPA_STATS_SCRATCH_MAX_BYTES
+    scratch = ctypes.create_string_buffer(lib.dpa_stats_scratch_size(stats_set))
     layout = lib.dpa_zoo_layout()
     f32p = ctypes.POINTER(ctypes.c_float)
     for r, row in enumerate(rows):
@@ -86,18 +88,20 @@ def main():
         sys.exit(f"{path}: not float32 rows of the Small CNN Zoo's 4970 weights (shape {weights.shape}, "
                  f"{weights.dtype})")
     old, new = load(a.old), load(a.new)
-    both = sorted(set(kernels(old)) & set(kernels(new)))
-    sets = sorted(set(stats_sets(old)) & set(stats_sets(new)))
+    old_kernels, new_kernels = kernels(old), kernels(new)
+    old_sets, new_sets = stats_sets(old), stats_sets(new)
+    both = sorted(set(old_kernels) & set(new_kernels))
+    sets = sorted(set(old_sets) & set(new_sets))
     results = []
     for kernel in both:
         for set_name in sets:
-            ident = stats_sets(new)[set_name]
-            per_row = 8 * new.dpa_stats_per_segment(ident)
+            # Each build by its own identifiers: a kernel or set is matched by name.
+            per_row = 8 * new.dpa_stats_per_segment(new_sets[set_name])
             differing = 0
             for first in range(0, weights.shape[0], CHUNK):
                 rows = np.ascontiguousarray(weights[first:first + CHUNK])
-                a_out = compute(old, rows, kernels(old)[kernel], ident, per_row)
-                b_out = compute(new, rows, kernels(new)[kernel], ident, per_row)
+                a_out = compute(old, rows, old_kernels[kernel], old_sets[set_name], per_row)
+                b_out = compute(new, rows, new_kernels[kernel], new_sets[set_name], per_row)
                 differing += int(np.count_nonzero(a_out.view(np.uint32) != b_out.view(np.uint32)))
             results.append({"kernel": kernel, "set": set_name, "rows": int(weights.shape[0]),
                             "values": int(weights.shape[0]) * per_row, "differing": differing})
